@@ -1,0 +1,56 @@
+"""Pure routers: which node runs next, from the state alone."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from agent.state import AgentState
+
+StageNode = Literal["greet", "analyse_needs", "make_quote", "handle_proposal", "follow_up"]
+STAGE_NODES: dict[str, StageNode] = {
+    "INICIO": "greet",
+    "NEEDS_ANALYSIS": "analyse_needs",
+    "COTIZACION": "make_quote",
+    "PRESENTACION_PROPUESTA": "handle_proposal",
+    "FINALIZADO": "follow_up",
+}
+
+
+def route_after_understand(
+    state: AgentState,
+) -> Literal[
+    "opt_out", "restart", "hand_off", "respond",
+    "greet", "analyse_needs", "make_quote", "handle_proposal", "follow_up",
+]:
+    intent = state["reading"].get("intent")
+    if state.get("opted_out"):
+        # After BAJA only an explicit ALTA or "empezar de nuevo" gets an answer.
+        return "restart" if intent in ("opt_in", "restart") else "respond"
+    if intent == "opt_out":
+        return "opt_out"
+    if intent == "restart":
+        return "restart"
+    if intent == "handoff":
+        return "hand_off"
+    stage = state.get("stage", "INICIO")
+    if state.get("handoff") and stage != "FINALIZADO":
+        return "respond"  # a human has the conversation: the bot keeps quiet
+    return STAGE_NODES[stage]
+
+
+def route_after_greet(state: AgentState) -> Literal["analyse_needs", "respond"]:
+    return "analyse_needs" if state.get("stage") == "NEEDS_ANALYSIS" else "respond"
+
+
+def route_after_restart(state: AgentState) -> Literal["greet", "analyse_needs"]:
+    return "analyse_needs" if state.get("stage") == "NEEDS_ANALYSIS" else "greet"
+
+
+def route_after_needs(state: AgentState) -> Literal["make_quote", "respond"]:
+    return "make_quote" if state.get("stage") == "COTIZACION" else "respond"
+
+
+def route_after_proposal(state: AgentState) -> Literal["make_quote", "close_sale", "respond"]:
+    if state.get("stage") == "COTIZACION":
+        return "make_quote"
+    return "close_sale" if state.get("chosen") else "respond"

@@ -1,0 +1,61 @@
+"""The graph state of one conversation: stage, profile, quote, flags and a short message window."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, TypedDict
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+
+Stage = Literal["INICIO", "NEEDS_ANALYSIS", "COTIZACION", "PRESENTACION_PROPUESTA", "FINALIZADO"]
+STAGES: tuple[Stage, ...] = (
+    "INICIO",
+    "NEEDS_ANALYSIS",
+    "COTIZACION",
+    "PRESENTACION_PROPUESTA",
+    "FINALIZADO",
+)
+
+# The model needs a little context, never the whole history: the checkpoint must stay small
+# however long the conversation runs (the full transcript is kept elsewhere, capped).
+MESSAGE_WINDOW = 8
+
+PROFILE_FIELDS = ("name", "age", "smoker", "cover", "term", "dependants", "purpose")
+
+
+def recent_messages(left: list[AnyMessage], right: list[AnyMessage]) -> list[AnyMessage]:
+    """add_messages, then keep only the newest MESSAGE_WINDOW messages."""
+    return add_messages(left, right)[-MESSAGE_WINDOW:]
+
+
+class AgentState(TypedDict, total=False):
+    """Checkpointed state. Plain str/int/bool/list/dict only (see STYLE: no Enums, no classes).
+
+    profile      name, age, birth_date (ISO), smoker, cover, term, dependants, purpose
+    declared     the demands-and-needs record: field -> {"value", "at"} as the customer said it
+    consent      None until asked and answered; then {"given": bool, "at": ISO time}
+    expecting    the datum the bot asked for last (helps read a bare "35" or "sí")
+    quote        the quote engine's plain-dict result, or None
+    chosen       id of the chosen option
+    handoff      a human should take the conversation; handoff_reason says why
+    reply        what the bot says this turn ("" = stay silent); buttons: the options to tap
+    """
+
+    messages: Annotated[list[AnyMessage], recent_messages]
+    stage: Stage
+    profile: dict
+    pending_profile: dict
+    declared: dict
+    consent: dict | None
+    expecting: str | None
+    ineligible: str | None
+    quote: dict | None
+    chosen: str | None
+    handoff: bool
+    handoff_reason: str | None
+    lead: bool
+    opted_out: bool
+    reading: dict
+    reply: str
+    buttons: list[dict]
+    turns: int

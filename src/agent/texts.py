@@ -1,0 +1,178 @@
+"""What the agent says, in Spanish. Every euro amount here is formatted from the quote engine."""
+
+from __future__ import annotations
+
+from agent.quote import format_eur
+
+GREETING = (
+    "¡Hola{name}! 👋 Soy el asistente virtual de iAgente Vida, un asistente automático "
+    "(no una persona). Te ayudo a calcular en un par de minutos cuánto costaría tu seguro "
+    "de vida y a elegir la cobertura que mejor te encaje."
+)
+CONSENT_QUESTION = (
+    "Para preparar tu presupuesto necesito usar algunos datos tuyos (edad, si fumas, capital y "
+    "plazo) solo para este cálculo y para que un asesor pueda contactarte si lo pides. "
+    "¿Me das tu consentimiento? Responde *sí* o *no*."
+)
+CONSENT_REMINDER = "Antes de seguir necesito saber si me das tu consentimiento para usar tus datos: ¿sí o no?"
+CONSENT_REFUSED = (
+    "Entendido, no usaré tus datos. ¡Gracias por escribirnos! Si más adelante quieres un "
+    "presupuesto, escríbeme «acepto» y empezamos."
+)
+CONSENT_STILL_REFUSED = "Sigo aquí si me necesitas. Sin tu consentimiento no puedo calcular un presupuesto."
+CONSENT_THANKS = "¡Gracias! Vamos con unas preguntas rápidas."
+
+QUESTIONS = {
+    "name": "¿Cómo te llamas?",
+    "age": "¿Qué edad tienes? (también me vale tu fecha de nacimiento)",
+    "smoker": "¿Fumas o vapeas? (sí / no)",
+    "cover": (
+        "¿Qué capital quieres asegurar? Es lo que recibiría tu familia, por ejemplo 100.000 € "
+        "o 150 mil. Una referencia habitual es entre 5 y 10 veces tus ingresos anuales."
+    ),
+    "term": "¿Durante cuántos años quieres estar cubierto? (por ejemplo 20 años, o hasta que acabes la hipoteca)",
+    "dependants": (
+        "¿Para qué quieres el seguro (familia, hipoteca, deudas, negocio) y cuántas personas "
+        "dependen de ti económicamente?"
+    ),
+}
+
+NOT_UNDERSTOOD = "Perdona, no te he entendido del todo."
+OFF_TOPIC = "De eso no sé mucho, yo solo te puedo ayudar con tu seguro de vida 🙂."
+
+PROBLEMS = {
+    "age_below_min": "Este seguro se puede contratar a partir de los {min_age} años.",
+    "age_above_max": "Este seguro solo se puede contratar hasta los {max_age} años.",
+    "cover_below_min": "El capital mínimo es {min_cover}.",
+    "cover_above_max": "El capital máximo que puedo calcular es {max_cover}.",
+    "term_below_min": "El plazo mínimo es de {min_term} año.",
+    "term_above_max": "El plazo máximo es de {max_term} años.",
+    "term_past_max_age": (
+        "La cobertura tiene que terminar como tarde a los {max_age_at_end} años; con tu edad, "
+        "el plazo máximo es de {max_term_for_age} años."
+    ),
+}
+INELIGIBLE = (
+    "Lo siento{name}, con esos datos no puedo ofrecerte este seguro por aquí. {why} "
+    "Un asesor humano puede estudiar otras opciones contigo: ¿quieres que te contacte?"
+)
+INELIGIBLE_DECLINED = "De acuerdo. Si tu dato era otro, dímelo y lo corrijo. ¡Gracias por escribirnos!"
+
+PROPOSAL_HEADER = (
+    "Este es tu presupuesto{name} para un capital de {cover} durante {term} años ({smoker}):"
+)
+PROPOSAL_FOOTER = (
+    "¿Con cuál te quedas? Responde 1, 2 o 3. Si quieres, cambio cualquier dato "
+    "(por ejemplo «mejor 200.000 €» o «a 15 años») y lo recalculo."
+)
+ILLUSTRATIVE = "_Precios de una tarifa ilustrativa; la aseguradora confirma el precio final._"
+REQUOTED = "Hecho, he recalculado con el dato nuevo."
+PICK_ONE = "¿Cuál de las tres opciones prefieres? Responde 1, 2 o 3."
+NO_CHOICE = (
+    "Sin problema. ¿Quieres que cambie algún dato (capital, plazo) o prefieres pensarlo con calma?"
+)
+
+OBJECTIONS = {
+    "price": (
+        "Entiendo, el precio importa. La opción más económica es la {cheapest_name}, por "
+        "{cheapest_monthly} al mes. También puedo bajar el capital o el plazo y recalcularlo "
+        "al momento: dime, por ejemplo, «100.000 €» o «15 años»."
+    ),
+    "trust": (
+        "Es normal preguntarlo. La póliza la emite una aseguradora autorizada; antes de firmar "
+        "un asesor humano te enseña las condiciones por escrito, y tienes 30 días para desistir "
+        "sin coste. Yo solo te ayudo a calcular y elegir."
+    ),
+    "think": (
+        "Claro, tómate tu tiempo. Tu presupuesto queda guardado: escríbeme cuando quieras, o "
+        "di «asesor» si prefieres que te llame una persona."
+    ),
+}
+ANSWERS = {
+    "coverage": (
+        "La Básica paga el capital si falleces por cualquier causa. La Recomendada añade la "
+        "invalidez absoluta y permanente. La Completa suma además doble capital por accidente "
+        "y un anticipo por enfermedad grave."
+    ),
+    "exclusions": (
+        "Como en todo seguro de vida hay exclusiones (por ejemplo, algunos deportes de riesgo o "
+        "el suicidio durante el primer año). El asesor te las detalla antes de firmar."
+    ),
+    "process": (
+        "Eliges una opción, un asesor humano te contacta, revisa contigo un breve cuestionario "
+        "de salud y firmas online. Según tu edad y capital puede pedirse un reconocimiento médico."
+    ),
+    "cancel": (
+        "No hay permanencia: puedes cancelarlo cuando quieras, y los primeros 30 días puedes "
+        "desistir sin coste."
+    ),
+    "payment": "Puedes pagarlo cada mes o una vez al año (al año sale algo más barato).",
+    "bot": (
+        "Soy un asistente automático, no una persona. Si prefieres hablar con alguien, "
+        "escribe «quiero hablar con una persona»."
+    ),
+    "other": "Buena pregunta; un asesor te lo puede aclarar con detalle si lo necesitas.",
+}
+
+CLOSED = (
+    "¡Perfecto{name}! 🎉 Has elegido la opción *{option}*: {monthly} al mes ({annual} al año), "
+    "con un capital de {cover} durante {term} años. Un asesor humano te contactará muy pronto "
+    "por este mismo chat para formalizarla. ¡Gracias por confiar en nosotros!"
+)
+CHANGED_CHOICE = "Cambiado: ahora tienes elegida la opción *{option}*, {monthly} al mes ({annual} al año)."
+FOLLOW_UP = (
+    "Tu solicitud de la opción *{option}* ({monthly} al mes) está registrada y un asesor te "
+    "contactará en breve. Si quieres un presupuesto nuevo, escribe «empezar de nuevo»."
+)
+YOU_ARE_WELCOME = "¡A ti! Aquí estoy para lo que necesites."
+
+HANDOFF = (
+    "De acuerdo, aviso ahora a un asesor humano; te escribirá por este mismo chat lo antes "
+    "posible. Mientras tanto no te haré más preguntas."
+)
+HANDOFF_AGAIN = "Ya he avisado a un asesor; te escribirá por aquí en breve."
+OPTED_OUT = (
+    "Hecho, te he dado de baja: no volverás a recibir mensajes nuestros. Si cambias de "
+    "opinión, escribe ALTA."
+)
+RESTARTED = "Empezamos de nuevo."
+
+
+def smoker_label(smoker: bool) -> str:
+    return "fumador" if smoker else "no fumador"
+
+
+def name_suffix(profile: dict) -> str:
+    """', Ana' for use after a greeting word, or '' when we don't know the name."""
+    name = profile.get("name")
+    return f", {name.split()[0]}" if name else ""
+
+
+def summary(fields: dict) -> str:
+    """Confirm what was understood in this message, e.g. 'Anotado: 35 años, no fumador.'"""
+    parts = []
+    if "name" in fields:
+        parts.append(str(fields["name"]))
+    if "age" in fields:
+        parts.append(f"{fields['age']} años")
+    if "smoker" in fields:
+        parts.append(smoker_label(fields["smoker"]))
+    if "cover" in fields:
+        parts.append(f"capital {format_eur(fields['cover'])}")
+    if "term" in fields:
+        parts.append(f"plazo {fields['term']} años")
+    if "purpose" in fields:
+        parts.append(f"para {fields['purpose']}")
+    if "dependants" in fields:
+        n = fields["dependants"]
+        parts.append("nadie depende de ti" if n == 0 else f"{n} persona{'s' * (n != 1)} a tu cargo")
+    return f"Anotado: {', '.join(parts)}." if parts else ""
+
+
+def option_lines(quote: dict) -> list[str]:
+    emoji = ("1️⃣", "2️⃣", "3️⃣")
+    return [
+        f"{emoji[i]} *{opt['name']}*: {format_eur(opt['monthly'])}/mes "
+        f"({format_eur(opt['annual'])}/año). {', '.join(opt['guarantees'])}."
+        for i, opt in enumerate(quote["options"])
+    ]

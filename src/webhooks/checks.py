@@ -1,0 +1,94 @@
+"""`iagente check`: try each configured outside service and say plainly which work."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import redis
+import requests
+
+from webhooks.settings import Settings
+
+TIMEOUT = 10
+
+
+def _redis(settings: Settings) -> str:
+    if not settings.redis_url:
+        return "embedded server (started on demand under ./var)"
+    redis.Redis.from_url(settings.redis_url, socket_timeout=TIMEOUT).ping()
+    return "PING ok"
+
+
+def _model(settings: Settings) -> str:
+    if settings.brain != "llm":
+        return "rules brain (offline), no model needed"
+    from webhooks.service import build_brain
+
+    brain = build_brain(settings)
+    brain._model.invoke("Responde solo: ok")  # noqa: SLF001 - a real round trip is the check
+    return f"{settings.llm_model} answered"
+
+
+def _meta(settings: Settings) -> str | None:
+    if not (settings.whatsapp_token and settings.whatsapp_phone_number_id):
+        return None
+    r = requests.get(
+        f"{settings.whatsapp_api_url}/{settings.whatsapp_phone_number_id}",
+        headers={"Authorization": f"Bearer {settings.whatsapp_token.get_secret_value()}"},
+        timeout=TIMEOUT,
+    )
+    r.raise_for_status()
+    return f"phone number {r.json().get('display_phone_number', '?')}"
+
+
+def _twilio(settings: Settings) -> str | None:
+    if not (settings.twilio_account_sid and settings.twilio_auth_token):
+        return None
+    sid = settings.twilio_account_sid
+    r = requests.get(
+        f"{settings.twilio_api_url}/2010-04-01/Accounts/{sid}.json",
+        auth=(sid, settings.twilio_auth_token.get_secret_value()),
+        timeout=TIMEOUT,
+    )
+    r.raise_for_status()
+    return f"account {r.json().get('status', '?')}"
+
+
+def _chatwoot(settings: Settings) -> str | None:
+    if not (settings.chatwoot_base_url and settings.chatwoot_user_token):
+        return None
+    r = requests.get(
+        f"{settings.chatwoot_base_url.rstrip('/')}/api/v1/accounts/{settings.chatwoot_account_id}"
+        f"/inboxes/{settings.chatwoot_inbox_id}",
+        headers={"api_access_token": settings.chatwoot_user_token.get_secret_value()},
+        timeout=TIMEOUT,
+    )
+    r.raise_for_status()
+    return f"inbox {r.json().get('name', '?')}"
+
+
+CHECKS: dict[str, Callable[[Settings], str | None]] = {
+    "redis": _redis,
+    "model": _model,
+    "meta": _meta,
+    "twilio": _twilio,
+    "chatwoot": _chatwoot,
+}
+
+
+def run_checks(settings: Settings) -> int:
+    failed = 0
+    for name, check in CHECKS.items():
+        try:
+            outcome = check(settings)
+        except Exception as exc:  # report every failure the same plain way
+            failed += 1
+            print(f"✗ {name:9} {type(exc).__name__}: {str(exc)[:160]}")
+            continue
+        print(f"{'·' if outcome is None else '✓'} {name:9} {outcome or 'not configured'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_checks(Settings()))

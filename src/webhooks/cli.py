@@ -1,0 +1,82 @@
+"""The `iagente` command: serve, chat and check."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from webhooks.settings import Settings
+
+
+def _settings_with_redis() -> Settings:
+    """Settings whose REDIS_URL is set, starting the embedded server when it wasn't."""
+    settings = Settings()
+    if not settings.redis_url:
+        from integrations.redis_server import ensure_local_redis
+
+        url = ensure_local_redis(settings.var_dir)
+        print(f"Redis embebido en {url} (datos en {settings.var_dir}/)", file=sys.stderr)
+        settings = settings.model_copy(update={"redis_url": url})
+    return settings
+
+
+def serve(args: argparse.Namespace) -> int:
+    settings = _settings_with_redis()
+    os.environ["REDIS_URL"] = settings.redis_url  # the gunicorn workers reuse this server
+    from webhooks.server import run_gunicorn
+
+    run_gunicorn(settings, workers=args.workers)
+    return 0
+
+
+def chat(args: argparse.Namespace) -> int:
+    """Talk to the agent in a terminal, through the same graph, Redis and brain as the service."""
+    from webhooks.service import build_service, connect_redis
+
+    settings = _settings_with_redis()
+    service = build_service(settings, connect_redis(settings))
+    interactive = sys.stdin.isatty()
+    print(f"iAgente Vida ({service.context.brain.name}) · {args.phone} · Ctrl-D para salir", file=sys.stderr)
+    while True:
+        if interactive:
+            print("tú> ", end="", flush=True, file=sys.stderr)
+        line = sys.stdin.readline()
+        if not line:
+            return 0
+        text = line.strip()
+        if not text:
+            continue
+        result = service.turn(args.phone, text, channel="chat")
+        if result.reply:
+            print(f"agente [{result.stage}]> {result.reply}\n", flush=True)
+        else:
+            reason = "dado de baja" if result.opted_out else "un asesor humano lleva la conversación"
+            print(f"agente [{result.stage}]> (sin respuesta: {reason})\n", flush=True)
+
+
+def check(args: argparse.Namespace) -> int:
+    from webhooks.checks import run_checks
+
+    return run_checks(Settings())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="iagente", description="iAgente Vida, life-insurance sales agent")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="run the web service")
+    p.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: from CPUs)")
+    p.set_defaults(func=serve)
+    p = sub.add_parser("chat", help="talk to the agent in the terminal (reads stdin)")
+    p.add_argument("--phone", default="+34600000000", help="the customer's phone number (E.164)")
+    p.set_defaults(func=chat)
+    p = sub.add_parser("check", help="try every configured outside service")
+    p.set_defaults(func=check)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "WARNING" if args.command == "chat" else "INFO"))
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

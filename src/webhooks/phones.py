@@ -1,0 +1,31 @@
+"""Phone numbers: one normalised form (E.164 with '+') keys a conversation across channels."""
+
+from __future__ import annotations
+
+import re
+
+_NOISE = re.compile(r"[\s().\-]")
+
+
+class PhoneError(ValueError):
+    """Not something we can treat as a phone number."""
+
+
+def normalise_phone(raw: str) -> str:
+    """'whatsapp:+34 600-000-000', '0034600000000', '34600000000' -> '+34600000000'."""
+    phone = _NOISE.sub("", raw.strip())
+    phone = phone.removeprefix("whatsapp:").removeprefix("sms:")
+    if phone.startswith("00"):
+        phone = "+" + phone[2:]
+    if not phone.startswith("+"):
+        phone = "+" + phone
+    if not re.fullmatch(r"\+[1-9]\d{6,14}", phone):
+        raise PhoneError("not an international phone number")
+    return phone
+
+
+def mask_phone(phone: str) -> str:
+    """For logs: keep the country prefix and the last two digits, '+346******00'."""
+    if len(phone) <= 6:
+        return "*" * len(phone)
+    return phone[:4] + "*" * (len(phone) - 6) + phone[-2:]

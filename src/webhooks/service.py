@@ -1,0 +1,123 @@
+"""Runs one customer turn: lock the phone, log the transcript, drive the graph on the Redis saver."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import redis
+from langchain_core.messages import HumanMessage
+from langgraph.graph.state import CompiledStateGraph
+
+from agent.brains.base import Brain
+from agent.brains.rules import RulesBrain
+from agent.context import AgentContext
+from agent.graph import build_graph
+from agent.quote import QuoteEngine
+from integrations.conversation_store import ConversationStore
+from integrations.redis_saver import RedisSaver
+from integrations.redis_server import ensure_local_redis
+from webhooks.phones import mask_phone, normalise_phone
+from webhooks.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    phone: str
+    reply: str
+    stage: str
+    buttons: list[dict] = field(default_factory=list)
+    handoff: bool = False
+    opted_out: bool = False
+
+
+class ConversationService:
+    """The one way into the funnel, shared by the CLI, the web app and the worker."""
+
+    def __init__(
+        self, graph: CompiledStateGraph, context: AgentContext, store: ConversationStore,
+        *, lock_seconds: int = 120,
+    ) -> None:
+        self.graph = graph
+        self.context = context
+        self.store = store
+        self._lock_seconds = lock_seconds
+
+    @staticmethod
+    def config(phone: str) -> dict:
+        return {"configurable": {"thread_id": phone}}
+
+    def turn(self, phone: str, text: str, *, channel: str = "chat") -> TurnResult:
+        """Answer one customer message. Turns of one phone run one at a time, in lock order."""
+        phone = normalise_phone(phone)
+        started = time.perf_counter()
+        with self.store.lock(phone, timeout=self._lock_seconds):
+            self.store.append(phone, "in", text, channel=channel)
+            state = self.graph.invoke(
+                {"messages": [HumanMessage(text)]},
+                self.config(phone),
+                context=self.context,
+                durability="exit",  # one checkpoint per turn: the turn is the unit of work
+            )
+            reply = state.get("reply", "")
+            if reply:
+                self.store.append(phone, "out", reply, channel=channel)
+            self.store.record_turn(
+                phone,
+                channel=channel,
+                stage=state["stage"],
+                handoff=bool(state.get("handoff")),
+                opted_out=bool(state.get("opted_out")),
+            )
+        log.info(
+            "turn phone=%s stage=%s replied=%s ms=%.1f",
+            mask_phone(phone), state["stage"], bool(reply), (time.perf_counter() - started) * 1000,
+        )
+        return TurnResult(
+            phone=phone,
+            reply=reply,
+            stage=state["stage"],
+            buttons=state.get("buttons") or [],
+            handoff=bool(state.get("handoff")),
+            opted_out=bool(state.get("opted_out")),
+        )
+
+    def state(self, phone: str) -> dict:
+        return self.graph.get_state(self.config(normalise_phone(phone))).values
+
+
+def connect_redis(settings: Settings) -> redis.Redis:
+    """The configured Redis, or the embedded one under VAR_DIR when REDIS_URL is unset."""
+    url = settings.redis_url or ensure_local_redis(settings.var_dir)
+    return redis.Redis.from_url(url, health_check_interval=30)
+
+
+def build_brain(settings: Settings) -> Brain:
+    if settings.brain == "rules":
+        return RulesBrain()
+    from langchain_openai import ChatOpenAI
+
+    from agent.brains.llm import LLMBrain
+
+    model = ChatOpenAI(
+        model=settings.llm_model,
+        api_key=settings.openai_api_key,
+        base_url=settings.openai_base_url,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=1,
+        temperature=0.2,
+    )
+    return LLMBrain(model)
+
+
+def build_service(settings: Settings, client: redis.Redis, brain: Brain | None = None) -> ConversationService:
+    saver = RedisSaver(client, ttl_seconds=settings.ttl_seconds, keep_last=settings.checkpoints_kept)
+    store = ConversationStore(
+        client, max_messages=settings.transcript_max_messages, ttl_seconds=settings.ttl_seconds
+    )
+    context = AgentContext(brain=brain or build_brain(settings), quotes=QuoteEngine())
+    graph = build_graph().compile(checkpointer=saver)
+    return ConversationService(graph, context, store, lock_seconds=settings.turn_lock_seconds)
