@@ -1,0 +1,196 @@
+"""Spanish text folding, numbers, euro amounts and dates of birth, for the offline brain."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """Normalised text, plus for each of its characters the index it came from in the original."""
+
+    text: str
+    origin: tuple[int, ...]
+
+    def original(self, source: str, start: int, end: int) -> str:
+        """The slice of `source` that `self.text[start:end]` was folded from."""
+        return source[self.origin[start] : self.origin[end - 1] + 1] if end > start else ""
+
+
+@lru_cache(maxsize=2048)
+def _fold_char(ch: str) -> str:
+    lower = ch.lower()
+    if len(lower) != 1:
+        lower = ch
+    bare = "".join(c for c in unicodedata.normalize("NFKD", lower) if not unicodedata.combining(c))
+    # One character in, one out, so every folded character still points at its original.
+    return bare.lower() if len(bare) == 1 else lower
+
+
+def fold(text: str) -> Folded:
+    """`normalise`, remembering where each character came from (to give names back as written)."""
+    chars: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        folded = _fold_char(ch)
+        if folded.isspace():
+            if not chars or chars[-1] == " ":
+                continue
+            folded = " "
+        chars.append(folded)
+        origin.append(i)
+    if chars and chars[-1] == " ":
+        chars.pop()
+        origin.pop()
+    return Folded("".join(chars), tuple(origin))
+
+
+def normalise(text: str) -> str:
+    """Lowercase, strip accents (ñ becomes n), collapse whitespace and trim."""
+    return fold(text).text
+
+
+_WORD_VALUES = {
+    "un": 1, "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
+    "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12, "trece": 13,
+    "catorce": 14, "quince": 15, "dieciseis": 16, "diecisiete": 17, "dieciocho": 18,
+    "diecinueve": 19, "veinte": 20, "veintiun": 21, "veintiuno": 21, "veintidos": 22,
+    "veintitres": 23, "veinticuatro": 24, "veinticinco": 25, "veintiseis": 26,
+    "veintisiete": 27, "veintiocho": 28, "veintinueve": 29, "treinta": 30, "cuarenta": 40,
+    "cincuenta": 50, "sesenta": 60, "setenta": 70, "ochenta": 80, "noventa": 90, "cien": 100,
+    "ciento": 100, "doscientos": 200, "doscientas": 200, "trescientos": 300,
+    "trescientas": 300, "cuatrocientos": 400, "quinientos": 500, "seiscientos": 600,
+    "setecientos": 700, "ochocientos": 800, "novecientos": 900,
+    "mil": 1_000, "millon": 1_000_000, "millones": 1_000_000, "medio millon": 500_000,
+}  # fmt: skip
+_WEAK = frozenset({"un", "uno", "una", "mil"})
+_SCALES = {"k": 1_000, "mil": 1_000, "m": 1_000_000, "mm": 1_000_000, "mill": 1_000_000,
+           "millon": 1_000_000, "millones": 1_000_000}  # fmt: skip
+
+_WORD = "|".join(w.replace(" ", r"\s+") for w in sorted(_WORD_VALUES, key=len, reverse=True))
+_WORD = rf"(?:{_WORD})(?![a-z])"
+_NUMBER = re.compile(
+    rf"(?<![\w.,])(?P<euro>€\s*)?"
+    rf"(?:(?P<digits>\d+(?:[.,]\d+)*)(?![.,]?\d)|(?P<words>{_WORD}(?:\s+(?:y\s+)?{_WORD})*))"
+    r"(?:\s*(?P<scale>k|mil|millones|millon|mill|mm|m)(?![a-z]))?"
+    r"(?P<half>\s+y\s+medio(?![a-z]))?"
+    r"(?:\s*(?P<currency>€|euros?|eur)(?![a-z]))?"
+    r"(?!\s*%)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A number found in normalised text. `money`: it carried €, euros, k, mil or millones."""
+
+    start: int
+    end: int
+    value: int
+    money: bool
+    weak: bool  # a lone "un", "una", "uno" or "mil": more often a plain word than a number
+
+
+def _digits_value(raw: str) -> float | None:
+    parts = re.split(r"[.,]", raw)
+    if len(raw) > 18:
+        return None
+    if len(parts) == 1:
+        return int(raw)
+    if len(parts[0]) <= 3 and all(len(p) == 3 for p in parts[1:]):
+        return int("".join(parts))  # 150.000 or 150,000: thousands separators
+    if len(parts) == 2:
+        return float(f"{parts[0]}.{parts[1]}")  # 1,5 millones
+    return None
+
+
+def _words_value(raw: str) -> int:
+    total = current = 0
+    for token in re.findall(r"medio\s+millon|[a-z]+", raw):
+        value = _WORD_VALUES.get(re.sub(r"\s+", " ", token), 0)
+        if value == 500_000:
+            total += value
+        elif value == 1_000_000:
+            total, current = (total + max(current, 1)) * value, 0
+        elif value == 1_000:
+            total, current = total + max(current, 1) * value, 0
+        else:
+            current += value
+    return total + current
+
+
+def find_numbers(text: str) -> list[Mention]:
+    """Every number in normalised `text`, in order: digits, words, k/mil/millones, €/euros."""
+    found = []
+    for m in _NUMBER.finditer(text):
+        words = m["words"] or ""
+        value = _words_value(words) if words else _digits_value(m["digits"])
+        if value is None:
+            continue
+        scale = _SCALES.get(m["scale"] or "", 1)
+        value *= scale
+        if m["half"]:  # "un millón y medio"
+            value += (1_000_000 if scale == 1_000_000 or "millon" in words else 1_000) / 2
+        money = bool(m["euro"] or m["scale"] or m["currency"]) or "mil" in words
+        weak = words in _WEAK and not (m["scale"] or m["currency"] or m["half"])
+        found.append(Mention(m.start(), m.end(), round(value), money and not weak, weak))
+    return found
+
+
+def parse_amount(text: str) -> int | None:
+    """Euros in `text`: the first amount that looks like money, else the first number at all."""
+    numbers = [n for n in find_numbers(normalise(text)) if not n.weak]
+    money = [n for n in numbers if n.money or n.value >= 10_000]
+    chosen = (money or numbers or [None])[0]
+    return chosen.value if chosen else None
+
+
+_MONTHS = {
+    "enero": 1, "ene": 1, "febrero": 2, "feb": 2, "marzo": 3, "mar": 3, "abril": 4, "abr": 4,
+    "mayo": 5, "may": 5, "junio": 6, "jun": 6, "julio": 7, "jul": 7, "agosto": 8, "ago": 8,
+    "septiembre": 9, "setiembre": 9, "sep": 9, "sept": 9, "octubre": 10, "oct": 10,
+    "noviembre": 11, "nov": 11, "diciembre": 12, "dic": 12,
+}  # fmt: skip
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DMY = re.compile(r"(?<![\d.,])(\d{1,2})\s?[/.-]\s?(\d{1,2})\s?[/.-]\s?(\d{4}|\d{2})(?!\d)")
+_YMD = re.compile(r"(?<![\d.,])(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})(?!\d)")
+_SPELLED = re.compile(
+    rf"(?<!\d)(\d{{1,2}})\s*(?:de\s+)?({_MONTH})(?![a-z])\.?\s*(?:de(?:l)?\s+|,\s*)?"
+    r"(\d{4}|\d{2})(?!\d)"
+)
+_DATES = (("dmy", _DMY), ("ymd", _YMD), ("dmy", _SPELLED))
+
+
+def _make_date(year: str, month: str, day: str, today: date) -> date | None:
+    y = int(year)
+    if len(year) == 2:
+        y += 2000 if 2000 + y <= today.year else 1900
+    m = int(month) if month.isdigit() else _MONTHS[month]
+    try:
+        born = date(y, m, int(day))
+    except ValueError:
+        return None
+    return born if today.year - 120 <= born.year and born <= today else None
+
+
+def find_birth_date(text: str, today: date) -> tuple[date, int, int] | None:
+    """The first plausible date of birth in normalised `text`, with its span; day comes first."""
+    for order, pattern in _DATES:
+        for m in pattern.finditer(text):
+            day, month, year = m.groups() if order == "dmy" else m.groups()[::-1]
+            born = _make_date(year, month, day, today)
+            if born:
+                return born, m.start(), m.end()
+    return None
+
+
+def parse_birth_date(text: str, today: date) -> date | None:
+    """A date of birth written day-first ("3/5/1988", "3 de mayo de 1988") or ISO; None if none.
+
+    Dates in the future or more than 120 years ago are not dates of birth.
+    """
+    found = find_birth_date(normalise(text), today)
+    return found[0] if found else None

@@ -1,0 +1,446 @@
+"""LangGraph checkpointer on plain Redis commands (Redis >= 6.2, Valkey, Redis Cluster).
+
+Five keys per thread whatever its history, all carrying the thread's hash tag, so every command
+on one thread may share a MULTI/EXEC even on Redis Cluster (layout in `redis_saver_layout`):
+
+    {prefix}:ckpt:{<thread>}:idx     ZSET  "<ns>\\0<checkpoint_id>", score 0, walked BYLEX
+    {prefix}:ckpt:{<thread>}:cp      HASH  "<ns>\\0<checkpoint_id>" -> record (no channel values)
+    {prefix}:ckpt:{<thread>}:blobs   HASH  "<ns>\\0<channel>\\0<version>" -> channel value
+    {prefix}:ckpt:{<thread>}:writes  HASH  "<ns>\\0<checkpoint_id>\\0<task_id>\\0<idx>" -> write
+    {prefix}:ckpt:{<thread>}:widx    ZSET  the writes' field names, one checkpoint = one BYLEX range
+
+Checkpoint ids are time-ordered uuid6 strings of one length, so byte order is time order and the
+index replaces both a per-namespace list and a namespace set. Channel values are stored once per
+(channel, version), as LangGraph's Postgres saver does: a put writes only the channels in
+`new_versions`. `keep_last` trims each namespace to its newest checkpoints and deletes the writes
+and blobs nothing retained references; `ttl_seconds` re-arms EXPIRE on all five keys on each put
+and put_writes, so an idle conversation disappears as a whole.
+
+The async methods run the sync ones in a worker thread (asyncio.to_thread): the service is
+sync (Flask + worker), and one client and one code path are simpler than two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+import redis
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import (
+    WRITES_IDX_MAP,
+    BaseCheckpointSaver,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+    SerializerProtocol,
+    get_checkpoint_id,
+    get_serializable_checkpoint_metadata,
+)
+
+from integrations.redis_saver_layout import (
+    ThreadKeys,
+    all_but_newest,
+    batched,
+    blob_field,
+    checkpoint_config,
+    decode_tuple,
+    namespace_of,
+    ns_range,
+    owner_of_write,
+    pack,
+    ref,
+    referenced_blobs,
+    split_ref,
+    thread_from_key,
+    thread_pattern,
+    unpack,
+    write_field,
+    write_range,
+)
+
+_PAGE = 100
+_TXN_ATTEMPTS = 10
+
+
+class RedisSaver(BaseCheckpointSaver[str]):
+    """Checkpointer on a `redis.Redis` client created with `decode_responses=False`."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        prefix: str = "iagente",
+        ttl_seconds: int | None = None,
+        keep_last: int | None = None,
+        serde: SerializerProtocol | None = None,
+    ) -> None:
+        super().__init__(serde=serde)
+        if client.get_connection_kwargs().get("decode_responses"):
+            raise ValueError("RedisSaver needs a client with decode_responses=False")
+        if keep_last is not None and keep_last < 1:
+            raise ValueError("keep_last must be at least 1")
+        if ttl_seconds is not None and ttl_seconds < 1:
+            raise ValueError("ttl_seconds must be at least 1")
+        self.client = client
+        self.prefix = prefix
+        self.ttl_seconds = ttl_seconds
+        self.keep_last = keep_last
+        # Trimming costs a few round trips, so it runs once the excess reaches this slack.
+        self.trim_slack = max(1, (keep_last or 0) // 2)
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        conf = config["configurable"]
+        thread_id, ns = conf["thread_id"], conf.get("checkpoint_ns", "")
+        keys = self._keys(thread_id)
+        checkpoint_id = get_checkpoint_id(config)
+        if checkpoint_id:
+            wanted = ref(ns, checkpoint_id)
+        else:
+            newest = self.client.zrevrangebylex(keys.idx, *reversed(ns_range(ns)), 0, 1)
+            if not newest:
+                return None
+            wanted = newest[0]
+        found = self._load(keys, thread_id, [wanted], None)
+        return found[0] if found else None
+
+    def list(
+        self,
+        config: RunnableConfig | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
+    ) -> Iterator[CheckpointTuple]:
+        if config is None:
+            threads: Iterable[Any] = self._scan_threads("idx")
+            ns, only_id = None, None
+        else:
+            conf = config["configurable"]
+            threads = [conf["thread_id"]]
+            ns, only_id = conf.get("checkpoint_ns"), get_checkpoint_id(config)
+        before_id = get_checkpoint_id(before) if before else None
+        remaining = limit
+        page = _PAGE if filter or limit is None else min(limit, _PAGE)
+        for thread_id in threads:
+            keys = self._keys(thread_id)
+            refs = self._newest_first(keys, ns, before_id)
+            if only_id:
+                refs = (r for r in refs if split_ref(r)[1] == only_id)
+            for batch in batched(refs, page):
+                for found in self._load(keys, thread_id, batch, filter):
+                    if remaining is not None:
+                        if remaining <= 0:
+                            return
+                        remaining -= 1
+                    yield found
+
+    def _newest_first(
+        self, keys: ThreadKeys, ns: str | None, before_id: str | None
+    ) -> Iterator[bytes]:
+        if ns is None:
+            # Every namespace: the whole index, newest checkpoint first across namespaces.
+            members = self.client.zrange(keys.idx, 0, -1)
+            ordered = sorted(members, key=lambda m: split_ref(m)[1], reverse=True)
+            yield from (m for m in ordered if before_id is None or split_ref(m)[1] < before_id)
+            return
+        low, high = ns_range(ns)
+        if before_id is not None:
+            high = b"(" + ref(ns, before_id)
+        while members := self.client.zrevrangebylex(keys.idx, high, low, 0, _PAGE):
+            yield from members
+            high = b"(" + members[-1]
+
+    def _load(
+        self,
+        keys: ThreadKeys,
+        thread_id: Any,
+        refs: Sequence[bytes],
+        filter: dict[str, Any] | None,
+    ) -> list[CheckpointTuple]:
+        """Tuples for `refs` that exist and match `filter`, in two round trips."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hmget(keys.cp, refs)
+        for r in refs:
+            pipe.zrangebylex(keys.widx, *write_range(r))
+        records, *write_fields = pipe.execute()
+        matched = []
+        for r, record, fields in zip(refs, records, write_fields, strict=True):
+            if record is None:
+                continue
+            header, payload = unpack(record)
+            metadata = header["metadata"]
+            if filter and any(metadata.get(k) != v for k, v in filter.items()):
+                continue
+            ns = split_ref(r)[0]
+            blob_fields = [blob_field(ns, ch, v) for ch, v in header["versions"].items()]
+            matched.append((r, header, payload, blob_fields, fields))
+        pipe = self.client.pipeline(transaction=False)
+        for _, _, _, blob_fields, fields in matched:
+            if blob_fields:  # HMGET needs at least one field
+                pipe.hmget(keys.blobs, blob_fields)
+            if fields:
+                pipe.hmget(keys.writes, fields)
+        values = iter(pipe.execute())
+        return [
+            decode_tuple(
+                self.serde,
+                thread_id,
+                r,
+                header,
+                payload,
+                blobs=next(values) if blob_fields else [],
+                writes=next(values) if fields else [],
+            )
+            for r, header, payload, blob_fields, fields in matched
+        ]
+
+    # --- writes ----------------------------------------------------------------------------
+
+    def put(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        conf = config["configurable"]
+        thread_id, ns = conf["thread_id"], conf.get("checkpoint_ns", "")
+        keys = self._keys(thread_id)
+        stripped: dict[str, Any] = dict(checkpoint)
+        values = stripped.pop("channel_values")
+        versions = stripped.pop("channel_versions")
+        kind, payload = self.serde.dumps_typed(stripped)
+        header = {
+            "type": kind,
+            "parent": conf.get("checkpoint_id"),
+            "versions": versions,
+            "metadata": get_serializable_checkpoint_metadata(config, metadata),
+        }
+        blobs = {
+            blob_field(ns, channel, version): (
+                pack(*self.serde.dumps_typed(values[channel]))
+                if channel in values
+                else pack("empty", b"")
+            )
+            for channel, version in new_versions.items()
+        }
+        this = ref(ns, checkpoint["id"])
+        pipe = self.client.pipeline(transaction=True)
+        if blobs:
+            pipe.hset(keys.blobs, mapping=blobs)
+        pipe.hset(keys.cp, this, pack(header, payload))
+        pipe.zadd(keys.idx, {this: 0})
+        self._touch(pipe, keys)
+        pipe.zlexcount(keys.idx, *ns_range(ns))
+        count = pipe.execute()[-1]
+        if self.keep_last is not None and count >= self.keep_last + self.trim_slack:
+            keep = self.keep_last
+            self._drop(
+                keys,
+                lambda members: all_but_newest(members, keep, only_ns=ns),
+                attempts=1,
+            )
+        return checkpoint_config(thread_id, ns, checkpoint["id"])
+
+    def put_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        conf = config["configurable"]
+        ns = conf.get("checkpoint_ns", "")
+        keys = self._keys(conf["thread_id"])
+        owner = ref(ns, conf["checkpoint_id"])
+        pipe = self.client.pipeline(transaction=True)
+        for position, (channel, value) in enumerate(writes):
+            idx = WRITES_IDX_MAP.get(channel, position)
+            field = write_field(owner, task_id, idx)
+            kind, data = self.serde.dumps_typed(value)
+            record = pack([task_id, channel, kind, task_path, idx], data)
+            # A replayed task re-sends its writes: keep the first, but let errors,
+            # interrupts and resumes (negative idx) be overwritten as Postgres does.
+            if idx >= 0:
+                pipe.hsetnx(keys.writes, field, record)
+            else:
+                pipe.hset(keys.writes, field, record)
+            pipe.zadd(keys.widx, {field: 0})
+        self._touch(pipe, keys)
+        pipe.execute()
+
+    def _touch(self, pipe: redis.client.Pipeline, keys: ThreadKeys) -> None:
+        if self.ttl_seconds is not None:
+            for key in keys.all:
+                pipe.expire(key, self.ttl_seconds)
+
+    # --- deletion, copy, pruning ---------------------------------------------------------------
+
+    def delete_thread(self, thread_id: str) -> None:
+        self.client.delete(*self._keys(thread_id).all)
+
+    def delete_for_runs(self, run_ids: Sequence[str]) -> None:
+        wanted = set(run_ids)
+        if not wanted:
+            return
+        # No global run index: it would live outside the thread's hash slot and outgrow the
+        # threads it points at. Deleting runs is an operator's action; scanning is fine there.
+        for thread_id in self._scan_threads("cp"):
+            keys = self._keys(thread_id)
+            doomed = {
+                field
+                for field, record in self.client.hgetall(keys.cp).items()
+                if unpack(record)[0]["metadata"].get("run_id") in wanted
+            }
+            if doomed:
+                self._drop(keys, lambda members, d=doomed: d.intersection(members))
+
+    def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        source, target = self._keys(source_thread_id), self._keys(target_thread_id)
+        # Records hold no thread id (it is in the key), so the copy is a byte-for-byte merge.
+        read = self.client.pipeline(transaction=True)
+        read.zrange(source.idx, 0, -1)
+        read.hgetall(source.cp)
+        read.hgetall(source.blobs)
+        read.hgetall(source.writes)
+        read.zrange(source.widx, 0, -1)
+        idx, cp, blobs, writes, widx = read.execute()
+        if not idx:
+            return
+        pipe = self.client.pipeline(transaction=True)
+        pipe.zadd(target.idx, dict.fromkeys(idx, 0))
+        pipe.hset(target.cp, mapping=cp)
+        if blobs:
+            pipe.hset(target.blobs, mapping=blobs)
+        if writes:
+            pipe.hset(target.writes, mapping=writes)
+            pipe.zadd(target.widx, dict.fromkeys(widx, 0))
+        self._touch(pipe, target)
+        pipe.execute()
+
+    def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        """`keep_latest`: newest checkpoint of each namespace survives; `delete`: nothing does."""
+        if strategy not in ("keep_latest", "delete"):
+            raise ValueError(f"unknown prune strategy {strategy!r}")
+        for thread_id in thread_ids:
+            if strategy == "delete":
+                self.delete_thread(thread_id)
+            else:
+                self._drop(self._keys(thread_id), lambda m: all_but_newest(m, 1))
+
+    def _drop(
+        self,
+        keys: ThreadKeys,
+        select: Callable[[list[bytes]], set[bytes]],
+        attempts: int = _TXN_ATTEMPTS,
+    ) -> None:
+        """Delete the checkpoints `select` picks from the index, their writes, and the blobs
+        no surviving checkpoint of their namespace references, in one optimistic transaction.
+
+        With attempts=1 a concurrent change to the thread skips the work instead of retrying:
+        the trimming after a put is amortised, and the next put will try again.
+        """
+        for _ in range(attempts):
+            with self.client.pipeline(transaction=True) as pipe:
+                try:
+                    pipe.watch(keys.idx, keys.widx)
+                    members = pipe.zrange(keys.idx, 0, -1)
+                    write_fields = pipe.zrange(keys.widx, 0, -1)
+                    doomed = select(members)
+                    if not doomed:
+                        return
+                    spaces = {namespace_of(r) for r in doomed}
+                    ordered = sorted(doomed)
+                    kept = [m for m in members if m not in doomed and namespace_of(m) in spaces]
+                    records = pipe.hmget(keys.cp, ordered + kept)
+                    referenced = referenced_blobs(kept, records[len(ordered) :])
+                    dead = referenced_blobs(ordered, records) - referenced
+                    dead_writes = [f for f in write_fields if owner_of_write(f) in doomed]
+                    pipe.multi()
+                    pipe.zrem(keys.idx, *ordered)
+                    pipe.hdel(keys.cp, *ordered)
+                    if dead:
+                        pipe.hdel(keys.blobs, *dead)
+                    if dead_writes:
+                        pipe.hdel(keys.writes, *dead_writes)
+                        pipe.zrem(keys.widx, *dead_writes)
+                    pipe.execute()
+                    return
+                except redis.WatchError:
+                    continue
+        if attempts > 1:
+            raise redis.WatchError(f"thread keys {keys.idx!r} kept changing; gave up")
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _keys(self, thread_id: Any) -> ThreadKeys:
+        return ThreadKeys.of(self.prefix, str(thread_id))
+
+    def _scan_threads(self, suffix: str) -> Iterator[str]:
+        for key in self.client.scan_iter(match=thread_pattern(self.prefix, suffix), count=500):
+            thread_id = thread_from_key(self.prefix, suffix, key)
+            if thread_id is not None:
+                yield thread_id
+
+    def get_next_version(self, current: str | None, channel: None) -> str:
+        if current is None:
+            current_v = 0
+        elif isinstance(current, int):
+            current_v = current
+        else:
+            current_v = int(current.split(".")[0])
+        return f"{current_v + 1:032}.{random.random():016}"
+
+    # --- async: the sync implementation in a worker thread ---------------------------------
+
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        return await asyncio.to_thread(self.get_tuple, config)
+
+    async def alist(
+        self,
+        config: RunnableConfig | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[CheckpointTuple]:
+        found = self.list(config, filter=filter, before=before, limit=limit)
+        done = object()
+        while (item := await asyncio.to_thread(next, found, done)) is not done:
+            yield item
+
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        return await asyncio.to_thread(self.put, config, checkpoint, metadata, new_versions)
+
+    async def aput_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        await asyncio.to_thread(self.put_writes, config, writes, task_id, task_path)
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        await asyncio.to_thread(self.delete_thread, thread_id)
+
+    async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
+        await asyncio.to_thread(self.delete_for_runs, run_ids)
+
+    async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        await asyncio.to_thread(self.copy_thread, source_thread_id, target_thread_id)
+
+    async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        await asyncio.to_thread(self.prune, thread_ids, strategy=strategy)

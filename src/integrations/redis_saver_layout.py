@@ -1,0 +1,193 @@
+"""Key names, field names, value framing and decoding of the Redis checkpointer (`redis_saver`)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, NamedTuple
+from urllib.parse import unquote
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import CheckpointTuple, SerializerProtocol, writes_sort_key
+
+# Field names join their parts with NUL: LangGraph namespaces, checkpoint ids and task ids never
+# contain it, and it sorts below every other byte, so "<ns>\0" ranges hold exactly one namespace.
+SEP = b"\0"
+
+
+class ThreadKeys(NamedTuple):
+    idx: str
+    cp: str
+    blobs: str
+    writes: str
+    widx: str
+
+    @classmethod
+    def of(cls, prefix: str, thread_id: str) -> ThreadKeys:
+        head = f"{prefix}:ckpt:{{{_escape(thread_id)}}}:"
+        return cls(*(head + suffix for suffix in cls._fields))
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return tuple(self)
+
+
+def _escape(thread_id: str) -> str:
+    # A brace would move the hash tag (Redis hashes the text between the first "{" and the next
+    # "}"), and could make two threads' key names collide; "%" is escaped so this is reversible.
+    return thread_id.replace("%", "%25").replace("{", "%7B").replace("}", "%7D")
+
+
+def thread_pattern(prefix: str, suffix: str) -> str:
+    """SCAN pattern matching `suffix` keys of every thread."""
+    escaped = "".join(f"\\{c}" if c in "*?[]\\" else c for c in prefix)
+    return f"{escaped}:ckpt:{{*}}:{suffix}"
+
+
+def thread_from_key(prefix: str, suffix: str, key: bytes) -> str | None:
+    """The thread id in a key matched by thread_pattern, or None for a look-alike key."""
+    head, tail = f"{prefix}:ckpt:{{".encode(), f"}}:{suffix}".encode()
+    if not (key.startswith(head) and key.endswith(tail)):
+        return None
+    tag = key[len(head) : -len(tail)].decode()
+    if "{" in tag or "}" in tag:  # "*" also matched a "}:" inside a longer key name
+        return None
+    return unquote(tag)
+
+
+def _check(ns: str) -> bytes:
+    encoded = ns.encode()
+    if SEP in encoded:
+        raise ValueError(f"checkpoint namespace contains NUL: {ns!r}")
+    return encoded
+
+
+def ref(ns: str, checkpoint_id: str) -> bytes:
+    """Member of the idx ZSET and field of the cp HASH for one checkpoint."""
+    return _check(ns) + SEP + checkpoint_id.encode()
+
+
+def split_ref(member: bytes) -> tuple[str, str]:
+    ns, _, checkpoint_id = member.partition(SEP)
+    return ns.decode(), checkpoint_id.decode()
+
+
+def namespace_of(member: bytes) -> bytes:
+    return member.partition(SEP)[0]
+
+
+def ns_range(ns: str) -> tuple[bytes, bytes]:
+    """(min, max) of a BYLEX range holding every checkpoint of one namespace."""
+    encoded = _check(ns)
+    return b"[" + encoded + SEP, b"(" + encoded + b"\x01"
+
+
+def write_range(checkpoint_ref: bytes) -> tuple[bytes, bytes]:
+    """(min, max) of a BYLEX range of the widx ZSET holding one checkpoint's writes."""
+    return b"[" + checkpoint_ref + SEP, b"(" + checkpoint_ref + b"\x01"
+
+
+def write_field(checkpoint_ref: bytes, task_id: str, idx: int) -> bytes:
+    return checkpoint_ref + SEP + f"{task_id}\0{idx}".encode()
+
+
+def owner_of_write(field: bytes) -> bytes:
+    """The checkpoint ref a write field belongs to."""
+    return field.rsplit(SEP, 2)[0]
+
+
+def blob_field(ns: str, channel: str, version: Any) -> bytes:
+    return _check(ns) + SEP + channel.encode() + SEP + str(version).encode()
+
+
+def pack(header: Any, payload: bytes) -> bytes:
+    """A JSON header line, then opaque serde bytes: readable in redis-cli, no extra codec."""
+    return json.dumps(header, separators=(",", ":")).encode() + b"\n" + payload
+
+
+def unpack(raw: bytes) -> tuple[Any, bytes]:
+    header, _, payload = raw.partition(b"\n")
+    return json.loads(header), payload
+
+
+def checkpoint_config(thread_id: Any, ns: str, checkpoint_id: str) -> RunnableConfig:
+    return {
+        "configurable": {
+            "thread_id": thread_id,
+            "checkpoint_ns": ns,
+            "checkpoint_id": checkpoint_id,
+        }
+    }
+
+
+def decode_tuple(
+    serde: SerializerProtocol,
+    thread_id: Any,
+    checkpoint_ref: bytes,
+    header: dict[str, Any],
+    payload: bytes,
+    *,
+    blobs: Sequence[bytes | None],
+    writes: Sequence[bytes | None],
+) -> CheckpointTuple:
+    """A CheckpointTuple from a record, its channels' blobs (in `header["versions"]` order)
+    and its writes (any order; returned in `writes_sort_key` order, as LangGraph requires)."""
+    ns, checkpoint_id = split_ref(checkpoint_ref)
+    channel_values = {}
+    for channel, blob in zip(header["versions"], blobs, strict=False):
+        if blob is not None:
+            kind, data = unpack(blob)
+            if kind != "empty":
+                channel_values[channel] = serde.loads_typed((kind, data))
+    pending = []
+    for raw in writes:
+        if raw is not None:
+            (task_id, channel, kind, task_path, idx), data = unpack(raw)
+            sort_key = writes_sort_key(task_path, task_id, idx)
+            pending.append((sort_key, (task_id, channel, serde.loads_typed((kind, data)))))
+    pending.sort(key=lambda item: item[0])
+    parent = header["parent"]
+    return CheckpointTuple(
+        config=checkpoint_config(thread_id, ns, checkpoint_id),
+        checkpoint={
+            **serde.loads_typed((header["type"], payload)),
+            "channel_versions": header["versions"],
+            "channel_values": channel_values,
+        },
+        metadata=header["metadata"],
+        parent_config=checkpoint_config(thread_id, ns, parent) if parent else None,
+        pending_writes=[write for _, write in pending],
+    )
+
+
+def all_but_newest(members: Iterable[bytes], keep: int, only_ns: str | None = None) -> set[bytes]:
+    """Index members beyond the `keep` newest of each namespace (of `only_ns` if given)."""
+    by_ns: dict[bytes, list[bytes]] = defaultdict(list)
+    for member in members:  # ZRANGE order: by namespace, then oldest checkpoint first
+        by_ns[namespace_of(member)].append(member)
+    if only_ns is not None:
+        by_ns = {only_ns.encode(): by_ns.get(only_ns.encode(), [])}
+    return {m for ns_members in by_ns.values() for m in ns_members[:-keep]}
+
+
+def referenced_blobs(refs: Sequence[bytes], records: Sequence[bytes | None]) -> set[bytes]:
+    """Blob fields the checkpoints `refs` reference (records may run past refs; zip stops)."""
+    fields = set()
+    for checkpoint_ref, record in zip(refs, records, strict=False):
+        if record is not None:
+            ns = split_ref(checkpoint_ref)[0]
+            versions = unpack(record)[0]["versions"]
+            fields.update(blob_field(ns, ch, v) for ch, v in versions.items())
+    return fields
+
+
+def batched(items: Iterable[bytes], size: int) -> Iterator[list[bytes]]:
+    batch: list[bytes] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

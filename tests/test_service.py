@@ -1,0 +1,106 @@
+"""The conversation service on a real Redis: resume after restart, serialised turns, bounded storage."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+
+import redis
+
+from agent.brains.rules import RulesBrain
+from webhooks.service import build_service
+from webhooks.settings import Settings
+
+SALE = [
+    "Hola",
+    "sí",
+    "Soy Ana, tengo 35 años, no fumo",
+    "150.000 €",
+    "20 años",
+    "para mi familia, tengo dos hijos",
+    "la 2",
+]
+
+
+def make_service(redis_url: str):
+    settings = Settings(_env_file=None, redis_url=redis_url, agent_brain="rules")
+    client = redis.Redis.from_url(redis_url)
+    return build_service(settings, client, RulesBrain()), client
+
+
+def test_a_new_process_resumes_the_conversation_at_the_same_stage(redis_url):
+    first, _ = make_service(redis_url)
+    for text in SALE[:4]:
+        result = first.turn("+34 600 000 002", text)
+    assert result.stage == "NEEDS_ANALYSIS"
+
+    second, _ = make_service(redis_url)  # new client, saver and graph: a restarted process
+    assert second.state("+34600000002")["profile"]["cover"] == 150000
+    result = second.turn("34600000002", "20 años")
+    assert result.stage == "NEEDS_ANALYSIS" and "dependen de ti" in result.reply
+    result = second.turn("+34600000002", "para mi familia")
+    assert result.stage == "PRESENTACION_PROPUESTA"
+
+
+def test_the_transcript_records_both_directions_with_channel_and_time(redis_url):
+    service, _ = make_service(redis_url)
+    service.turn("+34600000003", "Hola", channel="whatsapp")
+    transcript = service.store.transcript("+34600000003")
+    assert [e["direction"] for e in transcript] == ["in", "out"]
+    assert transcript[0]["text"] == "Hola" and transcript[0]["channel"] == "whatsapp"
+    assert transcript[1]["text"].startswith("¡Hola!") and transcript[1]["at"]
+
+
+def test_concurrent_turns_on_one_phone_lose_nothing_and_keep_order(redis_url):
+    service, _ = make_service(redis_url)
+    phone = "+34600000004"
+    errors: list[BaseException] = []
+
+    def customer(n: int) -> None:
+        try:
+            for i in range(20):
+                service.turn(phone, f"hilo {n} mensaje {i}")
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=customer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+
+    transcript = service.store.transcript(phone)
+    inbound = [e["text"] for e in transcript if e["direction"] == "in"]
+    assert len(inbound) == 80 and len(set(inbound)) == 80
+    by_thread = defaultdict(list)
+    for text in inbound:
+        _, n, _, i = text.split()
+        by_thread[n].append(int(i))
+    assert all(order == list(range(20)) for order in by_thread.values())
+    # Serialised turns: every message is immediately followed by its own reply.
+    directions = [e["direction"] for e in transcript]
+    assert directions == ["in", "out"] * 80
+    assert service.state(phone)["turns"] == 80
+
+
+def conversation_bytes(client: redis.Redis, phone: str) -> int:
+    keys = list(client.scan_iter(match=f"*{{{phone}}}*"))
+    assert keys, "the conversation left no keys"
+    return sum(client.memory_usage(k) or 0 for k in keys)
+
+
+def test_storage_stays_bounded_after_100_turns(redis_url):
+    service, client = make_service(redis_url)
+    phone = "+34600000005"
+    chatter = ["gracias", "¿puedo cancelar?", "¿qué cubre?", "vale", "¿cómo se paga?"]
+    texts = SALE + [chatter[i % len(chatter)] for i in range(100 - len(SALE))]
+    sizes = {}
+    for n, text in enumerate(texts, start=1):
+        service.turn(phone, text)
+        if n in (10, 50, 100):
+            sizes[n] = conversation_bytes(client, phone)
+    print("bytes per conversation after 10/50/100 turns:", sizes)
+    assert service.state(phone)["turns"] == 100
+    assert sizes[100] <= 64 * 1024
+    assert len(service.state(phone)["messages"]) <= 8
