@@ -91,6 +91,10 @@ def test_ensure_local_redis_starts_one_server_and_then_reuses_it(var_dir: Path) 
     assert len(_servers_serving(var_dir)) == 1
     assert (var_dir / "redis.url").read_text().strip() == url
 
+    (var_dir / "redis.url").unlink()  # found again through its config, not started twice
+    assert ensure_local_redis(var_dir, preferred_port=free_port()) == url
+    assert len(_servers_serving(var_dir)) == 1
+
 
 def test_concurrent_callers_share_one_server(var_dir: Path) -> None:
     script = (

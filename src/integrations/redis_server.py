@@ -85,7 +85,7 @@ def _server_info(url: str) -> dict | None:
     client = _control_client(url, 1.0)
     try:
         return client.info("server")
-    except (redis.ConnectionError, redis.TimeoutError):
+    except redis.RedisError:  # nothing listening, still loading, or not ours to query
         return None
     finally:
         client.close()
@@ -103,7 +103,15 @@ def _pid_alive(pid: int) -> bool:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except FileNotFoundError:
-        return False
+        if Path("/proc/self").exists():
+            return False
+        try:  # no procfs (macOS): signal 0 only probes
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
     return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
@@ -233,18 +241,28 @@ def _daemon_paths(var_dir: Path) -> tuple[Path, Path, Path, Path]:
     )
 
 
-def _recorded_url(var_dir: Path) -> str | None:
-    """URL in var_dir/redis.url, if the server answering there is the one started for var_dir."""
+def _running_url(var_dir: Path) -> str | None:
+    """URL of the daemon serving var_dir, if it runs: the recorded URL, else its config's port."""
     conf, _, _, url_file = _daemon_paths(var_dir)
-    try:
-        url = url_file.read_text().strip()
-    except FileNotFoundError:
-        return None
-    info = _server_info(url) if url else None
-    # Another server may have taken the port since: only ours runs with our config file.
-    if info is None or info.get("config_file") != str(conf):
-        return None
-    return url
+    candidates = []
+    with contextlib.suppress(FileNotFoundError):
+        candidates.append(url_file.read_text().strip())
+    with contextlib.suppress(FileNotFoundError, StopIteration, ValueError):
+        lines = conf.read_text().splitlines()
+        port = int(next(line.split()[1] for line in lines if line.startswith("port ")))
+        candidates.append(f"redis://{HOST}:{port}/0")
+    for url in filter(None, candidates):
+        info = _server_info(url)
+        # Another server may have taken the port since: only ours runs with our config file.
+        if info is not None and info.get("config_file") == str(conf):
+            return url
+    return None
+
+
+def _record_url(var_dir: Path, url: str) -> None:
+    tmp = var_dir / "redis.url.tmp"
+    tmp.write_text(url + "\n")
+    os.replace(tmp, _daemon_paths(var_dir)[3])
 
 
 def ensure_local_redis(
@@ -259,17 +277,17 @@ def ensure_local_redis(
     var_dir = Path(var_dir).resolve()
     var_dir.mkdir(parents=True, exist_ok=True)
     with _file_lock(var_dir / "redis.lock"):
-        if url := _recorded_url(var_dir):
+        url = _running_url(var_dir)
+        if url is None:
+            exe = executable or find_redis_server()
+            ports = [preferred_port] if port_is_free(preferred_port) else []
+            # free_port() can race another program for the port; a second pick covers that.
+            for port in [*ports, free_port(), free_port()]:
+                if url := _start_daemon(var_dir, port, exe):
+                    break
+        if url is not None:
+            _record_url(var_dir, url)
             return url
-        exe = executable or find_redis_server()
-        candidates = [preferred_port] if port_is_free(preferred_port) else []
-        candidates += [free_port(), free_port()]
-        for port in candidates:
-            if url := _start_daemon(var_dir, port, exe):
-                tmp = var_dir / "redis.url.tmp"
-                tmp.write_text(url + "\n")
-                os.replace(tmp, _daemon_paths(var_dir)[3])
-                return url
         raise RedisServerError(
             f"redis-server did not start in {var_dir}:\n{_log_tail(var_dir / 'redis.log')}"
         )
@@ -315,8 +333,10 @@ def stop_local_redis(var_dir: Path) -> bool:
     """Shut down the daemon started by ensure_local_redis (AOF flushed); False if none ran."""
     var_dir = Path(var_dir).resolve()
     _, pidfile, _, _ = _daemon_paths(var_dir)
+    if not var_dir.is_dir():
+        return False
     with _file_lock(var_dir / "redis.lock"):
-        url = _recorded_url(var_dir)
+        url = _running_url(var_dir)
         if url is None:
             return False
         client = _control_client(url, 5.0)
