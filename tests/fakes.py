@@ -19,7 +19,9 @@ class FakeToolModel(GenericFakeChatModel):
 
 def reading_call(**args) -> AIMessage:
     """What an OpenAI-style model answers when it fills the Reading tool."""
-    return AIMessage(content="", tool_calls=[{"name": "Reading", "args": args, "id": f"call_{next(_ids)}"}])
+    return AIMessage(
+        content="", tool_calls=[{"name": "Reading", "args": args, "id": f"call_{next(_ids)}"}]
+    )
 
 
 class ExplodingModel(GenericFakeChatModel):

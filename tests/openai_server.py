@@ -23,7 +23,9 @@ class FakeOpenAI:
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                server.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+                server.requests.append(
+                    {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
+                )
                 answer = json.dumps(server.answer(body)).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")

@@ -158,7 +158,9 @@ def test_changing_a_datum_in_the_proposal_requotes():
     assert state["quote"]["options"][0]["annual"] != before["quote"]["options"][0]["annual"]
 
 
-@pytest.mark.parametrize(("text", "expect"), [("es muy caro", "Básica"), ("lo tengo que pensar", "tiempo")])
+@pytest.mark.parametrize(
+    ("text", "expect"), [("es muy caro", "Básica"), ("lo tengo que pensar", "tiempo")]
+)
 def test_objections_get_an_answer_and_keep_the_quote(text, expect):
     chat, before = quoted()
     state = chat.say(text)

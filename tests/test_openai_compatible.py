@@ -12,15 +12,22 @@ from tests.test_funnel import ENGINE, Chat
 
 def test_a_sale_through_chat_openai_uses_two_calls_a_turn_and_engine_prices():
     with FakeOpenAI() as server:
-        model = ChatOpenAI(model="test-model", api_key="sk-test", base_url=server.base_url, max_retries=0)
+        model = ChatOpenAI(
+            model="test-model", api_key="sk-test", base_url=server.base_url, max_retries=0
+        )
         chat = Chat(brain=LLMBrain(model))
         server.readings.extend(
             [
                 {"intent": "greeting"},
                 {"intent": "affirm"},
                 {
-                    "intent": "provide_info", "name": "Ana", "age": 35, "smoker": False,
-                    "cover": 150000, "term": 20, "purpose": "familia",
+                    "intent": "provide_info",
+                    "name": "Ana",
+                    "age": 35,
+                    "smoker": False,
+                    "cover": 150000,
+                    "term": 20,
+                    "purpose": "familia",
                 },
                 # The model is talked into a free policy: it can only misread, never price.
                 {"intent": "provide_info", "cover": 0},
@@ -55,7 +62,9 @@ def test_a_sale_through_chat_openai_uses_two_calls_a_turn_and_engine_prices():
 
 
 def test_a_server_error_falls_back_to_the_rules_brain():
-    model = ChatOpenAI(model="m", api_key="sk-test", base_url="http://127.0.0.1:9/v1", max_retries=0, timeout=2)
+    model = ChatOpenAI(
+        model="m", api_key="sk-test", base_url="http://127.0.0.1:9/v1", max_retries=0, timeout=2
+    )
     chat = Chat(brain=LLMBrain(model))
     chat.say("Hola")
     state = chat.say("sí")

@@ -45,7 +45,10 @@ def test_opted_out_customers_get_silence_until_they_opt_back_in():
 
 def test_bot_is_silent_while_a_human_has_the_conversation_but_not_after_the_sale():
     held = {"handoff": True, "handoff_reason": "customer_request"}
-    assert routing.route_after_understand(state("provide_info", stage="NEEDS_ANALYSIS", **held)) == "respond"
+    assert (
+        routing.route_after_understand(state("provide_info", stage="NEEDS_ANALYSIS", **held))
+        == "respond"
+    )
     lead = {"handoff": True, "handoff_reason": "lead", "stage": "FINALIZADO"}
     assert routing.route_after_understand(state("question", **lead)) == "follow_up"
 
@@ -61,5 +64,11 @@ def test_after_needs_and_proposal():
     assert routing.route_after_needs({"stage": "COTIZACION"}) == "make_quote"
     assert routing.route_after_needs({"stage": "NEEDS_ANALYSIS"}) == "respond"
     assert routing.route_after_proposal({"stage": "COTIZACION"}) == "make_quote"
-    assert routing.route_after_proposal({"stage": "PRESENTACION_PROPUESTA", "chosen": "basica"}) == "close_sale"
-    assert routing.route_after_proposal({"stage": "PRESENTACION_PROPUESTA", "chosen": None}) == "respond"
+    assert (
+        routing.route_after_proposal({"stage": "PRESENTACION_PROPUESTA", "chosen": "basica"})
+        == "close_sale"
+    )
+    assert (
+        routing.route_after_proposal({"stage": "PRESENTACION_PROPUESTA", "chosen": None})
+        == "respond"
+    )

@@ -80,7 +80,9 @@ def absorb(reading: dict, state: dict, quotes: QuoteEngine, now: datetime) -> Ab
     age = new.get("age", profile.get("age"))
     term = new.get("term", profile.get("term"))
     if term is not None:
-        problems = quotes.problems(age=age, term=term) if age is not None else quotes.problems(term=term)
+        problems = (
+            quotes.problems(age=age, term=term) if age is not None else quotes.problems(term=term)
+        )
         problems = [p for p in problems if p not in INELIGIBLE_PROBLEMS]
         if problems:
             out.explanations.append(explain(problems[0], age))

@@ -19,8 +19,15 @@ STAGE_NODES: dict[str, StageNode] = {
 def route_after_understand(
     state: AgentState,
 ) -> Literal[
-    "opt_out", "restart", "hand_off", "respond",
-    "greet", "analyse_needs", "make_quote", "handle_proposal", "follow_up",
+    "opt_out",
+    "restart",
+    "hand_off",
+    "respond",
+    "greet",
+    "analyse_needs",
+    "make_quote",
+    "handle_proposal",
+    "follow_up",
 ]:
     intent = state["reading"].get("intent")
     if state.get("opted_out"):

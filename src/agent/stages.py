@@ -163,7 +163,11 @@ def make_quote(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         "expecting": "option",
         "reply": _say(state, f"{header}\n\n{lines}", texts.ILLUSTRATIVE, texts.PROPOSAL_FOOTER),
         "buttons": [
-            {"id": f"option:{i}", "title": opt["name"], "detail": f"{format_eur(opt['monthly'])}/mes"}
+            {
+                "id": f"option:{i}",
+                "title": opt["name"],
+                "detail": f"{format_eur(opt['monthly'])}/mes",
+            }
             for i, opt in enumerate(quote["options"], start=1)
         ],
     }
@@ -189,7 +193,9 @@ def handle_proposal(state: AgentState, runtime: Runtime[AgentContext]) -> Update
             "profile": absorbed.profile,
             "declared": absorbed.declared,
             "stage": "COTIZACION",
-            "reply": _say(state, texts.summary(absorbed.accepted), *absorbed.explanations, texts.REQUOTED),
+            "reply": _say(
+                state, texts.summary(absorbed.accepted), *absorbed.explanations, texts.REQUOTED
+            ),
         }
     if absorbed.ineligible or absorbed.explanations:
         why = [absorbed.ineligible_why] if absorbed.ineligible else absorbed.explanations

@@ -14,12 +14,16 @@ CONSENT_QUESTION = (
     "plazo) solo para este cálculo y para que un asesor pueda contactarte si lo pides. "
     "¿Me das tu consentimiento? Responde *sí* o *no*."
 )
-CONSENT_REMINDER = "Antes de seguir necesito saber si me das tu consentimiento para usar tus datos: ¿sí o no?"
+CONSENT_REMINDER = (
+    "Antes de seguir necesito saber si me das tu consentimiento para usar tus datos: ¿sí o no?"
+)
 CONSENT_REFUSED = (
     "Entendido, no usaré tus datos. ¡Gracias por escribirnos! Si más adelante quieres un "
     "presupuesto, escríbeme «acepto» y empezamos."
 )
-CONSENT_STILL_REFUSED = "Sigo aquí si me necesitas. Sin tu consentimiento no puedo calcular un presupuesto."
+CONSENT_STILL_REFUSED = (
+    "Sigo aquí si me necesitas. Sin tu consentimiento no puedo calcular un presupuesto."
+)
 CONSENT_THANKS = "¡Gracias! Vamos con unas preguntas rápidas."
 
 QUESTIONS = {
@@ -30,7 +34,10 @@ QUESTIONS = {
         "¿Qué capital quieres asegurar? Es lo que recibiría tu familia, por ejemplo 100.000 € "
         "o 150 mil. Una referencia habitual es entre 5 y 10 veces tus ingresos anuales."
     ),
-    "term": "¿Durante cuántos años quieres estar cubierto? (por ejemplo 20 años, o hasta que acabes la hipoteca)",
+    "term": (
+        "¿Durante cuántos años quieres estar cubierto? (por ejemplo 20 años, o lo que te "
+        "quede de hipoteca)"
+    ),
     "dependants": (
         "¿Para qué quieres el seguro (familia, hipoteca, deudas, negocio) y cuántas personas "
         "dependen de ti económicamente?"
@@ -56,7 +63,9 @@ INELIGIBLE = (
     "Lo siento{name}, con esos datos no puedo ofrecerte este seguro por aquí. {why} "
     "Un asesor humano puede estudiar otras opciones contigo: ¿quieres que te contacte?"
 )
-INELIGIBLE_DECLINED = "De acuerdo. Si tu dato era otro, dímelo y lo corrijo. ¡Gracias por escribirnos!"
+INELIGIBLE_DECLINED = (
+    "De acuerdo. Si tu dato era otro, dímelo y lo corrijo. ¡Gracias por escribirnos!"
+)
 
 PROPOSAL_HEADER = (
     "Este es tu presupuesto{name} para un capital de {cover} durante {term} años ({smoker}):"
@@ -119,7 +128,9 @@ CLOSED = (
     "con un capital de {cover} durante {term} años. Un asesor humano te contactará muy pronto "
     "por este mismo chat para formalizarla. ¡Gracias por confiar en nosotros!"
 )
-CHANGED_CHOICE = "Cambiado: ahora tienes elegida la opción *{option}*, {monthly} al mes ({annual} al año)."
+CHANGED_CHOICE = (
+    "Cambiado: ahora tienes elegida la opción *{option}*, {monthly} al mes ({annual} al año)."
+)
 FOLLOW_UP = (
     "Tu solicitud de la opción *{option}* ({monthly} al mes) está registrada y un asesor te "
     "contactará en breve. Si quieres un presupuesto nuevo, escribe «empezar de nuevo»."

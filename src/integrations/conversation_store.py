@@ -17,7 +17,11 @@ def _now() -> str:
 
 class ConversationStore:
     def __init__(
-        self, client: redis.Redis, *, prefix: str = "iagente", max_messages: int = 200,
+        self,
+        client: redis.Redis,
+        *,
+        prefix: str = "iagente",
+        max_messages: int = 200,
         ttl_seconds: int | None = None,
     ) -> None:
         self._redis = client
@@ -54,7 +58,9 @@ class ConversationStore:
 
     def transcript(self, phone: str, limit: int | None = None) -> list[dict]:
         start = -limit if limit else 0
-        return [json.loads(raw) for raw in self._redis.lrange(self._key(phone, "transcript"), start, -1)]
+        return [
+            json.loads(raw) for raw in self._redis.lrange(self._key(phone, "transcript"), start, -1)
+        ]
 
     def record_turn(self, phone: str, **summary: object) -> None:
         """Remember the conversation's latest stage, channel and flags for the admin listing."""

@@ -38,7 +38,10 @@ def chat(args: argparse.Namespace) -> int:
     settings = _settings_with_redis()
     service = build_service(settings, connect_redis(settings))
     interactive = sys.stdin.isatty()
-    print(f"iAgente Vida ({service.context.brain.name}) · {args.phone} · Ctrl-D para salir", file=sys.stderr)
+    print(
+        f"iAgente Vida ({service.context.brain.name}) · {args.phone} · Ctrl-D para salir",
+        file=sys.stderr,
+    )
     while True:
         if interactive:
             print("tú> ", end="", flush=True, file=sys.stderr)
@@ -52,7 +55,9 @@ def chat(args: argparse.Namespace) -> int:
         if result.reply:
             print(f"agente [{result.stage}]> {result.reply}\n", flush=True)
         else:
-            reason = "dado de baja" if result.opted_out else "un asesor humano lleva la conversación"
+            reason = (
+                "dado de baja" if result.opted_out else "un asesor humano lleva la conversación"
+            )
             print(f"agente [{result.stage}]> (sin respuesta: {reason})\n", flush=True)
 
 
@@ -63,10 +68,14 @@ def check(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="iagente", description="iAgente Vida, life-insurance sales agent")
+    parser = argparse.ArgumentParser(
+        prog="iagente", description="iAgente Vida, life-insurance sales agent"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("serve", help="run the web service")
-    p.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: from CPUs)")
+    p.add_argument(
+        "--workers", type=int, default=None, help="gunicorn workers (default: from CPUs)"
+    )
     p.set_defaults(func=serve)
     p = sub.add_parser("chat", help="talk to the agent in the terminal (reads stdin)")
     p.add_argument("--phone", default="+34600000000", help="the customer's phone number (E.164)")
@@ -74,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("check", help="try every configured outside service")
     p.set_defaults(func=check)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "WARNING" if args.command == "chat" else "INFO"))
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "WARNING" if args.command == "chat" else "INFO")
+    )
     return args.func(args)
 
 

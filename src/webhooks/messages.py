@@ -11,8 +11,15 @@ Provider = Literal["meta", "twilio"]
 Kind = Literal[
     "text",  # plain text
     "button",  # a tapped reply button, list row or template quick reply (payload in `choice`)
-    "image", "audio", "voice", "video", "document", "sticker",
-    "location", "contacts", "reaction",
+    "image",
+    "audio",
+    "voice",
+    "video",
+    "document",
+    "sticker",
+    "location",
+    "contacts",
+    "reaction",
     "unsupported",  # anything the provider or we can't read (polite reply, nothing lost)
 ]
 

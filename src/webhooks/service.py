@@ -1,4 +1,4 @@
-"""Runs one customer turn: lock the phone, log the transcript, drive the graph on the Redis saver."""
+"""Runs one customer turn: lock the phone, record the transcript, drive the graph on Redis."""
 
 from __future__ import annotations
 
@@ -38,8 +38,12 @@ class ConversationService:
     """The one way into the funnel, shared by the CLI, the web app and the worker."""
 
     def __init__(
-        self, graph: CompiledStateGraph, context: AgentContext, store: ConversationStore,
-        *, lock_seconds: int = 120,
+        self,
+        graph: CompiledStateGraph,
+        context: AgentContext,
+        store: ConversationStore,
+        *,
+        lock_seconds: int = 120,
     ) -> None:
         self.graph = graph
         self.context = context
@@ -74,7 +78,10 @@ class ConversationService:
             )
         log.info(
             "turn phone=%s stage=%s replied=%s ms=%.1f",
-            mask_phone(phone), state["stage"], bool(reply), (time.perf_counter() - started) * 1000,
+            mask_phone(phone),
+            state["stage"],
+            bool(reply),
+            (time.perf_counter() - started) * 1000,
         )
         return TurnResult(
             phone=phone,
@@ -113,8 +120,12 @@ def build_brain(settings: Settings) -> Brain:
     return LLMBrain(model)
 
 
-def build_service(settings: Settings, client: redis.Redis, brain: Brain | None = None) -> ConversationService:
-    saver = RedisSaver(client, ttl_seconds=settings.ttl_seconds, keep_last=settings.checkpoints_kept)
+def build_service(
+    settings: Settings, client: redis.Redis, brain: Brain | None = None
+) -> ConversationService:
+    saver = RedisSaver(
+        client, ttl_seconds=settings.ttl_seconds, keep_last=settings.checkpoints_kept
+    )
     store = ConversationStore(
         client, max_messages=settings.transcript_max_messages, ttl_seconds=settings.ttl_seconds
     )

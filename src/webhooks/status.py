@@ -28,7 +28,9 @@ def status():
         "brain": {"configured": True, "kind": service.context.brain.name},
         "meta": {"configured": bool(settings.whatsapp_token and settings.whatsapp_phone_number_id)},
         "twilio": {"configured": bool(settings.twilio_account_sid and settings.twilio_auth_token)},
-        "chatwoot": {"configured": bool(settings.chatwoot_base_url and settings.chatwoot_user_token)},
+        "chatwoot": {
+            "configured": bool(settings.chatwoot_base_url and settings.chatwoot_user_token)
+        },
     }
     healthy = components["redis"]["reachable"]
     return jsonify(
