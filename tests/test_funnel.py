@@ -11,7 +11,8 @@ from langgraph.checkpoint.memory import InMemorySaver
 from agent.brains.rules import RulesBrain
 from agent.context import AgentContext
 from agent.graph import build_graph
-from agent.quote import QuoteEngine, format_eur
+from agent.quote import QuoteEngine
+from agent.texts import price
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 ENGINE = QuoteEngine()
@@ -46,7 +47,7 @@ def quoted() -> tuple[Chat, dict]:
 
 
 def amounts(quote: dict) -> list[str]:
-    return [format_eur(o[k]) for o in quote["options"] for k in ("monthly", "annual")]
+    return [price(o[k]) for o in quote["options"] for k in ("monthly", "annual")]
 
 
 def test_a_whole_sale_one_datum_at_a_time():
@@ -82,7 +83,7 @@ def test_a_whole_sale_one_datum_at_a_time():
     recommended = expected["options"][1]
     assert state["stage"] == "FINALIZADO"
     assert state["chosen"] == recommended["id"] and state["lead"] and state["handoff"]
-    assert format_eur(recommended["monthly"]) in state["reply"] and "asesor" in state["reply"]
+    assert price(recommended["monthly"]) in state["reply"] and "asesor" in state["reply"]
 
     state = chat.say("¿qué cubre exactamente?")
     assert state["stage"] == "FINALIZADO"
@@ -100,7 +101,7 @@ def test_the_demands_and_needs_record_keeps_what_was_declared_and_when():
 def test_only_the_missing_data_is_asked_and_what_was_understood_is_confirmed():
     chat = consented()
     state = chat.say("tengo 40 años y fumo")
-    assert "40 años" in state["reply"] and "fumador" in state["reply"]
+    assert "40 años" in state["reply"] and "fumas" in state["reply"]
     assert state["expecting"] == "name"
     state = chat.say("Luis")
     assert state["expecting"] == "cover"

@@ -81,15 +81,15 @@ def _amount(value: Any) -> Decimal:
     return number
 
 
-def format_eur(amount: str | Decimal | int) -> str:
-    """Spanish money format: '1.234,56 €', and '150.000 €' when there are no cents."""
+def format_eur(amount: str | Decimal | int, *, cents: bool = False) -> str:
+    """Spanish money format: '1.234,56 €'; '150.000 €' when whole, unless `cents` (prices)."""
     value = _cents(_amount(amount))
     sign = "-" if value < 0 else ""
-    euros, cents = divmod(abs(value), 1)
+    euros, fraction = divmod(abs(value), 1)
     whole = f"{int(euros):,}".replace(",", ".")
-    if not cents:
+    if not fraction and not cents:
         return f"{sign}{whole} €"
-    return f"{sign}{whole},{int(cents * 100):02d} €"
+    return f"{sign}{whole},{int(fraction * 100):02d} €"
 
 
 class QuoteEngine:

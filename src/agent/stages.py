@@ -39,7 +39,7 @@ def aside(reading: dict, quote: dict | None) -> str:
         if topic == "price":
             cheapest = quote["options"][0]
             return texts.OBJECTIONS["price"].format(
-                cheapest_name=cheapest["name"], cheapest_monthly=format_eur(cheapest["monthly"])
+                cheapest_name=cheapest["name"], cheapest_monthly=texts.price(cheapest["monthly"])
             )
         return texts.OBJECTIONS[topic]
     if intent in ("question", "objection"):
@@ -166,7 +166,7 @@ def make_quote(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             {
                 "id": f"option:{i}",
                 "title": opt["name"],
-                "detail": f"{format_eur(opt['monthly'])}/mes",
+                "detail": f"{texts.price(opt['monthly'])}/mes",
             }
             for i, opt in enumerate(quote["options"], start=1)
         ],
@@ -222,8 +222,8 @@ def close_sale(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     reply = texts.CLOSED.format(
         name=texts.name_suffix(state["profile"]),
         option=option["name"],
-        monthly=format_eur(option["monthly"]),
-        annual=format_eur(option["annual"]),
+        monthly=texts.price(option["monthly"]),
+        annual=texts.price(option["annual"]),
         cover=format_eur(option["cover"]),
         term=state["quote"]["term"],
     )
@@ -245,8 +245,8 @@ def follow_up(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         option = quote["options"][index]
         reply = texts.CHANGED_CHOICE.format(
             option=option["name"],
-            monthly=format_eur(option["monthly"]),
-            annual=format_eur(option["annual"]),
+            monthly=texts.price(option["monthly"]),
+            annual=texts.price(option["annual"]),
         )
         return {"chosen": option["id"], "reply": _say(state, reply)}
     if reading.get("intent") == "thanks":
@@ -256,7 +256,7 @@ def follow_up(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         "reply": _say(
             state,
             aside(reading, quote),
-            texts.FOLLOW_UP.format(option=option["name"], monthly=format_eur(option["monthly"])),
+            texts.FOLLOW_UP.format(option=option["name"], monthly=texts.price(option["monthly"])),
         )
     }
 

@@ -67,9 +67,7 @@ INELIGIBLE_DECLINED = (
     "De acuerdo. Si tu dato era otro, dímelo y lo corrijo. ¡Gracias por escribirnos!"
 )
 
-PROPOSAL_HEADER = (
-    "Este es tu presupuesto{name} para un capital de {cover} durante {term} años ({smoker}):"
-)
+PROPOSAL_HEADER = "Aquí tienes tu presupuesto{name}: capital de {cover} durante {term} años, {smoker}."
 PROPOSAL_FOOTER = (
     "¿Con cuál te quedas? Responde 1, 2 o 3. Si quieres, cambio cualquier dato "
     "(por ejemplo «mejor 200.000 €» o «a 15 años») y lo recalculo."
@@ -150,7 +148,12 @@ RESTARTED = "Empezamos de nuevo."
 
 
 def smoker_label(smoker: bool) -> str:
-    return "fumador" if smoker else "no fumador"
+    return "fumas" if smoker else "no fumas"
+
+
+def price(amount: str) -> str:
+    """A premium: always with cents, so the three options read alike."""
+    return format_eur(amount, cents=True)
 
 
 def name_suffix(profile: dict) -> str:
@@ -183,7 +186,7 @@ def summary(fields: dict) -> str:
 def option_lines(quote: dict) -> list[str]:
     emoji = ("1️⃣", "2️⃣", "3️⃣")
     return [
-        f"{emoji[i]} *{opt['name']}*: {format_eur(opt['monthly'])}/mes "
-        f"({format_eur(opt['annual'])}/año). {', '.join(opt['guarantees'])}."
+        f"{emoji[i]} *{opt['name']}*: {price(opt['monthly'])}/mes "
+        f"({price(opt['annual'])}/año). {', '.join(opt['guarantees'])}."
         for i, opt in enumerate(quote["options"])
     ]

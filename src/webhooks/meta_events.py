@@ -122,10 +122,12 @@ def _messages(value: dict) -> list[InboundMessage]:
     ours = _phone(_dict(value.get("metadata")).get("display_phone_number"))
     found = []
     for raw in _dicts(value.get("messages")):
+        if raw.get("type") == "revoke" or not raw.get("id"):
+            continue
         phone = _phone(raw.get("from"))
         if phone is None:
             log.info("meta message without a usable sender phone skipped")
-        if phone is None or phone == ours or not raw.get("id") or raw.get("type") == "revoke":
+        if phone is None or phone == ours:
             continue
         content = raw
         if raw.get("type") == "edit":
@@ -149,13 +151,19 @@ def _content_of(raw: dict) -> dict:
     kind = raw.get("type")
     reply_to = _dict(raw.get("context")).get("id")
     body = raw.get(kind) if isinstance(kind, str) else None
+    if kind == "contacts" and isinstance(body, list):
+        body = {"contacts": body}  # the one type whose body is a list
     if raw.get("errors") or not isinstance(body, dict):
         return _unsupported(reply_to)
     if kind == "text":
         return _content("text", reply_to, text=str(body.get("body") or ""))
     if kind == "button":
-        return _content("button", reply_to, text=str(body.get("text") or ""),
-                        choice=body.get("payload"))
+        return _content(
+            "button",
+            reply_to,
+            text=str(body.get("text") or ""),
+            choice=_str_or_none(body.get("payload")),
+        )
     if kind == "interactive":
         return _interactive(body, reply_to)
     if kind in _MEDIA_TYPES:
@@ -178,8 +186,9 @@ def _interactive(body: dict, reply_to: str | None) -> dict:
     kind = body.get("type")
     reply = _dict(body.get(kind)) if isinstance(kind, str) else {}
     if kind in ("button_reply", "list_reply") and reply.get("id"):
-        return _content("button", reply_to, text=str(reply.get("title") or ""),
-                        choice=str(reply["id"]))
+        return _content(
+            "button", reply_to, text=str(reply.get("title") or ""), choice=str(reply["id"])
+        )
     if kind == "nfm_reply":
         answers = _flow_answers(reply.get("response_json"))
         if answers is not None:
@@ -205,7 +214,7 @@ def _flow_answers(response_json: Any) -> str | None:
 def _media(kind: str, body: dict, reply_to: str | None) -> dict:
     if kind == "audio" and body.get("voice") is True:
         kind = "voice"
-    caption = body.get("caption") or None
+    caption = _str_or_none(body.get("caption"))
     media = Media(
         kind=kind,
         id=_str_or_none(body.get("id")),
