@@ -67,7 +67,7 @@ def signature_valid(
     a repeated field and the check fails. A `str` is a raw JSON body, signed through the URL's
     `bodySHA256` query parameter instead.
     """
-    if not signature:
+    if not signature or not auth_token:
         # An empty token is a key anybody can sign with: refuse rather than accept everything.
         return False
     if isinstance(params, str):

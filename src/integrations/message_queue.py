@@ -1,0 +1,126 @@
+"""The durable inbound queue on Redis: a dedupe mark and an inbox per phone, a stream of work.
+
+Why Redis Streams and not RQ: turns of one phone must run in arrival order and a burst must be
+answered once, which are properties of the *phone*, not of a job. So each phone has an inbox
+list (the messages, in order) and the stream only says "phone P has work". A worker drains a
+phone's whole inbox under that phone's lock; consumer groups give us at-least-once delivery of
+the notifications and XAUTOCLAIM hands a dead worker's notifications to a live one. Messages
+leave the inbox only once their turn is done, so a worker killed mid-turn loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import redis
+
+from webhooks.messages import InboundMessage, StatusUpdate
+
+# Atomic "have we seen this provider id? if not, queue the message": both keys share the phone's
+# hash tag, so this also runs on Redis Cluster.
+_ACCEPT = """
+if redis.call('ZADD', KEYS[1], 'NX', ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('RPUSH', KEYS[2], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return 1
+"""
+
+GROUP = "workers"
+
+
+class MessageQueue:
+    def __init__(
+        self, client: redis.Redis, *, prefix: str = "iagente", dedupe_seconds: int = 7 * 86400
+    ) -> None:
+        self._redis = client
+        self._prefix = prefix
+        self._dedupe_seconds = dedupe_seconds
+        self._accept = client.register_script(_ACCEPT)
+        self.stream = f"{prefix}:queue"
+
+    def _key(self, phone: str, what: str) -> str:
+        return f"{self._prefix}:conv:{{{phone}}}:{what}"
+
+    # --- the webhook side: one script and one XADD per message, nothing else -------------------
+
+    def accept(self, message: InboundMessage) -> bool:
+        """Queue `message` unless its provider id was seen before. True when it is new."""
+        seen_id = f"{message.provider}:{message.message_id}"
+        new = self._accept(
+            keys=[self._key(message.phone, "seen"), self._key(message.phone, "inbox")],
+            args=[time.time(), seen_id, message.to_json(), self._dedupe_seconds],
+        )
+        # Notify even for a duplicate: if we crashed between the script and this XADD, the
+        # provider's retry is what puts the already-queued message back in front of a worker.
+        self._redis.xadd(self.stream, {"phone": message.phone})
+        return bool(new)
+
+    def accept_status(self, status: StatusUpdate) -> None:
+        payload = json.dumps(
+            {
+                "provider": status.provider,
+                "message_id": status.message_id,
+                "status": status.status,
+                "phone": status.phone,
+                "timestamp": status.timestamp,
+                "errors": list(status.errors),
+            }
+        )
+        self._redis.xadd(self.stream, {"status": payload})
+
+    # --- the worker side -----------------------------------------------------------------------
+
+    def ensure_group(self) -> None:
+        try:
+            self._redis.xgroup_create(self.stream, GROUP, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def read(self, consumer: str, *, count: int = 10, block_ms: int = 1000) -> list[tuple]:
+        """New notifications for this consumer: [(entry_id, {field: value})]."""
+        answer = self._redis.xreadgroup(GROUP, consumer, {self.stream: ">"}, count, block_ms)
+        return [(eid, _decode(fields)) for _, entries in answer or [] for eid, fields in entries]
+
+    def claim_stale(self, consumer: str, *, min_idle_ms: int, count: int = 10) -> list[tuple]:
+        """Notifications a dead or stuck worker took and never acknowledged."""
+        answer = self._redis.xautoclaim(self.stream, GROUP, consumer, min_idle_ms, "0-0", count)
+        return [(eid, _decode(fields)) for eid, fields in answer[1] if fields]
+
+    def ack(self, entry_id: bytes | str) -> None:
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.xack(self.stream, GROUP, entry_id)
+        pipe.xdel(self.stream, entry_id)
+        pipe.execute()
+
+    def inbox(self, phone: str) -> list[InboundMessage]:
+        """Every message of `phone` not yet answered, oldest first."""
+        return [InboundMessage.from_json(raw) for raw in self._redis.lrange(self._key(phone, "inbox"), 0, -1)]
+
+    def inbox_size(self, phone: str) -> int:
+        return self._redis.llen(self._key(phone, "inbox"))
+
+    def done(self, phone: str, count: int, pipe: redis.client.Pipeline | None = None) -> None:
+        """Drop the `count` oldest inbox messages: their turn is over."""
+        (pipe or self._redis).ltrim(self._key(phone, "inbox"), count, -1)
+
+    def depth(self) -> dict:
+        """Notifications waiting (including those being worked on) and the oldest one's age."""
+        length = self._redis.xlen(self.stream)
+        oldest = self._redis.xrange(self.stream, count=1)
+        age = 0.0
+        if oldest:
+            millis = int(oldest[0][0].split(b"-")[0])
+            age = max(0.0, time.time() - millis / 1000)
+        return {"depth": length, "oldest_age_seconds": round(age, 1)}
+
+    def forget(self, phone: str) -> None:
+        """Reset: forget the dedupe marks and pending messages of `phone`."""
+        self._redis.delete(self._key(phone, "seen"), self._key(phone, "inbox"))
+
+
+def _decode(fields: dict) -> dict[str, str]:
+    return {k.decode(): v.decode() for k, v in fields.items()}
