@@ -39,6 +39,7 @@ class AgentState(TypedDict, total=False):
     chosen       id of the chosen option
     handoff      a human should take the conversation; handoff_reason says why
     reply        what the bot says this turn ("" = stay silent); buttons: the options to tap
+    last_message_id  provider id of the newest message this turn answered (replays are skipped)
     """
 
     messages: Annotated[list[AnyMessage], recent_messages]
@@ -59,3 +60,4 @@ class AgentState(TypedDict, total=False):
     reply: str
     buttons: list[dict]
     turns: int
+    last_message_id: str | None

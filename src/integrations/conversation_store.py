@@ -1,18 +1,24 @@
-"""Per-conversation records in Redis beside the checkpoints: the capped transcript and a summary.
+"""Per-conversation records in Redis beside the checkpoints: transcript, summary, statuses.
 
-Keys share the phone's hash tag with its checkpoints, so a conversation lives in one cluster slot.
+Keys share the phone's hash tag with its checkpoints, so a conversation lives in one cluster slot
+and one turn's records are written in one MULTI.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import redis
 
 
-def _now() -> str:
+def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 class ConversationStore:
@@ -29,7 +35,7 @@ class ConversationStore:
         self._max = max_messages
         self._ttl = ttl_seconds
 
-    def _key(self, phone: str, what: str) -> str:
+    def key(self, phone: str, what: str) -> str:
         return f"{self._prefix}:conv:{{{phone}}}:{what}"
 
     @property
@@ -39,48 +45,71 @@ class ConversationStore:
     def ping(self) -> None:
         self._redis.ping()
 
-    def lock(self, phone: str, *, timeout: int, blocking_timeout: float | None = None):
+    def lock(self, phone: str, *, timeout: float):
         """The lock that serialises the turns of one phone, across threads and processes."""
-        return self._redis.lock(
-            self._key(phone, "lock"), timeout=timeout, blocking_timeout=blocking_timeout
-        )
+        return self._redis.lock(self.key(phone, "lock"), timeout=timeout)
 
-    def append(self, phone: str, direction: str, text: str, **extra: object) -> dict:
-        entry = {"direction": direction, "text": text, "at": _now(), **extra}
-        key = self._key(phone, "transcript")
+    def record_exchange(
+        self,
+        phone: str,
+        inbound: list[dict],
+        outbound: dict | None,
+        *,
+        summary: dict,
+        also: Callable[[redis.client.Pipeline], None] | None = None,
+    ) -> None:
+        """Append a turn (customer messages, then the reply) and update the summary, atomically.
+
+        `also` adds the caller's own commands to the same transaction (the worker marks the
+        reply as sent and drops the answered messages from the inbox there).
+        """
+        at = now_iso()
+        entries = [{"direction": "in", "at": at, **m} for m in inbound]
+        if outbound:
+            entries.append({"direction": "out", "at": at, **outbound})
+        fields = {**summary, "last_message_at": at}
+        if inbound:
+            fields["last_inbound_at"] = at
+        transcript, summary_key = self.key(phone, "transcript"), self.key(phone, "summary")
         pipe = self._redis.pipeline(transaction=True)
-        pipe.rpush(key, json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
-        pipe.ltrim(key, -self._max, -1)
+        if entries:
+            pipe.rpush(transcript, *(_json(e) for e in entries))
+            pipe.ltrim(transcript, -self._max, -1)
+        pipe.hset(summary_key, mapping={k: _json(v) for k, v in fields.items()})
         if self._ttl:
-            pipe.expire(key, self._ttl)
+            pipe.expire(transcript, self._ttl)
+            pipe.expire(summary_key, self._ttl)
+        if also:
+            also(pipe)
         pipe.execute()
-        return entry
+        # The index spans every phone, so it sits outside the conversation's slot and MULTI.
+        self._redis.zadd(self.index_key, {phone: datetime.now(UTC).timestamp()})
 
     def transcript(self, phone: str, limit: int | None = None) -> list[dict]:
         start = -limit if limit else 0
-        return [
-            json.loads(raw) for raw in self._redis.lrange(self._key(phone, "transcript"), start, -1)
-        ]
-
-    def record_turn(self, phone: str, **summary: object) -> None:
-        """Remember the conversation's latest stage, channel and flags for the admin listing."""
-        key = self._key(phone, "summary")
-        fields = {k: json.dumps(v) for k, v in summary.items()}
-        fields["last_message_at"] = json.dumps(_now())
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.hset(key, mapping=fields)
-        if self._ttl:
-            pipe.expire(key, self._ttl)
-        pipe.zadd(self.index_key, {phone: datetime.now(UTC).timestamp()})
-        pipe.execute()
+        raw = self._redis.lrange(self.key(phone, "transcript"), start, -1)
+        return [json.loads(entry) for entry in raw]
 
     def summary(self, phone: str) -> dict:
-        raw = self._redis.hgetall(self._key(phone, "summary"))
+        raw = self._redis.hgetall(self.key(phone, "summary"))
+        return {k.decode(): json.loads(v) for k, v in raw.items()}
+
+    def last_inbound_at(self, phone: str) -> datetime | None:
+        raw = self._redis.hget(self.key(phone, "summary"), "last_inbound_at")
+        return datetime.fromisoformat(json.loads(raw)) if raw else None
+
+    def record_status(self, phone: str, message_id: str, status: dict) -> None:
+        key = self.key(phone, "statuses")
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hset(key, message_id, _json(status))
+        if self._ttl:
+            pipe.expire(key, self._ttl)
+        pipe.execute()
+
+    def statuses(self, phone: str) -> dict[str, dict]:
+        raw = self._redis.hgetall(self.key(phone, "statuses"))
         return {k.decode(): json.loads(v) for k, v in raw.items()}
 
     def forget(self, phone: str) -> None:
-        self._redis.delete(self._key(phone, "transcript"), self._key(phone, "summary"))
+        self._redis.delete(*(self.key(phone, w) for w in ("transcript", "summary", "statuses")))
         self._redis.zrem(self.index_key, phone)
-
-    def keys_of(self, phone: str) -> list[str]:
-        return [self._key(phone, "transcript"), self._key(phone, "summary")]

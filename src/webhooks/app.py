@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from flask import Flask
 
-from webhooks.service import build_service, connect_redis
+from webhooks.queue import MessageQueue
+from webhooks.service import ConversationService, build_service, connect_redis
 from webhooks.settings import Settings
 
+log = logging.getLogger(__name__)
 
-def create_app(settings: Settings | None = None, *, service=None) -> Flask:
+
+def create_app(
+    settings: Settings | None = None, *, service: ConversationService | None = None
+) -> Flask:
     settings = settings or Settings()
     app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    client = connect_redis(settings)
     if service is None:
-        service = build_service(settings, connect_redis(settings))
+        service = build_service(settings, client)
     app.extensions["iagente"] = {
         "settings": settings,
         "service": service,
+        "queue": MessageQueue(client),
         "started": time.monotonic(),
     }
+    if settings.allow_unsigned_webhooks:
+        log.warning("ALLOW_UNSIGNED_WEBHOOKS is on: provider signatures are NOT checked")
+    if settings.twilio_auth_token and not settings.public_base_url:
+        log.warning("PUBLIC_BASE_URL is unset: Twilio signatures fail behind a proxy")
 
+    from webhooks.routes import bp as providers_bp
     from webhooks.status import bp as status_bp
 
     app.register_blueprint(status_bp)
+    app.register_blueprint(providers_bp)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import subprocess
 import sys
 
 from webhooks.settings import Settings
@@ -23,11 +24,27 @@ def _settings_with_redis() -> Settings:
 
 
 def serve(args: argparse.Namespace) -> int:
+    """The web app under gunicorn, and the worker beside it (unless --no-worker)."""
     settings = _settings_with_redis()
-    os.environ["REDIS_URL"] = settings.redis_url  # the gunicorn workers reuse this server
+    os.environ["REDIS_URL"] = settings.redis_url  # the gunicorn and worker processes reuse it
     from webhooks.server import run_gunicorn
 
-    run_gunicorn(settings, workers=args.workers)
+    worker = None
+    if not args.no_worker:
+        worker = subprocess.Popen([sys.executable, "-m", "webhooks.cli", "worker"])
+    try:
+        run_gunicorn(settings, workers=args.workers)
+    finally:
+        if worker is not None:
+            worker.terminate()  # SIGTERM: it finishes the phone it is on, then exits
+            worker.wait(timeout=30)
+    return 0
+
+
+def worker(args: argparse.Namespace) -> int:
+    from webhooks.worker import run_workers
+
+    run_workers(_settings_with_redis(), threads=args.threads)
     return 0
 
 
@@ -72,11 +89,15 @@ def main(argv: list[str] | None = None) -> int:
         prog="iagente", description="iAgente Vida, life-insurance sales agent"
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("serve", help="run the web service")
+    p = sub.add_parser("serve", help="run the web service and the worker")
     p.add_argument(
         "--workers", type=int, default=None, help="gunicorn workers (default: from CPUs)"
     )
+    p.add_argument("--no-worker", action="store_true", help="run the web app alone")
     p.set_defaults(func=serve)
+    p = sub.add_parser("worker", help="process queued messages and send the replies")
+    p.add_argument("--threads", type=int, default=None, help="worker threads (WORKER_THREADS)")
+    p.set_defaults(func=worker)
     p = sub.add_parser("chat", help="talk to the agent in the terminal (reads stdin)")
     p.add_argument("--phone", default="+34600000000", help="the customer's phone number (E.164)")
     p.set_defaults(func=chat)

@@ -1,4 +1,4 @@
-"""Runs one customer turn: lock the phone, record the transcript, drive the graph on Redis."""
+"""Runs customer turns: the graph on the Redis saver, one turn at a time per phone."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from agent.context import AgentContext
 from agent.graph import build_graph
 from agent.quote import QuoteEngine
 from integrations.conversation_store import ConversationStore
+from integrations.locks import renewed
 from integrations.redis_saver import RedisSaver
 from integrations.redis_server import ensure_local_redis
 from webhooks.phones import mask_phone, normalise_phone
@@ -32,10 +33,23 @@ class TurnResult:
     buttons: list[dict] = field(default_factory=list)
     handoff: bool = False
     opted_out: bool = False
+    replayed: bool = False  # the turn had already run (a retry after a crash): nothing re-ran
+
+    @classmethod
+    def of(cls, phone: str, state: dict, *, replayed: bool = False) -> TurnResult:
+        return cls(
+            phone=phone,
+            reply=state.get("reply", ""),
+            stage=state.get("stage", "INICIO"),
+            buttons=state.get("buttons") or [],
+            handoff=bool(state.get("handoff")),
+            opted_out=bool(state.get("opted_out")),
+            replayed=replayed,
+        )
 
 
 class ConversationService:
-    """The one way into the funnel, shared by the CLI, the web app and the worker."""
+    """The one way into the funnel, shared by the CLI and the worker."""
 
     def __init__(
         self,
@@ -43,54 +57,67 @@ class ConversationService:
         context: AgentContext,
         store: ConversationStore,
         *,
-        lock_seconds: int = 120,
+        lock_seconds: float = 15,
     ) -> None:
         self.graph = graph
         self.context = context
         self.store = store
-        self._lock_seconds = lock_seconds
+        self.lock_seconds = lock_seconds
 
     @staticmethod
     def config(phone: str) -> dict:
         return {"configurable": {"thread_id": phone}}
 
-    def turn(self, phone: str, text: str, *, channel: str = "chat") -> TurnResult:
-        """Answer one customer message. Turns of one phone run one at a time, in lock order."""
-        phone = normalise_phone(phone)
+    def locked(self, phone: str, *, blocking: bool = True):
+        """The phone's turn lock, held (and renewed) inside the `with`; None if not blocking
+        and someone else holds it."""
+        lock = self.store.lock(phone, timeout=self.lock_seconds)
+        if not lock.acquire(blocking=blocking):
+            return None
+        return renewed(lock, self.lock_seconds)
+
+    def run_turn(
+        self, phone: str, text: str, *, message_id: str | None = None
+    ) -> TurnResult:
+        """One graph turn; the caller holds the phone's lock. A `message_id` the conversation
+        already answered is not run again: its stored result comes back, marked `replayed`."""
         started = time.perf_counter()
-        with self.store.lock(phone, timeout=self._lock_seconds):
-            self.store.append(phone, "in", text, channel=channel)
-            state = self.graph.invoke(
-                {"messages": [HumanMessage(text)]},
-                self.config(phone),
-                context=self.context,
-                durability="exit",  # one checkpoint per turn: the turn is the unit of work
-            )
-            reply = state.get("reply", "")
-            if reply:
-                self.store.append(phone, "out", reply, channel=channel)
-            self.store.record_turn(
-                phone,
-                channel=channel,
-                stage=state["stage"],
-                handoff=bool(state.get("handoff")),
-                opted_out=bool(state.get("opted_out")),
-            )
+        if message_id:
+            values = self.graph.get_state(self.config(phone)).values
+            if values.get("last_message_id") == message_id:
+                return TurnResult.of(phone, values, replayed=True)
+        state = self.graph.invoke(
+            {"messages": [HumanMessage(text)], "last_message_id": message_id},
+            self.config(phone),
+            context=self.context,
+            durability="exit",  # one checkpoint per turn: the turn is the unit of work
+        )
         log.info(
             "turn phone=%s stage=%s replied=%s ms=%.1f",
             mask_phone(phone),
             state["stage"],
-            bool(reply),
+            bool(state.get("reply")),
             (time.perf_counter() - started) * 1000,
         )
-        return TurnResult(
-            phone=phone,
-            reply=reply,
-            stage=state["stage"],
-            buttons=state.get("buttons") or [],
-            handoff=bool(state.get("handoff")),
-            opted_out=bool(state.get("opted_out")),
-        )
+        return TurnResult.of(phone, state)
+
+    def turn(self, phone: str, text: str, *, channel: str = "chat") -> TurnResult:
+        """Answer one message right away (the terminal chat): lock, turn, transcript."""
+        phone = normalise_phone(phone)
+        with self.locked(phone):
+            result = self.run_turn(phone, text)
+            self.store.record_exchange(
+                phone,
+                [{"text": text, "channel": channel}],
+                {"text": result.reply, "channel": channel} if result.reply else None,
+                summary={
+                    "channel": channel,
+                    "stage": result.stage,
+                    "handoff": result.handoff,
+                    "opted_out": result.opted_out,
+                },
+            )
+        return result
 
     def state(self, phone: str) -> dict:
         return self.graph.get_state(self.config(normalise_phone(phone))).values

@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     twilio_api_url: str = "https://api.twilio.com"
 
     public_base_url: str | None = None
+    max_body_bytes: int = 1024 * 1024
+
+    # Outside the 24-hour window only approved templates go out (Meta: name and language of the
+    # template; Twilio: the Content SID of the approved WhatsApp template).
+    whatsapp_template_name: str | None = None
+    whatsapp_template_language: str = "es"
+    twilio_template_sid: str | None = None
 
     chatwoot_base_url: str | None = None
     chatwoot_account_id: int | None = None
@@ -50,8 +57,13 @@ class Settings(BaseSettings):
     conversation_ttl_days: int = 90
     transcript_max_messages: int = 200
     checkpoints_kept: int = 4
-    turn_lock_seconds: int = 120
+    # Lease of the per-phone turn lock, renewed while the turn runs: a killed worker frees the
+    # phone after at most this long.
+    turn_lock_seconds: float = 15
     log_level: str = "INFO"
+    worker_threads: int = 4
+    # A notification a worker took and did not finish for this long is given to another worker.
+    claim_idle_seconds: float = 30
 
     @property
     def brain(self) -> Literal["llm", "rules"]:

@@ -1,0 +1,315 @@
+"""What every outbound sender shares: Sender protocol, options, results, typed errors, retries."""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal, Protocol, TypeVar
+
+import requests
+import stamina
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+Channel = Literal["whatsapp", "sms"]
+Provider = Literal["meta", "twilio"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice offered to the customer; `id` comes back as the button or row payload."""
+
+    id: str
+    title: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """What the provider accepted: one id per message actually sent (a split text has several)."""
+
+    provider: Provider
+    message_ids: tuple[str, ...]
+
+
+class Sender(Protocol):
+    """The outbound side of one channel. Errors are `SendError`s."""
+
+    channel: Channel
+
+    def send_text(self, to: str, text: str) -> SentMessage: ...
+
+    def send_options(self, to: str, text: str, options: Sequence[Option]) -> SentMessage: ...
+
+    def send_template(
+        self, to: str, name_or_sid: str, params: Sequence[str], language: str = "es"
+    ) -> SentMessage: ...
+
+
+class SendError(Exception):
+    """The provider did not take the message, permanently unless `transient`.
+
+    `maybe_sent` is set when the request may have reached the provider (a read timeout, a
+    connection dropped mid-request, a 2xx we could not read): retrying it could send the message
+    twice. `sent` holds the ids of the parts of a split message that did go out before this one.
+    """
+
+    transient: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: Provider,
+        status: int | None = None,
+        code: int | str | None = None,
+        title: str | None = None,
+        retry_after: float | None = None,
+        maybe_sent: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.status = status
+        self.code = code
+        self.title = title
+        self.retry_after = retry_after
+        self.maybe_sent = maybe_sent
+        self.sent: tuple[str, ...] = ()
+
+
+class TransientSendError(SendError):
+    """Rate limits, 5xx, timeouts, connection failures: the same request may succeed later."""
+
+    transient = True
+
+
+class AuthSendError(SendError):
+    """Our credentials or permissions are wrong: nothing will go out until an operator acts."""
+
+
+class OutsideWindowError(SendError):
+    """The customer's 24-hour window is closed: only an approved template may be sent."""
+
+
+class RecipientError(SendError):
+    """This recipient cannot get the message: invalid or unreachable number, opted out."""
+
+
+def error_for(
+    provider: Provider,
+    status: int | None,
+    code: int | str | None,
+    title: str | None,
+    kind: type[SendError] | None = None,
+    retry_after: float | None = None,
+) -> SendError:
+    """The typed error for a refused request; `kind` from the provider's code wins over HTTP."""
+    if kind is None:
+        if status == 429 or (status is not None and status >= 500):
+            kind = TransientSendError
+        elif status in (401, 403):
+            kind = AuthSendError
+        else:
+            kind = SendError
+    text = redact(title or "no details")
+    return kind(
+        f"{provider} refused the request (HTTP {status}, code {code}): {text}",
+        provider=provider,
+        status=status,
+        code=code,
+        title=text,
+        retry_after=retry_after if kind.transient else None,
+    )
+
+
+def network_error(provider: Provider, exc: requests.RequestException) -> SendError:
+    """Map a failure to talk to the provider; only an unopened connection is safe to retry."""
+    name = type(exc).__name__
+    if _never_connected(exc):
+        return TransientSendError(f"{provider} unreachable ({name})", provider=provider)
+    if isinstance(exc, requests.Timeout | requests.ConnectionError):
+        return TransientSendError(
+            f"{provider} request interrupted ({name}); it may have been delivered",
+            provider=provider,
+            maybe_sent=True,
+        )
+    return SendError(f"{provider} request failed ({name})", provider=provider)
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.exceptions.SSLError) or not isinstance(
+        exc, requests.ConnectionError
+    ):
+        return False
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a send is retried in-process before its error goes back to the queue.
+
+    Only `TransientSendError`s are retried, and never one with `maybe_sent` unless the call is
+    idempotent (read receipts, reactions): a duplicated WhatsApp message is worse than a later
+    retry by the queue. Capped by `attempts` and by `timeout` seconds in all, jittered
+    exponential waits between; a provider's Retry-After replaces the wait when it fits in what
+    is left of `timeout`, otherwise the error is raised at once with its `retry_after`.
+    """
+
+    attempts: int = 3
+    timeout: float = 15.0
+    wait_initial: float = 0.5
+    wait_max: float = 4.0
+    wait_jitter: float = 0.5
+
+    def call(self, fn: Callable[[], T], *, idempotent: bool = False) -> T:
+        deadline = time.monotonic() + self.timeout
+
+        def retry_on(exc: Exception) -> bool | float:
+            if not isinstance(exc, TransientSendError) or (exc.maybe_sent and not idempotent):
+                return False
+            if exc.retry_after is None:
+                return True
+            if time.monotonic() + exc.retry_after > deadline:
+                return False
+            return exc.retry_after
+
+        caller = stamina.RetryingCaller(
+            attempts=self.attempts,
+            timeout=self.timeout,
+            wait_initial=self.wait_initial,
+            wait_max=self.wait_max,
+            wait_jitter=self.wait_jitter,
+        )
+        return caller(retry_on, fn)
+
+
+def send_parts(provider: Provider, parts: Sequence[Callable[[], str]]) -> SentMessage:
+    """Send several messages in order; a failure keeps the ids of those already sent."""
+    ids: list[str] = []
+    for send in parts:
+        try:
+            ids.append(send())
+        except SendError as exc:
+            exc.sent = tuple(ids)
+            raise
+    return SentMessage(provider, tuple(ids))
+
+
+_PARAGRAPHS = re.compile(r"\n\s*\n")
+_SENTENCES = re.compile(r"(?<=[.!?…])\s+")
+_WORDS = re.compile(r"\s+")
+_LEVELS = ((_PARAGRAPHS, "\n\n"), (_SENTENCES, " "), (_WORDS, " "))
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Cut `text` into messages of at most `limit` characters, at paragraph, then sentence,
+    then word boundaries; a single longer word is cut hard."""
+    text = text.strip()
+    if not text:
+        return []
+    return _split(text, limit, 0)
+
+
+def _split(text: str, limit: int, level: int) -> list[str]:
+    if len(text) <= limit:
+        return [text]
+    if level == len(_LEVELS):
+        return [text[i : i + limit] for i in range(0, len(text), limit)]
+    pattern, joiner = _LEVELS[level]
+    pieces = [piece.strip() for piece in pattern.split(text) if piece.strip()]
+    chunks: list[str] = []
+    current = ""
+    for piece in pieces:
+        if len(piece) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.extend(_split(piece, limit, level + 1))
+        elif not current:
+            current = piece
+        elif len(current) + len(joiner) + len(piece) <= limit:
+            current = f"{current}{joiner}{piece}"
+        else:
+            chunks.append(current)
+            current = piece
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def shorten(text: str, limit: int) -> str:
+    """Fit a title in `limit` characters, cutting at a word when that keeps most of it."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if text[limit - 1] != " " and space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def numbered(text: str, options: Sequence[Option]) -> str:
+    """The options as a numbered list the customer answers with a number."""
+    lines = [
+        f"{n}. {option.title}" + (f" - {option.description}" if option.description else "")
+        for n, option in enumerate(options, start=1)
+    ]
+    count = len(options)
+    if count <= 5:
+        numbers = [str(n) for n in range(1, count + 1)]
+        prompt = "Responde " + (
+            " o ".join([", ".join(numbers[:-1]), numbers[-1]]) if count > 1 else numbers[0]
+        )
+    else:
+        prompt = f"Responde con un número del 1 al {count}"
+    return "\n\n".join(part for part in (text.strip(), "\n".join(lines), prompt + ".") if part)
+
+
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+_PHONE_LIKE = re.compile(r"(?<![\w+])\+?\d{7,15}(?!\w)")
+
+
+def check_e164(provider: Provider, phone: str) -> str:
+    if not _E164.fullmatch(phone):
+        raise RecipientError(
+            f"not an E.164 number: {mask_phone(phone)}", provider=provider, title="not E.164"
+        )
+    return phone
+
+
+def mask_phone(phone: str) -> str:
+    """For logs: keep the country prefix and the last two digits, '+346******00'."""
+    keep = 4 if phone.startswith("+") else 3
+    if len(phone) <= keep + 2:
+        return "*" * len(phone)
+    return phone[:keep] + "*" * (len(phone) - keep - 2) + phone[-2:]
+
+
+def redact(text: str) -> str:
+    """Provider messages sometimes quote the recipient's number: mask anything phone-like."""
+    return _PHONE_LIKE.sub(lambda m: mask_phone(m.group()), text)

@@ -1,0 +1,180 @@
+"""Twilio sender: SMS and WhatsApp through the Messages REST API, typed errors by Twilio code.
+
+Codes from Twilio's error dictionary (twilio.com/docs/api/errors): 20003 authentication,
+20429 too many requests, 63016 outside the WhatsApp window, 63018 channel rate limit,
+21211/21614/21610/21612/21635/63003/63024 recipient problems.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import requests
+
+from integrations.outbound import (
+    AuthSendError,
+    Channel,
+    Option,
+    OutsideWindowError,
+    RecipientError,
+    RetryPolicy,
+    SendError,
+    SentMessage,
+    TransientSendError,
+    check_e164,
+    error_for,
+    mask_phone,
+    network_error,
+    numbered,
+    parse_retry_after,
+    send_parts,
+    split_text,
+)
+
+log = logging.getLogger(__name__)
+
+BODY_LIMIT = 1600  # Twilio refuses longer bodies (error 21617), SMS and WhatsApp alike
+
+_KINDS: dict[int, type[SendError]] = {
+    20003: AuthSendError,
+    20429: TransientSendError,
+    20500: TransientSendError,
+    20503: TransientSendError,
+    63018: TransientSendError,
+    63016: OutsideWindowError,
+    21211: RecipientError,  # invalid 'To' number
+    21610: RecipientError,  # the recipient replied STOP
+    21612: RecipientError,  # 'To' not reachable on this route
+    21614: RecipientError,  # 'To' is not a mobile number
+    21635: RecipientError,  # 'To' is a landline
+    63003: RecipientError,  # no WhatsApp account at 'To'
+    63024: RecipientError,  # invalid message recipient
+}
+
+# WhatsApp formatting our agent writes: *bold*, _italic_ (and a model's Markdown **bold**).
+# Markers must hug text on the inside and touch no word outside: snake_case, 2*3 and
+# "* item" survive.
+_BOLD = re.compile(r"(?<![\w*])(\*{1,2})(?=\S)([^*\n]*?\S)\1(?![\w*])")
+_ITALIC = re.compile(r"(?<![\w_])_(?=\S)([^_\n]*?\S)_(?![\w_])")
+
+
+def strip_markdown(text: str) -> str:
+    """Plain text for SMS from WhatsApp-formatted text."""
+    return _ITALIC.sub(r"\1", _BOLD.sub(r"\2", text))
+
+
+class TwilioSender:
+    """Sends messages on one channel (SMS or WhatsApp) from one Twilio number."""
+
+    def __init__(
+        self,
+        *,
+        channel: Channel,
+        api_url: str,
+        account_sid: str,
+        auth_token: str,
+        from_number: str,
+        session: requests.Session | None = None,
+        timeout: float | tuple[float, float] = (3.05, 10.0),
+        retry: RetryPolicy | None = None,
+        status_callback: str | None = None,
+    ) -> None:
+        self.channel: Channel = channel
+        self._url = f"{api_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
+        self._auth = (account_sid, auth_token)
+        self._from = self._address(check_e164("twilio", from_number))
+        self._session = session or requests.Session()
+        self._timeout = timeout
+        self._retry = retry or RetryPolicy()
+        self._status_callback = status_callback
+
+    def __repr__(self) -> str:
+        return f"TwilioSender(channel={self.channel!r})"
+
+    def send_text(self, to: str, text: str) -> SentMessage:
+        """Long texts go out as several messages, split at paragraphs, sentences or words."""
+        if self.channel == "sms":
+            text = strip_markdown(text)
+        return send_parts(
+            "twilio",
+            [
+                lambda part=part: self._send(to, {"Body": part})
+                for part in split_text(text, BODY_LIMIT)
+            ],
+        )
+
+    def send_options(self, to: str, text: str, options: Sequence[Option]) -> SentMessage:
+        """Numbered text on both channels (Content API buttons are not used)."""
+        return self.send_text(to, numbered(text, options))
+
+    def send_template(
+        self, to: str, name_or_sid: str, params: Sequence[str], language: str = "es"
+    ) -> SentMessage:
+        """A Content API template by its SID (HX…); its language is fixed by the template."""
+        variables = {str(n): value for n, value in enumerate(params, start=1)}
+        fields = {"ContentSid": name_or_sid}
+        if variables:
+            fields["ContentVariables"] = json.dumps(variables, ensure_ascii=False)
+        return SentMessage("twilio", (self._send(to, fields),))
+
+    def _address(self, phone: str) -> str:
+        return f"whatsapp:{phone}" if self.channel == "whatsapp" else phone
+
+    def _send(self, to: str, fields: dict[str, str]) -> str:
+        form = {"From": self._from, "To": self._address(check_e164("twilio", to)), **fields}
+        if self._status_callback:
+            form["StatusCallback"] = self._status_callback
+        data = self._request(form)
+        sid = data.get("sid") if isinstance(data, dict) else None
+        if not sid:
+            raise SendError("twilio answered 2xx without a sid", provider="twilio", maybe_sent=True)
+        log.info("twilio sent %s to %s: %s", self.channel, mask_phone(to), sid)
+        return str(sid)
+
+    def _request(self, form: dict[str, str]) -> dict[str, Any]:
+        """The one way out to Twilio: POST, map errors, retry what may be retried."""
+
+        def attempt() -> dict[str, Any]:
+            try:
+                response = self._session.post(
+                    self._url, data=form, auth=self._auth, timeout=self._timeout
+                )
+            except requests.RequestException as exc:
+                raise network_error("twilio", exc) from exc
+            if response.ok:
+                try:
+                    return response.json()
+                except ValueError:
+                    raise SendError(
+                        "twilio answered 2xx with a body that is not JSON",
+                        provider="twilio",
+                        status=response.status_code,
+                        maybe_sent=True,
+                    ) from None
+            raise _error(response)
+
+        try:
+            return self._retry.call(attempt)
+        except SendError as exc:
+            log.warning("twilio %s send failed: %s", self.channel, exc)
+            raise
+
+
+def _error(response: requests.Response) -> SendError:
+    try:
+        error = response.json()
+        code, title = error.get("code"), error.get("message")
+    except (ValueError, AttributeError):
+        code = title = None
+    return error_for(
+        "twilio",
+        response.status_code,
+        code,
+        title or response.reason,
+        kind=_KINDS.get(code) if isinstance(code, int) else None,
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+    )

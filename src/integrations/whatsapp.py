@@ -1,0 +1,283 @@
+"""Meta Cloud API sender: WhatsApp messages through the Graph API, typed errors by Graph code.
+
+Error codes and their HTTP statuses follow Meta's "Error codes" page for the Cloud API
+(developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import requests
+
+from integrations.outbound import (
+    AuthSendError,
+    Channel,
+    Option,
+    OutsideWindowError,
+    RecipientError,
+    RetryPolicy,
+    SendError,
+    SentMessage,
+    TransientSendError,
+    check_e164,
+    error_for,
+    mask_phone,
+    network_error,
+    numbered,
+    parse_retry_after,
+    send_parts,
+    shorten,
+    split_text,
+)
+
+log = logging.getLogger(__name__)
+
+TEXT_LIMIT = 4096
+BODY_LIMIT = 1024  # interactive body text
+MAX_BUTTONS = 3
+BUTTON_TITLE_LIMIT = 20
+MAX_ROWS = 10
+ROW_TITLE_LIMIT = 24
+ROW_DESCRIPTION_LIMIT = 72
+LIST_BUTTON_LIMIT = 20
+
+# Throttling (4, 80007, 130429, 131056), service down or overloaded (1, 2, 131000, 131016,
+# 133004) and maintenance mode (131057): Meta says try again later. 131048 (spam rate limit)
+# and 131049 (held back for engagement) are deliberately not here: an early retry makes
+# them worse.
+_TRANSIENT = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 131056, 131057, 133004})
+_AUTH = frozenset({0, 3, 10, 190, *range(200, 300)})
+_RECIPIENT = frozenset({131021, 131026, 131030, 131050})
+_OUTSIDE_WINDOW = frozenset({131047})
+
+
+def _kind_for_code(code: object) -> type[SendError] | None:
+    if not isinstance(code, int):
+        return None
+    if code in _TRANSIENT:
+        return TransientSendError
+    if code in _AUTH:
+        return AuthSendError
+    if code in _OUTSIDE_WINDOW:
+        return OutsideWindowError
+    if code in _RECIPIENT:
+        return RecipientError
+    return None
+
+
+class MetaWhatsAppSender:
+    """Sends WhatsApp messages from one business number through Meta's Cloud API."""
+
+    channel: Channel = "whatsapp"
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        token: str,
+        phone_number_id: str,
+        session: requests.Session | None = None,
+        timeout: float | tuple[float, float] = (3.05, 10.0),
+        retry: RetryPolicy | None = None,
+        list_button: str = "Ver opciones",
+    ) -> None:
+        self._url = f"{api_url.rstrip('/')}/{phone_number_id}/messages"
+        self._headers = {"Authorization": f"Bearer {token}"}
+        self._session = session or requests.Session()
+        self._timeout = timeout
+        self._retry = retry or RetryPolicy()
+        self._list_button = shorten(list_button, LIST_BUTTON_LIMIT)
+        self.phone_number_id = phone_number_id
+
+    def __repr__(self) -> str:
+        return f"MetaWhatsAppSender(phone_number_id={self.phone_number_id!r})"
+
+    # The Sender protocol
+
+    def send_text(self, to: str, text: str) -> SentMessage:
+        return send_parts(
+            "meta",
+            [lambda part=part: self._text(to, part) for part in split_text(text, TEXT_LIMIT)],
+        )
+
+    def send_options(self, to: str, text: str, options: Sequence[Option]) -> SentMessage:
+        """Up to 3 options as reply buttons, up to 10 as a list, more as numbered text."""
+        if not options or len(options) > MAX_ROWS:
+            return self.send_text(to, numbered(text, options))
+        body = text.strip()
+        parts = []
+        if len(body) > BODY_LIMIT:
+            parts = [
+                lambda part=part: self._text(to, part) for part in split_text(body, TEXT_LIMIT)
+            ]
+            body = "Elige una opción:"
+        if len(options) <= MAX_BUTTONS:
+            interactive = _buttons(body, options)
+        else:
+            interactive = _list(body, options, self._list_button)
+        parts.append(lambda: self._send("interactive", to, {"interactive": interactive}))
+        return send_parts("meta", parts)
+
+    def send_template(
+        self, to: str, name_or_sid: str, params: Sequence[str], language: str = "es"
+    ) -> SentMessage:
+        template: dict[str, Any] = {
+            "name": name_or_sid,
+            # "deterministic" is the only policy Meta has; the v23.0 spec requires it.
+            "language": {"code": language, "policy": "deterministic"},
+        }
+        if params:
+            template["components"] = [
+                {"type": "body", "parameters": [{"type": "text", "text": p} for p in params]}
+            ]
+        return self._one(self._send("template", to, {"template": template}))
+
+    # Meta only
+
+    def send_image(self, to: str, link: str, caption: str | None = None) -> SentMessage:
+        image = {"link": link} | ({"caption": caption} if caption else {})
+        return self._one(self._send("image", to, {"image": image}))
+
+    def send_document(
+        self, to: str, link: str, caption: str | None = None, filename: str | None = None
+    ) -> SentMessage:
+        document: dict[str, str] = {"link": link}
+        if caption:
+            document["caption"] = caption
+        if filename:
+            document["filename"] = filename
+        return self._one(self._send("document", to, {"document": document}))
+
+    def react(self, to: str, message_id: str, emoji: str) -> SentMessage:
+        """React to one of the customer's messages; an empty `emoji` removes the reaction."""
+        reaction = {"message_id": message_id, "emoji": emoji}
+        return self._one(self._send("reaction", to, {"reaction": reaction}, idempotent=True))
+
+    def mark_read(self, message_id: str) -> None:
+        """Show the customer's message as read (blue ticks)."""
+        self._request(
+            {"messaging_product": "whatsapp", "status": "read", "message_id": message_id},
+            idempotent=True,
+        )
+
+    def typing(self, message_id: str) -> None:
+        """Mark the message read and show "typing…" until we answer (or 25 s pass)."""
+        self._request(
+            {
+                "messaging_product": "whatsapp",
+                "status": "read",
+                "message_id": message_id,
+                "typing_indicator": {"type": "text"},
+            },
+            idempotent=True,
+        )
+
+    # Plumbing
+
+    def _text(self, to: str, body: str) -> str:
+        return self._send("text", to, {"text": {"body": body, "preview_url": False}})
+
+    def _send(
+        self, kind: str, to: str, content: dict[str, Any], *, idempotent: bool = False
+    ) -> str:
+        payload = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": check_e164("meta", to).removeprefix("+"),
+            "type": kind,
+            **content,
+        }
+        data = self._request(payload, idempotent=idempotent)
+        try:
+            message_id = str(data["messages"][0]["id"])
+        except (KeyError, IndexError, TypeError):
+            raise SendError(
+                "meta answered 2xx without a message id", provider="meta", maybe_sent=True
+            ) from None
+        log.info("meta sent %s to %s: %s", kind, mask_phone(to), message_id)
+        return message_id
+
+    @staticmethod
+    def _one(message_id: str) -> SentMessage:
+        return SentMessage("meta", (message_id,))
+
+    def _request(self, payload: dict[str, Any], *, idempotent: bool = False) -> dict[str, Any]:
+        """The one way out to the Graph API: POST, map errors, retry what may be retried."""
+
+        def attempt() -> dict[str, Any]:
+            try:
+                response = self._session.post(
+                    self._url, json=payload, headers=self._headers, timeout=self._timeout
+                )
+            except requests.RequestException as exc:
+                raise network_error("meta", exc) from exc
+            if response.ok:
+                try:
+                    return response.json()
+                except ValueError:
+                    raise SendError(
+                        "meta answered 2xx with a body that is not JSON",
+                        provider="meta",
+                        status=response.status_code,
+                        maybe_sent=True,
+                    ) from None
+            raise _error(response)
+
+        try:
+            return self._retry.call(attempt, idempotent=idempotent)
+        except SendError as exc:
+            log.warning("meta %s failed: %s", payload.get("type", "read receipt"), exc)
+            raise
+
+
+def _error(response: requests.Response) -> SendError:
+    try:
+        error = response.json()["error"]
+        code = error.get("code")
+        title = error.get("message")
+        details = (error.get("error_data") or {}).get("details")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        code = title = details = None
+    if details and details != title:
+        title = f"{title} ({details})" if title else details
+    return error_for(
+        "meta",
+        response.status_code,
+        code,
+        title or response.reason,
+        kind=_kind_for_code(code),
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+    )
+
+
+def _buttons(body: str, options: Sequence[Option]) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "body": {"text": body},
+        "action": {
+            "buttons": [
+                {
+                    "type": "reply",
+                    "reply": {"id": o.id, "title": shorten(o.title, BUTTON_TITLE_LIMIT)},
+                }
+                for o in options
+            ]
+        },
+    }
+
+
+def _list(body: str, options: Sequence[Option], button: str) -> dict[str, Any]:
+    rows = []
+    for option in options:
+        row = {"id": option.id, "title": shorten(option.title, ROW_TITLE_LIMIT)}
+        if option.description:
+            row["description"] = shorten(option.description, ROW_DESCRIPTION_LIMIT)
+        rows.append(row)
+    return {
+        "type": "list",
+        "body": {"text": body},
+        "action": {"button": button, "sections": [{"title": "Opciones", "rows": rows}]},
+    }

@@ -1,0 +1,100 @@
+"""The configured senders, by provider and channel, and what depends on the channel."""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+
+from integrations.outbound import SendError, SentMessage, Sender
+from integrations.twilio import TwilioSender
+from integrations.whatsapp import MetaWhatsAppSender
+from webhooks.messages import InboundMessage
+from webhooks.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class TemplateMissingError(SendError):
+    """The 24-hour window is closed and no template is configured for this channel."""
+
+
+class Channels:
+    def __init__(
+        self,
+        meta: MetaWhatsAppSender | None = None,
+        twilio_whatsapp: TwilioSender | None = None,
+        twilio_sms: TwilioSender | None = None,
+        *,
+        whatsapp_template: str | None = None,
+        template_language: str = "es",
+        twilio_template_sid: str | None = None,
+    ) -> None:
+        self._senders: dict[tuple[str, str], Sender | None] = {
+            ("meta", "whatsapp"): meta,
+            ("twilio", "whatsapp"): twilio_whatsapp,
+            ("twilio", "sms"): twilio_sms,
+        }
+        self._meta = meta
+        self._templates = {"meta": whatsapp_template, "twilio": twilio_template_sid}
+        self._language = template_language
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Channels:
+        session = requests.Session()
+        meta = twilio_wa = twilio_sms = None
+        if settings.whatsapp_token and settings.whatsapp_phone_number_id:
+            meta = MetaWhatsAppSender(
+                api_url=settings.whatsapp_api_url,
+                token=settings.whatsapp_token.get_secret_value(),
+                phone_number_id=settings.whatsapp_phone_number_id,
+                session=session,
+            )
+        if settings.twilio_account_sid and settings.twilio_auth_token:
+            common = {
+                "api_url": settings.twilio_api_url,
+                "account_sid": settings.twilio_account_sid,
+                "auth_token": settings.twilio_auth_token.get_secret_value(),
+                "session": session,
+                "status_callback": (
+                    f"{settings.public_base_url.rstrip('/')}/webhook/twilio/status"
+                    if settings.public_base_url
+                    else None
+                ),
+            }
+            if settings.twilio_whatsapp_number:
+                twilio_wa = TwilioSender(
+                    channel="whatsapp", from_number=settings.twilio_whatsapp_number, **common
+                )
+            if settings.twilio_sms_number:
+                twilio_sms = TwilioSender(
+                    channel="sms", from_number=settings.twilio_sms_number, **common
+                )
+        return cls(
+            meta,
+            twilio_wa,
+            twilio_sms,
+            whatsapp_template=settings.whatsapp_template_name,
+            template_language=settings.whatsapp_template_language,
+            twilio_template_sid=settings.twilio_template_sid,
+        )
+
+    def sender_for(self, provider: str, channel: str) -> Sender | None:
+        return self._senders.get((provider, channel))
+
+    def send_template(self, provider: str, channel: str, phone: str) -> SentMessage:
+        """The approved re-engagement template, for when free text is no longer allowed."""
+        template = self._templates.get(provider)
+        sender = self.sender_for(provider, channel)
+        if not template or sender is None:
+            raise TemplateMissingError("no template configured", provider=provider)
+        return sender.send_template(phone, template, [], language=self._language)
+
+    def typing(self, message: InboundMessage) -> None:
+        """Mark the message read and show 'typing…' while the turn runs (Meta only)."""
+        if message.provider != "meta" or self._meta is None:
+            return
+        try:
+            self._meta.typing(message.message_id)
+        except SendError as exc:  # cosmetic: never hold up the reply for it
+            log.info("typing indicator failed: %s", exc.code)

@@ -1,0 +1,218 @@
+"""The worker: takes queued messages, runs the turn, and answers on the customer's channel.
+
+Per phone: one turn at a time (the phone's lock), in arrival order (the phone's inbox), and a
+burst that arrived meanwhile answered in one reply (the whole inbox is one turn). A message leaves
+the inbox in the same transaction that records its reply, so a worker killed at any point leaves
+it to the next worker; the graph's `last_message_id` makes that retry replay the stored reply
+instead of running the turn twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from integrations.outbound import Option, OutsideWindowError, SendError
+from webhooks.channels import Channels
+from webhooks.messages import InboundMessage
+from webhooks.phones import mask_phone
+from webhooks.queue import MessageQueue
+from webhooks.service import ConversationService, TurnResult
+
+log = logging.getLogger(__name__)
+
+UNREADABLE = (
+    "¡Gracias! De momento solo sé leer mensajes de texto. ¿Me lo puedes escribir, por favor?"
+)
+# Content we neither read nor answer: a reaction to one of our messages needs no reply.
+QUIET_KINDS = {"reaction"}
+WINDOW = timedelta(hours=24)
+STATUS_RANK = {"queued": 0, "accepted": 0, "sent": 1, "delivered": 2, "read": 3, "played": 3}
+
+
+def as_text(message: InboundMessage) -> str:
+    """What the funnel reads of a message: its text, a tapped option, a media caption."""
+    if message.kind == "button" and message.choice and message.choice.startswith("option:"):
+        return f"opción {message.choice.removeprefix('option:')}"
+    if message.kind in ("text", "button"):
+        return message.text
+    if message.kind in ("image", "video", "document") and message.text:
+        return message.text  # a caption
+    return ""
+
+
+class Worker:
+    def __init__(
+        self,
+        service: ConversationService,
+        queue: MessageQueue,
+        channels: Channels,
+        *,
+        name: str | None = None,
+        claim_idle_ms: int = 30_000,
+        block_ms: int = 1000,
+    ) -> None:
+        self.service = service
+        self.queue = queue
+        self.channels = channels
+        self.name = name or f"worker-{uuid.uuid4().hex[:8]}"
+        self.claim_idle_ms = claim_idle_ms
+        self.block_ms = block_ms
+
+    def run(self, stop: threading.Event) -> None:
+        """Work until `stop` is set; the current phone is always finished first."""
+        self.queue.ensure_group()
+        next_claim = 0.0
+        while not stop.is_set():
+            entries = self.queue.read(self.name, block_ms=self.block_ms)
+            if time.monotonic() >= next_claim:
+                entries += self.queue.claim_stale(self.name, min_idle_ms=self.claim_idle_ms)
+                next_claim = time.monotonic() + self.claim_idle_ms / 2000
+            for entry_id, fields in entries:
+                self.handle(entry_id, fields)
+
+    def handle(self, entry_id: bytes, fields: dict[str, str]) -> None:
+        try:
+            if "status" in fields:
+                self.record_status(json.loads(fields["status"]))
+            else:
+                self.process_phone(fields["phone"])
+        except Exception:
+            # Left unacknowledged: another round (XAUTOCLAIM) retries it after claim_idle_ms.
+            log.exception("work failed, will retry entry=%s", entry_id.decode())
+            return
+        self.queue.ack(entry_id)
+
+    def process_phone(self, phone: str) -> None:
+        while True:
+            held = self.service.locked(phone, blocking=False)
+            if held is None:
+                return  # its holder re-checks the inbox after releasing: nothing is stranded
+            with held:
+                while batch := self.queue.inbox(phone):
+                    self.answer(phone, batch)
+            if not self.queue.inbox_size(phone):
+                return
+
+    def answer(self, phone: str, batch: list[InboundMessage]) -> None:
+        """One turn for the messages waiting, one reply, recorded with them in one transaction."""
+        state = self.service.state(phone)
+        answered = state.get("last_message_id")
+        ids = [m.message_id for m in batch]
+        if answered in ids[:-1]:
+            # A retry after a crash, with newer messages behind: finish the old turn first.
+            batch = batch[: ids.index(answered) + 1]
+        last = batch[-1]
+        text = "\n".join(t for t in map(as_text, batch) if t)
+        if text:
+            self.channels.typing(last)
+            result = self.service.run_turn(phone, text, message_id=last.message_id)
+        else:
+            result = TurnResult.of(phone, state)
+            silent = result.opted_out or (result.handoff and result.stage != "FINALIZADO")
+            quiet = silent or all(m.kind in QUIET_KINDS for m in batch)
+            result = TurnResult(
+                phone=phone, reply="" if quiet else UNREADABLE, stage=result.stage,
+                handoff=result.handoff, opted_out=result.opted_out,
+            )
+        outbound = self.deliver(phone, last, result) if result.reply else None
+        self.service.store.record_exchange(
+            phone,
+            [{"text": m.text, "kind": m.kind, "channel": m.channel, "id": m.message_id} for m in batch],
+            outbound,
+            summary={
+                "channel": last.channel,
+                "provider": last.provider,
+                "stage": result.stage,
+                "handoff": result.handoff,
+                "opted_out": result.opted_out,
+                **({"profile_name": last.profile_name} if last.profile_name else {}),
+            },
+            also=lambda pipe: self.queue.done(phone, len(batch), pipe),
+        )
+
+    def deliver(self, phone: str, last: InboundMessage, result: TurnResult) -> dict:
+        """Send the reply on the channel the customer last wrote from; describe the outcome."""
+        record = {"text": result.reply, "channel": last.channel, "provider": last.provider}
+        sender = self.channels.sender_for(last.provider, last.channel)
+        if sender is None:
+            log.error("no sender configured for %s/%s", last.provider, last.channel)
+            return {**record, "status": "failed", "error": {"title": "channel not configured"}}
+        try:
+            sent = self._send(sender, phone, last, result)
+        except SendError as exc:
+            if exc.transient and not exc.maybe_sent:
+                raise  # nothing went out: the turn is retried later and replays its reply
+            log.warning(
+                "send failed phone=%s provider=%s code=%s", mask_phone(phone), exc.provider, exc.code
+            )
+            error = {"code": exc.code, "title": exc.title or type(exc).__name__}
+            return {**record, "status": "failed", "error": error, "ids": list(exc.sent)}
+        return {**record, "status": "accepted", "ids": list(sent.message_ids)}
+
+    def _send(self, sender, phone: str, last: InboundMessage, result: TurnResult):
+        written = datetime.fromtimestamp(last.timestamp, UTC) if last.timestamp else None
+        if written and datetime.now(UTC) - written > WINDOW:
+            return self.channels.send_template(last.provider, last.channel, phone)
+        try:
+            # Twilio can't render buttons: the reply already lists the options, numbered.
+            if result.buttons and last.provider == "meta":
+                options = [Option(b["id"], b["title"], b.get("detail")) for b in result.buttons]
+                return sender.send_options(phone, result.reply, options)
+            return sender.send_text(phone, result.reply)
+        except OutsideWindowError:
+            return self.channels.send_template(last.provider, last.channel, phone)
+
+    def record_status(self, update: dict) -> None:
+        phone, status = update.get("phone"), update["status"]
+        if not phone:
+            return
+        store = self.service.store
+        known = store.statuses(phone).get(update["message_id"], {}).get("status")
+        if known and STATUS_RANK.get(known, 9) >= STATUS_RANK.get(status, 9):
+            return  # "read" can arrive before "delivered": keep the furthest status
+        at = datetime.fromtimestamp(update.get("timestamp") or time.time(), UTC)
+        entry = {"status": status, "at": at.isoformat(timespec="seconds")}
+        if update.get("errors"):
+            entry["errors"] = update["errors"]
+        store.record_status(phone, update["message_id"], entry)
+        if status in ("failed", "undelivered"):
+            codes = [e.get("code") for e in update.get("errors", [])]
+            log.warning("delivery %s phone=%s codes=%s", status, mask_phone(phone), codes)
+
+
+def run_workers(settings, *, threads: int | None = None, stop: threading.Event | None = None) -> None:
+    """`iagente worker`: several worker threads until SIGTERM/SIGINT, each finishing its phone."""
+    import os
+    import signal
+    import socket
+
+    from webhooks.service import build_service, connect_redis
+
+    client = connect_redis(settings)
+    service = build_service(settings, client)
+    queue = MessageQueue(client)
+    channels = Channels.from_settings(settings)
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    base = f"{socket.gethostname()}-{os.getpid()}"
+    workers = [
+        Worker(
+            service, queue, channels, name=f"{base}-{i}",
+            claim_idle_ms=int(settings.claim_idle_seconds * 1000),
+        )
+        for i in range(threads or settings.worker_threads)
+    ]
+    pool = [threading.Thread(target=w.run, args=(stop,), name=w.name) for w in workers]
+    for thread in pool:
+        thread.start()
+    log.info("worker started threads=%d brain=%s", len(pool), service.context.brain.name)
+    for thread in pool:
+        thread.join()
+    log.info("worker stopped")

@@ -1,0 +1,68 @@
+"""Webhook requests signed the way Meta and Twilio sign them, for tests and the benchmark."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+from twilio.request_validator import RequestValidator
+
+
+def meta_signature(body: bytes, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def meta_text(phone: str, text: str, message_id: str, *, name: str = "Ana", ts: float | None = None) -> bytes:
+    """A Cloud API `messages` webhook carrying one text message, as raw bytes."""
+    wa_id = phone.lstrip("+")
+    payload = {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "1234567890",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {"display_phone_number": "34910000000", "phone_number_id": "1122334455667"},
+                            "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
+                            "messages": [
+                                {
+                                    "from": wa_id,
+                                    "id": message_id,
+                                    "timestamp": str(int(ts or time.time())),
+                                    "type": "text",
+                                    "text": {"body": text},
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
+    }
+    return json.dumps(payload).encode()
+
+
+def meta_headers(body: bytes, secret: str) -> dict:
+    return {"Content-Type": "application/json", "X-Hub-Signature-256": meta_signature(body, secret)}
+
+
+def twilio_form(phone: str, text: str, sid: str, *, whatsapp: bool, to: str) -> dict:
+    prefix = "whatsapp:" if whatsapp else ""
+    return {
+        "MessageSid": sid,
+        "SmsMessageSid": sid,
+        "AccountSid": "AC00000000000000000000000000000001",
+        "From": f"{prefix}{phone}",
+        "To": f"{prefix}{to}",
+        "Body": text,
+        "NumMedia": "0",
+    }
+
+
+def twilio_headers(url: str, form: dict, token: str) -> dict:
+    return {"X-Twilio-Signature": RequestValidator(token).compute_signature(url, form)}

@@ -1,0 +1,212 @@
+"""Web app + worker + real Redis + local fake providers: signed messages in, replies out, in order."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from tests.fake_providers import FakeProviders
+from tests.signed import meta_headers, meta_text, twilio_form, twilio_headers
+from webhooks.app import create_app
+from webhooks.settings import Settings
+from webhooks.worker import UNREADABLE, run_workers
+
+SECRET, TOKEN, BASE = "meta-app-secret", "twilio-auth-token", "https://bot.example.com"
+TWILIO_WA, TWILIO_SMS = "+14155238886", "+14155550100"
+
+
+@pytest.fixture
+def stack(redis_url):
+    with FakeProviders() as providers:
+        settings = Settings(
+            _env_file=None,
+            redis_url=redis_url,
+            agent_brain="rules",
+            whatsapp_app_secret=SECRET,
+            whatsapp_verify_token="verify-me",
+            whatsapp_token="meta-token",
+            whatsapp_phone_number_id="1122334455667",
+            whatsapp_api_url=f"{providers.url}/v23.0",
+            whatsapp_template_name="retomar_conversacion",
+            twilio_account_sid="AC00000000000000000000000000000001",
+            twilio_auth_token=TOKEN,
+            twilio_whatsapp_number=TWILIO_WA,
+            twilio_sms_number=TWILIO_SMS,
+            twilio_api_url=providers.url,
+            public_base_url=BASE,
+            turn_lock_seconds=2,
+            claim_idle_seconds=1,
+        )
+        app = create_app(settings)
+        stop = threading.Event()
+        threads: list[threading.Thread] = []
+
+        def start_workers(n: int = 2) -> None:
+            thread = threading.Thread(
+                target=run_workers, args=(settings,), kwargs={"threads": n, "stop": stop}
+            )
+            thread.start()
+            threads.append(thread)
+
+        yield SimpleNamespace(
+            client=app.test_client(), providers=providers, app=app, start_workers=start_workers,
+            service=app.extensions["iagente"]["service"],
+        )
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+
+def post_meta(stack, phone: str, text: str, message_id: str, **kw):
+    body = meta_text(phone, text, message_id, **kw)
+    return stack.client.post("/webhook/whatsapp", data=body, headers=meta_headers(body, SECRET))
+
+
+def post_twilio(stack, phone: str, text: str, sid: str, *, whatsapp: bool):
+    form = twilio_form(phone, text, sid, whatsapp=whatsapp, to=TWILIO_WA if whatsapp else TWILIO_SMS)
+    headers = twilio_headers(f"{BASE}/webhook/twilio", form, TOKEN)
+    return stack.client.post("/webhook/twilio", data=form, headers=headers)
+
+
+def test_meta_conversation_with_a_retried_delivery(stack):
+    stack.start_workers()
+    phone = "+34600100100"
+    script = ["Hola", "sí", "Soy Ana, 35 años, no fumo", "150.000 €", "20 años", "para mi familia"]
+    for n, text in enumerate(script, start=1):
+        answer = post_meta(stack, phone, text, f"wamid.in{n}")
+        assert answer.status_code == 200 and answer.json == {"accepted": 1, "duplicates": 0, "statuses": 0}
+        stack.providers.wait_for(n)
+    # Meta retries a delivery it thinks failed: acknowledged, never answered twice.
+    again = post_meta(stack, phone, "para mi familia", "wamid.in6")
+    assert again.status_code == 200 and again.json["duplicates"] == 1
+    time.sleep(0.5)
+
+    replies = stack.providers.texts_to(phone)
+    assert len(replies) == len(script)
+    assert "consentimiento" in replies[0]
+    assert "¿Cómo te llamas?" in replies[1]
+    assert "capital" in replies[2] and "cuántos años" in replies[3] and "dependen" in replies[4]
+    proposal = stack.providers.sent[-1]["json"]
+    assert proposal["type"] == "interactive" and proposal["to"] == "34600100100"
+    titles = [b["reply"]["title"] for b in proposal["interactive"]["action"]["buttons"]]
+    assert titles == ["Básica", "Recomendada", "Completa"]
+    assert all(r["auth"] == "Bearer meta-token" for r in stack.providers.sent)
+
+    # The customer taps a button: the payload id comes back and closes the sale.
+    tap = json.loads(meta_text(phone, "", "wamid.in7"))
+    message = tap["entry"][0]["changes"][0]["value"]["messages"][0]
+    message.update(type="interactive", interactive={
+        "type": "button_reply", "button_reply": {"id": "option:2", "title": "Recomendada"}})
+    del message["text"]
+    body = json.dumps(tap).encode()
+    assert stack.client.post("/webhook/whatsapp", data=body, headers=meta_headers(body, SECRET)).status_code == 200
+    stack.providers.wait_for(7)
+    assert "Recomendada" in stack.providers.texts_to(phone)[-1]
+    assert stack.service.state(phone)["stage"] == "FINALIZADO"
+
+
+def test_a_burst_waiting_for_a_worker_gets_one_reply(stack):
+    phone = "+34600100200"
+    for n, text in enumerate(["Hola", "sí", "me llamo Luis"], start=1):
+        assert post_meta(stack, phone, text, f"wamid.burst{n}").status_code == 200
+    stack.start_workers()
+    # The three messages form one turn; the greeting is then followed by one more exchange.
+    stack.providers.wait_for(1)
+    time.sleep(0.5)
+    replies = stack.providers.texts_to(phone)
+    assert len(replies) == 1
+    transcript = stack.service.store.transcript(phone)
+    assert [e["direction"] for e in transcript] == ["in", "in", "in", "out"]
+
+
+def test_forged_missing_and_malformed_meta_requests_are_refused_and_nothing_is_queued(stack):
+    body = meta_text("+34600100300", "Hola", "wamid.forged")
+    forged = {"Content-Type": "application/json", "X-Hub-Signature-256": "sha256=" + "0" * 64}
+    assert stack.client.post("/webhook/whatsapp", data=body, headers=forged).status_code == 403
+    assert stack.client.post("/webhook/whatsapp", data=body).status_code == 401
+    garbage = b"{not json"
+    assert stack.client.post("/webhook/whatsapp", data=garbage, headers=meta_headers(garbage, SECRET)).status_code == 400
+    huge = b"{" + b" " * (2 * 1024 * 1024) + b"}"
+    assert stack.client.post("/webhook/whatsapp", data=huge, headers=meta_headers(huge, SECRET)).status_code == 413
+    assert stack.app.extensions["iagente"]["queue"].depth()["depth"] == 0
+
+
+def test_meta_verification_handshake(stack):
+    ok = stack.client.get("/webhook/whatsapp?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=42")
+    assert ok.status_code == 200 and ok.text == "42"
+    bad = stack.client.get("/webhook/whatsapp?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=42")
+    assert bad.status_code == 403
+
+
+def test_twilio_sms_and_whatsapp(stack):
+    stack.start_workers()
+    sms, wa = "+34600100400", "+34600100500"
+    answer = post_twilio(stack, sms, "Hola", "SM" + "1" * 32, whatsapp=False)
+    assert answer.status_code == 200 and answer.mimetype == "text/xml" and "<Response>" in answer.text
+    post_twilio(stack, wa, "Hola", "SM" + "2" * 32, whatsapp=True)
+    sent = stack.providers.wait_for(2)
+    by_to = {r["form"]["To"]: r["form"] for r in sent}
+    assert by_to[sms]["From"] == TWILIO_SMS and "*" not in by_to[sms]["Body"]
+    assert by_to[f"whatsapp:{wa}"]["From"] == f"whatsapp:{TWILIO_WA}"
+    assert all(r["auth"].startswith("Basic ") for r in sent)
+
+    forged = twilio_form(sms, "Hola", "SM" + "3" * 32, whatsapp=False, to=TWILIO_SMS)
+    headers = twilio_headers(f"{BASE}/webhook/twilio", {**forged, "Body": "otra cosa"}, TOKEN)
+    assert stack.client.post("/webhook/twilio", data=forged, headers=headers).status_code == 403
+    assert stack.client.post("/webhook/twilio", data=forged).status_code == 403
+
+
+def test_delivery_statuses_are_recorded_against_the_outbound_message(stack):
+    stack.start_workers()
+    phone = "+34600100600"
+    post_meta(stack, phone, "Hola", "wamid.st1")
+    stack.providers.wait_for(1)
+    time.sleep(0.3)
+    outbound = stack.service.store.transcript(phone)[-1]
+    (wamid,) = outbound["ids"]
+    status = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "34910000000", "phone_number_id": "1122334455667"},
+            "statuses": [{"id": wamid, "status": "failed", "timestamp": str(int(time.time())),
+                          "recipient_id": phone.lstrip("+"),
+                          "errors": [{"code": 131026, "title": "Message undeliverable"}]}],
+        }}]}],
+    }
+    body = json.dumps(status).encode()
+    assert stack.client.post("/webhook/whatsapp", data=body, headers=meta_headers(body, SECRET)).json["statuses"] == 1
+    deadline = time.monotonic() + 5
+    while not stack.service.store.statuses(phone) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    recorded = stack.service.store.statuses(phone)[wamid]
+    assert recorded["status"] == "failed" and recorded["errors"][0]["code"] == 131026
+
+
+def test_outside_the_24_hour_window_a_template_goes_out(stack):
+    stack.start_workers()
+    phone = "+34600100700"
+    stack.providers.fail_next.append(
+        (400, {"error": {"message": "Re-engagement message", "type": "OAuthException", "code": 131047}})
+    )
+    post_meta(stack, phone, "Hola", "wamid.win1")
+    sent = stack.providers.wait_for(1)
+    assert sent[0]["json"]["type"] == "template"
+    assert sent[0]["json"]["template"]["name"] == "retomar_conversacion"
+
+
+def test_a_message_we_cannot_read_gets_a_polite_reply(stack):
+    stack.start_workers()
+    phone = "+34600100800"
+    image = json.loads(meta_text(phone, "", "wamid.img1"))
+    message = image["entry"][0]["changes"][0]["value"]["messages"][0]
+    del message["text"]
+    message.update(type="image", image={"id": "media-1", "mime_type": "image/jpeg"})
+    body = json.dumps(image).encode()
+    assert stack.client.post("/webhook/whatsapp", data=body, headers=meta_headers(body, SECRET)).status_code == 200
+    stack.providers.wait_for(1)
+    assert stack.providers.texts_to(phone) == [UNREADABLE]
