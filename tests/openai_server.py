@@ -15,6 +15,9 @@ class FakeOpenAI:
         self.readings: deque[dict] = deque()
         self.requests: list[dict] = []
         self.phrase_prefix = "¡Claro! "
+        self.by_text: dict[str, dict] = {}  # customer text -> Reading arguments
+        self.hang_once_on: str | None = None  # the first read of this text never answers
+        self.hanging = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -47,7 +50,14 @@ class FakeOpenAI:
 
     def answer(self, body: dict) -> dict:
         if body.get("tools"):
-            args = self.readings.popleft() if self.readings else {"intent": "unknown"}
+            said = body["messages"][-1]["content"]
+            if said == self.hang_once_on and not self.hanging.is_set():
+                self.hanging.set()
+                threading.Event().wait(60)  # a model that never answers (the test kills the caller)
+            if said in self.by_text:
+                args = self.by_text[said]
+            else:
+                args = self.readings.popleft() if self.readings else {"intent": "unknown"}
             message = {
                 "role": "assistant",
                 "content": None,

@@ -235,7 +235,9 @@ def test_twelve_options_are_numbered_text(graph, sender, meta_spec):
 
 def test_options_under_a_long_text_follow_it(graph, sender, meta_spec):
     long_text = "Detalle de la propuesta. " * 60
-    expect(graph, message("text", text={"body": long_text.strip(), "preview_url": False}), wamid="t")
+    expect(
+        graph, message("text", text={"body": long_text.strip(), "preview_url": False}), wamid="t"
+    )
     interactive = {
         "type": "button",
         "body": {"text": "Elige una opción:"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import math
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -130,23 +131,32 @@ def error_for(
 def network_error(provider: Provider, exc: requests.RequestException) -> SendError:
     """Map a failure to talk to the provider; only an unopened connection is safe to retry."""
     name = type(exc).__name__
+    if isinstance(exc, _NOT_SENT):
+        return SendError(f"{provider} request not sent ({name})", provider=provider)
     if _never_connected(exc):
         return TransientSendError(f"{provider} unreachable ({name})", provider=provider)
-    if isinstance(exc, requests.Timeout | requests.ConnectionError):
-        return TransientSendError(
-            f"{provider} request interrupted ({name}); it may have been delivered",
-            provider=provider,
-            maybe_sent=True,
-        )
-    return SendError(f"{provider} request failed ({name})", provider=provider)
+    return TransientSendError(
+        f"{provider} request interrupted ({name}); it may have been delivered",
+        provider=provider,
+        maybe_sent=True,
+    )
+
+
+_NOT_SENT = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidHeader,
+    requests.exceptions.URLRequired,
+)
 
 
 def _never_connected(exc: requests.RequestException) -> bool:
     if isinstance(exc, requests.ConnectTimeout):
         return True
-    if isinstance(exc, requests.exceptions.SSLError) or not isinstance(
-        exc, requests.ConnectionError
-    ):
+    if isinstance(exc, requests.exceptions.SSLError):
+        return False  # TLS can fail mid-request too: it proves nothing
+    if not isinstance(exc, requests.ConnectionError):
         return False
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, NewConnectionError | ConnectTimeoutError)
@@ -156,9 +166,12 @@ def parse_retry_after(value: str | None) -> float | None:
     """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date."""
     if not value:
         return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -177,6 +190,7 @@ class RetryPolicy:
     retry by the queue. Capped by `attempts` and by `timeout` seconds in all, jittered
     exponential waits between; a provider's Retry-After replaces the wait when it fits in what
     is left of `timeout`, otherwise the error is raised at once with its `retry_after`.
+    Tests of callers can pass `RetryPolicy(attempts=1)` or use `stamina.set_testing(True)`.
     """
 
     attempts: int = 3
@@ -275,6 +289,8 @@ def shorten(text: str, limit: int) -> str:
 
 def numbered(text: str, options: Sequence[Option]) -> str:
     """The options as a numbered list the customer answers with a number."""
+    if not options:
+        return text
     lines = [
         f"{n}. {option.title}" + (f" - {option.description}" if option.description else "")
         for n, option in enumerate(options, start=1)
@@ -290,12 +306,12 @@ def numbered(text: str, options: Sequence[Option]) -> str:
     return "\n\n".join(part for part in (text.strip(), "\n".join(lines), prompt + ".") if part)
 
 
-_E164 = re.compile(r"\+[1-9]\d{6,14}")
+E164 = re.compile(r"\+[1-9]\d{6,14}")
 _PHONE_LIKE = re.compile(r"(?<![\w+])\+?\d{7,15}(?!\w)")
 
 
 def check_e164(provider: Provider, phone: str) -> str:
-    if not _E164.fullmatch(phone):
+    if not E164.fullmatch(phone):
         raise RecipientError(
             f"not an E.164 number: {mask_phone(phone)}", provider=provider, title="not E.164"
         )

@@ -11,11 +11,13 @@ import json
 import logging
 import re
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import requests
 
 from integrations.outbound import (
+    E164,
     AuthSendError,
     Channel,
     Option,
@@ -86,7 +88,10 @@ class TwilioSender:
         self.channel: Channel = channel
         self._url = f"{api_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
         self._auth = (account_sid, auth_token)
-        self._from = self._address(check_e164("twilio", from_number))
+        from_number = from_number.removeprefix("whatsapp:")
+        if not E164.fullmatch(from_number):
+            raise ValueError("from_number must be an E.164 number, '+' included")
+        self._from = self._address(from_number)
         self._session = session or requests.Session()
         self._timeout = timeout
         self._retry = retry or RetryPolicy()
@@ -101,10 +106,7 @@ class TwilioSender:
             text = strip_markdown(text)
         return send_parts(
             "twilio",
-            [
-                lambda part=part: self._send(to, {"Body": part})
-                for part in split_text(text, BODY_LIMIT)
-            ],
+            [partial(self._send, to, {"Body": part}) for part in split_text(text, BODY_LIMIT)],
         )
 
     def send_options(self, to: str, text: str, options: Sequence[Option]) -> SentMessage:

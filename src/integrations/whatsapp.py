@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import requests
@@ -100,7 +101,7 @@ class MetaWhatsAppSender:
     def send_text(self, to: str, text: str) -> SentMessage:
         return send_parts(
             "meta",
-            [lambda part=part: self._text(to, part) for part in split_text(text, TEXT_LIMIT)],
+            [partial(self._text, to, part) for part in split_text(text, TEXT_LIMIT)],
         )
 
     def send_options(self, to: str, text: str, options: Sequence[Option]) -> SentMessage:
@@ -110,9 +111,7 @@ class MetaWhatsAppSender:
         body = text.strip()
         parts = []
         if len(body) > BODY_LIMIT:
-            parts = [
-                lambda part=part: self._text(to, part) for part in split_text(body, TEXT_LIMIT)
-            ]
+            parts = [partial(self._text, to, part) for part in split_text(body, TEXT_LIMIT)]
             body = "Elige una opción:"
         if len(options) <= MAX_BUTTONS:
             interactive = _buttons(body, options)

@@ -79,24 +79,26 @@ class Worker:
         try:
             if "status" in fields:
                 self.record_status(json.loads(fields["status"]))
-            else:
-                self.process_phone(fields["phone"])
+            elif not self.process_phone(fields["phone"]):
+                return  # the phone is busy; if its holder died, this entry is claimed again
         except Exception:
             # Left unacknowledged: another round (XAUTOCLAIM) retries it after claim_idle_ms.
             log.exception("work failed, will retry entry=%s", entry_id.decode())
             return
         self.queue.ack(entry_id)
 
-    def process_phone(self, phone: str) -> None:
+    def process_phone(self, phone: str) -> bool:
+        """Answer everything waiting for `phone`. False when another worker holds the phone."""
         while True:
             held = self.service.locked(phone, blocking=False)
             if held is None:
-                return  # its holder re-checks the inbox after releasing: nothing is stranded
+                return False
             with held:
                 while batch := self.queue.inbox(phone):
                     self.answer(phone, batch)
+            # A message queued just before we released found the lock taken: look once more.
             if not self.queue.inbox_size(phone):
-                return
+                return True
 
     def answer(self, phone: str, batch: list[InboundMessage]) -> None:
         """One turn for the messages waiting, one reply, recorded with them in one transaction."""

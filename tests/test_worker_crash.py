@@ -1,0 +1,81 @@
+"""A worker killed with SIGKILL in the middle of a turn: another worker finishes it, once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from tests.fake_providers import FakeProviders
+from tests.openai_server import FakeOpenAI
+from tests.signed import meta_headers, meta_text
+from webhooks.app import create_app
+from webhooks.settings import Settings
+
+SECRET = "meta-app-secret"
+
+
+def start_worker(env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "webhooks.cli", "worker", "--threads", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def test_a_killed_worker_loses_nothing_and_no_reply_is_sent_twice(redis_url, tmp_path):
+    with FakeProviders() as providers, FakeOpenAI() as model:
+        model.by_text = {"Hola": {"intent": "greeting"}, "sí": {"intent": "affirm"}}
+        model.hang_once_on = "sí"
+        config = {
+            "REDIS_URL": redis_url,
+            "AGENT_BRAIN": "llm",
+            "OPENAI_API_KEY": "sk-test",
+            "OPENAI_BASE_URL": model.base_url,
+            "LLM_TIMEOUT_SECONDS": "120",
+            "WHATSAPP_APP_SECRET": SECRET,
+            "WHATSAPP_TOKEN": "meta-token",
+            "WHATSAPP_PHONE_NUMBER_ID": "1122334455667",
+            "WHATSAPP_API_URL": f"{providers.url}/v23.0",
+            "TURN_LOCK_SECONDS": "2",
+            "CLAIM_IDLE_SECONDS": "1",
+        }
+        env = {**os.environ, **config, "VAR_DIR": str(tmp_path)}
+        settings = Settings(_env_file=None, **{k.lower(): v for k, v in config.items()})
+        client = create_app(settings).test_client()
+        phone = "+34600200100"
+
+        def post(text: str, message_id: str) -> None:
+            body = meta_text(phone, text, message_id)
+            answer = client.post("/webhook/whatsapp", data=body, headers=meta_headers(body, SECRET))
+            assert answer.status_code == 200
+
+        first = start_worker(env)
+        try:
+            post("Hola", "wamid.k1")
+            assert len(providers.wait_for(1, timeout=30)) == 1
+            post("sí", "wamid.k2")
+            assert model.hanging.wait(30), "the turn never reached the model"
+        finally:
+            first.send_signal(signal.SIGKILL)  # mid-turn: the model call is in flight
+            first.communicate(timeout=30)
+
+        second = start_worker(env)
+        try:
+            sent = providers.wait_for(2, timeout=30)
+            time.sleep(1.5)  # room for a wrong, duplicate reply to show up
+        finally:
+            second.send_signal(signal.SIGTERM)
+            output = second.communicate(timeout=30)[0].decode()
+        assert second.returncode == 0, output
+
+    replies = [r["json"]["text"]["body"] for r in providers.sent if r["json"]["type"] == "text"]
+    assert len(replies) == 2, replies
+    assert "consentimiento" in replies[0] and "¿Cómo te llamas?" in replies[1]
+    service = create_app(settings).extensions["iagente"]["service"]
+    state = service.state(phone)
+    assert state["turns"] == 2 and state["stage"] == "NEEDS_ANALYSIS"
+    assert [e["direction"] for e in service.store.transcript(phone)] == ["in", "out", "in", "out"]
