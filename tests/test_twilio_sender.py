@@ -298,3 +298,18 @@ def test_a_read_timeout_is_not_retried(twilio, sms):
         sms.send_text(TO, "Hola")
     assert raised.value.maybe_sent
     assert len(twilio.calls) == 1
+
+
+def test_the_sender_number_is_checked_once_and_may_carry_the_whatsapp_prefix(twilio):
+    expect(twilio, whatsapp_form("Hola"))
+    TwilioSender(
+        channel="whatsapp",
+        api_url=API_URL,
+        account_sid=SID,
+        auth_token=TOKEN,
+        from_number=f"whatsapp:{WHATSAPP_FROM}",
+    ).send_text(TO, "Hola")
+    with pytest.raises(ValueError, match="E.164"):
+        TwilioSender(
+            channel="sms", api_url=API_URL, account_sid=SID, auth_token=TOKEN, from_number="5550006"
+        )

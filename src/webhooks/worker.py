@@ -147,7 +147,7 @@ class Worker:
         try:
             sent = self._send(sender, phone, last, result)
         except SendError as exc:
-            if exc.transient and not exc.maybe_sent:
+            if exc.transient and not exc.maybe_sent and not exc.sent:
                 raise  # nothing went out: the turn is retried later and replays its reply
             log.warning(
                 "send failed phone=%s provider=%s code=%s", mask_phone(phone), exc.provider, exc.code

@@ -1,0 +1,139 @@
+"""Turns per second of the funnel (rules brain) on RedisSaver against LangGraph's InMemorySaver.
+
+    .venv/bin/python bench/agent_bench.py [--conversations 200] [--turns 10] [--long 100]
+
+Both savers run the same compiled graph with durability="exit" (what the service uses), in the
+same process and run; the Redis one talks to a real redis-server started here on 127.0.0.1.
+Also measured: the whole service turn (lock + graph + transcript), the storage one conversation
+uses after --long turns, and how a turn late in a long conversation compares with an early one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+from langchain_core.messages import HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from agent.brains.rules import RulesBrain  # noqa: E402
+from agent.context import AgentContext  # noqa: E402
+from agent.graph import build_graph  # noqa: E402
+from agent.quote import QuoteEngine  # noqa: E402
+from integrations.redis_saver import RedisSaver  # noqa: E402
+from integrations.redis_server import RedisProcess  # noqa: E402
+from webhooks.service import build_service  # noqa: E402
+from webhooks.settings import Settings  # noqa: E402
+
+SALE = [
+    "Hola",
+    "sí",
+    "Soy Ana, tengo 35 años, no fumo",
+    "150.000 €",
+    "20 años",
+    "para mi familia, tengo dos hijos",
+    "la 2",
+]
+CHATTER = ["gracias", "¿puedo cancelar?", "¿qué cubre?", "vale", "¿cómo se paga?"]
+
+
+def script(turns: int) -> list[str]:
+    return (SALE + [CHATTER[i % len(CHATTER)] for i in range(turns)])[:turns]
+
+
+def run_graph(graph, context, conversations: int, turns: int, tag: str) -> list[float]:
+    """Seconds per turn, for `conversations` × `turns` turns."""
+    times = []
+    texts = script(turns)
+    for c in range(conversations):
+        config = {"configurable": {"thread_id": f"+3460{tag}{c:06d}"}}
+        for text in texts:
+            start = time.perf_counter()
+            graph.invoke({"messages": [HumanMessage(text)]}, config, context=context, durability="exit")
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def summary(name: str, times: list[float]) -> dict:
+    total = sum(times)
+    q = statistics.quantiles(times, n=100)
+    return {"name": name, "turns": len(times), "tps": len(times) / total, "p50": q[49] * 1000, "p99": q[98] * 1000}
+
+
+def conversation_bytes(client: redis.Redis, phone: str) -> int:
+    return sum(client.memory_usage(k, samples=0) or 0 for k in client.scan_iter(match=f"*{{{phone}}}*"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--conversations", type=int, default=200)
+    parser.add_argument("--turns", type=int, default=10)
+    parser.add_argument("--long", type=int, default=100)
+    args = parser.parse_args()
+
+    context = AgentContext(brain=RulesBrain(), quotes=QuoteEngine())
+    with tempfile.TemporaryDirectory() as tmp, RedisProcess(Path(tmp)) as server:
+        client = redis.Redis.from_url(server.url)
+        settings = Settings(_env_file=None, redis_url=server.url, agent_brain="rules")
+        memory = build_graph().compile(checkpointer=InMemorySaver())
+        on_redis = build_graph().compile(
+            checkpointer=RedisSaver(client, ttl_seconds=settings.ttl_seconds, keep_last=settings.checkpoints_kept)
+        )
+        run_graph(memory, context, 5, args.turns, "9")  # warm-up: imports, regex caches
+        run_graph(on_redis, context, 5, args.turns, "8")
+
+        rows = []
+        for label, conversations, turns in (
+            (f"{args.conversations}×{args.turns}", args.conversations, args.turns),
+            (f"1×{args.long}", 1, args.long),
+        ):
+            mem = summary(f"InMemorySaver {label}", run_graph(memory, context, conversations, turns, "1"))
+            red = summary(f"RedisSaver    {label}", run_graph(on_redis, context, conversations, turns, "2"))
+            rows += [mem, red, {"ratio": red["tps"] / mem["tps"], "label": label}]
+
+        service = build_service(settings, client, RulesBrain())
+        service_times = []
+        for c in range(args.conversations // 4):
+            for text in script(args.turns):
+                start = time.perf_counter()
+                service.turn(f"+3461{c:07d}", text)
+                service_times.append(time.perf_counter() - start)
+        full = summary(f"service turn  {args.conversations // 4}×{args.turns}", service_times)
+
+        phone = "+34699999999"
+        per_turn = []
+        for text in script(args.long):
+            start = time.perf_counter()
+            service.turn(phone, text)
+            per_turn.append(time.perf_counter() - start)
+        size = conversation_bytes(client, phone)
+        early = statistics.median(per_turn[2:8])
+        late = statistics.median(per_turn[-6:])
+
+    print(f"{'run':34} {'turns':>6} {'turns/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    for row in rows:
+        if "ratio" in row:
+            verdict = "PASS" if row["ratio"] >= 0.5 else "FAIL"
+            print(f"  RedisSaver / InMemorySaver ({row['label']}): {row['ratio']:.2f}x  (target >= 0.5x: {verdict})")
+            continue
+        print(f"{row['name']:34} {row['turns']:>6} {row['tps']:>9.1f} {row['p50']:>8.2f} {row['p99']:>8.2f}")
+    print(f"{full['name']:34} {full['turns']:>6} {full['tps']:>9.1f} {full['p50']:>8.2f} {full['p99']:>8.2f}")
+    verdict = "PASS" if size <= 64 * 1024 else "FAIL"
+    print(f"Redis bytes for one conversation after {args.long} turns (MEMORY USAGE): {size} ({verdict} vs 64 KiB)")
+    verdict = "PASS" if late <= 1.5 * early else "FAIL"
+    print(
+        f"service turn around message 5: {early * 1000:.2f} ms, at message {args.long}: {late * 1000:.2f} ms "
+        f"({late / early:.2f}x, target <= 1.5x: {verdict})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
