@@ -41,6 +41,7 @@ SALE = [
     "para mi familia, tengo dos hijos",
     "la 2",
 ]
+ROW = "{name:34} {turns:>6} {tps:>9.1f} {p50:>8.2f} {p99:>8.2f}"
 CHATTER = ["gracias", "¿puedo cancelar?", "¿qué cubre?", "vale", "¿cómo se paga?"]
 
 
@@ -56,7 +57,9 @@ def run_graph(graph, context, conversations: int, turns: int, tag: str) -> list[
         config = {"configurable": {"thread_id": f"+3460{tag}{c:06d}"}}
         for text in texts:
             start = time.perf_counter()
-            graph.invoke({"messages": [HumanMessage(text)]}, config, context=context, durability="exit")
+            graph.invoke(
+                {"messages": [HumanMessage(text)]}, config, context=context, durability="exit"
+            )
             times.append(time.perf_counter() - start)
     return times
 
@@ -64,11 +67,19 @@ def run_graph(graph, context, conversations: int, turns: int, tag: str) -> list[
 def summary(name: str, times: list[float]) -> dict:
     total = sum(times)
     q = statistics.quantiles(times, n=100)
-    return {"name": name, "turns": len(times), "tps": len(times) / total, "p50": q[49] * 1000, "p99": q[98] * 1000}
+    return {
+        "name": name,
+        "turns": len(times),
+        "tps": len(times) / total,
+        "p50": q[49] * 1000,
+        "p99": q[98] * 1000,
+    }
 
 
 def conversation_bytes(client: redis.Redis, phone: str) -> int:
-    return sum(client.memory_usage(k, samples=0) or 0 for k in client.scan_iter(match=f"*{{{phone}}}*"))
+    return sum(
+        client.memory_usage(k, samples=0) or 0 for k in client.scan_iter(match=f"*{{{phone}}}*")
+    )
 
 
 def main() -> int:
@@ -84,7 +95,9 @@ def main() -> int:
         settings = Settings(_env_file=None, redis_url=server.url, agent_brain="rules")
         memory = build_graph().compile(checkpointer=InMemorySaver())
         on_redis = build_graph().compile(
-            checkpointer=RedisSaver(client, ttl_seconds=settings.ttl_seconds, keep_last=settings.checkpoints_kept)
+            checkpointer=RedisSaver(
+                client, ttl_seconds=settings.ttl_seconds, keep_last=settings.checkpoints_kept
+            )
         )
         run_graph(memory, context, 5, args.turns, "9")  # warm-up: imports, regex caches
         run_graph(on_redis, context, 5, args.turns, "8")
@@ -94,8 +107,12 @@ def main() -> int:
             (f"{args.conversations}×{args.turns}", args.conversations, args.turns),
             (f"1×{args.long}", 1, args.long),
         ):
-            mem = summary(f"InMemorySaver {label}", run_graph(memory, context, conversations, turns, "1"))
-            red = summary(f"RedisSaver    {label}", run_graph(on_redis, context, conversations, turns, "2"))
+            mem = summary(
+                f"InMemorySaver {label}", run_graph(memory, context, conversations, turns, "1")
+            )
+            red = summary(
+                f"RedisSaver    {label}", run_graph(on_redis, context, conversations, turns, "2")
+            )
             rows += [mem, red, {"ratio": red["tps"] / mem["tps"], "label": label}]
 
         service = build_service(settings, client, RulesBrain())
@@ -120,17 +137,18 @@ def main() -> int:
     print(f"{'run':34} {'turns':>6} {'turns/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
     for row in rows:
         if "ratio" in row:
-            verdict = "PASS" if row["ratio"] >= 0.5 else "FAIL"
-            print(f"  RedisSaver / InMemorySaver ({row['label']}): {row['ratio']:.2f}x  (target >= 0.5x: {verdict})")
-            continue
-        print(f"{row['name']:34} {row['turns']:>6} {row['tps']:>9.1f} {row['p50']:>8.2f} {row['p99']:>8.2f}")
-    print(f"{full['name']:34} {full['turns']:>6} {full['tps']:>9.1f} {full['p50']:>8.2f} {full['p99']:>8.2f}")
+            label, ratio = row["label"], row["ratio"]
+            verdict = "PASS" if ratio >= 0.5 else "FAIL"
+            print(f"  RedisSaver / InMemorySaver ({label}): {ratio:.2f}x (target >= 0.5x: {verdict})")
+        else:
+            print(ROW.format(**row))
+    print(ROW.format(**full))
     verdict = "PASS" if size <= 64 * 1024 else "FAIL"
-    print(f"Redis bytes for one conversation after {args.long} turns (MEMORY USAGE): {size} ({verdict} vs 64 KiB)")
+    print(f"Redis bytes, one conversation of {args.long} turns: {size} ({verdict}, limit 64 KiB)")
     verdict = "PASS" if late <= 1.5 * early else "FAIL"
     print(
-        f"service turn around message 5: {early * 1000:.2f} ms, at message {args.long}: {late * 1000:.2f} ms "
-        f"({late / early:.2f}x, target <= 1.5x: {verdict})"
+        f"service turn near message 5: {early * 1000:.2f} ms, near message {args.long}: "
+        f"{late * 1000:.2f} ms ({late / early:.2f}x, target <= 1.5x: {verdict})"
     )
     return 0
 

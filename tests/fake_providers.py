@@ -1,4 +1,4 @@
-"""Local stand-ins for Meta's Graph API and Twilio's Messages API, on 127.0.0.1, for tests and bench."""
+"""Local stand-ins for Meta's Graph API and Twilio's Messages API on 127.0.0.1 (tests, bench)."""
 
 from __future__ import annotations
 
@@ -29,13 +29,19 @@ class FakeProviders:
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 if "/Messages.json" in self.path:
-                    record = {"provider": "twilio", "path": self.path, "form": dict(parse_qsl(raw.decode()))}
+                    record = {
+                        "provider": "twilio",
+                        "path": self.path,
+                        "form": dict(parse_qsl(raw.decode())),
+                    }
                 else:
                     record = {"provider": "meta", "path": self.path, "json": json.loads(raw)}
                 record["auth"] = self.headers.get("Authorization")
                 with server.changed:
                     receipt = _is_receipt(record)
-                    failure = server.fail_next.popleft() if server.fail_next and not receipt else None
+                    failure = (
+                        server.fail_next.popleft() if server.fail_next and not receipt else None
+                    )
                     if failure is None and not receipt:
                         server.sent.append(record)
                     server.changed.notify_all()
@@ -93,7 +99,9 @@ class FakeProviders:
                 else:
                     out.append(f"<{kind}:{body.get(kind, {}).get('name', '')}>")
             elif record["provider"] == "twilio" and record["form"]["To"].endswith(phone):
-                out.append(record["form"].get("Body") or f"<template:{record['form'].get('ContentSid')}>")
+                out.append(
+                    record["form"].get("Body") or f"<template:{record['form'].get('ContentSid')}>"
+                )
         return out
 
 

@@ -14,7 +14,9 @@ def meta_signature(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def meta_text(phone: str, text: str, message_id: str, *, name: str = "Ana", ts: float | None = None) -> bytes:
+def meta_text(
+    phone: str, text: str, message_id: str, *, name: str = "Ana", ts: float | None = None
+) -> bytes:
     """A Cloud API `messages` webhook carrying one text message, as raw bytes."""
     wa_id = phone.lstrip("+")
     payload = {
@@ -27,7 +29,10 @@ def meta_text(phone: str, text: str, message_id: str, *, name: str = "Ana", ts: 
                         "field": "messages",
                         "value": {
                             "messaging_product": "whatsapp",
-                            "metadata": {"display_phone_number": "34910000000", "phone_number_id": "1122334455667"},
+                            "metadata": {
+                                "display_phone_number": "34910000000",
+                                "phone_number_id": "1122334455667",
+                            },
                             "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
                             "messages": [
                                 {

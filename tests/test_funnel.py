@@ -26,9 +26,11 @@ class Chat:
         self.context = AgentContext(brain=brain or RulesBrain(), quotes=ENGINE, clock=lambda: NOW)
         self.config = {"configurable": {"thread_id": "+34600000001"}}
 
-    def say(self, text: str) -> dict:
+    def say(self, text: str, channel: str = "whatsapp") -> dict:
         return self.graph.invoke(
-            {"messages": [HumanMessage(text)]}, self.config, context=self.context
+            {"messages": [HumanMessage(text)], "channel": channel},
+            self.config,
+            context=self.context,
         )
 
 
@@ -215,3 +217,19 @@ def test_the_message_window_stays_bounded():
     for _ in range(20):
         state = chat.say("gracias")
     assert len(state["messages"]) <= 8
+
+
+def test_sms_gets_the_same_funnel_in_fewer_words():
+    chat = Chat()
+    greeting = chat.say("Hola", channel="sms")["reply"]
+    assert "automático" in greeting and "SI o NO" in greeting and len(greeting) <= 230
+    chat.say("si", channel="sms")
+    state = chat.say(
+        "Soy Ana, 35 años, no fumo, 150.000 € a 20 años para mi familia", channel="sms"
+    )
+    proposal = state["reply"]
+    assert "1) Básica" in proposal and "Responde 1, 2 o 3" in proposal
+    assert len(proposal) < 320 and "*" not in proposal.split("Anotado")[0]
+    for option in state["quote"]["options"]:
+        assert price(option["monthly"]) in proposal
+    assert chat.say("2", channel="sms")["stage"] == "FINALIZADO"

@@ -1,4 +1,4 @@
-"""Web app + worker + real Redis + local fake providers: signed messages in, replies out, in order."""
+"""Web app, worker, real Redis and local fake providers: signed messages in, replies out."""
 
 from __future__ import annotations
 
@@ -53,7 +53,10 @@ def stack(redis_url):
             threads.append(thread)
 
         yield SimpleNamespace(
-            client=app.test_client(), providers=providers, app=app, start_workers=start_workers,
+            client=app.test_client(),
+            providers=providers,
+            app=app,
+            start_workers=start_workers,
             service=app.extensions["iagente"]["service"],
         )
         stop.set()
@@ -67,7 +70,9 @@ def post_meta(stack, phone: str, text: str, message_id: str, **kw):
 
 
 def post_twilio(stack, phone: str, text: str, sid: str, *, whatsapp: bool):
-    form = twilio_form(phone, text, sid, whatsapp=whatsapp, to=TWILIO_WA if whatsapp else TWILIO_SMS)
+    form = twilio_form(
+        phone, text, sid, whatsapp=whatsapp, to=TWILIO_WA if whatsapp else TWILIO_SMS
+    )
     headers = twilio_headers(f"{BASE}/webhook/twilio", form, TOKEN)
     return stack.client.post("/webhook/twilio", data=form, headers=headers)
 
@@ -78,7 +83,11 @@ def test_meta_conversation_with_a_retried_delivery(stack):
     script = ["Hola", "sí", "Soy Ana, 35 años, no fumo", "150.000 €", "20 años", "para mi familia"]
     for n, text in enumerate(script, start=1):
         answer = post_meta(stack, phone, text, f"wamid.in{n}")
-        assert answer.status_code == 200 and answer.json == {"accepted": 1, "duplicates": 0, "statuses": 0}
+        assert answer.status_code == 200 and answer.json == {
+            "accepted": 1,
+            "duplicates": 0,
+            "statuses": 0,
+        }
         stack.providers.wait_for(n)
     # Meta retries a delivery it thinks failed: acknowledged, never answered twice.
     again = post_meta(stack, phone, "para mi familia", "wamid.in6")
@@ -99,11 +108,21 @@ def test_meta_conversation_with_a_retried_delivery(stack):
     # The customer taps a button: the payload id comes back and closes the sale.
     tap = json.loads(meta_text(phone, "", "wamid.in7"))
     message = tap["entry"][0]["changes"][0]["value"]["messages"][0]
-    message.update(type="interactive", interactive={
-        "type": "button_reply", "button_reply": {"id": "option:2", "title": "Recomendada"}})
+    message.update(
+        type="interactive",
+        interactive={
+            "type": "button_reply",
+            "button_reply": {"id": "option:2", "title": "Recomendada"},
+        },
+    )
     del message["text"]
     body = json.dumps(tap).encode()
-    assert stack.client.post("/webhook/whatsapp", data=body, headers=meta_headers(body, SECRET)).status_code == 200
+    assert (
+        stack.client.post(
+            "/webhook/whatsapp", data=body, headers=meta_headers(body, SECRET)
+        ).status_code
+        == 200
+    )
     stack.providers.wait_for(7)
     assert "Recomendada" in stack.providers.texts_to(phone)[-1]
     assert stack.service.state(phone)["stage"] == "FINALIZADO"
@@ -129,16 +148,30 @@ def test_forged_missing_and_malformed_meta_requests_are_refused_and_nothing_is_q
     assert stack.client.post("/webhook/whatsapp", data=body, headers=forged).status_code == 403
     assert stack.client.post("/webhook/whatsapp", data=body).status_code == 401
     garbage = b"{not json"
-    assert stack.client.post("/webhook/whatsapp", data=garbage, headers=meta_headers(garbage, SECRET)).status_code == 400
+    assert (
+        stack.client.post(
+            "/webhook/whatsapp", data=garbage, headers=meta_headers(garbage, SECRET)
+        ).status_code
+        == 400
+    )
     huge = b"{" + b" " * (2 * 1024 * 1024) + b"}"
-    assert stack.client.post("/webhook/whatsapp", data=huge, headers=meta_headers(huge, SECRET)).status_code == 413
+    assert (
+        stack.client.post(
+            "/webhook/whatsapp", data=huge, headers=meta_headers(huge, SECRET)
+        ).status_code
+        == 413
+    )
     assert stack.app.extensions["iagente"]["queue"].depth()["depth"] == 0
 
 
 def test_meta_verification_handshake(stack):
-    ok = stack.client.get("/webhook/whatsapp?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=42")
+    ok = stack.client.get(
+        "/webhook/whatsapp?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=42"
+    )
     assert ok.status_code == 200 and ok.text == "42"
-    bad = stack.client.get("/webhook/whatsapp?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=42")
+    bad = stack.client.get(
+        "/webhook/whatsapp?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=42"
+    )
     assert bad.status_code == 403
 
 
@@ -146,7 +179,9 @@ def test_twilio_sms_and_whatsapp(stack):
     stack.start_workers()
     sms, wa = "+34600100400", "+34600100500"
     answer = post_twilio(stack, sms, "Hola", "SM" + "1" * 32, whatsapp=False)
-    assert answer.status_code == 200 and answer.mimetype == "text/xml" and "<Response>" in answer.text
+    assert (
+        answer.status_code == 200 and answer.mimetype == "text/xml" and "<Response>" in answer.text
+    )
     post_twilio(stack, wa, "Hola", "SM" + "2" * 32, whatsapp=True)
     sent = stack.providers.wait_for(2)
     by_to = {r["form"]["To"]: r["form"] for r in sent}
@@ -170,16 +205,40 @@ def test_delivery_statuses_are_recorded_against_the_outbound_message(stack):
     (wamid,) = outbound["ids"]
     status = {
         "object": "whatsapp_business_account",
-        "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "34910000000", "phone_number_id": "1122334455667"},
-            "statuses": [{"id": wamid, "status": "failed", "timestamp": str(int(time.time())),
-                          "recipient_id": phone.lstrip("+"),
-                          "errors": [{"code": 131026, "title": "Message undeliverable"}]}],
-        }}]}],
+        "entry": [
+            {
+                "id": "1",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {
+                                "display_phone_number": "34910000000",
+                                "phone_number_id": "1122334455667",
+                            },
+                            "statuses": [
+                                {
+                                    "id": wamid,
+                                    "status": "failed",
+                                    "timestamp": str(int(time.time())),
+                                    "recipient_id": phone.lstrip("+"),
+                                    "errors": [{"code": 131026, "title": "Message undeliverable"}],
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
     }
     body = json.dumps(status).encode()
-    assert stack.client.post("/webhook/whatsapp", data=body, headers=meta_headers(body, SECRET)).json["statuses"] == 1
+    assert (
+        stack.client.post("/webhook/whatsapp", data=body, headers=meta_headers(body, SECRET)).json[
+            "statuses"
+        ]
+        == 1
+    )
     deadline = time.monotonic() + 5
     while not stack.service.store.statuses(phone) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -191,7 +250,16 @@ def test_outside_the_24_hour_window_a_template_goes_out(stack):
     stack.start_workers()
     phone = "+34600100700"
     stack.providers.fail_next.append(
-        (400, {"error": {"message": "Re-engagement message", "type": "OAuthException", "code": 131047}})
+        (
+            400,
+            {
+                "error": {
+                    "message": "Re-engagement message",
+                    "type": "OAuthException",
+                    "code": 131047,
+                }
+            },
+        )
     )
     post_meta(stack, phone, "Hola", "wamid.win1")
     sent = stack.providers.wait_for(1)
@@ -207,6 +275,11 @@ def test_a_message_we_cannot_read_gets_a_polite_reply(stack):
     del message["text"]
     message.update(type="image", image={"id": "media-1", "mime_type": "image/jpeg"})
     body = json.dumps(image).encode()
-    assert stack.client.post("/webhook/whatsapp", data=body, headers=meta_headers(body, SECRET)).status_code == 200
+    assert (
+        stack.client.post(
+            "/webhook/whatsapp", data=body, headers=meta_headers(body, SECRET)
+        ).status_code
+        == 200
+    )
     stack.providers.wait_for(1)
     assert stack.providers.texts_to(phone) == [UNREADABLE]

@@ -65,7 +65,7 @@ def test_a_killed_worker_loses_nothing_and_no_reply_is_sent_twice(redis_url, tmp
 
         second = start_worker(env)
         try:
-            sent = providers.wait_for(2, timeout=30)
+            providers.wait_for(2, timeout=30)
             time.sleep(1.5)  # room for a wrong, duplicate reply to show up
         finally:
             second.send_signal(signal.SIGTERM)

@@ -73,9 +73,13 @@ def greet(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     pending = {**(state.get("pending_profile") or {}), **data}
 
     if consent is None and state.get("expecting") != "consent":
-        greeting = texts.GREETING.format(name=f" {data['name']}" if "name" in data else "")
+        if state.get("channel") == "sms":
+            opening = [texts.GREETING_SMS]
+        else:
+            name = f" {data['name']}" if "name" in data else ""
+            opening = [texts.GREETING.format(name=name), texts.CONSENT_QUESTION]
         return {
-            "reply": _say(state, greeting, texts.CONSENT_QUESTION),
+            "reply": _say(state, *opening),
             "expecting": "consent",
             "pending_profile": pending,
         }
@@ -149,19 +153,24 @@ def make_quote(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     quote = runtime.context.quotes.quote(
         age=profile["age"], smoker=profile["smoker"], cover=profile["cover"], term=profile["term"]
     )
-    header = texts.PROPOSAL_HEADER.format(
-        name=texts.name_suffix(profile),
-        cover=format_eur(quote["cover"]),
-        term=quote["term"],
-        smoker=texts.smoker_label(quote["smoker"]),
-    )
-    lines = "\n".join(texts.option_lines(quote))
+    name, cover = texts.name_suffix(profile), format_eur(quote["cover"])
+    if state.get("channel") == "sms":
+        header = texts.PROPOSAL_SMS.format(name=name, cover=cover, term=quote["term"])
+        lines = "\n".join(texts.option_lines_sms(quote))
+        parts = (f"{header}\n{lines}", texts.PROPOSAL_FOOTER_SMS)
+    else:
+        smoker = texts.smoker_label(quote["smoker"])
+        header = texts.PROPOSAL_HEADER.format(
+            name=name, cover=cover, term=quote["term"], smoker=smoker
+        )
+        lines = "\n".join(texts.option_lines(quote))
+        parts = (f"{header}\n\n{lines}", texts.ILLUSTRATIVE, texts.PROPOSAL_FOOTER)
     return {
         "quote": quote,
         "chosen": None,
         "stage": "PRESENTACION_PROPUESTA",
         "expecting": "option",
-        "reply": _say(state, f"{header}\n\n{lines}", texts.ILLUSTRATIVE, texts.PROPOSAL_FOOTER),
+        "reply": _say(state, *parts),
         "buttons": [
             {
                 "id": f"option:{i}",

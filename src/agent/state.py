@@ -40,6 +40,7 @@ class AgentState(TypedDict, total=False):
     handoff      a human should take the conversation; handoff_reason says why
     reply        what the bot says this turn ("" = stay silent); buttons: the options to tap
     last_message_id  provider id of the newest message this turn answered (replays are skipped)
+    channel      where the customer last wrote from: whatsapp, sms or chat (SMS gets short texts)
     """
 
     messages: Annotated[list[AnyMessage], recent_messages]
@@ -61,3 +62,4 @@ class AgentState(TypedDict, total=False):
     buttons: list[dict]
     turns: int
     last_message_id: str | None
+    channel: str

@@ -14,6 +14,12 @@ CONSENT_QUESTION = (
     "plazo) solo para este cálculo y para que un asesor pueda contactarte si lo pides. "
     "¿Me das tu consentimiento? Responde *sí* o *no*."
 )
+# SMS costs by the segment and shows no formatting: the same steps, said in fewer words.
+GREETING_SMS = (
+    "Hola, soy el asistente automático de iAgente Vida: calculo tu seguro de vida en 2 minutos. "
+    "¿Aceptas que use tus datos (edad, tabaco, capital, plazo) solo para el presupuesto? "
+    "Responde SI o NO."
+)
 CONSENT_REMINDER = (
     "Antes de seguir necesito saber si me das tu consentimiento para usar tus datos: ¿sí o no?"
 )
@@ -67,7 +73,11 @@ INELIGIBLE_DECLINED = (
     "De acuerdo. Si tu dato era otro, dímelo y lo corrijo. ¡Gracias por escribirnos!"
 )
 
-PROPOSAL_HEADER = "Aquí tienes tu presupuesto{name}: capital de {cover} durante {term} años, {smoker}."
+PROPOSAL_HEADER = (
+    "Aquí tienes tu presupuesto{name}: capital de {cover} durante {term} años, {smoker}."
+)
+PROPOSAL_SMS = "Tu presupuesto{name} ({cover}, {term} años):"
+PROPOSAL_FOOTER_SMS = "Precios orientativos. Responde 1, 2 o 3 para elegir."
 PROPOSAL_FOOTER = (
     "¿Con cuál te quedas? Responde 1, 2 o 3. Si quieres, cambio cualquier dato "
     "(por ejemplo «mejor 200.000 €» o «a 15 años») y lo recalculo."
@@ -181,6 +191,13 @@ def summary(fields: dict) -> str:
         n = fields["dependants"]
         parts.append("nadie depende de ti" if n == 0 else f"{n} persona{'s' * (n != 1)} a tu cargo")
     return f"Anotado: {', '.join(parts)}." if parts else ""
+
+
+def option_lines_sms(quote: dict) -> list[str]:
+    return [
+        f"{i}) {opt['name']} {price(opt['monthly'])}/mes"
+        for i, opt in enumerate(quote["options"], start=1)
+    ]
 
 
 def option_lines(quote: dict) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from redis.exceptions import LockError, RedisError
 from redis.lock import Lock
@@ -23,7 +23,10 @@ def renewed(lock: Lock, lease_seconds: float) -> Iterator[None]:
         while not stop.wait(lease_seconds / 3):
             try:
                 lock.reacquire()
-            except (LockError, RedisError):  # lost it (e.g. Redis restarted): the turn is idempotent anyway
+            except (
+                LockError,
+                RedisError,
+            ):  # lost it (e.g. Redis restarted): the turn is idempotent anyway
                 return
 
     keeper = threading.Thread(target=renew, name="lock-renewal", daemon=True)
@@ -33,7 +36,6 @@ def renewed(lock: Lock, lease_seconds: float) -> Iterator[None]:
     finally:
         stop.set()
         keeper.join()
-        try:
+        # If the lease ran out someone else may hold the lock now: leave theirs alone.
+        with suppress(LockError):
             lock.release()
-        except LockError:  # the lease ran out: someone else may hold it now, leave theirs alone
-            pass

@@ -6,7 +6,7 @@ import logging
 
 import requests
 
-from integrations.outbound import SendError, SentMessage, Sender
+from integrations.outbound import Sender, SendError, SentMessage
 from integrations.twilio import TwilioSender
 from integrations.whatsapp import MetaWhatsAppSender
 from webhooks.messages import InboundMessage

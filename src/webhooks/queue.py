@@ -98,7 +98,10 @@ class MessageQueue:
 
     def inbox(self, phone: str) -> list[InboundMessage]:
         """Every message of `phone` not yet answered, oldest first."""
-        return [InboundMessage.from_json(raw) for raw in self._redis.lrange(self._key(phone, "inbox"), 0, -1)]
+        return [
+            InboundMessage.from_json(raw)
+            for raw in self._redis.lrange(self._key(phone, "inbox"), 0, -1)
+        ]
 
     def inbox_size(self, phone: str) -> int:
         return self._redis.llen(self._key(phone, "inbox"))

@@ -77,7 +77,7 @@ class ConversationService:
         return renewed(lock, self.lock_seconds)
 
     def run_turn(
-        self, phone: str, text: str, *, message_id: str | None = None
+        self, phone: str, text: str, *, channel: str = "chat", message_id: str | None = None
     ) -> TurnResult:
         """One graph turn; the caller holds the phone's lock. A `message_id` the conversation
         already answered is not run again: its stored result comes back, marked `replayed`."""
@@ -87,7 +87,7 @@ class ConversationService:
             if values.get("last_message_id") == message_id:
                 return TurnResult.of(phone, values, replayed=True)
         state = self.graph.invoke(
-            {"messages": [HumanMessage(text)], "last_message_id": message_id},
+            {"messages": [HumanMessage(text)], "last_message_id": message_id, "channel": channel},
             self.config(phone),
             context=self.context,
             durability="exit",  # one checkpoint per turn: the turn is the unit of work
@@ -105,7 +105,7 @@ class ConversationService:
         """Answer one message right away (the terminal chat): lock, turn, transcript."""
         phone = normalise_phone(phone)
         with self.locked(phone):
-            result = self.run_turn(phone, text)
+            result = self.run_turn(phone, text, channel=channel)
             self.store.record_exchange(
                 phone,
                 [{"text": text, "channel": channel}],

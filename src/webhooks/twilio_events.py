@@ -144,8 +144,9 @@ def _media(form: Mapping[str, str], body: str) -> tuple[Media, ...]:
         kind = declared if declared in _MEDIA_KINDS else _kind_of(mime_type)
         found.append(Media(kind=kind, url=url, mime_type=mime_type))
     if len(found) == 1 and body:
-        found[0] = Media(kind=found[0].kind, url=found[0].url, mime_type=found[0].mime_type,
-                         caption=body)
+        found[0] = Media(
+            kind=found[0].kind, url=found[0].url, mime_type=found[0].mime_type, caption=body
+        )
     return tuple(found)
 
 

@@ -112,19 +112,27 @@ class Worker:
         text = "\n".join(t for t in map(as_text, batch) if t)
         if text:
             self.channels.typing(last)
-            result = self.service.run_turn(phone, text, message_id=last.message_id)
+            result = self.service.run_turn(
+                phone, text, channel=last.channel, message_id=last.message_id
+            )
         else:
             result = TurnResult.of(phone, state)
             silent = result.opted_out or (result.handoff and result.stage != "FINALIZADO")
             quiet = silent or all(m.kind in QUIET_KINDS for m in batch)
             result = TurnResult(
-                phone=phone, reply="" if quiet else UNREADABLE, stage=result.stage,
-                handoff=result.handoff, opted_out=result.opted_out,
+                phone=phone,
+                reply="" if quiet else UNREADABLE,
+                stage=result.stage,
+                handoff=result.handoff,
+                opted_out=result.opted_out,
             )
         outbound = self.deliver(phone, last, result) if result.reply else None
         self.service.store.record_exchange(
             phone,
-            [{"text": m.text, "kind": m.kind, "channel": m.channel, "id": m.message_id} for m in batch],
+            [
+                {"text": m.text, "kind": m.kind, "channel": m.channel, "id": m.message_id}
+                for m in batch
+            ],
             outbound,
             summary={
                 "channel": last.channel,
@@ -150,7 +158,10 @@ class Worker:
             if exc.transient and not exc.maybe_sent and not exc.sent:
                 raise  # nothing went out: the turn is retried later and replays its reply
             log.warning(
-                "send failed phone=%s provider=%s code=%s", mask_phone(phone), exc.provider, exc.code
+                "send failed phone=%s provider=%s code=%s",
+                mask_phone(phone),
+                exc.provider,
+                exc.code,
             )
             error = {"code": exc.code, "title": exc.title or type(exc).__name__}
             return {**record, "status": "failed", "error": error, "ids": list(exc.sent)}
@@ -187,7 +198,9 @@ class Worker:
             log.warning("delivery %s phone=%s codes=%s", status, mask_phone(phone), codes)
 
 
-def run_workers(settings, *, threads: int | None = None, stop: threading.Event | None = None) -> None:
+def run_workers(
+    settings, *, threads: int | None = None, stop: threading.Event | None = None
+) -> None:
     """`iagente worker`: several worker threads until SIGTERM/SIGINT, each finishing its phone."""
     import os
     import signal
@@ -206,7 +219,10 @@ def run_workers(settings, *, threads: int | None = None, stop: threading.Event |
     base = f"{socket.gethostname()}-{os.getpid()}"
     workers = [
         Worker(
-            service, queue, channels, name=f"{base}-{i}",
+            service,
+            queue,
+            channels,
+            name=f"{base}-{i}",
             claim_idle_ms=int(settings.claim_idle_seconds * 1000),
         )
         for i in range(threads or settings.worker_threads)
