@@ -26,6 +26,7 @@ import shutil
 import signal
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -92,7 +93,9 @@ def child_env(redis_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def start_gunicorn(children: Children, name: str, target: str, env: dict, args, cwd: Path) -> int:
+def start_gunicorn(
+    children: Children, name: str, target: str, env: dict, args, cwd: Path
+) -> tuple[int, subprocess.Popen]:
     port = free_port()
     argv = [
         sys.executable, "-m", "gunicorn", "-w", str(args.workers), "--threads", str(args.threads),
@@ -107,7 +110,7 @@ def start_gunicorn(children: Children, name: str, target: str, env: dict, args, 
             raise ChildError(f"{name} exited ({proc.returncode}):\n{children.log_tail(name)}")
         with contextlib.suppress(OSError, http.client.HTTPException):
             if post(port, *probe)[0] == 200:
-                return port
+                return port, proc
         time.sleep(0.1)
     raise ChildError(f"{name} not answering on port {port}:\n{children.log_tail(name)}")
 
@@ -141,18 +144,18 @@ def signed(phones: list[str], tag: str, count: int, text: str = "Hola") -> list[
 def measure(target: str, port: int, pgid: int, generator: str, args, workdir: Path) -> dict:
     phones = [f"+3460{n:07d}" for n in range(args.load_phones)]
 
-    def load(tag: str, pool: list, seconds: float) -> Load:
+    def load(pool: list, seconds: float) -> Load:
         if generator == "wrk":
             return run_wrk(port, PATH, pool, connections=args.connections, seconds=seconds,
                            workdir=workdir)
         return run_python(port, PATH, pool, connections=args.connections, seconds=seconds)
 
     warm_pool = signed(phones, f"{target}.{generator}.warm", int(args.warmup * 4000))
-    warm = load("warm", warm_pool, args.warmup)
+    warm = load(warm_pool, args.warmup)
     size = min(args.max_pool, max(1000, int(warm.rps * args.seconds * 1.5)))
     pool = signed(phones, f"{target}.{generator}.run", size)
     cpu_before = group_cpu_seconds(pgid)
-    result = load("run", pool, args.seconds)
+    result = load(pool, args.seconds)
     cpu_after = group_cpu_seconds(pgid)
     server_cpu = (
         (cpu_after - cpu_before) / result.seconds if None not in (cpu_before, cpu_after) else None
@@ -379,13 +382,12 @@ def main(argv: list[str] | None = None) -> int:
             env = child_env(redis_server.url, tmp / "var")
             rows = []
             for target, app in (("bare", "webhook_bench:bare_app()"), ("real", "run_webhook:app")):
-                port = start_gunicorn(children, target, app, env, args, tmp)
-                pgid = children_pid(children, target)
+                port, server = start_gunicorn(children, target, app, env, args, tmp)
                 for gen in generators:
-                    rows.append(measure(target, port, pgid, gen, args, tmp))
+                    rows.append(measure(target, port, server.pid, gen, args, tmp))
                     print(f"  measured {target} with {gen}", file=sys.stderr)
                 if target == "bare":
-                    stop_named(children, target)
+                    children.stop(server)  # alone on the CPUs while the real one is measured
             load_ok = print_table(rows, args)
             e2e_ok = args.skip_e2e or end_to_end(children, port, redis_server.url, args, tmp)
         missed = any(
@@ -405,14 +407,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def children_pid(children: Children, name: str) -> int:
-    return next(p.pid for n, p in children._procs if n == name)
-
-
-def stop_named(children: Children, name: str) -> None:
-    children.stop(next(p for n, p in children._procs if n == name))
 
 
 if __name__ == "__main__":
