@@ -16,7 +16,7 @@ ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --system --create-home --home-dir /app iagente
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
-COPY run_webhook.py ./
+COPY run_webhook.py gunicorn.conf.py ./
 USER iagente
 EXPOSE 5000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

@@ -103,15 +103,19 @@ def start_gunicorn(
         "--log-level", "warning", target,
     ]
     proc = children.spawn(name, argv, env, cwd)
-    probe = signed(["+34699000000"], f"probe-{name}", 1)[0]
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise ChildError(f"{name} exited ({proc.returncode}):\n{children.log_tail(name)}")
-        with contextlib.suppress(OSError, http.client.HTTPException):
-            if post(port, *probe)[0] == 200:
-                return port, proc
-        time.sleep(0.1)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            conn.request("GET", "/webhook/status")  # any answer will do: the bare app has a 404
+            conn.getresponse().read()
+            return port, proc
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.1)
+        finally:
+            conn.close()
     raise ChildError(f"{name} not answering on port {port}:\n{children.log_tail(name)}")
 
 
@@ -205,23 +209,23 @@ def print_table(rows: list[dict], args) -> bool:
 # --- part 2: end to end --------------------------------------------------------------------------
 
 
-def wait_for_consumers(client, count: int, timeout: float) -> None:
-    """Until `count` worker threads read the queue: only then are they really listening."""
-    import redis
-
-    from webhooks.queue import GROUP, MessageQueue
-
-    stream = MessageQueue(client).stream
+def wait_for_consumers(client, count: int, timeout: float, children: Children, workers) -> None:
+    """Until `count` worker threads wait on the queue: only then are they really listening.
+    (Redis 6.2 lists a consumer only once it got an entry, so ask CLIENT LIST instead.)"""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with contextlib.suppress(redis.ResponseError):
-            if len(client.xinfo_consumers(stream, GROUP)) >= count:
-                return
+        for name, proc in workers:
+            if proc.poll() is not None:
+                raise ChildError(f"{name} exited ({proc.returncode}):\n{children.log_tail(name)}")
+        reading = [c for c in client.client_list() if c.get("cmd") in ("xreadgroup", "xautoclaim")]
+        if len(reading) >= count:
+            return
         time.sleep(0.1)
-    raise ChildError(f"the worker did not start reading the queue within {timeout:g} s")
+    tail = children.log_tail(workers[0][0])
+    raise ChildError(f"the worker did not read the queue within {timeout:g} s:\n{tail}")
 
 
-def end_to_end(children: Children, port: int, redis_url: str, args, tmp: Path) -> bool:
+def end_to_end(children: Children, env: dict, redis_url: str, args, tmp: Path) -> bool:
     import redis
 
     from integrations.conversation_store import ConversationStore
@@ -229,22 +233,27 @@ def end_to_end(children: Children, port: int, redis_url: str, args, tmp: Path) -
 
     client = redis.Redis.from_url(redis_url)
     client.flushall()  # part 1 left tens of thousands of unanswered messages queued
+    port, _ = start_gunicorn(children, "real-e2e", "run_webhook:app", env, args, tmp)
     store = ConversationStore(client)
     rounds, texts = args.rounds, ["Hola", "sí", "Soy Ana, 35 años, no fumo", "150.000 €"]
     phones = [f"+3461{n:07d}" for n in range(args.phones)]
     with FakeProviders() as providers:
-        env = child_env(
+        worker_env = child_env(
             redis_url, tmp / "var",
             WHATSAPP_API_URL=f"{providers.url}/v23.0", WHATSAPP_TOKEN="bench-token",
             WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID, WORKER_THREADS=str(args.worker_threads),
         )
-        for n in range(args.worker_procs):
-            children.spawn(f"worker{n}", [sys.executable, "-m", "webhooks.cli", "worker"], env, tmp)
-        wait_for_consumers(client, args.worker_procs * args.worker_threads, 60)
+        argv = [sys.executable, "-m", "webhooks.cli", "worker"]
+        workers = [
+            (f"worker{n}", children.spawn(f"worker{n}", argv, worker_env, tmp))
+            for n in range(args.worker_procs)
+        ]
+        wait_for_consumers(client, args.worker_procs * args.worker_threads, 60, children, workers)
         warm = signed(["+34619999999"], "e2e.warm", 1)[0]
-        post(port, *warm)
-        if len(providers.wait_for(1, timeout=30)) != 1:
-            print(f"FAIL: no reply to the warm-up message\n{children.log_tail('worker0')}")
+        print(f"warm-up post: {post(port, *warm)}", file=sys.stderr)
+        if len(sent := providers.wait_for(1, timeout=30)) != 1:
+            print(f"FAIL: {len(sent)} replies to the warm-up message: {sent}")
+            print(children.log_tail("worker0"))
             return False
 
         local = threading.local()
@@ -357,6 +366,7 @@ def parse_args(argv: list[str] | None):
     p.add_argument("--e2e-timeout", type=float, default=120)
     p.add_argument("--grace", type=float, default=1.0, help="wait for stray replies after")
     p.add_argument("--skip-e2e", action="store_true")
+    p.add_argument("--keep", action="store_true", help="keep the logs and data directory")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = p.parse_args(argv)
     if args.generator == "wrk" and not have_wrk():
@@ -378,7 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, terminate)
     tmp = Path(tempfile.mkdtemp(prefix="webhook-bench-"))
     try:
-        with Children(tmp) as children, RedisProcess(tmp / "redis") as redis_server:
+        # Children stop first: a worker whose Redis went away first dies with tracebacks.
+        with RedisProcess(tmp / "redis") as redis_server, Children(tmp) as children:
             env = child_env(redis_server.url, tmp / "var")
             rows = []
             for target, app in (("bare", "webhook_bench:bare_app()"), ("real", "run_webhook:app")):
@@ -386,10 +397,11 @@ def main(argv: list[str] | None = None) -> int:
                 for gen in generators:
                     rows.append(measure(target, port, server.pid, gen, args, tmp))
                     print(f"  measured {target} with {gen}", file=sys.stderr)
-                if target == "bare":
-                    children.stop(server)  # alone on the CPUs while the real one is measured
+                # Alone on the CPUs while the next one is measured; and a graceful stop finishes
+                # the requests still queued when the load ended, before Redis is emptied below.
+                children.stop(server)
             load_ok = print_table(rows, args)
-            e2e_ok = args.skip_e2e or end_to_end(children, port, redis_server.url, args, tmp)
+            e2e_ok = args.skip_e2e or end_to_end(children, env, redis_server.url, args, tmp)
         missed = any(
             r["load"].p99_ms >= P99_TARGET_MS for r in rows if r["target"] == "real"
         ) or any(
@@ -406,7 +418,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if args.keep:
+            print(f"logs and data kept in {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,11 @@
 """The documentation shows the real graph and every setting the service reads."""
 
+import json
 from pathlib import Path
+
+import yaml
+from langchain_core.messages import HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
 
 from scripts.draw_graph import TARGET, mermaid
 from webhooks.settings import Settings
@@ -9,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_committed_graph_diagram_is_the_real_graph():
-    assert TARGET.read_text(encoding="utf-8") == mermaid(), "run: .venv/bin/python scripts/draw_graph.py"
+    fresh = TARGET.read_text(encoding="utf-8") == mermaid()
+    assert fresh, "run: .venv/bin/python scripts/draw_graph.py"
 
 
 def test_every_setting_is_documented_in_the_readme_and_env_example():
@@ -18,3 +24,21 @@ def test_every_setting_is_documented_in_the_readme_and_env_example():
     for name in Settings.model_fields:
         assert f"`{name.upper()}`" in readme, name
         assert f"{name.upper()}=" in example, name
+
+
+def test_the_compose_file_parses_and_names_the_services():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    assert set(compose["services"]) == {"redis", "web", "worker"}
+    assert "--appendonly" in compose["services"]["redis"]["command"]
+    assert compose["services"]["worker"]["command"] == ["iagente", "worker"]
+
+
+def test_langgraph_json_points_at_a_graph_studio_can_run():
+    config = json.loads((ROOT / "langgraph.json").read_text(encoding="utf-8"))
+    path, name = config["graphs"]["funnel"].split(":")
+    assert (ROOT / path).exists() and name == "graph"
+    from agent.studio import graph  # Studio compiles it and passes no context
+
+    app = graph.compile(checkpointer=InMemorySaver())
+    state = app.invoke({"messages": [HumanMessage("Hola")]}, {"configurable": {"thread_id": "s"}})
+    assert state["stage"] == "INICIO" and "consentimiento" in state["reply"]

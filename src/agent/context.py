@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
+
+from langgraph.runtime import Runtime
 
 from agent.brains.base import Brain
 from agent.quote import QuoteEngine
@@ -21,3 +24,15 @@ class AgentContext:
     brain: Brain
     quotes: QuoteEngine
     clock: Callable[[], datetime] = field(default=utc_now)
+
+
+@lru_cache(maxsize=1)
+def default_context() -> AgentContext:
+    """What runs when no context is given (LangGraph Studio): the offline brain, the tariff."""
+    from agent.brains.rules import RulesBrain
+
+    return AgentContext(brain=RulesBrain(), quotes=QuoteEngine())
+
+
+def context_of(runtime: Runtime[AgentContext]) -> AgentContext:
+    return runtime.context if runtime.context is not None else default_context()

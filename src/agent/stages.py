@@ -6,7 +6,7 @@ from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
 from agent import texts
-from agent.context import AgentContext
+from agent.context import AgentContext, context_of
 from agent.profile import absorb, missing_field
 from agent.quote import format_eur
 from agent.state import AgentState
@@ -20,7 +20,7 @@ def _say(state: AgentState, *parts: str) -> str:
 
 
 def _now(runtime: Runtime[AgentContext]) -> str:
-    return runtime.context.clock().isoformat(timespec="seconds")
+    return context_of(runtime).clock().isoformat(timespec="seconds")
 
 
 def _last_customer_text(state: AgentState) -> str:
@@ -52,7 +52,7 @@ def aside(reading: dict, quote: dict | None) -> str:
 
 
 def understand(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
-    ctx = runtime.context
+    ctx = context_of(runtime)
     reading = ctx.brain.read(
         _last_customer_text(state), expecting=state.get("expecting"), today=ctx.clock().date()
     )
@@ -113,7 +113,7 @@ def greet(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
 
 def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     """NEEDS_ANALYSIS: take in the data, explain what is out of range, ask what is missing."""
-    ctx, reading = runtime.context, state["reading"]
+    ctx, reading = context_of(runtime), state["reading"]
     intent = reading.get("intent")
     if state.get("ineligible") and state.get("expecting") == "handoff_offer":
         if intent == "affirm":
@@ -150,7 +150,7 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
 def make_quote(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     """COTIZACION: price the profile with the tariff and lay out the three options."""
     profile = state["profile"]
-    quote = runtime.context.quotes.quote(
+    quote = context_of(runtime).quotes.quote(
         age=profile["age"], smoker=profile["smoker"], cover=profile["cover"], term=profile["term"]
     )
     name, cover = texts.name_suffix(profile), format_eur(quote["cover"])
@@ -191,7 +191,7 @@ def _option_index(reading: dict, expecting: str | None, count: int) -> int | Non
 
 def handle_proposal(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     """PRESENTACION_PROPUESTA: take the choice, a changed datum, a question or an objection."""
-    ctx, reading, quote = runtime.context, state["reading"], state["quote"]
+    ctx, reading, quote = context_of(runtime), state["reading"], state["quote"]
     index = _option_index(reading, state.get("expecting"), len(quote["options"]))
     if index is not None:
         return {"chosen": quote["options"][index]["id"]}
@@ -318,7 +318,7 @@ def respond(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     draft = state.get("reply", "")
     if not draft:
         return {}
-    reply = runtime.context.brain.phrase(
+    reply = context_of(runtime).brain.phrase(
         draft, text=_last_customer_text(state), stage=state.get("stage", "INICIO")
     )
     return {"reply": reply, "messages": [AIMessage(reply)]}

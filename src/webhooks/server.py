@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
-
 from gunicorn.app.base import BaseApplication
 
+from webhooks import gunicorn_conf
 from webhooks.settings import Settings
 
 
@@ -16,22 +15,18 @@ class _Gunicorn(BaseApplication):
 
     def load_config(self) -> None:
         for key, value in self._options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings and value is not None:
+                self.cfg.set(key, value)
 
     def load(self):
-        from run_webhook import app
+        from webhooks.app import create_app
 
-        return app
+        return create_app()
 
 
 def run_gunicorn(settings: Settings, *, workers: int | None = None) -> None:
-    _Gunicorn(
-        {
-            "bind": f"{settings.webhook_host}:{settings.webhook_port}",
-            "workers": workers or min(2 * multiprocessing.cpu_count() + 1, 8),
-            "threads": 4,
-            "timeout": 30,
-            "graceful_timeout": 20,
-            "accesslog": "-",
-        }
-    ).run()
+    options = {k: v for k, v in vars(gunicorn_conf).items() if not k.startswith("_")}
+    options["bind"] = f"{settings.webhook_host}:{settings.webhook_port}"
+    if workers:
+        options["workers"] = workers
+    _Gunicorn(options).run()

@@ -1,0 +1,22 @@
+"""Gunicorn defaults for the web app (`gunicorn -c gunicorn.conf.py run_webhook:app`)."""
+
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('WEBHOOK_HOST', '127.0.0.1')}:{os.environ.get('WEBHOOK_PORT', '5000')}"
+# The webhook only verifies, parses and queues: a few threads per process absorb I/O waits.
+workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+# Webhook bodies are small: refuse oversized request lines and headers early.
+limit_request_line = 4094
+limit_request_fields = 100
+# Gunicorn's access log would print admin paths, which carry phone numbers: the app logs one
+# masked line per webhook instead. Set GUNICORN_ACCESS_LOG=- to get it anyway.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
