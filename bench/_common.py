@@ -9,6 +9,7 @@ the server for CPU, and wrk costs a fraction of what the pure-Python one does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import resource
@@ -83,23 +84,21 @@ def _signal_group(pgid: int, sig: int) -> None:
         pass
 
 
-def group_cpu_seconds(pgid: int) -> float | None:
-    """User+system CPU seconds used so far by the live processes of a process group (Linux)."""
+def group_cpu_seconds(pgid: int) -> dict[int, float]:
+    """CPU seconds (user+system) used so far by each live process of a process group (Linux;
+    empty elsewhere)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return None
-    for entry in filter(str.isdigit, entries):
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[2]) == pgid:  # fields after the name: state ppid pgrp ... utime stime
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
+    found = {}
+    with contextlib.suppress(OSError):
+        for entry in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()  # state ppid pgrp ... utime(11) stime(12)
+            if int(fields[2]) == pgid:
+                found[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
 
 
 @dataclass

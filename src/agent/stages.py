@@ -248,7 +248,9 @@ def close_sale(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
 
 def follow_up(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     """After FINALIZADO: sensible answers, never a restart of the interview."""
-    reading, quote = state["reading"], state["quote"]
+    reading, quote = state["reading"], state.get("quote")
+    if not state.get("chosen"):  # an operator closed the conversation before any choice
+        return {"reply": _say(state, aside(reading, quote), texts.CLOSED_FOLLOW_UP)}
     index = _option_index(reading, None, len(quote["options"]))
     if index is not None and quote["options"][index]["id"] != state.get("chosen"):
         option = quote["options"][index]

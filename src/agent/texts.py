@@ -144,6 +144,14 @@ FOLLOW_UP = (
     "contactará en breve. Si quieres un presupuesto nuevo, escribe «empezar de nuevo»."
 )
 YOU_ARE_WELCOME = "¡A ti! Aquí estoy para lo que necesites."
+# An operator closed the conversation (admin API), with or without a choice made.
+CONVERSATION_CLOSED = (
+    "Damos por cerrada esta conversación. ¡Muchas gracias por tu tiempo{name}! Si más adelante "
+    "quieres un presupuesto, escribe «empezar de nuevo» y te ayudo encantado."
+)
+CLOSED_FOLLOW_UP = (
+    "Esta conversación está cerrada. Si quieres un presupuesto nuevo, escribe «empezar de nuevo»."
+)
 
 HANDOFF = (
     "De acuerdo, aviso ahora a un asesor humano; te escribirá por este mismo chat lo antes "

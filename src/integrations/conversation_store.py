@@ -7,7 +7,8 @@ and one turn's records are written in one MULTI.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 import redis
@@ -83,7 +84,34 @@ class ConversationStore:
             also(pipe)
         pipe.execute()
         # The index spans every phone, so it sits outside the conversation's slot and MULTI.
-        self._redis.zadd(self.index_key, {phone: datetime.now(UTC).timestamp()})
+        now = time.time()
+        index = self._redis.pipeline(transaction=False)
+        index.zadd(self.index_key, {phone: now})
+        if self._ttl:
+            index.zremrangebyscore(self.index_key, "-inf", now - self._ttl)  # expired meanwhile
+        index.execute()
+
+    # --- the index, for the admin API: newest activity first -----------------------------------
+
+    def _oldest_kept(self) -> float | str:
+        return time.time() - self._ttl if self._ttl else "-inf"
+
+    def count(self, since: float | None = None) -> int:
+        """Conversations still kept, or those with activity since `since` (Unix seconds)."""
+        return self._redis.zcount(self.index_key, since or self._oldest_kept(), "+inf")
+
+    def recent(self, offset: int, count: int) -> list[str]:
+        """Phones of the kept conversations, newest activity first."""
+        phones = self._redis.zrevrangebyscore(
+            self.index_key, "+inf", self._oldest_kept(), start=offset, num=count
+        )
+        return [phone.decode() for phone in phones]
+
+    def summaries(self, phones: Iterable[str]) -> list[dict]:
+        pipe = self._redis.pipeline(transaction=False)
+        for phone in phones:
+            pipe.hgetall(self.key(phone, "summary"))
+        return [{k.decode(): json.loads(v) for k, v in raw.items()} for raw in pipe.execute()]
 
     def transcript(self, phone: str, limit: int | None = None) -> list[dict]:
         start = -limit if limit else 0

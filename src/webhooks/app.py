@@ -7,6 +7,7 @@ import time
 
 from flask import Flask
 
+from webhooks.channels import Channels
 from webhooks.queue import MessageQueue
 from webhooks.service import ConversationService, build_service, connect_redis
 from webhooks.settings import Settings
@@ -27,6 +28,7 @@ def create_app(
         "settings": settings,
         "service": service,
         "queue": MessageQueue(client),
+        "channels": Channels.from_settings(settings),
         "started": time.monotonic(),
     }
     if settings.allow_unsigned_webhooks:
@@ -34,9 +36,11 @@ def create_app(
     if settings.twilio_auth_token and not settings.public_base_url:
         log.warning("PUBLIC_BASE_URL is unset: Twilio signatures fail behind a proxy")
 
+    from webhooks.admin import bp as admin_bp
     from webhooks.routes import bp as providers_bp
     from webhooks.status import bp as status_bp
 
     app.register_blueprint(status_bp)
     app.register_blueprint(providers_bp)
+    app.register_blueprint(admin_bp)
     return app

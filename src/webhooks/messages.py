@@ -50,6 +50,7 @@ class InboundMessage:
     timestamp: float = 0.0  # provider's time, Unix seconds
     profile_name: str | None = None  # WhatsApp profile name, when known
     reply_to: str | None = None  # id of the message this one answers, when given
+    received_at: float = 0.0  # when our webhook queued it, Unix seconds (response times)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 
 import redis
 
@@ -48,10 +49,11 @@ class MessageQueue:
 
     def accept(self, message: InboundMessage) -> bool:
         """Queue `message` unless its provider id was seen before. True when it is new."""
-        seen_id = f"{message.provider}:{message.message_id}"
+        seen_id, now = f"{message.provider}:{message.message_id}", time.time()
+        queued = replace(message, received_at=now).to_json()
         new = self._accept(
             keys=[self._key(message.phone, "seen"), self._key(message.phone, "inbox")],
-            args=[time.time(), seen_id, message.to_json(), self._dedupe_seconds],
+            args=[now, seen_id, queued, self._dedupe_seconds],
         )
         # Notify even for a duplicate: if we crashed between the script and this XADD, the
         # provider's retry is what puts the already-queued message back in front of a worker.

@@ -15,10 +15,12 @@ from agent.brains.rules import RulesBrain
 from agent.context import AgentContext
 from agent.graph import build_graph
 from agent.quote import QuoteEngine
+from agent.state import STAGES
 from integrations.conversation_store import ConversationStore
 from integrations.locks import renewed
 from integrations.redis_saver import RedisSaver
 from integrations.redis_server import ensure_local_redis
+from integrations.stats_store import StatsStore
 from webhooks.phones import mask_phone, normalise_phone
 from webhooks.settings import Settings
 
@@ -34,6 +36,7 @@ class TurnResult:
     handoff: bool = False
     opted_out: bool = False
     replayed: bool = False  # the turn had already run (a retry after a crash): nothing re-ran
+    turn: int = 0  # the conversation's turn count after this turn (1: it has just started)
 
     @classmethod
     def of(cls, phone: str, state: dict, *, replayed: bool = False) -> TurnResult:
@@ -45,6 +48,7 @@ class TurnResult:
             handoff=bool(state.get("handoff")),
             opted_out=bool(state.get("opted_out")),
             replayed=replayed,
+            turn=state.get("turns", 0),
         )
 
 
@@ -58,11 +62,13 @@ class ConversationService:
         store: ConversationStore,
         *,
         lock_seconds: float = 15,
+        stats: StatsStore | None = None,
     ) -> None:
         self.graph = graph
         self.context = context
         self.store = store
         self.lock_seconds = lock_seconds
+        self.stats = stats
 
     @staticmethod
     def config(phone: str) -> dict:
@@ -104,6 +110,7 @@ class ConversationService:
     def turn(self, phone: str, text: str, *, channel: str = "chat") -> TurnResult:
         """Answer one message right away (the terminal chat): lock, turn, transcript."""
         phone = normalise_phone(phone)
+        arrived = time.time()
         with self.locked(phone):
             result = self.run_turn(phone, text, channel=channel)
             self.store.record_exchange(
@@ -116,6 +123,15 @@ class ConversationService:
                     "handoff": result.handoff,
                     "opted_out": result.opted_out,
                 },
+            )
+        if self.stats:
+            self.stats.record_turn(
+                phone,
+                inbound=1,
+                outbound=int(bool(result.reply)),
+                started=result.turn == 1,
+                stage=result.stage,
+                arrived=arrived,
             )
         return result
 
@@ -158,4 +174,10 @@ def build_service(
     )
     context = AgentContext(brain=brain or build_brain(settings), quotes=QuoteEngine())
     graph = build_graph().compile(checkpointer=saver)
-    return ConversationService(graph, context, store, lock_seconds=settings.turn_lock_seconds)
+    return ConversationService(
+        graph,
+        context,
+        store,
+        lock_seconds=settings.turn_lock_seconds,
+        stats=StatsStore(client, STAGES),
+    )

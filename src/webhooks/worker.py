@@ -144,6 +144,23 @@ class Worker:
             },
             also=lambda pipe: self.queue.done(phone, len(batch), pipe),
         )
+        self.count(phone, batch, outbound, result)
+
+    def count(
+        self, phone: str, batch: list[InboundMessage], outbound: dict | None, result: TurnResult
+    ) -> None:
+        """The turn's statistics: best-effort, one pipeline."""
+        if self.service.stats is None:
+            return
+        first = batch[0]
+        self.service.stats.record_turn(
+            phone,
+            inbound=len(batch),
+            outbound=int(bool(outbound) and outbound["status"] != "failed"),
+            started=result.turn == 1,
+            stage=result.stage,
+            arrived=first.received_at or first.timestamp or None,
+        )
 
     def deliver(self, phone: str, last: InboundMessage, result: TurnResult) -> dict:
         """Send the reply on the channel the customer last wrote from; describe the outcome."""

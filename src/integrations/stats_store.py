@@ -1,0 +1,192 @@
+"""Activity counters for the admin statistics: small per-day and per-hour Redis structures.
+
+Every key carries the `{stats}` hash tag, so a union over days (PFCOUNT of many keys) works on
+Redis Cluster too, and every key expires: memory is bounded by the retention, not by traffic.
+
+    {prefix}:{stats}:day:<date>            hash: in, out, started, responses, response_ms
+    {prefix}:{stats}:rt:<date>             list: the newest RESPONSE_SAMPLES response times (ms)
+    {prefix}:{stats}:stage:<date>:<STAGE>  HyperLogLog: phones that ended a turn at STAGE
+    {prefix}:{stats}:users:<date>T<hour>   HyperLogLog: phones that wrote in that hour
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import redis
+
+log = logging.getLogger(__name__)
+
+RESPONSE_SAMPLES = 1000  # per day; the average is exact, the p90 uses these samples
+USER_HOURS_KEPT = 8 * 24
+
+
+@dataclass(frozen=True)
+class StageCount:
+    stage: str
+    reached: int
+    conversion: float | None  # reached / reached at the previous stage
+
+
+@dataclass(frozen=True)
+class StatsReport:
+    since: datetime
+    until: datetime
+    conversations_started: int
+    messages_in: int
+    messages_out: int
+    responses: int
+    avg_response_ms: float | None
+    p90_response_ms: float | None
+    active_users_24h: int
+    active_users_7d: int
+    funnel: tuple[StageCount, ...]
+
+
+class StatsStore:
+    def __init__(
+        self,
+        client: redis.Redis,
+        stages: Sequence[str],
+        *,
+        prefix: str = "iagente",
+        retention_days: int = 400,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._redis = client
+        self._stages = tuple(stages)
+        self._base = f"{prefix}:{{stats}}"
+        self.retention_days = retention_days
+        self._clock = clock
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+    def _day(self, day: date) -> str:
+        return f"{self._base}:day:{day.isoformat()}"
+
+    def _samples(self, day: date) -> str:
+        return f"{self._base}:rt:{day.isoformat()}"
+
+    def _stage(self, day: date, stage: str) -> str:
+        return f"{self._base}:stage:{day.isoformat()}:{stage}"
+
+    def _users(self, hour: datetime) -> str:
+        return f"{self._base}:users:{hour:%Y-%m-%dT%H}"
+
+    # --- writing: one pipeline per event, never fatal to the caller ----------------------------
+
+    def record_turn(
+        self,
+        phone: str,
+        *,
+        inbound: int,
+        outbound: int,
+        started: bool,
+        stage: str,
+        arrived: float | None,
+    ) -> None:
+        """A customer turn: `inbound` messages answered by `outbound` replies; `arrived` is when
+        the first of them reached us (Unix seconds), for the response time."""
+        now = self.now()
+        day, keep = self._day(now.date()), self.retention_days * 86400
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.hincrby(day, "in", inbound)
+        if outbound:
+            pipe.hincrby(day, "out", outbound)
+        if started:
+            pipe.hincrby(day, "started", 1)
+        if outbound and arrived:
+            millis = max(0, round((now.timestamp() - arrived) * 1000))
+            samples = self._samples(now.date())
+            pipe.hincrby(day, "responses", 1)
+            pipe.hincrby(day, "response_ms", millis)
+            pipe.lpush(samples, millis)
+            pipe.ltrim(samples, 0, RESPONSE_SAMPLES - 1)
+            pipe.expire(samples, keep)
+        pipe.expire(day, keep)
+        reached = self._stage(now.date(), stage)
+        pipe.pfadd(reached, phone)
+        pipe.expire(reached, keep)
+        users = self._users(now)
+        pipe.pfadd(users, phone)
+        pipe.expire(users, USER_HOURS_KEPT * 3600)
+        self._run(pipe)
+
+    def record_outbound(self, count: int = 1) -> None:
+        """Messages sent outside a customer turn (an operator's message, a closing message)."""
+        day = self._day(self.now().date())
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.hincrby(day, "out", count)
+        pipe.expire(day, self.retention_days * 86400)
+        self._run(pipe)
+
+    @staticmethod
+    def _run(pipe: redis.client.Pipeline) -> None:
+        try:
+            pipe.execute()
+        except redis.RedisError as exc:  # statistics must never fail a customer's turn
+            log.warning("stats not recorded: %s", type(exc).__name__)
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def earliest(self) -> date:
+        return self.now().date() - timedelta(days=self.retention_days - 1)
+
+    def report(self, since: date) -> StatsReport:
+        """Totals from the start of UTC day `since` (clamped to the retention) until now."""
+        now = self.now()
+        since = max(since, self.earliest())
+        days = [since + timedelta(days=n) for n in range((now.date() - since).days + 1)]
+        pipe = self._redis.pipeline(transaction=False)
+        for day in days:
+            pipe.hgetall(self._day(day))
+        for day in days:
+            pipe.lrange(self._samples(day), 0, -1)
+        answers = pipe.execute()
+        totals: dict[str, int] = {}
+        for counters in answers[: len(days)]:
+            for field, value in counters.items():
+                totals[field.decode()] = totals.get(field.decode(), 0) + int(value)
+        samples = sorted(int(v) for day_samples in answers[len(days) :] for v in day_samples)
+        responses = totals.get("responses", 0)
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        hours = [hour - timedelta(hours=n) for n in range(7 * 24)]
+        return StatsReport(
+            since=datetime.combine(since, datetime.min.time(), UTC),
+            until=now,
+            conversations_started=totals.get("started", 0),
+            messages_in=totals.get("in", 0),
+            messages_out=totals.get("out", 0),
+            responses=responses,
+            avg_response_ms=(
+                round(totals.get("response_ms", 0) / responses, 1) if responses else None
+            ),
+            p90_response_ms=float(_nearest_rank(samples, 0.9)) if samples else None,
+            active_users_24h=self._redis.pfcount(*map(self._users, hours[:24])),
+            active_users_7d=self._redis.pfcount(*map(self._users, hours)),
+            funnel=self._funnel(days),
+        )
+
+    def _funnel(self, days: list[date]) -> tuple[StageCount, ...]:
+        # A phone has passed every stage before the furthest one it reached (COTIZACION, say,
+        # is left within the same turn): "reached S" is the union over S and every later stage.
+        pipe = self._redis.pipeline(transaction=False)
+        for n in range(len(self._stages)):
+            pipe.pfcount(*(self._stage(d, s) for s in self._stages[n:] for d in days))
+        reached = pipe.execute()
+        counts, previous = [], None
+        for stage, count in zip(self._stages, reached, strict=True):
+            conversion = round(count / previous, 4) if previous else None
+            counts.append(StageCount(stage, count, conversion))
+            previous = count
+        return tuple(counts)
+
+
+def _nearest_rank(ordered: list[int], fraction: float) -> int:
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]

@@ -1,0 +1,408 @@
+"""The admin API: conversations, reset, close, operator messages and statistics (bearer token)."""
+
+from __future__ import annotations
+
+import csv
+import hmac
+import io
+import json
+import logging
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request, stream_with_context
+from langchain_core.messages import AIMessage
+
+from agent import texts
+from agent.state import STAGES
+from integrations.conversation_store import now_iso
+from webhooks import operator
+from webhooks.admin_openapi import CHANNELS, MAX_TEXT, PER_PAGE_MAX, openapi
+from webhooks.phones import PhoneError, mask_phone, normalise_phone
+from webhooks.service import ConversationService
+from webhooks.worker import STATUS_RANK
+
+log = logging.getLogger(__name__)
+bp = Blueprint("admin", __name__)
+
+SCAN_CHUNK = 500
+FAILED = ("failed", "undelivered")
+ITEM_FIELDS = (
+    "phone",
+    "channel",
+    "provider",
+    "stage",
+    "last_message_at",
+    "handoff",
+    "opted_out",
+    "profile_name",
+)
+
+
+def _ext() -> dict:
+    return current_app.extensions["iagente"]
+
+
+def _service() -> ConversationService:
+    return _ext()["service"]
+
+
+def _fail(status: int, why: str, **headers: str):
+    abort(Response(json.dumps({"error": why}), status, headers, mimetype="application/json"))
+
+
+@bp.before_request
+def _authorise() -> None:
+    token = _ext()["settings"].admin_token
+    expected = token.get_secret_value().encode() if token else b""
+    if not expected:
+        _fail(403, "the admin API is off: ADMIN_TOKEN is not configured")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        _fail(401, "bearer token missing", **{"WWW-Authenticate": "Bearer"})
+    if not hmac.compare_digest(given.strip().encode(), expected):
+        _fail(403, "bearer token invalid")
+
+
+@bp.get("/webhook/openapi.json")
+def openapi_document():
+    return jsonify(openapi())
+
+
+# --- conversations ---------------------------------------------------------------------------
+
+
+def _phone(raw: str) -> str:
+    try:
+        return normalise_phone(raw)
+    except PhoneError:
+        _fail(400, "not an E.164 phone number")
+
+
+def _known(service: ConversationService, phone: str) -> bool:
+    return bool(service.store.summary(phone)) or (
+        service.graph.checkpointer.get_tuple(service.config(phone)) is not None
+    )
+
+
+def _item(phone: str, summary: dict) -> dict:
+    return {
+        "phone": phone,
+        "channel": summary.get("channel"),
+        "provider": summary.get("provider"),
+        "stage": summary.get("stage", "INICIO"),
+        "last_message_at": summary.get("last_message_at"),
+        "handoff": bool(summary.get("handoff")),
+        "opted_out": bool(summary.get("opted_out")),
+        "profile_name": summary.get("profile_name"),
+    }
+
+
+def _filter() -> Callable[[dict], bool] | None:
+    """The `stage`, `channel` and `handoff` filters of the query, or None when there are none."""
+    wanted: dict = {}
+    if stage := request.args.get("stage"):
+        if stage not in STAGES:
+            _fail(400, f"stage must be one of {', '.join(STAGES)}")
+        wanted["stage"] = stage
+    if channel := request.args.get("channel"):
+        if channel not in CHANNELS:
+            _fail(400, f"channel must be one of {', '.join(CHANNELS)}")
+        wanted["channel"] = channel
+    if (handoff := request.args.get("handoff")) is not None:
+        if handoff.lower() not in ("true", "false", "1", "0"):
+            _fail(400, "handoff must be true or false")
+        wanted["handoff"] = handoff.lower() in ("true", "1")
+    if not wanted:
+        return None
+    return lambda item: all(item[k] == v for k, v in wanted.items())
+
+
+def _matching(keep: Callable[[dict], bool] | None) -> Iterator[dict]:
+    """Every kept conversation passing `keep`, newest activity first."""
+    store, offset = _service().store, 0
+    while phones := store.recent(offset, SCAN_CHUNK):
+        for phone, summary in zip(phones, store.summaries(phones), strict=True):
+            item = _item(phone, summary)
+            if summary and (keep is None or keep(item)):
+                yield item
+        offset += len(phones)
+
+
+def _int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if value < low or (high is not None and value > high):
+        limit = f"between {low} and {high}" if high else f"at least {low}"
+        _fail(400, f"{name} must be an integer {limit}")
+    return value
+
+
+@bp.get("/webhook/conversations")
+def conversations():
+    page = _int_arg("page", 1, 1)
+    per_page = _int_arg("per_page", 20, 1, PER_PAGE_MAX)
+    keep, store = _filter(), _service().store
+    start = (page - 1) * per_page
+    if keep is None:
+        phones = store.recent(start, per_page)
+        items = [
+            _item(phone, summary)
+            for phone, summary in zip(phones, store.summaries(phones), strict=True)
+            if summary
+        ]
+        total = store.count()
+    else:
+        matches = list(_matching(keep))
+        items, total = matches[start : start + per_page], len(matches)
+    return jsonify(
+        items=items,
+        total=total,
+        page=page,
+        per_page=per_page,
+        next_page=page + 1 if start + per_page < total else None,
+    )
+
+
+def _inert(text: str | None) -> str | None:
+    """Customer input (a WhatsApp profile name) that a spreadsheet would run as a formula."""
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text
+
+
+def _csv(rows: Iterator[list]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+@bp.get("/webhook/conversations.csv")
+def conversations_csv():
+    keep = _filter()
+
+    def rows() -> Iterator[list]:
+        yield list(ITEM_FIELDS)
+        for item in _matching(keep):
+            item["profile_name"] = _inert(item["profile_name"])
+            yield [item[f] for f in ITEM_FIELDS]
+
+    return Response(
+        stream_with_context(_csv(rows())),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=conversations.csv"},
+    )
+
+
+def _with_delivery(entry: dict, statuses: dict[str, dict]) -> dict:
+    """An outbound entry with the delivery statuses of its provider messages merged in."""
+    ids = entry.get("ids") or []
+    known = [{"id": i, **statuses[i]} for i in ids if i in statuses]
+    if entry.get("direction") != "out" or not known:
+        return entry
+    failed = [s for s in known if s["status"] in FAILED]
+    if failed:
+        overall = failed[0]
+    elif len(known) < len(ids):
+        return {**entry, "delivery": known}  # some parts have no news yet
+    else:
+        overall = min(known, key=lambda s: STATUS_RANK.get(s["status"], 0))
+    return {**entry, "status": overall["status"], "status_at": overall["at"], "delivery": known}
+
+
+@bp.get("/webhook/conversation/<phone>")
+def conversation(phone: str):
+    phone, service = _phone(phone), _service()
+    values = service.graph.get_state(service.config(phone)).values
+    summary = service.store.summary(phone)
+    if not values and not summary:
+        _fail(404, "no such conversation")
+    statuses = service.store.statuses(phone)
+    return jsonify(
+        phone=phone,
+        channel=summary.get("channel"),
+        provider=summary.get("provider"),
+        profile_name=summary.get("profile_name"),
+        last_message_at=summary.get("last_message_at"),
+        stage=values.get("stage", summary.get("stage", "INICIO")),
+        profile=values.get("profile") or {},
+        quote=values.get("quote"),
+        chosen=values.get("chosen"),
+        handoff=bool(values.get("handoff")),
+        handoff_reason=values.get("handoff_reason"),
+        lead=bool(values.get("lead")),
+        opted_out=bool(values.get("opted_out")),
+        consent=values.get("consent"),
+        declared=values.get("declared") or {},
+        transcript=[_with_delivery(e, statuses) for e in service.store.transcript(phone)],
+    )
+
+
+@bp.delete("/webhook/conversation/<phone>")
+def reset(phone: str):
+    phone, service = _phone(phone), _service()
+    if not _known(service, phone):
+        _fail(404, "no such conversation")
+    # Under the turn lock: a turn running now finishes first, and none starts until we are done.
+    with service.locked(phone):
+        service.graph.checkpointer.delete_thread(phone)
+        service.store.forget(phone)
+        _ext()["queue"].forget(phone)
+    log.info("conversation reset phone=%s", mask_phone(phone))
+    return jsonify(phone=phone, reset=True)
+
+
+@bp.post("/webhook/conversation/<phone>/close")
+def close(phone: str):
+    phone, service = _phone(phone), _service()
+    if not _known(service, phone):
+        _fail(404, "no such conversation")
+    config = service.config(phone)
+    with service.locked(phone):
+        values = service.graph.get_state(config).values
+        text = ""
+        if not values.get("opted_out"):
+            name = texts.name_suffix(values.get("profile") or {})
+            text = texts.CONVERSATION_CLOSED.format(name=name)
+        update = {"stage": "FINALIZADO", "expecting": None, "reply": text, "buttons": []}
+        if text:
+            update["messages"] = [AIMessage(text)]
+        # As if the turn's last node had written it: the graph is at rest, at FINALIZADO.
+        service.graph.update_state(config, update, as_node="respond")
+        record = _outbound(_send_closing(service, phone, text)) if text else None
+        service.store.record_exchange(phone, [], record, summary={"stage": "FINALIZADO"})
+    if record and record["status"] == "accepted" and service.stats:
+        service.stats.record_outbound()
+    log.info("conversation closed phone=%s notified=%s", mask_phone(phone), bool(record))
+    return jsonify(phone=phone, stage="FINALIZADO", message=record)
+
+
+def _outbound(record: dict) -> dict:
+    """The transcript entry as it is stored (and answered)."""
+    return {"direction": "out", "at": now_iso(), **record}
+
+
+def _send_closing(service: ConversationService, phone: str, text: str) -> dict:
+    store, summary = service.store, service.store.summary(phone)
+    try:
+        return operator.send(
+            _ext()["channels"],
+            phone,
+            text,
+            summary=summary,
+            last_inbound=store.last_inbound_at(phone),
+            template=False,  # a re-engagement template is no way to say goodbye
+        )
+    except operator.CannotSendError as exc:
+        return {
+            "text": text,
+            "channel": summary.get("channel"),
+            "provider": summary.get("provider"),
+            "author": "operator",
+            "status": "failed",
+            "error": {"title": str(exc)},
+        }
+
+
+@bp.post("/webhook/conversation/<phone>/messages")
+def operator_message(phone: str):
+    phone, service = _phone(phone), _service()
+    body = request.get_json(silent=True)
+    text = body.get("text") if isinstance(body, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        _fail(400, 'a JSON body {"text": "..."} with a non-empty text is required')
+    if len(text) > MAX_TEXT:
+        _fail(400, f"text is longer than {MAX_TEXT} characters")
+    if not _known(service, phone):
+        _fail(404, "no such conversation")
+    store, summary = service.store, service.store.summary(phone)
+    values = service.graph.get_state(service.config(phone)).values
+    if values.get("opted_out") or summary.get("opted_out"):
+        _fail(409, "the customer opted out: no messages")
+    try:
+        record = operator.send(
+            _ext()["channels"],
+            phone,
+            text.strip(),
+            summary=summary,
+            last_inbound=store.last_inbound_at(phone),
+            template=True,
+        )
+    except operator.CannotSendError as exc:
+        _fail(409, str(exc))
+    record = _outbound(record)
+    store.record_exchange(phone, [], record, summary={})
+    if record["status"] != "accepted":
+        return jsonify(error="the provider refused the message", message=record), 502
+    if service.stats:
+        service.stats.record_outbound()
+    log.info("operator message phone=%s template=%s", mask_phone(phone), "template" in record)
+    return jsonify(phone=phone, message=record)
+
+
+# --- statistics --------------------------------------------------------------------------------
+
+
+def _since(today: date) -> date:
+    raw = request.args.get("since")
+    if not raw:
+        return today - timedelta(days=29)
+    try:
+        moment = datetime.fromisoformat(raw)  # a bare date is midnight
+    except ValueError:
+        _fail(400, "since must be an ISO 8601 date or date-time")
+    since = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).date()
+    if since > today:
+        _fail(400, "since is in the future")
+    return since
+
+
+def _stats() -> dict:
+    service = _service()
+    report = service.stats.report(_since(service.stats.now().date()))
+    return {
+        "since": report.since.isoformat(),
+        "until": report.until.isoformat(timespec="seconds"),
+        "active_conversations": service.store.count(since=report.since.timestamp()),
+        "conversations_started": report.conversations_started,
+        "messages_in": report.messages_in,
+        "messages_out": report.messages_out,
+        "responses": report.responses,
+        "avg_response_ms": report.avg_response_ms,
+        "p90_response_ms": report.p90_response_ms,
+        "active_users_24h": report.active_users_24h,
+        "active_users_7d": report.active_users_7d,
+        "funnel": [
+            {"stage": s.stage, "reached": s.reached, "conversion": s.conversion}
+            for s in report.funnel
+        ],
+    }
+
+
+@bp.get("/webhook/stats")
+def stats():
+    return jsonify(_stats())
+
+
+@bp.get("/webhook/stats.csv")
+def stats_csv():
+    numbers = _stats()
+    funnel = numbers.pop("funnel")
+    rows = [["metric", "value"], *([k, v] for k, v in numbers.items())]
+    for step in funnel:
+        rows.append([f"funnel.{step['stage']}.reached", step["reached"]])
+        rows.append([f"funnel.{step['stage']}.conversion", step["conversion"]])
+    return Response(
+        "".join(_csv(iter(rows))),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=stats.csv"},
+    )

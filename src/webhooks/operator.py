@@ -1,0 +1,74 @@
+"""Messages an operator sends outside a customer turn, on the customer's last channel."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from integrations.outbound import OutsideWindowError, SendError, SentMessage
+from webhooks.channels import Channels, TemplateMissingError
+from webhooks.phones import mask_phone
+
+log = logging.getLogger(__name__)
+
+WINDOW = timedelta(hours=24)
+
+
+class CannotSendError(Exception):
+    """Nothing went out because nothing could: no sender for the channel, or a closed window."""
+
+
+def window_closed(last_inbound: datetime | None) -> bool:
+    return last_inbound is None or datetime.now(UTC) - last_inbound > WINDOW
+
+
+def send(
+    channels: Channels,
+    phone: str,
+    text: str,
+    *,
+    summary: dict,
+    last_inbound: datetime | None,
+    template: bool,
+) -> dict:
+    """Send `text` where the customer last wrote from; the transcript record of the outcome.
+
+    WhatsApp allows free text only within 24 hours of the customer's last message; after that
+    the approved template goes out instead when `template`, else nothing (CannotSendError).
+    A provider's refusal comes back as a record with status "failed".
+    """
+    provider, channel = summary.get("provider"), summary.get("channel")
+    sender = channels.sender_for(provider, channel) if provider and channel else None
+    if sender is None:
+        raise CannotSendError(f"no sender configured for the customer's channel ({channel})")
+    record = {"text": text, "channel": channel, "provider": provider, "author": "operator"}
+    try:
+        if channel == "whatsapp" and window_closed(last_inbound):
+            sent = _template(channels, provider, channel, phone, allowed=template)
+            record["template"] = True
+        else:
+            try:
+                sent = sender.send_text(phone, text)
+            except OutsideWindowError:
+                sent = _template(channels, provider, channel, phone, allowed=template)
+                record["template"] = True
+    except TemplateMissingError as exc:
+        raise CannotSendError("the 24-hour window is closed and no template is configured") from exc
+    except SendError as exc:
+        log.warning(
+            "operator send failed phone=%s provider=%s code=%s",
+            mask_phone(phone),
+            exc.provider,
+            exc.code,
+        )
+        error = {"code": exc.code, "title": exc.title or type(exc).__name__}
+        return {**record, "status": "failed", "error": error, "ids": list(exc.sent)}
+    return {**record, "status": "accepted", "ids": list(sent.message_ids)}
+
+
+def _template(
+    channels: Channels, provider: str, channel: str, phone: str, *, allowed: bool
+) -> SentMessage:
+    if not allowed:
+        raise CannotSendError("the 24-hour window is closed")
+    return channels.send_template(provider, channel, phone)
