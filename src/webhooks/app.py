@@ -7,6 +7,7 @@ import time
 
 from flask import Flask
 
+from integrations.health import HealthBook
 from webhooks.channels import Channels
 from webhooks.queue import MessageQueue
 from webhooks.service import ConversationService, build_service, connect_redis
@@ -28,6 +29,7 @@ def create_app(
         "settings": settings,
         "service": service,
         "queue": MessageQueue(client),
+        "health": HealthBook(client),
         "channels": Channels.from_settings(settings),
         "started": time.monotonic(),
     }

@@ -1,4 +1,9 @@
-"""GET /webhook/status: health for anyone, without personal data."""
+"""GET /webhook/status: health for anyone, without personal data.
+
+`status` is "ok" when Redis answers and no configured service's latest call failed, "degraded"
+otherwise; the HTTP code is 503 only when Redis is down (then nothing can work), so a load
+balancer keeps a degraded instance, which still queues messages, in rotation.
+"""
 
 from __future__ import annotations
 
@@ -8,34 +13,50 @@ from importlib.metadata import version
 import redis
 from flask import Blueprint, current_app, jsonify
 
+from integrations.health import HealthBook
+
 bp = Blueprint("status", __name__)
 
 
-def _redis_component(service) -> dict:
-    try:
-        service.store.ping()
-    except redis.RedisError as exc:
-        return {"configured": True, "reachable": False, "last_error": type(exc).__name__}
-    return {"configured": True, "reachable": True}
+def _configured(settings) -> dict[str, bool]:
+    return {
+        "meta": bool(settings.whatsapp_token and settings.whatsapp_phone_number_id),
+        "twilio": bool(settings.twilio_account_sid and settings.twilio_auth_token),
+        "chatwoot": bool(settings.chatwoot_base_url and settings.chatwoot_user_token),
+    }
 
 
 @bp.get("/webhook/status")
 def status():
     ext = current_app.extensions["iagente"]
-    settings, service = ext["settings"], ext["service"]
-    components = {
-        "redis": _redis_component(service),
-        "brain": {"configured": True, "kind": service.context.brain.name},
-        "meta": {"configured": bool(settings.whatsapp_token and settings.whatsapp_phone_number_id)},
-        "twilio": {"configured": bool(settings.twilio_account_sid and settings.twilio_auth_token)},
-        "chatwoot": {
-            "configured": bool(settings.chatwoot_base_url and settings.chatwoot_user_token)
-        },
+    settings, service, queue = ext["settings"], ext["service"], ext["queue"]
+    health: HealthBook = ext["health"]
+    brain = service.context.brain.name
+    components: dict[str, dict] = {
+        "brain": {"configured": True, "kind": brain}
+        | ({"model": settings.llm_model} if brain == "llm" else {}),
     }
-    healthy = components["redis"]["reachable"]
+    try:
+        service.store.ping()
+        components["redis"] = {"configured": True, "reachable": True}
+        seen = health.read_all(list(_configured(settings)))
+        depth = queue.depth()
+    except redis.RedisError as exc:
+        components["redis"] = {
+            "configured": True,
+            "reachable": False,
+            "last_error": type(exc).__name__,
+        }
+        seen, depth = {}, None
+    for name, configured in _configured(settings).items():
+        components[name] = {"configured": configured} | (seen.get(name, {}) if configured else {})
+
+    redis_up = components["redis"]["reachable"]
+    failing = any(c.get("reachable") is False for c in components.values())
     return jsonify(
-        status="ok" if healthy else "degraded",
+        status="ok" if redis_up and not failing else "degraded",
         version=version("iagente-vida"),
         uptime_seconds=round(time.monotonic() - ext["started"], 1),
+        queue=depth,
         components=components,
-    ), (200 if healthy else 503)
+    ), (200 if redis_up else 503)

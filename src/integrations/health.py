@@ -1,0 +1,57 @@
+"""The latest outcome of each outside service, as the processes using it last saw it.
+
+Checking Meta, Twilio or Chatwoot from a public status endpoint would let anyone spend our
+rate limits; instead every real call reports here, and the status endpoint reads one hash.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import redis
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class HealthBook:
+    def __init__(self, client: redis.Redis, *, prefix: str = "iagente") -> None:
+        self._redis = client
+        self._key = f"{prefix}:health"
+
+    def ok(self, component: str) -> None:
+        self._redis.hset(
+            self._key, mapping={f"{component}:ok_at": _now(), f"{component}:last": "ok"}
+        )
+
+    def failed(self, component: str, error: str) -> None:
+        """`error` is a code and title, never a message that could carry personal data."""
+        self._redis.hset(
+            self._key,
+            mapping={
+                f"{component}:error": error[:200],
+                f"{component}:error_at": _now(),
+                f"{component}:last": "error",
+            },
+        )
+
+    def read(self, component: str, raw: dict[bytes, bytes] | None = None) -> dict:
+        """reachable (None: never used), last_ok_at, last_error, last_error_at."""
+        raw = raw if raw is not None else self._redis.hgetall(self._key)
+
+        def get(field: str) -> str | None:
+            value = raw.get(f"{component}:{field}".encode())
+            return value.decode() if value is not None else None
+
+        last = get("last")
+        return {
+            "reachable": None if last is None else last == "ok",
+            "last_ok_at": get("ok_at"),
+            "last_error": get("error"),
+            "last_error_at": get("error_at"),
+        }
+
+    def read_all(self, components: list[str]) -> dict[str, dict]:
+        raw = self._redis.hgetall(self._key)
+        return {name: self.read(name, raw) for name in components}

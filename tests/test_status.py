@@ -1,0 +1,43 @@
+"""GET /webhook/status: components, queue, and what makes the service degraded."""
+
+from __future__ import annotations
+
+import redis
+
+from integrations.health import HealthBook
+from webhooks.app import create_app
+from webhooks.settings import Settings
+
+
+def app_for(redis_url: str, **extra):
+    return create_app(Settings(_env_file=None, redis_url=redis_url, agent_brain="rules", **extra))
+
+
+def test_a_fresh_service_is_ok_and_says_what_is_configured(redis_url):
+    answer = app_for(redis_url).test_client().get("/webhook/status")
+    body = answer.json
+    assert answer.status_code == 200 and body["status"] == "ok"
+    assert body["components"]["redis"] == {"configured": True, "reachable": True}
+    assert body["components"]["brain"] == {"configured": True, "kind": "rules"}
+    assert body["components"]["meta"] == {"configured": False}
+    assert body["queue"] == {"depth": 0, "oldest_age_seconds": 0.0}
+    assert body["version"] and body["uptime_seconds"] >= 0
+
+
+def test_a_failing_channel_degrades_until_it_works_again(redis_url):
+    client = app_for(redis_url, whatsapp_token="t", whatsapp_phone_number_id="1").test_client()
+    assert client.get("/webhook/status").json["components"]["meta"]["reachable"] is None
+    book = HealthBook(redis.Redis.from_url(redis_url))
+    book.failed("meta", "190 Invalid OAuth access token")
+    body = client.get("/webhook/status").json
+    assert body["status"] == "degraded" and body["components"]["meta"]["reachable"] is False
+    assert body["components"]["meta"]["last_error"] == "190 Invalid OAuth access token"
+    book.ok("meta")
+    body = client.get("/webhook/status").json
+    assert body["status"] == "ok" and body["components"]["meta"]["reachable"] is True
+
+
+def test_redis_down_is_503(redis_url):
+    answer = app_for("redis://127.0.0.1:1/0").test_client().get("/webhook/status")
+    assert answer.status_code == 503 and answer.json["status"] == "degraded"
+    assert answer.json["components"]["redis"]["reachable"] is False
