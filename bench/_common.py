@@ -15,9 +15,9 @@ import re
 import resource
 import shutil
 import signal
-import statistics
 import subprocess
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,18 +34,20 @@ class Children:
 
     def __init__(self, log_dir: Path) -> None:
         self.log_dir = log_dir
-        self._procs: list[tuple[str, subprocess.Popen]] = []
+        self._procs: list[subprocess.Popen] = []
 
     def spawn(self, name: str, argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen:
-        log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the child
-        try:
+        with open(self.log_dir / f"{name}.log", "wb") as log:
             proc = subprocess.Popen(
-                argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                argv,
+                env=env,
+                cwd=cwd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
-        finally:
-            log.close()
-        self._procs.append((name, proc))
+        self._procs.append(proc)
         return proc
 
     def log_tail(self, name: str, lines: int = 20) -> str:
@@ -61,32 +63,28 @@ class Children:
             if proc.poll() is not None:
                 break
             _signal_group(proc.pid, sig)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=wait)
-            except subprocess.TimeoutExpired:
-                continue
-        # A master that exited may leave workers behind in its group.
-        _signal_group(proc.pid, signal.SIGKILL)
-        self._procs = [(n, p) for n, p in self._procs if p is not proc]
+        _signal_group(proc.pid, signal.SIGKILL)  # a master that exited may leave workers behind
+        if proc in self._procs:
+            self._procs.remove(proc)
 
     def __enter__(self) -> Children:
         return self
 
     def __exit__(self, *exc) -> None:
-        for _, proc in reversed(self._procs):
+        for proc in reversed(self._procs):
             self.stop(proc)
 
 
 def _signal_group(pgid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def group_cpu_seconds(pgid: int) -> dict[int, float]:
-    """CPU seconds (user+system) used so far by each live process of a process group (Linux;
-    empty elsewhere)."""
+    """CPU seconds (user + system) used so far by each live process of a process group.
+    Linux only (reads /proc); empty elsewhere."""
     ticks = os.sysconf("SC_CLK_TCK")
     found = {}
     with contextlib.suppress(OSError):
@@ -106,15 +104,40 @@ class Load:
     generator: str
     requests: int  # completed responses, whatever their status
     seconds: float
-    p50_ms: float
-    p99_ms: float
     errors: int  # non-2xx answers, socket errors and timeouts
     repeats: int  # requests that reused a pool entry (the webhook deduplicates those)
     generator_cpu: float  # CPU seconds the generator used
+    latency_us: Counter  # microseconds -> how many responses took that long
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile_ms(self, pct: float) -> float:
+        total = sum(self.latency_us.values())
+        if not total:
+            return float("nan")
+        rank, seen = pct / 100 * total, 0
+        for micros in sorted(self.latency_us):
+            seen += self.latency_us[micros]
+            if seen >= rank:
+                return micros / 1000
+        return max(self.latency_us) / 1000
+
+    @classmethod
+    def combined(cls, loads: list[Load]) -> Load:
+        latency = Counter()
+        for load in loads:
+            latency.update(load.latency_us)
+        return cls(
+            generator=loads[0].generator,
+            requests=sum(x.requests for x in loads),
+            seconds=sum(x.seconds for x in loads),
+            errors=sum(x.errors for x in loads),
+            repeats=sum(x.repeats for x in loads),
+            generator_cpu=sum(x.generator_cpu for x in loads),
+            latency_us=latency,
+        )
 
 
 # --- wrk -----------------------------------------------------------------------------------------
@@ -154,9 +177,14 @@ function done(summary, latency, requests)
     repeats = repeats + math.max(0, t:get("sent") - t:get("pool"))
   end
   local e = summary.errors
-  io.write(string.format("WRK_RESULT %d %d %.0f %.0f %d %d %d %d %d %d\n",
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect, e.read, e.write, e.status, e.timeout, repeats))
+  io.write(string.format("WRK_RESULT %d %d %d %d %d %d %d %d\n", summary.requests,
+    summary.duration, e.connect, e.read, e.write, e.status, e.timeout, repeats))
+  io.write("WRK_LATENCY")
+  for i = 1, #latency do
+    local micros, count = latency(i)
+    io.write(string.format(" %d:%d", micros, count))
+  end
+  io.write("\n")
 end
 """
 
@@ -166,9 +194,16 @@ def have_wrk() -> bool:
 
 
 def run_wrk(
-    port: int, path: str, pool: list[Request], *, connections: int, seconds: float,
-    workdir: Path, threads: int = 1,
+    port: int,
+    path: str,
+    pool: list[Request],
+    *,
+    connections: int,
+    seconds: int,
+    workdir: Path,
+    threads: int = 1,
 ) -> Load:
+    """wrk for `seconds` (whole seconds: wrk takes no fractions), posting the pool in turn."""
     script = workdir / "post.lua"
     script.write_text(_LUA)
     prefix = workdir / "requests"
@@ -180,13 +215,23 @@ def run_wrk(
                 head = "\x1e".join(f"{k}: {v}" for k, v in headers.items())
                 out.write(head.encode() + b"\t" + body + b"\n")
     argv = [
-        "wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-        "--timeout", "5s", "-s", str(script), f"http://127.0.0.1:{port}{path}",
-        "--", str(prefix), path,
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(script),
+        f"http://127.0.0.1:{port}{path}",
+        "--",
+        str(prefix),
+        path,
     ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
     try:
         out, err = proc.communicate(timeout=seconds + 30)
     finally:
@@ -194,13 +239,22 @@ def run_wrk(
             _signal_group(proc.pid, signal.SIGKILL)
             proc.wait()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    match = re.search(rb"^WRK_RESULT ([\d ]+)$", out, re.MULTILINE)
-    if proc.returncode != 0 or match is None:
+    result = re.search(rb"^WRK_RESULT ([\d ]+)$", out, re.MULTILINE)
+    latency = re.search(rb"^WRK_LATENCY([\d: ]*)$", out, re.MULTILINE)
+    if proc.returncode != 0 or result is None or latency is None:
         raise ChildError(f"wrk failed ({proc.returncode}): {err.decode(errors='replace')[-500:]}")
-    requests, micros, p50, p99, *errors, repeats = map(int, match.group(1).split())
+    requests, micros, *errors, repeats = map(int, result.group(1).split())
+    histogram = Counter()
+    for pair in latency.group(1).split():
+        value, count = pair.split(b":")
+        histogram[int(value)] += int(count)
     return Load(
-        generator="wrk", requests=requests, seconds=micros / 1e6, p50_ms=p50 / 1000,
-        p99_ms=p99 / 1000, errors=sum(errors), repeats=repeats,
+        generator="wrk",
+        requests=requests,
+        seconds=micros / 1e6,
+        errors=sum(errors),
+        repeats=repeats,
+        latency_us=histogram,
         generator_cpu=(after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
     )
 
@@ -228,7 +282,7 @@ def _http_request(port: int, path: str, headers: dict[str, str], body: bytes) ->
 
 
 async def _python_load(port: int, raw: list[bytes], connections: int, seconds: float) -> Load:
-    latencies: list[float] = []
+    latency: Counter = Counter()
     errors = issued = 0
     deadline = time.monotonic() + seconds
 
@@ -248,7 +302,7 @@ async def _python_load(port: int, raw: list[bytes], connections: int, seconds: f
                 if length is None:
                     raise ValueError("response without Content-Length")
                 await reader.readexactly(int(length.group(1)))
-                latencies.append(time.perf_counter() - start)
+                latency[int((time.perf_counter() - start) * 1e6)] += 1
                 if not head.startswith((b"HTTP/1.1 2", b"HTTP/1.0 2")):
                     errors += 1
                 if _CLOSE.search(head):
@@ -269,9 +323,12 @@ async def _python_load(port: int, raw: list[bytes], connections: int, seconds: f
     for task in stuck:
         task.cancel()
     errors += len(stuck)
-    elapsed = time.perf_counter() - started
-    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
     return Load(
-        generator="python", requests=len(latencies), seconds=elapsed, p50_ms=q[49] * 1000,
-        p99_ms=q[98] * 1000, errors=errors, repeats=max(0, issued - len(raw)), generator_cpu=0.0,
+        generator="python",
+        requests=sum(latency.values()),
+        seconds=time.perf_counter() - started,
+        errors=errors,
+        repeats=max(0, issued - len(raw)),
+        generator_cpu=0.0,
+        latency_us=latency,
     )

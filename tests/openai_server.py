@@ -18,6 +18,8 @@ class FakeOpenAI:
         self.by_text: dict[str, dict] = {}  # customer text -> Reading arguments
         self.hang_once_on: str | None = None  # the first read of this text never answers
         self.hanging = threading.Event()
+        # request body -> (HTTP status, error body): every request fails, as an outage would
+        self.fail_with = None
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -29,8 +31,11 @@ class FakeOpenAI:
                 server.requests.append(
                     {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
                 )
-                answer = json.dumps(server.answer(body)).encode()
-                self.send_response(200)
+                status, reply = (
+                    server.fail_with(body) if server.fail_with else (200, server.answer(body))
+                )
+                answer = json.dumps(reply).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()

@@ -9,12 +9,14 @@ import sys
 import time
 
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from integrations.redis_server import free_port
 from tests.fake_providers import FakeProviders
 from tests.signed import meta_headers, meta_text
 
 SECRET = "serve-secret"
+SENT = ("iagente_sends_total", ("accepted", "meta", "whatsapp"))
 
 
 def test_serve_answers_status_and_a_signed_message_end_to_end(redis_url, tmp_path):
@@ -63,8 +65,27 @@ def test_serve_answers_status_and_a_signed_message_end_to_end(redis_url, tmp_pat
             assert forged.status_code == 403
             assert len(providers.wait_for(1, timeout=30)) == 1
             assert "consentimiento" in providers.texts_to("+34600400100")[0]
+
+            # gunicorn's worker counted the webhooks, the worker process the turn and the send:
+            # /metrics adds up both processes' samples.
+            def counted() -> dict:
+                text = requests.get(f"{base}/metrics", timeout=5).text
+                assert "34600400100" not in text
+                return {
+                    (s.name, tuple(sorted(s.labels.values()))): s.value
+                    for family in text_string_to_metric_families(text)
+                    for s in family.samples
+                }
+
+            while (samples := counted()).get(SENT) != 1:
+                assert time.monotonic() < deadline + 30, samples
+                time.sleep(0.2)
+            assert samples[("iagente_webhook_requests_total", ("accepted", "meta"))] == 1
+            assert samples[("iagente_webhook_requests_total", ("forged", "meta"))] == 1
+            assert samples[("iagente_turn_duration_seconds_count", ("rules",))] == 1
         finally:
             server.send_signal(signal.SIGTERM)
             output = server.communicate(timeout=60)[0].decode()
     assert server.returncode == 0, output
     assert "34600400100" not in output  # phone numbers are masked in the logs
+    assert (tmp_path / "metrics").is_dir()  # VAR_DIR/metrics: PROMETHEUS_MULTIPROC_DIR

@@ -48,7 +48,8 @@ class ConversationStore:
 
     def lock(self, phone: str, *, timeout: float):
         """The lock that serialises the turns of one phone, across threads and processes."""
-        return self._redis.lock(self.key(phone, "lock"), timeout=timeout)
+        # Not thread-local: the lease is renewed from a helper thread (integrations.locks).
+        return self._redis.lock(self.key(phone, "lock"), timeout=timeout, thread_local=False)
 
     def record_exchange(
         self,

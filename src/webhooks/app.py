@@ -8,6 +8,7 @@ import time
 from flask import Flask
 
 from integrations.health import HealthBook
+from webhooks import logs
 from webhooks.channels import Channels
 from webhooks.queue import MessageQueue
 from webhooks.service import ConversationService, build_service, connect_redis
@@ -20,6 +21,7 @@ def create_app(
     settings: Settings | None = None, *, service: ConversationService | None = None
 ) -> Flask:
     settings = settings or Settings()
+    logs.configure(settings.log_level, secrets=logs.secrets_of(settings))
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     client = connect_redis(settings)
@@ -39,10 +41,12 @@ def create_app(
         log.warning("PUBLIC_BASE_URL is unset: Twilio signatures fail behind a proxy")
 
     from webhooks.admin import bp as admin_bp
+    from webhooks.metrics import bp as metrics_bp
     from webhooks.routes import bp as providers_bp
     from webhooks.status import bp as status_bp
 
     app.register_blueprint(status_bp)
     app.register_blueprint(providers_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(metrics_bp)
     return app

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+from webhooks import logs
 from webhooks.settings import Settings
 
 
@@ -23,10 +24,24 @@ def _settings_with_redis() -> Settings:
     return settings
 
 
+def _metrics_dir(settings: Settings) -> None:
+    """Every process of `serve` writes its metrics into one directory (emptied here, so counters
+    start at zero with the service); an operator's PROMETHEUS_MULTIPROC_DIR is used as given.
+    It must be set before anything imports prometheus_client, which reads it once."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    path = Path(given) if given else (settings.var_dir / "metrics").resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    if not given:
+        for stale in path.glob("*.db"):
+            stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+
+
 def serve(args: argparse.Namespace) -> int:
     """The web app under gunicorn, and the worker beside it (unless --no-worker)."""
     settings = _settings_with_redis()
     os.environ["REDIS_URL"] = settings.redis_url  # the gunicorn and worker processes reuse it
+    _metrics_dir(settings)
     from webhooks.server import run_gunicorn
 
     worker = None
@@ -38,6 +53,9 @@ def serve(args: argparse.Namespace) -> int:
         if worker is not None:
             worker.terminate()  # SIGTERM: it finishes the phone it is on, then exits
             worker.wait(timeout=30)
+            from prometheus_client import multiprocess
+
+            multiprocess.mark_process_dead(worker.pid)
     return 0
 
 
@@ -104,8 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("check", help="try every configured outside service")
     p.set_defaults(func=check)
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "WARNING" if args.command == "chat" else "INFO")
+    logs.configure(
+        os.environ.get("LOG_LEVEL", "WARNING" if args.command == "chat" else "INFO"),
+        secrets=logs.secrets_of(Settings()),
     )
     return args.func(args)
 

@@ -20,3 +20,20 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Gunicorn's own lines go through the app's handler (webhooks.logs): JSON in production too.
+logconfig_dict = {
+    "root": {"level": os.environ.get("LOG_LEVEL", "INFO").upper(), "handlers": ["iagente"]},
+    "loggers": {
+        "gunicorn.error": {"handlers": [], "propagate": True},
+        "gunicorn.access": {"handlers": [], "propagate": True},
+    },
+    "handlers": {"iagente": {"()": "webhooks.logs.handler"}},
+}
+
+
+def child_exit(server, worker):
+    """Prometheus multiprocess bookkeeping: a dead worker's live gauges stop counting."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

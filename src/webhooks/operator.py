@@ -6,6 +6,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from integrations.outbound import OutsideWindowError, SendError, SentMessage
+from webhooks import metrics
 from webhooks.channels import Channels, TemplateMissingError
 from webhooks.phones import mask_phone
 
@@ -61,8 +62,10 @@ def send(
             exc.provider,
             exc.code,
         )
+        metrics.sent(provider, channel, "failed")
         error = {"code": exc.code, "title": exc.title or type(exc).__name__}
         return {**record, "status": "failed", "error": error, "ids": list(exc.sent)}
+    metrics.sent(provider, channel, "template" if record.get("template") else "accepted")
     return {**record, "status": "accepted", "ids": list(sent.message_ids)}
 
 

@@ -4,15 +4,57 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import time
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 
-from webhooks import meta_events, twilio_events
+from webhooks import logs, meta_events, metrics, twilio_events
 from webhooks.messages import InboundMessage, StatusUpdate
 from webhooks.phones import mask_phone
 
 log = logging.getLogger(__name__)
 bp = Blueprint("providers", __name__)
+
+# What an answer means when the view did not say (Werkzeug raises 413 before the view can).
+_OUTCOMES = {400: "malformed", 401: "missing_signature", 403: "forged", 413: "too_large"}
+_REQUEST_ID = re.compile(r"[\w.:\-]{1,64}")
+
+
+@bp.before_request
+def _start() -> None:
+    g.started = time.perf_counter()
+    given = request.headers.get("X-Request-Id", "")
+    g.request_id = given if _REQUEST_ID.fullmatch(given) else logs.new_id()
+    g.log_tokens = logs.bind(request_id=g.request_id)
+
+
+@bp.after_request
+def _handled(response: Response) -> Response:
+    """One line and one count per webhook, whatever its outcome."""
+    provider = "meta" if request.endpoint.startswith("providers.meta") else "twilio"
+    outcome = g.get("outcome") or _OUTCOMES.get(response.status_code, "error")
+    metrics.WEBHOOK_REQUESTS.labels(provider, outcome).inc()
+    log.log(
+        logging.INFO if response.status_code < 400 else logging.WARNING,
+        "webhook",
+        extra={
+            "provider": provider,
+            "outcome": outcome,
+            "status": response.status_code,
+            "ms": round((time.perf_counter() - g.started) * 1000, 1),
+            "phone": g.get("phone"),
+            "request_id": g.request_id,
+        },
+    )
+    response.headers["X-Request-Id"] = g.request_id
+    return response
+
+
+@bp.teardown_request
+def _finish(exc: BaseException | None) -> None:
+    if tokens := g.pop("log_tokens", None):
+        logs.reset(tokens)
 
 
 def _ext() -> dict:
@@ -30,12 +72,20 @@ def _queue(messages: list[InboundMessage], statuses: list[StatusUpdate]) -> tupl
     for status in statuses:
         queue.accept_status(status)
     for m in messages:
-        log.info("accepted provider=%s phone=%s kind=%s", m.provider, mask_phone(m.phone), m.kind)
+        log.debug("queued provider=%s phone=%s kind=%s", m.provider, mask_phone(m.phone), m.kind)
+    phones = [m.phone for m in messages] + [s.phone for s in statuses if s.phone]
+    g.phone = mask_phone(phones[0]) if phones else None
+    if new:
+        g.outcome = "accepted"
+    elif messages:
+        g.outcome = "duplicate"
+    else:
+        g.outcome = "status" if statuses else "ignored"
     return new, len(messages) - new
 
 
-def _refuse(status: int, why: str):
-    log.warning("webhook refused path=%s status=%s why=%s", request.path, status, why)
+def _refuse(status: int, why: str, outcome: str):
+    g.outcome = outcome
     abort(Response(json.dumps({"error": why}), status=status, mimetype="application/json"))
 
 
@@ -43,7 +93,8 @@ def _refuse(status: int, why: str):
 def meta_verification():
     challenge = meta_events.verify_subscription(request.args, _secret("whatsapp_verify_token"))
     if challenge is None:
-        _refuse(403, "verification failed")
+        _refuse(403, "verification failed", "verification_failed")
+    g.outcome = "verified"
     return Response(challenge, mimetype="text/plain")
 
 
@@ -55,15 +106,15 @@ def meta_webhook():
         try:
             meta_events.verify_signature(body, request.headers.get("X-Hub-Signature-256"), secret)
         except meta_events.SignatureMissingError:
-            _refuse(401, "signature missing")
+            _refuse(401, "signature missing", "missing_signature")
         except meta_events.SignatureError:
-            _refuse(403, "signature invalid")
+            _refuse(403, "signature invalid", "forged")
     elif not _ext()["settings"].allow_unsigned_webhooks:
-        _refuse(403, "WHATSAPP_APP_SECRET is not configured")
+        _refuse(403, "WHATSAPP_APP_SECRET is not configured", "unconfigured")
     try:
         messages, statuses = meta_events.parse_payload(json.loads(body))
     except (ValueError, meta_events.PayloadError):
-        _refuse(400, "not a WhatsApp Business Account webhook")
+        _refuse(400, "not a WhatsApp Business Account webhook", "malformed")
     new, duplicates = _queue(messages, statuses)
     return jsonify(accepted=new, duplicates=duplicates, statuses=len(statuses))
 
@@ -79,9 +130,9 @@ def _twilio_form() -> dict:
         if not twilio_events.signature_valid(
             url, form, request.headers.get("X-Twilio-Signature"), token
         ):
-            _refuse(403, "signature invalid")
+            _refuse(403, "signature invalid", "forged")
     elif not settings.allow_unsigned_webhooks:
-        _refuse(403, "TWILIO_AUTH_TOKEN is not configured")
+        _refuse(403, "TWILIO_AUTH_TOKEN is not configured", "unconfigured")
     return form
 
 
@@ -95,7 +146,7 @@ def twilio_webhook():
     try:
         message = twilio_events.parse_message(form)
     except twilio_events.FormError:
-        _refuse(400, "not a Twilio message webhook")
+        _refuse(400, "not a Twilio message webhook", "malformed")
     _queue([message], [])
     return _twiml()
 
@@ -106,6 +157,6 @@ def twilio_status():
     try:
         status = twilio_events.parse_status(form)
     except twilio_events.FormError:
-        _refuse(400, "not a Twilio status callback")
+        _refuse(400, "not a Twilio status callback", "malformed")
     _queue([], [status])
     return _twiml()

@@ -21,6 +21,7 @@ from integrations.locks import renewed
 from integrations.redis_saver import RedisSaver
 from integrations.redis_server import ensure_local_redis
 from integrations.stats_store import StatsStore
+from webhooks import logs, metrics
 from webhooks.phones import mask_phone, normalise_phone
 from webhooks.settings import Settings
 
@@ -88,23 +89,37 @@ class ConversationService:
         """One graph turn; the caller holds the phone's lock. A `message_id` the conversation
         already answered is not run again: its stored result comes back, marked `replayed`."""
         started = time.perf_counter()
-        if message_id:
-            values = self.graph.get_state(self.config(phone)).values
-            if values.get("last_message_id") == message_id:
-                return TurnResult.of(phone, values, replayed=True)
-        state = self.graph.invoke(
-            {"messages": [HumanMessage(text)], "last_message_id": message_id, "channel": channel},
-            self.config(phone),
-            context=self.context,
-            durability="exit",  # one checkpoint per turn: the turn is the unit of work
-        )
-        log.info(
-            "turn phone=%s stage=%s replied=%s ms=%.1f",
-            mask_phone(phone),
-            state["stage"],
-            bool(state.get("reply")),
-            (time.perf_counter() - started) * 1000,
-        )
+        values = self.graph.get_state(self.config(phone)).values
+        if message_id and values.get("last_message_id") == message_id:
+            return TurnResult.of(phone, values, replayed=True)
+        before = values.get("stage", "INICIO")
+        with logs.turn_context() as turn_id:
+            state = self.graph.invoke(
+                {
+                    "messages": [HumanMessage(text)],
+                    "last_message_id": message_id,
+                    "channel": channel,
+                },
+                self.config(phone),
+                context=self.context,
+                durability="exit",  # one checkpoint per turn: the turn is the unit of work
+            )
+            seconds = time.perf_counter() - started
+            brain = self.context.brain.name
+            metrics.turn(brain, seconds, before, state["stage"])
+            log.info(
+                "turn",
+                extra={
+                    "turn_id": turn_id,
+                    "phone": mask_phone(phone),
+                    "stage_from": before,
+                    "stage_to": state["stage"],
+                    "brain": brain,
+                    "ms": round(seconds * 1000, 1),
+                    "replied": bool(state.get("reply")),
+                },
+            )
+            log.debug("turn text", extra={"text": text, "reply": state.get("reply", "")})
         return TurnResult.of(phone, state)
 
     def turn(self, phone: str, text: str, *, channel: str = "chat") -> TurnResult:
@@ -160,7 +175,7 @@ def build_brain(settings: Settings) -> Brain:
         max_retries=1,
         temperature=0.2,
     )
-    return LLMBrain(model)
+    return LLMBrain(model, on_call=metrics.llm_call)
 
 
 def build_service(

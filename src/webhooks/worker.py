@@ -17,6 +17,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from integrations.outbound import Option, OutsideWindowError, SendError
+from webhooks import logs, metrics
 from webhooks.channels import Channels
 from webhooks.messages import InboundMessage
 from webhooks.phones import mask_phone
@@ -95,7 +96,8 @@ class Worker:
                 return False
             with held:
                 while batch := self.queue.inbox(phone):
-                    self.answer(phone, batch)
+                    with logs.turn_context():
+                        self.answer(phone, batch)
             # A message queued just before we released found the lock taken: look once more.
             if not self.queue.inbox_size(phone):
                 return True
@@ -168,12 +170,15 @@ class Worker:
         sender = self.channels.sender_for(last.provider, last.channel)
         if sender is None:
             log.error("no sender configured for %s/%s", last.provider, last.channel)
+            metrics.sent(last.provider, last.channel, "failed")
             return {**record, "status": "failed", "error": {"title": "channel not configured"}}
         try:
-            sent = self._send(sender, phone, last, result)
+            sent, template = self._send(sender, phone, last, result)
         except SendError as exc:
             if exc.transient and not exc.maybe_sent and not exc.sent:
+                metrics.sent(last.provider, last.channel, "retry")
                 raise  # nothing went out: the turn is retried later and replays its reply
+            metrics.sent(last.provider, last.channel, "failed")
             log.warning(
                 "send failed phone=%s provider=%s code=%s",
                 mask_phone(phone),
@@ -182,20 +187,24 @@ class Worker:
             )
             error = {"code": exc.code, "title": exc.title or type(exc).__name__}
             return {**record, "status": "failed", "error": error, "ids": list(exc.sent)}
+        metrics.sent(last.provider, last.channel, "template" if template else "accepted")
+        if template:
+            record["template"] = True
         return {**record, "status": "accepted", "ids": list(sent.message_ids)}
 
     def _send(self, sender, phone: str, last: InboundMessage, result: TurnResult):
+        """What went out, and whether it was the template instead of the reply."""
         written = datetime.fromtimestamp(last.timestamp, UTC) if last.timestamp else None
         if written and datetime.now(UTC) - written > WINDOW:
-            return self.channels.send_template(last.provider, last.channel, phone)
+            return self.channels.send_template(last.provider, last.channel, phone), True
         try:
             # Twilio can't render buttons: the reply already lists the options, numbered.
             if result.buttons and last.provider == "meta":
                 options = [Option(b["id"], b["title"], b.get("detail")) for b in result.buttons]
-                return sender.send_options(phone, result.reply, options)
-            return sender.send_text(phone, result.reply)
+                return sender.send_options(phone, result.reply, options), False
+            return sender.send_text(phone, result.reply), False
         except OutsideWindowError:
-            return self.channels.send_template(last.provider, last.channel, phone)
+            return self.channels.send_template(last.provider, last.channel, phone), True
 
     def record_status(self, update: dict) -> None:
         phone, status = update.get("phone"), update["status"]

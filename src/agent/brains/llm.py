@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import date
 
 from langchain_core.language_models import BaseChatModel
@@ -38,37 +39,56 @@ def keeps_figures(draft: str, phrased: str) -> bool:
 class LLMBrain:
     name = "llm"
 
-    def __init__(self, model: BaseChatModel, *, fallback: Brain | None = None) -> None:
+    def __init__(
+        self,
+        model: BaseChatModel,
+        *,
+        fallback: Brain | None = None,
+        on_call: Callable[[str, str | None], None] | None = None,
+    ) -> None:
+        """`on_call(call, error)` hears of every model call ("read" or "phrase"), with the
+        error's name when it failed: how the service counts them without this package
+        knowing about metrics."""
         self._model = model
         # Tool calling is the structured-output method most OpenAI-compatible servers support.
         self._reader = model.with_structured_output(Reading, method="function_calling")
         self._fallback = fallback or RulesBrain()
+        self._on_call = on_call
         self.calls = 0
         self.errors = 0
 
+    def _called(self, call: str, error: str | None = None) -> None:
+        self.calls += 1
+        self.errors += bool(error)
+        if self._on_call is not None:
+            self._on_call(call, error)
+
     def read(self, text: str, *, expecting: str | None, today: date) -> Reading:
         system = prompts.READ_SYSTEM.format(expecting=expecting or "nothing", today=today)
-        self.calls += 1
         try:
             reading = self._reader.invoke([SystemMessage(system), HumanMessage(text)])
         except Exception as exc:  # any provider failure: the rules brain takes this turn
-            self.errors += 1
+            self._called("read", type(exc).__name__)
+            # The error's own text only at DEBUG: providers quote the request in it.
             log.warning("llm read failed, using rules brain: %s", type(exc).__name__)
+            log.debug("llm read error", exc_info=True)
             return self._fallback.read(text, expecting=expecting, today=today)
         if not isinstance(reading, Reading):
-            self.errors += 1
+            self._called("read", "invalid_output")
             return self._fallback.read(text, expecting=expecting, today=today)
+        self._called("read")
         return reading
 
     def phrase(self, draft: str, *, text: str, stage: str) -> str:
         user = prompts.PHRASE_USER.format(stage=stage, text=text, draft=draft)
-        self.calls += 1
         try:
             answer = self._model.invoke([SystemMessage(prompts.PHRASE_SYSTEM), HumanMessage(user)])
         except Exception as exc:
-            self.errors += 1
+            self._called("phrase", type(exc).__name__)
             log.warning("llm phrase failed, sending the draft: %s", type(exc).__name__)
+            log.debug("llm phrase error", exc_info=True)
             return draft
+        self._called("phrase")
         phrased = answer.text if isinstance(answer.text, str) else str(answer.content)
         if not keeps_figures(draft, phrased):
             log.warning("llm phrasing changed a figure; sending the draft")

@@ -1,0 +1,176 @@
+"""Logging for every process: JSON lines in production, key=value lines on a terminal, redacted.
+
+The code logs through the standard library (`logging.getLogger(__name__)`, %-style messages);
+structlog only formats. A handled event is one line whose fields go in `extra=`, and
+`bound(...)` adds fields (request id, turn id) to every line logged inside it on this thread.
+
+Whatever a record carries, the final text goes through `redact`: bearer and basic credentials,
+`sk-…` keys, the configured secret values and anything shaped like a phone number are masked,
+so an exception message from requests, urllib3 or the OpenAI client can't leak them. Message
+text is another matter: no filter can recognise it, so the code logs it only at DEBUG.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+import logging
+import re
+import sys
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TextIO
+
+import structlog
+from pydantic import SecretStr
+
+_CREDENTIALS = [
+    (re.compile(r"(?i)\b(bearer)\s+[^\s\"',;]+"), r"\1 [REDACTED]"),
+    # base64 credentials, not the word that follows "basic" in a sentence
+    (re.compile(r"(?i)\b(basic)\s+(?=[A-Za-z]*[0-9+/])[A-Za-z0-9+/]{8,}=*"), r"\1 [REDACTED]"),
+    (re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}"), "sk-[REDACTED]"),
+]
+# E.164 with or without '+', national numbers too; not digits inside ids ("SM0012…",
+# "1700000000000-0", "v23.0") and not short numbers (amounts, ages, milliseconds).
+_PHONE = re.compile(r"(?<![\w.+\-])\+?\d{9,15}(?![\w\-])")
+_secrets: tuple[str, ...] = ()  # longest first; replaced whole, never mutated (threads read it)
+_MIN_SECRET = 6  # shorter "secrets" would mask ordinary words and protect nothing
+
+
+def _mask(match: re.Match) -> str:
+    number = match.group()
+    keep = 4 if number.startswith("+") else 3
+    return number[:keep] + "*" * (len(number) - keep - 2) + number[-2:]
+
+
+def redact(text: str) -> str:
+    for secret in _secrets:
+        text = text.replace(secret, "[REDACTED]")
+    for pattern, replacement in _CREDENTIALS:
+        text = pattern.sub(replacement, text)
+    return _PHONE.sub(_mask, text)
+
+
+def protect(values: Iterable[str | SecretStr | None]) -> None:
+    """Mask these values wherever they would appear in a log line, as written or JSON-escaped."""
+    global _secrets
+    known = set(_secrets)
+    for value in values:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value and len(value) >= _MIN_SECRET:
+            known.update((value, json.dumps(value)[1:-1]))
+    _secrets = tuple(sorted(known, key=len, reverse=True))
+
+
+def secrets_of(settings) -> list[SecretStr]:
+    """Every secret field of a Settings object."""
+    values = (getattr(settings, name) for name in type(settings).model_fields)
+    return [value for value in values if isinstance(value, SecretStr)]
+
+
+class RedactingFormatter(structlog.stdlib.ProcessorFormatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def formatter(*, json_lines: bool, colors: bool = False) -> RedactingFormatter:
+    """JSON objects (timestamp, level, logger, event, fields) or readable key=value lines."""
+    renderer = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if json_lines
+        else structlog.dev.ConsoleRenderer(
+            colors=colors,
+            # A rich traceback would print local variables: phones, texts, keys.
+            exception_formatter=structlog.dev.plain_traceback,
+        )
+    )
+    tail = [structlog.processors.format_exc_info] if json_lines else []
+    return RedactingFormatter(
+        foreign_pre_chain=[
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.add_log_level,
+            structlog.stdlib.add_logger_name,
+            structlog.stdlib.ExtraAdder(),
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+        ],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            *tail,
+            renderer,
+        ],
+    )
+
+
+def handler(stream: TextIO | None = None, *, json_lines: bool | None = None) -> logging.Handler:
+    """A stream handler with the project's formatter: JSON unless `stream` is a terminal."""
+    stream = stream or sys.stderr
+    terminal = hasattr(stream, "isatty") and stream.isatty()
+    out = logging.StreamHandler(stream)
+    out.setFormatter(
+        formatter(json_lines=not terminal if json_lines is None else json_lines, colors=terminal)
+    )
+    return out
+
+
+def _structlog_to_stdlib() -> None:
+    """Libraries that log with structlog themselves (stamina's retries) go through the same
+    handlers as everything else, instead of structlog's default printer on stdout."""
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.add_log_level,
+            structlog.stdlib.add_logger_name,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+
+
+def configure(level: str | int = "INFO", *, secrets: Iterable = ()) -> None:
+    """Install the handler on the root logger, unless something configured logging already
+    (gunicorn's logconfig_dict, a host application, pytest); register `secrets` either way."""
+    protect(secrets)
+    if not structlog.is_configured():
+        _structlog_to_stdlib()
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    root.addHandler(handler())
+    root.setLevel(level.upper() if isinstance(level, str) else level)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def bind(**fields) -> Mapping[str, contextvars.Token]:
+    """Add `fields` to every line logged on this thread, until `reset` with what this returns."""
+    return structlog.contextvars.bind_contextvars(**fields)
+
+
+def reset(tokens: Mapping[str, contextvars.Token]) -> None:
+    structlog.contextvars.reset_contextvars(**tokens)
+
+
+@contextlib.contextmanager
+def bound(**fields) -> Iterator[None]:
+    """Add `fields` to every line logged on this thread inside the block."""
+    with structlog.contextvars.bound_contextvars(**fields):
+        yield
+
+
+@contextlib.contextmanager
+def turn_context() -> Iterator[str]:
+    """The current turn's id: the one already bound, or a new one bound for the block."""
+    current = structlog.contextvars.get_contextvars().get("turn_id")
+    if current:
+        yield current
+        return
+    turn_id = new_id()
+    with bound(turn_id=turn_id):
+        yield turn_id

@@ -1,0 +1,122 @@
+"""Prometheus metrics: every definition, and `GET /metrics` (no auth, no personal data).
+
+Several processes serve and work (gunicorn workers, the worker process), so with
+PROMETHEUS_MULTIPROC_DIR set — `iagente serve` sets it before any of them starts — each process
+writes its samples to files there and /metrics, whichever process answers it, adds them all up.
+Without it (tests, one process) the process's own registry is served. Queue figures are read
+from Redis when scraped. Labels are bounded sets (providers, outcomes, stages, brains): never a
+phone number or a message id.
+"""
+
+from __future__ import annotations
+
+import os
+
+import redis
+from flask import Blueprint, Response, current_app, request
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.multiprocess import MultiProcessCollector
+
+WEBHOOK_REQUESTS = Counter(
+    "iagente_webhook_requests",
+    "Provider webhook requests, by provider and outcome (accepted, duplicate, status, ignored, "
+    "verified, forged, missing_signature, malformed, too_large, unconfigured, error)",
+    ["provider", "outcome"],
+)
+TURN_SECONDS = Histogram(
+    "iagente_turn_duration_seconds",
+    "Time to run one customer turn through the graph (model calls included), by brain",
+    ["brain"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40),
+)
+STAGE_TRANSITIONS = Counter(
+    "iagente_stage_transitions",
+    "Turns that moved a conversation from one funnel stage to another",
+    ["from_stage", "to_stage"],
+)
+LLM_CALLS = Counter("iagente_llm_calls", "Chat model calls, by call (read, phrase)", ["call"])
+LLM_ERRORS = Counter(
+    "iagente_llm_errors",
+    "Chat model calls that failed (the rules brain or the draft took over), by error type",
+    ["call", "error"],
+)
+SENDS = Counter(
+    "iagente_sends",
+    "Outbound messages, by outcome: accepted, template (the 24-hour window was closed), failed, "
+    "retry (nothing went out; the turn is retried)",
+    ["provider", "channel", "outcome"],
+)
+
+
+def turn(brain: str, seconds: float, stage_from: str, stage_to: str) -> None:
+    TURN_SECONDS.labels(brain).observe(seconds)
+    if stage_from != stage_to:
+        STAGE_TRANSITIONS.labels(stage_from, stage_to).inc()
+
+
+def llm_call(call: str, error: str | None) -> None:
+    """The llm brain's observer: one model call, failed when `error` names what went wrong."""
+    LLM_CALLS.labels(call).inc()
+    if error:
+        LLM_ERRORS.labels(call, error).inc()
+
+
+def sent(provider: str | None, channel: str | None, outcome: str) -> None:
+    SENDS.labels(provider or "none", channel or "none", outcome).inc()
+
+
+class _QueueCollector:
+    """Queue depth and age, read from Redis at scrape time; redis_up 0 when it can't be."""
+
+    def __init__(self, queue) -> None:
+        self._queue = queue
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        try:
+            depth = self._queue.depth()
+        except redis.RedisError:
+            yield GaugeMetricFamily("iagente_redis_up", "Redis answered this scrape", value=0)
+            return
+        yield GaugeMetricFamily("iagente_redis_up", "Redis answered this scrape", value=1)
+        yield GaugeMetricFamily(
+            "iagente_queue_depth",
+            "Work notifications waiting or being worked on",
+            value=depth["depth"],
+        )
+        yield GaugeMetricFamily(
+            "iagente_queue_oldest_age_seconds",
+            "Age of the oldest work notification (0 when the queue is empty)",
+            value=depth["oldest_age_seconds"],
+        )
+
+
+class _ThisProcess:
+    def collect(self):
+        return REGISTRY.collect()
+
+
+def registry(queue) -> CollectorRegistry:
+    """What one scrape shows: every process's samples (or this one's) and the queue."""
+    scrape = CollectorRegistry(auto_describe=False)
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        MultiProcessCollector(scrape, path=path)
+    else:
+        scrape.register(_ThisProcess())
+    scrape.register(_QueueCollector(queue))
+    return scrape
+
+
+bp = Blueprint("metrics", __name__)
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    encode, content_type = choose_encoder(request.headers.get("Accept", ""))
+    body = encode(registry(current_app.extensions["iagente"]["queue"]))
+    return Response(body, content_type=content_type)
