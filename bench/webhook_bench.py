@@ -317,10 +317,6 @@ def end_to_end(children: Children, env: dict, client, redis_url: str, args, tmp:
     port, web = start_gunicorn(children, "real-e2e", TARGETS["real"], env, args, tmp)
     phones = [f"+3461{n:07d}" for n in range(args.phones)]
     with FakeProviders() as providers:
-        # http.server writes a response's headers and body in two sends; without TCP_NODELAY
-        # each Graph call then waits for the client's delayed ACK (~40 ms), which would make
-        # this measure the fake (150 vs 40 messages/s here). Set before any connection.
-        providers._httpd.RequestHandlerClass.disable_nagle_algorithm = True
         worker_env = child_env(
             redis_url,
             tmp / "var",

@@ -283,3 +283,16 @@ def test_a_message_we_cannot_read_gets_a_polite_reply(stack):
     )
     stack.providers.wait_for(1)
     assert stack.providers.texts_to(phone) == [UNREADABLE]
+
+
+def test_sends_report_the_channel_healthy_in_the_status(stack):
+    stack.start_workers()
+    post_meta(stack, "+34600100900", "Hola", "wamid.health1")
+    stack.providers.wait_for(1)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        meta = stack.client.get("/webhook/status").json["components"]["meta"]
+        if meta.get("reachable"):
+            break
+        time.sleep(0.05)
+    assert meta["configured"] and meta["reachable"] is True and meta["last_ok_at"]

@@ -51,13 +51,22 @@ class MessageQueue:
         """Queue `message` unless its provider id was seen before. True when it is new."""
         seen_id, now = f"{message.provider}:{message.message_id}", time.time()
         queued = replace(message, received_at=now).to_json()
-        new = self._accept(
-            keys=[self._key(message.phone, "seen"), self._key(message.phone, "inbox")],
-            args=[now, seen_id, queued, self._dedupe_seconds],
-        )
-        # Notify even for a duplicate: if we crashed between the script and this XADD, the
-        # provider's retry is what puts the already-queued message back in front of a worker.
-        self._redis.xadd(self.stream, {"phone": message.phone})
+        keys = [self._key(message.phone, "seen"), self._key(message.phone, "inbox")]
+        args = [now, seen_id, queued, self._dedupe_seconds]
+        # One round trip for both commands (redis-py would add a SCRIPT EXISTS round trip for a
+        # Script object in a pipeline, so EVALSHA directly and load the script if Redis lost it).
+        # Notify even for a duplicate: if we crashed between the two, the provider's retry is
+        # what puts the already-queued message back in front of a worker.
+        for attempt in (1, 2):
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.evalsha(self._accept.sha, len(keys), *keys, *args)
+            pipe.xadd(self.stream, {"phone": message.phone})
+            new, _ = pipe.execute(raise_on_error=False)
+            if not isinstance(new, redis.exceptions.NoScriptError) or attempt == 2:
+                break
+            self._redis.script_load(_ACCEPT)
+        if isinstance(new, Exception):
+            raise new
         return bool(new)
 
     def accept_status(self, status: StatusUpdate) -> None:

@@ -16,7 +16,10 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from integrations.outbound import Option, OutsideWindowError, SendError
+import redis
+
+from integrations.health import HealthBook
+from integrations.outbound import Option, OutsideWindowError, RecipientError, SendError
 from webhooks import logs, metrics
 from webhooks.channels import Channels
 from webhooks.messages import InboundMessage
@@ -56,8 +59,10 @@ class Worker:
         name: str | None = None,
         claim_idle_ms: int = 30_000,
         block_ms: int = 1000,
+        health: HealthBook | None = None,
     ) -> None:
         self.service = service
+        self.health = health
         self.queue = queue
         self.channels = channels
         self.name = name or f"worker-{uuid.uuid4().hex[:8]}"
@@ -66,13 +71,21 @@ class Worker:
 
     def run(self, stop: threading.Event) -> None:
         """Work until `stop` is set; the current phone is always finished first."""
-        self.queue.ensure_group()
-        next_claim = 0.0
+        next_claim, backoff = 0.0, 0.5
         while not stop.is_set():
-            entries = self.queue.read(self.name, block_ms=self.block_ms)
-            if time.monotonic() >= next_claim:
-                entries += self.queue.claim_stale(self.name, min_idle_ms=self.claim_idle_ms)
-                next_claim = time.monotonic() + self.claim_idle_ms / 2000
+            try:
+                self.queue.ensure_group()
+                entries = self.queue.read(self.name, block_ms=self.block_ms)
+                if time.monotonic() >= next_claim:
+                    entries += self.queue.claim_stale(self.name, min_idle_ms=self.claim_idle_ms)
+                    next_claim = time.monotonic() + self.claim_idle_ms / 2000
+            except redis.RedisError as exc:
+                # Redis restarting or unreachable: keep the thread alive and try again.
+                log.warning("queue unreachable (%s), retry in %.1fs", type(exc).__name__, backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            backoff = 0.5
             for entry_id, fields in entries:
                 self.handle(entry_id, fields)
 
@@ -179,6 +192,8 @@ class Worker:
                 metrics.sent(last.provider, last.channel, "retry")
                 raise  # nothing went out: the turn is retried later and replays its reply
             metrics.sent(last.provider, last.channel, "failed")
+            if self.health and not isinstance(exc, RecipientError):
+                self.health.failed(last.provider, f"{exc.code} {type(exc).__name__}")
             log.warning(
                 "send failed phone=%s provider=%s code=%s",
                 mask_phone(phone),
@@ -188,6 +203,8 @@ class Worker:
             error = {"code": exc.code, "title": exc.title or type(exc).__name__}
             return {**record, "status": "failed", "error": error, "ids": list(exc.sent)}
         metrics.sent(last.provider, last.channel, "template" if template else "accepted")
+        if self.health:
+            self.health.ok(last.provider)
         if template:
             record["template"] = True
         return {**record, "status": "accepted", "ids": list(sent.message_ids)}
@@ -238,6 +255,7 @@ def run_workers(
     service = build_service(settings, client)
     queue = MessageQueue(client)
     channels = Channels.from_settings(settings)
+    health = HealthBook(client)
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -250,6 +268,7 @@ def run_workers(
             channels,
             name=f"{base}-{i}",
             claim_idle_ms=int(settings.claim_idle_seconds * 1000),
+            health=health,
         )
         for i in range(threads or settings.worker_threads)
     ]
