@@ -29,11 +29,15 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def redis_url(redis_server: str) -> str:
     """URL of the database the tests own (and flush)."""
+    url = redis_server
     if os.environ.get("TEST_REDIS_URL"):
         # A server we did not start may hold someone's data: confine the tests (and the
         # FLUSHDB before each one) to db 15.
-        return urlsplit(redis_server)._replace(path="/15").geturl()
-    return redis_server
+        url = urlsplit(redis_server)._replace(path="/15").geturl()
+    client = redis.Redis.from_url(url)
+    client.flushdb()  # every test starts from an empty database
+    client.close()
+    return url
 
 
 @pytest.fixture
