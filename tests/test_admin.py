@@ -154,6 +154,7 @@ ENDPOINTS = [
     ("POST", "/webhook/conversation/+34600000001/messages"),
     ("GET", "/webhook/stats"),
     ("GET", "/webhook/stats.csv"),
+    ("GET", "/webhook/logs"),
 ]
 
 
@@ -589,6 +590,8 @@ def test_every_documented_answer_is_produced_and_matches_the_document(admin):
     for path in ("/webhook/stats", "/webhook/stats.csv"):
         admin.call("GET", path)
         admin.call("GET", f"{path}?since=x")
+    admin.call("GET", "/webhook/logs")
+    admin.call("GET", "/webhook/logs?limit=x")
     for method in ("GET", "DELETE"):
         admin.call(method, bad)
         admin.call(method, unknown)
@@ -620,3 +623,16 @@ def test_the_document_is_valid_openapi(admin):
     from openapi_spec_validator import validate
 
     validate(admin.get("/webhook/openapi.json").json)
+
+
+def test_webhook_logs_show_the_last_deliveries_without_personal_data(admin):
+    admin.post("+34600555001", "Hola")
+    admin.client.post("/webhook/whatsapp", data=b"{}", headers={"X-Hub-Signature-256": "sha256=00"})
+    answer = admin.call("GET", "/webhook/logs?limit=5")
+    items = answer.json["items"]
+    assert answer.status_code == 200 and len(items) == 2
+    forged, accepted = items
+    assert forged["outcome"] == "forged" and forged["status"] == 403 and forged["phone"] is None
+    assert accepted["outcome"] == "accepted" and accepted["provider"] == "meta"
+    assert accepted["phone"] != "+34600555001" and accepted["phone"].endswith("01")
+    assert admin.call("GET", "/webhook/logs?limit=0").status_code == 400

@@ -388,6 +388,16 @@ def _stats() -> dict:
     }
 
 
+@bp.get("/webhook/logs")
+def webhook_logs():
+    """The last webhook deliveries: time, provider, outcome, status, latency, masked phone."""
+    log_ = _ext()["deliveries"]
+    raw = request.args.get("limit", "100")
+    if not raw.isdigit() or not 1 <= int(raw) <= log_.cap:
+        _fail(400, f"limit must be 1-{log_.cap}")
+    return jsonify(items=log_.latest(int(raw)))
+
+
 @bp.get("/webhook/stats")
 def stats():
     return jsonify(_stats())

@@ -136,6 +136,17 @@ SCHEMAS = {
             "conversion": _nullable({"type": "number", "minimum": 0}),
         }
     ),
+    "WebhookDelivery": _obj(
+        {
+            "at": TIME,
+            "provider": {"type": "string"},
+            "outcome": {"type": "string"},
+            "status": {"type": "integer"},
+            "ms": {"type": "number", "minimum": 0},
+            "phone": _nullable({"type": "string", "description": "masked"}),
+        }
+    ),
+    "WebhookDeliveries": _obj({"items": {"type": "array", "items": _ref("WebhookDelivery")}}),
     "Stats": _obj(
         {
             "since": TIME,
@@ -313,6 +324,19 @@ def _paths() -> dict:
                     "502": _answer("the provider refused it (recorded as failed)", "NotSent"),
                 },
             },
+        },
+        "/webhook/logs": {
+            "get": {
+                "summary": "The last webhook deliveries, newest first (masked phones)",
+                "parameters": [
+                    _query("limit", {"type": "string"}, "how many, 1-500 (default 100)")
+                ],
+                "responses": {
+                    "200": _answer("deliveries", "WebhookDeliveries"),
+                    **BAD,
+                    **AUTH,
+                },
+            }
         },
         "/webhook/stats": {
             "get": {

@@ -7,6 +7,7 @@ import time
 
 from flask import Flask
 
+from integrations.delivery_log import DeliveryLog
 from integrations.health import HealthBook
 from webhooks import logs
 from webhooks.channels import Channels
@@ -32,6 +33,7 @@ def create_app(
         "service": service,
         "queue": MessageQueue(client),
         "health": HealthBook(client),
+        "deliveries": DeliveryLog(client),
         "channels": Channels.from_settings(settings),
         "started": time.monotonic(),
     }
