@@ -7,7 +7,6 @@ import logging
 import re
 import time
 
-import redis
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 
 from webhooks import logs, meta_events, metrics, twilio_events
@@ -37,16 +36,13 @@ def _handled(response: Response) -> Response:
     outcome = g.get("outcome") or _OUTCOMES.get(response.status_code, "error")
     metrics.WEBHOOK_REQUESTS.labels(provider, outcome).inc()
     elapsed_ms = round((time.perf_counter() - g.started) * 1000, 1)
-    try:
-        _ext()["deliveries"].record(
-            provider=provider,
-            outcome=outcome,
-            status=response.status_code,
-            ms=elapsed_ms,
-            phone=g.get("phone"),
-        )
-    except redis.RedisError:  # the answer to the provider matters more than this record
-        log.warning("could not record the webhook delivery")
+    _ext()["deliveries"].record(
+        provider=provider,
+        outcome=outcome,
+        status=response.status_code,
+        ms=elapsed_ms,
+        phone=g.get("phone"),
+    )
     log.log(
         logging.INFO if response.status_code < 400 else logging.WARNING,
         "webhook",
