@@ -227,6 +227,8 @@ def conversation(phone: str):
     if not values and not summary:
         _fail(404, "no such conversation")
     statuses = service.store.statuses(phone)
+    links = _ext().get("chatwoot_links")
+    owner = links.owner(phone) if links else {}
     return jsonify(
         phone=phone,
         channel=summary.get("channel"),
@@ -241,6 +243,8 @@ def conversation(phone: str):
         handoff_reason=values.get("handoff_reason"),
         lead=bool(values.get("lead")),
         opted_out=bool(values.get("opted_out")),
+        human=owner.get("owner") == "human",  # a sales agent has it in Chatwoot
+        human_reason=owner.get("owner_reason"),
         consent=values.get("consent"),
         declared=values.get("declared") or {},
         transcript=[_with_delivery(e, statuses) for e in service.store.transcript(phone)],
@@ -257,6 +261,8 @@ def reset(phone: str):
         service.graph.checkpointer.delete_thread(phone)
         service.store.forget(phone)
         _ext()["queue"].forget(phone)
+        if links := _ext().get("chatwoot_links"):
+            links.release(phone)  # the bot starts over; the Chatwoot conversation is kept
     log.info("conversation reset phone=%s", mask_phone(phone))
     return jsonify(phone=phone, reset=True)
 

@@ -113,6 +113,8 @@ SCHEMAS = {
             "handoff_reason": _nullable({"type": "string"}),
             "lead": {"type": "boolean"},
             "opted_out": {"type": "boolean"},
+            "human": {"type": "boolean"},
+            "human_reason": _nullable({"type": "string"}),
             "consent": _nullable({"type": "object"}),
             "declared": {"type": "object"},
             "transcript": {"type": "array", "items": _ref("TranscriptEntry")},

@@ -7,8 +7,11 @@ import time
 
 from flask import Flask
 
+from integrations.chatwoot import ChatwootClient
+from integrations.chatwoot_links import ChatwootLinks
 from integrations.delivery_log import DeliveryLog
 from integrations.health import HealthBook
+from integrations.outbox import Outbox
 from webhooks import logs
 from webhooks.channels import Channels
 from webhooks.queue import MessageQueue
@@ -28,6 +31,7 @@ def create_app(
     client = connect_redis(settings)
     if service is None:
         service = build_service(settings, client)
+    chatwoot_on = ChatwootClient.from_settings(settings) is not None
     app.extensions["iagente"] = {
         "settings": settings,
         "service": service,
@@ -35,10 +39,16 @@ def create_app(
         "health": HealthBook(client),
         "deliveries": DeliveryLog(client),
         "channels": Channels.from_settings(settings),
+        "chatwoot_links": ChatwootLinks(client) if chatwoot_on else None,
+        "chatwoot_outbox": Outbox(client) if chatwoot_on else None,
         "started": time.monotonic(),
     }
     if settings.allow_unsigned_webhooks:
         log.warning("ALLOW_UNSIGNED_WEBHOOKS is on: provider signatures are NOT checked")
+    if chatwoot_on and not settings.chatwoot_webhook_secret:
+        log.warning(
+            "CHATWOOT_WEBHOOK_SECRET is unset: agent messages are confirmed with Chatwoot's API"
+        )
     if settings.twilio_auth_token and not settings.public_base_url:
         log.warning("PUBLIC_BASE_URL is unset: Twilio signatures fail behind a proxy")
 

@@ -49,6 +49,13 @@ SENDS = Counter(
     ["provider", "channel", "outcome"],
 )
 
+CHATWOOT_OPS = Counter(
+    "iagente_chatwoot_ops",
+    "Chatwoot mirror operations, by operation (incoming, outgoing, state, note, handoff) and "
+    "outcome: ok, retry (kept in the outbox), refused (set aside)",
+    ["op", "outcome"],
+)
+
 
 def turn(brain: str, seconds: float, stage_from: str, stage_to: str) -> None:
     TURN_SECONDS.labels(brain).observe(seconds)
@@ -70,8 +77,9 @@ def sent(provider: str | None, channel: str | None, outcome: str) -> None:
 class _QueueCollector:
     """Queue depth and age, read from Redis at scrape time; redis_up 0 when it can't be."""
 
-    def __init__(self, queue) -> None:
+    def __init__(self, queue, outbox=None) -> None:
         self._queue = queue
+        self._outbox = outbox
 
     def describe(self):
         return []
@@ -93,6 +101,19 @@ class _QueueCollector:
             "Age of the oldest work notification (0 when the queue is empty)",
             value=depth["oldest_age_seconds"],
         )
+        if self._outbox is None:
+            return
+        backlog = self._outbox.backlog()
+        yield GaugeMetricFamily(
+            "iagente_chatwoot_outbox_pending",
+            "Chatwoot mirror operations waiting (Chatwoot slow, down or refusing us)",
+            value=backlog["pending"],
+        )
+        yield GaugeMetricFamily(
+            "iagente_chatwoot_outbox_oldest_age_seconds",
+            "Age of the oldest waiting Chatwoot mirror operation",
+            value=backlog["oldest_age_seconds"],
+        )
 
 
 class _ThisProcess:
@@ -100,7 +121,7 @@ class _ThisProcess:
         return REGISTRY.collect()
 
 
-def registry(queue) -> CollectorRegistry:
+def registry(queue, outbox=None) -> CollectorRegistry:
     """What one scrape shows: every process's samples (or this one's) and the queue."""
     scrape = CollectorRegistry(auto_describe=False)
     path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
@@ -108,7 +129,7 @@ def registry(queue) -> CollectorRegistry:
         MultiProcessCollector(scrape, path=path)
     else:
         scrape.register(_ThisProcess())
-    scrape.register(_QueueCollector(queue))
+    scrape.register(_QueueCollector(queue, outbox))
     return scrape
 
 
@@ -118,5 +139,6 @@ bp = Blueprint("metrics", __name__)
 @bp.get("/metrics")
 def metrics() -> Response:
     encode, content_type = choose_encoder(request.headers.get("Accept", ""))
-    body = encode(registry(current_app.extensions["iagente"]["queue"]))
+    ext = current_app.extensions["iagente"]
+    body = encode(registry(ext["queue"], ext.get("chatwoot_outbox")))
     return Response(body, content_type=content_type)

@@ -82,6 +82,10 @@ class MessageQueue:
         )
         self._redis.xadd(self.stream, {"status": payload})
 
+    def accept_event(self, event_json: str) -> None:
+        """A Chatwoot event for the worker (an agent's reply, a handover)."""
+        self._redis.xadd(self.stream, {"chatwoot": event_json})
+
     # --- the worker side -----------------------------------------------------------------------
 
     def ensure_group(self) -> None:

@@ -9,7 +9,7 @@ import time
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 
-from webhooks import logs, meta_events, metrics, twilio_events
+from webhooks import chatwoot_events, logs, meta_events, metrics, twilio_events
 from webhooks.messages import InboundMessage, StatusUpdate
 from webhooks.phones import mask_phone
 
@@ -32,7 +32,7 @@ def _start() -> None:
 @bp.after_request
 def _handled(response: Response) -> Response:
     """One line and one count per webhook, whatever its outcome."""
-    provider = "meta" if request.endpoint.startswith("providers.meta") else "twilio"
+    provider = request.endpoint.removeprefix("providers.").split("_")[0]
     outcome = g.get("outcome") or _OUTCOMES.get(response.status_code, "error")
     metrics.WEBHOOK_REQUESTS.labels(provider, outcome).inc()
     elapsed_ms = round((time.perf_counter() - g.started) * 1000, 1)
@@ -168,3 +168,55 @@ def twilio_status():
         _refuse(400, "not a Twilio status callback", "malformed")
     _queue([], [status])
     return _twiml()
+
+
+# Chatwoot events the worker acts on; everything else is acknowledged and ignored.
+CHATWOOT_EVENTS = {
+    "message_created",
+    "conversation_status_changed",
+    "conversation_updated",
+    "conversation_opened",
+    "conversation_resolved",
+}
+
+
+@bp.post("/webhook/chatwoot")
+def chatwoot_webhook():
+    """Account webhook or agent-bot events: an agent's reply, status and assignment changes."""
+    body = request.get_data(cache=False)
+    secret = _secret("chatwoot_webhook_secret")
+    if secret:
+        try:
+            chatwoot_events.verify_signature(
+                secret,
+                body,
+                request.headers.get("X-Chatwoot-Signature"),
+                request.headers.get("X-Chatwoot-Timestamp"),
+            )
+        except chatwoot_events.SignatureError as exc:
+            if exc.reason == "missing":
+                _refuse(401, "signature missing", "missing_signature")
+            _refuse(403, f"signature {exc.reason}", "forged")
+    try:
+        event = chatwoot_events.parse_event(json.loads(body))
+    except ValueError:
+        _refuse(400, "not a Chatwoot event", "malformed")
+    g.phone = mask_phone(event.phone) if event.phone else None
+    links, settings = _ext()["chatwoot_links"], _ext()["settings"]
+    if links is None:
+        g.outcome = "unconfigured"
+        return jsonify(ignored="Chatwoot is not configured")
+    delivery = request.headers.get("X-Chatwoot-Delivery")
+    if delivery and not links.first_delivery(delivery):
+        g.outcome = "duplicate"
+        return jsonify(accepted=0, duplicate=True)
+    wanted = event.event in CHATWOOT_EVENTS and (
+        event.event != "message_created" or (event.message and event.message.from_human)
+    )
+    other_inbox = event.inbox_id is not None and event.inbox_id != settings.chatwoot_inbox_id
+    if not wanted or other_inbox or event.conversation_id is None:
+        g.outcome = "ignored"
+        return jsonify(accepted=0, event=event.event)
+    _ext()["queue"].accept_event(event.to_json())
+    g.outcome = "accepted"
+    return jsonify(accepted=1, event=event.event)

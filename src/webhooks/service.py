@@ -38,6 +38,7 @@ class TurnResult:
     opted_out: bool = False
     replayed: bool = False  # the turn had already run (a retry after a crash): nothing re-ran
     turn: int = 0  # the conversation's turn count after this turn (1: it has just started)
+    values: dict = field(default_factory=dict, repr=False, compare=False)  # the whole state
 
     @classmethod
     def of(cls, phone: str, state: dict, *, replayed: bool = False) -> TurnResult:
@@ -50,6 +51,7 @@ class TurnResult:
             opted_out=bool(state.get("opted_out")),
             replayed=replayed,
             turn=state.get("turns", 0),
+            values=state,
         )
 
 

@@ -22,7 +22,12 @@ def _configured(settings) -> dict[str, bool]:
     return {
         "meta": bool(settings.whatsapp_token and settings.whatsapp_phone_number_id),
         "twilio": bool(settings.twilio_account_sid and settings.twilio_auth_token),
-        "chatwoot": bool(settings.chatwoot_base_url and settings.chatwoot_user_token),
+        "chatwoot": bool(
+            settings.chatwoot_base_url
+            and settings.chatwoot_user_token
+            and settings.chatwoot_account_id
+            and settings.chatwoot_inbox_id
+        ),
     }
 
 
@@ -41,6 +46,10 @@ def status():
         components["redis"] = {"configured": True, "reachable": True}
         seen = health.read_all(list(_configured(settings)))
         depth = queue.depth()
+        if ext.get("chatwoot_outbox") is not None:
+            seen["chatwoot"] = seen.get("chatwoot", {}) | {
+                "outbox": ext["chatwoot_outbox"].backlog()
+            }
     except redis.RedisError as exc:
         components["redis"] = {
             "configured": True,

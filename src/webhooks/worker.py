@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import redis
@@ -22,6 +23,9 @@ from integrations.health import HealthBook
 from integrations.outbound import Option, OutsideWindowError, RecipientError, SendError
 from webhooks import logs, metrics
 from webhooks.channels import Channels
+from webhooks.chatwoot_events import ChatwootEvent
+from webhooks.chatwoot_mirror import turn_ops
+from webhooks.handover import ChatwootSide
 from webhooks.messages import InboundMessage
 from webhooks.phones import mask_phone
 from webhooks.queue import MessageQueue
@@ -60,8 +64,10 @@ class Worker:
         claim_idle_ms: int = 30_000,
         block_ms: int = 1000,
         health: HealthBook | None = None,
+        chatwoot: ChatwootSide | None = None,
     ) -> None:
         self.service = service
+        self.chatwoot = chatwoot
         self.health = health
         self.queue = queue
         self.channels = channels
@@ -93,6 +99,9 @@ class Worker:
         try:
             if "status" in fields:
                 self.record_status(json.loads(fields["status"]))
+            elif "chatwoot" in fields:
+                if self.chatwoot:
+                    self.chatwoot.handover.apply(ChatwootEvent.from_json(fields["chatwoot"]))
             elif not self.process_phone(fields["phone"]):
                 return  # the phone is busy; if its holder died, this entry is claimed again
         except Exception:
@@ -125,7 +134,11 @@ class Worker:
             batch = batch[: ids.index(answered) + 1]
         last = batch[-1]
         text = "\n".join(t for t in map(as_text, batch) if t)
-        if text:
+        human = self.chatwoot is not None and self.chatwoot.links.human(phone)
+        if human:
+            # A sales agent has the conversation: the bot listens (the mirror shows it all).
+            result = replace(TurnResult.of(phone, state), reply="", buttons=[])
+        elif text:
             self.channels.typing(last)
             result = self.service.run_turn(
                 phone, text, channel=last.channel, message_id=last.message_id
@@ -140,8 +153,10 @@ class Worker:
                 stage=result.stage,
                 handoff=result.handoff,
                 opted_out=result.opted_out,
+                values=state,
             )
         outbound = self.deliver(phone, last, result) if result.reply else None
+        ops = self.mirror_ops(phone, batch, state, None if human else result, outbound)
         self.service.store.record_exchange(
             phone,
             [
@@ -157,9 +172,33 @@ class Worker:
                 "opted_out": result.opted_out,
                 **({"profile_name": last.profile_name} if last.profile_name else {}),
             },
-            also=lambda pipe: self.queue.done(phone, len(batch), pipe),
+            also=lambda pipe: self.finish(pipe, phone, len(batch), ops),
         )
+        if ops:
+            self.chatwoot.outbox.schedule(phone)
         self.count(phone, batch, outbound, result)
+
+    def finish(self, pipe, phone: str, answered: int, ops: list[dict]) -> None:
+        """The turn's own commands in its transaction: answered messages out, mirror work in."""
+        self.queue.done(phone, answered, pipe)
+        if ops:
+            self.chatwoot.outbox.push(pipe, phone, ops)
+
+    def mirror_ops(
+        self,
+        phone: str,
+        batch: list[InboundMessage],
+        before: dict,
+        result: TurnResult | None,
+        outbound: dict | None,
+    ) -> list[dict]:
+        """What Chatwoot should show of this turn; a funnel's call for a human hands it over."""
+        if self.chatwoot is None:
+            return []
+        after = result.values if result else None
+        if after and after.get("handoff") and not before.get("handoff"):
+            self.chatwoot.links.take(phone, after.get("handoff_reason") or "handoff")
+        return turn_ops(batch, before, after, outbound)
 
     def count(
         self, phone: str, batch: list[InboundMessage], outbound: dict | None, result: TurnResult
@@ -256,6 +295,7 @@ def run_workers(
     queue = MessageQueue(client)
     channels = Channels.from_settings(settings)
     health = HealthBook(client)
+    chatwoot = ChatwootSide.build(settings, client, service, channels, health)
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -269,10 +309,13 @@ def run_workers(
             name=f"{base}-{i}",
             claim_idle_ms=int(settings.claim_idle_seconds * 1000),
             health=health,
+            chatwoot=chatwoot,
         )
         for i in range(threads or settings.worker_threads)
     ]
     pool = [threading.Thread(target=w.run, args=(stop,), name=w.name) for w in workers]
+    if chatwoot:
+        pool.append(threading.Thread(target=chatwoot.mirror.run, args=(stop,), name="chatwoot"))
     for thread in pool:
         thread.start()
     log.info("worker started threads=%d brain=%s", len(pool), service.context.brain.name)

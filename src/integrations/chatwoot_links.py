@@ -1,0 +1,107 @@
+"""What we remember about each customer's Chatwoot side, in Redis.
+
+Per phone (one hash beside the conversation's other keys): the Chatwoot contact, contact inbox
+source id and conversation ids, a digest of the attributes last written, and who has the
+conversation (`owner` = "human" while a sales agent does). Globally: conversation id → phone,
+the ids of messages we created (so their webhook echoes are not taken for an agent's), and the
+webhook deliveries already handled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import redis
+
+ECHO_SECONDS = 7 * 86400
+INFLIGHT_SECONDS = 120
+
+
+def content_digest(text: str | None) -> str:
+    return hashlib.sha256((text or "").encode()).hexdigest()[:16]
+
+
+class ChatwootLinks:
+    def __init__(
+        self, client: redis.Redis, *, prefix: str = "iagente", ttl_seconds: int | None = None
+    ) -> None:
+        self._redis = client
+        self._prefix = prefix
+        self._ttl = ttl_seconds
+
+    def key(self, phone: str) -> str:
+        return f"{self._prefix}:conv:{{{phone}}}:chatwoot"
+
+    def _global(self, *parts: object) -> str:
+        return ":".join((self._prefix, "chatwoot", *map(str, parts)))
+
+    # --- ids -----------------------------------------------------------------------------------
+
+    def get(self, phone: str) -> dict[str, str]:
+        raw = self._redis.hgetall(self.key(phone))
+        return {k.decode(): v.decode() for k, v in raw.items()}
+
+    def save(self, phone: str, **fields: object) -> None:
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.hset(self.key(phone), mapping={k: str(v) for k, v in fields.items()})
+        if self._ttl:
+            pipe.expire(self.key(phone), self._ttl)
+        if "conversation_id" in fields:
+            pipe.set(self._global("conversation", fields["conversation_id"]), phone, ex=self._ttl)
+        pipe.execute()
+
+    def drop_conversation(self, phone: str) -> None:
+        """The conversation is gone on Chatwoot's side (deleted): the next op makes a new one."""
+        self._redis.hdel(self.key(phone), "conversation_id", "digest")
+
+    def phone_of(self, conversation_id: int | str) -> str | None:
+        raw = self._redis.get(self._global("conversation", conversation_id))
+        return raw.decode() if raw else None
+
+    # --- who has the conversation --------------------------------------------------------------
+
+    def human(self, phone: str) -> bool:
+        return self._redis.hget(self.key(phone), "owner") == b"human"
+
+    def owner(self, phone: str) -> dict[str, str]:
+        link = self.get(phone)
+        return {k: link[k] for k in ("owner", "owner_reason", "owner_since") if k in link}
+
+    def take(self, phone: str, reason: str) -> bool:
+        """A human has it now; False if one already had."""
+        already = self.human(phone)
+        if not already:
+            self.save(phone, owner="human", owner_reason=reason, owner_since=int(time.time()))
+        return not already
+
+    def release(self, phone: str) -> bool:
+        """The bot has it again; False if it already had."""
+        return bool(self._redis.hdel(self.key(phone), "owner", "owner_reason", "owner_since"))
+
+    # --- recognising our own messages when Chatwoot sends them back ----------------------------
+
+    def creating(self, phone: str, content: str | None) -> None:
+        """About to create a message: its echo may arrive before we learn its id."""
+        self._redis.set(self._global("inflight", phone), content_digest(content), ex=INFLIGHT_SECONDS)
+
+    def created(self, phone: str, message_id: int | str) -> None:
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.set(self._global("ours", message_id), 1, ex=ECHO_SECONDS)
+        pipe.delete(self._global("inflight", phone))
+        pipe.execute()
+
+    def is_ours(self, phone: str, message_id: int | str, content: str | None) -> bool:
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.exists(self._global("ours", message_id))
+        pipe.get(self._global("inflight", phone))
+        ours, inflight = pipe.execute()
+        return bool(ours) or (inflight is not None and inflight.decode() == content_digest(content))
+
+    def first_delivery(self, delivery_id: str) -> bool:
+        """True the first time a webhook delivery id is seen (Chatwoot retries deliveries)."""
+        return bool(self._redis.set(self._global("delivery", delivery_id), 1, nx=True, ex=86400))
+
+    def first_handling(self, message_id: int | str) -> bool:
+        """True the first time an agent message is handled (so it is sent once)."""
+        return bool(self._redis.set(self._global("handled", message_id), 1, nx=True, ex=ECHO_SECONDS))

@@ -1,0 +1,154 @@
+"""A durable outbox on Redis: work for an outside service, in order per conversation, retried.
+
+Each phone has a list of pending operations beside its other records (same hash tag, so a turn
+adds them in the MULTI that records the turn). A sorted set says which phones have work and when
+to try next. One drainer at a time works on a phone (a lease), head first, and pops an operation
+only once it succeeded, so a crash or an outage of the service loses nothing and keeps the order.
+
+Scheduling: the writer pushes, *then* marks the phone due; the drainer unmarks a phone it emptied,
+*then* looks once more. Whatever the interleaving, a phone with work stays marked. A writer that
+dies between its MULTI and the mark leaves work unmarked: `rescan` finds it when a drainer starts.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+
+import redis
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class Outbox:
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        name: str = "chatwoot",
+        prefix: str = "iagente",
+        lease_seconds: float = 60,
+        ttl_seconds: int | None = None,
+        dead_kept: int = 500,
+    ) -> None:
+        self._redis = client
+        self._name = name
+        self._prefix = prefix
+        self._lease = lease_seconds
+        self._ttl = ttl_seconds
+        self._dead_kept = dead_kept
+        self.due_key = f"{prefix}:outbox:{name}:due"
+        self.dead_key = f"{prefix}:outbox:{name}:dead"
+
+    def key(self, phone: str) -> str:
+        return f"{self._prefix}:conv:{{{phone}}}:outbox:{self._name}"
+
+    # --- the writer's side ---------------------------------------------------------------------
+
+    def push(self, pipe: redis.client.Pipeline, phone: str, ops: Iterable[dict]) -> int:
+        """Add `ops` to the phone's list inside the caller's transaction; `schedule` after it."""
+        now = time.time()
+        encoded = [_json({**op, "queued_at": op.get("queued_at", now)}) for op in ops]
+        if encoded:
+            pipe.rpush(self.key(phone), *encoded)
+            if self._ttl:
+                pipe.expire(self.key(phone), self._ttl)
+        return len(encoded)
+
+    def schedule(self, phone: str, at: float | None = None) -> None:
+        self._redis.zadd(self.due_key, {phone: at or time.time()})
+
+    def add(self, phone: str, ops: Iterable[dict]) -> None:
+        """Push and schedule, for writers without a transaction of their own."""
+        pipe = self._redis.pipeline(transaction=True)
+        if self.push(pipe, phone, ops):
+            pipe.execute()
+            self.schedule(phone)
+
+    # --- the drainer's side --------------------------------------------------------------------
+
+    def due(self, limit: int = 20) -> list[str]:
+        """Phones whose next attempt is due, most overdue first."""
+        raw = self._redis.zrangebyscore(self.due_key, "-inf", time.time(), start=0, num=limit)
+        return [phone.decode() for phone in raw]
+
+    def lease(self, phone: str):
+        """The phone's drain lease, acquired, or None when another drainer has it."""
+        lock = self._redis.lock(
+            f"{self.key(phone)}:lease", timeout=self._lease, thread_local=False
+        )
+        return lock if lock.acquire(blocking=False) else None
+
+    def head(self, phone: str) -> dict | None:
+        raw = self._redis.lindex(self.key(phone), 0)
+        return json.loads(raw) if raw is not None else None
+
+    def pop(self, phone: str) -> None:
+        """The head succeeded (only the lease holder pops)."""
+        self._redis.lpop(self.key(phone))
+
+    def retry_later(self, phone: str, delay: float) -> None:
+        self._redis.zadd(self.due_key, {phone: time.time() + delay})
+
+    def finish(self, phone: str) -> bool:
+        """Unmark a phone found empty; True if it really is (else it stays marked)."""
+        self._redis.zrem(self.due_key, phone)
+        if self._redis.llen(self.key(phone)):
+            self.schedule(phone)
+            return False
+        return True
+
+    def bury(self, phone: str, op: dict, error: str) -> None:
+        """Set aside an operation the service refuses for good, so it can't block the rest."""
+        entry = _json({"phone": phone, "op": op, "error": error, "at": time.time()})
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.lpush(self.dead_key, entry)
+        pipe.ltrim(self.dead_key, 0, self._dead_kept - 1)
+        pipe.lpop(self.key(phone))
+        pipe.execute()
+
+    def rescan(self) -> int:
+        """Mark every phone that has work: finds work whose writer died before scheduling it."""
+        pattern = f"{self._prefix}:conv:*:outbox:{self._name}"
+        found = 0
+        for key in self._redis.scan_iter(match=pattern, count=500):
+            phone = key.decode().split("{", 1)[1].rsplit("}", 1)[0]
+            self._redis.zadd(self.due_key, {phone: time.time()}, nx=True)
+            found += 1
+        return found
+
+    def forget(self, phone: str) -> None:
+        self._redis.delete(self.key(phone))
+        self._redis.zrem(self.due_key, phone)
+
+    # --- what the status endpoint shows --------------------------------------------------------
+
+    def backlog(self, sample: int = 1000) -> dict:
+        """Pending operations, the conversations they belong to, and the oldest one's age.
+
+        Counted over the `sample` most overdue conversations (`partial` when there are more).
+        """
+        conversations = self._redis.zcard(self.due_key)
+        phones = self._redis.zrange(self.due_key, 0, sample - 1)
+        pipe = self._redis.pipeline(transaction=False)
+        for phone in phones:
+            key = self.key(phone.decode())
+            pipe.llen(key)
+            pipe.lindex(key, 0)
+        answers = pipe.execute()
+        pending, oldest = 0, None
+        for length, head in zip(answers[::2], answers[1::2], strict=True):
+            pending += length
+            if head is not None:
+                queued = json.loads(head).get("queued_at", time.time())
+                oldest = queued if oldest is None else min(oldest, queued)
+        return {
+            "pending": pending,
+            "conversations": conversations,
+            "oldest_age_seconds": round(max(0.0, time.time() - oldest), 1) if oldest else 0.0,
+            "dead": self._redis.llen(self.dead_key),
+            **({"partial": True} if conversations > sample else {}),
+        }

@@ -1,0 +1,442 @@
+"""The Chatwoot mirror: what each turn shows sales agents, and the drainer that shows it.
+
+The worker turns a finished turn into operations (`turn_ops`) and adds them to the outbox in the
+transaction that records the turn; it never waits for Chatwoot. Drainer threads apply them in
+order per conversation, and keep them while Chatwoot is slow, down or refusing our token.
+
+Operations (plain JSON in Redis):
+  incoming  a customer message (text, media to attach)     outgoing  a reply the customer got
+  state     labels and custom attributes of the funnel      note      a private note for agents
+  handoff   open the conversation for agents, and say why
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from contextlib import suppress
+from dataclasses import asdict
+
+import redis
+from redis.exceptions import LockError
+
+from agent import texts
+from agent.quote import format_eur
+from integrations.chatwoot import (
+    ChatwootAuthError,
+    ChatwootClient,
+    ChatwootError,
+    ChatwootNotFound,
+    ChatwootRejected,
+)
+from integrations.chatwoot_links import ChatwootLinks, content_digest
+from integrations.health import HealthBook
+from integrations.outbound import SendError
+from integrations.outbox import Outbox
+from webhooks import metrics
+from webhooks.channels import Channels
+from webhooks.messages import InboundMessage
+from webhooks.phones import mask_phone
+
+log = logging.getLogger(__name__)
+
+# Labels we manage; an agent's own labels are kept whatever we do.
+LABELS = {
+    "inicio": "Conversación nueva: saludo y consentimiento",
+    "analisis": "Recogiendo datos del cliente",
+    "cotizado": "Presupuesto calculado",
+    "propuesta": "Opciones presentadas al cliente",
+    "lead": "El cliente eligió una opción: contactar",
+    "no-elegible": "Fuera de los límites de la tarifa",
+    "humano": "El cliente pidió hablar con una persona",
+    "baja": "El cliente pidió no recibir más mensajes",
+}
+STAGE_LABELS = {
+    "INICIO": "inicio",
+    "NEEDS_ANALYSIS": "analisis",
+    "COTIZACION": "cotizado",
+    "PRESENTACION_PROPUESTA": "propuesta",
+    "FINALIZADO": "lead",
+}
+HANDOFF_NOTES = {
+    "customer_request": "🙋 El cliente pide hablar con una persona.",
+    "ineligible": "⚠️ Cliente fuera de los límites de la tarifa; ha aceptado que le llame un asesor.",
+    "lead": "✅ Nuevo lead: el cliente ha elegido {option}. Contactar para cerrar la póliza.",
+}
+MEDIA_WORDS = {
+    "image": "imagen",
+    "audio": "audio",
+    "voice": "nota de voz",
+    "video": "vídeo",
+    "document": "documento",
+    "sticker": "sticker",
+}
+
+
+# --- what a turn shows ---------------------------------------------------------------------------
+
+
+def labels_for(state: dict) -> list[str]:
+    stage = state.get("stage", "INICIO")
+    labels = [STAGE_LABELS[stage]] if stage != "FINALIZADO" or state.get("lead") else []
+    if state.get("ineligible"):
+        labels.append("no-elegible")
+    if state.get("handoff") and state.get("handoff_reason") == "customer_request":
+        labels.append("humano")
+    if state.get("opted_out"):
+        labels.append("baja")
+    return labels
+
+
+def _chosen(state: dict) -> dict | None:
+    quote, chosen = state.get("quote") or {}, state.get("chosen")
+    return next((o for o in quote.get("options", []) if o["id"] == chosen), None)
+
+
+def state_op(state: dict) -> dict:
+    """Labels, contact and conversation attributes for the funnel as it stands."""
+    profile, quote = state.get("profile") or {}, state.get("quote") or {}
+    contact = {
+        key: profile[field]
+        for key, field in (
+            ("edad", "age"),
+            ("fumador", "smoker"),
+            ("capital", "cover"),
+            ("plazo_anos", "term"),
+            ("dependientes", "dependants"),
+            ("finalidad", "purpose"),
+        )
+        if profile.get(field) is not None
+    }
+    conversation = {"etapa": state.get("stage", "INICIO")}
+    for option in quote.get("options", []):
+        conversation[f"prima_mensual_{option['id']}"] = option["monthly"]
+    if chosen := _chosen(state):
+        conversation |= {
+            "opcion_elegida": chosen["name"],
+            "prima_mensual": chosen["monthly"],
+            "prima_anual": chosen["annual"],
+        }
+    if state.get("handoff_reason"):
+        conversation["motivo_traspaso"] = state["handoff_reason"]
+    return {
+        "op": "state",
+        "labels": labels_for(state),
+        "name": profile.get("name"),
+        "contact": contact,
+        "conversation": conversation,
+    }
+
+
+def quote_note(quote: dict) -> str:
+    lines = [
+        f"💶 Presupuesto ({quote['tariff']}): capital {format_eur(quote['cover'])}, "
+        f"{quote['term']} años, {quote['age']} años, "
+        f"{'fumador' if quote['smoker'] else 'no fumador'}."
+    ]
+    lines += [
+        f"• {o['name']}: {texts.price(o['monthly'])}/mes ({texts.price(o['annual'])}/año)"
+        for o in quote["options"]
+    ]
+    if quote.get("illustrative"):
+        lines.append("Tarifa ilustrativa: la aseguradora confirma el precio final.")
+    return "\n".join(lines)
+
+
+def incoming_op(message: InboundMessage) -> dict:
+    return {
+        "op": "incoming",
+        "id": message.message_id,
+        "kind": message.kind,
+        "text": message.text,
+        "media": [asdict(m) for m in message.media],
+        "location": message.location,
+        "provider": message.provider,
+        "channel": message.channel,
+        "name": message.profile_name,
+    }
+
+
+def turn_ops(
+    batch: list[InboundMessage], before: dict, after: dict | None, outbound: dict | None
+) -> list[dict]:
+    """Everything one turn shows in Chatwoot, in order. `after` is None when no turn ran."""
+    ops = [incoming_op(m) for m in batch]
+    if outbound:
+        ops.append(outgoing_op(outbound, author="bot"))
+    if after is None:
+        return ops
+    ops.append(state_op(after))
+    if after.get("quote") and after.get("quote") != before.get("quote"):
+        ops.append({"op": "note", "text": quote_note(after["quote"])})
+    if after.get("handoff") and (
+        not before.get("handoff") or before.get("handoff_reason") != after.get("handoff_reason")
+    ):
+        ops.append(handoff_op(after))
+    if after.get("opted_out") and not before.get("opted_out"):
+        ops.append({"op": "note", "text": "🚫 El cliente se ha dado de baja (BAJA/STOP)."})
+    return ops
+
+
+def outgoing_op(record: dict, *, author: str) -> dict:
+    op = {"op": "outgoing", "text": record.get("text", ""), "author": author}
+    if record.get("template"):
+        op["template"] = True
+    if record.get("status") == "failed":
+        op["failed"] = (record.get("error") or {}).get("title") or "error"
+    return op
+
+
+def handoff_op(state: dict) -> dict:
+    reason = state.get("handoff_reason") or "customer_request"
+    chosen = _chosen(state)
+    note = HANDOFF_NOTES.get(reason, HANDOFF_NOTES["customer_request"]).format(
+        option=f"{chosen['name']} ({texts.price(chosen['monthly'])}/mes)" if chosen else "-"
+    )
+    return {"op": "handoff", "reason": reason, "text": note}
+
+
+# --- applying operations -------------------------------------------------------------------------
+
+
+class ChatwootMirror:
+    def __init__(
+        self,
+        client: ChatwootClient,
+        outbox: Outbox,
+        links: ChatwootLinks,
+        channels: Channels,
+        *,
+        health: HealthBook | None = None,
+        poll_seconds: float = 0.25,
+        max_backoff: float = 60.0,
+    ) -> None:
+        self.client = client
+        self.outbox = outbox
+        self.links = links
+        self.channels = channels
+        self.health = health
+        self.poll_seconds = poll_seconds
+        self.max_backoff = max_backoff
+        self._labels_ready = False
+        self._failures: dict[tuple[str, float], int] = {}
+
+    # --- the drainer ---------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        """Drain until `stop`; back off while Chatwoot is unavailable (the whole service is)."""
+        backoff = 1.0
+        with suppress(redis.RedisError):
+            if found := self.outbox.rescan():
+                log.info("chatwoot outbox has work for %d conversations", found)
+        while not stop.is_set():
+            try:
+                phones = self.outbox.due()
+            except redis.RedisError as exc:
+                log.warning("outbox unreachable (%s)", type(exc).__name__)
+                stop.wait(backoff)
+                continue
+            if not phones:
+                stop.wait(self.poll_seconds)
+                continue
+            for phone in phones:
+                if stop.is_set():
+                    break
+                try:
+                    healthy = self.drain(phone, delay=backoff)
+                except redis.RedisError as exc:
+                    log.warning("outbox unreachable (%s)", type(exc).__name__)
+                    healthy = False
+                if not healthy:
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, self.max_backoff)
+                    break
+            else:
+                backoff = 1.0
+
+    def drain(self, phone: str, *, delay: float = 1.0) -> bool:
+        """Apply the phone's operations in order. False when Chatwoot could not take them."""
+        lease = self.outbox.lease(phone)
+        if lease is None:
+            return True  # another drainer has this conversation
+        try:
+            while (op := self.outbox.head(phone)) is not None:
+                outcome = self._attempt(phone, op)
+                if outcome == "retry":
+                    self.outbox.retry_later(phone, delay)
+                    return False
+                if outcome == "done":
+                    self.outbox.pop(phone)
+            self.outbox.finish(phone)
+            return True
+        finally:
+            with suppress(LockError, redis.RedisError):
+                lease.release()
+
+    def _attempt(self, phone: str, op: dict) -> str:
+        """done, buried (set aside for good) or retry."""
+        kind = op.get("op", "?")
+        for attempt in (1, 2):
+            try:
+                self.apply(phone, op)
+            except ChatwootNotFound:
+                if attempt == 2:
+                    return self._bury(phone, op, "404 Not Found twice")
+                # Deleted on Chatwoot's side: make the contact and conversation again.
+                self.links.drop_conversation(phone)
+                continue
+            except ChatwootRejected as exc:
+                return self._bury(phone, op, exc.title)
+            except ChatwootError as exc:  # unavailable, or our token refused: keep it, wait
+                metrics.CHATWOOT_OPS.labels(kind, "retry").inc()
+                if self.health:
+                    self.health.failed("chatwoot", exc.title)
+                level = logging.ERROR if isinstance(exc, ChatwootAuthError) else logging.WARNING
+                log.log(level, "chatwoot unavailable (%s), mirror waits", exc.title)
+                return "retry"
+            except Exception:
+                key = (phone, op.get("queued_at", 0))
+                self._failures[key] = self._failures.get(key, 0) + 1
+                log.exception("chatwoot mirror failed phone=%s op=%s", mask_phone(phone), kind)
+                if self._failures[key] < 5:
+                    return "retry"
+                del self._failures[key]
+                return self._bury(phone, op, "error")
+            metrics.CHATWOOT_OPS.labels(kind, "ok").inc()
+            if self.health:
+                self.health.ok("chatwoot")
+            return "done"
+        return "retry"  # unreachable: the loop always returns
+
+    def _bury(self, phone: str, op: dict, why: str) -> str:
+        log.error(
+            "chatwoot refused an operation, set aside phone=%s op=%s why=%s",
+            mask_phone(phone),
+            op.get("op"),
+            why,
+        )
+        metrics.CHATWOOT_OPS.labels(op.get("op", "?"), "refused").inc()
+        self.outbox.bury(phone, op, why)
+        return "buried"
+
+    # --- one operation -------------------------------------------------------------------------
+
+    def apply(self, phone: str, op: dict) -> None:
+        conversation = self.ensure(phone, op)
+        kind = op["op"]
+        if kind == "incoming":
+            content, files = self._incoming(op)
+            self.client.create_message(
+                conversation, content, message_type="incoming", attachments=files
+            )
+        elif kind == "outgoing":
+            self._outgoing(phone, conversation, op)
+        elif kind == "note":
+            self.client.create_message(conversation, op["text"], private=True)
+        elif kind == "state":
+            self._state(phone, conversation, op)
+        elif kind == "handoff":
+            self.client.toggle_status(conversation, "open")
+            self.client.create_message(conversation, op["text"], private=True)
+        else:
+            raise ValueError(f"unknown operation {kind}")
+
+    def ensure(self, phone: str, op: dict) -> int:
+        """The phone's Chatwoot conversation: remembered, or found/created (contact too)."""
+        link = self.links.get(phone)
+        if link.get("conversation_id"):
+            return int(link["conversation_id"])
+        contact_id = link.get("contact_id")
+        if not contact_id:
+            contact = self.client.search_contact(phone) or self.client.create_contact(
+                phone=phone, name=op.get("name") or phone, identifier=phone
+            )
+            contact_id = contact["id"]
+            self.links.save(phone, contact_id=contact_id)
+        source_id = link.get("source_id")
+        if not source_id:
+            inbox = self.client.create_contact_inbox(int(contact_id), phone.lstrip("+"))
+            source_id = inbox["source_id"]
+            self.links.save(phone, source_id=source_id)
+        conversation = self.client.create_conversation(
+            contact_id=int(contact_id),
+            source_id=source_id,
+            status="pending",  # pending: the bot has it
+            additional_attributes={"canal": op.get("channel") or "whatsapp"},
+        )
+        self.links.save(phone, conversation_id=conversation["id"])
+        log.info(
+            "chatwoot conversation created phone=%s conversation=%s",
+            mask_phone(phone),
+            conversation["id"],
+        )
+        return int(conversation["id"])
+
+    def _outgoing(self, phone: str, conversation: int, op: dict) -> None:
+        text = op["text"]
+        if op.get("template"):
+            text = f"{text}\n\n(enviado como plantilla: la ventana de 24 h estaba cerrada)"
+        self.links.creating(phone, text)
+        message = self.client.create_message(conversation, text, message_type="outgoing")
+        self.links.created(phone, message["id"])
+        if op.get("failed"):
+            note = f"⚠️ Este mensaje no se pudo entregar al cliente ({op['failed']})."
+            self.client.create_message(conversation, note, private=True)
+
+    def _state(self, phone: str, conversation: int, op: dict) -> None:
+        digest = content_digest(json.dumps(op, sort_keys=True))
+        link = self.links.get(phone)
+        if link.get("digest") == digest:
+            return  # nothing changed since the last turn: no calls
+        self._ensure_account_labels()
+        current = self.client.labels(conversation)
+        wanted = [label for label in current if label not in LABELS] + op["labels"]
+        if sorted(wanted) != sorted(current):
+            self.client.set_labels(conversation, wanted)
+        self.client.set_custom_attributes(conversation, op["conversation"])
+        fields: dict = {"custom_attributes": op["contact"]}
+        if op.get("name"):
+            fields["name"] = op["name"]
+        if op["contact"] or op.get("name"):
+            self.client.update_contact(int(link["contact_id"]), **fields)
+        self.links.save(phone, digest=digest)
+
+    def _ensure_account_labels(self) -> None:
+        """Create our labels in the account once (agents see them with a description)."""
+        if self._labels_ready:
+            return
+        try:
+            existing = set(self.client.account_labels())
+            for title, description in LABELS.items():
+                if title not in existing:
+                    self.client.create_label(title, description=description)
+        except (ChatwootAuthError, ChatwootRejected) as exc:
+            # Creating labels needs an administrator's token; conversations get them anyway.
+            log.warning("could not create the account's labels (%s)", exc.title)
+        self._labels_ready = True
+
+    def _incoming(self, op: dict) -> tuple[str, list[tuple[str, bytes, str]]]:
+        """The message's text, and its media as files (or as a line saying what it was)."""
+        lines, files = [op["text"]] if op.get("text") else [], []
+        sender = self.channels.sender_for(op.get("provider") or "", op.get("channel") or "")
+        for media in op.get("media") or []:
+            source = media.get("id") if op.get("provider") == "meta" else media.get("url")
+            try:
+                if sender is None or not source:
+                    raise LookupError("no way to fetch it")
+                got = sender.download(source)
+                files.append((media.get("filename") or got.filename, got.content, got.mime_type))
+            except (SendError, LookupError) as exc:
+                word = MEDIA_WORDS.get(media.get("kind"), media.get("kind") or "archivo")
+                where = media.get("url") or f"id {media.get('id')}"
+                lines.append(f"📎 {word} no disponible ({type(exc).__name__}): {where}")
+        if op.get("location"):
+            place = op["location"]
+            lines.append(
+                "📍 https://maps.google.com/?q="
+                f"{place.get('latitude')},{place.get('longitude')} {place.get('name') or ''}".strip()
+            )
+        if not lines and not files:
+            lines.append(f"[{op.get('kind')}]")
+        return "\n".join(lines), files

@@ -1,0 +1,205 @@
+"""Handover between the bot and Chatwoot's human agents, both ways, run by the worker.
+
+A human has the conversation when an agent writes in it, when it is assigned to a person, or
+when it is opened after the funnel asked for a human. Then the bot is silent (customer messages
+are still mirrored). Resolving the conversation or setting it back to pending gives it back to
+the bot, which goes on where the funnel was.
+
+An agent's reply (outgoing, not private, written by a person, not one of the messages we created
+ourselves) goes to the customer on their channel, like an operator's message from the admin API.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import redis
+
+from integrations.chatwoot import ChatwootClient
+from integrations.chatwoot_links import ChatwootLinks
+from integrations.health import HealthBook
+from integrations.outbox import Outbox
+from webhooks import operator
+from webhooks.channels import Channels
+from webhooks.chatwoot_events import ChatwootEvent
+from webhooks.chatwoot_mirror import ChatwootMirror, state_op
+from webhooks.phones import mask_phone
+from webhooks.service import ConversationService
+from webhooks.settings import Settings
+
+log = logging.getLogger(__name__)
+
+BACK_TO_BOT = {"resolved", "pending"}
+
+
+class NotAuthenticError(Exception):
+    """An unsigned event whose message Chatwoot does not have: nothing is sent."""
+
+
+class Handover:
+    def __init__(
+        self,
+        service: ConversationService,
+        links: ChatwootLinks,
+        outbox: Outbox,
+        channels: Channels,
+        *,
+        client: ChatwootClient | None = None,
+        confirm_messages: bool = False,
+    ) -> None:
+        self.service = service
+        self.links = links
+        self.outbox = outbox
+        self.channels = channels
+        self.client = client
+        # Without a webhook secret anyone could post an "agent message": ask Chatwoot first.
+        self.confirm_messages = confirm_messages
+
+    def apply(self, event: ChatwootEvent) -> None:
+        phone = self.links.phone_of(event.conversation_id) if event.conversation_id else None
+        if phone is None:
+            return  # not a conversation we mirror
+        with self.service.locked(phone):
+            if event.event == "message_created" and event.message:
+                self._message(phone, event)
+            elif event.event in ("conversation_status_changed", "conversation_resolved"):
+                self._status(phone, event.status)
+            elif event.event == "conversation_opened":
+                self._status(phone, "open")
+            elif event.event == "conversation_updated" and "assignee_id" in event.changed:
+                if event.assignee_id and (event.assignee_type or "user").lower() == "user":
+                    self._take(phone, "assigned")
+
+    # --- who has it ----------------------------------------------------------------------------
+
+    def _status(self, phone: str, status: str | None) -> None:
+        if status in BACK_TO_BOT:
+            self.give_back(phone, why=status)
+        elif status == "open" and self.service.state(phone).get("handoff"):
+            self._take(phone, "opened")
+
+    def _take(self, phone: str, reason: str) -> None:
+        if self.links.take(phone, reason):
+            log.info("human took the conversation phone=%s reason=%s", mask_phone(phone), reason)
+
+    def give_back(self, phone: str, *, why: str) -> None:
+        """The bot has the conversation again, where its funnel was (caller holds the lock)."""
+        released = self.links.release(phone)
+        config = self.service.config(phone)
+        values = self.service.graph.get_state(config).values
+        if values.get("handoff"):
+            # As if the turn's last node had written it: the graph stays at rest, same stage.
+            update = {"handoff": False, "handoff_reason": None}
+            self.service.graph.update_state(config, update, as_node="respond")
+            self.service.store.record_exchange(phone, [], None, summary={"handoff": False})
+            self.outbox.add(phone, [state_op({**values, **update})])
+        if released or values.get("handoff"):
+            log.info("bot has the conversation again phone=%s why=%s", mask_phone(phone), why)
+
+    # --- an agent's message --------------------------------------------------------------------
+
+    def _message(self, phone: str, event: ChatwootEvent) -> None:
+        message = event.message
+        if not message.from_human:
+            return  # incoming (our mirror of the customer), a bot's, a private note, activity
+        if self.links.is_ours(phone, message.id, message.content):
+            return  # one of our own replies coming back
+        if self.confirm_messages:
+            self._confirm(event)
+        if not self.links.first_handling(message.id):
+            return
+        self._take(phone, "agent_message")
+        text = "\n".join(
+            [message.content] + [a["url"] for a in message.attachments if a.get("url")]
+        ).strip()
+        if not text:
+            return
+        self._send(phone, text, agent=message.sender_name)
+
+    def _confirm(self, event: ChatwootEvent) -> None:
+        if self.client is None:
+            raise NotAuthenticError("no Chatwoot client to confirm an unsigned event with")
+        for known in self.client.list_messages(event.conversation_id):
+            if known.get("id") == event.message.id:
+                if known.get("private") or known.get("content") != event.message.content:
+                    break
+                return
+        raise NotAuthenticError(f"message {event.message.id} is not in Chatwoot as sent")
+
+    def _send(self, phone: str, text: str, *, agent: str | None) -> None:
+        store, values = self.service.store, self.service.state(phone)
+        summary = store.summary(phone)
+        if values.get("opted_out") or summary.get("opted_out"):
+            self._note(phone, "🚫 No enviado: el cliente se dio de baja (BAJA/STOP).")
+            return
+        try:
+            record = operator.send(
+                self.channels,
+                phone,
+                text,
+                summary=summary,
+                last_inbound=store.last_inbound_at(phone),
+                template=True,
+            )
+        except operator.CannotSendError as exc:
+            self._note(phone, f"⚠️ No enviado al cliente: {exc}.")
+            return
+        record = {**record, "author": "agent", **({"agent": agent} if agent else {})}
+        store.record_exchange(phone, [], record, summary={})
+        if self.service.stats and record["status"] == "accepted":
+            self.service.stats.record_outbound()
+        if record["status"] != "accepted":
+            why = (record.get("error") or {}).get("title") or "error"
+            self._note(phone, f"⚠️ El mensaje no se pudo entregar al cliente ({why}).")
+        elif record.get("template"):
+            self._note(
+                phone,
+                "ℹ️ La ventana de 24 h de WhatsApp estaba cerrada: se envió la plantilla "
+                "aprobada en lugar del mensaje. Cuando el cliente responda, escríbele de nuevo.",
+            )
+        log.info(
+            "agent message sent phone=%s status=%s template=%s",
+            mask_phone(phone),
+            record["status"],
+            bool(record.get("template")),
+        )
+
+    def _note(self, phone: str, text: str) -> None:
+        self.outbox.add(phone, [{"op": "note", "text": text}])
+
+
+@dataclass
+class ChatwootSide:
+    """Everything the Chatwoot mirror needs in a process, or None when it is not configured."""
+
+    client: ChatwootClient
+    links: ChatwootLinks
+    outbox: Outbox
+    mirror: ChatwootMirror
+    handover: Handover
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        client: redis.Redis,
+        service: ConversationService,
+        channels: Channels,
+        health: HealthBook | None = None,
+    ) -> ChatwootSide | None:
+        chatwoot = ChatwootClient.from_settings(settings)
+        if chatwoot is None:
+            return None
+        links = ChatwootLinks(client, ttl_seconds=settings.ttl_seconds)
+        outbox = Outbox(client, ttl_seconds=settings.ttl_seconds)
+        mirror = ChatwootMirror(chatwoot, outbox, links, channels, health=health)
+        handover = Handover(
+            service,
+            links,
+            outbox,
+            channels,
+            client=chatwoot,
+            confirm_messages=settings.chatwoot_webhook_secret is None,
+        )
+        return cls(chatwoot, links, outbox, mirror, handover)
