@@ -1,4 +1,4 @@
-"""Webhook requests signed the way Meta and Twilio sign them, for tests and the benchmark."""
+"""Webhook requests signed as Meta, Twilio and Chatwoot sign them (tests, benchmark)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 
 from twilio.request_validator import RequestValidator
 
@@ -71,3 +72,17 @@ def twilio_form(phone: str, text: str, sid: str, *, whatsapp: bool, to: str) -> 
 
 def twilio_headers(url: str, form: dict, token: str) -> dict:
     return {"X-Twilio-Signature": RequestValidator(token).compute_signature(url, form)}
+
+
+def chatwoot_headers(
+    body: bytes, secret: str, *, timestamp: int | None = None, delivery: str | None = None
+) -> dict:
+    """Headers of a Chatwoot webhook delivery, signed as Chatwoot's Webhooks::Trigger signs."""
+    stamp = str(timestamp if timestamp is not None else int(time.time()))
+    digest = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return {
+        "Content-Type": "application/json",
+        "X-Chatwoot-Signature": f"sha256={digest}",
+        "X-Chatwoot-Timestamp": stamp,
+        "X-Chatwoot-Delivery": delivery or str(uuid.uuid4()),
+    }

@@ -83,7 +83,9 @@ class ChatwootLinks:
 
     def creating(self, phone: str, content: str | None) -> None:
         """About to create a message: its echo may arrive before we learn its id."""
-        self._redis.set(self._global("inflight", phone), content_digest(content), ex=INFLIGHT_SECONDS)
+        self._redis.set(
+            self._global("inflight", phone), content_digest(content), ex=INFLIGHT_SECONDS
+        )
 
     def created(self, phone: str, message_id: int | str) -> None:
         pipe = self._redis.pipeline(transaction=False)
@@ -104,4 +106,6 @@ class ChatwootLinks:
 
     def first_handling(self, message_id: int | str) -> bool:
         """True the first time an agent message is handled (so it is sent once)."""
-        return bool(self._redis.set(self._global("handled", message_id), 1, nx=True, ex=ECHO_SECONDS))
+        return bool(
+            self._redis.set(self._global("handled", message_id), 1, nx=True, ex=ECHO_SECONDS)
+        )

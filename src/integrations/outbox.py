@@ -77,9 +77,7 @@ class Outbox:
 
     def lease(self, phone: str):
         """The phone's drain lease, acquired, or None when another drainer has it."""
-        lock = self._redis.lock(
-            f"{self.key(phone)}:lease", timeout=self._lease, thread_local=False
-        )
+        lock = self._redis.lock(f"{self.key(phone)}:lease", timeout=self._lease, thread_local=False)
         return lock if lock.acquire(blocking=False) else None
 
     def head(self, phone: str) -> dict | None:

@@ -18,6 +18,7 @@ from agent.state import STAGES
 from integrations.conversation_store import now_iso
 from webhooks import operator
 from webhooks.admin_openapi import CHANNELS, MAX_TEXT, PER_PAGE_MAX, openapi
+from webhooks.chatwoot_mirror import outgoing_op
 from webhooks.phones import PhoneError, mask_phone, normalise_phone
 from webhooks.service import ConversationService
 from webhooks.worker import STATUS_RANK
@@ -286,10 +287,17 @@ def close(phone: str):
         service.graph.update_state(config, update, as_node="respond")
         record = _outbound(_send_closing(service, phone, text)) if text else None
         service.store.record_exchange(phone, [], record, summary={"stage": "FINALIZADO"})
+        _mirror(phone, record)
     if record and record["status"] == "accepted" and service.stats:
         service.stats.record_outbound()
     log.info("conversation closed phone=%s notified=%s", mask_phone(phone), bool(record))
     return jsonify(phone=phone, stage="FINALIZADO", message=record)
+
+
+def _mirror(phone: str, record: dict | None) -> None:
+    """Show agents in Chatwoot what an operator sent (or tried to) from here."""
+    if record and (outbox := _ext().get("chatwoot_outbox")) is not None:
+        outbox.add(phone, [outgoing_op(record, author="operator")])
 
 
 def _outbound(record: dict) -> dict:
@@ -347,6 +355,7 @@ def operator_message(phone: str):
         _fail(409, str(exc))
     record = _outbound(record)
     store.record_exchange(phone, [], record, summary={})
+    _mirror(phone, record)
     if record["status"] != "accepted":
         return jsonify(error="the provider refused the message", message=record), 502
     if service.stats:

@@ -61,7 +61,7 @@ STAGE_LABELS = {
 }
 HANDOFF_NOTES = {
     "customer_request": "🙋 El cliente pide hablar con una persona.",
-    "ineligible": "⚠️ Cliente fuera de los límites de la tarifa; ha aceptado que le llame un asesor.",
+    "ineligible": "⚠️ Fuera de los límites de la tarifa; acepta que le llame un asesor.",
     "lead": "✅ Nuevo lead: el cliente ha elegido {option}. Contactar para cerrar la póliza.",
 }
 MEDIA_WORDS = {
@@ -433,10 +433,8 @@ class ChatwootMirror:
                 lines.append(f"📎 {word} no disponible ({type(exc).__name__}): {where}")
         if op.get("location"):
             place = op["location"]
-            lines.append(
-                "📍 https://maps.google.com/?q="
-                f"{place.get('latitude')},{place.get('longitude')} {place.get('name') or ''}".strip()
-            )
+            where = f"{place.get('latitude')},{place.get('longitude')}"
+            lines.append(f"📍 https://maps.google.com/?q={where} {place.get('name') or ''}".strip())
         if not lines and not files:
             lines.append(f"[{op.get('kind')}]")
         return "\n".join(lines), files

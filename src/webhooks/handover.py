@@ -67,9 +67,14 @@ class Handover:
                 self._status(phone, event.status)
             elif event.event == "conversation_opened":
                 self._status(phone, "open")
-            elif event.event == "conversation_updated" and "assignee_id" in event.changed:
-                if event.assignee_id and (event.assignee_type or "user").lower() == "user":
-                    self._take(phone, "assigned")
+            elif event.event == "conversation_updated" and self._assigned(event):
+                self._take(phone, "assigned")
+
+    @staticmethod
+    def _assigned(event: ChatwootEvent) -> bool:
+        """Assigned to a person just now (an update of other attributes says nothing)."""
+        person = (event.assignee_type or "user").lower() == "user"
+        return "assignee_id" in event.changed and bool(event.assignee_id) and person
 
     # --- who has it ----------------------------------------------------------------------------
 

@@ -214,7 +214,8 @@ def chatwoot_webhook():
         event.event != "message_created" or (event.message and event.message.from_human)
     )
     other_inbox = event.inbox_id is not None and event.inbox_id != settings.chatwoot_inbox_id
-    if not wanted or other_inbox or event.conversation_id is None:
+    ours = event.conversation_id is not None and links.phone_of(event.conversation_id)
+    if not wanted or other_inbox or not ours:
         g.outcome = "ignored"
         return jsonify(accepted=0, event=event.event)
     _ext()["queue"].accept_event(event.to_json())
