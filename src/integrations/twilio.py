@@ -13,13 +13,16 @@ import re
 from collections.abc import Sequence
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
 from integrations.outbound import (
     E164,
+    MEDIA_LIMIT,
     AuthSendError,
     Channel,
+    Download,
     Option,
     OutsideWindowError,
     RecipientError,
@@ -29,7 +32,9 @@ from integrations.outbound import (
     TransientSendError,
     check_e164,
     error_for,
+    fetch_bytes,
     mask_phone,
+    media_filename,
     network_error,
     numbered,
     parse_retry_after,
@@ -40,6 +45,7 @@ from integrations.outbound import (
 log = logging.getLogger(__name__)
 
 BODY_LIMIT = 1600  # Twilio refuses longer bodies (error 21617), SMS and WhatsApp alike
+TWILIO_API = "https://api.twilio.com"
 
 _KINDS: dict[int, type[SendError]] = {
     20003: AuthSendError,
@@ -87,6 +93,8 @@ class TwilioSender:
     ) -> None:
         self.channel: Channel = channel
         self._url = f"{api_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
+        # Where our credentials may go: Twilio's API, or the one configured (a test double).
+        self._media_origins = {_origin(TWILIO_API), _origin(api_url)}
         self._auth = (account_sid, auth_token)
         from_number = from_number.removeprefix("whatsapp:")
         if not E164.fullmatch(from_number):
@@ -122,6 +130,38 @@ class TwilioSender:
         if variables:
             fields["ContentVariables"] = json.dumps(variables, ensure_ascii=False)
         return SentMessage("twilio", (self._send(to, fields),))
+
+    def download(self, url: str, *, limit: int = MEDIA_LIMIT) -> Download:
+        """The file behind a `MediaUrlN` of an inbound message, fetched with our credentials.
+
+        Only from Twilio's API host: the URL comes in a webhook, and our account's credentials
+        must not follow it anywhere else. Twilio answers with a redirect to its storage, which
+        requests follows without the Authorization header (it drops it on a change of host).
+        """
+        if _origin(url) not in self._media_origins or urlsplit(url).username is not None:
+            raise SendError(
+                "twilio media URL is not on Twilio's API host",
+                provider="twilio",
+                title="foreign media URL",
+            )
+        try:
+            content, content_type = fetch_bytes(
+                self._session,
+                "twilio",
+                url,
+                refused=_error,
+                retry=self._retry,
+                timeout=self._timeout,
+                limit=limit,
+                auth=self._auth,
+            )
+        except SendError as exc:
+            log.warning("twilio media download failed: %s", exc)
+            raise
+        mime_type = content_type or "application/octet-stream"
+        media_sid = urlsplit(url).path.rstrip("/").rpartition("/")[2]
+        log.info("twilio downloaded media %s (%d bytes, %s)", media_sid, len(content), mime_type)
+        return Download(content, mime_type, media_filename(media_sid, mime_type))
 
     def _address(self, phone: str) -> str:
         return f"whatsapp:{phone}" if self.channel == "whatsapp" else phone
@@ -164,6 +204,15 @@ class TwilioSender:
         except SendError as exc:
             log.warning("twilio %s send failed: %s", self.channel, exc)
             raise
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    except ValueError:  # a port that is not a number
+        port = None
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
 
 
 def _error(response: requests.Response) -> SendError:

@@ -6,16 +6,21 @@ Error codes and their HTTP statuses follow Meta's "Error codes" page for the Clo
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Sequence
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
 from integrations.outbound import (
+    MEDIA_LIMIT,
     AuthSendError,
     Channel,
+    Download,
     Option,
     OutsideWindowError,
     RecipientError,
@@ -25,13 +30,16 @@ from integrations.outbound import (
     TransientSendError,
     check_e164,
     error_for,
+    fetch_bytes,
     mask_phone,
+    media_filename,
     network_error,
     numbered,
     parse_retry_after,
     send_parts,
     shorten,
     split_text,
+    too_large,
 )
 
 log = logging.getLogger(__name__)
@@ -53,6 +61,7 @@ _TRANSIENT = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 131056, 131057, 
 _AUTH = frozenset({0, 3, 10, 190, *range(200, 300)})
 _RECIPIENT = frozenset({131021, 131026, 131030, 131050})
 _OUTSIDE_WINDOW = frozenset({131047})
+_MEDIA_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 def _kind_for_code(code: object) -> type[SendError] | None:
@@ -85,7 +94,8 @@ class MetaWhatsAppSender:
         retry: RetryPolicy | None = None,
         list_button: str = "Ver opciones",
     ) -> None:
-        self._url = f"{api_url.rstrip('/')}/{phone_number_id}/messages"
+        self._api_url = api_url.rstrip("/")
+        self._url = f"{self._api_url}/{phone_number_id}/messages"
         self._headers = {"Authorization": f"Bearer {token}"}
         self._session = session or requests.Session()
         self._timeout = timeout
@@ -174,7 +184,55 @@ class MetaWhatsAppSender:
             idempotent=True,
         )
 
+    def download(self, media_id: str, *, limit: int = MEDIA_LIMIT) -> Download:
+        """The file of a customer's media message, by the id its webhook gave.
+
+        Two GETs, both with our token: the media's URL from the Graph API (valid 5 minutes,
+        and only if the media belongs to our number), then the bytes from that URL.
+        """
+        if not _MEDIA_ID.fullmatch(media_id):
+            raise SendError("not a Meta media id", provider="meta", title="bad media id")
+        raw, _ = self._fetch(
+            f"{self._api_url}/{media_id}",
+            limit=1024 * 1024,
+            params={"phone_number_id": self.phone_number_id},
+        )
+        try:
+            info = json.loads(raw)
+            url, mime_type = info["url"], info.get("mime_type")
+        except (ValueError, KeyError, TypeError):
+            raise SendError("meta media lookup answered without a URL", provider="meta") from None
+        if not isinstance(url, str) or (
+            urlsplit(url).scheme != "https" and urlsplit(self._api_url).scheme == "https"
+        ):
+            # The token goes along with this GET: never in clear text.
+            raise SendError("meta media URL is not https", provider="meta", title="bad media URL")
+        size = str(info.get("file_size") or "")
+        if size.isdigit() and int(size) > limit:
+            raise too_large("meta", limit)
+        content, content_type = self._fetch(url, limit=limit)
+        mime_type = str(mime_type or content_type or "application/octet-stream")
+        log.info("meta downloaded media %s (%d bytes, %s)", media_id, len(content), mime_type)
+        return Download(content, mime_type, media_filename(media_id, mime_type))
+
     # Plumbing
+
+    def _fetch(self, url: str, *, limit: int, **request_args: Any) -> tuple[bytes, str]:
+        try:
+            return fetch_bytes(
+                self._session,
+                "meta",
+                url,
+                refused=_error,
+                retry=self._retry,
+                timeout=self._timeout,
+                limit=limit,
+                headers=self._headers,
+                **request_args,
+            )
+        except SendError as exc:
+            log.warning("meta media download failed: %s", exc)
+            raise
 
     def _text(self, to: str, body: str) -> str:
         return self._send("text", to, {"text": {"body": body, "preview_url": False}})

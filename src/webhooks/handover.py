@@ -127,7 +127,7 @@ class Handover:
             raise NotAuthenticError("no Chatwoot client to confirm an unsigned event with")
         for known in self.client.list_messages(event.conversation_id):
             if known.get("id") == event.message.id:
-                if known.get("private") or known.get("content") != event.message.content:
+                if known.get("private") or (known.get("content") or "") != event.message.content:
                     break
                 return
         raise NotAuthenticError(f"message {event.message.id} is not in Chatwoot as sent")
