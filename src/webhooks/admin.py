@@ -18,7 +18,7 @@ from agent.state import STAGES
 from integrations.conversation_store import now_iso
 from webhooks import operator
 from webhooks.admin_openapi import CHANNELS, MAX_TEXT, PER_PAGE_MAX, openapi
-from webhooks.chatwoot_mirror import outgoing_op
+from webhooks.chatwoot_ops import outgoing_op
 from webhooks.phones import PhoneError, mask_phone, normalise_phone
 from webhooks.service import ConversationService
 from webhooks.worker import STATUS_RANK

@@ -1,13 +1,9 @@
-"""The Chatwoot mirror: what each turn shows sales agents, and the drainer that shows it.
+"""The Chatwoot mirror's drainer: applies the outbox's operations through the Chatwoot client.
 
-The worker turns a finished turn into operations (`turn_ops`) and adds them to the outbox in the
-transaction that records the turn; it never waits for Chatwoot. Drainer threads apply them in
-order per conversation, and keep them while Chatwoot is slow, down or refusing our token.
-
-Operations (plain JSON in Redis):
-  incoming  a customer message (text, media to attach)     outgoing  a reply the customer got
-  state     labels and custom attributes of the funnel      note      a private note for agents
-  handoff   open the conversation for agents, and say why
+The worker turns a finished turn into operations (`chatwoot_ops.turn_ops`) and adds them to the
+outbox in the transaction that records the turn; it never waits for Chatwoot. A drainer thread
+applies them in order per conversation, and keeps them while Chatwoot is slow, down or refusing
+our token; an operation Chatwoot refuses for good is set aside rather than block the rest.
 """
 
 from __future__ import annotations
@@ -16,13 +12,10 @@ import json
 import logging
 import threading
 from contextlib import suppress
-from dataclasses import asdict
 
 import redis
 from redis.exceptions import LockError
 
-from agent import texts
-from agent.quote import format_eur
 from integrations.chatwoot import (
     ChatwootAuthError,
     ChatwootClient,
@@ -36,34 +29,11 @@ from integrations.outbound import SendError
 from integrations.outbox import Outbox
 from webhooks import metrics
 from webhooks.channels import Channels
-from webhooks.messages import InboundMessage
+from webhooks.chatwoot_ops import LABELS
 from webhooks.phones import mask_phone
 
 log = logging.getLogger(__name__)
 
-# Labels we manage; an agent's own labels are kept whatever we do.
-LABELS = {
-    "inicio": "Conversación nueva: saludo y consentimiento",
-    "analisis": "Recogiendo datos del cliente",
-    "cotizado": "Presupuesto calculado",
-    "propuesta": "Opciones presentadas al cliente",
-    "lead": "El cliente eligió una opción: contactar",
-    "no-elegible": "Fuera de los límites de la tarifa",
-    "humano": "El cliente pidió hablar con una persona",
-    "baja": "El cliente pidió no recibir más mensajes",
-}
-STAGE_LABELS = {
-    "INICIO": "inicio",
-    "NEEDS_ANALYSIS": "analisis",
-    "COTIZACION": "cotizado",
-    "PRESENTACION_PROPUESTA": "propuesta",
-    "FINALIZADO": "lead",
-}
-HANDOFF_NOTES = {
-    "customer_request": "🙋 El cliente pide hablar con una persona.",
-    "ineligible": "⚠️ Fuera de los límites de la tarifa; acepta que le llame un asesor.",
-    "lead": "✅ Nuevo lead: el cliente ha elegido {option}. Contactar para cerrar la póliza.",
-}
 MEDIA_WORDS = {
     "image": "imagen",
     "audio": "audio",
@@ -72,129 +42,6 @@ MEDIA_WORDS = {
     "document": "documento",
     "sticker": "sticker",
 }
-
-
-# --- what a turn shows ---------------------------------------------------------------------------
-
-
-def labels_for(state: dict) -> list[str]:
-    stage = state.get("stage", "INICIO")
-    labels = [STAGE_LABELS[stage]] if stage != "FINALIZADO" or state.get("lead") else []
-    if state.get("ineligible"):
-        labels.append("no-elegible")
-    if state.get("handoff") and state.get("handoff_reason") == "customer_request":
-        labels.append("humano")
-    if state.get("opted_out"):
-        labels.append("baja")
-    return labels
-
-
-def _chosen(state: dict) -> dict | None:
-    quote, chosen = state.get("quote") or {}, state.get("chosen")
-    return next((o for o in quote.get("options", []) if o["id"] == chosen), None)
-
-
-def state_op(state: dict) -> dict:
-    """Labels, contact and conversation attributes for the funnel as it stands."""
-    profile, quote = state.get("profile") or {}, state.get("quote") or {}
-    contact = {
-        key: profile[field]
-        for key, field in (
-            ("edad", "age"),
-            ("fumador", "smoker"),
-            ("capital", "cover"),
-            ("plazo_anos", "term"),
-            ("dependientes", "dependants"),
-            ("finalidad", "purpose"),
-        )
-        if profile.get(field) is not None
-    }
-    conversation = {"etapa": state.get("stage", "INICIO")}
-    for option in quote.get("options", []):
-        conversation[f"prima_mensual_{option['id']}"] = option["monthly"]
-    if chosen := _chosen(state):
-        conversation |= {
-            "opcion_elegida": chosen["name"],
-            "prima_mensual": chosen["monthly"],
-            "prima_anual": chosen["annual"],
-        }
-    if state.get("handoff_reason"):
-        conversation["motivo_traspaso"] = state["handoff_reason"]
-    return {
-        "op": "state",
-        "labels": labels_for(state),
-        "name": profile.get("name"),
-        "contact": contact,
-        "conversation": conversation,
-    }
-
-
-def quote_note(quote: dict) -> str:
-    lines = [
-        f"💶 Presupuesto ({quote['tariff']}): capital {format_eur(quote['cover'])}, "
-        f"{quote['term']} años, {quote['age']} años, "
-        f"{'fumador' if quote['smoker'] else 'no fumador'}."
-    ]
-    lines += [
-        f"• {o['name']}: {texts.price(o['monthly'])}/mes ({texts.price(o['annual'])}/año)"
-        for o in quote["options"]
-    ]
-    if quote.get("illustrative"):
-        lines.append("Tarifa ilustrativa: la aseguradora confirma el precio final.")
-    return "\n".join(lines)
-
-
-def incoming_op(message: InboundMessage) -> dict:
-    return {
-        "op": "incoming",
-        "id": message.message_id,
-        "kind": message.kind,
-        "text": message.text,
-        "media": [asdict(m) for m in message.media],
-        "location": message.location,
-        "provider": message.provider,
-        "channel": message.channel,
-        "name": message.profile_name,
-    }
-
-
-def turn_ops(
-    batch: list[InboundMessage], before: dict, after: dict | None, outbound: dict | None
-) -> list[dict]:
-    """Everything one turn shows in Chatwoot, in order. `after` is None when no turn ran."""
-    ops = [incoming_op(m) for m in batch]
-    if outbound:
-        ops.append(outgoing_op(outbound, author="bot"))
-    if after is None:
-        return ops
-    ops.append(state_op(after))
-    if after.get("quote") and after.get("quote") != before.get("quote"):
-        ops.append({"op": "note", "text": quote_note(after["quote"])})
-    if after.get("handoff") and (
-        not before.get("handoff") or before.get("handoff_reason") != after.get("handoff_reason")
-    ):
-        ops.append(handoff_op(after))
-    if after.get("opted_out") and not before.get("opted_out"):
-        ops.append({"op": "note", "text": "🚫 El cliente se ha dado de baja (BAJA/STOP)."})
-    return ops
-
-
-def outgoing_op(record: dict, *, author: str) -> dict:
-    op = {"op": "outgoing", "text": record.get("text", ""), "author": author}
-    if record.get("template"):
-        op["template"] = True
-    if record.get("status") == "failed":
-        op["failed"] = (record.get("error") or {}).get("title") or "error"
-    return op
-
-
-def handoff_op(state: dict) -> dict:
-    reason = state.get("handoff_reason") or "customer_request"
-    chosen = _chosen(state)
-    note = HANDOFF_NOTES.get(reason, HANDOFF_NOTES["customer_request"]).format(
-        option=f"{chosen['name']} ({texts.price(chosen['monthly'])}/mes)" if chosen else "-"
-    )
-    return {"op": "handoff", "reason": reason, "text": note}
 
 
 # --- applying operations -------------------------------------------------------------------------

@@ -23,7 +23,8 @@ from integrations.outbox import Outbox
 from webhooks import operator
 from webhooks.channels import Channels
 from webhooks.chatwoot_events import ChatwootEvent
-from webhooks.chatwoot_mirror import ChatwootMirror, state_op
+from webhooks.chatwoot_mirror import ChatwootMirror
+from webhooks.chatwoot_ops import state_op
 from webhooks.phones import mask_phone
 from webhooks.service import ConversationService
 from webhooks.settings import Settings

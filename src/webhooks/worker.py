@@ -24,7 +24,7 @@ from integrations.outbound import Option, OutsideWindowError, RecipientError, Se
 from webhooks import logs, metrics
 from webhooks.channels import Channels
 from webhooks.chatwoot_events import ChatwootEvent
-from webhooks.chatwoot_mirror import turn_ops
+from webhooks.chatwoot_ops import turn_ops
 from webhooks.handover import ChatwootSide
 from webhooks.messages import InboundMessage
 from webhooks.phones import mask_phone
