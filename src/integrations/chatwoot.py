@@ -150,7 +150,8 @@ class ChatwootClient:
             body["custom_attributes"] = custom_attributes
         data = self._request("POST", "contacts", json_body=body)
         # The spec promises a bare contact; contacts/create.json.jbuilder renders
-        # {"payload": {"contact": {...}, "contact_inbox": {...}}}. Older versions: {"payload": {...}}.
+        # {"payload": {"contact": {...}, "contact_inbox": {...}}}, older Chatwoots
+        # {"payload": {...contact}}.
         payload = data.get("payload", data)
         return payload.get("contact", payload)
 
@@ -191,7 +192,7 @@ class ChatwootClient:
         return self._request("GET", f"conversations/{int(conversation_id)}")
 
     def toggle_status(self, conversation_id: int, status: str) -> dict:
-        """"open", "resolved", "pending" or "snoozed"; returns {"success", "current_status", ...}."""
+        """Set "open", "resolved", "pending" or "snoozed"; {"success", "current_status", ...}."""
         path = f"conversations/{int(conversation_id)}/toggle_status"
         data = self._request("POST", path, json_body={"status": status})
         return data.get("payload", data)
@@ -374,7 +375,7 @@ def _status_error(operation: str, response: requests.Response) -> ChatwootError:
 
 
 def _invalid_fields(response: requests.Response) -> str:
-    """" (phone_number)" from a 422's {"attributes": [...]}: field names, never values."""
+    """ " (phone_number)" from a 422's {"attributes": [...]}: field names, never values."""
     try:
         fields = response.json().get("attributes")
     except (ValueError, AttributeError):

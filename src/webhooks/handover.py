@@ -34,10 +34,6 @@ log = logging.getLogger(__name__)
 BACK_TO_BOT = {"resolved", "pending"}
 
 
-class NotAuthenticError(Exception):
-    """An unsigned event whose message Chatwoot does not have: nothing is sent."""
-
-
 class Handover:
     def __init__(
         self,
@@ -111,8 +107,13 @@ class Handover:
             return  # incoming (our mirror of the customer), a bot's, a private note, activity
         if self.links.is_ours(phone, message.id, message.content):
             return  # one of our own replies coming back
-        if self.confirm_messages:
-            self._confirm(event)
+        if self.confirm_messages and not self._confirmed(event):
+            log.warning(
+                "unsigned agent message not found in Chatwoot, not sent phone=%s message=%s",
+                mask_phone(phone),
+                message.id,
+            )
+            return
         if not self.links.first_handling(message.id):
             return
         self._take(phone, "agent_message")
@@ -123,15 +124,13 @@ class Handover:
             return
         self._send(phone, text, agent=message.sender_name)
 
-    def _confirm(self, event: ChatwootEvent) -> None:
-        if self.client is None:
-            raise NotAuthenticError("no Chatwoot client to confirm an unsigned event with")
+    def _confirmed(self, event: ChatwootEvent) -> bool:
+        """Chatwoot has this message as a public one with this content (it is no forgery)."""
         for known in self.client.list_messages(event.conversation_id):
             if known.get("id") == event.message.id:
-                if known.get("private") or (known.get("content") or "") != event.message.content:
-                    break
-                return
-        raise NotAuthenticError(f"message {event.message.id} is not in Chatwoot as sent")
+                content = known.get("content") or ""
+                return not known.get("private") and content == event.message.content
+        return False
 
     def _send(self, phone: str, text: str, *, agent: str | None) -> None:
         store, values = self.service.store, self.service.state(phone)
