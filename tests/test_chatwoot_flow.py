@@ -12,7 +12,8 @@ import pytest
 
 from integrations.outbox import Outbox
 from tests.fake_chatwoot import FakeChatwoot
-from tests.signed import chatwoot_headers
+from tests.signed import chatwoot_headers, meta_headers, meta_text
+from tests.stack import SECRET as META_SECRET
 from tests.stack import post_meta, running
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared/spec/chatwoot/webhooks"
@@ -392,3 +393,86 @@ def test_without_a_secret_an_agent_message_is_confirmed_with_chatwoot_first(redi
         wait_until(lambda: "Hola, soy Marta" in ana.received(), what="the genuine message")
         settled(stack)
         assert ana.received()[before:] == ["Hola, soy Marta"]
+
+
+def meta_image(phone: str, media_id: str, message_id: str, caption: str) -> bytes:
+    body = json.loads(meta_text(phone, "x", message_id))
+    message = body["entry"][0]["changes"][0]["value"]["messages"][0]
+    del message["text"]
+    message |= {
+        "type": "image",
+        "image": {"id": media_id, "mime_type": "image/jpeg", "sha256": "x", "caption": caption},
+    }
+    return json.dumps(body).encode()
+
+
+def test_customer_media_is_attached_in_chatwoot(stack, chatwoot):
+    ana = Customer(stack, "+34611000009")
+    ana.say("Hola")
+    photo = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
+    stack.providers.media["media-9001"] = (photo, "image/jpeg")
+    body = meta_image(ana.phone, "media-9001", "wamid.photo.1", "mi DNI")
+    answer = stack.client.post(
+        "/webhook/whatsapp", data=body, headers=meta_headers(body, META_SECRET)
+    )
+    assert answer.status_code == 200
+    wait_until(lambda: ana.inbound_count() == 2, what="the photo's turn")
+    settled(stack)
+    conversation = conversation_of(chatwoot, ana.phone)
+    photo_message = next(m for m in chatwoot.messages(conversation["id"]) if m.get("attachments"))
+    assert photo_message["message_type"] == "incoming"
+    assert photo_message["content"] == "mi DNI"
+    [attachment] = photo_message["attachments"]
+    assert attachment["content_type"] == "image/jpeg"
+    assert attachment["size"] == len(photo)
+    assert chatwoot.violations == []
+
+
+def test_a_photo_we_cannot_fetch_is_shown_as_a_line_saying_so(stack, chatwoot):
+    ana = Customer(stack, "+34611000010")
+    body = meta_image(ana.phone, "media-gone", "wamid.photo.2", "")
+    stack.client.post("/webhook/whatsapp", data=body, headers=meta_headers(body, META_SECRET))
+    wait_until(lambda: ana.inbound_count() == 1, what="the photo's turn")
+    settled(stack)
+    conversation = conversation_of(chatwoot, ana.phone)
+    first = chatwoot.messages(conversation["id"])[0]
+    assert first["message_type"] == "incoming"
+    assert first["content"].startswith("📎 imagen no disponible")
+    assert "media-gone" in first["content"]
+
+
+def test_assigning_the_conversation_to_a_person_silences_the_bot(stack, chatwoot):
+    ana = Customer(stack, "+34611000011")
+    ana.say("Hola")
+    settled(stack)
+    conversation = conversation_of(chatwoot, ana.phone)
+    custom_only = event("conversation_updated_custom_attributes.json", conversation, ana.phone)
+    assert post_event(stack, custom_only).status_code == 200
+    settled(stack)
+    assert ana.say("sí") is not None  # an attribute change (with an assignee shown) takes nothing
+    assigned = event(
+        "conversation_updated_custom_attributes.json",
+        conversation,
+        ana.phone,
+        changed_attributes=[{"assignee_id": {"previous_value": None, "current_value": 3}}],
+    )
+    assert post_event(stack, assigned).status_code == 200
+    settled(stack)
+    ana.say("Soy Ana, 35 años", answered=False)
+
+
+def test_an_agent_message_to_a_customer_who_opted_out_is_not_sent(stack, chatwoot):
+    ana = Customer(stack, "+34611000012")
+    ana.say("Hola")
+    ana.say("BAJA")
+    settled(stack)
+    conversation = conversation_of(chatwoot, ana.phone)
+    assert "baja" in conversation["labels"]
+    before = len(ana.received())
+    reply = event(
+        "message_created_outgoing_agent.json", conversation, ana.phone, id=9005, content="¿Seguro?"
+    )
+    assert post_event(stack, reply).status_code == 200
+    settled(stack)
+    assert len(ana.received()) == before
+    assert any("se dio de baja" in n for n in notes(chatwoot.messages(conversation["id"])))
