@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from integrations.outbox import Outbox
 from tests.fake_chatwoot import FakeChatwoot
 from tests.signed import chatwoot_headers, meta_headers, meta_text
 from tests.stack import SECRET as META_SECRET
-from tests.stack import post_meta, running
+from tests.stack import post_meta, post_twilio, running
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared/spec/chatwoot/webhooks"
 CW_TOKEN, CW_SECRET, ACCOUNT, INBOX = "cw-user-token-for-tests", "cw-webhook-secret", 1, 7
@@ -476,3 +477,40 @@ def test_an_agent_message_to_a_customer_who_opted_out_is_not_sent(stack, chatwoo
     settled(stack)
     assert len(ana.received()) == before
     assert any("se dio de baja" in n for n in notes(chatwoot.messages(conversation["id"])))
+
+
+def test_an_agent_reply_goes_back_on_the_customers_own_channel_sms(stack, chatwoot):
+    phone = "+34611000013"
+    assert (
+        post_twilio(stack, phone, "Hola", "SM0000000000000000000000000000a001").status_code == 200
+    )
+    wait_until(lambda: stack.providers.texts_to(phone), what="the greeting by SMS")
+    settled(stack)
+    conversation = conversation_of(chatwoot, phone)
+    reply = event(
+        "message_created_outgoing_agent.json", conversation, phone, id=9006, content="Te llamo"
+    )
+    assert post_event(stack, reply).status_code == 200
+    wait_until(lambda: stack.providers.texts_to(phone)[-1] == "Te llamo", what="the SMS")
+    sms = stack.providers.sent[-1]
+    assert sms["provider"] == "twilio"
+    assert (sms["form"]["To"], sms["form"]["Body"]) == (phone, "Te llamo")
+
+
+def test_outside_the_24_hour_window_an_agent_reply_becomes_the_template_and_a_note(stack, chatwoot):
+    ana = Customer(stack, "+34611000014")
+    ana.say("Hola")
+    settled(stack)
+    store = stack.service.store
+    two_days_ago = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+    store._redis.hset(  # noqa: SLF001 - the customer last wrote two days ago
+        store.key(ana.phone, "summary"), "last_inbound_at", json.dumps(two_days_ago)
+    )
+    conversation = conversation_of(chatwoot, ana.phone)
+    reply = event(
+        "message_created_outgoing_agent.json", conversation, ana.phone, id=9007, content="¿Qué tal?"
+    )
+    assert post_event(stack, reply).status_code == 200
+    wait_until(lambda: ana.received()[-1] == "<template:retomar_conversacion>", what="template")
+    settled(stack)
+    assert any("24 h" in n for n in notes(chatwoot.messages(conversation["id"])))
