@@ -226,8 +226,9 @@ class ChatwootClient:
     ) -> dict:
         """Add a message; `attachments` are (filename, bytes, mime type) and go as multipart.
 
-        An "outgoing" message in an API inbox is only recorded, never delivered by Chatwoot;
-        "incoming" is allowed in API inboxes only. `message_type` of the answer is a name.
+        Chatwoot delivers nothing from an API inbox: an "outgoing" message only reaches the
+        inbox's callback URL, if it has one. "incoming" is refused outside API inboxes.
+        `message_type` of the answer is a name, as in webhooks, not the REST API's integer.
         """
         if content is None and not attachments:
             raise ValueError("a Chatwoot message needs content or attachments")
@@ -301,7 +302,8 @@ class ChatwootClient:
                     allow_redirects=False,
                 )
             except requests.RequestException as exc:
-                raise _network_error(operation, exc) from exc
+                # Not chained: requests' message holds the URL, and a search URL the phone.
+                raise _network_error(operation, exc) from None
             with response:
                 if not 200 <= response.status_code < 300:
                     raise _status_error(operation, response)
@@ -396,6 +398,7 @@ def _network_error(operation: str, exc: requests.RequestException) -> ChatwootEr
     if isinstance(exc, requests.ConnectionError) and isinstance(
         reason, NewConnectionError | ConnectTimeoutError
     ):
-        return ChatwootUnavailable(f"{name} (not connected)", operation=operation)
+        # NewConnectionError (refused, unreachable) or its NameResolutionError: never connected.
+        return ChatwootUnavailable(f"{name} ({type(reason).__name__})", operation=operation)
     # A read timeout, a TLS failure, a connection dropped mid-request: it may have been done.
     return ChatwootUnavailable(name, operation=operation, maybe_sent=True)
