@@ -57,19 +57,19 @@ def _load(name: str) -> dict[str, str]:
 @pytest.mark.parametrize("vector", FORM_VECTORS, ids=_vector_id)
 def test_signature_vector(vector: dict) -> None:
     form = _flask_form(vector["form_body"])
-    assert signature_valid(
-        vector["url"], form, vector["X-Twilio-Signature"], vector["auth_token"]
-    ) is vector["validates"]
+    assert (
+        signature_valid(vector["url"], form, vector["X-Twilio-Signature"], vector["auth_token"])
+        is vector["validates"]
+    )
     # The same answer from the standard library's parser.
     pairs = parse_qsl(vector["form_body"], keep_blank_values=True)
-    assert signature_valid(
-        vector["url"], pairs, vector["X-Twilio-Signature"], vector["auth_token"]
-    ) is vector["validates"]
+    assert (
+        signature_valid(vector["url"], pairs, vector["X-Twilio-Signature"], vector["auth_token"])
+        is vector["validates"]
+    )
 
 
-@pytest.mark.parametrize(
-    "vector", [v for v in FORM_VECTORS if v["validates"]], ids=_vector_id
-)
+@pytest.mark.parametrize("vector", [v for v in FORM_VECTORS if v["validates"]], ids=_vector_id)
 @pytest.mark.parametrize(
     "variant", ["signature_over_url_with_default_port", "signature_over_url_without_port"]
 )
@@ -102,7 +102,8 @@ def test_signature_json_body_vector() -> None:
 def test_blank_values_are_signed() -> None:
     # The location form posts "Body=": dropping blank values (parse_qsl's default) breaks it.
     (vector,) = [
-        v for v in FORM_VECTORS
+        v
+        for v in FORM_VECTORS
         if v["payload_file"] == "whatsapp_inbound_location.json" and v["url"].startswith("https")
     ]
     sig = vector["X-Twilio-Signature"]
@@ -165,16 +166,48 @@ def test_repeated_fields_sign_every_value() -> None:
 @pytest.mark.parametrize(
     ("base", "path", "query", "expected"),
     [
-        ("https://bot.example.com", "/webhooks/twilio", "", "https://bot.example.com/webhooks/twilio"),
-        ("https://bot.example.com/", "/webhooks/twilio", "", "https://bot.example.com/webhooks/twilio"),
-        (" https://bot.example.com/ ", "webhooks/twilio", "", "https://bot.example.com/webhooks/twilio"),
-        ("http://127.0.0.1:5000", "/webhooks/twilio", "channel=wa",
-         "http://127.0.0.1:5000/webhooks/twilio?channel=wa"),
-        ("http://127.0.0.1:5000/", "/webhooks/twilio", b"channel=wa",
-         "http://127.0.0.1:5000/webhooks/twilio?channel=wa"),
-        ("https://bot.example.com:8443", "/webhook/twilio/status", "a=1&b=%20",
-         "https://bot.example.com:8443/webhook/twilio/status?a=1&b=%20"),
-        ("https://example.com/bot/", "/webhook/twilio", "", "https://example.com/bot/webhook/twilio"),
+        (
+            "https://bot.example.com",
+            "/webhooks/twilio",
+            "",
+            "https://bot.example.com/webhooks/twilio",
+        ),
+        (
+            "https://bot.example.com/",
+            "/webhooks/twilio",
+            "",
+            "https://bot.example.com/webhooks/twilio",
+        ),
+        (
+            " https://bot.example.com/ ",
+            "webhooks/twilio",
+            "",
+            "https://bot.example.com/webhooks/twilio",
+        ),
+        (
+            "http://127.0.0.1:5000",
+            "/webhooks/twilio",
+            "channel=wa",
+            "http://127.0.0.1:5000/webhooks/twilio?channel=wa",
+        ),
+        (
+            "http://127.0.0.1:5000/",
+            "/webhooks/twilio",
+            b"channel=wa",
+            "http://127.0.0.1:5000/webhooks/twilio?channel=wa",
+        ),
+        (
+            "https://bot.example.com:8443",
+            "/webhook/twilio/status",
+            "a=1&b=%20",
+            "https://bot.example.com:8443/webhook/twilio/status?a=1&b=%20",
+        ),
+        (
+            "https://example.com/bot/",
+            "/webhook/twilio",
+            "",
+            "https://example.com/bot/webhook/twilio",
+        ),
     ],
 )
 def test_signed_url(base: str, path: str, query: str | bytes, expected: str) -> None:
@@ -189,7 +222,9 @@ def test_signed_url_rebuilds_the_vector_urls() -> None:
     }
 
 
-@pytest.mark.parametrize("base", ["", "bot.example.com", "ftp://bot.example.com", "https://x.com/?a=1"])
+@pytest.mark.parametrize(
+    "base", ["", "bot.example.com", "ftp://bot.example.com", "https://x.com/?a=1"]
+)
 def test_signed_url_refuses_a_base_that_is_not_an_origin(base: str) -> None:
     with pytest.raises(ValueError, match="PUBLIC_BASE_URL"):
         signed_url(base, "/webhook/twilio", "")
@@ -201,52 +236,105 @@ WA = "+5511987654321"
 SMS = "+14155550199"
 MESSAGES: dict[str, dict] = {
     "sms_inbound_text.json": dict(
-        channel="sms", phone=SMS, message_id="SM00000000000000000000000000000001",
-        kind="text", text="Hello there", profile_name=None,
+        channel="sms",
+        phone=SMS,
+        message_id="SM00000000000000000000000000000001",
+        kind="text",
+        text="Hello there",
+        profile_name=None,
     ),
     "sms_inbound_mms_image.json": dict(
-        channel="sms", phone=SMS, kind="image", text="photo attached",
-        media=(Media(kind="image", mime_type="image/jpeg", caption="photo attached",
-                     url=f"{MEDIA}/MM00000000000000000000000000000002/Media/"
-                         "ME00000000000000000000000000000002"),),
+        channel="sms",
+        phone=SMS,
+        kind="image",
+        text="photo attached",
+        media=(
+            Media(
+                kind="image",
+                mime_type="image/jpeg",
+                caption="photo attached",
+                url=f"{MEDIA}/MM00000000000000000000000000000002/Media/"
+                "ME00000000000000000000000000000002",
+            ),
+        ),
     ),
     "whatsapp_inbound_text.json": dict(
-        channel="whatsapp", phone=WA, message_id="SM00000000000000000000000000000003",
-        kind="text", text="Oi, preciso de ajuda", profile_name="Maria Silva", reply_to=None,
+        channel="whatsapp",
+        phone=WA,
+        message_id="SM00000000000000000000000000000003",
+        kind="text",
+        text="Oi, preciso de ajuda",
+        profile_name="Maria Silva",
+        reply_to=None,
     ),
     "whatsapp_inbound_image.json": dict(
-        channel="whatsapp", kind="image", text="legenda da foto",
-        media=(Media(kind="image", mime_type="image/jpeg", caption="legenda da foto",
-                     url=f"{MEDIA}/MM00000000000000000000000000000004/Media/"
-                         "ME00000000000000000000000000000004"),),
+        channel="whatsapp",
+        kind="image",
+        text="legenda da foto",
+        media=(
+            Media(
+                kind="image",
+                mime_type="image/jpeg",
+                caption="legenda da foto",
+                url=f"{MEDIA}/MM00000000000000000000000000000004/Media/"
+                "ME00000000000000000000000000000004",
+            ),
+        ),
     ),
     "whatsapp_inbound_audio_voice.json": dict(
-        channel="whatsapp", kind="audio", text="",
-        media=(Media(kind="audio", mime_type="audio/ogg",
-                     url=f"{MEDIA}/MM00000000000000000000000000000005/Media/"
-                         "ME00000000000000000000000000000005"),),
+        channel="whatsapp",
+        kind="audio",
+        text="",
+        media=(
+            Media(
+                kind="audio",
+                mime_type="audio/ogg",
+                url=f"{MEDIA}/MM00000000000000000000000000000005/Media/"
+                "ME00000000000000000000000000000005",
+            ),
+        ),
     ),
     "whatsapp_inbound_document.json": dict(
-        channel="whatsapp", kind="document", text="",
-        media=(Media(kind="document", mime_type="application/pdf",
-                     url=f"{MEDIA}/MM00000000000000000000000000000006/Media/"
-                         "ME00000000000000000000000000000006"),),
+        channel="whatsapp",
+        kind="document",
+        text="",
+        media=(
+            Media(
+                kind="document",
+                mime_type="application/pdf",
+                url=f"{MEDIA}/MM00000000000000000000000000000006/Media/"
+                "ME00000000000000000000000000000006",
+            ),
+        ),
     ),
     "whatsapp_inbound_location.json": dict(
-        channel="whatsapp", kind="location", text="Ubicación: Marco Zero, Praca da Se, Sao Paulo",
-        location={"latitude": -23.5505199, "longitude": -46.6333094, "name": "Marco Zero",
-                  "address": "Praca da Se, Sao Paulo"},
+        channel="whatsapp",
+        kind="location",
+        text="Ubicación: Marco Zero, Praca da Se, Sao Paulo",
+        location={
+            "latitude": -23.5505199,
+            "longitude": -46.6333094,
+            "name": "Marco Zero",
+            "address": "Praca da Se, Sao Paulo",
+        },
         media=(),
     ),
     "whatsapp_inbound_quick_reply_button_interactive.json": dict(
-        kind="button", choice="confirm_order_123", text="Confirmar",
+        kind="button",
+        choice="confirm_order_123",
+        text="Confirmar",
         reply_to="MM00000000000000000000000000000063",
     ),
     "whatsapp_inbound_template_button_legacy.json": dict(
-        kind="button", choice="yes", text="Sim", reply_to="MM00000000000000000000000000000062",
+        kind="button",
+        choice="yes",
+        text="Sim",
+        reply_to="MM00000000000000000000000000000062",
     ),
     "whatsapp_inbound_reply_with_context.json": dict(
-        kind="text", text="respondendo a isso", choice=None,
+        kind="text",
+        text="respondendo a isso",
+        choice=None,
         reply_to="SM00000000000000000000000000000061",
     ),
     "whatsapp_inbound_forwarded.json": dict(kind="text", text="mensagem encaminhada"),
@@ -254,24 +342,34 @@ MESSAGES: dict[str, dict] = {
 }
 
 STATUSES: dict[str, dict] = {
-    "sms_status_sent.json": dict(message_id="SM0000000000000000000000000000001e", status="sent",
-                                 phone=SMS, errors=()),
+    "sms_status_sent.json": dict(
+        message_id="SM0000000000000000000000000000001e", status="sent", phone=SMS, errors=()
+    ),
     "sms_status_delivered.json": dict(status="delivered", phone=SMS, errors=()),
     "sms_status_undelivered_30003.json": dict(
-        status="undelivered", errors=({"code": 30003, "title": "Twilio error 30003"},),
+        status="undelivered",
+        errors=({"code": 30003, "title": "Twilio error 30003"},),
     ),
     "whatsapp_status_sent.json": dict(status="sent", phone=WA, errors=()),
     "whatsapp_status_delivered.json": dict(status="delivered", phone=WA, errors=()),
-    "whatsapp_status_read.json": dict(message_id="SM00000000000000000000000000000014",
-                                      status="read", phone=WA, errors=()),
+    "whatsapp_status_read.json": dict(
+        message_id="SM00000000000000000000000000000014", status="read", phone=WA, errors=()
+    ),
     "whatsapp_status_failed_63016.json": dict(
-        status="failed", phone=WA,
-        errors=({"code": 63016, "title": "Failed to send freeform message because you are "
-                 "outside the allowed window. If you are using WhatsApp, please use a Message "
-                 "Template."},),
+        status="failed",
+        phone=WA,
+        errors=(
+            {
+                "code": 63016,
+                "title": "Failed to send freeform message because you are "
+                "outside the allowed window. If you are using WhatsApp, please use a Message "
+                "Template.",
+            },
+        ),
     ),
     "whatsapp_status_undelivered_63003.json": dict(
-        status="undelivered", errors=({"code": 63003, "title": "Twilio error 63003"},),
+        status="undelivered",
+        errors=({"code": 63003, "title": "Twilio error 63003"},),
     ),
 }
 
@@ -323,23 +421,41 @@ def test_message_variants() -> None:
     bare = parse_message({**base, "Latitude": "40.4", "Longitude": "-3.7"})
     assert (bare.kind, bare.text) == ("location", "Ubicación: 40.4, -3.7")
 
-    mms = parse_message({
-        **base, "Body": "fotos", "NumMedia": "3",
-        "MediaUrl0": "https://m/0", "MediaContentType0": "video/mp4",
-        "MediaUrl1": "https://m/1", "MediaContentType1": "image/png",
-        "MediaUrl2": "https://m/2", "MediaContentType2": "text/vcard",
-    })
+    mms = parse_message(
+        {
+            **base,
+            "Body": "fotos",
+            "NumMedia": "3",
+            "MediaUrl0": "https://m/0",
+            "MediaContentType0": "video/mp4",
+            "MediaUrl1": "https://m/1",
+            "MediaContentType1": "image/png",
+            "MediaUrl2": "https://m/2",
+            "MediaContentType2": "text/vcard",
+        }
+    )
     assert mms.kind == "video"
     assert [(m.kind, m.url, m.caption) for m in mms.media] == [
-        ("video", "https://m/0", None), ("image", "https://m/1", None),
+        ("video", "https://m/0", None),
+        ("image", "https://m/1", None),
         ("document", "https://m/2", None),
     ]
 
-    sticker = parse_message({**base, "From": "whatsapp:+34600000000", "MessageType": "sticker",
-                             "NumMedia": "1", "MediaUrl0": "https://m/0",
-                             "MediaContentType0": "image/webp"})
-    assert (sticker.channel, sticker.kind, sticker.media[0].kind) == ("whatsapp", "sticker",
-                                                                      "sticker")
+    sticker = parse_message(
+        {
+            **base,
+            "From": "whatsapp:+34600000000",
+            "MessageType": "sticker",
+            "NumMedia": "1",
+            "MediaUrl0": "https://m/0",
+            "MediaContentType0": "image/webp",
+        }
+    )
+    assert (sticker.channel, sticker.kind, sticker.media[0].kind) == (
+        "whatsapp",
+        "sticker",
+        "sticker",
+    )
     huge = parse_message({**base, "Body": "hola", "NumMedia": "999999999999"})
     assert (huge.kind, huge.media) == ("text", ())
 
@@ -375,10 +491,20 @@ def test_parse_status_refuses(missing: str) -> None:
 
 
 def test_status_odd_fields() -> None:
-    status = parse_status({"MessageSid": "SM1", "MessageStatus": "Failed", "To": "+1 short",
-                           "ErrorCode": "XYZ", "ErrorMessage": "odd"})
+    status = parse_status(
+        {
+            "MessageSid": "SM1",
+            "MessageStatus": "Failed",
+            "To": "+1 short",
+            "ErrorCode": "XYZ",
+            "ErrorMessage": "odd",
+        }
+    )
     assert (status.status, status.phone, status.errors) == (
-        "failed", None, ({"code": "XYZ", "title": "odd"},))
+        "failed",
+        None,
+        ({"code": "XYZ", "title": "odd"},),
+    )
 
 
 def test_empty_twiml_is_an_empty_response() -> None:
