@@ -8,18 +8,14 @@ and says so at that call.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import Any
 
 import requests
-import stamina
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from integrations.outbound import RetryPolicy, parse_retry_after
-
-T = TypeVar("T")
 
 # The REST API renders message_type as the enum's integer (webhook payloads use the name).
 MESSAGE_TYPES = {0: "incoming", 1: "outgoing", 2: "activity", 3: "template"}
@@ -317,7 +313,9 @@ class ChatwootClient:
                         title, status=response.status_code, operation=operation
                     ) from None
 
-        return _retrying(self._retry, attempt, idempotent=method in _IDEMPOTENT)
+        return self._retry.call(
+            attempt, idempotent=method in _IDEMPOTENT, transient=ChatwootUnavailable
+        )
 
 
 def _named(message: dict) -> dict:
@@ -325,29 +323,6 @@ def _named(message: dict) -> dict:
     if isinstance(kind, int) and kind in MESSAGE_TYPES:
         return {**message, "message_type": MESSAGE_TYPES[kind]}
     return message
-
-
-def _retrying(policy: RetryPolicy, fn: Callable[[], T], *, idempotent: bool) -> T:
-    """`policy`'s attempts, total time and jittered waits; Retry-After wins when it fits."""
-    deadline = time.monotonic() + policy.timeout
-
-    def retry_on(exc: Exception) -> bool | float:
-        if not isinstance(exc, ChatwootUnavailable) or (exc.maybe_sent and not idempotent):
-            return False
-        if exc.retry_after is None:
-            return True
-        if time.monotonic() + exc.retry_after > deadline:
-            return False
-        return exc.retry_after
-
-    caller = stamina.RetryingCaller(
-        attempts=policy.attempts,
-        timeout=policy.timeout,
-        wait_initial=policy.wait_initial,
-        wait_max=policy.wait_max,
-        wait_jitter=policy.wait_jitter,
-    )
-    return caller(retry_on, fn)
 
 
 def _status_title(status: int) -> str:

@@ -201,11 +201,19 @@ class RetryPolicy:
     wait_max: float = 4.0
     wait_jitter: float = 0.5
 
-    def call(self, fn: Callable[[], T], *, idempotent: bool = False) -> T:
+    def call(
+        self,
+        fn: Callable[[], T],
+        *,
+        idempotent: bool = False,
+        transient: type[Exception] | None = None,
+    ) -> T:
+        """Call `fn`, retrying the `transient` errors (with `maybe_sent` and `retry_after`)."""
         deadline = time.monotonic() + self.timeout
+        transient = transient or TransientSendError
 
         def retry_on(exc: Exception) -> bool | float:
-            if not isinstance(exc, TransientSendError) or (exc.maybe_sent and not idempotent):
+            if not isinstance(exc, transient) or (exc.maybe_sent and not idempotent):
                 return False
             if exc.retry_after is None:
                 return True
