@@ -142,8 +142,9 @@ def test_a_sale_leaves_contact_conversation_messages_labels_attributes_and_notes
     ana.say(SALE[0])
     conversation = conversation_of(chatwoot, ana.phone)
     settled(stack)
-    # An agent labels the conversation by hand: the mirror must keep it.
+    # An agent labels the conversation and notes a reference by hand: the mirror must keep both.
     chatwoot.conversations[conversation["id"]]["labels"].append("vip")
+    chatwoot.conversations[conversation["id"]]["custom_attributes"]["referencia"] = "R-17"
     for text in SALE[1:]:
         ana.say(text)
     ana.say("la 2")
@@ -175,6 +176,7 @@ def test_a_sale_leaves_contact_conversation_messages_labels_attributes_and_notes
         "opcion_elegida": chosen["name"],
         "prima_mensual": chosen["monthly"],
         "prima_anual": chosen["annual"],
+        "referencia": "R-17",
     }
     assert wanted.items() <= conversation["custom_attributes"].items()
     written = notes(chatwoot.messages(conversation["id"]))

@@ -29,7 +29,7 @@ from integrations.outbound import SendError
 from integrations.outbox import Outbox
 from webhooks import metrics
 from webhooks.channels import Channels
-from webhooks.chatwoot_ops import LABELS
+from webhooks.chatwoot_ops import LABELS, OUR_ATTRIBUTES
 from webhooks.phones import mask_phone
 
 log = logging.getLogger(__name__)
@@ -237,11 +237,17 @@ class ChatwootMirror:
         if link.get("digest") == digest:
             return  # nothing changed since the last turn: no calls
         self._ensure_account_labels()
-        current = self.client.labels(conversation)
+        # Both endpoints replace the whole list/map: keep what agents set by hand.
+        shown = self.client.get_conversation(conversation)
+        current = shown.get("labels") or []
         wanted = [label for label in current if label not in LABELS] + op["labels"]
         if sorted(wanted) != sorted(current):
             self.client.set_labels(conversation, wanted)
-        self.client.set_custom_attributes(conversation, op["conversation"])
+        theirs = shown.get("custom_attributes") or {}
+        stale = {k for k in theirs if k in OUR_ATTRIBUTES or k.startswith("prima_mensual_")}
+        merged = {k: v for k, v in theirs.items() if k not in stale} | op["conversation"]
+        if merged != theirs:
+            self.client.set_custom_attributes(conversation, merged)
         fields: dict = {"custom_attributes": op["contact"]}
         if op.get("name"):
             fields["name"] = op["name"]

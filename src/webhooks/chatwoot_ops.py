@@ -37,6 +37,11 @@ HANDOFF_NOTES = {
 }
 
 
+# Conversation attributes we write (with one `prima_mensual_<option>` per option): a choice or a
+# handoff reason that no longer holds is removed, an agent's own attributes are kept.
+OUR_ATTRIBUTES = {"etapa", "opcion_elegida", "prima_mensual", "prima_anual", "motivo_traspaso"}
+
+
 def labels_for(state: dict) -> list[str]:
     stage = state.get("stage", "INICIO")
     labels = [STAGE_LABELS[stage]] if stage != "FINALIZADO" or state.get("lead") else []
