@@ -232,7 +232,8 @@ class ChatwootMirror:
             self.client.create_message(conversation, note, private=True)
 
     def _state(self, phone: str, conversation: int, op: dict) -> None:
-        digest = content_digest(json.dumps(op, sort_keys=True))
+        shows = {k: v for k, v in op.items() if k != "queued_at"}
+        digest = content_digest(json.dumps(shows, sort_keys=True))
         link = self.links.get(phone)
         if link.get("digest") == digest:
             return  # nothing changed since the last turn: no calls

@@ -1,0 +1,114 @@
+"""The mirror's drainer against the fake Chatwoot and a real Redis: refusals, deletions, tokens."""
+
+from __future__ import annotations
+
+import pytest
+
+from integrations.chatwoot import ChatwootClient
+from integrations.chatwoot_links import ChatwootLinks
+from integrations.health import HealthBook
+from integrations.outbound import RetryPolicy
+from integrations.outbox import Outbox
+from tests.fake_chatwoot import FakeChatwoot
+from webhooks.channels import Channels
+from webhooks.chatwoot_mirror import ChatwootMirror
+from webhooks.settings import Settings
+
+TOKEN, PHONE = "cw-token", "+34622000001"
+
+
+@pytest.fixture
+def chatwoot():
+    with FakeChatwoot(token=TOKEN) as fake:
+        yield fake
+
+
+def mirror_for(redis_client, chatwoot: FakeChatwoot, *, token: str = TOKEN) -> ChatwootMirror:
+    client = ChatwootClient(chatwoot.url, 1, token, 7, retry=RetryPolicy(attempts=1))
+    channels = Channels.from_settings(Settings(_env_file=None))
+    return ChatwootMirror(
+        client,
+        Outbox(redis_client),
+        ChatwootLinks(redis_client),
+        channels,
+        health=HealthBook(redis_client),
+    )
+
+
+def incoming(text: str) -> dict:
+    return {
+        "op": "incoming",
+        "text": text,
+        "provider": "meta",
+        "channel": "whatsapp",
+        "name": "Ana",
+    }
+
+
+def shown(chatwoot: FakeChatwoot) -> list[tuple[str, str]]:
+    conversation = chatwoot.conversation_for(PHONE)
+    return [(m["message_type"], m["content"]) for m in chatwoot.messages(conversation["id"])]
+
+
+def test_a_refused_operation_is_set_aside_and_the_rest_goes_on(redis_client, chatwoot):
+    mirror = mirror_for(redis_client, chatwoot)
+    mirror.outbox.add(PHONE, [incoming("uno")])
+    assert mirror.drain(PHONE) is True
+    mirror.outbox.add(PHONE, [incoming("dos"), incoming("tres")])
+    chatwoot.fail_next.append((422, {"message": "Invalid content"}))
+    assert mirror.drain(PHONE) is True
+    assert shown(chatwoot) == [("incoming", "uno"), ("incoming", "tres")]
+    backlog = mirror.outbox.backlog()
+    assert (backlog["pending"], backlog["dead"]) == (0, 1)
+    assert mirror.outbox.due() == []
+
+
+def test_a_conversation_deleted_in_chatwoot_is_made_again(redis_client, chatwoot):
+    mirror = mirror_for(redis_client, chatwoot)
+    mirror.outbox.add(PHONE, [incoming("uno")])
+    mirror.drain(PHONE)
+    first = chatwoot.conversation_for(PHONE)["id"]
+    del chatwoot.conversations[first]  # an agent deleted it
+    mirror.outbox.add(PHONE, [incoming("dos")])
+    assert mirror.drain(PHONE) is True
+    again = chatwoot.conversation_for(PHONE)
+    assert again["id"] != first
+    assert shown(chatwoot) == [("incoming", "dos")]
+    assert mirror.links.phone_of(again["id"]) == PHONE
+    assert len(chatwoot.contacts) == 1  # the contact was found again, not duplicated
+
+
+def test_a_refused_token_keeps_the_work_and_says_why(redis_client, chatwoot):
+    wrong = mirror_for(redis_client, chatwoot, token="revoked")
+    wrong.outbox.add(PHONE, [incoming("uno"), incoming("dos")])
+    assert wrong.drain(PHONE) is False
+    assert wrong.outbox.backlog()["pending"] == 2
+    health = HealthBook(redis_client).read("chatwoot")
+    assert (health["reachable"], health["last_error"]) == (False, "401 Unauthorized")
+    # The operator fixes the token: everything arrives, in order.
+    fixed = mirror_for(redis_client, chatwoot)
+    redis_client.zadd(fixed.outbox.due_key, {PHONE: 0})
+    assert fixed.drain(PHONE) is True
+    assert shown(chatwoot) == [("incoming", "uno"), ("incoming", "dos")]
+    assert HealthBook(redis_client).read("chatwoot")["reachable"] is True
+
+
+def test_nothing_changed_means_no_calls(redis_client, chatwoot):
+    mirror = mirror_for(redis_client, chatwoot)
+    state = {
+        "op": "state",
+        "labels": ["analisis"],
+        "name": None,
+        "contact": {"edad": 35},
+        "conversation": {"etapa": "NEEDS_ANALYSIS"},
+    }
+    mirror.outbox.add(PHONE, [incoming("hola"), state])
+    mirror.drain(PHONE)
+    calls = len(chatwoot.requests)
+    mirror.outbox.add(PHONE, [state])
+    mirror.drain(PHONE)
+    assert len(chatwoot.requests) == calls
+    conversation = chatwoot.conversation_for(PHONE)
+    assert conversation["labels"] == ["analisis"]
+    assert conversation["custom_attributes"] == {"etapa": "NEEDS_ANALYSIS"}
+    assert chatwoot.violations == []
