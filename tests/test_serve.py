@@ -63,6 +63,9 @@ def test_serve_answers_status_and_a_signed_message_end_to_end(redis_url, tmp_pat
                 headers={"X-Hub-Signature-256": "sha256=" + "0" * 64},
             )
             assert forged.status_code == 403
+            # An admin path carries the phone: gunicorn's access log must not print it.
+            admin = requests.get(f"{base}/webhook/conversation/+34600400100", timeout=5)
+            assert admin.status_code in (401, 403)
             assert len(providers.wait_for(1, timeout=30)) == 1
             assert "consentimiento" in providers.texts_to("+34600400100")[0]
 
@@ -88,4 +91,5 @@ def test_serve_answers_status_and_a_signed_message_end_to_end(redis_url, tmp_pat
             output = server.communicate(timeout=60)[0].decode()
     assert server.returncode == 0, output
     assert "34600400100" not in output  # phone numbers are masked in the logs
+    assert "gunicorn.access" not in output
     assert (tmp_path / "metrics").is_dir()  # VAR_DIR/metrics: PROMETHEUS_MULTIPROC_DIR

@@ -25,7 +25,12 @@ logconfig_dict = {
     "root": {"level": os.environ.get("LOG_LEVEL", "INFO").upper(), "handlers": ["iagente"]},
     "loggers": {
         "gunicorn.error": {"handlers": [], "propagate": True},
-        "gunicorn.access": {"handlers": [], "propagate": True},
+        # Gunicorn emits access lines whenever a logconfig is given: off unless asked for.
+        "gunicorn.access": {
+            "handlers": [],
+            "propagate": True,
+            "level": "INFO" if accesslog else "CRITICAL",
+        },
     },
     "handlers": {"iagente": {"()": "webhooks.logs.handler"}},
 }
