@@ -318,7 +318,12 @@ def run_workers(
         pool.append(threading.Thread(target=chatwoot.mirror.run, args=(stop,), name="chatwoot"))
     for thread in pool:
         thread.start()
-    log.info("worker started threads=%d brain=%s", len(pool), service.context.brain.name)
+    log.info(
+        "worker started threads=%d brain=%s chatwoot=%s",
+        len(workers),
+        service.context.brain.name,
+        "on" if chatwoot else "off",
+    )
     for thread in pool:
         thread.join()
     log.info("worker stopped")
