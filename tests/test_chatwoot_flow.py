@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -322,6 +323,10 @@ def test_with_chatwoot_down_customers_get_every_reply_and_the_mirror_catches_up(
     assert seen["outbox"]["oldest_age_seconds"] >= 0
     assert "503" in seen["last_error"]
     assert chatwoot.conversation_for(ana.phone) is None
+    scraped = stack.client.get("/metrics").get_data(as_text=True)
+    pending = re.search(r"^iagente_chatwoot_outbox_pending (\S+)$", scraped, re.MULTILINE)
+    assert pending and float(pending.group(1)) >= 8
+    assert re.search(r'^iagente_chatwoot_ops_total\{op="incoming",outcome="retry"\}', scraped, re.M)
 
     chatwoot.down = False
     settled(stack)
