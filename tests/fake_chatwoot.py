@@ -69,6 +69,7 @@ class FakeChatwoot:
         self.violations: list[str] = []
         self.fail_next: deque[tuple] = deque()
         self.down = False
+        self.delay = 0.0  # seconds every answer takes (a slow Chatwoot)
         self.changed = threading.Condition()
         self._ids = itertools.count(1)
         fake = self
@@ -173,6 +174,8 @@ class FakeChatwoot:
                 self.violations.append(problem)
             answer = (400, {"error": problem}) if problem else self._answer(handler, record)
             self.changed.notify_all()
+        if self.delay:
+            time.sleep(self.delay)
         _reply(handler, *answer)
 
     def _answer(self, handler: BaseHTTPRequestHandler, record: dict) -> tuple:

@@ -315,7 +315,12 @@ def run_workers(
     ]
     pool = [threading.Thread(target=w.run, args=(stop,), name=w.name) for w in workers]
     if chatwoot:
-        pool.append(threading.Thread(target=chatwoot.mirror.run, args=(stop,), name="chatwoot"))
+        # As many drainers as workers: a slow Chatwoot is worked on for several conversations at
+        # once (each conversation still by one drainer at a time, in order).
+        pool += [
+            threading.Thread(target=chatwoot.mirror.run, args=(stop,), name=f"chatwoot-{i}")
+            for i in range(len(workers))
+        ]
     for thread in pool:
         thread.start()
     log.info(
