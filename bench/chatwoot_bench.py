@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
+import redis  # noqa: E402
+
 from integrations.outbox import Outbox  # noqa: E402
 from integrations.redis_server import RedisProcess  # noqa: E402
 from tests.stack import post_meta, running  # noqa: E402
@@ -57,7 +59,7 @@ class ChatwootProcess:
         "    fake.delay, fake.down = float(sys.argv[2]), sys.argv[3] == 'down'\n"
         "    print(fake.url, flush=True)\n"
         "    sys.stdin.read()\n"
-        "    print(len(fake.violations), flush=True)\n"
+        "    print(len(fake.violations), time.process_time(), flush=True)\n"
     )
 
     def __init__(self, *, delay: float = 0.0, down: bool = False) -> None:
@@ -72,10 +74,12 @@ class ChatwootProcess:
         )
         self.url = self._child.stdout.readline().strip()
         self.violations: int | None = None
+        self.cpu = 0.0
 
     def stop(self) -> None:
         self._child.stdin.close()
-        self.violations = int(self._child.stdout.readline() or -1)
+        violations, cpu = (self._child.stdout.readline() or "-1 0").split()
+        self.violations, self.cpu = int(violations), float(cpu)
         self._child.wait(timeout=30)
 
 
@@ -88,6 +92,8 @@ def scenario(redis_url: str, chatwoot: ChatwootProcess | None, customers: int, t
             "chatwoot_user_token": TOKEN,
             "chatwoot_inbox_id": 7,
         }
+    redis.Redis.from_url(redis_url).flushdb()  # what an earlier setting left in the outbox
+    cpu = time.process_time()
     with running(redis_url, **settings) as stack:
         stack.start_workers(4)
         with ThreadPoolExecutor(customers) as pool:
@@ -101,9 +107,12 @@ def scenario(redis_url: str, chatwoot: ChatwootProcess | None, customers: int, t
                 time.sleep(0.01)
             caught_up = time.perf_counter() - replies_done
         pending = Outbox(stack.service.store._redis).backlog()["pending"]  # noqa: SLF001
+    cpu = time.process_time() - cpu
     if chatwoot is not None:
         chatwoot.stop()
     return {
+        "cpu": cpu,
+        "chatwoot_cpu": chatwoot.cpu if chatwoot else 0.0,
         "times": [t for run in runs for t in run],
         "caught_up": caught_up,
         "pending": pending,
@@ -122,6 +131,8 @@ def pooled(rounds: list[dict]) -> dict:
         "caught_up": statistics.median(caught) if caught else None,
         "pending": sum(r["pending"] for r in rounds),
         "violations": sum(r["violations"] for r in rounds),
+        "cpu": sum(r["cpu"] for r in rounds),
+        "chatwoot_cpu": sum(r["chatwoot_cpu"] for r in rounds),
     }
 
 
@@ -151,7 +162,7 @@ def main() -> None:
     )
     print(
         f"{'chatwoot':22} {'replies':>7} {'p50 ms':>8} {'p99 ms':>8} {'p50 ×':>6} {'p99 ×':>6}"
-        f" {'mirror caught up':>17} {'left':>5} {'spec':>5}"
+        f" {'mirror caught up':>17} {'left':>5} {'spec':>5} {'our CPU':>8} {'cw CPU':>7}"
     )
     for name, r in results.items():
         caught = f"{r['caught_up']:.2f} s" if r["caught_up"] is not None else "-"
@@ -159,9 +170,11 @@ def main() -> None:
             f"{name:22} {r['replies']:>7} {r['p50']:>8.1f} {r['p99']:>8.1f}"
             f" {r['p50'] / base['p50']:>6.2f} {r['p99'] / base['p99']:>6.2f}"
             f" {caught:>17} {r['pending']:>5} {r['violations']:>5}"
+            f" {r['cpu']:>7.1f}s {r['chatwoot_cpu']:>6.1f}s"
         )
     print("(× = ratio to the run without Chatwoot; left = operations still in the outbox;")
-    print(" spec = requests the fake found against Chatwoot's OpenAPI spec)")
+    print(" spec = requests the fake found against Chatwoot's OpenAPI spec; our CPU = this")
+    print(" process (web, workers, drainers, fake Meta); cw CPU = the fake Chatwoot process)")
 
 
 if __name__ == "__main__":

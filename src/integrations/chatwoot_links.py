@@ -52,8 +52,10 @@ class ChatwootLinks:
         pipe.execute()
 
     def drop_conversation(self, phone: str) -> None:
-        """The conversation is gone on Chatwoot's side (deleted): the next op makes a new one."""
-        self._redis.hdel(self.key(phone), "conversation_id", "digest")
+        """The conversation (or contact) is gone on Chatwoot's side: the next op finds or makes
+        them again."""
+        fields = ("contact_id", "source_id", "conversation_id", "digest", "contact_digest")
+        self._redis.hdel(self.key(phone), *fields)
 
     def phone_of(self, conversation_id: int | str) -> str | None:
         raw = self._redis.get(self._global("conversation", conversation_id))

@@ -232,11 +232,21 @@ class ChatwootMirror:
             self.client.create_message(conversation, note, private=True)
 
     def _state(self, phone: str, conversation: int, op: dict) -> None:
-        shows = {k: v for k, v in op.items() if k != "queued_at"}
-        digest = content_digest(json.dumps(shows, sort_keys=True))
+        """Labels and attributes; each half only when it changed since it was last written."""
         link = self.links.get(phone)
-        if link.get("digest") == digest:
-            return  # nothing changed since the last turn: no calls
+        shown = content_digest(json.dumps([op["labels"], op["conversation"]], sort_keys=True))
+        if link.get("digest") != shown:
+            self._conversation_state(conversation, op)
+            self.links.save(phone, digest=shown)
+        contact = content_digest(json.dumps([op.get("name"), op["contact"]], sort_keys=True))
+        if link.get("contact_digest") != contact and (op["contact"] or op.get("name")):
+            fields: dict = {"custom_attributes": op["contact"]}
+            if op.get("name"):
+                fields["name"] = op["name"]
+            self.client.update_contact(int(link["contact_id"]), **fields)
+            self.links.save(phone, contact_digest=contact)
+
+    def _conversation_state(self, conversation: int, op: dict) -> None:
         self._ensure_account_labels()
         # Both endpoints replace the whole list/map: keep what agents set by hand.
         shown = self.client.get_conversation(conversation)
@@ -249,12 +259,6 @@ class ChatwootMirror:
         merged = {k: v for k, v in theirs.items() if k not in stale} | op["conversation"]
         if merged != theirs:
             self.client.set_custom_attributes(conversation, merged)
-        fields: dict = {"custom_attributes": op["contact"]}
-        if op.get("name"):
-            fields["name"] = op["name"]
-        if op["contact"] or op.get("name"):
-            self.client.update_contact(int(link["contact_id"]), **fields)
-        self.links.save(phone, digest=digest)
 
     def _ensure_account_labels(self) -> None:
         """Create our labels in the account once (agents see them with a description)."""
