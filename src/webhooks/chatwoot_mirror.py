@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import threading
 from contextlib import suppress
 
@@ -84,29 +85,32 @@ class ChatwootMirror:
                 log.warning("outbox unreachable (%s)", type(exc).__name__)
                 stop.wait(backoff)
                 continue
-            if not phones:
-                stop.wait(self.poll_seconds)
-                continue
+            random.shuffle(phones)  # several drainers: each starts somewhere else
+            drained = 0
             for phone in phones:
                 if stop.is_set():
                     break
                 try:
-                    healthy = self.drain(phone, delay=backoff)
+                    outcome = self.drain(phone, delay=backoff)
                 except redis.RedisError as exc:
                     log.warning("outbox unreachable (%s)", type(exc).__name__)
-                    healthy = False
-                if not healthy:
+                    outcome = False
+                if outcome is False:
                     stop.wait(backoff)
                     backoff = min(backoff * 2, self.max_backoff)
                     break
+                drained += outcome is True
             else:
                 backoff = 1.0
+                if not drained:  # nothing due, or all of it in other drainers' hands
+                    stop.wait(self.poll_seconds)
 
-    def drain(self, phone: str, *, delay: float = 1.0) -> bool:
-        """Apply the phone's operations in order. False when Chatwoot could not take them."""
+    def drain(self, phone: str, *, delay: float = 1.0) -> bool | None:
+        """Apply the phone's operations in order. False when Chatwoot could not take them,
+        None when another drainer has this conversation."""
         lease = self.outbox.lease(phone)
         if lease is None:
-            return True  # another drainer has this conversation
+            return None
         try:
             while (op := self.outbox.head(phone)) is not None:
                 outcome = self._attempt(phone, op)
