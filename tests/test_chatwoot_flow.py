@@ -14,9 +14,10 @@ import pytest
 
 from integrations.outbox import Outbox
 from tests.fake_chatwoot import FakeChatwoot
-from tests.signed import chatwoot_headers, meta_headers, meta_text
+from tests.signed import chatwoot_headers, meta_headers, meta_text, twilio_form, twilio_headers
+from tests.stack import BASE, TWILIO_SID, TWILIO_WA, post_meta, post_twilio, running
 from tests.stack import SECRET as META_SECRET
-from tests.stack import post_meta, post_twilio, running
+from tests.stack import TOKEN as TWILIO_TOKEN
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared/spec/chatwoot/webhooks"
 CW_TOKEN, CW_SECRET, ACCOUNT, INBOX = "cw-user-token-for-tests", "cw-webhook-secret", 1, 7
@@ -521,3 +522,21 @@ def test_outside_the_24_hour_window_an_agent_reply_becomes_the_template_and_a_no
     wait_until(lambda: ana.received()[-1] == "<template:retomar_conversacion>", what="template")
     settled(stack)
     assert any("24 h" in n for n in notes(chatwoot.messages(conversation["id"])))
+
+
+def test_a_twilio_mms_photo_is_attached_in_chatwoot(stack, chatwoot):
+    phone, sid = "+34611000015", "MM0000000000000000000000000000b001"
+    photo = b"\x89PNG\r\n\x1a\n" + bytes(range(200)) * 10
+    media = f"{stack.providers.url}/2010-04-01/Accounts/{TWILIO_SID}/Messages/{sid}/Media/ME01"
+    stack.providers.media["ME01"] = (photo, "image/png")
+    form = twilio_form(phone, "mi póliza actual", sid, whatsapp=True, to=TWILIO_WA)
+    form |= {"NumMedia": "1", "MediaUrl0": media, "MediaContentType0": "image/png"}
+    headers = twilio_headers(f"{BASE}/webhook/twilio", form, TWILIO_TOKEN)
+    assert stack.client.post("/webhook/twilio", data=form, headers=headers).status_code == 200
+    wait_until(lambda: stack.providers.texts_to(phone), what="the reply")
+    settled(stack)
+    first = chatwoot.messages(conversation_of(chatwoot, phone)["id"])[0]
+    assert (first["message_type"], first["content"]) == ("incoming", "mi póliza actual")
+    [attachment] = first["attachments"]
+    assert (attachment["content_type"], attachment["size"]) == ("image/png", len(photo))
+    assert chatwoot.violations == []
