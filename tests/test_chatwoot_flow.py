@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from agent import texts
 from integrations.outbox import Outbox
 from tests.fake_chatwoot import FakeChatwoot
 from tests.signed import chatwoot_headers, meta_headers, meta_text, twilio_form, twilio_headers
@@ -540,3 +541,26 @@ def test_a_twilio_mms_photo_is_attached_in_chatwoot(stack, chatwoot):
     [attachment] = first["attachments"]
     assert (attachment["content_type"], attachment["size"]) == ("image/png", len(photo))
     assert chatwoot.violations == []
+
+
+def test_baja_is_honoured_even_while_an_agent_has_the_conversation(stack, chatwoot):
+    ana = Customer(stack, "+34611000016")
+    ana.say("Hola")
+    settled(stack)
+    conversation = conversation_of(chatwoot, ana.phone)
+    reply = event(
+        "message_created_outgoing_agent.json", conversation, ana.phone, id=9008, content="¿Hola?"
+    )
+    post_event(stack, reply)
+    wait_until(lambda: ana.received()[-1] == "¿Hola?", what="the agent's message")
+    ana.say("hola", answered=False)  # the agent has it: the bot is silent
+    confirmation = ana.say("BAJA")
+    assert confirmation == texts.OPTED_OUT
+    settled(stack)
+    assert stack.service.state(ana.phone)["opted_out"] is True
+    again = event(
+        "message_created_outgoing_agent.json", conversation, ana.phone, id=9009, content="¿Seguro?"
+    )
+    post_event(stack, again)
+    settled(stack)
+    assert "¿Seguro?" not in ana.received()

@@ -15,10 +15,11 @@ import threading
 import time
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import redis
 
+from agent.brains.spanish import read_spanish
 from integrations.health import HealthBook
 from integrations.outbound import Option, OutsideWindowError, RecipientError, SendError
 from webhooks import logs, metrics
@@ -40,6 +41,11 @@ UNREADABLE = (
 QUIET_KINDS = {"reaction"}
 WINDOW = timedelta(hours=24)
 STATUS_RANK = {"queued": 0, "accepted": 0, "sent": 1, "delivered": 2, "read": 3, "played": 3}
+
+
+def opts_out(text: str) -> bool:
+    """The customer asks for no more messages (read without a model: it must always work)."""
+    return read_spanish(text, expecting=None, today=date.today()).intent == "opt_out"
 
 
 def as_text(message: InboundMessage) -> str:
@@ -135,6 +141,8 @@ class Worker:
         last = batch[-1]
         text = "\n".join(t for t in map(as_text, batch) if t)
         human = self.chatwoot is not None and self.chatwoot.links.human(phone)
+        if human and text and opts_out(text):
+            human = False  # BAJA/STOP is honoured whoever has the conversation
         if human:
             # A sales agent has the conversation: the bot listens (the mirror shows it all).
             result = replace(TurnResult.of(phone, state), reply="", buttons=[])
