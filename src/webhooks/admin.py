@@ -288,6 +288,7 @@ def close(phone: str):
         record = _outbound(_send_closing(service, phone, text)) if text else None
         service.store.record_exchange(phone, [], record, summary={"stage": "FINALIZADO"})
         _mirror(phone, record)
+    _ext()["queue"].nudge(phone)  # a message that arrived meanwhile found the phone locked
     if record and record["status"] == "accepted" and service.stats:
         service.stats.record_outbound()
     log.info("conversation closed phone=%s notified=%s", mask_phone(phone), bool(record))

@@ -53,10 +53,11 @@ class Handover:
         # Without a webhook secret anyone could post an "agent message": ask Chatwoot first.
         self.confirm_messages = confirm_messages
 
-    def apply(self, event: ChatwootEvent) -> None:
+    def apply(self, event: ChatwootEvent) -> str | None:
+        """Act on `event` under the phone's turn lock; the phone, or None if not ours."""
         phone = self.links.phone_of(event.conversation_id) if event.conversation_id else None
         if phone is None:
-            return  # not a conversation we mirror
+            return None  # not a conversation we mirror
         with self.service.locked(phone):
             if event.event == "message_created" and event.message:
                 self._message(phone, event)
@@ -66,6 +67,7 @@ class Handover:
                 self._status(phone, "open")
             elif event.event == "conversation_updated" and self._assigned(event):
                 self._take(phone, "assigned")
+        return phone
 
     @staticmethod
     def _assigned(event: ChatwootEvent) -> bool:

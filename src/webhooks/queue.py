@@ -121,6 +121,11 @@ class MessageQueue:
     def inbox_size(self, phone: str) -> int:
         return self._redis.llen(self._key(phone, "inbox"))
 
+    def nudge(self, phone: str) -> None:
+        """A new notification for `phone` if messages wait for it (after its lock was held)."""
+        if self.inbox_size(phone):
+            self._redis.xadd(self.stream, {"phone": phone})
+
     def done(self, phone: str, count: int, pipe: redis.client.Pipeline | None = None) -> None:
         """Drop the `count` oldest inbox messages: their turn is over."""
         (pipe or self._redis).ltrim(self._key(phone, "inbox"), count, -1)

@@ -87,7 +87,8 @@ class Worker:
         while not stop.is_set():
             try:
                 self.queue.ensure_group()
-                entries = self.queue.read(self.name, block_ms=self.block_ms)
+                # One at a time: a notification waits for a free thread, not behind a batch.
+                entries = self.queue.read(self.name, count=1, block_ms=self.block_ms)
                 if time.monotonic() >= next_claim:
                     entries += self.queue.claim_stale(self.name, min_idle_ms=self.claim_idle_ms)
                     next_claim = time.monotonic() + self.claim_idle_ms / 2000
@@ -106,8 +107,9 @@ class Worker:
             if "status" in fields:
                 self.record_status(json.loads(fields["status"]))
             elif "chatwoot" in fields:
-                if self.chatwoot:
-                    self.chatwoot.handover.apply(ChatwootEvent.from_json(fields["chatwoot"]))
+                event = ChatwootEvent.from_json(fields["chatwoot"])
+                if self.chatwoot and (phone := self.chatwoot.handover.apply(event)):
+                    self.queue.nudge(phone)  # customer messages that waited for the lock
             elif not self.process_phone(fields["phone"]):
                 return  # the phone is busy; if its holder died, this entry is claimed again
         except Exception:
@@ -117,18 +119,22 @@ class Worker:
         self.queue.ack(entry_id)
 
     def process_phone(self, phone: str) -> bool:
-        """Answer everything waiting for `phone`. False when another worker holds the phone."""
-        while True:
-            held = self.service.locked(phone, blocking=False)
-            if held is None:
-                return False
-            with held:
-                while batch := self.queue.inbox(phone):
-                    with logs.turn_context():
-                        self.answer(phone, batch)
-            # A message queued just before we released found the lock taken: look once more.
-            if not self.queue.inbox_size(phone):
-                return True
+        """One turn for everything waiting for `phone`. False when someone else holds the phone.
+
+        Messages that arrive during the turn get their turn at the back of the line (a new
+        notification), so a customer who answers at once can't keep a thread from the others.
+        That notification is also what serves a message whose own notification found the lock
+        taken: whoever holds a phone's lock nudges the queue when it lets go.
+        """
+        held = self.service.locked(phone, blocking=False)
+        if held is None:
+            return False
+        with held:
+            if batch := self.queue.inbox(phone):
+                with logs.turn_context():
+                    self.answer(phone, batch)
+        self.queue.nudge(phone)
+        return True
 
     def answer(self, phone: str, batch: list[InboundMessage]) -> None:
         """One turn for the messages waiting, one reply, recorded with them in one transaction."""
