@@ -1,9 +1,11 @@
 """A worker thread outlives a Redis outage instead of dying with it."""
 
 import threading
+import time
 
 import redis
 
+from tests.stack import post_meta, running
 from webhooks.queue import MessageQueue
 from webhooks.worker import Worker
 
@@ -19,3 +21,27 @@ def test_the_worker_loop_survives_an_unreachable_redis():
     stop.set()
     thread.join(timeout=15)
     assert not thread.is_alive()
+
+
+def test_a_message_that_found_the_phone_locked_is_answered_as_soon_as_the_lock_is_let_go(
+    redis_url,
+):
+    """Not after the 30 s a stale notification takes to be claimed again: the lock's holder
+    (an agent's reply being sent, an operator closing the conversation) nudges the queue."""
+    with running(redis_url, claim_idle_seconds=30) as stack:
+        stack.start_workers(2)
+        phone = "+34633000001"
+        held = stack.service.locked(phone)
+        with held:
+            post_meta(stack, phone, "Hola", "wamid.locked.1")
+            queue = stack.app.extensions["iagente"]["queue"]
+            deadline = time.monotonic() + 10
+            while not stack.service.store._redis.exists(queue._key(phone, "missed")):  # noqa: SLF001
+                assert time.monotonic() < deadline, "no worker tried the phone"
+                time.sleep(0.01)
+            assert stack.providers.texts_to(phone) == []
+        queue.nudge(phone)
+        started = time.monotonic()
+        assert stack.providers.wait_for(1, timeout=10)
+        assert time.monotonic() - started < 5
+        assert len(stack.providers.texts_to(phone)) == 1

@@ -121,9 +121,18 @@ class MessageQueue:
     def inbox_size(self, phone: str) -> int:
         return self._redis.llen(self._key(phone, "inbox"))
 
+    def missed(self, phone: str) -> None:
+        """A notification for `phone` found its lock taken: the holder must nudge when done."""
+        self._redis.set(self._key(phone, "missed"), 1, ex=3600)
+
     def nudge(self, phone: str) -> None:
-        """A new notification for `phone` if messages wait for it (after its lock was held)."""
-        if self.inbox_size(phone):
+        """After holding `phone`'s lock: notify again if a notification missed it meanwhile and
+        messages still wait (otherwise their own notifications are still to come)."""
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.getdel(self._key(phone, "missed"))
+        pipe.llen(self._key(phone, "inbox"))
+        missed, waiting = pipe.execute()
+        if missed and waiting:
             self._redis.xadd(self.stream, {"phone": phone})
 
     def done(self, phone: str, count: int, pipe: redis.client.Pipeline | None = None) -> None:

@@ -87,8 +87,7 @@ class Worker:
         while not stop.is_set():
             try:
                 self.queue.ensure_group()
-                # One at a time: a notification waits for a free thread, not behind a batch.
-                entries = self.queue.read(self.name, count=1, block_ms=self.block_ms)
+                entries = self.queue.read(self.name, block_ms=self.block_ms)
                 if time.monotonic() >= next_claim:
                     entries += self.queue.claim_stale(self.name, min_idle_ms=self.claim_idle_ms)
                     next_claim = time.monotonic() + self.claim_idle_ms / 2000
@@ -121,13 +120,16 @@ class Worker:
     def process_phone(self, phone: str) -> bool:
         """One turn for everything waiting for `phone`. False when someone else holds the phone.
 
-        Messages that arrive during the turn get their turn at the back of the line (a new
-        notification), so a customer who answers at once can't keep a thread from the others.
-        That notification is also what serves a message whose own notification found the lock
-        taken: whoever holds a phone's lock nudges the queue when it lets go.
+        Messages that arrive during the turn wait for their own notifications, behind other
+        customers', so a customer who answers at once can't keep a thread from the others. A
+        notification that finds the lock taken leaves a mark, and whoever holds the lock
+        notifies again when it lets go; the entry itself stays pending as a safety net.
         """
+        if not self.queue.inbox_size(phone):
+            return True  # answered already, with an earlier message of the same burst
         held = self.service.locked(phone, blocking=False)
         if held is None:
+            self.queue.missed(phone)
             return False
         with held:
             if batch := self.queue.inbox(phone):
