@@ -70,6 +70,7 @@ class FakeChatwoot:
         self.fail_next: deque[tuple] = deque()
         self.down = False
         self.delay = 0.0  # seconds every answer takes (a slow Chatwoot)
+        self.replace_contact_attributes = False  # PUT contacts replaces the map (some versions)
         self.changed = threading.Condition()
         self._ids = itertools.count(1)
         fake = self
@@ -226,6 +227,9 @@ class FakeChatwoot:
         payload = {"contact": self._contact_view(contact), "contact_inbox": inbox}
         return 200, {"payload": payload}
 
+    def _show_contact(self, record: dict, contact_id: int) -> tuple:
+        return 200, {"payload": self._contact_view(_find(self.contacts, contact_id))}
+
     def _update_contact(self, record: dict, contact_id: int) -> tuple:
         contact, body = _find(self.contacts, contact_id), record["json"]
         if error := self._contact_invalid(body, contact_id):
@@ -234,7 +238,10 @@ class FakeChatwoot:
             if key in body:
                 contact[key] = body[key]
         for key in ("custom_attributes", "additional_attributes"):  # merged, as Chatwoot does
-            contact[key] |= body.get(key) or {}
+            if key in body and self.replace_contact_attributes:  # as some versions do
+                contact[key] = dict(body[key] or {})
+            else:
+                contact[key] |= body.get(key) or {}
         return 200, {"payload": self._contact_view(contact)}
 
     def _create_contact_inbox(self, record: dict, contact_id: int) -> tuple:
@@ -439,6 +446,7 @@ class FakeChatwoot:
 _ROUTES = [
     ("GET", r"contacts/search", FakeChatwoot._search_contacts),
     ("POST", r"contacts", FakeChatwoot._create_contact),
+    ("GET", r"contacts/(\d+)", FakeChatwoot._show_contact),
     ("PUT", r"contacts/(\d+)", FakeChatwoot._update_contact),
     ("POST", r"contacts/(\d+)/contact_inboxes", FakeChatwoot._create_contact_inbox),
     ("POST", r"conversations", FakeChatwoot._create_conversation),

@@ -112,3 +112,21 @@ def test_nothing_changed_means_no_calls(redis_client, chatwoot):
     assert conversation["labels"] == ["analisis"]
     assert conversation["custom_attributes"] == {"etapa": "NEEDS_ANALYSIS"}
     assert chatwoot.violations == []
+
+
+def test_an_agents_own_contact_attributes_survive_an_update_that_replaces_the_map(
+    redis_client, chatwoot
+):
+    chatwoot.replace_contact_attributes = True
+    mirror = mirror_for(redis_client, chatwoot)
+    state = {"op": "state", "labels": [], "name": "Ana", "contact": {"edad": 35}}
+    mirror.outbox.add(PHONE, [incoming("hola"), state | {"conversation": {"etapa": "INICIO"}}])
+    mirror.drain(PHONE)
+    contact = next(iter(chatwoot.contacts.values()))
+    contact["custom_attributes"]["dni"] = "12345678Z"  # an agent's own note
+    later = state | {"contact": {"edad": 36, "fumador": False}, "conversation": {"etapa": "X"}}
+    mirror.outbox.add(PHONE, [later])
+    mirror.drain(PHONE)
+    assert contact["custom_attributes"] == {"dni": "12345678Z", "edad": 36, "fumador": False}
+    assert contact["name"] == "Ana"
+    assert chatwoot.violations == []

@@ -158,6 +158,10 @@ class ChatwootClient:
         payload = data.get("payload", data)
         return payload.get("contact", payload)
 
+    def get_contact(self, contact_id: int) -> dict:
+        data = self._request("GET", f"contacts/{int(contact_id)}")
+        return data.get("payload", data)
+
     def update_contact(self, contact_id: int, **fields: Any) -> dict:
         """Change name, custom_attributes, ...; Chatwoot merges custom_attributes into the old."""
         data = self._request("PUT", f"contacts/{int(contact_id)}", json_body=fields)

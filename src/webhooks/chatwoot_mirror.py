@@ -30,7 +30,7 @@ from integrations.outbound import SendError
 from integrations.outbox import Outbox
 from webhooks import metrics
 from webhooks.channels import Channels
-from webhooks.chatwoot_ops import LABELS, OUR_ATTRIBUTES
+from webhooks.chatwoot_ops import CONTACT_ATTRIBUTES, LABELS, OUR_ATTRIBUTES
 from webhooks.phones import mask_phone
 
 log = logging.getLogger(__name__)
@@ -244,7 +244,10 @@ class ChatwootMirror:
             self.links.save(phone, digest=shown)
         contact = content_digest(json.dumps([op.get("name"), op["contact"]], sort_keys=True))
         if link.get("contact_digest") != contact and (op["contact"] or op.get("name")):
-            fields: dict = {"custom_attributes": op["contact"]}
+            # Some Chatwoot versions replace the map on update: keep the agents' own keys.
+            theirs = self.client.get_contact(int(link["contact_id"])).get("custom_attributes")
+            kept = {k: v for k, v in (theirs or {}).items() if k not in CONTACT_ATTRIBUTES}
+            fields: dict = {"custom_attributes": kept | op["contact"]}
             if op.get("name"):
                 fields["name"] = op["name"]
             self.client.update_contact(int(link["contact_id"]), **fields)

@@ -37,6 +37,15 @@ HANDOFF_NOTES = {
 }
 
 
+# Contact attributes we write, from the profile.
+CONTACT_ATTRIBUTES = {
+    "edad": "age",
+    "fumador": "smoker",
+    "capital": "cover",
+    "plazo_anos": "term",
+    "dependientes": "dependants",
+    "finalidad": "purpose",
+}
 # Conversation attributes we write (with one `prima_mensual_<option>` per option): a choice or a
 # handoff reason that no longer holds is removed, an agent's own attributes are kept.
 OUR_ATTRIBUTES = {"etapa", "opcion_elegida", "prima_mensual", "prima_anual", "motivo_traspaso"}
@@ -64,14 +73,7 @@ def state_op(state: dict) -> dict:
     profile, quote = state.get("profile") or {}, state.get("quote") or {}
     contact = {
         key: profile[field]
-        for key, field in (
-            ("edad", "age"),
-            ("fumador", "smoker"),
-            ("capital", "cover"),
-            ("plazo_anos", "term"),
-            ("dependientes", "dependants"),
-            ("finalidad", "purpose"),
-        )
+        for key, field in CONTACT_ATTRIBUTES.items()
         if profile.get(field) is not None
     }
     conversation = {"etapa": state.get("stage", "INICIO")}
