@@ -3,78 +3,29 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
-from types import SimpleNamespace
 
 import pytest
 
-from tests.fake_providers import FakeProviders
 from tests.signed import meta_headers, meta_text, twilio_form, twilio_headers
-from webhooks.app import create_app
-from webhooks.settings import Settings
-from webhooks.worker import UNREADABLE, run_workers
-
-SECRET, TOKEN, BASE = "meta-app-secret", "twilio-auth-token", "https://bot.example.com"
-TWILIO_WA, TWILIO_SMS = "+14155238886", "+14155550100"
+from tests.stack import (
+    BASE,
+    META_TOKEN,
+    SECRET,
+    TOKEN,
+    TWILIO_SMS,
+    TWILIO_WA,
+    post_meta,
+    post_twilio,
+    running,
+)
+from webhooks.worker import UNREADABLE
 
 
 @pytest.fixture
 def stack(redis_url):
-    with FakeProviders() as providers:
-        settings = Settings(
-            _env_file=None,
-            redis_url=redis_url,
-            agent_brain="rules",
-            whatsapp_app_secret=SECRET,
-            whatsapp_verify_token="verify-me",
-            whatsapp_token="meta-token",
-            whatsapp_phone_number_id="1122334455667",
-            whatsapp_api_url=f"{providers.url}/v23.0",
-            whatsapp_template_name="retomar_conversacion",
-            twilio_account_sid="AC00000000000000000000000000000001",
-            twilio_auth_token=TOKEN,
-            twilio_whatsapp_number=TWILIO_WA,
-            twilio_sms_number=TWILIO_SMS,
-            twilio_api_url=providers.url,
-            public_base_url=BASE,
-            turn_lock_seconds=2,
-            claim_idle_seconds=1,
-        )
-        app = create_app(settings)
-        stop = threading.Event()
-        threads: list[threading.Thread] = []
-
-        def start_workers(n: int = 2) -> None:
-            thread = threading.Thread(
-                target=run_workers, args=(settings,), kwargs={"threads": n, "stop": stop}
-            )
-            thread.start()
-            threads.append(thread)
-
-        yield SimpleNamespace(
-            client=app.test_client(),
-            providers=providers,
-            app=app,
-            start_workers=start_workers,
-            service=app.extensions["iagente"]["service"],
-        )
-        stop.set()
-        for thread in threads:
-            thread.join()
-
-
-def post_meta(stack, phone: str, text: str, message_id: str, **kw):
-    body = meta_text(phone, text, message_id, **kw)
-    return stack.client.post("/webhook/whatsapp", data=body, headers=meta_headers(body, SECRET))
-
-
-def post_twilio(stack, phone: str, text: str, sid: str, *, whatsapp: bool):
-    form = twilio_form(
-        phone, text, sid, whatsapp=whatsapp, to=TWILIO_WA if whatsapp else TWILIO_SMS
-    )
-    headers = twilio_headers(f"{BASE}/webhook/twilio", form, TOKEN)
-    return stack.client.post("/webhook/twilio", data=form, headers=headers)
+    with running(redis_url, whatsapp_verify_token="verify-me") as stack:
+        yield stack
 
 
 def test_meta_conversation_with_a_retried_delivery(stack):
@@ -103,7 +54,7 @@ def test_meta_conversation_with_a_retried_delivery(stack):
     assert proposal["type"] == "interactive" and proposal["to"] == "34600100100"
     titles = [b["reply"]["title"] for b in proposal["interactive"]["action"]["buttons"]]
     assert titles == ["Básica", "Recomendada", "Completa"]
-    assert all(r["auth"] == "Bearer meta-token" for r in stack.providers.sent)
+    assert all(r["auth"] == f"Bearer {META_TOKEN}" for r in stack.providers.sent)
 
     # The customer taps a button: the payload id comes back and closes the sale.
     tap = json.loads(meta_text(phone, "", "wamid.in7"))
