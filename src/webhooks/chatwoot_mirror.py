@@ -111,6 +111,7 @@ class ChatwootMirror:
         lease = self.outbox.lease(phone)
         if lease is None:
             return None
+        done = 0
         try:
             while (op := self.outbox.head(phone)) is not None:
                 outcome = self._attempt(phone, op)
@@ -119,6 +120,9 @@ class ChatwootMirror:
                     return False
                 if outcome == "done":
                     self.outbox.pop(phone)
+                    done += 1
+            if done and self.health:
+                self.health.ok("chatwoot")  # once per conversation drained, not per call
             self.outbox.finish(phone)
             return True
         finally:
@@ -128,37 +132,32 @@ class ChatwootMirror:
     def _attempt(self, phone: str, op: dict) -> str:
         """done, buried (set aside for good) or retry."""
         kind = op.get("op", "?")
-        for attempt in (1, 2):
+        try:
             try:
                 self.apply(phone, op)
             except ChatwootNotFound:
-                if attempt == 2:
-                    return self._bury(phone, op, "404 Not Found twice")
-                # Deleted on Chatwoot's side: make the contact and conversation again.
+                # Deleted on Chatwoot's side: find or make the contact and conversation again.
                 self.links.drop_conversation(phone)
-                continue
-            except ChatwootRejected as exc:
-                return self._bury(phone, op, exc.title)
-            except ChatwootError as exc:  # unavailable, or our token refused: keep it, wait
-                metrics.CHATWOOT_OPS.labels(kind, "retry").inc()
-                if self.health:
-                    self.health.failed("chatwoot", exc.title)
-                level = logging.ERROR if isinstance(exc, ChatwootAuthError) else logging.WARNING
-                log.log(level, "chatwoot unavailable (%s), mirror waits", exc.title)
-                return "retry"
-            except Exception:
-                key = (phone, op.get("queued_at", 0))
-                self._failures[key] = self._failures.get(key, 0) + 1
-                log.exception("chatwoot mirror failed phone=%s op=%s", mask_phone(phone), kind)
-                if self._failures[key] < 5:
-                    return "retry"
-                del self._failures[key]
-                return self._bury(phone, op, "error")
-            metrics.CHATWOOT_OPS.labels(kind, "ok").inc()
+                self.apply(phone, op)
+        except (ChatwootNotFound, ChatwootRejected) as exc:
+            return self._bury(phone, op, exc.title)
+        except ChatwootError as exc:  # unavailable, or our token refused: keep it, wait
+            metrics.CHATWOOT_OPS.labels(kind, "retry").inc()
             if self.health:
-                self.health.ok("chatwoot")
-            return "done"
-        return "retry"  # unreachable: the loop always returns
+                self.health.failed("chatwoot", exc.title)
+            level = logging.ERROR if isinstance(exc, ChatwootAuthError) else logging.WARNING
+            log.log(level, "chatwoot unavailable (%s), mirror waits", exc.title)
+            return "retry"
+        except Exception:
+            key = (phone, op.get("queued_at", 0))
+            self._failures[key] = self._failures.get(key, 0) + 1
+            log.exception("chatwoot mirror failed phone=%s op=%s", mask_phone(phone), kind)
+            if self._failures[key] < 5:
+                return "retry"
+            del self._failures[key]
+            return self._bury(phone, op, "error")
+        metrics.CHATWOOT_OPS.labels(kind, "ok").inc()
+        return "done"
 
     def _bury(self, phone: str, op: dict, why: str) -> str:
         log.error(
