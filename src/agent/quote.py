@@ -110,6 +110,7 @@ class QuoteEngine:
         self._fee = _money(tariff, "policy_fee", "tariff")
         self._minimum = _money(tariff, "minimum_annual_premium", "tariff")
         self._loading = _decimal(tariff, "monthly_loading", "tariff")
+        self._ex_smoker_months: int = _get(tariff, "ex_smoker_months", int, "tariff")
         _check_loading(self._loading, smallest=max(self._minimum, self._fee))
 
     @classmethod
@@ -124,6 +125,21 @@ class QuoteEngine:
     @property
     def limits(self) -> Limits:
         return self._limits
+
+    @property
+    def currency(self) -> str:
+        """ISO code of the currency every amount of this tariff is in (cover and premiums)."""
+        return self._currency
+
+    @property
+    def ex_smoker_months(self) -> int:
+        """An ex-smoker is priced as a non-smoker after this many months without tobacco."""
+        return self._ex_smoker_months
+
+    @property
+    def monthly_loading(self) -> Decimal:
+        """Paying monthly costs this factor of the annual premium (1.03: 3 % more)."""
+        return self._loading
 
     @property
     def tariff_name(self) -> str:

@@ -6,6 +6,7 @@ from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
 from agent import texts
+from agent.answers import aside
 from agent.context import AgentContext, context_of
 from agent.profile import absorb, missing_field
 from agent.quote import format_eur
@@ -27,27 +28,6 @@ def _last_customer_text(state: AgentState) -> str:
     for message in reversed(state.get("messages", [])):
         if message.type == "human":
             return message.text if isinstance(message.text, str) else str(message.content)
-    return ""
-
-
-def aside(reading: dict, quote: dict | None) -> str:
-    """A short answer to a question, objection or digression, wherever the funnel is."""
-    intent, topic = reading.get("intent"), reading.get("topic") or "other"
-    if intent == "objection" and topic in texts.OBJECTIONS:
-        if topic == "price" and not quote:
-            return "Te digo el precio exacto en cuanto tenga tus datos; solo son unas preguntas."
-        if topic == "price":
-            cheapest = quote["options"][0]
-            return texts.OBJECTIONS["price"].format(
-                cheapest_name=cheapest["name"], cheapest_monthly=texts.price(cheapest["monthly"])
-            )
-        return texts.OBJECTIONS[topic]
-    if intent in ("question", "objection"):
-        return texts.ANSWERS.get(topic, texts.ANSWERS["other"])
-    if intent == "off_topic":
-        return texts.OFF_TOPIC
-    if intent == "greeting":
-        return "¡Hola de nuevo!"
     return ""
 
 

@@ -34,12 +34,33 @@ Topic = Literal[
     "cancel",  # ¿puedo cancelar?, ¿hay permanencia?
     "payment",  # ¿puedo pagar mensual?, ¿cómo se paga?
     "bot",  # ¿eres un robot?, ¿eres una persona?
+    "capital",  # ¿qué es el capital?, ¿cuánto capital necesito?
+    "term",  # ¿qué es el plazo?, ¿cuántos años pongo?
+    "data",  # ¿para qué queréis mis datos?, ¿de dónde sacasteis mi número?
+    "distributor",  # ¿quiénes sois?, ¿estáis registrados?, ¿qué aseguradora es?
+    "compare",  # ¿qué diferencia hay entre la 1 y la 3?, dudo entre la 2 y la 3
     "other",
 ]
 
 Purpose = Literal["familia", "hipoteca", "deudas", "negocio", "otro"]
 
-Field_ = Literal["name", "age", "smoker", "cover", "term", "dependants", "consent", "option"]
+Field_ = Literal[
+    "name",
+    "age",
+    "smoker",
+    "cover",
+    "term",
+    "dependants",
+    "consent",
+    "option",
+    "insured",  # "¿el seguro es para tu padre?": a yes/no about who is insured
+    "quit_when",  # an ex-smoker was asked how long ago they quit
+    "readback",  # the bot read the data back: a yes confirms, data corrects
+    "confirm_option",  # the bot asked to confirm the chosen option: a yes confirms
+    "handoff_offer",  # the bot offered a human advisor: a yes accepts
+]
+Register = Literal["tu", "usted"]
+Currency = Literal["EUR", "USD", "MXN", "ARS", "CLP", "COP", "PEN", "UYU", "other"]
 
 
 class Reading(BaseModel):
@@ -55,7 +76,46 @@ class Reading(BaseModel):
     term: int | None = Field(None, description="policy term in years")
     dependants: int | None = Field(None, description="number of people who depend on them")
     purpose: Purpose | None = Field(None, description="what the cover is for")
-    option: int | None = Field(None, description="chosen quote option, 1-based")
+    option: int | None = Field(
+        None,
+        description="the quoted option the customer clearly picks, 1-based; never for a "
+        "question, comparison, hesitation or negation about options",
+    )
+    options_mentioned: list[int] = Field(
+        default_factory=list,
+        description="options named without being picked (asked about, compared, rejected), 1-based",
+    )
+    insured: Literal["self", "other"] | None = Field(
+        None, description="whose life is insured: the writer's own or someone else's"
+    )
+    insured_relation: str | None = Field(
+        None,
+        description="who the insured is to the writer when not themself: padre, madre, "
+        "mujer, marido, pareja, hijo, hija, hermano, hermana, socio, otro",
+    )
+    term_end_age: int | None = Field(
+        None, description="the cover should last until this age ('hasta los 65'); term unknown"
+    )
+    until_retirement: bool | None = Field(
+        None, description="the cover should last until retirement ('hasta que me jubile')"
+    )
+    currency: Currency | None = Field(
+        None,
+        description="the currency an amount was stated in, when it is not euros; the "
+        "amount is then NOT put in cover",
+    )
+    ex_smoker: bool | None = Field(
+        None,
+        description="used to smoke or vape and quit; smoker is then left None (the "
+        "tariff's ex-smoker rule decides, from quit_months)",
+    )
+    quit_months: int | None = Field(None, description="months since quitting tobacco or vaping")
+    register: Register | None = Field(
+        None, description="usted when the customer addresses us formally, tu when informally"
+    )
+    language: str | None = Field(
+        None, description="ISO 639-1 code of the message's language when clearly not Spanish"
+    )
 
     def profile_fields(self) -> dict[str, object]:
         """The profile data this reading carries, without the None ones."""
