@@ -110,7 +110,7 @@ class Reading(BaseModel):
         "tariff's ex-smoker rule decides, from quit_months)",
     )
     quit_months: int | None = Field(None, description="months since quitting tobacco or vaping")
-    register: Register | None = Field(
+    formality: Register | None = Field(
         None, description="usted when the customer addresses us formally, tu when informally"
     )
     language: str | None = Field(
