@@ -18,7 +18,7 @@ from webhooks.chatwoot_events import (
     verify_signature,
 )
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared/spec/chatwoot/webhooks"
+SAMPLES = Path(__file__).parent / "data" / "chatwoot" / "webhooks"
 SAMPLE_FILES = sorted(p for p in SAMPLES.glob("*.json") if p.name != "signature_vector.json")
 VECTOR = json.loads((SAMPLES / "signature_vector.json").read_text(encoding="utf-8"))
 STAMP = int(VECTOR["X-Chatwoot-Timestamp"])

@@ -20,7 +20,7 @@ from tests.stack import BASE, TWILIO_SID, TWILIO_WA, post_meta, post_twilio, run
 from tests.stack import SECRET as META_SECRET
 from tests.stack import TOKEN as TWILIO_TOKEN
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared/spec/chatwoot/webhooks"
+FIXTURES = Path(__file__).parent / "data" / "chatwoot" / "webhooks"
 CW_TOKEN, CW_SECRET, ACCOUNT, INBOX = "cw-user-token-for-tests", "cw-webhook-secret", 1, 7
 ADMIN = "admin-token-for-tests"
 SALE = ["Hola", "sí", "Soy Ana, 35 años, no fumo", "150.000 €", "20 años", "para mi familia"]

@@ -24,7 +24,7 @@ from webhooks.twilio_events import (
     signed_url,
 )
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "twilio"
+SPEC = Path(__file__).parent / "data" / "twilio"
 VECTORS = json.loads((SPEC / "signature_vectors.json").read_text())["vectors"]
 FORM_VECTORS = [v for v in VECTORS if "form_body" in v]
 TOKEN = "test_auth_token_0123456789abcdef"
