@@ -410,7 +410,7 @@ def test_parse_status_sample(name: str) -> None:
 
 
 def test_message_variants() -> None:
-    base = {"From": "+34 600 000 000", "MessageSid": "SM1", "Body": ""}
+    base = {"From": "+34600000000", "MessageSid": "SM1", "Body": ""}
     assert parse_message(base).kind == "unsupported"
     assert parse_message({**base, "MessageSid": "", "SmsMessageSid": "SM2"}).message_id == "SM2"
     assert parse_message(base).phone == "+34600000000"
@@ -468,8 +468,15 @@ def test_message_variants() -> None:
         {"MessageSid": None, "SmsMessageSid": None},
         {"From": "whatsapp:Maria"},
         {"From": "12345"},  # a short code keys no conversation
+        {"From": "600123456"},  # no '+': not E.164, and must not become "+600123456"
+        {"From": "whatsapp:600123456"},
+        {"From": "+34 600 000 000"},
+        {"From": "sms:+34600000000"},
+        {"From": "whatsapp:+3460000000٠"},  # an Arabic-Indic zero
         {"NumMedia": "one"},
         {"Latitude": "north", "Longitude": "-46.6"},
+        {"Latitude": "nan", "Longitude": "-46.6"},
+        {"Latitude": "-23.5", "Longitude": "1e400"},
     ],
 )
 def test_parse_message_refuses(change: dict) -> None:

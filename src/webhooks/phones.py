@@ -19,7 +19,7 @@ def normalise_phone(raw: str) -> str:
         phone = "+" + phone[2:]
     if not phone.startswith("+"):
         phone = "+" + phone
-    if not re.fullmatch(r"\+[1-9]\d{6,14}", phone):
+    if not re.fullmatch(r"\+[1-9][0-9]{6,14}", phone):  # not \d: it matches '٣' too
         raise PhoneError("not an international phone number")
     return phone
 

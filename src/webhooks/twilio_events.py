@@ -17,6 +17,7 @@ How the less obvious forms become `InboundMessage`s:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from urllib.parse import parse_qs, urlsplit
 
@@ -29,6 +30,7 @@ from webhooks.phones import PhoneError, normalise_phone
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 _MEDIA_KINDS = ("image", "audio", "video", "document", "sticker")
+_FROM = re.compile(r"(?P<whatsapp>whatsapp:)?(?P<phone>\+[1-9][0-9]{6,14})")
 
 
 class FormError(ValueError):
@@ -99,14 +101,15 @@ def parse_message(form: Mapping[str, str]) -> InboundMessage:
         # A status callback posted to the message URL would otherwise look like an empty
         # message from our own number.
         raise FormError("a status callback, not a message")
-    try:
-        phone = normalise_phone(sender)
-    except PhoneError:
-        raise FormError("From is not a phone number") from None
+    sender_match = _FROM.fullmatch(sender)
+    if sender_match is None:
+        # Twilio always sends E.164; anything else is not Twilio, or a short code or
+        # alphanumeric sender that keys no conversation (and must not be "fixed" with a '+').
+        raise FormError("From is not an E.164 number")
     return InboundMessage(
         provider="twilio",
-        channel="whatsapp" if sender.strip().lower().startswith("whatsapp:") else "sms",
-        phone=phone,
+        channel="whatsapp" if sender_match["whatsapp"] else "sms",
+        phone=sender_match["phone"],
         message_id=message_id,
         profile_name=form.get("ProfileName") or None,
         reply_to=form.get("OriginalRepliedMessageSid") or None,
@@ -166,6 +169,8 @@ def _location(form: Mapping[str, str]) -> dict:
         latitude, longitude = float(form["Latitude"]), float(form["Longitude"])
     except ValueError:
         raise FormError("Latitude or Longitude is not a number") from None
+    if not (abs(latitude) <= 90 and abs(longitude) <= 180):  # also false for NaN
+        raise FormError("Latitude or Longitude out of range")
     location = {
         "latitude": latitude,
         "longitude": longitude,
@@ -189,7 +194,8 @@ def parse_status(form: Mapping[str, str]) -> StatusUpdate:
     errors: tuple[dict, ...] = ()
     if code := form.get("ErrorCode"):
         title = form.get("ErrorMessage") or f"Twilio error {code}"
-        errors = ({"code": int(code) if code.isdigit() else code, "title": title},)
+        numeric = code.isascii() and code.isdigit() and len(code) <= 9
+        errors = ({"code": int(code) if numeric else code, "title": title},)
     return StatusUpdate(
         provider="twilio",
         message_id=message_id,
