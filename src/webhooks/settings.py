@@ -74,3 +74,9 @@ class Settings(BaseSettings):
     @property
     def ttl_seconds(self) -> int:
         return self.conversation_ttl_days * 86400
+
+    @property
+    def whatsapp_phone_number_ids(self) -> tuple[str, ...]:
+        """Our Meta numbers: WHATSAPP_PHONE_NUMBER_ID may list several, comma-separated."""
+        raw = self.whatsapp_phone_number_id or ""
+        return tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
