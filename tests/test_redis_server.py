@@ -92,8 +92,30 @@ def test_ensure_local_redis_starts_one_server_and_then_reuses_it(var_dir: Path) 
     assert (var_dir / "redis.url").read_text().strip() == url
 
     (var_dir / "redis.url").unlink()  # found again through its config, not started twice
-    assert ensure_local_redis(var_dir, preferred_port=free_port()) == url
+    assert ensure_local_redis(var_dir, preferred_port=port) == url
     assert len(_servers_serving(var_dir)) == 1
+
+
+def test_a_changed_port_setting_moves_the_server_with_its_data(var_dir: Path) -> None:
+    first = ensure_local_redis(var_dir, preferred_port=free_port())
+    client = redis.Redis.from_url(first)
+    client.set("conversation", "hola")
+    client.close()
+
+    port = free_port()
+    url = ensure_local_redis(var_dir, preferred_port=port)
+    assert url == f"redis://127.0.0.1:{port}/0"
+    assert not _ping(first) and len(_servers_serving(var_dir)) == 1
+    client = redis.Redis.from_url(url)
+    try:
+        assert client.get("conversation") == b"hola"
+    finally:
+        client.close()
+
+    with socket.socket() as taken:  # the new port is busy: keep the running server
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        assert ensure_local_redis(var_dir, preferred_port=taken.getsockname()[1]) == url
 
 
 def test_concurrent_callers_share_one_server(var_dir: Path) -> None:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import urlsplit
 
 import redis
 from redis.backoff import NoBackoff
@@ -278,6 +279,10 @@ def ensure_local_redis(
     var_dir.mkdir(parents=True, exist_ok=True)
     with _file_lock(var_dir / "redis.lock"):
         url = _running_url(var_dir)
+        if url is not None and _port_of(url) != preferred_port and port_is_free(preferred_port):
+            # The port setting changed since the daemon started: move it (its AOF comes along).
+            _shutdown(url)
+            url = None
         if url is None:
             exe = executable or find_redis_server()
             ports = [preferred_port] if port_is_free(preferred_port) else []
@@ -329,6 +334,25 @@ def _start_daemon(var_dir: Path, port: int, executable: str) -> str | None:
     return None
 
 
+def _port_of(url: str) -> int | None:
+    return urlsplit(url).port
+
+
+def _shutdown(url: str) -> None:
+    """SHUTDOWN (the AOF flushed) and wait until the process is gone."""
+    client = _control_client(url, 5.0)
+    try:
+        pid = int(client.info("server")["process_id"])
+        client.shutdown()
+    finally:
+        client.close()
+    deadline = time.monotonic() + _STOP_TIMEOUT
+    while _pid_alive(pid):
+        if time.monotonic() > deadline:
+            raise RedisServerError(f"redis-server pid {pid} did not exit")
+        time.sleep(0.05)
+
+
 def stop_local_redis(var_dir: Path) -> bool:
     """Shut down the daemon started by ensure_local_redis (AOF flushed); False if none ran."""
     var_dir = Path(var_dir).resolve()
@@ -339,16 +363,6 @@ def stop_local_redis(var_dir: Path) -> bool:
         url = _running_url(var_dir)
         if url is None:
             return False
-        client = _control_client(url, 5.0)
-        try:
-            pid = int(client.info("server")["process_id"])
-            client.shutdown()
-        finally:
-            client.close()
-        deadline = time.monotonic() + _STOP_TIMEOUT
-        while _pid_alive(pid):
-            if time.monotonic() > deadline:
-                raise RedisServerError(f"redis-server pid {pid} did not exit")
-            time.sleep(0.05)
+        _shutdown(url)
         pidfile.unlink(missing_ok=True)
         return True

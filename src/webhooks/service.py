@@ -158,7 +158,9 @@ class ConversationService:
 
 def connect_redis(settings: Settings) -> redis.Redis:
     """The configured Redis, or the embedded one under VAR_DIR when REDIS_URL is unset."""
-    url = settings.redis_url or ensure_local_redis(settings.var_dir)
+    url = settings.redis_url or ensure_local_redis(
+        settings.var_dir, preferred_port=settings.embedded_redis_port
+    )
     return redis.Redis.from_url(url, health_check_interval=30)
 
 

@@ -5,15 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+class SettingsError(ValueError):
+    """A setting in the environment or .env has a value the service can't use."""
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty value means unset, so `.env.example` copied as is is a valid configuration.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     redis_url: str | None = None
     var_dir: Path = Path("var")
+    # Port of the embedded server (REDIS_URL unset); a busy port makes it pick a free one.
+    embedded_redis_port: int = 6390
 
     agent_brain: Literal["llm", "rules", "auto"] = "auto"
     openai_api_key: SecretStr | None = None
@@ -60,10 +69,15 @@ class Settings(BaseSettings):
     # Lease of the per-phone turn lock, renewed while the turn runs: a killed worker frees the
     # phone after at most this long.
     turn_lock_seconds: float = 15
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     worker_threads: int = 4
     # A notification a worker took and did not finish for this long is given to another worker.
     claim_idle_seconds: float = 30
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @property
     def brain(self) -> Literal["llm", "rules"]:
@@ -80,3 +94,22 @@ class Settings(BaseSettings):
         """Our Meta numbers: WHATSAPP_PHONE_NUMBER_ID may list several, comma-separated."""
         raw = self.whatsapp_phone_number_id or ""
         return tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment and .env; a bad value is a SettingsError naming it."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(_explain(exc)) from None
+
+
+def _explain(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        name = str(error["loc"][0]).upper() if error["loc"] else "?"
+        field = Settings.model_fields.get(name.lower())
+        secret = field is not None and "SecretStr" in str(field.annotation)
+        shown = "" if secret else f" (got {error['input']!r})"
+        problems.append(f"{name}: {error['msg']}{shown}")
+    return "; ".join(problems) + " - fix it in .env or the environment (empty means unset)"
