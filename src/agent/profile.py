@@ -1,4 +1,4 @@
-"""The customer profile: take in what a message declared, check it against the tariff's limits."""
+"""The insured person's profile: take in what a message declared, check it against the tariff."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from agent.quote import QuoteEngine, format_eur
 from agent.state import PROFILE_FIELDS
 
 REQUIRED = ("name", "age", "smoker", "cover", "term")
+PRICED = ("age", "smoker", "cover", "term")
 INELIGIBLE_PROBLEMS = {"age_below_min", "age_above_max"}
+# Retirement when the facts file does not say otherwise ("hasta que me jubile").
+RETIREMENT_AGE = 67
 
 
 @dataclass
@@ -31,7 +34,13 @@ def age_on(birth: date, today: date) -> int:
 
 def missing_field(profile: dict) -> str | None:
     """The next datum to ask for, in the order a person would ask."""
-    for name in REQUIRED:
+    if profile.get("name") is None:
+        return "name"
+    if profile.get("insured") == "unsure":
+        return "insured"
+    for name in REQUIRED[1:]:
+        if name == "smoker" and profile.get("smoker") is None and profile.get("ex_smoker"):
+            return "quit_when"
         if profile.get(name) is None:
             return name
     if profile.get("dependants") is None and profile.get("purpose") is None:
@@ -39,7 +48,22 @@ def missing_field(profile: dict) -> str | None:
     return None
 
 
-def absorb(reading: dict, state: dict, quotes: QuoteEngine, now: datetime) -> Absorbed:
+def priced_data(profile: dict) -> dict:
+    """What the quote is computed from: the read-back and the confirmation record show this."""
+    data = {k: profile[k] for k in PRICED if profile.get(k) is not None}
+    if profile.get("insured") == "other":
+        data["insured_relation"] = profile.get("insured_relation") or "otro"
+    return data
+
+
+def absorb(
+    reading: dict,
+    state: dict,
+    quotes: QuoteEngine,
+    now: datetime,
+    *,
+    retirement_age: int = RETIREMENT_AGE,
+) -> Absorbed:
     """Merge the profile fields of `reading`, keeping only values the tariff accepts."""
     profile = dict(state.get("profile") or {})
     out = Absorbed(profile=profile, declared=dict(state.get("declared") or {}))
@@ -48,6 +72,11 @@ def absorb(reading: dict, state: dict, quotes: QuoteEngine, now: datetime) -> Ab
         birth = date.fromisoformat(str(reading["birth_date"]))
         new["age"] = age_on(birth, now.date())
         new["birth_date"] = birth.isoformat()
+    _who_is_insured(reading, state, profile, new)
+    _smoking(reading, state, quotes, profile, new, out)
+    if reading.get("currency") and reading.get("currency") != quotes.currency:
+        new.pop("cover", None)  # never read pesos or dollars as euros
+        out.explanations.append(texts.CURRENCY.format(currency=texts.currency_name(quotes)))
 
     limits = quotes.limits
     values = {
@@ -78,6 +107,17 @@ def absorb(reading: dict, state: dict, quotes: QuoteEngine, now: datetime) -> Ab
             new.pop("cover")
 
     age = new.get("age", profile.get("age"))
+    end_age = reading.get("term_end_age") or (retirement_age if reading.get("until_retirement") else None)
+    if end_age is not None and "term" not in new:
+        if age is None:
+            profile["term_end_age"] = end_age  # "hasta los 65": the term waits for the age
+        elif end_age > age:
+            new["term"] = end_age - age
+    elif age is not None and profile.get("term_end_age") and profile.get("term") is None:
+        if profile["term_end_age"] > age:
+            new["term"] = profile["term_end_age"] - age
+    if "term" in new:
+        profile.pop("term_end_age", None)
     term = new.get("term", profile.get("term"))
     if term is not None:
         problems = (
@@ -97,3 +137,52 @@ def absorb(reading: dict, state: dict, quotes: QuoteEngine, now: datetime) -> Ab
         out.declared[key] = {"value": value, "at": stamp}
     out.accepted = {k: v for k, v in new.items() if k != "birth_date"}
     return out
+
+
+def _who_is_insured(reading: dict, state: dict, profile: dict, new: dict) -> None:
+    """Someone else's life ("es para mi padre") is asked about before anything is priced."""
+    insured, relation = reading.get("insured"), reading.get("insured_relation")
+    if state.get("expecting") == "insured":
+        if reading.get("intent") == "affirm" or insured == "other":
+            insured = "other"
+        elif reading.get("intent") == "deny" or insured == "self":
+            insured = "self"
+            # What came with the hint described the other person, not the customer.
+            for key in profile.pop("hinted", []):
+                profile.pop(key, None)
+        else:
+            return
+        profile["insured"] = insured
+        profile.pop("hinted", None)
+        if relation:
+            profile["insured_relation"] = relation
+        return
+    if insured == "other" and profile.get("insured") != "other":
+        profile["insured"] = "unsure"
+        profile["insured_relation"] = relation or "otro"
+        profile["hinted"] = [k for k in ("age", "birth_date", "smoker") if k in new]
+    elif insured == "self" and profile.get("insured") is None:
+        profile["insured"] = "self"
+
+
+def _smoking(
+    reading: dict, state: dict, quotes: QuoteEngine, profile: dict, new: dict, out: Absorbed
+) -> None:
+    """An ex-smoker counts as a smoker until the tariff's months without tobacco have passed."""
+    months = reading.get("quit_months")
+    if reading.get("ex_smoker") or (state.get("expecting") == "quit_when" and months is not None):
+        new.pop("smoker", None)
+        if months is None:
+            profile["ex_smoker"] = True
+            profile.pop("smoker", None)
+            return
+        smoker = months < quotes.ex_smoker_months
+        new["smoker"] = smoker
+        profile.pop("ex_smoker", None)
+        out.explanations.append(
+            texts.EX_SMOKER.format(
+                rule=quotes.ex_smoker_months, label=texts.smoker_label(smoker).capitalize()
+            )
+        )
+    elif "smoker" in new:
+        profile.pop("ex_smoker", None)

@@ -215,3 +215,67 @@ def option_lines(quote: dict) -> list[str]:
         f"({price(opt['annual'])}/año). {', '.join(opt['guarantees'])}."
         for i, opt in enumerate(quote["options"])
     ]
+
+
+# --- The confirmed sale: read-back, confirmation, corrections ------------------------------
+
+CURRENCY = (
+    "Este seguro se contrata en {currency} y no convierto desde otras monedas. "
+    "¿Qué capital quieres asegurar en {currency}?"
+)
+EX_SMOKER = (
+    "La tarifa cuenta como no fumador a quien lleva al menos {rule} meses sin tabaco ni "
+    "vapeo: en tu caso, {label}."
+)
+INSURED_NOTE = (
+    "Anotado: el asegurado sería tu {relation}. Te pido sus datos (edad, si fuma…); ten en "
+    "cuenta que tu {relation} también tendrá que dar su consentimiento y firmar la solicitud."
+)
+INSURED_SELF = "Entendido, el seguro es sobre tu propia vida."
+READBACK = (
+    "Antes de calcular, repaso los datos:\n{lines}\n¿Es correcto? Responde *sí* o dime qué "
+    "cambio."
+)
+READBACK_WHAT = "Sin problema, ¿qué dato cambio?"
+READBACK_AGAIN = "¿Está todo bien así? Responde *sí* o dime qué cambio."
+CONFIRM_OPTION = (
+    "Has elegido la opción *{option}*: {monthly} al mes ({annual} al año), capital de {cover} "
+    "durante {term} años. ¿La confirmo? Responde *sí* o *no*."
+)
+CONFIRM_AGAIN = "¿Confirmo la opción *{option}*? Responde *sí* o *no*."
+NOT_THAT_ONE = "De acuerdo, esa no. ¿Cuál prefieres entonces? Responde 1, 2 o 3."
+CONSENT_ASK_AGAIN = (
+    "¡Genial! Antes me dijiste que no, así que te lo pregunto de nuevo: " + CONSENT_QUESTION
+)
+UPDATED_AFTER_CLOSE = (
+    "He actualizado tu solicitud: la opción *{option}* queda en {monthly} al mes ({annual} al "
+    "año). El asesor verá el cambio."
+)
+HANDOFF_DECLINED = "De acuerdo, seguimos por aquí."
+
+
+def currency_name(quotes) -> str:
+    """The tariff's currency as a customer reads it: 'euros (EUR)'."""
+    names = {"EUR": "euros", "USD": "dólares estadounidenses", "MXN": "pesos mexicanos"}
+    code = quotes.currency
+    return f"{names[code]} ({code})" if code in names else code
+
+
+def readback_lines(profile: dict) -> str:
+    """The data about to be priced, one line each, for the customer to confirm."""
+    relation = profile.get("insured_relation") if profile.get("insured") == "other" else None
+    who = f"tu {relation}" if relation else "tú"
+    if profile.get("name") and not relation:
+        who = f"tú ({profile['name']})"
+    smokes = ("fuma" if relation else "fumas") if profile["smoker"] else (
+        "no fuma" if relation else "no fumas"
+    )
+    return "\n".join(
+        (
+            f"• Asegurado: {who}",
+            f"• Edad: {profile['age']} años",
+            f"• Tabaco: {smokes}",
+            f"• Capital: {format_eur(profile['cover'])}",
+            f"• Plazo: {profile['term']} años",
+        )
+    )
