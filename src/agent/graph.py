@@ -21,6 +21,7 @@ def build_graph() -> StateGraph:
         stages.close_sale,
         stages.follow_up,
         stages.hand_off,
+        stages.explain_language,
         stages.opt_out,
         stages.restart,
         stages.respond,
@@ -33,7 +34,14 @@ def build_graph() -> StateGraph:
     graph.add_conditional_edges("restart", routing.route_after_restart)
     graph.add_conditional_edges("analyse_needs", routing.route_after_needs)
     graph.add_conditional_edges("handle_proposal", routing.route_after_proposal)
-    for node in ("make_quote", "close_sale", "follow_up", "hand_off", "opt_out"):
+    for node in (
+        "make_quote",
+        "close_sale",
+        "follow_up",
+        "hand_off",
+        "opt_out",
+        "explain_language",
+    ):
         graph.add_edge(node, "respond")
     graph.add_edge("respond", END)
     return graph

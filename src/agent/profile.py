@@ -107,15 +107,16 @@ def absorb(
             new.pop("cover")
 
     age = new.get("age", profile.get("age"))
-    end_age = reading.get("term_end_age") or (retirement_age if reading.get("until_retirement") else None)
+    end_age = reading.get("term_end_age") or (
+        retirement_age if reading.get("until_retirement") else None
+    )
     if end_age is not None and "term" not in new:
         if age is None:
             profile["term_end_age"] = end_age  # "hasta los 65": the term waits for the age
         elif end_age > age:
             new["term"] = end_age - age
-    elif age is not None and profile.get("term_end_age") and profile.get("term") is None:
-        if profile["term_end_age"] > age:
-            new["term"] = profile["term_end_age"] - age
+    elif age is not None and profile.get("term") is None and profile.get("term_end_age", 0) > age:
+        new["term"] = profile["term_end_age"] - age
     if "term" in new:
         profile.pop("term_end_age", None)
     term = new.get("term", profile.get("term"))

@@ -28,8 +28,10 @@ def route_after_understand(
     "make_quote",
     "handle_proposal",
     "follow_up",
+    "explain_language",
 ]:
-    intent = state["reading"].get("intent")
+    reading = state["reading"]
+    intent = reading.get("intent")
     if state.get("opted_out"):
         # After BAJA only an explicit ALTA or "empezar de nuevo" gets an answer.
         return "restart" if intent in ("opt_in", "restart") else "respond"
@@ -37,8 +39,11 @@ def route_after_understand(
         return "opt_out"
     if intent == "restart":
         return "restart"
-    if intent == "handoff":
+    if intent == "handoff" or (state.get("expecting") == "handoff_offer" and intent == "affirm"):
         return "hand_off"
+    language = reading.get("language")
+    if language and language != "es" and not state.get("language_told"):
+        return "explain_language"
     stage = state.get("stage", "INICIO")
     if state.get("handoff") and stage != "FINALIZADO":
         return "respond"  # a human has the conversation: the bot keeps quiet

@@ -5,12 +5,12 @@ from __future__ import annotations
 from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
-from agent import texts
+from agent import texts, voice
 from agent.answers import aside
 from agent.context import AgentContext, context_of
-from agent.profile import absorb, missing_field
+from agent.profile import absorb, missing_field, priced_data
 from agent.quote import format_eur
-from agent.state import AgentState
+from agent.state import PROFILE_FIELDS, AgentState
 
 Update = dict
 
@@ -36,23 +36,26 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     reading = ctx.brain.read(
         _last_customer_text(state), expecting=state.get("expecting"), today=ctx.clock().date()
     )
-    return {
+    update: Update = {
         "reading": reading.model_dump(mode="json", exclude_none=True),
         "stage": state.get("stage", "INICIO"),
         "reply": "",
         "buttons": [],
         "turns": state.get("turns", 0) + 1,
     }
+    if reading.formality:  # mirror the customer's register from their latest say on it
+        update["formal"] = reading.formality == "usted"
+    return update
 
 
 def greet(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     """INICIO: introduce the assistant and ask for consent to use the customer's data."""
-    reading, consent = state["reading"], state.get("consent")
+    reading, consent, expecting = state["reading"], state.get("consent"), state.get("expecting")
     intent = reading.get("intent")
     data = {k: v for k, v in reading.items() if k not in ("intent", "topic", "option")}
     pending = {**(state.get("pending_profile") or {}), **data}
 
-    if consent is None and state.get("expecting") != "consent":
+    if consent is None and expecting != "consent":
         if state.get("channel") == "sms":
             opening = [texts.GREETING_SMS]
         else:
@@ -63,7 +66,7 @@ def greet(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             "expecting": "consent",
             "pending_profile": pending,
         }
-    if intent == "affirm":
+    if expecting == "consent" and intent == "affirm":
         return {
             "consent": {"given": True, "at": _now(runtime)},
             "stage": "NEEDS_ANALYSIS",
@@ -72,7 +75,7 @@ def greet(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             "pending_profile": {},
             "expecting": None,
         }
-    if intent == "deny":
+    if expecting == "consent" and intent == "deny":
         refused_before = consent is not None and not consent["given"]
         return {
             "consent": {"given": False, "at": _now(runtime)},
@@ -83,7 +86,9 @@ def greet(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             "expecting": None,
         }
     if consent is not None and not consent["given"]:
-        # Refused once: answer what they ask, never ask for consent again.
+        # Refused once: only a yes to the question asked afresh counts as consent.
+        if intent == "affirm":
+            return {"reply": _say(state, texts.CONSENT_ASK_AGAIN), "expecting": "consent"}
         return {"reply": _say(state, aside(reading, None) or texts.CONSENT_STILL_REFUSED)}
     return {
         "reply": _say(state, aside(reading, None), texts.CONSENT_REMINDER),
@@ -91,44 +96,101 @@ def greet(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     }
 
 
+def _insured_note(before: dict, after: dict) -> str:
+    """Said once, when who is insured has just been settled."""
+    if before.get("insured") == after.get("insured"):
+        return ""
+    if after.get("insured") == "other":
+        return texts.INSURED_NOTE.format(relation=after.get("insured_relation") or "familiar")
+    if after.get("insured") == "self" and before.get("insured") == "unsure":
+        return texts.INSURED_SELF
+    return ""
+
+
+def _confirmed(profile: dict, at: str) -> dict:
+    """The demands-and-needs entry for the data the customer confirmed before pricing."""
+    return {"value": priced_data(profile), "at": at}
+
+
 def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
-    """NEEDS_ANALYSIS: take in the data, explain what is out of range, ask what is missing."""
+    """NEEDS_ANALYSIS: take in the data, read it back, and price it only once confirmed."""
     ctx, reading = context_of(runtime), state["reading"]
-    intent = reading.get("intent")
-    if state.get("ineligible") and state.get("expecting") == "handoff_offer":
-        if intent == "affirm":
-            return _handoff(state, "ineligible")
-        if intent == "deny":
-            return {"reply": _say(state, texts.INELIGIBLE_DECLINED), "expecting": None}
+    intent, expecting = reading.get("intent"), state.get("expecting")
+    parts: list[str] = []
+    if expecting == "handoff_offer" and intent == "deny":
+        parts.append(
+            texts.INELIGIBLE_DECLINED if state.get("ineligible") else texts.HANDOFF_DECLINED
+        )
+        if state.get("ineligible"):
+            return {"reply": _say(state, *parts), "expecting": None}
 
     absorbed = absorb(reading, state, ctx.quotes, ctx.clock())
+    profile = absorbed.profile
     update: Update = {
-        "profile": absorbed.profile,
+        "profile": profile,
         "declared": absorbed.declared,
         "ineligible": absorbed.ineligible,
     }
-    parts = [texts.summary(absorbed.accepted)]
+    parts.append(texts.summary(absorbed.accepted))
+    note = _insured_note(state.get("profile") or {}, profile)
+    parts.append(note)
     if absorbed.ineligible:
         why = absorbed.ineligible_why
-        name = texts.name_suffix(absorbed.profile)
+        name = texts.name_suffix(profile)
         parts.append(texts.INELIGIBLE.format(name=name, why=why))
         return {**update, "reply": _say(state, *parts), "expecting": "handoff_offer"}
 
     parts.extend(absorbed.explanations)
-    if not absorbed.accepted and not absorbed.explanations:
+    heard = bool(absorbed.accepted or absorbed.explanations or note)
+    missing = missing_field(profile)
+    if expecting == "readback" and not heard and not missing:
+        if intent == "affirm":
+            declared = {**absorbed.declared, "confirmed": _confirmed(profile, _now(runtime))}
+            return {
+                **update,
+                "declared": declared,
+                "reply": _say(state, *parts),
+                "expecting": None,
+                "stage": "COTIZACION",
+            }
+        said = aside(reading, None)
+        ask = texts.READBACK_WHAT if intent == "deny" and not said else texts.READBACK_AGAIN
+        return {**update, "reply": _say(state, *parts, said, ask), "expecting": "readback"}
+    if not heard and expecting != "handoff_offer":
         said = aside(reading, None)
         if not said and intent in ("unknown", "provide_info", "deny"):
             said = texts.NOT_UNDERSTOOD
         parts.append(said)
-    missing = missing_field(absorbed.profile)
-    if missing:
-        parts.append(texts.QUESTIONS[missing])
-        return {**update, "reply": _say(state, *parts), "expecting": missing}
-    return {**update, "reply": _say(state, *parts), "expecting": None, "stage": "COTIZACION"}
+    if not missing:
+        lines = texts.readback_lines(profile)
+        return {
+            **update,
+            "reply": _say(state, *parts, texts.READBACK.format(lines=lines)),
+            "expecting": "readback",
+            "misses": {},
+        }
+    misses = dict(state.get("misses") or {})
+    misses = {missing: misses.get(missing, 0) + 1} if missing == expecting and not heard else {}
+    if misses.get(missing, 0) >= 3 and expecting != "handoff_offer":  # the third miss
+        return {
+            **update,
+            "reply": _say(state, *parts, texts.OFFER_PERSON),
+            "expecting": "handoff_offer",
+            "offer_reason": "stuck",
+            "misses": {},
+        }
+    relation = profile.get("insured_relation") or "familiar"
+    question = texts.question(missing, misses.get(missing, 0), relation=relation)
+    return {
+        **update,
+        "reply": _say(state, *parts, question),
+        "expecting": missing,
+        "misses": misses,
+    }
 
 
 def make_quote(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
-    """COTIZACION: price the profile with the tariff and lay out the three options."""
+    """COTIZACION: price the confirmed profile with the tariff and lay out the options."""
     profile = state["profile"]
     quote = context_of(runtime).quotes.quote(
         age=profile["age"], smoker=profile["smoker"], cover=profile["cover"], term=profile["term"]
@@ -148,6 +210,7 @@ def make_quote(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     return {
         "quote": quote,
         "chosen": None,
+        "pending_option": None,
         "stage": "PRESENTACION_PROPUESTA",
         "expecting": "option",
         "reply": _say(state, *parts),
@@ -162,43 +225,89 @@ def make_quote(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     }
 
 
-def _option_index(reading: dict, expecting: str | None, count: int) -> int | None:
+def _picked(reading: dict, expecting: str | None, quote: dict) -> dict | None:
+    """The option a message clearly picks: never one only asked about, compared or refused."""
     option = reading.get("option")
-    if option and (reading.get("intent") == "choose_option" or expecting == "option"):
-        return option - 1 if 1 <= option <= count else None
-    return None
+    if not option or reading.get("intent") not in ("choose_option", "affirm", "provide_info"):
+        return None
+    if reading.get("intent") != "choose_option" and expecting not in ("option", "confirm_option"):
+        return None
+    return quote["options"][option - 1] if 1 <= option <= len(quote["options"]) else None
+
+
+def _confirm_text(option: dict, quote: dict) -> str:
+    return texts.CONFIRM_OPTION.format(
+        option=option["name"],
+        monthly=texts.price(option["monthly"]),
+        annual=texts.price(option["annual"]),
+        cover=format_eur(option["cover"]),
+        term=quote["term"],
+    )
+
+
+def _option_named(quote: dict, option_id: str | None) -> dict | None:
+    return next((o for o in quote["options"] if o["id"] == option_id), None)
 
 
 def handle_proposal(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
-    """PRESENTACION_PROPUESTA: take the choice, a changed datum, a question or an objection."""
+    """PRESENTACION_PROPUESTA: a confirmed choice, a changed datum, a question or an objection."""
     ctx, reading, quote = context_of(runtime), state["reading"], state["quote"]
-    index = _option_index(reading, state.get("expecting"), len(quote["options"]))
-    if index is not None:
-        return {"chosen": quote["options"][index]["id"]}
+    intent, expecting = reading.get("intent"), state.get("expecting")
+    pending = (
+        _option_named(quote, state.get("pending_option")) if expecting == "confirm_option" else None
+    )
+    picked = _picked(reading, expecting, quote)
+    if pending and intent == "affirm" and (picked is None or picked["id"] == pending["id"]):
+        return {"chosen": pending["id"], "pending_option": None}
+    if pending and picked and picked["id"] == pending["id"] and intent == "choose_option":
+        return {"chosen": pending["id"], "pending_option": None}
+    if picked:
+        return {
+            "pending_option": picked["id"],
+            "expecting": "confirm_option",
+            "reply": _say(state, _confirm_text(picked, quote)),
+        }
+    if pending and intent == "deny" and not _has_data(reading):
+        return {
+            "pending_option": None,
+            "expecting": "option",
+            "reply": _say(state, texts.NOT_THAT_ONE),
+        }
 
     absorbed = absorb(reading, state, ctx.quotes, ctx.clock())
     if absorbed.accepted:
+        stamp = _now(runtime)
         return {
             "profile": absorbed.profile,
-            "declared": absorbed.declared,
+            "declared": {**absorbed.declared, "confirmed": _confirmed(absorbed.profile, stamp)},
             "stage": "COTIZACION",
             "reply": _say(
                 state, texts.summary(absorbed.accepted), *absorbed.explanations, texts.REQUOTED
             ),
         }
+    again = texts.CONFIRM_AGAIN.format(option=pending["name"]) if pending else texts.PICK_ONE
     if absorbed.ineligible or absorbed.explanations:
         why = [absorbed.ineligible_why] if absorbed.ineligible else absorbed.explanations
-        return {"reply": _say(state, *why, texts.PICK_ONE)}
+        return {"reply": _say(state, *why, again)}
 
-    intent = reading.get("intent")
     said = aside(reading, quote)
     if said:
-        return {"reply": _say(state, said, "" if intent == "objection" else texts.PICK_ONE)}
+        return {"reply": _say(state, said, "" if intent == "objection" and not pending else again)}
     if intent == "deny":
+        if reading.get("options_mentioned"):
+            return {
+                "pending_option": None,
+                "expecting": "option",
+                "reply": _say(state, texts.NOT_THAT_ONE),
+            }
         return {"reply": _say(state, texts.NO_CHOICE)}
     if intent in ("affirm", "choose_option", "thanks"):
-        return {"reply": _say(state, texts.PICK_ONE)}
-    return {"reply": _say(state, texts.NOT_UNDERSTOOD, texts.PICK_ONE)}
+        return {"reply": _say(state, again)}
+    return {"reply": _say(state, texts.NOT_UNDERSTOOD, again)}
+
+
+def _has_data(reading: dict) -> bool:
+    return any(reading.get(k) is not None for k in (*PROFILE_FIELDS, "birth_date", "currency"))
 
 
 def _chosen_option(state: AgentState, chosen: str) -> dict:
@@ -227,20 +336,64 @@ def close_sale(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
 
 
 def follow_up(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
-    """After FINALIZADO: sensible answers, never a restart of the interview."""
-    reading, quote = state["reading"], state.get("quote")
+    """After FINALIZADO: sensible answers, corrections re-priced, never a restart."""
+    ctx, reading, quote = context_of(runtime), state["reading"], state.get("quote")
     if not state.get("chosen"):  # an operator closed the conversation before any choice
         return {"reply": _say(state, aside(reading, quote), texts.CLOSED_FOLLOW_UP)}
-    index = _option_index(reading, None, len(quote["options"]))
-    if index is not None and quote["options"][index]["id"] != state.get("chosen"):
-        option = quote["options"][index]
+    intent, expecting = reading.get("intent"), state.get("expecting")
+    pending = (
+        _option_named(quote, state.get("pending_option")) if expecting == "confirm_option" else None
+    )
+    picked = _picked(reading, "option" if expecting == "confirm_option" else None, quote)
+    if pending and (intent == "affirm" or (picked and picked["id"] == pending["id"])):
         reply = texts.CHANGED_CHOICE.format(
+            option=pending["name"],
+            monthly=texts.price(pending["monthly"]),
+            annual=texts.price(pending["annual"]),
+        )
+        return {
+            "chosen": pending["id"],
+            "pending_option": None,
+            "expecting": None,
+            "reply": _say(state, reply),
+        }
+    if picked and picked["id"] != state.get("chosen"):
+        return {
+            "pending_option": picked["id"],
+            "expecting": "confirm_option",
+            "reply": _say(state, _confirm_text(picked, quote)),
+        }
+    if pending and intent == "deny":
+        return {
+            "pending_option": None,
+            "expecting": None,
+            "reply": _say(state, texts.HANDOFF_DECLINED),
+        }
+    absorbed = absorb(reading, state, ctx.quotes, ctx.clock())
+    if absorbed.accepted:
+        profile = absorbed.profile
+        quote = ctx.quotes.quote(
+            age=profile["age"],
+            smoker=profile["smoker"],
+            cover=profile["cover"],
+            term=profile["term"],
+        )
+        option = _option_named(quote, state["chosen"]) or quote["options"][0]
+        reply = texts.UPDATED_AFTER_CLOSE.format(
             option=option["name"],
             monthly=texts.price(option["monthly"]),
             annual=texts.price(option["annual"]),
         )
-        return {"chosen": option["id"], "reply": _say(state, reply)}
-    if reading.get("intent") == "thanks":
+        stamp = _now(runtime)
+        return {
+            "profile": profile,
+            "declared": {**absorbed.declared, "confirmed": _confirmed(profile, stamp)},
+            "quote": quote,
+            "reply": _say(state, texts.summary(absorbed.accepted), *absorbed.explanations, reply),
+        }
+    if absorbed.explanations:
+        return {"reply": _say(state, *absorbed.explanations)}
+    if intent == "thanks":
         return {"reply": _say(state, texts.YOU_ARE_WELCOME)}
     option = _chosen_option(state, state["chosen"])
     return {
@@ -249,6 +402,16 @@ def follow_up(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             aside(reading, quote),
             texts.FOLLOW_UP.format(option=option["name"], monthly=texts.price(option["monthly"])),
         )
+    }
+
+
+def explain_language(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
+    """A message in another language: one reply in it, and a person offered."""
+    return {
+        "language_told": True,
+        "expecting": "handoff_offer",
+        "offer_reason": "language",
+        "reply": _say(state, texts.foreign(state["reading"].get("language") or "en")),
     }
 
 
@@ -264,8 +427,12 @@ def _handoff(state: AgentState, reason: str) -> Update:
 
 
 def hand_off(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
-    """At any stage: the customer asked for a person."""
-    return _handoff(state, "customer_request")
+    """At any stage: the customer asked for a person, or said yes to the one offered."""
+    if state.get("expecting") != "handoff_offer":
+        return _handoff(state, "customer_request")
+    if state.get("ineligible"):
+        return _handoff(state, "ineligible")
+    return _handoff(state, state.get("offer_reason") or "customer_request")
 
 
 def opt_out(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
@@ -290,6 +457,10 @@ def restart(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         "ineligible": None,
         "opted_out": False,
         "expecting": None,
+        "pending_option": None,
+        "misses": {},
+        "offer_reason": None,
+        "declared": {},
         "reading": {"intent": "restart"},
         "reply": _say(state, texts.RESTARTED if kept else ""),
     }
@@ -303,4 +474,6 @@ def respond(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     reply = context_of(runtime).brain.phrase(
         draft, text=_last_customer_text(state), stage=state.get("stage", "INICIO")
     )
+    if state.get("formal"):
+        reply = voice.formal(reply)
     return {"reply": reply, "messages": [AIMessage(reply)]}

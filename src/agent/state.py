@@ -41,6 +41,17 @@ class AgentState(TypedDict, total=False):
     reply        what the bot says this turn ("" = stay silent); buttons: the options to tap
     last_message_id  provider id of the newest message this turn answered (replays are skipped)
     channel      where the customer last wrote from: whatsapp, sms or chat (SMS gets short texts)
+    pending_option   the option the customer picked, awaiting their confirmation
+    misses       {datum: times it was asked again without an answer} (the third offers a person)
+    offer_reason why a person was offered (stuck, language): the handoff reason on a yes
+    formal       the customer writes *usted*: so do we
+    language_told    a non-Spanish speaker was told, once, in their language
+    pending_profile  data given before consent, taken in once it is given
+    ineligible   the tariff problem that rules the customer out, if any
+    lead         a confirmed choice was handed to an advisor
+    reading      what the brain understood of the latest message (a Reading, as a dict)
+    turns        messages answered so far
+    declared["confirmed"]  the priced data as the customer confirmed it, and when
     """
 
     messages: Annotated[list[AnyMessage], recent_messages]
@@ -63,3 +74,8 @@ class AgentState(TypedDict, total=False):
     turns: int
     last_message_id: str | None
     channel: str
+    pending_option: str | None
+    misses: dict
+    offer_reason: str | None
+    formal: bool
+    language_told: bool

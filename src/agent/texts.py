@@ -233,8 +233,7 @@ INSURED_NOTE = (
 )
 INSURED_SELF = "Entendido, el seguro es sobre tu propia vida."
 READBACK = (
-    "Antes de calcular, repaso los datos:\n{lines}\n¿Es correcto? Responde *sí* o dime qué "
-    "cambio."
+    "Antes de calcular, repaso los datos:\n{lines}\n¿Es correcto? Responde *sí* o dime qué cambio."
 )
 READBACK_WHAT = "Sin problema, ¿qué dato cambio?"
 READBACK_AGAIN = "¿Está todo bien así? Responde *sí* o dime qué cambio."
@@ -267,8 +266,10 @@ def readback_lines(profile: dict) -> str:
     who = f"tu {relation}" if relation else "tú"
     if profile.get("name") and not relation:
         who = f"tú ({profile['name']})"
-    smokes = ("fuma" if relation else "fumas") if profile["smoker"] else (
-        "no fuma" if relation else "no fumas"
+    smokes = (
+        ("fuma" if relation else "fumas")
+        if profile["smoker"]
+        else ("no fuma" if relation else "no fumas")
     )
     return "\n".join(
         (
@@ -278,4 +279,30 @@ def readback_lines(profile: dict) -> str:
             f"• Capital: {format_eur(profile['cover'])}",
             f"• Plazo: {profile['term']} años",
         )
+    )
+
+
+# --- Placeholders the lead added so the graph runs; helper F replaces them (question variants,
+# --- the offer of a person, the foreign-language reply).
+OFFER_PERSON = (
+    "Parece que no consigo entenderte bien. ¿Prefieres que un asesor humano te escriba? "
+    "Responde *sí* o *no*."
+)
+
+
+def question(field: str, attempt: int, *, relation: str = "familiar") -> str:
+    """The question for `field`; placeholder until the variants land."""
+    extra = {
+        "insured": f"¿El seguro sería sobre la vida de tu {relation} (sería el asegurado)? "
+        "Responde *sí* o *no*.",
+        "quit_when": "¿Cuánto hace que lo dejaste?",
+    }
+    return QUESTIONS.get(field) or extra[field]
+
+
+def foreign(language: str) -> str:
+    """Placeholder until the translations land."""
+    return (
+        "Sorry, this assistant only works in Spanish. Would you like a human advisor to "
+        "contact you? Reply yes or no."
     )
