@@ -1,4 +1,4 @@
-"""What a run of the graph is given from outside: the brain, the quote engine and the clock."""
+"""What a run of the graph is given from outside: the brain, the quote engine, facts, the clock."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from functools import lru_cache
 from langgraph.runtime import Runtime
 
 from agent.brains.base import Brain
+from agent.facts import ProductFacts, default_facts
 from agent.quote import QuoteEngine
 
 
@@ -24,6 +25,7 @@ class AgentContext:
     brain: Brain
     quotes: QuoteEngine
     clock: Callable[[], datetime] = field(default=utc_now)
+    facts: ProductFacts = field(default_factory=default_facts)
 
 
 @lru_cache(maxsize=1)
