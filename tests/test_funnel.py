@@ -44,6 +44,8 @@ def consented(*, brain=None) -> Chat:
 def quoted() -> tuple[Chat, dict]:
     chat = consented()
     state = chat.say("Soy Ana, tengo 35 años, no fumo, quiero 150.000 € a 20 años para mi familia")
+    assert state["stage"] == "NEEDS_ANALYSIS" and state["expecting"] == "readback"
+    state = chat.say("sí")
     assert state["stage"] == "PRESENTACION_PROPUESTA"
     return chat, state
 
@@ -74,6 +76,12 @@ def test_a_whole_sale_one_datum_at_a_time():
         assert asked_next in state["reply"], (text, state["reply"])
 
     state = chat.say("para mi familia, tengo 2 hijos")
+    assert state["stage"] == "NEEDS_ANALYSIS" and state["expecting"] == "readback"
+    assert "quote" not in state or state["quote"] is None  # nothing priced before the read-back
+    for datum in ("Ana", "35 años", "no fumas", "150.000 €", "20 años"):
+        assert datum in state["reply"], datum
+
+    state = chat.say("sí, correcto")
     assert state["stage"] == "PRESENTACION_PROPUESTA"
     expected = ENGINE.quote(age=35, smoker=False, cover=150000, term=20)
     assert state["quote"] == expected
@@ -83,6 +91,11 @@ def test_a_whole_sale_one_datum_at_a_time():
 
     state = chat.say("me quedo con la 2")
     recommended = expected["options"][1]
+    assert state["stage"] == "PRESENTACION_PROPUESTA" and state["chosen"] is None
+    assert state["expecting"] == "confirm_option" and "Recomendada" in state["reply"]
+    assert price(recommended["monthly"]) in state["reply"]
+
+    state = chat.say("sí")
     assert state["stage"] == "FINALIZADO"
     assert state["chosen"] == recommended["id"] and state["lead"] and state["handoff"]
     assert price(recommended["monthly"]) in state["reply"] and "asesor" in state["reply"]
@@ -97,6 +110,8 @@ def test_the_demands_and_needs_record_keeps_what_was_declared_and_when():
     declared = state["declared"]
     assert declared["age"] == {"value": 35, "at": NOW.isoformat(timespec="seconds")}
     assert declared["cover"]["value"] == 150000 and declared["smoker"]["value"] is False
+    confirmed = {"age": 35, "smoker": False, "cover": 150000, "term": 20}
+    assert declared["confirmed"] == {"value": confirmed, "at": NOW.isoformat(timespec="seconds")}
     assert state["consent"] == {"given": True, "at": NOW.isoformat(timespec="seconds")}
 
 
@@ -227,9 +242,13 @@ def test_sms_gets_the_same_funnel_in_fewer_words():
     state = chat.say(
         "Soy Ana, 35 años, no fumo, 150.000 € a 20 años para mi familia", channel="sms"
     )
-    proposal = state["reply"]
+    readback = state["reply"]
+    assert state["expecting"] == "readback" and "*" not in readback and len(readback) < 320
+    proposal = chat.say("si", channel="sms")["reply"]
     assert "1) Básica" in proposal and "Responde 1, 2 o 3" in proposal
-    assert len(proposal) < 320 and "*" not in proposal.split("Anotado")[0]
-    for option in state["quote"]["options"]:
+    assert len(proposal) < 320 and "*" not in proposal
+    for option in chat.say("?", channel="sms")["quote"]["options"]:
         assert price(option["monthly"]) in proposal
-    assert chat.say("2", channel="sms")["stage"] == "FINALIZADO"
+    confirm = chat.say("2", channel="sms")
+    assert confirm["expecting"] == "confirm_option" and "*" not in confirm["reply"]
+    assert chat.say("si", channel="sms")["stage"] == "FINALIZADO"

@@ -162,10 +162,14 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             said = texts.NOT_UNDERSTOOD
         parts.append(said)
     if not missing:
-        lines = texts.readback_lines(profile)
+        if state.get("channel") == "sms":
+            data = texts.readback_lines(profile).replace("• ", "").replace("\n", ", ")
+            readback = texts.READBACK_SMS.format(data=data)
+        else:
+            readback = texts.READBACK.format(lines=texts.readback_lines(profile))
         return {
             **update,
-            "reply": _say(state, *parts, texts.READBACK.format(lines=lines)),
+            "reply": _say(state, *parts, readback),
             "expecting": "readback",
             "misses": {},
         }
@@ -235,7 +239,11 @@ def _picked(reading: dict, expecting: str | None, quote: dict) -> dict | None:
     return quote["options"][option - 1] if 1 <= option <= len(quote["options"]) else None
 
 
-def _confirm_text(option: dict, quote: dict) -> str:
+def _confirm_text(option: dict, quote: dict, channel: str | None) -> str:
+    if channel == "sms":
+        return texts.CONFIRM_OPTION_SMS.format(
+            option=option["name"], monthly=texts.price(option["monthly"])
+        )
     return texts.CONFIRM_OPTION.format(
         option=option["name"],
         monthly=texts.price(option["monthly"]),
@@ -265,7 +273,7 @@ def handle_proposal(state: AgentState, runtime: Runtime[AgentContext]) -> Update
         return {
             "pending_option": picked["id"],
             "expecting": "confirm_option",
-            "reply": _say(state, _confirm_text(picked, quote)),
+            "reply": _say(state, _confirm_text(picked, quote, state.get("channel"))),
         }
     if pending and intent == "deny" and not _has_data(reading):
         return {
@@ -361,7 +369,7 @@ def follow_up(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         return {
             "pending_option": picked["id"],
             "expecting": "confirm_option",
-            "reply": _say(state, _confirm_text(picked, quote)),
+            "reply": _say(state, _confirm_text(picked, quote, state.get("channel"))),
         }
     if pending and intent == "deny":
         return {

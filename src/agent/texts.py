@@ -235,12 +235,14 @@ INSURED_SELF = "Entendido, el seguro es sobre tu propia vida."
 READBACK = (
     "Antes de calcular, repaso los datos:\n{lines}\n¿Es correcto? Responde *sí* o dime qué cambio."
 )
+READBACK_SMS = "Confirma tus datos: {data}. ¿Correcto? Responde SI o dime qué cambio."
 READBACK_WHAT = "Sin problema, ¿qué dato cambio?"
 READBACK_AGAIN = "¿Está todo bien así? Responde *sí* o dime qué cambio."
 CONFIRM_OPTION = (
     "Has elegido la opción *{option}*: {monthly} al mes ({annual} al año), capital de {cover} "
     "durante {term} años. ¿La confirmo? Responde *sí* o *no*."
 )
+CONFIRM_OPTION_SMS = "¿Confirmas la opción {option}, {monthly}/mes? Responde SI o NO."
 CONFIRM_AGAIN = "¿Confirmo la opción *{option}*? Responde *sí* o *no*."
 NOT_THAT_ONE = "De acuerdo, esa no. ¿Cuál prefieres entonces? Responde 1, 2 o 3."
 CONSENT_ASK_AGAIN = (
