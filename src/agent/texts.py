@@ -96,34 +96,28 @@ OBJECTIONS = {
         "al momento: dime, por ejemplo, «100.000 €» o «15 años»."
     ),
     "trust": (
-        "Es normal preguntarlo. La póliza la emite una aseguradora autorizada; antes de firmar "
-        "un asesor humano te enseña las condiciones por escrito, y tienes 30 días para desistir "
-        "sin coste. Yo solo te ayudo a calcular y elegir."
+        "Es normal preguntarlo. Te atiende {distributor_name}, inscrito con la clave "
+        "{distributor_registry}. La póliza la emite una aseguradora autorizada; antes de firmar "
+        "un asesor humano te enseña las condiciones por escrito, y tienes {withdrawal_days} días "
+        "para desistir sin coste. Yo solo te ayudo a calcular y elegir."
     ),
     "think": (
         "Claro, tómate tu tiempo. Tu presupuesto queda guardado: escríbeme cuando quieras, o "
         "di «asesor» si prefieres que te llame una persona."
     ),
 }
+# Product questions (capital, plazo, coberturas, pago, datos…) are answered from the facts file
+# (data/product.json, agent.facts); these are the answers that are not about the product.
 ANSWERS = {
-    "coverage": (
-        "La Básica paga el capital si falleces por cualquier causa. La Recomendada añade la "
-        "invalidez absoluta y permanente. La Completa suma además doble capital por accidente "
-        "y un anticipo por enfermedad grave."
+    "price_needs": (
+        "El precio depende de cuatro datos: la edad de quien se asegura, si fuma o vapea, el "
+        "capital y el plazo. Con ellos te lo calculo en un minuto."
     ),
-    "exclusions": (
-        "Como en todo seguro de vida hay exclusiones (por ejemplo, algunos deportes de riesgo o "
-        "el suicidio durante el primer año). El asesor te las detalla antes de firmar."
-    ),
-    "process": (
-        "Eliges una opción, un asesor humano te contacta, revisa contigo un breve cuestionario "
-        "de salud y firmas online. Según tu edad y capital puede pedirse un reconocimiento médico."
-    ),
-    "cancel": (
-        "No hay permanencia: puedes cancelarlo cuando quieras, y los primeros 30 días puedes "
-        "desistir sin coste."
-    ),
-    "payment": "Puedes pagarlo cada mes o una vez al año (al año sale algo más barato).",
+    "option_price": "La *{option}* sale a {monthly} al mes o {annual} al año.",
+    "prices": "Precios de tu presupuesto: {lines}.",
+    "option_covers": "La *{option}* cubre: {guarantees}.",
+    "option_adds": "La *{option}* añade a la {base}: {guarantees}.",
+    "option_same": "La *{option}* cubre lo mismo que la {base}.",
     "bot": (
         "Soy un asistente automático, no una persona. Si prefieres hablar con alguien, "
         "escribe «quiero hablar con una persona»."
