@@ -278,27 +278,91 @@ def readback_lines(profile: dict) -> str:
     )
 
 
-# --- Placeholders the lead added so the graph runs; helper F replaces them (question variants,
-# --- the offer of a person, the foreign-language reply).
+# --- Asking again: each re-ask is worded differently and shorter; the third miss offers a person.
+
 OFFER_PERSON = (
-    "Parece que no consigo entenderte bien. ¿Prefieres que un asesor humano te escriba? "
+    "Perdona, no consigo entenderte con este dato. ¿Prefieres que te escriba un asesor humano? "
     "Responde *sí* o *no*."
 )
+# After the full question (QUESTIONS), a shorter one, then the shortest.
+REASKS = {
+    "name": ("¿Tu nombre?", "¿Nombre?"),
+    "age": ("¿Cuántos años tienes? Por ejemplo: 42.", "¿Tu edad, en años?"),
+    "smoker": ("¿Tabaco o vapeo? Sí o no.", "¿Fumas? Sí o no."),
+    "cover": ("¿Qué capital quieres asegurar? Por ejemplo: 100.000 €.", "¿Qué capital, en euros?"),
+    "term": ("¿Cuántos años de cobertura? Por ejemplo: 20, o «hasta los 65».", "¿Cuántos años?"),
+    "dependants": (
+        "¿Para qué es el seguro y cuántas personas dependen de ti?",
+        "¿Cuántas personas dependen de ti?",
+    ),
+    "insured": (
+        "¿El seguro sería sobre la vida de tu {relation}? Responde *sí* o *no*.",
+        "¿El asegurado sería tu {relation}? Sí o no.",
+        "¿Es para tu {relation}?",
+    ),
+    "insured_unknown": (
+        "¿El seguro sería sobre tu propia vida o sobre la de otra persona?",
+        "¿Es para ti o para otra persona?",
+        "¿Para ti o para otra persona?",
+    ),
+    "quit_when": (
+        "¿Cuánto hace que lo dejaste? {rule}",
+        "¿Hace cuántos meses que no fumas?",
+        "¿Hace cuánto lo dejaste?",
+    ),
+}
 
 
-def question(field: str, attempt: int, *, relation: str = "familiar") -> str:
-    """The question for `field`; placeholder until the variants land."""
-    extra = {
-        "insured": f"¿El seguro sería sobre la vida de tu {relation} (sería el asegurado)? "
-        "Responde *sí* o *no*.",
-        "quit_when": "¿Cuánto hace que lo dejaste?",
-    }
-    return QUESTIONS.get(field) or extra[field]
+def question(field: str, attempt: int = 0, *, relation: str | None = None, rule: str = "") -> str:
+    """The question for `field`, asked for the `attempt`-th time again (0: the first time).
+
+    `relation` is who the insured would be ("padre"); `rule` is the ex-smoker rule the
+    quit_when question states (ProductFacts.ex_smoker_rule).
+    """
+    if field == "insured" and (not relation or relation == "otro"):
+        field = "insured_unknown"
+    wordings = REASKS[field] if field not in QUESTIONS else (QUESTIONS[field], *REASKS[field])
+    text = wordings[min(attempt, len(wordings) - 1)]
+    if field == "quit_when" and not rule:
+        rule = "(en meses o años)"
+    return text.format(relation=relation, rule=rule).strip()
+
+
+# --- Someone writing in another language: one reply in it, offering a person.
+
+FOREIGN = {
+    "en": (
+        "Sorry, this service only works in Spanish. Would you like a human advisor to contact "
+        "you? Reply *yes* (or *sí*)."
+    ),
+    "pt": (
+        "Desculpe, este serviço só funciona em espanhol. Quer que um consultor entre em contato "
+        "com você? Responda *sí* (sim)."
+    ),
+    "fr": (
+        "Désolé, ce service fonctionne uniquement en espagnol. Voulez-vous qu'un conseiller vous "
+        "contacte ? Répondez *sí* (oui)."
+    ),
+    "it": (
+        "Ci dispiace, questo servizio funziona solo in spagnolo. Vuole che un consulente la "
+        "contatti? Risponda *sí* (sì)."
+    ),
+    "de": (
+        "Entschuldigung, dieser Service funktioniert nur auf Spanisch. Möchten Sie, dass ein "
+        "Berater Sie kontaktiert? Antworten Sie mit *sí* (ja)."
+    ),
+    "nl": (
+        "Sorry, deze service werkt alleen in het Spaans. Wilt u dat een adviseur contact met u "
+        "opneemt? Antwoord *sí* (ja)."
+    ),
+    "ca": (
+        "Ho sentim, aquest servei només funciona en castellà. Vols que t'escrigui un assessor? "
+        "Respon *sí*."
+    ),
+}
 
 
 def foreign(language: str) -> str:
-    """Placeholder until the translations land."""
-    return (
-        "Sorry, this assistant only works in Spanish. Would you like a human advisor to "
-        "contact you? Reply yes or no."
-    )
+    """The reply to someone writing in `language` (ISO 639-1, 'pt-BR' too); English otherwise."""
+    code = language.replace("_", "-").split("-")[0].strip().lower()
+    return FOREIGN.get(code, FOREIGN["en"])
