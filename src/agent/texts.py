@@ -118,6 +118,7 @@ ANSWERS = {
     "option_covers": "La *{option}* cubre: {guarantees}.",
     "option_adds": "La *{option}* añade a la {base}: {guarantees}.",
     "option_same": "La *{option}* cubre lo mismo que la {base}.",
+    "prices_later": "Los precios te los digo en cuanto tenga tus datos; es un minuto.",
     "bot": (
         "Soy un asistente automático, no una persona. Si prefieres hablar con alguien, "
         "escribe «quiero hablar con una persona»."
