@@ -6,12 +6,15 @@ import base64
 import io
 import json
 import logging
+import sys
 import time
 from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
 
+from integrations.chatwoot import ChatwootClient
+from tests.fake_chatwoot import FakeChatwoot
 from tests.openai_server import FakeOpenAI
 from tests.stack import META_TOKEN, SECRET, TOKEN, TWILIO_SID, post_meta, post_twilio, running
 from webhooks import logs
@@ -164,3 +167,56 @@ def test_fields_and_ids_survive_while_phone_like_numbers_are_masked(captured):
     console = captured.debug.getvalue()
     assert "webhook" in console and "request_id=req-1" in console and "ms=12.5" in console
     assert "\x1b[" not in console  # colours only on a terminal
+
+
+@pytest.fixture
+def configured(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
+    """Logging as the service sets it up at LOG_LEVEL=DEBUG: `logs.configure` on a bare root
+    logger, its handler on stderr (here a buffer), pytest's own handlers set aside meanwhile."""
+    stderr = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    for each in handlers:
+        root.removeHandler(each)
+    logs.configure("DEBUG")
+    (installed,) = root.handlers
+    try:
+        yield stderr
+    finally:
+        root.removeHandler(installed)
+        for each in handlers:
+            root.addHandler(each)
+        root.setLevel(level)
+
+
+def test_third_party_debug_lines_carry_no_full_phone(configured: io.StringIO) -> None:
+    phone = "+34611000007"
+    with FakeChatwoot(token="cw-token-logs", account_id=3) as chatwoot:
+        client = ChatwootClient(chatwoot.url, 3, "cw-token-logs", 7)
+        assert client.search_contact(phone) is None
+        contact = client.create_contact(phone=phone, name="Ana", identifier=phone)
+        client.create_contact_inbox(contact["id"], phone.lstrip("+"))
+        assert client.search_contact(phone)["id"] == contact["id"]
+        assert chatwoot.violations == []
+    output = configured.getvalue()
+    searches = [json.loads(line) for line in output.splitlines() if "contacts/search" in line]
+    assert len(searches) == 2
+    for line in searches:
+        assert line["logger"] == "urllib3.connectionpool" and line["level"] == "debug"
+        assert "/contacts/search?q=%2B346******07 " in line["event"]
+    for form in [*phone_forms(phone), "%2B" + phone[1:], phone[3:]]:
+        assert form not in output, form
+
+
+@pytest.mark.parametrize(
+    ("logged", "masked"),
+    [
+        ("GET /contacts/search?q=%2B34611000007 HTTP/1.1", "q=%2B346******07 "),
+        ("To=whatsapp%3A%2B34611000007&Body=Hola", "whatsapp%3A%2B346******07&"),
+        ("q=34611000007", "q=346******07"),
+        ("to +34611000007.", "to +346******07."),
+    ],
+)
+def test_phones_are_masked_however_a_library_writes_them(logged: str, masked: str) -> None:
+    assert masked in logs.redact(logged) and "611000007" not in logs.redact(logged)

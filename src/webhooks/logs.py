@@ -25,6 +25,8 @@ from typing import TextIO
 import structlog
 from pydantic import SecretStr
 
+from integrations.outbound import mask_phone
+
 _CREDENTIALS = [
     (re.compile(r"(?i)\b(bearer)\s+[^\s\"',;]+"), r"\1 [REDACTED]"),
     # base64 credentials, not the word that follows "basic" in a sentence
@@ -32,16 +34,12 @@ _CREDENTIALS = [
     (re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}"), "sk-[REDACTED]"),
 ]
 # E.164 with or without '+', national numbers too; not digits inside ids ("SM0012…",
-# "1700000000000-0", "v23.0") and not short numbers (amounts, ages, milliseconds).
-_PHONE = re.compile(r"(?<![\w.+\-])\+?\d{9,15}(?![\w\-])")
+# "1700000000000-0", "v23.0") and not short numbers (amounts, ages, milliseconds). A
+# percent-escape before the digits is a boundary: urllib3 logs URLs as sent, and a search for
+# "+34600…" goes out as "q=%2B34600…" (Twilio's "whatsapp:+34…" as "whatsapp%3A%2B34…").
+_PHONE = re.compile(r"(?:(?<=%[0-9A-Fa-f]{2})|(?<![\w.+\-]))\+?\d{9,15}(?![\w\-])")
 _secrets: tuple[str, ...] = ()  # longest first; replaced whole, never mutated (threads read it)
 _MIN_SECRET = 6  # shorter "secrets" would mask ordinary words and protect nothing
-
-
-def _mask(match: re.Match) -> str:
-    number = match.group()
-    keep = 4 if number.startswith("+") else 3
-    return number[:keep] + "*" * (len(number) - keep - 2) + number[-2:]
 
 
 def redact(text: str) -> str:
@@ -49,7 +47,7 @@ def redact(text: str) -> str:
         text = text.replace(secret, "[REDACTED]")
     for pattern, replacement in _CREDENTIALS:
         text = pattern.sub(replacement, text)
-    return _PHONE.sub(_mask, text)
+    return _PHONE.sub(lambda match: mask_phone(match.group()), text)
 
 
 def protect(values: Iterable[str | SecretStr | None]) -> None:

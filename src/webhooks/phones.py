@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from integrations.outbound import mask_phone as mask_phone  # one masking rule for logs
+
 _NOISE = re.compile(r"[\s().\-]")
 
 
@@ -22,10 +24,3 @@ def normalise_phone(raw: str) -> str:
     if not re.fullmatch(r"\+[1-9][0-9]{6,14}", phone):  # not \d: it matches '٣' too
         raise PhoneError("not an international phone number")
     return phone
-
-
-def mask_phone(phone: str) -> str:
-    """For logs: keep the country prefix and the last two digits, '+346******00'."""
-    if len(phone) <= 6:
-        return "*" * len(phone)
-    return phone[:4] + "*" * (len(phone) - 6) + phone[-2:]
