@@ -288,7 +288,7 @@ OFFER_PERSON = (
 # After the full question (QUESTIONS), a shorter one, then the shortest.
 REASKS = {
     "name": ("¿Tu nombre?", "¿Nombre?"),
-    "age": ("¿Cuántos años tienes? Por ejemplo: 42.", "¿Tu edad, en años?"),
+    "age": ("Dime tu edad, por ejemplo: 42.", "¿Tu edad, en años?"),
     "smoker": ("¿Tabaco o vapeo? Sí o no.", "¿Fumas? Sí o no."),
     "cover": ("¿Qué capital quieres asegurar? Por ejemplo: 100.000 €.", "¿Qué capital, en euros?"),
     "term": ("¿Cuántos años de cobertura? Por ejemplo: 20, o «hasta los 65».", "¿Cuántos años?"),
