@@ -25,6 +25,7 @@ SAMPLES = Path(__file__).parent / "data" / "meta-whatsapp" / "webhooks"
 SAMPLE_FILES = sorted(SAMPLES.glob("*.json"))
 SECRET = "app-secret-for-tests"
 CUSTOMER = "+972987654321"
+OUR_NUMBER = "1122334455667"  # metadata.phone_number_id of the samples
 
 
 def load(name: str) -> dict:
@@ -42,12 +43,18 @@ def msg(**fields) -> InboundMessage:
         "phone": CUSTOMER,
         "message_id": "wamid.xyzxyz",
         "profile_name": "Test Name",
+        "our_number": OUR_NUMBER,
     }
     return InboundMessage(**(defaults | fields))
 
 
 def status(**fields) -> StatusUpdate:
-    defaults = {"provider": "meta", "message_id": "wamid.xyzxyz", "phone": CUSTOMER}
+    defaults = {
+        "provider": "meta",
+        "message_id": "wamid.xyzxyz",
+        "phone": CUSTOMER,
+        "our_number": OUR_NUMBER,
+    }
     return StatusUpdate(**(defaults | fields))
 
 
@@ -377,6 +384,7 @@ EXPECTED: dict[str, tuple[list[InboundMessage], list[StatusUpdate]]] = {
                 timestamp=1749854575.0,
                 profile_name=None,
                 reply_to="M0",
+                our_number="106540352242922",
                 media=(
                     Media(
                         kind="image",
@@ -418,6 +426,7 @@ EXPECTED: dict[str, tuple[list[InboundMessage], list[StatusUpdate]]] = {
                 timestamp=1698266945.0,
                 message_id="<WHATSAPP_MESSAGE_ID>",
                 phone=None,
+                our_number="<BUSINESS_PHONE_NUMBER_ID>",
             )
         ],
     ),

@@ -16,8 +16,8 @@ from langchain_core.messages import AIMessage
 from agent import texts
 from agent.state import STAGES
 from integrations.conversation_store import now_iso
-from webhooks import operator
-from webhooks.admin_openapi import CHANNELS, MAX_TEXT, PER_PAGE_MAX, openapi
+from webhooks import client_json, operator
+from webhooks.admin_openapi import CHANNELS, MAX_TEXT, PAGE_MAX, PER_PAGE_MAX, openapi
 from webhooks.chatwoot_ops import outgoing_op
 from webhooks.phones import PhoneError, mask_phone, normalise_phone
 from webhooks.service import ConversationService
@@ -130,23 +130,20 @@ def _matching(keep: Callable[[dict], bool] | None) -> Iterator[dict]:
         offset += len(phones)
 
 
-def _int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = low - 1
-    if value < low or (high is not None and value > high):
-        limit = f"between {low} and {high}" if high else f"at least {low}"
-        _fail(400, f"{name} must be an integer {limit}")
+    # ASCII digits only: int() also reads '٣' and '1_000', and a huge value overflows Redis.
+    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 12 else low - 1
+    if not low <= value <= high:
+        _fail(400, f"{name} must be an integer between {low} and {high}")
     return value
 
 
 @bp.get("/webhook/conversations")
 def conversations():
-    page = _int_arg("page", 1, 1)
+    page = _int_arg("page", 1, 1, PAGE_MAX)
     per_page = _int_arg("per_page", 20, 1, PER_PAGE_MAX)
     keep, store = _filter(), _service().store
     start = (page - 1) * per_page
@@ -331,7 +328,10 @@ def _send_closing(service: ConversationService, phone: str, text: str) -> dict:
 @bp.post("/webhook/conversation/<phone>/messages")
 def operator_message(phone: str):
     phone, service = _phone(phone), _service()
-    body = request.get_json(silent=True)
+    try:
+        body = client_json.loads(request.get_data())
+    except client_json.ClientJSONError:
+        body = None
     text = body.get("text") if isinstance(body, dict) else None
     if not isinstance(text, str) or not text.strip():
         _fail(400, 'a JSON body {"text": "..."} with a non-empty text is required')
@@ -374,9 +374,10 @@ def _since(today: date) -> date:
         return today - timedelta(days=29)
     try:
         moment = datetime.fromisoformat(raw)  # a bare date is midnight
-    except ValueError:
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        since = moment.astimezone(UTC).date()
+    except (ValueError, OverflowError):  # 0001-01-01T00:00+01:00 is before year 1 in UTC
         _fail(400, "since must be an ISO 8601 date or date-time")
-    since = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).date()
     if since > today:
         _fail(400, "since is in the future")
     return since
@@ -408,10 +409,8 @@ def _stats() -> dict:
 def webhook_logs():
     """The last webhook deliveries: time, provider, outcome, status, latency, masked phone."""
     log_ = _ext()["deliveries"]
-    raw = request.args.get("limit", "100")
-    if not raw.isdigit() or not 1 <= int(raw) <= log_.cap:
-        _fail(400, f"limit must be 1-{log_.cap}")
-    return jsonify(items=log_.latest(int(raw)))
+    limit = _int_arg("limit", 100, 1, log_.cap)
+    return jsonify(items=log_.latest(limit))
 
 
 @bp.get("/webhook/stats")

@@ -9,6 +9,7 @@ from agent.state import STAGES
 
 CHANNELS = ("whatsapp", "sms", "chat")
 PER_PAGE_MAX = 100
+PAGE_MAX = 1_000_000  # (page - 1) * per_page must stay a Redis integer
 MAX_TEXT = 4096  # WhatsApp's limit for one text message
 
 PHONE = {"type": "string", "pattern": r"^\+[1-9][0-9]{6,14}$", "examples": ["+34600000000"]}
@@ -277,7 +278,11 @@ def _paths() -> dict:
                 "summary": "Conversations, newest first, paged and filtered",
                 "description": DESCRIPTIONS["conversations"],
                 "parameters": [
-                    _query("page", {"type": "integer", "minimum": 1, "default": 1}, "from 1"),
+                    _query(
+                        "page",
+                        {"type": "integer", "minimum": 1, "maximum": PAGE_MAX, "default": 1},
+                        "from 1",
+                    ),
                     _query(
                         "per_page",
                         {"type": "integer", "minimum": 1, "maximum": PER_PAGE_MAX, "default": 20},

@@ -12,7 +12,7 @@ from integrations.chatwoot_links import ChatwootLinks
 from integrations.delivery_log import DeliveryLog
 from integrations.health import HealthBook
 from integrations.outbox import Outbox
-from webhooks import logs
+from webhooks import errors, logs
 from webhooks.channels import Channels
 from webhooks.queue import MessageQueue
 from webhooks.service import ConversationService, build_service, connect_redis
@@ -28,6 +28,7 @@ def create_app(
     logs.configure(settings.log_level, secrets=logs.secrets_of(settings))
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    errors.init_app(app)
     client = connect_redis(settings)
     if service is None:
         service = build_service(settings, client)

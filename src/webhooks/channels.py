@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import requests
 
@@ -22,7 +23,7 @@ class TemplateMissingError(SendError):
 class Channels:
     def __init__(
         self,
-        meta: MetaWhatsAppSender | None = None,
+        meta: MetaWhatsAppSender | Sequence[MetaWhatsAppSender] | None = None,
         twilio_whatsapp: TwilioSender | None = None,
         twilio_sms: TwilioSender | None = None,
         *,
@@ -30,26 +31,32 @@ class Channels:
         template_language: str = "es",
         twilio_template_sid: str | None = None,
     ) -> None:
+        metas = [meta] if isinstance(meta, MetaWhatsAppSender) else list(meta or [])
+        # One sender per business number we serve; the first answers when none is named.
+        self._meta_numbers = {sender.phone_number_id: sender for sender in metas}
         self._senders: dict[tuple[str, str], Sender | None] = {
-            ("meta", "whatsapp"): meta,
+            ("meta", "whatsapp"): metas[0] if metas else None,
             ("twilio", "whatsapp"): twilio_whatsapp,
             ("twilio", "sms"): twilio_sms,
         }
-        self._meta = meta
         self._templates = {"meta": whatsapp_template, "twilio": twilio_template_sid}
         self._language = template_language
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Channels:
         session = requests.Session()
-        meta = twilio_wa = twilio_sms = None
-        if settings.whatsapp_token and settings.whatsapp_phone_number_id:
-            meta = MetaWhatsAppSender(
-                api_url=settings.whatsapp_api_url,
-                token=settings.whatsapp_token.get_secret_value(),
-                phone_number_id=settings.whatsapp_phone_number_id,
-                session=session,
-            )
+        meta: list[MetaWhatsAppSender] = []
+        twilio_wa = twilio_sms = None
+        if settings.whatsapp_token:
+            meta = [
+                MetaWhatsAppSender(
+                    api_url=settings.whatsapp_api_url,
+                    token=settings.whatsapp_token.get_secret_value(),
+                    phone_number_id=number,
+                    session=session,
+                )
+                for number in settings.whatsapp_phone_number_ids
+            ]
         if settings.twilio_account_sid and settings.twilio_auth_token:
             common = {
                 "api_url": settings.twilio_api_url,
@@ -79,22 +86,30 @@ class Channels:
             twilio_template_sid=settings.twilio_template_sid,
         )
 
-    def sender_for(self, provider: str, channel: str) -> Sender | None:
+    def sender_for(
+        self, provider: str, channel: str, our_number: str | None = None
+    ) -> Sender | None:
+        """The sender for a channel; for Meta, the business number the customer wrote to."""
+        if provider == "meta" and our_number in self._meta_numbers:
+            return self._meta_numbers[our_number]
         return self._senders.get((provider, channel))
 
-    def send_template(self, provider: str, channel: str, phone: str) -> SentMessage:
+    def send_template(
+        self, provider: str, channel: str, phone: str, our_number: str | None = None
+    ) -> SentMessage:
         """The approved re-engagement template, for when free text is no longer allowed."""
         template = self._templates.get(provider)
-        sender = self.sender_for(provider, channel)
+        sender = self.sender_for(provider, channel, our_number)
         if not template or sender is None:
             raise TemplateMissingError("no template configured", provider=provider)
         return sender.send_template(phone, template, [], language=self._language)
 
     def typing(self, message: InboundMessage) -> None:
         """Mark the message read and show 'typing…' while the turn runs (Meta only)."""
-        if message.provider != "meta" or self._meta is None:
+        sender = self.sender_for(message.provider, message.channel, message.our_number)
+        if message.provider != "meta" or not isinstance(sender, MetaWhatsAppSender):
             return
         try:
-            self._meta.typing(message.message_id)
+            sender.typing(message.message_id)
         except SendError as exc:  # cosmetic: never hold up the reply for it
             log.info("typing indicator failed: %s", exc.code)

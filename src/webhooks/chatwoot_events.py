@@ -306,6 +306,8 @@ def _int(raw: Any, what: str) -> int | None:
         return None
     if isinstance(raw, bool) or not isinstance(raw, int):
         raise ValueError(f"{what} is not an integer")
+    if not -(2**63) <= raw < 2**63:  # Chatwoot's ids are bigints
+        raise ValueError(f"{what} is out of range")
     return raw
 
 

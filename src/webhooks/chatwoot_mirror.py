@@ -283,7 +283,9 @@ class ChatwootMirror:
     def _incoming(self, op: dict) -> tuple[str, list[tuple[str, bytes, str]]]:
         """The message's text, and its media as files (or as a line saying what it was)."""
         lines, files = [op["text"]] if op.get("text") else [], []
-        sender = self.channels.sender_for(op.get("provider") or "", op.get("channel") or "")
+        sender = self.channels.sender_for(
+            op.get("provider") or "", op.get("channel") or "", op.get("our_number")
+        )
         for media in op.get("media") or []:
             source = media.get("id") if op.get("provider") == "meta" else media.get("url")
             try:

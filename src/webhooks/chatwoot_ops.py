@@ -122,6 +122,8 @@ def incoming_op(message: InboundMessage) -> dict:
         "provider": message.provider,
         "channel": message.channel,
         "name": message.profile_name,
+        # Meta serves a customer's media file only to the number it was sent to.
+        **({"our_number": message.our_number} if message.our_number else {}),
     }
 
 

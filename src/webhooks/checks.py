@@ -31,15 +31,18 @@ def _model(settings: Settings) -> str:
 
 
 def _meta(settings: Settings) -> str | None:
-    if not (settings.whatsapp_token and settings.whatsapp_phone_number_id):
+    if not (settings.whatsapp_token and settings.whatsapp_phone_number_ids):
         return None
-    r = requests.get(
-        f"{settings.whatsapp_api_url}/{settings.whatsapp_phone_number_id}",
-        headers={"Authorization": f"Bearer {settings.whatsapp_token.get_secret_value()}"},
-        timeout=TIMEOUT,
-    )
-    r.raise_for_status()
-    return f"phone number {r.json().get('display_phone_number', '?')}"
+    shown = []
+    for number in settings.whatsapp_phone_number_ids:
+        r = requests.get(
+            f"{settings.whatsapp_api_url}/{number}",
+            headers={"Authorization": f"Bearer {settings.whatsapp_token.get_secret_value()}"},
+            timeout=TIMEOUT,
+        )
+        r.raise_for_status()
+        shown.append(str(r.json().get("display_phone_number", "?")))
+    return f"phone number {', '.join(shown)}"
 
 
 def _twilio(settings: Settings) -> str | None:

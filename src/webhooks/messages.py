@@ -51,6 +51,7 @@ class InboundMessage:
     profile_name: str | None = None  # WhatsApp profile name, when known
     reply_to: str | None = None  # id of the message this one answers, when given
     received_at: float = 0.0  # when our webhook queued it, Unix seconds (response times)
+    our_number: str | None = None  # which of our numbers it reached: Meta's phone_number_id
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
@@ -72,3 +73,4 @@ class StatusUpdate:
     phone: str | None = None
     timestamp: float = 0.0
     errors: tuple[dict, ...] = field(default_factory=tuple)  # {"code": int|str, "title": str}
+    our_number: str | None = None  # which of our numbers sent it: Meta's phone_number_id

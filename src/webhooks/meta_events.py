@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 _SIGNATURE = re.compile(r"sha256=([0-9a-fA-F]{64})")
 _MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
+MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z
 
 
 class SignatureError(Exception):
@@ -107,19 +108,20 @@ def parse_payload(payload: Any) -> tuple[list[InboundMessage], list[StatusUpdate
             value = change.get("value")
             if change.get("field") != "messages" or not isinstance(value, dict):
                 continue
-            messages.extend(_messages(value))
-            statuses.extend(filter(None, map(_status, _dicts(value.get("statuses")))))
+            ours = _str_or_none(_dict(value.get("metadata")).get("phone_number_id"))
+            messages.extend(_messages(value, ours))
+            statuses.extend(filter(None, (_status(s, ours) for s in _dicts(value.get("statuses")))))
     return messages, statuses
 
 
-def _messages(value: dict) -> list[InboundMessage]:
+def _messages(value: dict, our_number: str | None) -> list[InboundMessage]:
     names = {}
     for contact in _dicts(value.get("contacts")):
         name = _dict(contact.get("profile")).get("name")
         for key in ("wa_id", "user_id"):
             if contact.get(key):
                 names[contact[key]] = name
-    ours = _phone(_dict(value.get("metadata")).get("display_phone_number"))
+    ours = _phone(_dict(value.get("metadata")).get("display_phone_number"))  # our own echo
     found = []
     for raw in _dicts(value.get("messages")):
         if raw.get("type") == "revoke" or not raw.get("id"):
@@ -140,6 +142,7 @@ def _messages(value: dict) -> list[InboundMessage]:
                 message_id=str(raw["id"]),
                 timestamp=_timestamp(raw.get("timestamp")),
                 profile_name=names.get(raw.get("from")) or names.get(raw.get("from_user_id")),
+                our_number=our_number,
                 **_content_of(content),
             )
         )
@@ -254,7 +257,7 @@ def _describe_order(body: dict) -> str:
     return "Pedido: " + ", ".join(items) + (f" ({note})" if note else "")
 
 
-def _status(raw: dict) -> StatusUpdate | None:
+def _status(raw: dict, our_number: str | None) -> StatusUpdate | None:
     if not raw.get("id") or not raw.get("status"):
         return None
     errors = tuple(
@@ -268,6 +271,7 @@ def _status(raw: dict) -> StatusUpdate | None:
         phone=_phone(raw.get("recipient_id")),  # None for a group id
         timestamp=_timestamp(raw.get("timestamp")),
         errors=errors,
+        our_number=our_number,
     )
 
 
@@ -292,10 +296,12 @@ def _phone(raw: Any) -> str | None:
 
 
 def _timestamp(raw: Any) -> float:
+    """Unix seconds, or 0.0 (unknown) for anything a datetime can't hold, such as "1e300"."""
     try:
-        return float(raw)
+        value = float(raw)
     except (TypeError, ValueError):
         return 0.0
+    return value if 0 < value < MAX_TIMESTAMP else 0.0
 
 
 def _str_or_none(raw: Any) -> str | None:

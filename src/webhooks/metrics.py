@@ -22,8 +22,13 @@ from prometheus_client.multiprocess import MultiProcessCollector
 WEBHOOK_REQUESTS = Counter(
     "iagente_webhook_requests",
     "Provider webhook requests, by provider and outcome (accepted, duplicate, status, ignored, "
-    "verified, forged, missing_signature, malformed, too_large, unconfigured, error)",
+    "verified, forged, missing_signature, malformed, too_large, unconfigured, foreign_number, "
+    "error)",
     ["provider", "outcome"],
+)
+META_FOREIGN_NUMBER = Counter(
+    "iagente_meta_foreign_number",
+    "Meta messages and statuses ignored because they reached a phone_number_id we don't serve",
 )
 TURN_SECONDS = Histogram(
     "iagente_turn_duration_seconds",

@@ -39,19 +39,20 @@ def send(
     A provider's refusal comes back as a record with status "failed".
     """
     provider, channel = summary.get("provider"), summary.get("channel")
-    sender = channels.sender_for(provider, channel) if provider and channel else None
+    our_number = summary.get("our_number")
+    sender = channels.sender_for(provider, channel, our_number) if provider and channel else None
     if sender is None:
         raise CannotSendError(f"no sender configured for the customer's channel ({channel})")
     record = {"text": text, "channel": channel, "provider": provider, "author": "operator"}
     try:
         if channel == "whatsapp" and window_closed(last_inbound):
-            sent = _template(channels, provider, channel, phone, allowed=template)
+            sent = _template(channels, provider, channel, phone, our_number, allowed=template)
             record["template"] = True
         else:
             try:
                 sent = sender.send_text(phone, text)
             except OutsideWindowError:
-                sent = _template(channels, provider, channel, phone, allowed=template)
+                sent = _template(channels, provider, channel, phone, our_number, allowed=template)
                 record["template"] = True
     except TemplateMissingError as exc:
         raise CannotSendError("the 24-hour window is closed and no template is configured") from exc
@@ -70,8 +71,14 @@ def send(
 
 
 def _template(
-    channels: Channels, provider: str, channel: str, phone: str, *, allowed: bool
+    channels: Channels,
+    provider: str,
+    channel: str,
+    phone: str,
+    our_number: str | None,
+    *,
+    allowed: bool,
 ) -> SentMessage:
     if not allowed:
         raise CannotSendError("the 24-hour window is closed")
-    return channels.send_template(provider, channel, phone)
+    return channels.send_template(provider, channel, phone, our_number)

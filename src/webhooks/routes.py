@@ -9,7 +9,7 @@ import time
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 
-from webhooks import chatwoot_events, logs, meta_events, metrics, twilio_events
+from webhooks import chatwoot_events, client_json, logs, meta_events, metrics, twilio_events
 from webhooks.messages import InboundMessage, StatusUpdate
 from webhooks.phones import mask_phone
 
@@ -120,11 +120,33 @@ def meta_webhook():
     elif not _ext()["settings"].allow_unsigned_webhooks:
         _refuse(403, "WHATSAPP_APP_SECRET is not configured", "unconfigured")
     try:
-        messages, statuses = meta_events.parse_payload(json.loads(body))
-    except (ValueError, meta_events.PayloadError):
+        messages, statuses = meta_events.parse_payload(client_json.loads(body))
+    except ValueError:  # ClientJSONError and PayloadError too
         _refuse(400, "not a WhatsApp Business Account webhook", "malformed")
+    messages, statuses, foreign = _served(messages, statuses)
     new, duplicates = _queue(messages, statuses)
-    return jsonify(accepted=new, duplicates=duplicates, statuses=len(statuses))
+    answer = {"accepted": new, "duplicates": duplicates, "statuses": len(statuses)}
+    if foreign:
+        answer["foreign_number"] = foreign
+        if not messages and not statuses:
+            g.outcome = "foreign_number"
+    return jsonify(answer)
+
+
+def _served(
+    messages: list[InboundMessage], statuses: list[StatusUpdate]
+) -> tuple[list[InboundMessage], list[StatusUpdate], int]:
+    """What reached one of our Meta numbers, and how much reached another app's number."""
+    served = _ext()["settings"].whatsapp_phone_number_ids
+    if not served:
+        return messages, statuses, 0  # no number configured: none to tell ours from others'
+    kept = [m for m in messages if m.our_number in served]
+    kept_statuses = [s for s in statuses if s.our_number in served]
+    foreign = len(messages) - len(kept) + len(statuses) - len(kept_statuses)
+    if foreign:
+        metrics.META_FOREIGN_NUMBER.inc(foreign)
+        log.info("meta webhook: %d events for a phone_number_id we don't serve ignored", foreign)
+    return kept, kept_statuses, foreign
 
 
 def _twilio_form() -> dict:
@@ -198,7 +220,7 @@ def chatwoot_webhook():
                 _refuse(401, "signature missing", "missing_signature")
             _refuse(403, f"signature {exc.reason}", "forged")
     try:
-        event = chatwoot_events.parse_event(json.loads(body))
+        event = chatwoot_events.parse_event(client_json.loads(body))
     except ValueError:
         _refuse(400, "not a Chatwoot event", "malformed")
     g.phone = mask_phone(event.phone) if event.phone else None

@@ -16,6 +16,7 @@ import time
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import redis
 
@@ -187,6 +188,8 @@ class Worker:
                 "handoff": result.handoff,
                 "opted_out": result.opted_out,
                 **({"profile_name": last.profile_name} if last.profile_name else {}),
+                # Operators and agents answer later from the number the customer wrote to.
+                **({"our_number": last.our_number} if last.our_number else {}),
             },
             also=lambda pipe: self.finish(pipe, phone, len(batch), ops),
         )
@@ -235,7 +238,7 @@ class Worker:
     def deliver(self, phone: str, last: InboundMessage, result: TurnResult) -> dict:
         """Send the reply on the channel the customer last wrote from; describe the outcome."""
         record = {"text": result.reply, "channel": last.channel, "provider": last.provider}
-        sender = self.channels.sender_for(last.provider, last.channel)
+        sender = self.channels.sender_for(last.provider, last.channel, last.our_number)
         if sender is None:
             log.error("no sender configured for %s/%s", last.provider, last.channel)
             metrics.sent(last.provider, last.channel, "failed")
@@ -267,8 +270,11 @@ class Worker:
     def _send(self, sender, phone: str, last: InboundMessage, result: TurnResult):
         """What went out, and whether it was the template instead of the reply."""
         written = datetime.fromtimestamp(last.timestamp, UTC) if last.timestamp else None
+        template = partial(
+            self.channels.send_template, last.provider, last.channel, phone, last.our_number
+        )
         if written and datetime.now(UTC) - written > WINDOW:
-            return self.channels.send_template(last.provider, last.channel, phone), True
+            return template(), True
         try:
             # Twilio can't render buttons: the reply already lists the options, numbered.
             if result.buttons and last.provider == "meta":
@@ -276,7 +282,7 @@ class Worker:
                 return sender.send_options(phone, result.reply, options), False
             return sender.send_text(phone, result.reply), False
         except OutsideWindowError:
-            return self.channels.send_template(last.provider, last.channel, phone), True
+            return template(), True
 
     def record_status(self, update: dict) -> None:
         phone, status = update.get("phone"), update["status"]
