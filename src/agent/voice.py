@@ -151,7 +151,8 @@ _IMPERATIVES = {
     "pulsa": "pulse",
     "toca": "toque",
 }
-_TOLD_TO_WRITE = r"(?=\s*(?:[«*\"“0-9]|[A-ZÁÉÍÓÚÑ]{2,}(?!\w)|s[ií](?!\w)|no(?!\w)))"
+# Capitals are a word like SI or BAJA only when matched case-sensitively.
+_TOLD_TO_WRITE = r"(?=\s*(?:[«*\"“0-9]|(?-i:[A-ZÁÉÍÓÚÑ]{2,})(?!\w)|s[ií](?!\w)|no(?!\w)))"
 # What the customer is quoted as writing, and format placeholders, are never changed.
 _KEPT = r"«[^»]*»|\{[^}]*\}"
 
