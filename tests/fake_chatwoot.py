@@ -57,7 +57,9 @@ def _repaired_spec() -> dict:
 class FakeChatwoot:
     """One account (`account_id`) that answers the user token `token`; any inbox id is an API
     inbox. `down` answers 503 to everything, `refuse` closes the port, `fail_next` queues
-    answers (status, body[, headers]) given after validation. State is in plain dicts."""
+    answers (status, body[, headers]) given after validation, `missing` holds patterns of
+    account paths ("labels", "conversations/[0-9]+/custom_attributes") that answer 404 as if that
+    endpoint did not exist. State is in plain dicts."""
 
     def __init__(self, *, token: str, account_id: int = 1) -> None:
         self.token, self.account_id = token, account_id
@@ -68,6 +70,7 @@ class FakeChatwoot:
         self.requests: list[dict] = []
         self.violations: list[str] = []
         self.fail_next: deque[tuple] = deque()
+        self.missing: set[str] = set()
         self.down = False
         self.delay = 0.0  # seconds every answer takes (a slow Chatwoot)
         self.replace_contact_attributes = False  # PUT contacts replaces the map (some versions)
@@ -189,6 +192,8 @@ class FakeChatwoot:
             return 401, {"error": "Invalid Access Token"}
         match = _ACCOUNT_PATH.fullmatch(record["path"])
         if not match or match["account"] != str(self.account_id):
+            return 404, {"error": "Resource could not be found"}
+        if any(re.fullmatch(pattern, match["rest"]) for pattern in self.missing):
             return 404, {"error": "Resource could not be found"}
         for method, pattern, route in _ROUTES:
             if method == record["method"] and (found := re.fullmatch(pattern, match["rest"])):

@@ -19,6 +19,7 @@ from tests.signed import chatwoot_headers, meta_headers, meta_text, twilio_form,
 from tests.stack import BASE, TWILIO_SID, TWILIO_WA, post_meta, post_twilio, running
 from tests.stack import SECRET as META_SECRET
 from tests.stack import TOKEN as TWILIO_TOKEN
+from webhooks.chatwoot_ops import LABELS
 
 FIXTURES = Path(__file__).parent / "data" / "chatwoot" / "webhooks"
 CW_TOKEN, CW_SECRET, ACCOUNT, INBOX = "cw-user-token-for-tests", "cw-webhook-secret", 1, 7
@@ -202,6 +203,31 @@ def test_labels_follow_the_stage(stack, chatwoot):
     settled(stack)
     assert chatwoot.conversation_for(ana.phone)["labels"] == ["propuesta"]
     assert chatwoot.conversation_for(ana.phone)["status"] == "pending"  # the bot has it
+    assert chatwoot.violations == []
+
+
+def test_a_chatwoot_without_the_account_labels_endpoint_keeps_one_conversation(stack, chatwoot):
+    chatwoot.missing.add("labels")  # GET/POST /labels answer 404; conversation labels work
+    ana = Customer(stack, "+34611000009")
+    turns = [*SALE, "la 2"]
+    for text in turns:
+        ana.say(text)
+    settled(stack)
+
+    (conversation,) = chatwoot.conversations.values()
+    assert len(chatwoot.contacts) == 1
+    transcript = stack.service.store.transcript(ana.phone)
+    expected = [
+        ("incoming" if e["direction"] == "in" else "outgoing", e["text"]) for e in transcript
+    ]
+    assert len(expected) == 2 * len(turns)
+    assert public(chatwoot.messages(conversation["id"])) == expected
+    # The stage's label and attributes were written to that same conversation.
+    stage = stack.service.state(ana.phone)["stage"]
+    assert stage != "INICIO" and conversation["custom_attributes"]["etapa"] == stage
+    assert len(conversation["labels"]) == 1 and conversation["labels"][0] in LABELS
+    redis = stack.service.store._redis  # noqa: SLF001 - the test's view of the same Redis
+    assert Outbox(redis).backlog()["dead"] == 0
     assert chatwoot.violations == []
 
 

@@ -130,3 +130,38 @@ def test_an_agents_own_contact_attributes_survive_an_update_that_replaces_the_ma
     assert contact["custom_attributes"] == {"dni": "12345678Z", "edad": 36, "fumador": False}
     assert contact["name"] == "Ana"
     assert chatwoot.violations == []
+
+
+def test_a_404_elsewhere_than_the_conversation_keeps_the_conversation(redis_client, chatwoot):
+    chatwoot.missing.add("conversations/[0-9]+/custom_attributes")
+    mirror = mirror_for(redis_client, chatwoot)
+    state = {"op": "state", "labels": ["analisis"], "name": None, "contact": {}}
+    mirror.outbox.add(PHONE, [incoming("uno"), state | {"conversation": {"etapa": "INICIO"}}])
+    assert mirror.drain(PHONE) is True
+    mirror.outbox.add(PHONE, [incoming("dos"), state | {"conversation": {"etapa": "X"}}])
+    assert mirror.drain(PHONE) is True
+    (conversation,) = chatwoot.conversations.values()
+    assert shown(chatwoot) == [("incoming", "uno"), ("incoming", "dos")]
+    assert mirror.links.get(PHONE)["conversation_id"] == str(conversation["id"])
+    # The operation that met the 404 is set aside, as any refused one; nothing else is lost.
+    backlog = mirror.outbox.backlog()
+    assert (backlog["pending"], backlog["dead"]) == (0, 2)
+    assert chatwoot.violations == []
+
+
+def test_a_deleted_contact_is_made_again_once_confirmed(redis_client, chatwoot):
+    mirror = mirror_for(redis_client, chatwoot)
+    state = {"op": "state", "labels": [], "name": "Ana", "conversation": {"etapa": "INICIO"}}
+    mirror.outbox.add(PHONE, [incoming("uno"), state | {"contact": {"edad": 35}}])
+    mirror.drain(PHONE)
+    first = chatwoot.conversation_for(PHONE)["id"]
+    # An agent deleted the contact; Chatwoot deletes its conversations and inbox links with it.
+    chatwoot.contacts.clear()
+    chatwoot.conversations.clear()
+    chatwoot.contact_inboxes.clear()
+    mirror.outbox.add(PHONE, [state | {"contact": {"edad": 36}}, incoming("dos")])
+    assert mirror.drain(PHONE) is True
+    again = chatwoot.conversation_for(PHONE)
+    assert again["id"] != first and shown(chatwoot) == [("incoming", "dos")]
+    assert next(iter(chatwoot.contacts.values()))["custom_attributes"] == {"edad": 36}
+    assert mirror.outbox.backlog()["dead"] == 0

@@ -136,7 +136,10 @@ class ChatwootMirror:
             try:
                 self.apply(phone, op)
             except ChatwootNotFound:
-                # Deleted on Chatwoot's side: find or make the contact and conversation again.
+                # A 404 elsewhere (an endpoint this Chatwoot lacks, say) is this operation's
+                # failure; forgetting the conversation then would open a new one every turn.
+                if not self._gone(phone):
+                    raise
                 self.links.drop_conversation(phone)
                 self.apply(phone, op)
         except (ChatwootNotFound, ChatwootRejected) as exc:
@@ -158,6 +161,20 @@ class ChatwootMirror:
             return self._bury(phone, op, "error")
         metrics.CHATWOOT_OPS.labels(kind, "ok").inc()
         return "done"
+
+    def _gone(self, phone: str) -> bool:
+        """Whether Chatwoot confirms that the linked conversation (or, with none linked yet,
+        the contact) no longer exists: only its own 404 says so."""
+        link = self.links.get(phone)
+        try:
+            if link.get("conversation_id"):
+                self.client.get_conversation(int(link["conversation_id"]))
+            elif link.get("contact_id"):
+                self.client.get_contact(int(link["contact_id"]))
+        except ChatwootNotFound:
+            log.warning("chatwoot conversation gone, made again phone=%s", mask_phone(phone))
+            return True
+        return False
 
     def _bury(self, phone: str, op: dict, why: str) -> str:
         log.error(
@@ -275,8 +292,9 @@ class ChatwootMirror:
             for title, description in LABELS.items():
                 if title not in existing:
                     self.client.create_label(title, description=description)
-        except (ChatwootAuthError, ChatwootRejected) as exc:
-            # Creating labels needs an administrator's token; conversations get them anyway.
+        except (ChatwootAuthError, ChatwootNotFound, ChatwootRejected) as exc:
+            # Creating labels needs an administrator's token, and some Chatwoots (or proxies in
+            # front of them) answer 404 here; conversations get the labels anyway.
             log.warning("could not create the account's labels (%s)", exc.title)
         self._labels_ready = True
 
