@@ -1,4 +1,4 @@
-"""Spanish text folding, numbers, euro amounts and dates of birth, for the offline brain."""
+"""Spanish text folding, numbers, amounts and their currency, dates of birth (offline brain)."""
 
 from __future__ import annotations
 
@@ -71,27 +71,62 @@ _WEAK = frozenset({"un", "uno", "una", "mil"})
 _SCALES = {"k": 1_000, "mil": 1_000, "m": 1_000_000, "mm": 1_000_000, "mill": 1_000_000,
            "millon": 1_000_000, "millones": 1_000_000}  # fmt: skip
 
+# Currency words as folded text -> the Reading's currency code; "EUR" is the tariff's own.
+_CURRENCIES = {
+    "€": "EUR", "euro": "EUR", "euros": "EUR", "eur": "EUR", "eu": "EUR", "pavos": "EUR",
+    "$": "other", "us$": "USD", "u$s": "USD", "usd": "USD", "dolar": "USD", "dolares": "USD",
+    "verdes": "USD", "mxn": "MXN", "ars": "ARS", "clp": "CLP", "cop": "COP", "pen": "PEN",
+    "uyu": "UYU", "peso": "other", "pesos": "other", "sol": "PEN", "soles": "PEN",
+    "luca": "other", "lucas": "other", "palo": "other", "palos": "other", "bolivares": "other",
+    "quetzales": "other", "lempiras": "other", "colones": "other", "guaranies": "other",
+    "bolivianos": "other", "reales": "other", "cordobas": "other", "varos": "other",
+}  # fmt: skip
+_PESO_COUNTRIES = {"mexicano": "MXN", "mx": "MXN", "argentino": "ARS", "arg": "ARS",
+                   "chileno": "CLP", "colombiano": "COP", "col": "COP",
+                   "uruguayo": "UYU"}  # fmt: skip
+_CURRENCY = "|".join(re.escape(c) for c in sorted(_CURRENCIES, key=len, reverse=True))
+_COUNTRY = rf"(?:\s+(?P<country>{'|'.join(_PESO_COUNTRIES)})s?(?![a-z]))?"
+# "lucas" are thousands and "palos" millions of pesos: the size matters less than the currency.
+_SLANG_SCALE = {"luca": 1_000, "lucas": 1_000, "palo": 1_000_000, "palos": 1_000_000}
+
 _WORD = "|".join(w.replace(" ", r"\s+") for w in sorted(_WORD_VALUES, key=len, reverse=True))
 _WORD = rf"(?:{_WORD})(?![a-z])"
 _NUMBER = re.compile(
-    rf"(?<![\w.,])(?P<euro>€\s*)?"
+    rf"(?<![\w.,$])(?:(?P<before>€|us\$|u\$s|\$|usd|mxn|ars|clp|cop|pen|uyu|eur)\s*)?"
     rf"(?:(?P<digits>\d+(?:[.,]\d+)*)(?![.,]?\d)|(?P<words>{_WORD}(?:\s+(?:y\s+)?{_WORD})*))"
     r"(?:\s*(?P<scale>k|mil|millones|millon|mill|mm|m)(?![a-z]))?"
     r"(?P<half>\s+y\s+medio(?![a-z]))?"
-    r"(?:\s*(?P<currency>€|euros?|eur)(?![a-z]))?"
+    rf"(?:\s*(?:de\s+)?(?P<after>{_CURRENCY})(?![a-z$]){_COUNTRY})?"
     r"(?!\s*%)"
+)
+_CURRENCY_WORD = re.compile(
+    rf"\b(?:en|de)\s+(?P<after>dolares|pesos|soles|bolivares|usd|mxn|ars|clp|cop){_COUNTRY}\b"
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """A number found in normalised text. `money`: it carried €, euros, k, mil or millones."""
+    """A number found in normalised text. `money`: it carried a currency, k, mil or millones."""
 
     start: int
     end: int
     value: int
     money: bool
     weak: bool  # a lone "un", "una", "uno" or "mil": more often a plain word than a number
+    currency: str | None = None  # "EUR", a foreign code or "other"; None when none was written
+
+
+def _currency(after: str | None, country: str | None, before: str | None = None) -> str | None:
+    code = _CURRENCIES.get(after or before or "")
+    if country and code == "other":
+        return _PESO_COUNTRIES[country]
+    return code
+
+
+def currency_word(text: str) -> str | None:
+    """The currency of a loose "en pesos", "en dólares" in normalised `text`, if any."""
+    m = _CURRENCY_WORD.search(text)
+    return _currency(m["after"], m["country"]) if m else None
 
 
 def _digits_value(raw: str) -> float | None:
@@ -123,26 +158,32 @@ def _words_value(raw: str) -> int:
 
 
 def find_numbers(text: str) -> list[Mention]:
-    """Every number in normalised `text`, in order: digits, words, k/mil/millones, €/euros."""
+    """Every number in normalised `text`, in order: digits, words, k/mil/millones, currencies."""
     found = []
     for m in _NUMBER.finditer(text):
         words = m["words"] or ""
         value = _words_value(words) if words else _digits_value(m["digits"])
         if value is None:
             continue
-        scale = _SCALES.get(m["scale"] or "", 1)
+        scale = _SCALES.get(m["scale"] or "", 1) * _SLANG_SCALE.get(m["after"] or "", 1)
         value *= scale
         if m["half"]:  # "un millón y medio"
-            value += (1_000_000 if scale == 1_000_000 or "millon" in words else 1_000) / 2
-        money = bool(m["euro"] or m["scale"] or m["currency"]) or "mil" in words
-        weak = words in _WEAK and not (m["scale"] or m["currency"] or m["half"])
-        found.append(Mention(m.start(), m.end(), round(value), money and not weak, weak))
+            value += (1_000_000 if scale >= 1_000_000 or "millon" in words else 1_000) / 2
+        currency = _currency(m["after"], m["country"], m["before"])
+        money = bool(currency or m["scale"]) or "mil" in words
+        weak = words in _WEAK and not (m["scale"] or currency or m["half"])
+        found.append(Mention(m.start(), m.end(), round(value), money and not weak, weak, currency))
     return found
 
 
 def parse_amount(text: str) -> int | None:
-    """Euros in `text`: the first amount that looks like money, else the first number at all."""
+    """Euros in `text`: the first amount that looks like money, else the first number at all.
+
+    Amounts in another currency are not euros: "300 mil pesos" gives None.
+    """
     numbers = [n for n in find_numbers(normalise(text)) if not n.weak]
+    if any(n.currency not in (None, "EUR") for n in numbers):
+        return None
     money = [n for n in numbers if n.money or n.value >= 10_000]
     chosen = (money or numbers or [None])[0]
     return chosen.value if chosen else None

@@ -1,87 +1,72 @@
-"""The profile data (name, age, smoker, cover, term, dependants, purpose) in a Spanish message."""
+"""The profile data in a Spanish message, each number read by the words around it."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
-from agent.brains.spanish_numbers import Folded, find_birth_date, find_numbers
+from agent.brains import spanish_people as people
+from agent.brains.spanish_numbers import (
+    Folded,
+    Mention,
+    currency_word,
+    find_birth_date,
+    find_numbers,
+)
+from agent.brains.spanish_smoking import read_smoking
 
 NUMERIC_ASKS = frozenset({"age", "term", "cover", "dependants", "option"})
+_OTHER_NUMBER_ASKS = frozenset({"term", "cover", "dependants"})  # "tengo 2" answers them
 _LIMITS = {"age": (1, 120), "term": (1, 99), "cover": (1, 100_000_000), "dependants": (0, 30),
-           "option": (1, 9)}  # fmt: skip
+           "option": (1, 9), "term_end_age": (18, 99)}  # fmt: skip
 
-_CHILD = r"(?:hij[oa]s?|nin[oa]s?|crios?|crias?|nen[ea]s?|peques?|chaval(?:es)?|bebes?|niet[oa]s?)"
-_CHILDREN_AFTER = re.compile(rf"\s*(?:{_CHILD}|(?P<people>personas?|dependientes))\b")
 _PER_PERIOD_AFTER = re.compile(
     r"\s*(?:(?:al|por|cada|/|a\s+la)\s*(?:mes|ano|semana)|mensual|anual|de\s+(?:cuota|prima))"
 )
 _YEARS_AFTER = re.compile(r"\s*(?:anos?|anitos|tacos|primaveras)\b")
-_TERM_AFTER = re.compile(r"\s*anos?\s+(?:de\s+)?(?:plazo|duracion)\b")
+_TERM_AFTER = re.compile(
+    r"\s*anos?\s+(?:de\s+|mas\s+de\s+)?(?:plazo|duracion|hipoteca|prestamo|credito|cobertura)\b"
+)
 _TERM_BEFORE = re.compile(
-    r"\b(?:a|durante|por|en|hasta|dentro\s+de|plazo(?:\s+de)?|duracion(?:\s+de)?)\s*:?\s*$"
+    r"\b(?:a|durante|por|en|hasta|dentro\s+de|plazo(?:\s+de)?|duracion(?:\s+de)?|quedan?"
+    r"|faltan?)\s*:?\s*$"
 )
 _PLAZO_BEFORE = re.compile(r"\b(?:plazo|duracion)(?:\s+de)?\s*:?\s*$")
+_END_AGE_BEFORE = re.compile(
+    r"\bhasta\s+(?:los|mis|que\s+(?:tenga|cumpla)(?:\s+los)?|cumplir(?:\s+los)?|la\s+edad\s+de)"
+    r"\s*$"
+)
+_HASTA = re.compile(r"\bhasta\s*$")
+_LEFT_BEFORE = re.compile(r"\b(?:me\s+)?(?:quedan?|faltan?)\s*$")
+_AGES_BEFORE = re.compile(r"\b(?:tienen|de|con)\s*$")
+_BARE_TIENE = re.compile(r"(?:^|[,.;]\s*)tiene\s*$")
+_RETIREMENT = re.compile(
+    r"\bhasta\s+(?:que\s+me\s+(?:jubile|retire)|(?:la|mi)\s+jubilacion|jubilarme|(?:mi|el)\s+retiro"
+    r"|retirarme)\b"
+)
 _AGE_BEFORE = re.compile(
     r"\b(?:tengo|edad(?:\s+(?:es|de))?|cumpl\w*|he\s+cumplido)\s*:?\s*(?:ya\s+|casi\s+|unos\s+)?$"
 )
-# Someone else's age, or a time ago: "mi hijo tiene 5 años", "hijos de 5 y 7 años", "hace 10 años".
+_NOT_AGE_AFTER = re.compile(
+    r"\s*anos?\s+(?:de\s+)?(?:antiguedad|experiencia|casad\w*|trabajando|cotizad\w*|juntos)"
+)
+_NEGATED_BEFORE = re.compile(r"\bno\s+(?:tengo\s+|son\s+|es\s+|era\s+|eran\s+)?$")
+# Someone else's age, or a time ago: "mi hijo tiene 5 años", "hijos de 5 y 7", "hace 10 años".
 _NOT_MINE_BEFORE = re.compile(
-    r"\b(?:hace|desde|tiene|tienen|llevo|lleva|con|de(?:\s+\d+\s*(?:,|y))?)\s*$"
+    r"\b(?:hace|desde|tiene|tienen|llevo|lleva|con|de|mi\s+\w+|su\s+\w+)\s*,?\s*$"
 )
-
-_DEPEND = re.compile(r"\bdepend\w*|\ba\s+mi\s+cargo\b")
-_PARTNER = re.compile(r"\b(?:mujer|marido|espos[oa]|pareja|novi[oa]|conyuge)\b")
-_MY_CHILD = re.compile(r"\bmi\s+(?:hij[oa]|nin[oa]|bebe|peque)\b")
-_MY_CHILDREN = re.compile(rf"\bmis\s+{_CHILD}\b")
-_NO_DEPENDANTS = re.compile(
-    r"\bnadie\s+depende\b|\bno\s+depende\s+nadie\b"
-    r"|\bsin\s+(?:hijos|cargas|personas\s+a\s+mi\s+cargo)\b|\bno\s+(?:tengo|hay)\s+(?:hijos|ninos|a\s+nadie|nadie|personas|cargas)\b"
+_THIRD_PERSON_BEFORE = re.compile(
+    rf"(?:\btiene|\b(?:mi|su)\s+(?:{people._REL})(?:\s+tiene)?)\s*(?:ya\s+|casi\s+)?$"
 )
-_NO_DEPENDANTS_ANSWER = re.compile(r"^\W*(?:no|nop|ningun[oa]|nadie|cero|solo\s+yo|yo\s+solo)\b")
-
-_NON_SMOKER = re.compile(
-    r"\b(?:no|ni|nunca|jamas)\s+(?:he\s+|soy\s+|e\s+)?(?:fumo|fumado|fumadora?|fumar|fume|fumaba"
-    r"|vapeo|vapeado|vapeadora?|vapear|tabaco)\b"
-    r"|\bex\s*-?\s*(?:fumador|vapeador)a?\b|\bya\s+no\s+(?:fumo|vapeo)\b"
-    r"|\bdej(?:e|ado)\s+(?:de\s+(?:fumar|vapear)|el\s+tabaco)\b"
+_GROUP_GAP = re.compile(r"\s*(?:anos?\s*)?(?:,|y|e|o)\s*")
+_BIRTH_YEAR = re.compile(
+    r"\b(?:naci(?:do|da)?|soy)\s+(?:en\s+)?(?:del?\s+)?(?:(?:el\s+)?ano\s+)?(?:el\s+)?"
+    r"(?:(?P<month>enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre"
+    r"|octubre|noviembre|diciembre)\s+(?:de(?:l)?\s+)?)?(?P<year>(?:19|20)\d\d|\d\d)(?![\d.,/])"
 )
-_QUIT = re.compile(r"\blo\s+(?:deje|he\s+dejado)\b")
-_SMOKE_WORDS = re.compile(r"\b(?:fum|vape|tabaco|cigarr)")
-_SMOKER = re.compile(
-    r"\b(?:fumo|fumadora?|fumando|vapeo|vapeadora?|vapeando|vaper|cigarrillos?|cigarros?|tabaco)\b"
-)
-# In a question, only first-person smoking counts, and not "si fumo..." (if I smoke...).
-_SMOKER_IN_QUESTION = re.compile(r"(?<!si )\b(?:fumo|vapeo|soy\s+fumadora?)\b")
-_OCCASIONAL = re.compile(r"\b(?:a\s+veces|de\s+vez\s+en\s+cuando|ocasional\w*|social\w*|poco)\b")
-
-_PURPOSES = (
-    ("hipoteca", re.compile(r"\bhipotec\w*")),
-    ("deudas", re.compile(r"\b(?:prestamos?|deudas?|creditos?)\b")),
-    ("negocio", re.compile(r"\b(?:negocios?|socios?|socias?|empresas?)\b")),
-    ("familia", re.compile(
-        r"\bfamili\w*|\blos\s+mios\b|\b(?:para|proteger|cubrir|asegurar|por)\s+(?:a\s+)?(?:mis?\s+)?"
-        r"(?:hij[oa]s?|nin[oa]s?|mujer|marido|espos[oa]|pareja|peques?)\b"
-    )),
-)  # fmt: skip
-
-_NAME_INTRO = re.compile(r"\b(?:me\s+llamo|mi\s+nombre\s+es|soy)\s+")
-_NAME_WORD = re.compile(r"\s*([^\W\d_]+(?:['-][^\W\d_]+)*)")
-_NAME_END = re.compile(r"\s*[,.;:!]")
-_ALNUM = re.compile(r"\w")
-_NOISE = re.compile(r"[\W_]*")
-_NOT_NAME_WORDS = """
-    de del el la los las un una uno dos muy mas yo tu su mi no ni ya y e o u que q pero porque
-    fumador fumadora exfumador exfumadora ex vapeador vapeadora fumo vapeo autonomo autonoma
-    casado casada soltero soltera divorciado divorciada viudo viuda padre madre hombre mujer chico
-    chica cliente nuevo nueva mayor joven jubilado jubilada estudiante funcionario funcionaria
-    empresario empresaria medico medica profesor profesora espanol espanola argentino argentina
-    mexicano mexicana colombiano colombiana peruano peruana chileno chilena venezolano venezolana
-    tengo quiero vivo trabajo estoy tenia me te se lo le para por con sin en a al asi bien mal
-    hola buenas gracias si vale ok okey claro perfecto adelante dale nada nadie ninguno yes
-    cual como cuanto donde cuando quien persona humano robot bot agente asesor
-"""
-NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
+_MONTH_NUMBER = {"enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6,
+                 "julio": 7, "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10,
+                 "noviembre": 11, "diciembre": 12}  # fmt: skip
 
 
 def _put(fields: dict[str, object], key: str, value: int) -> None:
@@ -90,146 +75,150 @@ def _put(fields: dict[str, object], key: str, value: int) -> None:
         fields[key] = value
 
 
-def _numbers(norm: str, expecting: str | None, fields: dict[str, object]) -> tuple[int, list[int]]:
+def _mask(text: str, start: int, end: int) -> str:
+    return text[:start] + "·" * (end - start) + text[end:]
+
+
+def _birth_year(norm: str, today: date) -> tuple[int, int, int] | None:
+    """Age from "nací en el 82", "soy del 82", "nacido en 1982", with the span it came from."""
+    m = _BIRTH_YEAR.search(norm)
+    if not m or (m.group(0).startswith("soy") and " de" not in m.group(0)):
+        return None
+    year = int(m["year"])
+    if year < 100:
+        year += 2000 if 2000 + year <= today.year else 1900
+    month = _MONTH_NUMBER.get(m["month"] or "", 0)
+    age = today.year - year - (1 if month > today.month else 0)
+    return (age, m.start(), m.end()) if 0 < age <= 120 else None
+
+
+def _groups(mentions: list[Mention], norm: str) -> list[list[Mention]]:
+    """Numbers listed together ("4 y 9 años", "3, 6 y 10") share the words around the list."""
+    groups: list[list[Mention]] = []
+    for n in mentions:
+        last = groups[-1][-1] if groups else None
+        if (
+            last
+            and not (n.money or last.money or n.weak or last.weak)
+            and _GROUP_GAP.fullmatch(norm[last.end : n.start])
+        ):
+            groups[-1].append(n)
+        else:
+            groups.append([n])
+    return groups
+
+
+def _numbers(
+    norm: str, expecting: str | None, fields: dict[str, object], other: bool
+) -> tuple[int, int, list[int]]:
     """Classify every number by the words around it into `fields`.
 
-    Returns how many children were counted, and the numbers nothing around them explained.
+    Returns how many children were counted, how many children's ages were listed, and the
+    numbers nothing around them explained. `other`: the insured is someone else, so their
+    third-person age counts and the writer's own does not.
     """
-    depends = bool(_DEPEND.search(norm))
-    children, pending_years, bare = 0, [], []
-    for n in find_numbers(norm):
-        before, after = norm[max(0, n.start - 30) : n.start], norm[n.end : n.end + 30]
-        child = _CHILDREN_AFTER.match(after)
-        if child and (depends or not child["people"]):
-            children += n.value
-        elif n.weak or _PER_PERIOD_AFTER.match(after):
+    depends = bool(people.DEPEND.search(norm))
+    children, ages, pending_years, bare = 0, 0, [], []
+    foreign = currency_word(norm)
+    for group in _groups(find_numbers(norm), norm):
+        before = norm[max(0, group[0].start - 40) : group[0].start]
+        if len(group) > 1 and _AGES_BEFORE.search(before):
+            ages += len(group)  # "mis hijas tienen 4 y 9 años", "hijos de 5 y 7"
             continue
-        elif _YEARS_AFTER.match(after):
-            if _TERM_BEFORE.search(before) or _TERM_AFTER.match(after):
+        for n in group:
+            before = norm[max(0, n.start - 40) : n.start]
+            after = norm[n.end : n.end + 40]
+            child = people.CHILDREN_AFTER.match(after)
+            if child and (depends or not child["people"]):
+                children += n.value
+            elif n.weak or _PER_PERIOD_AFTER.match(after) or _NEGATED_BEFORE.search(before):
+                continue
+            elif n.currency not in (None, "EUR") or (n.money and foreign and not n.currency):
+                fields.setdefault("currency", n.currency or foreign)
+            elif n.money or n.value >= 10_000:
+                _put(fields, "cover", n.value)
+            elif _END_AGE_BEFORE.search(before) or (_HASTA.search(before) and n.value >= 45):
+                _put(fields, "term_end_age", n.value)
+            elif _THIRD_PERSON_BEFORE.search(before):
+                if other or (expecting == "age" and _BARE_TIENE.search(before)):
+                    _put(fields, "age", n.value)  # the insured's: "es para mi padre, tiene 60"
+            elif _YEARS_AFTER.match(after):
+                if _TERM_BEFORE.search(before) or _TERM_AFTER.match(after):
+                    _put(fields, "term", n.value)
+                elif _NOT_AGE_AFTER.match(after) or other:
+                    continue
+                elif _AGE_BEFORE.search(before):
+                    _put(fields, "age", n.value)
+                elif not _NOT_MINE_BEFORE.search(before):
+                    pending_years.append(n.value)
+            elif _AGE_BEFORE.search(before) and expecting not in _OTHER_NUMBER_ASKS:
+                if not other:
+                    _put(fields, "age", n.value)
+            elif _PLAZO_BEFORE.search(before) or _LEFT_BEFORE.search(before):
                 _put(fields, "term", n.value)
-            elif _AGE_BEFORE.search(before):
-                _put(fields, "age", n.value)
             elif not _NOT_MINE_BEFORE.search(before):
-                pending_years.append(n.value)
-        elif n.money or n.value >= 10_000:
-            _put(fields, "cover", n.value)
-        elif _AGE_BEFORE.search(before) and expecting not in NUMERIC_ASKS - {"age"}:
-            _put(fields, "age", n.value)
-        elif _PLAZO_BEFORE.search(before):
-            _put(fields, "term", n.value)
-        else:
-            bare.append(n.value)
+                bare.append(n.value)
     for value in pending_years:  # "35 años" alone: an age, unless the age is known or asked
         _put(fields, "term" if expecting == "term" or "age" in fields else "age", value)
-    return children, bare
-
-
-def _dependants(norm: str, expecting: str | None, children: int) -> int | None:
-    """Numbered children, plus partner and "mi hijo" once dependants are clearly the subject."""
-    if children or expecting == "dependants" or _DEPEND.search(norm):
-        if _MY_CHILDREN.search(norm) and not children:
-            return None  # "mi mujer y mis hijos": how many is not said
-        children += len(_MY_CHILD.findall(norm)) + (1 if _PARTNER.search(norm) else 0)
-    if children:
-        return children
-    if _NO_DEPENDANTS.search(norm):
-        return 0
-    if expecting == "dependants" and _NO_DEPENDANTS_ANSWER.match(norm):
-        return 0
-    return None
-
-
-def _smoker(norm: str, expecting: str | None, yes: bool, no: bool) -> bool | None:
-    """Smokes or vapes -> True; says they do not, or that they quit -> False; else None."""
-    rest = _NON_SMOKER.sub("·", norm)
-    smoking = _SMOKER_IN_QUESTION if "?" in norm else _SMOKER
-    if smoking.search(rest):
-        return True
-    asked, never_or_quit = expecting == "smoker", rest != norm
-    if never_or_quit or (_QUIT.search(norm) and (asked or _SMOKE_WORDS.search(norm))):
-        return False
-    if asked and no:
-        return False
-    if asked and (yes or _OCCASIONAL.search(norm)):
-        return True
-    return None
-
-
-def _purpose(norm: str) -> str | None:
-    hits = [(m.start(), purpose) for purpose, rx in _PURPOSES if (m := rx.search(norm))]
-    return min(hits)[1] if hits else None
-
-
-def proper(word: str) -> str:
-    """Capitalise a name as written in lower or upper case ("ana maría" -> "Ana María")."""
-    if not (word.islower() or word.isupper()):
-        return word
-    return re.sub(r"[^\W\d_]+", lambda m: m[0].capitalize(), word)
-
-
-def _name(source: str, folded: Folded) -> str | None:
-    """ "me llamo X", "mi nombre es X", "soy X": up to three words, stopping at common words."""
-    norm = folded.text
-    for intro in _NAME_INTRO.finditer(norm):
-        spans, pos = [], intro.end()
-        while len(spans) < 3 and (w := _NAME_WORD.match(norm, pos)) and w[1] not in NOT_NAMES:
-            spans.append(w.span(1))
-            pos = w.end()
-        if not spans or spans[0][1] - spans[0][0] < 2:
-            continue
-        after = _NAME_WORD.match(norm, pos)
-        ends_clause = after is None or after[1] in NOT_NAMES
-        written = [folded.original(source, s, e) for s, e in spans]
-        keep = written[:1]
-        for word in written[1:]:
-            # A further lower-case word is a surname only where the clause ends: "ana garcía, ..."
-            if not (ends_clause or word[:1].isupper()):
-                break
-            keep.append(word)
-        return " ".join(proper(w) for w in keep)
-    return None
-
-
-def leading_name(source: str, folded: Folded, start: int, *, alone: bool) -> str | None:
-    """The name a reply to "¿cómo te llamas?" starts with, from `start` in the folded text.
-
-    `alone`: the reply is only the name ("Ana", "ana garcía 😊"); otherwise the name must be
-    followed by punctuation ("Ana, 35 años").
-    """
-    norm, spans = folded.text, []
-    pos = _NOISE.match(norm, start).end()
-    while len(spans) < 3 and (w := _NAME_WORD.match(norm, pos)) and w[1] not in NOT_NAMES:
-        spans.append(w.span(1))
-        pos = w.end()
-    rest = norm[pos:]
-    ends = not _ALNUM.search(rest) if alone else bool(_NAME_END.match(rest))
-    if not spans or spans[0][1] - spans[0][0] < 2 or not ends:
-        return None
-    return " ".join(proper(folded.original(source, s, e)) for s, e in spans)
+    return children, ages, bare
 
 
 def read_profile(
     source: str, folded: Folded, expecting: str | None, today: date, yes: bool, no: bool
 ) -> dict[str, object]:
-    """Every profile field `source` states (plus `option` for a bare number when one is asked)."""
+    """Every field of the Reading `source` states, besides intent, topic and options.
+
+    A bare number answers the pending question: it comes back as `option` when one was asked.
+    """
     norm, fields = folded.text, {}
+    insured, relation = people.insured(norm, expecting, yes, no)
+    other = insured == "other"
+    if insured:
+        fields["insured"] = insured
+    if relation:
+        fields["insured_relation"] = relation
     born = find_birth_date(norm, today)
     if born:
         fields["birth_date"] = born[0]
-        norm = norm[: born[1]] + "·" * (born[2] - born[1]) + norm[born[2] :]
-    children, bare = _numbers(norm, expecting, fields)
-    dependants = _dependants(norm, expecting, children)
+        norm = _mask(norm, born[1], born[2])
+    elif year := _birth_year(norm, today):
+        fields["age"] = year[0]
+        norm = _mask(norm, year[1], year[2])
+    smoking = read_smoking(norm, expecting, today, yes, no, other=other)
+    norm = smoking.masked
+    for key in ("smoker", "ex_smoker", "quit_months"):
+        if (value := getattr(smoking, key)) is not None:
+            fields[key] = value
+    if _RETIREMENT.search(norm):
+        fields["until_retirement"] = True
+    children, ages, bare = _numbers(norm, expecting, fields, other)
+    dependants = people.dependants(norm, expecting, children, ages)
     if dependants is not None:
         _put(fields, "dependants", dependants)
+    name = people.name(source, folded)
+    if name:
+        fields["name"] = name
     if bare and expecting in NUMERIC_ASKS:
         _put(fields, expecting, bare[0])  # "35" answers "¿qué edad tienes?"
-    smoker = _smoker(norm, expecting, yes, no)
-    if smoker is not None:
-        fields["smoker"] = smoker
+    elif len(bare) == 1 and name and expecting in (None, "name", "age") and 16 <= bare[0] <= 99:
+        _put(fields, "age", bare[0])  # "Soy Pedro, 44"
     purpose = _purpose(norm)
     if purpose:
         fields["purpose"] = purpose
-    name = _name(source, folded)
-    if name:
-        fields["name"] = name
     return fields
+
+
+_PURPOSES = (
+    ("hipoteca", re.compile(r"\bhipotec\w*")),
+    ("deudas", re.compile(r"\b(?:prestamos?|deudas?|creditos?)\b")),
+    ("negocio", re.compile(r"\b(?:negocios?|socios?|socias?|empresas?)\b")),
+    ("familia", re.compile(
+        r"\bfamili\w*|\blos\s+mios\b|\b(?:para|proteger|cubrir|por)\s+(?:a\s+)?(?:mis?\s+)?"
+        r"(?:hij[oa]s?|nin[oa]s?|mujer|marido|espos[oa]|pareja|peques?)\b"
+    )),
+)  # fmt: skip
+
+
+def _purpose(norm: str) -> str | None:
+    hits = [(m.start(), purpose) for purpose, rx in _PURPOSES if (m := rx.search(norm))]
+    return min(hits)[1] if hits else None

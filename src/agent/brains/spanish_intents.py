@@ -1,0 +1,224 @@
+"""What a Spanish message asks for: commands (opt-out first), objections, questions, yes and no."""
+
+from __future__ import annotations
+
+import re
+
+from agent.brains.base import Intent, Topic
+
+Q = r"(?:que|q|k)"
+
+_OPT_OUT_WHOLE = re.compile(
+    r"(?:(?:quiero\s+)?(?:la\s+)?baja|stop|parar?|basta|cancelar|unsubscribe|fin|no\s+mas\s+mensajes)"
+)
+# Asking to stop the messages wins wherever it appears, even next to a question.
+_OPT_OUT = re.compile(
+    r"\bno\s+(?:me|nos)\s+(?:vuelv\w+\s+a\s+)?(?:escrib|mand|envi|molest|contact|llam|hable)\w*"
+    r"(?:\s+(?:nada|nunca))?\s+(?:mas|nunca|otra\s+vez)\b"
+    r"|\bno\s+(?:me|nos)\s+vuelv\w+\s+a\s+(?:escribir|mandar|enviar|molestar|contactar|llamar)\b"
+    r"|\bno\s+(?:quiero|deseo)\s+(?:que\s+me\s+(?:escrib|mand|envi|contact|molest)\w*"
+    r"|recibir\s+mas|(?:mas\s+)?mensajes)\b"
+    r"|\bdej(?:a|ad|e|en|ar)\s+de\s+(?:escribirme|mandarme|enviarme|molestar(?:me)?|contactarme"
+    r"|llamarme)\b|\bborr(?:a|ad|en|ar)\s+mi\s+(?:numero|telefono|contacto)\b"
+    r"|\bquit(?:a|ad|en)(?:me|nme)\s+de\s+(?:la|vuestra|su|tu|sus|esta)s?\s+(?:lista|base)"
+    r"|\bno\s+mas\s+mensajes\b"
+)
+# "¿puedo darme de baja del seguro?" asks about cancelling the policy, not the messages.
+_OPT_OUT_BAJA = re.compile(r"\b(?:dar(?:me|nos)?|dame|dadme|me\s+doy)\s+de\s+baja\b")
+_ABOUT_POLICY = re.compile(r"\?|\b(?:seguro|poliza|contrato|cobertura)s?\b")
+_OPT_IN_WHOLE = re.compile(r"(?:alta|start|unstop|reanudar|suscribirme|dar(?:me)?\s+de\s+alta)")
+_OPT_IN = re.compile(
+    r"\bvolver\s+a\s+recibir\b|\brecibir\s+(?:mensajes|informacion)\s+(?:de\s+nuevo|otra\s+vez)\b"
+)
+_RESTART = re.compile(
+    r"\b(?:empezar|empecemos|empiezo|empieza|comenzar|comencemos)\s+(?:de\s+(?:nuevo|cero)"
+    r"|otra\s+vez)\b|\breinici\w*|\bvolver\s+a\s+(?:empezar|comenzar)\b"
+    r"|\bdesde\s+(?:el\s+principio|cero)\b|^(?:reset|restart)$"
+)
+_HUMAN = r"(?:persona|humano|humana|agente|asesor\w*|comercial|operador\w*|gestor\w*|alguien)"
+_HANDOFF = re.compile(
+    rf"\b(?:hablar|habla|hable|contactar|pasame|pasadme|pasarme|ponme|ponerme|comunicarme)"
+    rf"\s+(?:con\s+)?(?:(?:un|una|el|la|algun|alguna)\s+)?{_HUMAN}\b"
+    r"|\b(?:quiero|prefiero|necesito)\s+(?:(?:un|una|a)\s+)?(?:persona|humano|agente|asesor\w*)\b"
+    r"|\bllam(?:adme|ame|eme|enme)\b|\bque\s+me\s+llam(?:e|en|eis)\b"
+    r"|\bme\s+(?:podeis|puedes|puede|pueden|podrias|podriais)\s+llamar\b"
+)
+# Without a verb ("con un agente", "un humano") a request is also a handoff, unless it asks
+# whether the bot is one ("¿hablo con una persona?").
+_HANDOFF_NOUN = re.compile(
+    rf"\bcon\s+(?:(?:un|una|el|la)\s+)?{_HUMAN}\b|\b(?:un|una)\s+(?:humano|humana)\b"
+    r"|\bpersona\s+real\b|\basesor(?:a|es)?\b"
+)
+BOT = re.compile(
+    r"\beres\s+(?:(?:un|una)\s+)?(?:robot|bot|chatbot|maquina|ia|inteligencia\s+artificial"
+    r"|persona|humano|humana|real|programa)\b|\bhablo\s+con\s+(?:(?:un|una)\s+)?(?:robot|bot"
+    r"|maquina|persona|humano|ia)\b|\b(?:es|sois)\s+(?:un\s+)?(?:bot|robot)\b|\bchatgpt\b"
+)
+
+# First match wins: a distributor question is not a trust objection, a price question about
+# an option is a price question.
+TOPICS: tuple[tuple[Intent, Topic, re.Pattern[str]], ...] = (
+    ("question", "distributor", re.compile(
+        rf"\bquien(?:es)?\s+(?:sois|son\s+ustedes|son|estais)\b|\bregistrad\w*|\binscrit\w*"
+        rf"|\bnumero\s+de\s+registro\b|\bregistro\s+(?:de|en)\s+(?:la\s+)?(?:dgsfp|distrib\w*)"
+        rf"|\b{Q}\s+(?:aseguradora|compania|empresa|entidad|correduria)\s+(?:es|sois|son|hay)\b"
+        rf"|\bcon\s+{Q}\s+(?:aseguradora|compania|entidad)\b|\bdistribuidor\w*|\bmediador\w*"
+        rf"|\bcorredur\w*|\bdgsfp\b|\bautorizad\w*"
+    )),
+    ("objection", "price", re.compile(
+        r"\bcar(?:o|a|os|as|isimo|isima)\b|\bno\s+me\s+(?:lo\s+)?puedo\s+permitir\b"
+        r"|\bno\s+(?:me\s+)?(?:llega|alcanza)\b|\bno\s+tengo\s+(?:dinero|pasta|presupuesto)\b"
+        r"|\bdemasiado\b|\bmas\s+(?:barat\w+|economic\w+|baj[oa])\b|\b(?:es|sale|cuesta)\s+mucho\b"
+        r"|\bmucho\s+dinero\b|\bun\s+robo\b|\bprecio\s+(?:alto|elevado)\b|\bdescuento\b"
+    )),
+    ("objection", "trust", re.compile(
+        r"\bfiables?\b|\bde\s+fiar\b|\bfiarme\b|\bno\s+(?:me\s+)?(?:fio|confio)\b|\bconfianza\b"
+        r"|\bestafa\w*|\btimo\b|\bfraude\b|\benga(?:no|nar|nais)\b|\baseguradora\b"
+        r"|\bquien\s+esta\s+detras\b|\bsois\s+de\s+verdad\b|\bes\s+(?:real|legal|legit\w*)\b"
+    )),
+    ("objection", "think", re.compile(
+        rf"\b(?:lo|me\s+lo)\s+(?:pienso|pensare)\b|\bpensar(?:lo|melo)\b|\btengo\s+{Q}\s+pensar"
+        rf"|\bdejame\s+pensar\w*|\bya\s+te\s+(?:digo|dire|aviso|contesto|escribo|cuento)\b"
+        rf"|\bmas\s+adelante\b|\ben\s+otro\s+momento\b|\botro\s+dia\b|\bahora\s+no\b"
+        rf"|\b(?:luego|despues|manana)\s+te\s+(?:digo|escribo|contesto)\b"
+        rf"|\b(?:consultarlo|hablarlo)\s+con\b"
+    )),
+    ("question", "bot", BOT),
+    ("question", "data", re.compile(
+        r"\bmis\s+datos\b|\bdatos\s+personales\b|\bprivacidad\b|\bproteccion\s+de\s+datos\b"
+        r"|\b(?:rgpd|lopd|gdpr|arco)\b|\b(?:sacasteis|sacaron|sacaste|conseguisteis|consiguieron"
+        r"|teneis|tienen|tienes|obtuvieron)\s+mi\s+(?:numero|telefono|movil|contacto|celular)\b"
+        r"|\bmi\s+(?:numero|telefono|movil|celular)\s*\?"
+    )),
+    ("question", "exclusions", re.compile(
+        rf"\b{Q}\s+no\s+(?:cubre|incluye|entra)\b|\bno\s+(?:me\s+)?(?:cubre|cubriria|pagaria)\b"
+        rf"|\bexclu\w+|\bsuicidio\b|\bdeportes?\s+(?:de\s+riesgo|extremos?)\b|\bpreexistent\w*"
+        rf"|\benfermedad(?:es)?\s+previas?\b"
+    )),
+    ("question", "cancel", re.compile(
+        r"\bcancel\w*|\bpermanencia\b|\banular\b|\bbaja\s+del?\s+(?:seguro|poliza)\b"
+        r"|\bdar(?:me|lo|la)?\s+de\s+baja\b|\brescindir\b|\bdesisti\w*|\bdesistimiento\b"
+        r"|\bme\s+arrepiento\b|\bdevolucion\b"
+    )),
+    ("question", "price", re.compile(
+        r"\bcuanto\s+(?:me\s+|nos\s+)?(?:cuesta|vale|sale|saldria|costaria|cobrais|cobran|pagaria"
+        r"|pago|seria)\b|\bprecios?\b|\bpresupuesto\b|\bcotizacion\b|\btarifa\b|\bcuota\b"
+    )),
+    ("question", "payment", re.compile(
+        r"\b(?:como|cuando|donde)\s+(?:se\s+)?pag\w*|\bpuedo\s+pagar\b|\bse\s+paga\b"
+        r"|\bformas?\s+de\s+pago\b|\bpagar\s+(?:con|cada|al|por|en)\b|\bmensual\w*|\brecargo\w*"
+        r"|\btrimestral\w*|\bsemestral\w*|\banual\w*|\bdomicilia\w*|\btarjeta\b|\ba\s+plazos\b"
+        r"|\btransferencia\b|\bbizum\b|\brecibos?\b|\bfraccion\w*|\b(?:cada|al|por)\s+mes\b"
+    )),
+    ("question", "capital", re.compile(
+        rf"\bcapital\b|\bsuma\s+asegurada\b|\bcuanto\s+(?:dinero\s+)?(?:debo|deberia|tengo\s+{Q}"
+        rf"|me\s+conviene|necesito)\s+asegurar\b|\bcuanto\s+(?:cobraria|cobrarian|recibiria"
+        rf"|recibirian|les\s+quedaria|dejaria)\b"
+    )),
+    ("question", "term", re.compile(
+        r"\bplazo\b|\bduracion\b|\bcuant[oa]s?\s+(?:anos|tiempo)\s+(?:pongo|dura|deberia|me"
+        r"|es\s+mejor|elijo|cubre)\b|\bpor\s+cuanto\s+tiempo\b|\bcuanto\s+dura\b"
+    )),
+    ("question", "process", re.compile(
+        rf"\bcontrat\w*|\breconocimiento\s+medico\b|\b(?:analisis|examen(?:es)?|pruebas?)\s+medic"
+        rf"|\bdocumentacion\b|\bpapeles\b|\brequisitos?\b|\bcuanto\s+tarda\b|\bcomo\s+funciona\b"
+        rf"|\bfirmar\b|\b{Q}\s+necesito\b"
+    )),
+    ("question", "coverage", re.compile(
+        r"\bcubre\b|\bcubriria\b|\bcubierto\b|\bcobertura\w*|\bincluye\b|\binvalidez\b"
+        r"|\bfallec\w*|\bmuer(?:o|e|te)\b|\benfermedad\w*|\baccidente\w*|\bbeneficiari\w*"
+        r"|\bherederos?\b|\bque\s+pasa\s+si\b"
+    )),
+)  # fmt: skip
+COMPARE = re.compile(
+    rf"\bdiferencias?\b|\bdud(?:o|a|as)\b|\bentre\b|\bcompar\w*|\bvs\b|\bversus\b"
+    rf"|\bcual\s+(?:es\s+)?(?:mejor|me\s+(?:recomiendas|recomienda|recomendais|conviene))\b"
+    rf"|\b{Q}\s+me\s+(?:recomiendas|recomienda|aconsejas)\b|\bno\s+se\s+(?:si|cual)\b"
+)
+QUESTION_LEAD = re.compile(
+    rf"^(?:y\s+)?(?:{Q}|como|cuanto|cuanta|cuando|donde|cual|por\s*{Q}|puedo|se\s+puede|hay"
+    rf"|teneis|tiene|incluye|cubre)\b"
+)
+ON_TOPIC = re.compile(
+    r"\b(?:segur|poliz|vida|cobertur|cubr|prima|precio|cuota|capital|info|oferta|presupuest"
+    r"|cotiza|tarifa|contrat|benefici|fallec|muer|invalidez|hipotec|prestamo|deuda|famil|hij"
+    r"|fum|vape|tabaco|edad|ano|dinero|pag|euro|cuant|plazo|opcion|propuesta|mensaje|robot|bot"
+    r"|asesor|agente|dato|asegura|cancel|baja|alta|mes|naci|fecha|nombre|llamo|soy|tengo)"
+)
+OFF_TOPIC = re.compile(
+    r"\b(?:tiempo|lluvia|llueve|calor|frio|futbol|partido|liga|gol|chiste|receta"
+    r"|cocina\w*|pelicula|serie|musica|cancion|politica|elecciones|videojuego|pizza|paella"
+    r"|comida|restaurante|vacaciones|playa|horoscopo)\b"
+)
+
+NOT_SURE = re.compile(
+    r"(?:no\s+(?:lo\s+)?(?:se|sabria|entiendo|comprendo|te\s+entiendo)|ni\s+idea)(?!\w)"
+)
+_FILLER = re.compile(r"^(?:(?:bueno|bue|weno|pues|pos|mmm*|hmm*|eh+|ah+|oh+|oye|mira|a\s+ver)\s+)+")
+_DENY = re.compile(
+    rf"(?:claro\s+{Q}\s+no|por\s+supuesto\s+{Q}\s+no|para\s+nada|ni\s+hablar|en\s+absoluto"
+    r"|de\s+ninguna\s+manera|mejor\s+no|ni\s+de\s+cona|ni\s+loc[oa]|ni\s+ahi|ni\s+en\s+pedo"
+    r"|esta\s+mal|incorrecto|no+|nop|nope|nel|nones|nanay|nah|na|nada|negativo|tampoco|paso"
+    r"|jamas|nunca)(?!\w)"
+)
+_DENY_WHOLE = re.compile(rf"(?:{Q}\s+va|error|mal|nel\s+pastel)")
+_AFFIRM = re.compile(
+    r"(?:si+|sisi|sip|sep|claro|vale|ok+|okey|okay|oki|okis|oka|okas|de\s*acuerdo|perfecto"
+    r"|adelante|por\s+supuesto|dale|venga|genial|correcto|exacto|eso\s+es|afirmativo"
+    r"|me\s+parece\s+(?:bien|perfecto|genial)|esta\s+bien|ta\s+bien|muy\s+bien|bien|me\s+interesa"
+    r"|acepto|autorizo|consiento|conforme|hecho|listo|yes|yep|sure|obvio|de\s+una|hagale"
+    r"|orale|andale|simon|asi\s+es|todo\s+bien|todo\s+correcto|chevere|bacan|de\s+ley"
+    r"|sale\s+y\s+vale|ya\s+po|ya\s+pues|por\s+supuesto|desde\s+luego|efectivamente)(?!\w)"
+)
+# Short words that are a yes only on their own ("va", "sale", "ya"): "¿cuánto sale?" is not.
+_AFFIRM_WHOLE = re.compile(
+    r"(?:va|sale|ya|eso|arre|como\s+no|a\s+huevo|va\s+que\s+va)"
+    r"(?:\s+(?:po|pues|pue|dale|ok|okey|vale|si|bueno|pues\s+si))*"
+)
+_ACCEPT = re.compile(r"(?<!no )\b(?:acepto|autorizo|consiento)\b")
+_THUMBS_DOWN = re.compile("[👎❌🙅]")
+_THUMBS_UP = re.compile("[👍👌✅🙆🆗]")
+GREETING = re.compile(rf"\bhola\b|\bbuenos\s+dias\b|\bbuenas\s+(?:tardes|noches)\b|^\W*{Q}\s+tal\b")
+THANKS = re.compile(r"\bgraci\w*|\bgrax\b|\bthx\b|\bthanks\b|\bagradec\w*|🙏")
+
+
+def command(norm: str, core: str) -> Intent | None:
+    """opt_out, opt_in, restart or handoff: they win over anything else the message says."""
+    if (
+        _OPT_OUT_WHOLE.fullmatch(core)
+        or _OPT_OUT.search(norm)
+        or (_OPT_OUT_BAJA.search(norm) and not _ABOUT_POLICY.search(norm))
+    ):
+        return "opt_out"
+    if _OPT_IN_WHOLE.fullmatch(core) or _OPT_IN.search(norm):
+        return "opt_in"
+    if _RESTART.search(core):
+        return "restart"
+    if _HANDOFF.search(norm) or (_HANDOFF_NOUN.search(norm) and not BOT.search(norm)):
+        return "handoff"
+    return None
+
+
+def topic(norm: str, core: str) -> tuple[Intent, Topic] | None:
+    """The objection or question the message raises, by the first topic that matches."""
+    for intent, name, rx in TOPICS:
+        if rx.search(norm):
+            return intent, name
+    if ("?" in norm or QUESTION_LEAD.match(core)) and ON_TOPIC.search(norm):
+        return "question", "other"
+    return None
+
+
+def yes_no(norm: str, core: str) -> tuple[bool, bool]:
+    """(yes, no): from how the reply starts, else from a thumbs emoji anywhere."""
+    core = _FILLER.sub("", core)
+    if NOT_SURE.match(core):
+        return False, False
+    no = bool(_DENY.match(core) or _DENY_WHOLE.fullmatch(core))
+    yes = not no and bool(
+        _AFFIRM.match(core) or _AFFIRM_WHOLE.fullmatch(core) or _ACCEPT.search(core)
+    )
+    if yes or no:
+        return yes, no
+    up, down = bool(_THUMBS_UP.search(norm)), bool(_THUMBS_DOWN.search(norm))
+    return up and not down, down and not up

@@ -1,0 +1,110 @@
+"""The quoted options a Spanish message names, and whether it clearly picks one of them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from agent.brains.spanish_intents import COMPARE, Q
+
+_ORDINALS = {"primera": 1, "primero": 1, "primer": 1, "1a": 1, "uno": 1, "segunda": 2,
+             "segundo": 2, "2a": 2, "dos": 2, "tercera": 3, "tercero": 3, "tercer": 3, "3a": 3,
+             "tres": 3}  # fmt: skip
+_PLANS = {"basica": 1, "basico": 1, "recomendada": 2, "recomendado": 2, "completa": 3,
+          "completo": 3}  # fmt: skip
+_ORD, _PLAN = "|".join(_ORDINALS), "|".join(_PLANS)
+_OPTION = re.compile(
+    rf"\b(?:opcion|plan|modalidad)\s*(?:n(?:o|um|umero)?\.?\s*)?(?P<clear>[1-9]|{_ORD}|{_PLAN})\b"
+    rf"|\b(?:la|el)\s+(?P<named>{_PLAN})\b"
+    rf"|\b(?:la|el)\s+(?:numero\s+)?(?P<pos>[1-9]|{_ORD})(?!\w|[.,]\d|\s+vez)"
+    r"|\bla\s+(?P<middle>del?\s+(?:en\s+)?medio|intermedia)\b"
+    r"|\bla\s+mas\s+(?:(?P<cheapest>barata|economica)|(?P<fullest>cara|completa))\b"
+)
+# "entre la 1 y 3", "la 2 o la tercera": further options listed right after one.
+_LISTED = re.compile(
+    rf"\s*(?:,|y|e|o|u|ni|vs\.?|versus|contra)\s*(?:(?:la|el)\s+)?(?:opcion\s+)?"
+    rf"(?P<key>[1-9]|{_ORD}|{_PLAN})(?!\w|[.,]\d)"
+)
+# A reply made only of option numbers: "2", "2 o 3", "ni 1 ni 2", "1 no".
+_BARE = re.compile(r"(?:ni\s+)?[1-9](?:\s*(?:,|y|o|u|ni)\s*[1-9])*(?:\s+no)?")
+_DIGIT = re.compile(r"[1-9]")
+_BARE_NEGATED = re.compile(r"\bni\s+([1-9])\b|\b([1-9])\s+no\b")
+_CHOOSE = re.compile(
+    r"\b(?:quiero|quedo|elijo|escojo|prefiero|vamos|voy|dame|contrato|contratar|cojo|pillo"
+    r"|selecciono|me\s+interesa|me\s+gusta|me\s+va)\b"
+)
+_NEGATED_BEFORE = re.compile(
+    r"(?:\bno|\bni|\bsin|\bmenos)\s+(?:(?:quiero|me\s+(?:gusta|convence|interesa)|elijo"
+    r"|escojo|prefiero|me\s+quedo\s+con)\s+)?(?:con\s+)?$"
+)
+_NEGATED_AFTER = re.compile(
+    r"^\s*,?\s*(?:no\b|tampoco\b|ni\s+de\s+broma|ni\s+loc[oa]|descartad[oa]|fuera\b"
+    r"|me\s+parece\s+(?:cara|mal|poco))"
+)
+# Asking about an option is not picking it: "¿qué cubre la completa?", "¿cuánto sale la 1?".
+_ASKS = re.compile(
+    rf"^(?:y\s+)?(?:{Q}|como|cuanto|cuanta|cual|por\s*{Q}|incluye|cubre|tiene|hay)\b"
+    rf"|\b(?:{Q}|cuanto|cual|como)\s+(?:cubre|incluye|tiene|sale|cuesta|vale|es|lleva|diferencia)\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Options the message names; `option` is set only for an unambiguous pick."""
+
+    option: int | None = None
+    mentioned: list[int] = field(default_factory=list)
+    rejected: bool = False  # every option named was rejected ("la 1 no", "ni la 1 ni la 2")
+    compare: bool = False  # weighing two or more ("dudo entre la 2 y la 3")
+
+
+def _value(m: re.Match[str]) -> int:
+    key = m["clear"] or m["named"] or m["pos"] or ""
+    if key:
+        return int(key) if key.isdigit() else _PLANS.get(key) or _ORDINALS[key]
+    return 2 if m["middle"] else 1 if m["cheapest"] else 3
+
+
+def _key(key: str) -> int:
+    return int(key) if key.isdigit() else _PLANS.get(key) or _ORDINALS[key]
+
+
+def read_options(norm: str, core: str, expecting: str | None, *, asks_topic: bool) -> Options:
+    """`asks_topic`: the message raises a question topic (price, coverage...) about them."""
+    found: list[tuple[int, int, int]] = []  # (value, start, end)
+    clear = False
+    asked = expecting in ("option", "confirm_option")
+    bare = asked and bool(_BARE.fullmatch(core))
+    if bare:
+        found = [(int(d[0]), 0, 0) for d in _DIGIT.finditer(core)]
+        clear = True
+    for m in _OPTION.finditer(norm):
+        found.append((_value(m), m.start(), m.end()))
+        clear = clear or bool(m["clear"] or m["named"])
+        pos = m.end()
+        while listed := _LISTED.match(norm, pos):
+            found.append((_key(listed["key"]), listed.start("key"), listed.end()))
+            pos = listed.end()
+    if not found:
+        return Options()
+    negated = {int(m[1] or m[2]) for m in _BARE_NEGATED.finditer(core)} if bare else set()
+    negated.update(
+        v
+        for v, start, end in found
+        if end
+        and (
+            _NEGATED_BEFORE.search(norm[max(0, start - 25) : start])
+            or _NEGATED_AFTER.match(norm[end : end + 30])
+        )
+    )
+    values = list(dict.fromkeys(v for v, _, _ in found))
+    kept = [v for v in values if v not in negated]
+    chooser = bool(_CHOOSE.search(norm))
+    compare = len(kept) > 1 or bool(COMPARE.search(norm))
+    asking = asks_topic or bool(_ASKS.search(core))
+    if "?" in norm and not (chooser or asked):
+        asking = True
+    short = len(core.split()) <= 4
+    if len(kept) == 1 and not (compare or asking) and (clear or chooser or asked or short):
+        return Options(kept[0], [v for v in values if v != kept[0]])
+    return Options(None, values, rejected=not kept and not asking, compare=compare)

@@ -1,0 +1,174 @@
+"""Who a Spanish message is about: the writer's name, the insured person, and the dependants."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from importlib import resources
+
+from agent.brains.spanish_numbers import Folded
+
+# Kin words (folded) -> the Reading's insured_relation.
+RELATIONS = {
+    "padre": "padre", "papa": "padre", "papi": "padre", "papito": "padre", "viejo": "padre",
+    "madre": "madre", "mama": "madre", "mami": "madre", "mamita": "madre", "vieja": "madre",
+    "jefa": "madre", "jefecita": "madre", "mujer": "mujer", "esposa": "mujer", "senora": "mujer",
+    "marido": "marido", "esposo": "marido", "pareja": "pareja", "novio": "pareja",
+    "novia": "pareja", "hijo": "hijo", "hija": "hija", "hermano": "hermano",
+    "hermana": "hermana", "socio": "socio", "socia": "socio", "suegro": "otro", "suegra": "otro",
+    "abuelo": "otro", "abuela": "otro", "tio": "otro", "tia": "otro", "primo": "otro",
+    "prima": "otro", "cunado": "otro", "cunada": "otro", "sobrino": "otro", "sobrina": "otro",
+    "amigo": "otro", "amiga": "otro",
+}  # fmt: skip
+_REL = "|".join(RELATIONS)
+# A list of family after the relation ("para mi mujer y mis hijos") names who is protected.
+_NOT_A_LIST = r"(?!\s*(?:,|y|e)\s+(?:a\s+)?(?:mis|mi|los|las|toda)\b)"
+_INSURED_OTHER = re.compile(
+    rf"\b(?:seguro|poliza|es|seria|sera|lo\s+(?:quiero|busco|necesito)|cotiza\w*|presupuesto"
+    rf"|precio)\s+(?:de\s+vida\s+)?para\s+mi\s+(?P<a>{_REL})\b{_NOT_A_LIST}"
+    rf"|\basegurar(?:le)?\s+(?:a\s+)?(?:la\s+vida\s+de\s+)?mi\s+(?P<b>{_REL})\b"
+    rf"|\b(?:la\s+)?vida\s+de\s+mi\s+(?P<c>{_REL})\b"
+    rf"|\b(?:el|la)\s+asegurad[oa]\s+(?:es|seria|sera)\s+mi\s+(?P<d>{_REL})\b"
+)
+_INSURED_SELF = re.compile(
+    r"\b(?:es|seria|sera|lo\s+quiero|seguro)\s+para\s+mi(?:\s+mism[oa])?(?=\s*(?:$|[,.;:!?)]"
+    r"|y\b|no\b|sol[oa]\b|tengo\b|que\b))|\bpara\s+mi\s+mism[oa]\b"
+    r"|\b(?:el|la)\s+asegurad[oa]\s+(?:soy|seria|sere)\s+yo\b|\bsoy\s+yo\b|\byo\s+mism[oa]\b"
+    r"|\b(?:sobre|de)\s+mi\s+propia\s+vida\b|\bmi\s+propia\s+vida\b"
+)
+# Answers to "¿el seguro sería sobre la vida de tu padre?"
+_ANSWER_OTHER = re.compile(rf"^(?:para\s+)?(?:el|ella|esa\s+persona)\b|\bmi\s+(?P<rel>{_REL})\b")
+_ANSWER_SELF = re.compile(r"^(?:no\W*)?(?:(?:es\s+)?para\s+mi|yo|a\s+mi)\b")
+
+_CHILD = (
+    r"(?:hij[oa]s?|hijit[oa]s?|nin[oa]s?|crios?|crias?|nen[ea]s?|peques?|chaval(?:es)?"
+    r"|chavalin(?:es)?|bebes?|niet[oa]s?|chamac[oa]s?|chamaquit[oa]s?|escuincles?|morr[oa]s?"
+    r"|morrit[oa]s?|pibes?|pibas?|pibit[oa]s?|guaguas?|cabr(?:o|a)s?\s+chic[oa]s|cabrit[oa]s?"
+    r"|chiquill[oa]s?|chiquit[oa]s?|gurises?|gurisas?|botijas?|chamos?|chamas?|carajit[oa]s?"
+    r"|patoj[oa]s?|cipotes?|chavales?|chicos?|chicas?|pelad(?:it)?[oa]s)"
+)
+CHILDREN_AFTER = re.compile(rf"\s*(?:{_CHILD}|(?P<people>personas?|dependientes))\b")
+_PARTNER = re.compile(r"\b(?:mujer|marido|espos[oa]|pareja|novi[oa]|conyuge|mi\s+senora)\b")
+_MY_CHILD = re.compile(r"\bmi\s+(?:hij[oa]|nin[oa]|bebe|peque|nen[ea]|chamac[oa]|pib[ea])\b")
+_MY_CHILDREN = re.compile(rf"\bmis\s+{_CHILD}\b")
+_MY_PARENTS = re.compile(r"\bmis\s+(?:padres|papas|viejos|jefes|suegros|abuelos)\b")
+_MY_PARENT = re.compile(
+    r"\bmi\s+(?:madre|mama|mami|jefa|jefecita|vieja|padre|papa|viejo|suegr[oa]|abuel[oa])\b"
+)
+DEPEND = re.compile(r"\bdepend\w*|\ba\s+mi\s+cargo\b")
+_NO_DEPENDANTS = re.compile(
+    r"\bnadie\s+depende\b|\bno\s+depende\s+nadie\b|\bviv[oa]\s+sol[oa]\b"
+    r"|\bsin\s+(?:hijos|cargas|personas\s+a\s+mi\s+cargo)\b"
+    r"|\bno\s+(?:tengo|hay)\s+(?:hijos|ninos|a\s+nadie|nadie|personas|cargas)\b"
+)
+_NO_DEPENDANTS_ANSWER = re.compile(
+    r"^\W*(?:no|nop|ningun[oa]|nadie|cero|solo\s+yo|yo\s+solo|estoy\s+sol[oa])\b"
+)
+
+_NAME_INTRO = re.compile(
+    r"\b(?:m[e']?\s*(?:llamo|yamo|iamo)|mi\s+nombre\s*(?:es|:)|soy|soi|me\s+(?:dicen|llaman)"
+    r"|(?:te|le)\s+escribe)\s+"
+)
+_NAME_WORD = re.compile(r"\s*([^\W\d_]+(?:['-][^\W\d_]+)*)")
+_NAME_END = re.compile(r"\s*[,.;:!]")
+_ALNUM = re.compile(r"\w")
+_NOISE = re.compile(r"[\W_]*")
+
+
+def _forms(word: str) -> set[str]:
+    stem = word[:-1] if word[-1] in "oa" else word
+    return {word, word + "s", word + "es", stem + "a", stem + "as", stem + "o", stem + "os"}
+
+
+@cache
+def not_names() -> frozenset[str]:
+    """Words that are never a name (professions, nationalities, places...), from the data file."""
+    source = resources.files("agent") / "data" / "spanish_not_names.json"
+    data = json.loads(source.read_text(encoding="utf-8"))
+    words = {w for group in data["exact"].values() for w in group}
+    words.update(f for group in data["inflected"].values() for w in group for f in _forms(w))
+    return frozenset(words)
+
+
+def insured(norm: str, expecting: str | None, yes: bool, no: bool) -> tuple[str | None, str | None]:
+    """(insured, insured_relation): whose life the message says is insured."""
+    if expecting == "insured":
+        if m := _ANSWER_OTHER.search(norm):
+            return "other", RELATIONS.get(m["rel"] or "")
+        if _ANSWER_SELF.match(norm) or _INSURED_SELF.search(norm):
+            return "self", None
+        if yes or no:  # the question named someone else: yes means them, no means me
+            return ("other" if yes else "self"), None
+    if m := _INSURED_OTHER.search(norm):
+        return "other", RELATIONS[m["a"] or m["b"] or m["c"] or m["d"]]
+    if _INSURED_SELF.search(norm):
+        return "self", None
+    return None, None
+
+
+def dependants(norm: str, expecting: str | None, children: int, ages: int) -> int | None:
+    """Counted children (or children's ages listed), plus partner and parents when dependants are
+    clearly the subject; 0 for "nadie", "vivo solo"."""
+    if not children and ages and _MY_CHILDREN.search(norm):
+        children = ages  # "mis hijas tienen 4 y 9 años"
+    if children or expecting == "dependants" or DEPEND.search(norm):
+        if _MY_CHILDREN.search(norm) and not children:
+            return None  # "mi mujer y mis hijos": how many is not said
+        children += len(_MY_CHILD.findall(norm)) + len(_MY_PARENT.findall(norm))
+        children += 2 * len(_MY_PARENTS.findall(norm)) + (1 if _PARTNER.search(norm) else 0)
+    if children:
+        return children
+    if _NO_DEPENDANTS.search(norm):
+        return 0
+    if expecting == "dependants" and _NO_DEPENDANTS_ANSWER.match(norm):
+        return 0
+    return None
+
+
+def proper(word: str) -> str:
+    """Capitalise a name as written in lower or upper case ("ana maría" -> "Ana María")."""
+    if not (word.islower() or word.isupper()):
+        return word
+    return re.sub(r"[^\W\d_]+", lambda m: m[0].capitalize(), word)
+
+
+def name(source: str, folded: Folded) -> str | None:
+    """ "me llamo X", "mi nombre es X", "soy X": up to three words, stopping at common words."""
+    norm, stop = folded.text, not_names()
+    for intro in _NAME_INTRO.finditer(norm):
+        spans, pos = [], intro.end()
+        while len(spans) < 3 and (w := _NAME_WORD.match(norm, pos)) and w[1] not in stop:
+            spans.append(w.span(1))
+            pos = w.end()
+        if not spans or spans[0][1] - spans[0][0] < 2:
+            continue
+        after = _NAME_WORD.match(norm, pos)
+        ends_clause = after is None or after[1] in stop
+        written = [folded.original(source, s, e) for s, e in spans]
+        keep = written[:1]
+        for word in written[1:]:
+            # A further lower-case word is a surname only where the clause ends: "ana garcía, ..."
+            if not (ends_clause or word[:1].isupper()):
+                break
+            keep.append(word)
+        return " ".join(proper(w) for w in keep)
+    return None
+
+
+def leading_name(source: str, folded: Folded, start: int, *, alone: bool) -> str | None:
+    """The name a reply to "¿cómo te llamas?" starts with, from `start` in the folded text.
+
+    `alone`: the reply is only the name ("Ana", "ana garcía 😊"); otherwise the name must be
+    followed by punctuation ("Ana, 35 años").
+    """
+    norm, spans, stop = folded.text, [], not_names()
+    pos = _NOISE.match(norm, start).end()
+    while len(spans) < 3 and (w := _NAME_WORD.match(norm, pos)) and w[1] not in stop:
+        spans.append(w.span(1))
+        pos = w.end()
+    rest = norm[pos:]
+    ends = not _ALNUM.search(rest) if alone else bool(_NAME_END.match(rest))
+    if not spans or spans[0][1] - spans[0][0] < 2 or not ends:
+        return None
+    return " ".join(proper(folded.original(source, s, e)) for s, e in spans)

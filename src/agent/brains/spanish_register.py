@@ -1,0 +1,68 @@
+"""How a message is written: tú or usted, and whether it is in a language other than Spanish."""
+
+from __future__ import annotations
+
+import re
+
+from agent.brains.base import Register
+
+_USTED = re.compile(
+    r"\busted(?:es)?\b|\bud\.?s?\b|\bdisculpe\b|\bperdone\b|\boiga\b|\bdigame\b|\bpodria\b"
+    r"|\b(?:me|nos)\s+(?:puede|podria|permite|indica|explica|dice|informa|manda|envia)\b"
+    r"|\ble\s+(?:agradezco|agradeceria|pregunto|escribo|comento|consulto|molesto)\b"
+    r"|\b(?:expliqueme|indiqueme|digame|envieme|mandeme|llameme|contacteme|disculpeme)\b"
+    r"|\b(?:sabe|quiere|necesita|puede)\s+usted\b|\bsu\s+(?:empresa|compania|aseguradora)\b"
+)
+_TU = re.compile(
+    r"\btu\b|\bpuedes\b|\btienes\b|\bsabes\b|\bpodrias\b|\beres\b|\bquieres\b|\bnecesitas\b"
+    r"|\bdime\b|\bexplicame\b|\bmandame\b|\benviame\b|\bllamame\b|\bte\s+(?:pregunto|escribo"
+    r"|agradezco|consulto|molesto)\b|\bvos\b|\bpodes\b|\btenes\b|\bsabes\b|\brecomiendas\b"
+)
+
+# Words that mark a language and are not Spanish words (folded, no accents).
+_MARKERS = {
+    "en": """hi hello hey i i'm im want wanna would like how much is it the you your what do
+        does speak english life insurance please my need price quote cost can get am years
+        old smoke don't dont thanks thank yes quote policy cover coverage are there this that
+        with for of and or have has""",
+    "pt": """quero um uma voce obrigado obrigada nao sim tenho custa preco meu minha gostaria bom
+        tudo fumante filhos seguradora ola oi estou isso voces quanto falar portugues""",
+    "fr": """bonjour je voudrais une assurance vie merci combien oui suis j'ai ai ans c'est est
+        pour avec vous s'il plait francais parlez salut""",
+    "de": """guten tag ich mochte moechte eine lebensversicherung bitte danke wie viel kostet
+        hallo und nicht ja nein ist das sprechen deutsch jahre alt""",
+    "it": """buongiorno vorrei un' assicurazione sulla ciao grazie quanto costa sono ho anni
+        voglio della per parla italiano salve""",
+}
+# Spanish words that no other of those languages writes the same way.
+_SPANISH_WORDS = """hola quiero tengo el los y cuanto cuesta precio soy yo hijos gracias buenas
+    buenos tardes cual donde necesito puedo quisiera informacion usted pero muy tambien ahora"""
+_SPANISH = frozenset(_SPANISH_WORDS.split())
+_WORDS = {lang: frozenset(words.split()) - _SPANISH for lang, words in _MARKERS.items()}
+_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+def formality(norm: str) -> Register | None:
+    """usted when the customer writes formally, tu when informally, None when it can't be told."""
+    if _USTED.search(norm):
+        return "usted"
+    if _TU.search(norm):
+        return "tu"
+    return None
+
+
+def language(norm: str) -> str | None:
+    """The ISO 639-1 code of a message clearly not in Spanish; None for Spanish or unclear.
+
+    A Spanish message with an English word or two stays Spanish.
+    """
+    tokens = _TOKEN.findall(norm)
+    if len(tokens) < 2:
+        return None
+    spanish = sum(t in _SPANISH for t in tokens)
+    best, hits = None, 0
+    for lang, words in _WORDS.items():
+        count = sum(t in words for t in tokens)
+        if count > hits:
+            best, hits = lang, count
+    return best if hits >= 2 and hits > 2 * spanish else None

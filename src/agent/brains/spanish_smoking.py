@@ -1,0 +1,128 @@
+"""Smoking in a Spanish message: smoker, ex-smoker and how long ago they quit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from agent.brains.spanish_numbers import find_numbers
+
+# Anything smoked or vaped, occasionally or not, is smoking.
+_PRODUCTS = (
+    r"(?:puros?|puritos?|cigarr\w*|pitillos?|pitis?|puchos?|fasos?|tabaco|porr(?:o|os|ito|itos)"
+    r"|canutos?|petas?|cachimbas?|shishas?|hookahs?|narguil\w*|vapers?|vapes?|pods?|iqos|juul"
+    r"|heets|marihuana|mota)"
+)
+_VERBS = r"(?:fumo|fumado|fumadora?|fumar|fume|fumaba|vapeo|vapeado|vapeadora?|vapear)"
+_NEGATED = re.compile(
+    rf"\b(?:no|ni|nunca|jamas|tampoco|cero)\s+(?:he\s+|soy\s+|e\s+|lo\s+|uso\s+|consumo\s+)?"
+    rf"(?:{_VERBS}|{_PRODUCTS})\b"
+)
+_EX = re.compile(
+    r"\bex\s*-?\s*(?:fumador|vapeador)a?s?\b|\bya\s+no\s+(?:fumo|vapeo)\b|\bfumaba\b"
+    r"|\bdej(?:e|ado|o)\s+(?:de\s+(?:fumar|vapear)|el\s+(?:tabaco|vaper|vapeo|cigarro))\b"
+    r"|\bsin\s+(?:fumar|vapear)\b|\bno\s+(?:fumo|vapeo)\s+desde\b|\bfume\s+(?:hasta|durante)\b"
+)
+_QUIT = re.compile(r"\blo\s+(?:deje|he\s+dejado|dejo)\b")
+_SMOKE_WORDS = re.compile(rf"\b(?:fum|vape|{_PRODUCTS}\b)")
+_SMOKER = re.compile(
+    rf"\b(?:fumo|fumadora?|fumando|vapeo|vapeadora?|vapeando|piti|pitis|{_PRODUCTS})\b"
+)
+# In a question, only first-person smoking counts, and not "si fumo..." (if I smoke...).
+_SMOKER_IN_QUESTION = re.compile(r"(?<!si )\b(?:fumo|vapeo|soy\s+fumadora?)\b")
+_THIRD_PERSON = re.compile(r"\b(?:fuma|fuman|vapea|vapean)\b")
+_THIRD_SMOKES = re.compile(r"\b(?:fuma|vapea|es\s+fumadora?|es\s+vapeadora?)\b")
+_THIRD_DOES_NOT = re.compile(
+    r"\b(?:no|nunca|jamas)\s+(?:ha\s+)?(?:fuma|vapea|es\s+fumadora?|fumado)\b"
+)
+_OCCASIONAL = re.compile(
+    r"\b(?:a\s+veces|de\s+vez\s+en\s+cuando|ocasional\w*|social\w*|poco|findes?|fines?\s+de\s+semana"
+    r"|fiestas?|cuando\s+salgo|cuando\s+bebo|navidad\w*|algun[oa]?)\b"
+)
+
+_AGO = r"(?P<ago>\b(?:hace|desde\s+hace|llevo|lleva|ya\s+van|ya\s+son)\s+)"
+_DURATION = re.compile(
+    rf"{_AGO}?(?:(?P<q>mas\s+de|unos|unas|casi|como|cerca\s+de)\s+)?"
+    r"(?P<n>\d{1,2}|[a-z]+(?:\s+y\s+[a-z]+)?)\s+(?P<unit>anos?|meses|mes|semanas?)"
+    r"(?P<half>\s+y\s+medio)?\b"
+)
+_YEAR = re.compile(r"(?:\b(?:desde|en|dese)\s+(?:el\s+)?(?:ano\s+)?|^\W*)(?P<year>(?:19|20)\d\d)\b")
+_YEARS_AGO = re.compile(r"\bhace\s+(?:(?:muchos|bastantes|varios)\s+)?anos\b")
+_LAST_YEAR = re.compile(r"\b(?:el\s+ano\s+pasado|el\s+pasado\s+ano)\b")
+_UNIT_MONTHS = {"ano": 12, "anos": 12, "mes": 1, "meses": 1, "semana": 0, "semanas": 0}
+
+
+@dataclass(frozen=True, slots=True)
+class Smoking:
+    """What a message says about smoking; `masked` is the text without the quit time in it."""
+
+    smoker: bool | None = None
+    ex_smoker: bool | None = None
+    quit_months: int | None = None
+    masked: str = ""
+
+
+def _mask(text: str, start: int, end: int) -> str:
+    return text[:start] + "·" * (end - start) + text[end:]
+
+
+def _quit_months(norm: str, today: date, asked: bool) -> tuple[int | None, str]:
+    """Months since quitting, and `norm` with that time masked; None when not clearly said."""
+    for m in _DURATION.finditer(norm):
+        if not (m["ago"] or asked):
+            continue
+        numbers = find_numbers(m["n"])
+        if not numbers:
+            continue
+        months = numbers[0].value * _UNIT_MONTHS[m["unit"]] + (6 if m["half"] else 0)
+        if m["q"] == "casi":
+            months = max(0, months - 1)
+        return months, _mask(norm, m.start(), m.end())
+    if m := _YEAR.search(norm):
+        year = int(m["year"])
+        if (m["year"] and m.group(0).strip().startswith(("desde", "en", "dese"))) or asked:
+            # Quit at some point of that year: the fewest months it can be, to price prudently.
+            months = max(0, (today.year - year) * 12 + today.month - 12)
+            return (months if year <= today.year else None), _mask(norm, m.start(), m.end())
+    if _LAST_YEAR.search(norm):
+        return today.month, norm
+    if _YEARS_AGO.search(norm):
+        return 24, norm  # "hace años": two at least
+    return None, norm
+
+
+def read_smoking(
+    norm: str, expecting: str | None, today: date, yes: bool, no: bool, *, other: bool
+) -> Smoking:
+    """Smokes or vapes, even now and then -> smoker; quit -> ex_smoker (smoker left to the
+    tariff's rule); never or not -> smoker False. `other`: the insured is someone else, so
+    only third-person smoking ("tiene 60 y fuma") counts."""
+    asked = expecting == "smoker"
+    if expecting == "quit_when":
+        months, masked = _quit_months(norm, today, asked=True)
+        return Smoking(ex_smoker=True if months is not None else None, quit_months=months,
+                       masked=masked)  # fmt: skip
+    if other or (asked and _THIRD_PERSON.search(norm) and not _SMOKER.search(norm)):
+        if _THIRD_DOES_NOT.search(norm):
+            return Smoking(smoker=False, masked=norm)
+        if _THIRD_SMOKES.search(norm):
+            return Smoking(smoker=True, masked=norm)
+        if not asked:
+            return Smoking(masked=norm)
+    rest = _EX.sub("·", _NEGATED.sub("·", norm))
+    smoking = _SMOKER_IN_QUESTION if "?" in norm else _SMOKER
+    now = smoking.search(rest)
+    if now and not (_THIRD_PERSON.search(norm) and not _SMOKER_IN_QUESTION.search(rest)):
+        return Smoking(smoker=True, masked=norm)
+    ex = bool(_EX.search(norm)) or bool(_QUIT.search(norm) and (asked or _SMOKE_WORDS.search(norm)))
+    if ex:
+        months, masked = _quit_months(norm, today, asked=False)
+        return Smoking(ex_smoker=True, quit_months=months, masked=masked)
+    if _NEGATED.search(norm):
+        return Smoking(smoker=False, masked=norm)
+    if asked and _OCCASIONAL.search(norm) and not re.search(r"\b(?:nunca|nada|jamas)\b", norm):
+        return Smoking(smoker=True, masked=norm)
+    if asked and (yes or no):
+        return Smoking(smoker=yes, masked=norm)
+    return Smoking(masked=norm)

@@ -1,0 +1,328 @@
+"""The rules brain reads by meaning (issue 10): numbers, corrections, options, opt-out, currency,
+smoking, the insured person, dependants, yes words, questions, names, register and language.
+
+Each row names only the fields it is about; a field given as None must stay unset, which is how
+the "not the age" and "not a pick" cases are asserted.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from agent.brains.spanish import read_spanish
+
+TODAY = date(2025, 6, 1)
+
+
+def check(text: str, expecting: str | None, expected: dict[str, object]) -> None:
+    reading = read_spanish(text, expecting=expecting, today=TODAY)
+    got = {key: getattr(reading, key) for key in expected}
+    assert got == expected, reading
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "expected"),
+    [
+        ("mis hijas tienen 4 y 9 años", "age", dict(dependants=2, age=None)),
+        ("mis hijos tienen 3, 6 y 10", "age", dict(dependants=3, age=None)),
+        ("me quedan 20 años de hipoteca", "age", dict(purpose="hipoteca", term=20, age=None)),
+        ("me quedan 15 años de préstamo", None, dict(purpose="deudas", term=15, age=None)),
+        ("hasta los 65", "age", dict(term_end_age=65, term=None, age=None)),
+        ("hasta los 65", "term", dict(term_end_age=65, term=None)),
+        ("que me cubra hasta los 67 años", None, dict(term_end_age=67, term=None, age=None)),
+        ("hasta que me jubile", "term", dict(until_retirement=True, term=None)),
+        ("hasta la jubilación", None, dict(until_retirement=True, term=None)),
+        ("nací en el 82", "age", dict(age=43, birth_date=None)),
+        ("soy del 82", "age", dict(age=43, name=None)),
+        ("nacido en 1982", None, dict(age=43)),
+        ("nací en 1990", None, dict(age=35, intent="provide_info")),
+        ("nací el 3 de mayo de 1988", "age", dict(birth_date=date(1988, 5, 3), age=None)),
+        ("Soy Pedro, 44", None, dict(name="Pedro", age=44)),
+        ("Soy Pedro, 44", "name", dict(name="Pedro", age=44)),
+        ("tengo 35 y mi mujer 33", "age", dict(age=35)),
+        ("tengo 35 y mi mujer 33", None, dict(age=35)),
+        ("tengo 2 hijos de 5 y 7", "age", dict(dependants=2, age=None)),
+        ("tengo 2 hijos de 5 y 7", None, dict(dependants=2, age=None)),
+        ("mi hijo tiene 5 años", "age", dict(age=None)),
+        ("hace 10 años que trabajo aquí", "age", dict(age=None)),
+        ("tengo 3 años de antigüedad", None, dict(age=None)),
+        ("40", "age", dict(age=40)),
+        ("tiene 60", "age", dict(age=60)),
+    ],
+)  # fmt: skip
+def test_numbers_by_meaning(text, expecting, expected):
+    check(text, expecting, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "expected"),
+    [
+        ("perdona, tengo 52, no 42", "option", dict(age=52, intent="provide_info")),
+        ("perdona, tengo 52, no 42", "readback", dict(age=52, intent="provide_info")),
+        ("no tengo 42, tengo 52", None, dict(age=52)),
+        ("mejor a 12 años", "option", dict(term=12, intent="provide_info", age=None)),
+        ("¿y a 12 años?", "option", dict(term=12, intent="provide_info", option=None)),
+        ("¿y a 12 años?", None, dict(term=12, intent="provide_info")),
+        ("al final sí fumo", "option", dict(smoker=True, intent="provide_info")),
+        ("no, el capital es 200 mil", "readback", dict(cover=200_000, intent="provide_info")),
+        ("mejor 300 mil de capital", "confirm_option", dict(cover=300_000, option=None)),
+        ("sí pero tengo 45", "readback", dict(age=45, intent="provide_info")),
+        ("sí, correcto", "readback", dict(intent="affirm", age=None)),
+        ("no", "readback", dict(intent="deny")),
+        ("no, fumo", "readback", dict(smoker=True, intent="provide_info")),
+    ],
+)  # fmt: skip
+def test_corrections(text, expecting, expected):
+    check(text, expecting, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "expected"),
+    [
+        ("¿qué diferencia hay entre la 1 y la 3?", "option",
+         dict(intent="question", topic="compare", options_mentioned=[1, 3], option=None)),
+        ("¿cuánto sale la básica al año?", "option",
+         dict(intent="question", topic="price", options_mentioned=[1], option=None)),
+        ("dudo entre la 2 y la 3", "option",
+         dict(intent="question", topic="compare", options_mentioned=[2, 3], option=None)),
+        ("no sé si la 2 o la 3", "option",
+         dict(intent="question", topic="compare", options_mentioned=[2, 3], option=None)),
+        ("la 2 o la 3?", None, dict(topic="compare", options_mentioned=[2, 3], option=None)),
+        ("¿cuál me recomiendas, la primera o la segunda?", "option",
+         dict(intent="question", topic="compare", options_mentioned=[1, 2], option=None)),
+        ("2 o 3", "option", dict(topic="compare", options_mentioned=[2, 3], option=None)),
+        ("la 1 no", "option", dict(intent="deny", options_mentioned=[1], option=None)),
+        ("ni la 1 ni la 2", "option", dict(intent="deny", options_mentioned=[1, 2], option=None)),
+        ("la básica no me convence", "option",
+         dict(intent="deny", options_mentioned=[1], option=None)),
+        ("no quiero la completa", None, dict(intent="deny", options_mentioned=[3], option=None)),
+        ("¿qué cubre la completa?", "option",
+         dict(intent="question", topic="coverage", options_mentioned=[3], option=None)),
+        ("me quedo con la 2", "option", dict(intent="choose_option", option=2)),
+        ("la 2", "option", dict(intent="choose_option", option=2)),
+        ("la 2", "confirm_option", dict(intent="choose_option", option=2)),
+        ("quiero la completa", None, dict(intent="choose_option", option=3)),
+        ("quiero la 2, la 3 no", "option",
+         dict(intent="choose_option", option=2, options_mentioned=[3])),
+        ("sí", "confirm_option", dict(intent="affirm", option=None)),
+        ("no", "confirm_option", dict(intent="deny", option=None)),
+    ],
+)  # fmt: skip
+def test_questions_hesitation_and_negation_never_pick(text, expecting, expected):
+    check(text, expecting, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "intent", "topic"),
+    [
+        ("¿de dónde sacasteis mi número? no me escribáis más", None, "opt_out", None),
+        ("¿de dónde sacasteis mi número? no me escribáis más", "consent", "opt_out", None),
+        ("no me interesa, dejad de escribirme", "option", "opt_out", None),
+        ("¿por qué me escribís? no quiero que me escribáis", None, "opt_out", None),
+        ("no me vuelvan a escribir", None, "opt_out", None),
+        ("quitadme de vuestra lista", None, "opt_out", None),
+        ("¿de dónde sacasteis mi número?", None, "question", "data"),
+        ("¿puedo darme de baja del seguro?", None, "question", "cancel"),
+        ("ok", None, "affirm", None),
+        ("ok", "consent", "affirm", None),
+    ],
+)
+def test_opt_out_wins_wherever_it_appears(text, expecting, intent, topic):
+    check(text, expecting, dict(intent=intent, topic=topic))
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "currency", "cover"),
+    [
+        ("300 mil pesos", "cover", "other", None),
+        ("300 mil pesos mexicanos", "cover", "MXN", None),
+        ("50 mil dólares", "cover", "USD", None),
+        ("$200.000", "cover", "other", None),
+        ("200.000$", "cover", "other", None),
+        ("100 lucas", "cover", "other", None),
+        ("2 palos", "cover", "other", None),
+        ("USD 100k", "cover", "USD", None),
+        ("US$ 150.000", None, "USD", None),
+        ("200 mil soles", "cover", "PEN", None),
+        ("un millón de pesos colombianos", None, "COP", None),
+        ("500 mil pesos chilenos", None, "CLP", None),
+        ("quiero 150 mil, en pesos argentinos", None, "ARS", None),
+        ("200.000 €", "cover", None, 200_000),
+        ("200 mil euros", None, None, 200_000),
+        ("200 mil", "cover", None, 200_000),
+        ("200 mil", None, None, 200_000),
+    ],
+)
+def test_currency(text, expecting, currency, cover):
+    check(text, expecting, dict(currency=currency, cover=cover))
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "expected"),
+    [
+        ("no fumo, solo algún puro en navidades", None, dict(smoker=True, ex_smoker=None)),
+        ("no fumo, solo algún puro en navidades", "smoker", dict(smoker=True)),
+        ("fumo socialmente", None, dict(smoker=True)),
+        ("un cigarro de vez en cuando", "smoker", dict(smoker=True)),
+        ("un cigarro de vez en cuando", None, dict(smoker=True)),
+        ("vapeo", None, dict(smoker=True)),
+        ("solo los findes", "smoker", dict(smoker=True)),
+        ("no, solo cuando salgo de fiesta", "smoker", dict(smoker=True)),
+        ("fumo hookah", None, dict(smoker=True)),
+        ("a veces una cachimba con amigos", "smoker", dict(smoker=True)),
+        ("un pucho de vez en cuando", None, dict(smoker=True)),
+        ("algún porrito", "smoker", dict(smoker=True)),
+        ("lo dejé hace 3 años", "smoker",
+         dict(ex_smoker=True, quit_months=36, smoker=None, age=None)),
+        ("exfumador desde 2019", None, dict(ex_smoker=True, quit_months=66, smoker=None)),
+        ("dejé de fumar hace 6 meses", None, dict(ex_smoker=True, quit_months=6, smoker=None)),
+        ("dejé de vapear hace un año y medio", None, dict(ex_smoker=True, quit_months=18)),
+        ("exfumador", None, dict(ex_smoker=True, quit_months=None, smoker=None)),
+        ("ya no fumo", "smoker", dict(ex_smoker=True, smoker=None)),
+        ("hace dos años", "quit_when", dict(quit_months=24, age=None, term=None)),
+        ("unos meses", "quit_when", dict(quit_months=None)),
+        ("3 años", "quit_when", dict(quit_months=36, age=None, term=None)),
+        ("en 2020", "quit_when", dict(quit_months=54, age=None)),
+        ("nunca he fumado", None, dict(smoker=False, ex_smoker=None)),
+        ("no fumo", None, dict(smoker=False)),
+        ("no fumo ni vapeo, ni puros ni nada", None, dict(smoker=False)),
+        ("mi marido fuma", None, dict(smoker=None)),
+    ],
+)  # fmt: skip
+def test_smoking(text, expecting, expected):
+    check(text, expecting, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "expected"),
+    [
+        ("es para mi padre, tiene 60 y fuma", None,
+         dict(insured="other", insured_relation="padre", age=60, smoker=True)),
+        ("quiero asegurar a mi mujer", None, dict(insured="other", insured_relation="mujer")),
+        ("un seguro para mi madre", None, dict(insured="other", insured_relation="madre")),
+        ("es para mi mamá, tiene 58 años y no fuma", None,
+         dict(insured="other", insured_relation="madre", age=58, smoker=False)),
+        ("es para mi padre, tiene 60; yo tengo 35", None, dict(insured="other", age=60)),
+        ("para proteger a mis hijos", None, dict(insured=None, purpose="familia")),
+        ("para mi familia", None, dict(insured=None, purpose="familia")),
+        ("es para mí", None, dict(insured="self")),
+        ("sí", "insured", dict(intent="affirm", insured="other")),
+        ("sí, mi padre", "insured", dict(insured="other", insured_relation="padre")),
+        ("él", "insured", dict(insured="other")),
+        ("no, para mí", "insured", dict(intent="deny", insured="self")),
+        ("yo", "insured", dict(insured="self")),
+        ("el asegurado soy yo", None, dict(insured="self")),
+    ],
+)  # fmt: skip
+def test_insured_person(text, expecting, expected):
+    check(text, expecting, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "dependants"),
+    [
+        ("mi mujer y mis tres niños", None, 4),
+        ("mi mujer y mis tres niños", "dependants", 4),
+        ("tengo dos chamacos", None, 2),
+        ("mis papás", "dependants", 2),
+        ("mis viejos", "dependants", 2),
+        ("mi jefa", "dependants", 1),
+        ("mi esposa y yo", "dependants", 1),
+        ("mi esposa, mis dos pibes y mi suegra", "dependants", 4),
+        ("nadie", "dependants", 0),
+        ("ninguno", "dependants", 0),
+        ("vivo solo", "dependants", 0),
+        ("vivo sola", None, 0),
+        ("mi mujer y mis hijos", "dependants", None),
+    ],
+)
+def test_dependants(text, expecting, dependants):
+    check(text, expecting, dict(dependants=dependants))
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "intent", "topic"),
+    [
+        ("¿cuánto cuesta?", None, "question", "price"),
+        ("¿qué es el capital?", None, "question", "capital"),
+        ("¿cuánto capital necesito?", None, "question", "capital"),
+        ("¿qué es el plazo?", None, "question", "term"),
+        ("¿cuántos años pongo?", "term", "question", "term"),
+        ("¿para qué queréis mis datos?", None, "question", "data"),
+        ("¿qué hacéis con mis datos?", None, "question", "data"),
+        ("¿quiénes sois?", None, "question", "distributor"),
+        ("¿estáis registrados?", None, "question", "distributor"),
+        ("¿qué aseguradora es?", None, "question", "distributor"),
+        ("¿cómo cancelo?", None, "question", "cancel"),
+        ("¿puedo desistir?", None, "question", "cancel"),
+        ("¿se puede pagar mensual? ¿tiene recargo?", None, "question", "payment"),
+        ("¿cuánto sale?", None, "question", "price"),
+        ("sale", "consent", "affirm", None),
+    ],
+)
+def test_core_questions(text, expecting, intent, topic):
+    check(text, expecting, dict(intent=intent, topic=topic))
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "name"),
+    [
+        ("soy fontanero", None, None),
+        ("soy fontanero", "name", None),
+        ("soy de Madrid", None, None),
+        ("soy autónomo", "name", None),
+        ("soy mexicano", None, None),
+        ("soy enfermera en Valencia", None, None),
+        ("soy de Monterrey", None, None),
+        ("m yamo kevin", None, "Kevin"),
+        ("me yamo Brayan", None, "Brayan"),
+        ("mi nombre es Lucía", None, "Lucía"),
+        ("soi Ana", None, "Ana"),
+        ("Kevin", "name", "Kevin"),
+        ("Soy Pedro, 44", None, "Pedro"),
+    ],
+)
+def test_names(text, expecting, name):
+    check(text, expecting, dict(name=name))
+
+
+@pytest.mark.parametrize(
+    ("text", "formality"),
+    [
+        ("¿me puede decir cuánto cuesta?", "usted"),
+        ("usted qué me recomienda", "usted"),
+        ("disculpe, tengo una duda", "usted"),
+        ("¿podría explicarme qué cubre?", "usted"),
+        ("le agradezco la información", "usted"),
+        ("¿puedes decirme cuánto cuesta?", "tu"),
+        ("y tú qué me recomiendas", "tu"),
+        ("¿tienes algo más barato?", "tu"),
+        ("tengo 40 años", None),
+        ("hola", None),
+    ],
+)
+def test_register(text, formality):
+    check(text, None, dict(formality=formality))
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Hi, I want life insurance", "en"),
+        ("how much is it?", "en"),
+        ("Hello, do you speak English?", "en"),
+        ("Olá, quero um seguro de vida", "pt"),
+        ("Bonjour, je voudrais une assurance vie", "fr"),
+        ("Guten Tag, ich möchte eine Lebensversicherung", "de"),
+        ("Buongiorno, vorrei un'assicurazione sulla vita", "it"),
+        ("hola, quiero un seguro de vida", None),
+        ("ok, send me el precio por favor", None),
+        ("tengo 40 años, ok?", None),
+        ("ok", None),
+        ("Kevin", None),
+    ],
+)
+def test_language(text, language):
+    check(text, None, dict(language=language))

@@ -1,0 +1,100 @@
+"""The vocabulary table: Spain and Latin-American words the rules brain must understand.
+
+One row per word or phrase: the country where it is typical (ES for Spain, LATAM where it is
+common across the region), what the bot asked last, and the field of the Reading it must fill.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from agent.brains.spanish import read_spanish
+
+TODAY = date(2025, 6, 1)
+
+YES = [
+    ("ES", "vale"), ("ES", "bueno vale, acepto"), ("ES", "venga"), ("ES", "vale, acepto"),
+    ("ES", "claro que sí"), ("ES", "de acuerdo"), ("ES", "perfecto"), ("ES", "sip"),
+    ("ES", "okey"), ("ES", "ok 👍"), ("ES", "así es"), ("ES", "sí, correcto"),
+    ("ES", "todo bien"), ("ES", "acepto"), ("ES", "sí, acepto"), ("ES", "por supuesto"),
+    ("CL", "ya po"), ("CL", "ya"), ("CL", "ya, dale"), ("AR", "dale"), ("AR", "dale, de una"),
+    ("CO", "de una"), ("CO", "hágale"), ("CO", "listo"), ("CO", "listo pues"),
+    ("MX", "va"), ("MX", "órale"), ("MX", "simón"), ("MX", "sale"), ("MX", "ándale pues"),
+    ("MX", "sale y vale"), ("PE", "ya, ok"), ("VE", "chévere, sí"), ("LATAM", "cómo no"),
+    ("LATAM", "claro"), ("LATAM", "obvio"), ("LATAM", "sí señor"), ("LATAM", "okas"),
+]  # fmt: skip
+NO = [
+    ("ES", "no"), ("ES", "no es correcto"), ("ES", "está mal"), ("ES", "para nada"),
+    ("ES", "qué va"), ("ES", "ni de coña"), ("ES", "no, gracias"), ("ES", "incorrecto"),
+    ("MX", "nel"), ("MX", "nel pastel"), ("CL", "ni ahí"), ("LATAM", "nop"), ("LATAM", "nones"),
+]  # fmt: skip
+DEPENDANTS = [
+    ("ES", "mi mujer y mis tres niños", 4), ("ES", "tengo dos críos", 2),
+    ("ES", "tres chavales", 3), ("ES", "mis dos peques", 2), ("ES", "un nene y una nena", 2),
+    ("MX", "tengo dos chamacos", 2), ("MX", "tres escuincles", 3), ("MX", "dos morros", 2),
+    ("MX", "mis papás", 2), ("MX", "mi jefa", 1), ("AR", "dos pibes", 2), ("AR", "mis viejos", 2),
+    ("CL", "dos guaguas", 2), ("CL", "tres cabros chicos", 3), ("UY", "dos gurises", 2),
+    ("VE", "dos chamos", 2), ("ES", "mi esposa y yo", 1), ("ES", "nadie", 0),
+    ("ES", "ninguno", 0), ("ES", "vivo solo", 0), ("LATAM", "mi esposa y mis dos hijos", 3),
+]  # fmt: skip
+SMOKING = [
+    ("ES", "algún puro en navidades", True), ("ES", "fumo socialmente", True),
+    ("ES", "un cigarro de vez en cuando", True), ("ES", "vapeo", True),
+    ("ES", "solo los findes", True), ("ES", "fumo cachimba", True), ("ES", "algún peta", True),
+    ("ES", "algún porrito", True), ("ES", "tabaco de liar", True), ("ES", "echo un piti", True),
+    ("AR", "un pucho de vez en cuando", True), ("CL", "me fumo un pucho a veces", True),
+    ("LATAM", "fumo hookah", True), ("LATAM", "uso vaper", True), ("LATAM", "fumo IQOS", True),
+    ("ES", "no fumo", False), ("ES", "nunca he fumado", False), ("LATAM", "no, nada", False),
+    ("LATAM", "ni fumo ni vapeo", False),
+]  # fmt: skip
+MONEY = [
+    ("MX", "300 mil pesos", "other"), ("MX", "300 mil pesos mexicanos", "MXN"),
+    ("AR", "100 lucas", "other"), ("CL", "50 lucas", "other"), ("CO", "200 palos", "other"),
+    ("CO", "100 millones de pesos colombianos", "COP"), ("PE", "200 mil soles", "PEN"),
+    ("LATAM", "50 mil dólares", "USD"), ("LATAM", "USD 100k", "USD"),
+    ("LATAM", "$200.000", "other"),
+    ("UY", "un millón de pesos uruguayos", "UYU"), ("CL", "30 millones de pesos chilenos", "CLP"),
+    ("AR", "5 millones de pesos argentinos", "ARS"), ("VE", "10 mil verdes", "USD"),
+]  # fmt: skip
+COVER = [("ES", "200.000 €", 200_000), ("ES", "200 mil euros", 200_000), ("ES", "200 mil", 200_000),
+         ("ES", "150k", 150_000)]  # fmt: skip
+
+
+def read(text: str, expecting: str | None):
+    return read_spanish(text, expecting=expecting, today=TODAY)
+
+
+@pytest.mark.parametrize(("country", "phrase"), YES)
+@pytest.mark.parametrize("expecting", ["consent", "readback", "confirm_option", "handoff_offer"])
+def test_yes_words(country, phrase, expecting):
+    assert read(phrase, expecting).intent == "affirm"
+
+
+@pytest.mark.parametrize(("country", "phrase"), NO)
+@pytest.mark.parametrize("expecting", ["consent", "readback", "confirm_option", "handoff_offer"])
+def test_no_words(country, phrase, expecting):
+    assert read(phrase, expecting).intent == "deny"
+
+
+@pytest.mark.parametrize(("country", "phrase", "count"), DEPENDANTS)
+def test_dependants_words(country, phrase, count):
+    assert read(phrase, "dependants").dependants == count
+
+
+@pytest.mark.parametrize(("country", "phrase", "smoker"), SMOKING)
+def test_smoking_words(country, phrase, smoker):
+    assert read(phrase, "smoker").smoker is smoker
+
+
+@pytest.mark.parametrize(("country", "phrase", "currency"), MONEY)
+def test_money_slang_is_never_euros(country, phrase, currency):
+    reading = read(phrase, "cover")
+    assert (reading.currency, reading.cover) == (currency, None)
+
+
+@pytest.mark.parametrize(("country", "phrase", "cover"), COVER)
+def test_euro_amounts(country, phrase, cover):
+    reading = read(phrase, "cover")
+    assert (reading.currency, reading.cover) == (None, cover)
