@@ -50,6 +50,9 @@ def check(text: str, expecting: str | None, expected: dict[str, object]) -> None
         ("tengo 3 años de antigüedad", None, dict(age=None)),
         ("40", "age", dict(age=40)),
         ("tiene 60", "age", dict(age=60)),
+        ("mi marido tiene 42 y yo 39", "age", dict(age=39)),
+        ("me jubilo a los 65", "term", dict(term_end_age=65, term=None)),
+        ("hasta 20 años", "term", dict(term=20, term_end_age=None)),
     ],
 )  # fmt: skip
 def test_numbers_by_meaning(text, expecting, expected):
@@ -107,6 +110,11 @@ def test_corrections(text, expecting, expected):
         ("quiero la 2, la 3 no", "option",
          dict(intent="choose_option", option=2, options_mentioned=[3])),
         ("sí", "confirm_option", dict(intent="affirm", option=None)),
+        ("quiero la 2 o la 3, no sé", "option",
+         dict(intent="question", topic="compare", options_mentioned=[2, 3], option=None)),
+        ("quizás la 2", "option", dict(intent="question", option=None)),
+        ("ninguna me convence", "option", dict(intent="deny", option=None)),
+        ("me quedo con la 2, ¿cuándo me llaman?", None, dict(intent="choose_option", option=2)),
         ("no", "confirm_option", dict(intent="deny", option=None)),
     ],
 )  # fmt: skip
@@ -214,6 +222,11 @@ def test_smoking(text, expecting, expected):
         ("no, para mí", "insured", dict(intent="deny", insured="self")),
         ("yo", "insured", dict(insured="self")),
         ("el asegurado soy yo", None, dict(insured="self")),
+        ("para mi papá, tiene 70 años", None,
+         dict(insured="other", insured_relation="padre", age=70)),
+        ("es para mi suegra", None, dict(insured="other", insured_relation="otro")),
+        ("quiero un seguro para mi mujer y mis hijos", None,
+         dict(insured=None, purpose="familia")),
     ],
 )  # fmt: skip
 def test_insured_person(text, expecting, expected):
@@ -236,6 +249,9 @@ def test_insured_person(text, expecting, expected):
         ("vivo solo", "dependants", 0),
         ("vivo sola", None, 0),
         ("mi mujer y mis hijos", "dependants", None),
+        ("somos 4 en casa", "dependants", 3),
+        ("somos 3, mi mujer, mi hijo y yo", "dependants", 2),
+        ("mi mujer no trabaja y tengo 2 hijos", None, 3),
     ],
 )
 def test_dependants(text, expecting, dependants):
@@ -260,6 +276,10 @@ def test_dependants(text, expecting, dependants):
         ("¿se puede pagar mensual? ¿tiene recargo?", None, "question", "payment"),
         ("¿cuánto sale?", None, "question", "price"),
         ("sale", "consent", "affirm", None),
+        ("sale caro", None, "objection", "price"),
+        ("ya te digo", "consent", "objection", "think"),
+        ("¿ustedes son una aseguradora?", None, "question", "distributor"),
+        ("¿quién es la aseguradora?", None, "objection", "trust"),
     ],
 )
 def test_core_questions(text, expecting, intent, topic):
@@ -282,6 +302,8 @@ def test_core_questions(text, expecting, intent, topic):
         ("soi Ana", None, "Ana"),
         ("Kevin", "name", "Kevin"),
         ("Soy Pedro, 44", None, "Pedro"),
+        ("Kevin de Monterrey", "name", "Kevin"),
+        ("me llamo Juan y soy fontanero", None, "Juan"),
     ],
 )
 def test_names(text, expecting, name):

@@ -60,7 +60,7 @@ def read_spanish(text: str, *, expecting: str | None, today: date) -> Reading:
     lead = _GREETING_LEAD.match(norm)
     start = lead.end() if lead else 0
     core = _PLEASE.fullmatch(" ".join(_NOISE.sub(" ", norm[start:]).split()))
-    core = core[1] if core else ""
+    core = intents.strip_filler(core[1]) if core else ""
     yes, no = intents.yes_no(norm, core)
     fields = read_profile(source, folded, expecting, today, yes, no)
     if expecting == "name" and fields and "name" not in fields:

@@ -64,6 +64,7 @@ TOPICS: tuple[tuple[Intent, Topic, re.Pattern[str]], ...] = (
         rf"|\b{Q}\s+(?:aseguradora|compania|empresa|entidad|correduria)\s+(?:es|sois|son|hay)\b"
         rf"|\bcon\s+{Q}\s+(?:aseguradora|compania|entidad)\b|\bdistribuidor\w*|\bmediador\w*"
         rf"|\bcorredur\w*|\bdgsfp\b|\bautorizad\w*"
+        rf"|\b(?:sois|son|es)\s+(?:una\s+)?(?:aseguradora|compania\s+de\s+seguros|banco)\b"
     )),
     ("objection", "price", re.compile(
         r"\bcar(?:o|a|os|as|isimo|isima)\b|\bno\s+me\s+(?:lo\s+)?puedo\s+permitir\b"
@@ -158,7 +159,7 @@ _FILLER = re.compile(r"^(?:(?:bueno|bue|weno|pues|pos|mmm*|hmm*|eh+|ah+|oh+|oye|
 _DENY = re.compile(
     rf"(?:claro\s+{Q}\s+no|por\s+supuesto\s+{Q}\s+no|para\s+nada|ni\s+hablar|en\s+absoluto"
     r"|de\s+ninguna\s+manera|mejor\s+no|ni\s+de\s+cona|ni\s+loc[oa]|ni\s+ahi|ni\s+en\s+pedo"
-    r"|esta\s+mal|incorrecto|no+|nop|nope|nel|nones|nanay|nah|na|nada|negativo|tampoco|paso"
+    r"|esta\s+mal|incorrecto|ningun[oa]|no+|nop|nope|nel|nones|nanay|nah|na|nada|negativo|tampoco|paso"
     r"|jamas|nunca)(?!\w)"
 )
 _DENY_WHOLE = re.compile(rf"(?:{Q}\s+va|error|mal|nel\s+pastel)")
@@ -209,9 +210,13 @@ def topic(norm: str, core: str) -> tuple[Intent, Topic] | None:
     return None
 
 
+def strip_filler(core: str) -> str:
+    """`core` without the "bueno", "pues", "mmm" it starts with."""
+    return _FILLER.sub("", core)
+
+
 def yes_no(norm: str, core: str) -> tuple[bool, bool]:
     """(yes, no): from how the reply starts, else from a thumbs emoji anywhere."""
-    core = _FILLER.sub("", core)
     if NOT_SURE.match(core):
         return False, False
     no = bool(_DENY.match(core) or _DENY_WHOLE.fullmatch(core))

@@ -38,13 +38,19 @@ _NEGATED_BEFORE = re.compile(
     r"|escojo|prefiero|me\s+quedo\s+con)\s+)?(?:con\s+)?$"
 )
 _NEGATED_AFTER = re.compile(
-    r"^\s*,?\s*(?:no\b|tampoco\b|ni\s+de\s+broma|ni\s+loc[oa]|descartad[oa]|fuera\b"
+    r"^\s*,?\s*(?:no\b(?!\s+(?:lo\s+)?(?:se|sabria|estoy\s+segur))|tampoco\b|ni\s+de\s+broma|ni\s+loc[oa]|descartad[oa]|fuera\b"
     r"|me\s+parece\s+(?:cara|mal|poco))"
 )
 # Asking about an option is not picking it: "¿qué cubre la completa?", "¿cuánto sale la 1?".
 _ASKS = re.compile(
     rf"^(?:y\s+)?(?:{Q}|como|cuanto|cuanta|cual|por\s*{Q}|incluye|cubre|tiene|hay)\b"
     rf"|\b(?:{Q}|cuanto|cual|como)\s+(?:cubre|incluye|tiene|sale|cuesta|vale|es|lleva|diferencia)\b"
+)
+
+
+_HESITATE = re.compile(
+    r"\bno\s+(?:lo\s+)?se\b|\bno\s+estoy\s+segur|\btal\s+vez\b|\bquizas?\b|\ba\s+lo\s+mejor\b"
+    r"|\bigual\s+(?:la|el)\b|\bpuede\s+que\b|\bmmm+"
 )
 
 
@@ -100,7 +106,7 @@ def read_options(norm: str, core: str, expecting: str | None, *, asks_topic: boo
     values = list(dict.fromkeys(v for v, _, _ in found))
     kept = [v for v in values if v not in negated]
     chooser = bool(_CHOOSE.search(norm))
-    compare = len(kept) > 1 or bool(COMPARE.search(norm))
+    compare = len(kept) > 1 or bool(COMPARE.search(norm) or _HESITATE.search(norm))
     asking = asks_topic or bool(_ASKS.search(core))
     if "?" in norm and not (chooser or asked):
         asking = True

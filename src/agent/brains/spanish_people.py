@@ -27,6 +27,7 @@ _NOT_A_LIST = r"(?!\s*(?:,|y|e)\s+(?:a\s+)?(?:mis|mi|los|las|toda)\b)"
 _INSURED_OTHER = re.compile(
     rf"\b(?:seguro|poliza|es|seria|sera|lo\s+(?:quiero|busco|necesito)|cotiza\w*|presupuesto"
     rf"|precio)\s+(?:de\s+vida\s+)?para\s+mi\s+(?P<a>{_REL})\b{_NOT_A_LIST}"
+    rf"|^\W*(?:y\s+)?(?:es\s+)?para\s+mi\s+(?P<e>{_REL})\b{_NOT_A_LIST}"
     rf"|\basegurar(?:le)?\s+(?:a\s+)?(?:la\s+vida\s+de\s+)?mi\s+(?P<b>{_REL})\b"
     rf"|\b(?:la\s+)?vida\s+de\s+mi\s+(?P<c>{_REL})\b"
     rf"|\b(?:el|la)\s+asegurad[oa]\s+(?:es|seria|sera)\s+mi\s+(?P<d>{_REL})\b"
@@ -73,6 +74,7 @@ _NAME_INTRO = re.compile(
 _NAME_WORD = re.compile(r"\s*([^\W\d_]+(?:['-][^\W\d_]+)*)")
 _NAME_END = re.compile(r"\s*[,.;:!]")
 _ALNUM = re.compile(r"\w")
+_FROM_PLACE = re.compile(r"\s+(?:de|desde)\s+[^\W\d_]+(?:\s+[^\W\d_]+)?\W*")  # "Kevin de Monterrey"
 _NOISE = re.compile(r"[\W_]*")
 
 
@@ -101,7 +103,7 @@ def insured(norm: str, expecting: str | None, yes: bool, no: bool) -> tuple[str 
         if yes or no:  # the question named someone else: yes means them, no means me
             return ("other" if yes else "self"), None
     if m := _INSURED_OTHER.search(norm):
-        return "other", RELATIONS[m["a"] or m["b"] or m["c"] or m["d"]]
+        return "other", RELATIONS[m["a"] or m["b"] or m["c"] or m["d"] or m["e"]]
     if _INSURED_SELF.search(norm):
         return "self", None
     return None, None
@@ -168,7 +170,10 @@ def leading_name(source: str, folded: Folded, start: int, *, alone: bool) -> str
         spans.append(w.span(1))
         pos = w.end()
     rest = norm[pos:]
-    ends = not _ALNUM.search(rest) if alone else bool(_NAME_END.match(rest))
+    if alone:
+        ends = not _ALNUM.search(rest) or bool(_FROM_PLACE.fullmatch(rest))
+    else:
+        ends = bool(_NAME_END.match(rest))
     if not spans or spans[0][1] - spans[0][0] < 2 or not ends:
         return None
     return " ".join(proper(folded.original(source, s, e)) for s, e in spans)

@@ -33,9 +33,10 @@ _TERM_BEFORE = re.compile(
 )
 _PLAZO_BEFORE = re.compile(r"\b(?:plazo|duracion)(?:\s+de)?\s*:?\s*$")
 _END_AGE_BEFORE = re.compile(
-    r"\bhasta\s+(?:los|mis|que\s+(?:tenga|cumpla)(?:\s+los)?|cumplir(?:\s+los)?|la\s+edad\s+de)"
-    r"\s*$"
+    r"(?:\bhasta\s+(?:los|mis|que\s+(?:tenga|cumpla)(?:\s+los)?|cumplir(?:\s+los)?|la\s+edad\s+de)"
+    r"|\b(?:jubil|retir)\w*\s+(?:a\s+)?los)\s*$"
 )
+_WE_ARE_BEFORE = re.compile(r"\bsomos\s*$")
 _HASTA = re.compile(r"\bhasta\s*$")
 _LEFT_BEFORE = re.compile(r"\b(?:me\s+)?(?:quedan?|faltan?)\s*$")
 _AGES_BEFORE = re.compile(r"\b(?:tienen|de|con)\s*$")
@@ -133,6 +134,8 @@ def _numbers(
                 children += n.value
             elif n.weak or _PER_PERIOD_AFTER.match(after) or _NEGATED_BEFORE.search(before):
                 continue
+            elif _WE_ARE_BEFORE.search(before):
+                _put(fields, "dependants", n.value - 1)  # "somos 4 en casa": me and 3 more
             elif n.currency not in (None, "EUR") or (n.money and foreign and not n.currency):
                 fields.setdefault("currency", n.currency or foreign)
             elif n.money or n.value >= 10_000:
