@@ -342,7 +342,8 @@ def test_option_is_only_set_with_choose_option():
     ],
 )
 @pytest.mark.parametrize("expecting", [None, "name", "age", "smoker", "cover", "term",
-                                       "dependants", "consent", "option"])  # fmt: skip
+                                       "dependants", "consent", "option", "insured", "quit_when",
+                                       "readback", "confirm_option", "handoff_offer"])  # fmt: skip
 def test_never_raises(text, expecting):
     assert isinstance(read(text, expecting), Reading)
 

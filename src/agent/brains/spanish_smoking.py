@@ -41,6 +41,7 @@ _OCCASIONAL = re.compile(
     r"|fiestas?|cuando\s+salgo|cuando\s+bebo|navidad\w*|algun[oa]?)\b"
 )
 
+_NEVER = re.compile(r"\b(?:nunca|nada|jamas)\b")
 _AGO = r"(?P<ago>\b(?:hace|desde\s+hace|llevo|lleva|ya\s+van|ya\s+son)\s+)"
 _DURATION = re.compile(
     rf"{_AGO}?(?:(?P<q>mas\s+de|unos|unas|casi|como|cerca\s+de)\s+)?"
@@ -121,7 +122,7 @@ def read_smoking(
         return Smoking(ex_smoker=True, quit_months=months, masked=masked)
     if _NEGATED.search(norm):
         return Smoking(smoker=False, masked=norm)
-    if asked and _OCCASIONAL.search(norm) and not re.search(r"\b(?:nunca|nada|jamas)\b", norm):
+    if asked and _OCCASIONAL.search(norm) and not _NEVER.search(norm):
         return Smoking(smoker=True, masked=norm)
     if asked and (yes or no):
         return Smoking(smoker=yes, masked=norm)
