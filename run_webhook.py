@@ -1,11 +1,26 @@
 """Entry point: `python run_webhook.py` runs the service; gunicorn serves `run_webhook:app`."""
 
 import sys
+from pathlib import Path
 
-from webhooks.app import create_app
-from webhooks.cli import main
+# A checkout works without `pip install -e .`, as long as the dependencies are there.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
-app = create_app() if __name__ != "__main__" else None
+try:
+    from webhooks.app import create_app
+    from webhooks.cli import main
+    from webhooks.settings import SettingsError, load_settings
+except ImportError as exc:
+    sys.exit(
+        f"run_webhook.py: {exc} - the dependencies are not installed for {sys.executable}.\n"
+        "Run ./run (it creates .venv and installs them), or activate .venv first "
+        "(. .venv/bin/activate) and run python run_webhook.py again."
+    )
 
 if __name__ == "__main__":
     sys.exit(main(["serve", *sys.argv[1:]]))
+
+try:
+    app = create_app(load_settings())
+except SettingsError as exc:
+    sys.exit(f"run_webhook.py: {exc}")

@@ -1,4 +1,9 @@
-"""The `iagente` command: serve, chat and check."""
+"""The `iagente` command: serve, worker, chat, check and simulate.
+
+Every command takes its settings from one place (the environment, then .env), and so do the
+processes `serve` starts: gunicorn's web workers get the very object, the worker process reads
+the same environment and .env from the same directory.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +14,18 @@ import sys
 from pathlib import Path
 
 from webhooks import logs
-from webhooks.settings import Settings
+from webhooks.settings import Settings, SettingsError, load_settings
+
+# How the user typed the command, for the hints we print: ./run sets it.
+PROG = os.environ.get("IAGENTE_PROG") or "iagente"
 
 
-def _settings_with_redis() -> Settings:
+def _with_redis(settings: Settings) -> Settings:
     """Settings whose REDIS_URL is set, starting the embedded server when it wasn't."""
-    settings = Settings()
     if not settings.redis_url:
         from integrations.redis_server import ensure_local_redis
 
-        url = ensure_local_redis(settings.var_dir)
+        url = ensure_local_redis(settings.var_dir, preferred_port=settings.embedded_redis_port)
         print(f"Redis embebido en {url} (datos en {settings.var_dir}/)", file=sys.stderr)
         settings = settings.model_copy(update={"redis_url": url})
     return settings
@@ -37,18 +44,46 @@ def _metrics_dir(settings: Settings) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
 
 
-def serve(args: argparse.Namespace) -> int:
-    """The web app under gunicorn, and the worker beside it (unless --no-worker)."""
-    settings = _settings_with_redis()
-    os.environ["REDIS_URL"] = settings.redis_url  # the gunicorn and worker processes reuse it
-    _metrics_dir(settings)
-    from webhooks.server import run_gunicorn
+def _child_env() -> dict[str, str]:
+    """This environment, with our packages importable even from a checkout not pip-installed."""
+    src = str(Path(__file__).resolve().parents[1])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{path}" if path else src}
 
-    worker = None
-    if not args.no_worker:
-        worker = subprocess.Popen([sys.executable, "-m", "webhooks.cli", "worker"])
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    """The web app under gunicorn, and the worker beside it (unless --no-worker).
+
+    The worker starts only once gunicorn holds the port: a service that can't listen must not
+    take queued work either."""
+    from webhooks.server import ListenError, check_listen, run_gunicorn
+
     try:
-        run_gunicorn(settings, workers=args.workers)
+        check_listen(settings.webhook_host, settings.webhook_port)
+    except ListenError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 1
+    embedded = not settings.redis_url
+    settings = _with_redis(settings)
+    os.environ["REDIS_URL"] = settings.redis_url  # the worker process reuses it
+    _metrics_dir(settings)
+    worker = None
+
+    def ready() -> None:
+        nonlocal worker
+        if not args.no_worker:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "webhooks.cli", "worker"], env=_child_env()
+            )
+        from webhooks.banner import banner
+
+        print(
+            banner(settings, redis_url=settings.redis_url, embedded=embedded, prog=PROG),
+            flush=True,
+        )
+
+    try:
+        run_gunicorn(settings, workers=args.workers, when_ready=ready)
     finally:
         if worker is not None:
             worker.terminate()  # SIGTERM: it finishes the phone it is on, then exits
@@ -59,18 +94,18 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def worker(args: argparse.Namespace) -> int:
+def worker(args: argparse.Namespace, settings: Settings) -> int:
     from webhooks.worker import run_workers
 
-    run_workers(_settings_with_redis(), threads=args.threads)
+    run_workers(_with_redis(settings), threads=args.threads)
     return 0
 
 
-def chat(args: argparse.Namespace) -> int:
+def chat(args: argparse.Namespace, settings: Settings) -> int:
     """Talk to the agent in a terminal, through the same graph, Redis and brain as the service."""
     from webhooks.service import build_service, connect_redis
 
-    settings = _settings_with_redis()
+    settings = _with_redis(settings)
     service = build_service(settings, connect_redis(settings))
     interactive = sys.stdin.isatty()
     print(
@@ -96,15 +131,29 @@ def chat(args: argparse.Namespace) -> int:
             print(f"agente [{result.stage}]> (sin respuesta: {reason})\n", flush=True)
 
 
-def check(args: argparse.Namespace) -> int:
+def check(args: argparse.Namespace, settings: Settings) -> int:
     from webhooks.checks import run_checks
 
-    return run_checks(Settings())
+    return run_checks(settings)
+
+
+def simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from webhooks.simulate import simulate as run
+
+    return run(
+        settings,
+        phone=args.phone,
+        text=" ".join(args.text),
+        provider=args.provider,
+        channel=args.channel,
+        url=args.url,
+        timeout=args.timeout,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="iagente", description="iAgente Vida, life-insurance sales agent"
+        prog=PROG, description="iAgente Vida, life-insurance sales agent"
     )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("serve", help="run the web service and the worker")
@@ -121,12 +170,26 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=chat)
     p = sub.add_parser("check", help="try every configured outside service")
     p.set_defaults(func=check)
-    args = parser.parse_args(argv)
-    logs.configure(
-        os.environ.get("LOG_LEVEL", "WARNING" if args.command == "chat" else "INFO"),
-        secrets=logs.secrets_of(Settings()),
+    p = sub.add_parser(
+        "simulate", help="post a signed customer message to the running service, show the reply"
     )
-    return args.func(args)
+    p.add_argument("text", nargs="+", help="what the customer writes")
+    p.add_argument("--phone", default="+34600000002", help="the customer's phone number (E.164)")
+    p.add_argument("--provider", choices=("meta", "twilio"), default="meta")
+    p.add_argument("--channel", choices=("sms", "whatsapp"), default="sms", help="Twilio's channel")
+    p.add_argument("--url", help="the service's origin (default: WEBHOOK_HOST:WEBHOOK_PORT)")
+    p.add_argument("--timeout", type=float, default=60, help="seconds to wait for the reply")
+    p.set_defaults(func=simulate)
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    # The terminal commands talk to a person: only problems, unless LOG_LEVEL says otherwise.
+    quiet = args.command in ("chat", "simulate") and "log_level" not in settings.model_fields_set
+    logs.configure("WARNING" if quiet else settings.log_level, secrets=logs.secrets_of(settings))
+    return args.func(args, settings)
 
 
 if __name__ == "__main__":

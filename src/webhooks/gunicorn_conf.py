@@ -3,7 +3,11 @@
 import multiprocessing
 import os
 
-bind = f"{os.environ.get('WEBHOOK_HOST', '127.0.0.1')}:{os.environ.get('WEBHOOK_PORT', '5000')}"
+from webhooks.settings import load_settings
+
+# The same settings as every other command: the environment, then .env.
+_settings = load_settings()
+bind = f"{_settings.webhook_host}:{_settings.webhook_port}"
 # The webhook only verifies, parses and queues: a few threads per process absorb I/O waits.
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
 worker_class = "gthread"
@@ -18,11 +22,11 @@ limit_request_fields = 100
 # masked line per webhook instead. Set GUNICORN_ACCESS_LOG=- to get it anyway.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+loglevel = _settings.log_level.lower()
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Gunicorn's own lines go through the app's handler (webhooks.logs): JSON in production too.
 logconfig_dict = {
-    "root": {"level": os.environ.get("LOG_LEVEL", "INFO").upper(), "handlers": ["iagente"]},
+    "root": {"level": _settings.log_level, "handlers": ["iagente"]},
     "loggers": {
         "gunicorn.error": {"handlers": [], "propagate": True},
         # Gunicorn emits access lines whenever a logconfig is given: off unless asked for.
