@@ -6,6 +6,7 @@ against the embedded Redis that folder's VAR_DIR starts (or the tests' Redis ser
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -25,7 +26,8 @@ import requests
 from integrations.conversation_store import ConversationStore
 from integrations.redis_server import free_port, stop_local_redis
 from tests.fake_providers import FakeProviders
-from tests.stack import post_meta, running
+from tests.signed import meta_headers, meta_text
+from tests.stack import SECRET, post_meta, running
 from webhooks.banner import banner
 from webhooks.settings import Settings
 
@@ -349,3 +351,44 @@ def test_run_webhook_with_a_bare_python_says_how_to_get_the_dependencies(tmp_pat
     assert "Traceback" not in done.stderr
     assert "run ./run (it creates .venv" in done.stderr.lower()
     assert "activate .venv" in done.stderr
+
+
+# --- what the log says when a reply can't go out -------------------------------------------------
+
+
+def _reply_entry(stack, phone: str) -> dict:
+    deadline = time.monotonic() + 20
+    store = stack.service.store
+    while not (out := [e for e in store.transcript(phone) if e["direction"] == "out"]):
+        assert time.monotonic() < deadline, "no reply recorded"
+        time.sleep(0.05)
+    return out[0]
+
+
+def test_a_closed_window_without_template_is_logged_with_what_to_configure(redis_url, caplog):
+    phone = "+34600300960"
+    with running(redis_url, whatsapp_template_name=None) as stack:
+        body = meta_text(phone, "Hola", "wamid.old1", ts=time.time() - 2 * 86400)
+        headers = meta_headers(body, SECRET)
+        answer = stack.client.post("/webhook/whatsapp", data=body, headers=headers)
+        assert answer.status_code == 200
+        with caplog.at_level(logging.WARNING, logger="webhooks.worker"):
+            stack.start_workers(1)
+            entry = _reply_entry(stack, phone)
+    assert entry["status"] == "failed"
+    assert entry["error"]["title"] == "24-hour window closed and no template configured"
+    [line] = [r.getMessage() for r in caplog.records if "reply not sent" in r.getMessage()]
+    assert "over 24 hours old" in line and "WHATSAPP_TEMPLATE_NAME" in line
+    assert phone not in line
+
+
+def test_a_missing_sender_is_logged_with_what_to_configure(redis_url, caplog):
+    phone = "+34600300961"
+    with running(redis_url, whatsapp_token=None) as stack:
+        assert post_meta(stack, phone, "Hola", "wamid.nosender1").status_code == 200
+        with caplog.at_level(logging.WARNING, logger="webhooks.worker"):
+            stack.start_workers(1)
+            entry = _reply_entry(stack, phone)
+    assert entry["status"] == "failed" and "consentimiento" in entry["text"]
+    [line] = [r.getMessage() for r in caplog.records if "reply not sent" in r.getMessage()]
+    assert "WHATSAPP_TOKEN" in line and "kept in the transcript" in line

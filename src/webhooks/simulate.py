@@ -166,6 +166,11 @@ def explain(entry: dict, provider: str) -> str:
             f"not sent: no {provider} sender is configured ({needs}). That is expected for a "
             "local test; the conversation goes on as if it had been delivered."
         )
+    if title.startswith("24-hour window closed"):
+        return (
+            "not sent: the customer's last message is over 24 hours old, so only an approved "
+            "template may go out; set WHATSAPP_TEMPLATE_NAME (Meta) or TWILIO_TEMPLATE_SID"
+        )
     code = f" {error['code']}" if error.get("code") is not None else ""
     return f"not sent:{code} {title} (see the service's log)"
 

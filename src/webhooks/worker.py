@@ -24,7 +24,7 @@ from agent.brains.spanish import read_spanish
 from integrations.health import HealthBook
 from integrations.outbound import Option, OutsideWindowError, RecipientError, SendError
 from webhooks import logs, metrics
-from webhooks.channels import Channels
+from webhooks.channels import Channels, TemplateMissingError
 from webhooks.chatwoot_events import ChatwootEvent
 from webhooks.chatwoot_ops import turn_ops
 from webhooks.handover import ChatwootSide
@@ -41,6 +41,13 @@ UNREADABLE = (
 # Content we neither read nor answer: a reaction to one of our messages needs no reply.
 QUIET_KINDS = {"reaction"}
 WINDOW = timedelta(hours=24)
+# What each provider needs before a reply can go out, and its template for a closed window.
+NEEDED = {
+    "meta": "WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID",
+    "twilio": "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and the sender number",
+}
+TEMPLATE_SETTING = {"meta": "WHATSAPP_TEMPLATE_NAME", "twilio": "TWILIO_TEMPLATE_SID"}
+WINDOW_CLOSED = "24-hour window closed and no template configured"
 STATUS_RANK = {"queued": 0, "accepted": 0, "sent": 1, "delivered": 2, "read": 3, "played": 3}
 
 
@@ -240,7 +247,14 @@ class Worker:
         record = {"text": result.reply, "channel": last.channel, "provider": last.provider}
         sender = self.channels.sender_for(last.provider, last.channel, last.our_number)
         if sender is None:
-            log.error("no sender configured for %s/%s", last.provider, last.channel)
+            log.warning(
+                "reply not sent phone=%s: no %s/%s sender is configured (%s); it is kept in "
+                "the transcript",
+                mask_phone(phone),
+                last.provider,
+                last.channel,
+                NEEDED.get(last.provider, "its credentials"),
+            )
             metrics.sent(last.provider, last.channel, "failed")
             return {**record, "status": "failed", "error": {"title": "channel not configured"}}
         try:
@@ -252,13 +266,25 @@ class Worker:
             metrics.sent(last.provider, last.channel, "failed")
             if self.health and not isinstance(exc, RecipientError):
                 self.health.failed(last.provider, f"{exc.code} {type(exc).__name__}")
-            log.warning(
-                "send failed phone=%s provider=%s code=%s",
-                mask_phone(phone),
-                exc.provider,
-                exc.code,
-            )
+            if isinstance(exc, TemplateMissingError):
+                log.warning(
+                    "reply not sent phone=%s provider=%s: the customer's last message is over "
+                    "24 hours old, so WhatsApp takes only an approved template, and none is "
+                    "configured (%s)",
+                    mask_phone(phone),
+                    exc.provider,
+                    TEMPLATE_SETTING.get(exc.provider, "a template"),
+                )
+            else:
+                log.warning(
+                    "send failed phone=%s provider=%s code=%s",
+                    mask_phone(phone),
+                    exc.provider,
+                    exc.code,
+                )
             error = {"code": exc.code, "title": exc.title or type(exc).__name__}
+            if isinstance(exc, TemplateMissingError):
+                error["title"] = WINDOW_CLOSED
             return {**record, "status": "failed", "error": error, "ids": list(exc.sent)}
         metrics.sent(last.provider, last.channel, "template" if template else "accepted")
         if self.health:
