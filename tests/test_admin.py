@@ -30,7 +30,17 @@ from webhooks.worker import Worker
 SECRET, TOKEN, BASE = "meta-app-secret", "twilio-auth-token", "https://bot.example.com"
 TWILIO_SMS, ADMIN = "+14155550100", "admin-token-123"
 AUTH = {"Authorization": f"Bearer {ADMIN}"}
-SALE = ["Hola", "sí", "Soy Ana, 35 años, no fumo", "150.000 €", "20 años", "para mi familia"]
+# To the proposal: the last "sí" confirms the read-back; CLOSE picks an option and confirms it.
+SALE = [
+    "Hola",
+    "sí",
+    "Soy Ana, 35 años, no fumo",
+    "150.000 €",
+    "20 años",
+    "para mi familia",
+    "sí",
+]
+CLOSE = ["la 2", "sí"]
 
 
 class Clock:
@@ -184,7 +194,7 @@ def test_conversations_are_paged_newest_first_and_filtered(admin):
     for n in range(5):
         admin.service.turn(f"+3460000001{n}", "Hola")
     admin.say("+34600000020", "Hola", sms=True)
-    for text in [*SALE, "la 2"]:
+    for text in [*SALE, *CLOSE]:
         admin.say("+34600000021", text)
     admin.say("+34600000022", "Hola")
     admin.say("+34600000022", "quiero hablar con una persona")
@@ -491,8 +501,8 @@ def test_operator_messages_are_refused_when_they_cannot_or_must_not_go_out(admin
 
 def test_stats_of_a_known_scenario(admin):
     sale, sms, burst = "+34600000080", "+34600000081", "+34600000082"
-    delays = iter([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
-    for text in [*SALE, "la 2"]:  # 7 turns: INICIO ... FINALIZADO
+    delays = iter([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2])
+    for text in [*SALE, *CLOSE]:  # 9 turns: INICIO ... FINALIZADO
         admin.say(sale, text, delay=next(delays))
     admin.say(sms, "Hola", sms=True, delay=next(delays))  # 2 turns, to NEEDS_ANALYSIS
     admin.say(sms, "sí", sms=True, delay=next(delays))
@@ -509,11 +519,11 @@ def test_stats_of_a_known_scenario(admin):
     assert {k: v for k, v in stats.items() if k not in ("since", "until", "funnel")} == {
         "active_conversations": 3,
         "conversations_started": 3,
-        "messages_in": 7 + 2 + 2,
-        "messages_out": 7 + 2 + 1 + 1,  # the operator's message counts, not in response times
-        "responses": 10,
-        "avg_response_ms": 550.0,
-        "p90_response_ms": 900.0,
+        "messages_in": 9 + 2 + 2,
+        "messages_out": 9 + 2 + 1 + 1,  # the operator's message counts, not in response times
+        "responses": 12,
+        "avg_response_ms": 650.0,
+        "p90_response_ms": 1100.0,
         "active_users_24h": 3,
         "active_users_7d": 3,
     }
@@ -528,7 +538,7 @@ def test_stats_of_a_known_scenario(admin):
     table = list(csv.reader(io.StringIO(admin.call("GET", "/webhook/stats.csv").text)))
     assert table[0] == ["metric", "value"]
     values = dict(table[1:])
-    assert values["messages_in"] == "11" and values["p90_response_ms"] == "900.0"
+    assert values["messages_in"] == "13" and values["p90_response_ms"] == "1100.0"
     assert values["funnel.NEEDS_ANALYSIS.conversion"] == "0.6667"
     assert values["funnel.INICIO.conversion"] == ""
     assert len(values) == len(stats) - 1 + 2 * len(STAGES)
@@ -539,7 +549,7 @@ def test_stats_of_a_known_scenario(admin):
     assert admin.call("GET", "/webhook/stats.csv?since=2024-13-01").status_code == 400
     moment = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     again = admin.call("GET", "/webhook/stats", query_string={"since": moment}).json
-    assert again["since"] == f"{today}T00:00:00+00:00" and again["messages_in"] == 11
+    assert again["since"] == f"{today}T00:00:00+00:00" and again["messages_in"] == 13
     ancient = admin.call("GET", "/webhook/stats?since=2001-01-01").json
     assert ancient["since"] == f"{today - timedelta(days=399)}T00:00:00+00:00"
 

@@ -24,7 +24,17 @@ from webhooks.chatwoot_ops import LABELS
 FIXTURES = Path(__file__).parent / "data" / "chatwoot" / "webhooks"
 CW_TOKEN, CW_SECRET, ACCOUNT, INBOX = "cw-user-token-for-tests", "cw-webhook-secret", 1, 7
 ADMIN = "admin-token-for-tests"
-SALE = ["Hola", "sí", "Soy Ana, 35 años, no fumo", "150.000 €", "20 años", "para mi familia"]
+# To the proposal: the last "sí" confirms the read-back; CLOSE picks an option and confirms it.
+SALE = [
+    "Hola",
+    "sí",
+    "Soy Ana, 35 años, no fumo",
+    "150.000 €",
+    "20 años",
+    "para mi familia",
+    "sí",
+]
+CLOSE = ["la 2", "sí"]
 
 
 @pytest.fixture
@@ -149,9 +159,8 @@ def test_a_sale_leaves_contact_conversation_messages_labels_attributes_and_notes
     # An agent labels the conversation and notes a reference by hand: the mirror must keep both.
     chatwoot.conversations[conversation["id"]]["labels"].append("vip")
     chatwoot.conversations[conversation["id"]]["custom_attributes"]["referencia"] = "R-17"
-    for text in SALE[1:]:
+    for text in [*SALE[1:], *CLOSE]:
         ana.say(text)
-    ana.say("la 2")
     settled(stack)
 
     assert chatwoot.violations == []
@@ -170,7 +179,7 @@ def test_a_sale_leaves_contact_conversation_messages_labels_attributes_and_notes
         ("incoming" if e["direction"] == "in" else "outgoing", e["text"]) for e in transcript
     ]
     assert public(chatwoot.messages(conversation["id"])) == expected
-    assert len(expected) == 2 * (len(SALE) + 1)
+    assert len(expected) == 2 * (len(SALE) + len(CLOSE))
 
     state = stack.service.state(ana.phone)
     chosen = next(o for o in state["quote"]["options"] if o["id"] == state["chosen"])
@@ -209,7 +218,7 @@ def test_labels_follow_the_stage(stack, chatwoot):
 def test_a_chatwoot_without_the_account_labels_endpoint_keeps_one_conversation(stack, chatwoot):
     chatwoot.missing.add("labels")  # GET/POST /labels answer 404; conversation labels work
     ana = Customer(stack, "+34611000009")
-    turns = [*SALE, "la 2"]
+    turns = [*SALE, *CLOSE]
     for text in turns:
         ana.say(text)
     settled(stack)

@@ -12,7 +12,7 @@ import redis
 from integrations.conversation_store import ConversationStore
 
 SALE = "Hola\nsí\nSoy Ana, tengo 35 años y no fumo\n150 mil\n"
-REST = "20 años\npara mi familia\nla 2\n"
+REST = "20 años\npara mi familia\nsí\nla 2\nsí\n"
 
 
 def chat(redis_url: str, phone: str, lines: str) -> subprocess.CompletedProcess:

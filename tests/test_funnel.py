@@ -102,7 +102,9 @@ def test_a_whole_sale_one_datum_at_a_time():
 
     state = chat.say("¿qué cubre exactamente?")
     assert state["stage"] == "FINALIZADO"
-    assert "¿Cómo te llamas?" not in state["reply"] and "registrada" in state["reply"]
+    assert "¿Cómo te llamas?" not in state["reply"] and "Completa" in state["reply"]
+    state = chat.say("vale")
+    assert "registrada" in state["reply"] and "Recomendada" in state["reply"]
 
 
 def test_the_demands_and_needs_record_keeps_what_was_declared_and_when():

@@ -28,6 +28,7 @@ SCRIPT = [
     "quiero 150.000 euros",
     "durante 20 años",
     "para mi familia y mis dos hijas",
+    "sí, correcto",
 ]
 SMS_TEXT = "Buenas tardes, información por favor"
 

@@ -29,9 +29,11 @@ def test_a_sale_through_chat_openai_uses_two_calls_a_turn_and_engine_prices():
                     "term": 20,
                     "purpose": "familia",
                 },
+                {"intent": "affirm"},  # the read-back is right
                 # The model is talked into a free policy: it can only misread, never price.
                 {"intent": "provide_info", "cover": 0},
                 {"intent": "choose_option", "option": 3},
+                {"intent": "affirm"},  # the choice confirmed
             ]
         )
         chat.say("Hola")
@@ -40,6 +42,8 @@ def test_a_sale_through_chat_openai_uses_two_calls_a_turn_and_engine_prices():
         assert len(server.requests) == 4  # read + phrase per turn
 
         state = chat.say("Soy Ana, 35, no fumo, 150 mil a 20 años, por mi familia")
+        assert state["stage"] == "NEEDS_ANALYSIS" and state["expecting"] == "readback"
+        state = chat.say("correcto")
         expected = ENGINE.quote(age=35, smoker=False, cover=150000, term=20)
         assert state["stage"] == "PRESENTACION_PROPUESTA" and state["quote"] == expected
         assert state["reply"].startswith("¡Claro! ")
@@ -50,10 +54,12 @@ def test_a_sale_through_chat_openai_uses_two_calls_a_turn_and_engine_prices():
         assert state["quote"] == expected and "10.000 €" in state["reply"]
 
         state = chat.say("la completa")
+        assert state["expecting"] == "confirm_option" and state["chosen"] is None
+        state = chat.say("sí")
         assert state["stage"] == "FINALIZADO" and state["chosen"] == "completa"
         assert price(expected["options"][2]["monthly"]) in state["reply"]
 
-    assert len(server.requests) == 10
+    assert len(server.requests) == 14
     read = server.requests[0]
     assert read["path"] == "/v1/chat/completions" and read["auth"] == "Bearer sk-test"
     assert read["body"]["model"] == "test-model"

@@ -31,7 +31,15 @@ def stack(redis_url):
 def test_meta_conversation_with_a_retried_delivery(stack):
     stack.start_workers()
     phone = "+34600100100"
-    script = ["Hola", "sí", "Soy Ana, 35 años, no fumo", "150.000 €", "20 años", "para mi familia"]
+    script = [
+        "Hola",
+        "sí",
+        "Soy Ana, 35 años, no fumo",
+        "150.000 €",
+        "20 años",
+        "para mi familia",
+        "sí",  # the read-back is right
+    ]
     for n, text in enumerate(script, start=1):
         answer = post_meta(stack, phone, text, f"wamid.in{n}")
         assert answer.status_code == 200 and answer.json == {
@@ -50,6 +58,7 @@ def test_meta_conversation_with_a_retried_delivery(stack):
     assert "consentimiento" in replies[0]
     assert "¿Cómo te llamas?" in replies[1]
     assert "capital" in replies[2] and "cuántos años" in replies[3] and "dependen" in replies[4]
+    assert "¿Es correcto?" in replies[5]
     proposal = stack.providers.sent[-1]["json"]
     assert proposal["type"] == "interactive" and proposal["to"] == "34600100100"
     titles = [b["reply"]["title"] for b in proposal["interactive"]["action"]["buttons"]]
@@ -57,7 +66,7 @@ def test_meta_conversation_with_a_retried_delivery(stack):
     assert all(r["auth"] == f"Bearer {META_TOKEN}" for r in stack.providers.sent)
 
     # The customer taps a button: the payload id comes back and closes the sale.
-    tap = json.loads(meta_text(phone, "", "wamid.in7"))
+    tap = json.loads(meta_text(phone, "", "wamid.in8"))
     message = tap["entry"][0]["changes"][0]["value"]["messages"][0]
     message.update(
         type="interactive",
@@ -74,7 +83,10 @@ def test_meta_conversation_with_a_retried_delivery(stack):
         ).status_code
         == 200
     )
-    stack.providers.wait_for(7)
+    stack.providers.wait_for(8)
+    assert "¿La confirmo?" in stack.providers.texts_to(phone)[-1]
+    assert post_meta(stack, phone, "sí", "wamid.in9").status_code == 200
+    stack.providers.wait_for(9)
     assert "Recomendada" in stack.providers.texts_to(phone)[-1]
     assert stack.service.state(phone)["stage"] == "FINALIZADO"
 

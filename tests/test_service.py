@@ -18,7 +18,9 @@ SALE = [
     "150.000 €",
     "20 años",
     "para mi familia, tengo dos hijos",
+    "sí",  # the read-back is right
     "la 2",
+    "sí",  # the option confirmed
 ]
 
 
@@ -39,6 +41,8 @@ def test_a_new_process_resumes_the_conversation_at_the_same_stage(redis_url):
     result = second.turn("34600000002", "20 años")
     assert result.stage == "NEEDS_ANALYSIS" and "dependen de ti" in result.reply
     result = second.turn("+34600000002", "para mi familia")
+    assert result.stage == "NEEDS_ANALYSIS" and "¿Es correcto?" in result.reply
+    result = second.turn("+34600000002", "sí")
     assert result.stage == "PRESENTACION_PROPUESTA"
 
 

@@ -182,7 +182,7 @@ def _smoking(
         profile.pop("ex_smoker", None)
         out.explanations.append(
             texts.EX_SMOKER.format(
-                rule=quotes.ex_smoker_months, label=texts.smoker_label(smoker).capitalize()
+                rule=quotes.ex_smoker_months, label="fumador" if smoker else "no fumador"
             )
         )
     elif "smoker" in new:

@@ -31,6 +31,12 @@ def _last_customer_text(state: AgentState) -> str:
     return ""
 
 
+def _answer(reading: dict, quote: dict | None, runtime: Runtime[AgentContext]) -> str:
+    """The answer to a question or objection, from the insurer's facts and tariff."""
+    ctx = context_of(runtime)
+    return aside(reading, quote, facts=ctx.facts, tariff=ctx.quotes)
+
+
 def understand(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     ctx = context_of(runtime)
     reading = ctx.brain.read(
@@ -89,9 +95,11 @@ def greet(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         # Refused once: only a yes to the question asked afresh counts as consent.
         if intent == "affirm":
             return {"reply": _say(state, texts.CONSENT_ASK_AGAIN), "expecting": "consent"}
-        return {"reply": _say(state, aside(reading, None) or texts.CONSENT_STILL_REFUSED)}
+        return {
+            "reply": _say(state, _answer(reading, None, runtime) or texts.CONSENT_STILL_REFUSED)
+        }
     return {
-        "reply": _say(state, aside(reading, None), texts.CONSENT_REMINDER),
+        "reply": _say(state, _answer(reading, None, runtime), texts.CONSENT_REMINDER),
         "pending_profile": pending,
     }
 
@@ -124,7 +132,9 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         if state.get("ineligible"):
             return {"reply": _say(state, *parts), "expecting": None}
 
-    absorbed = absorb(reading, state, ctx.quotes, ctx.clock())
+    absorbed = absorb(
+        reading, state, ctx.quotes, ctx.clock(), retirement_age=ctx.facts.retirement_age
+    )
     profile = absorbed.profile
     update: Update = {
         "profile": profile,
@@ -153,11 +163,11 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
                 "expecting": None,
                 "stage": "COTIZACION",
             }
-        said = aside(reading, None)
+        said = _answer(reading, None, runtime)
         ask = texts.READBACK_WHAT if intent == "deny" and not said else texts.READBACK_AGAIN
         return {**update, "reply": _say(state, *parts, said, ask), "expecting": "readback"}
     if not heard and expecting != "handoff_offer":
-        said = aside(reading, None)
+        said = _answer(reading, None, runtime)
         if not said and intent in ("unknown", "provide_info", "deny"):
             said = texts.NOT_UNDERSTOOD
         parts.append(said)
@@ -183,8 +193,12 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             "offer_reason": "stuck",
             "misses": {},
         }
-    relation = profile.get("insured_relation") or "familiar"
-    question = texts.question(missing, misses.get(missing, 0), relation=relation)
+    question = texts.question(
+        missing,
+        misses.get(missing, 0),
+        relation=profile.get("insured_relation"),
+        rule=ctx.facts.ex_smoker_rule(ctx.quotes),
+    )
     return {
         **update,
         "reply": _say(state, *parts, question),
@@ -282,7 +296,9 @@ def handle_proposal(state: AgentState, runtime: Runtime[AgentContext]) -> Update
             "reply": _say(state, texts.NOT_THAT_ONE),
         }
 
-    absorbed = absorb(reading, state, ctx.quotes, ctx.clock())
+    absorbed = absorb(
+        reading, state, ctx.quotes, ctx.clock(), retirement_age=ctx.facts.retirement_age
+    )
     if absorbed.accepted:
         stamp = _now(runtime)
         return {
@@ -298,7 +314,7 @@ def handle_proposal(state: AgentState, runtime: Runtime[AgentContext]) -> Update
         why = [absorbed.ineligible_why] if absorbed.ineligible else absorbed.explanations
         return {"reply": _say(state, *why, again)}
 
-    said = aside(reading, quote)
+    said = _answer(reading, quote, runtime)
     if said:
         return {"reply": _say(state, said, "" if intent == "objection" and not pending else again)}
     if intent == "deny":
@@ -347,7 +363,8 @@ def follow_up(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     """After FINALIZADO: sensible answers, corrections re-priced, never a restart."""
     ctx, reading, quote = context_of(runtime), state["reading"], state.get("quote")
     if not state.get("chosen"):  # an operator closed the conversation before any choice
-        return {"reply": _say(state, aside(reading, quote), texts.CLOSED_FOLLOW_UP)}
+        said = _answer(reading, quote, runtime)
+        return {"reply": _say(state, said, texts.CLOSED_FOLLOW_UP)}
     intent, expecting = reading.get("intent"), state.get("expecting")
     pending = (
         _option_named(quote, state.get("pending_option")) if expecting == "confirm_option" else None
@@ -377,7 +394,9 @@ def follow_up(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             "expecting": None,
             "reply": _say(state, texts.HANDOFF_DECLINED),
         }
-    absorbed = absorb(reading, state, ctx.quotes, ctx.clock())
+    absorbed = absorb(
+        reading, state, ctx.quotes, ctx.clock(), retirement_age=ctx.facts.retirement_age
+    )
     if absorbed.accepted:
         profile = absorbed.profile
         quote = ctx.quotes.quote(
@@ -403,14 +422,12 @@ def follow_up(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         return {"reply": _say(state, *absorbed.explanations)}
     if intent == "thanks":
         return {"reply": _say(state, texts.YOU_ARE_WELCOME)}
+    said = _answer(reading, quote, runtime)
+    if said:  # the request is on record: answer the question, don't repeat the whole reminder
+        return {"reply": _say(state, said)}
     option = _chosen_option(state, state["chosen"])
-    return {
-        "reply": _say(
-            state,
-            aside(reading, quote),
-            texts.FOLLOW_UP.format(option=option["name"], monthly=texts.price(option["monthly"])),
-        )
-    }
+    reminder = texts.FOLLOW_UP.format(option=option["name"], monthly=texts.price(option["monthly"]))
+    return {"reply": _say(state, reminder)}
 
 
 def explain_language(state: AgentState, runtime: Runtime[AgentContext]) -> Update:

@@ -220,7 +220,7 @@ CURRENCY = (
 )
 EX_SMOKER = (
     "La tarifa cuenta como no fumador a quien lleva al menos {rule} meses sin tabaco ni "
-    "vapeo: en tu caso, {label}."
+    "vapeo: con lo que me dices, el precio es el de {label}."
 )
 INSURED_NOTE = (
     "Anotado: el asegurado sería tu {relation}. Te pido sus datos (edad, si fuma…); ten en "
