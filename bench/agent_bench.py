@@ -39,7 +39,9 @@ SALE = [
     "150.000 €",
     "20 años",
     "para mi familia, tengo dos hijos",
+    "sí",  # the read-back is right
     "la 2",
+    "sí",  # the option confirmed
 ]
 ROW = "{name:34} {turns:>6} {tps:>9.1f} {p50:>8.2f} {p99:>8.2f}"
 CHATTER = ["gracias", "¿puedo cancelar?", "¿qué cubre?", "vale", "¿cómo se paga?"]

@@ -32,7 +32,7 @@ from integrations.outbox import Outbox  # noqa: E402
 from integrations.redis_server import RedisProcess  # noqa: E402
 from tests.stack import post_meta, running  # noqa: E402
 
-SALE = ["Hola", "sí", "Soy Ana, 35 años, no fumo", "150.000 €", "20 años", "para mi familia"]
+SALE = ["Hola", "sí", "Soy Ana, 35 años, no fumo", "150.000 €", "20 años", "para mi familia", "sí"]
 TOKEN = "bench-token"
 
 
