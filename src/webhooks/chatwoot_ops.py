@@ -33,8 +33,16 @@ STAGE_LABELS = {
 HANDOFF_NOTES = {
     "customer_request": "🙋 El cliente pide hablar con una persona.",
     "ineligible": "⚠️ Fuera de los límites de la tarifa; acepta que le llame un asesor.",
-    "lead": "✅ Nuevo lead: el cliente ha elegido {option}. Contactar para cerrar la póliza.",
+    "lead": (
+        "✅ Nuevo lead: el cliente ha elegido {option}.{insured} Contactar para cerrar la póliza."
+    ),
+    "stuck": (
+        "🙋 El bot no entendía un dato tres veces; el cliente acepta que le escriba un asesor."
+    ),
+    "language": "🌐 El cliente no escribe en español; acepta que le escriba un asesor.",
 }
+# Reasons for which a person was asked for or accepted: the "humano" label.
+HUMAN_REASONS = {"customer_request", "stuck", "language"}
 
 
 # Contact attributes we write, from the profile.
@@ -56,7 +64,7 @@ def labels_for(state: dict) -> list[str]:
     labels = [STAGE_LABELS[stage]] if stage != "FINALIZADO" or state.get("lead") else []
     if state.get("ineligible"):
         labels.append("no-elegible")
-    if state.get("handoff") and state.get("handoff_reason") == "customer_request":
+    if state.get("handoff") and state.get("handoff_reason") in HUMAN_REASONS:
         labels.append("humano")
     if state.get("opted_out"):
         labels.append("baja")
@@ -160,7 +168,13 @@ def outgoing_op(record: dict, *, author: str) -> dict:
 def handoff_op(state: dict) -> dict:
     reason = state.get("handoff_reason") or "customer_request"
     chosen = _chosen(state)
+    profile = state.get("profile") or {}
+    insured = ""
+    if profile.get("insured") == "other":
+        relation = profile.get("insured_relation") or "otra persona"
+        insured = f" Asegurado: su {relation} (no el cliente), que también debe consentir y firmar."
     note = HANDOFF_NOTES.get(reason, HANDOFF_NOTES["customer_request"]).format(
-        option=f"{chosen['name']} ({texts.price(chosen['monthly'])}/mes)" if chosen else "-"
+        option=f"{chosen['name']} ({texts.price(chosen['monthly'])}/mes)" if chosen else "-",
+        insured=insured,
     )
     return {"op": "handoff", "reason": reason, "text": note}
