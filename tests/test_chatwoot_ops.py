@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from agent.quote import QuoteEngine
-from webhooks.chatwoot_ops import labels_for, outgoing_op, quote_note, state_op, turn_ops
+from webhooks.chatwoot_ops import (
+    handoff_op,
+    labels_for,
+    outgoing_op,
+    quote_note,
+    state_op,
+    turn_ops,
+)
 from webhooks.messages import InboundMessage, Media
 
 QUOTE = QuoteEngine().quote(age=35, smoker=False, cover=150_000, term=20)
@@ -26,6 +33,11 @@ QUOTE = QuoteEngine().quote(age=35, smoker=False, cover=150_000, term=20)
             ["inicio", "humano"],
         ),
         ({"stage": "NEEDS_ANALYSIS", "opted_out": True}, ["analisis", "baja"]),
+        (
+            {"stage": "NEEDS_ANALYSIS", "handoff": True, "handoff_reason": "stuck"},
+            ["analisis", "humano"],
+        ),
+        ({"stage": "INICIO", "handoff": True, "handoff_reason": "language"}, ["inicio", "humano"]),
     ],
 )
 def test_labels_follow_the_stage_and_flags(state, labels):
@@ -53,6 +65,22 @@ def test_state_carries_profile_stage_choice_and_premiums():
     assert op["conversation"]["motivo_traspaso"] == "lead"
     for each in QUOTE["options"]:
         assert op["conversation"][f"prima_mensual_{each['id']}"] == each["monthly"]
+
+
+def test_the_lead_note_names_the_insured_when_it_is_someone_else():
+    state = {
+        "stage": "FINALIZADO",
+        "profile": {"name": "Pedro", "age": 60, "insured": "other", "insured_relation": "padre"},
+        "quote": QUOTE,
+        "chosen": QUOTE["options"][0]["id"],
+        "handoff": True,
+        "handoff_reason": "lead",
+    }
+    note = handoff_op(state)["text"]
+    assert "Nuevo lead" in note and "Básica" in note and "su padre" in note
+    assert "firmar" in note
+    mine = handoff_op({**state, "profile": {"name": "Ana", "insured": "self"}})["text"]
+    assert "Asegurado" not in mine
 
 
 def test_the_quote_note_lists_every_option_with_its_premiums():
