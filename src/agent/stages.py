@@ -141,7 +141,7 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         "declared": absorbed.declared,
         "ineligible": absorbed.ineligible,
     }
-    parts.append(texts.summary(absorbed.accepted))
+    parts.append(texts.summary(absorbed.accepted, relation=texts.insured_relation(profile)))
     note = _insured_note(state.get("profile") or {}, profile)
     parts.append(note)
     if absorbed.ineligible:
@@ -219,7 +219,7 @@ def make_quote(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         lines = "\n".join(texts.option_lines_sms(quote))
         parts = (f"{header}\n{lines}", texts.PROPOSAL_FOOTER_SMS)
     else:
-        smoker = texts.smoker_label(quote["smoker"])
+        smoker = texts.smoker_label(quote["smoker"], relation=texts.insured_relation(profile))
         header = texts.PROPOSAL_HEADER.format(
             name=name, cover=cover, term=quote["term"], smoker=smoker
         )
@@ -306,7 +306,10 @@ def handle_proposal(state: AgentState, runtime: Runtime[AgentContext]) -> Update
             "declared": {**absorbed.declared, "confirmed": _confirmed(absorbed.profile, stamp)},
             "stage": "COTIZACION",
             "reply": _say(
-                state, texts.summary(absorbed.accepted), *absorbed.explanations, texts.REQUOTED
+                state,
+                texts.summary(absorbed.accepted, relation=texts.insured_relation(absorbed.profile)),
+                *absorbed.explanations,
+                texts.REQUOTED,
             ),
         }
     again = texts.CONFIRM_AGAIN.format(option=pending["name"]) if pending else texts.PICK_ONE
@@ -416,7 +419,12 @@ def follow_up(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             "profile": profile,
             "declared": {**absorbed.declared, "confirmed": _confirmed(profile, stamp)},
             "quote": quote,
-            "reply": _say(state, texts.summary(absorbed.accepted), *absorbed.explanations, reply),
+            "reply": _say(
+                state,
+                texts.summary(absorbed.accepted, relation=texts.insured_relation(profile)),
+                *absorbed.explanations,
+                reply,
+            ),
         }
     if absorbed.explanations:
         return {"reply": _say(state, *absorbed.explanations)}

@@ -160,8 +160,18 @@ OPTED_OUT = (
 RESTARTED = "Empezamos de nuevo."
 
 
-def smoker_label(smoker: bool) -> str:
+def smoker_label(smoker: bool, *, relation: str | None = None) -> str:
+    """'fumas' to the customer; 'tu padre fuma' when the insured is someone else."""
+    if relation:
+        return f"tu {relation} {'fuma' if smoker else 'no fuma'}"
     return "fumas" if smoker else "no fumas"
+
+
+def insured_relation(profile: dict) -> str | None:
+    """Who the insured is to the customer, when it is (or may be) someone else."""
+    if profile.get("insured") in ("other", "unsure"):
+        return profile.get("insured_relation") or "familiar"
+    return None
 
 
 def price(amount: str) -> str:
@@ -175,15 +185,20 @@ def name_suffix(profile: dict) -> str:
     return f", {name.split()[0]}" if name else ""
 
 
-def summary(fields: dict) -> str:
-    """Confirm what was understood in this message, e.g. 'Anotado: 35 años, no fumador.'"""
+def summary(fields: dict, *, relation: str | None = None) -> str:
+    """Confirm what was understood in this message, e.g. 'Anotado: 35 años, no fumas.'
+
+    `relation`: the age and smoking are someone else's ('tu padre: 60 años').
+    """
     parts = []
     if "name" in fields:
         parts.append(str(fields["name"]))
     if "age" in fields:
-        parts.append(f"{fields['age']} años")
+        parts.append(
+            f"tu {relation}: {fields['age']} años" if relation else f"{fields['age']} años"
+        )
     if "smoker" in fields:
-        parts.append(smoker_label(fields["smoker"]))
+        parts.append(smoker_label(fields["smoker"], relation=relation))
     if "cover" in fields:
         parts.append(f"capital {format_eur(fields['cover'])}")
     if "term" in fields:
