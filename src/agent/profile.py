@@ -144,18 +144,20 @@ def _who_is_insured(reading: dict, state: dict, profile: dict, new: dict) -> Non
     """Someone else's life ("es para mi padre") is asked about before anything is priced."""
     insured, relation = reading.get("insured"), reading.get("insured_relation")
     if state.get("expecting") == "insured":
-        if reading.get("intent") == "affirm" or insured == "other":
-            insured = "other"
-        elif reading.get("intent") == "deny" or insured == "self":
+        if reading.get("intent") == "deny" or insured == "self":
             insured = "self"
             # What came with the hint described the other person, not the customer.
             for key in profile.pop("hinted", []):
                 profile.pop(key, None)
+        elif reading.get("intent") == "affirm" or insured == "other":
+            insured = "other"
         else:
             return
         profile["insured"] = insured
         profile.pop("hinted", None)
-        if relation:
+        if insured == "self":
+            profile.pop("insured_relation", None)
+        elif relation:
             profile["insured_relation"] = relation
         return
     if insured == "other" and profile.get("insured") != "other":

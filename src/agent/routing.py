@@ -16,6 +16,15 @@ STAGE_NODES: dict[str, StageNode] = {
 }
 
 
+# A yes hedged with "me lo pienso" or "es caro" confirms nothing.
+_HEDGES = frozenset({"think", "price", "trust"})
+
+
+def plain_yes(reading: dict) -> bool:
+    """The message is a yes, and not one hedged with doubt, a price complaint or distrust."""
+    return reading.get("intent") == "affirm" and reading.get("topic") not in _HEDGES
+
+
 def route_after_understand(
     state: AgentState,
 ) -> Literal[
@@ -39,7 +48,7 @@ def route_after_understand(
         return "opt_out"
     if intent == "restart":
         return "restart"
-    if intent == "handoff" or (state.get("expecting") == "handoff_offer" and intent == "affirm"):
+    if intent == "handoff" or (state.get("expecting") == "handoff_offer" and plain_yes(reading)):
         return "hand_off"
     language = reading.get("language")
     if language and language != "es" and not state.get("language_told"):

@@ -10,6 +10,7 @@ from agent.answers import aside
 from agent.context import AgentContext, context_of
 from agent.profile import absorb, missing_field, priced_data
 from agent.quote import format_eur
+from agent.routing import plain_yes
 from agent.state import PROFILE_FIELDS, AgentState
 
 Update = dict
@@ -125,7 +126,7 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     ctx, reading = context_of(runtime), state["reading"]
     intent, expecting = reading.get("intent"), state.get("expecting")
     parts: list[str] = []
-    if expecting == "handoff_offer" and intent == "deny":
+    if expecting == "handoff_offer" and intent in ("deny", "thanks", "affirm"):
         parts.append(
             texts.INELIGIBLE_DECLINED if state.get("ineligible") else texts.HANDOFF_DECLINED
         )
@@ -154,7 +155,7 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     heard = bool(absorbed.accepted or absorbed.explanations or note)
     missing = missing_field(profile)
     if expecting == "readback" and not heard and not missing:
-        if intent == "affirm":
+        if plain_yes(reading):
             declared = {**absorbed.declared, "confirmed": _confirmed(profile, _now(runtime))}
             return {
                 **update,
@@ -164,8 +165,19 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
                 "stage": "COTIZACION",
             }
         said = _answer(reading, None, runtime)
-        ask = texts.READBACK_WHAT if intent == "deny" and not said else texts.READBACK_AGAIN
-        return {**update, "reply": _say(state, *parts, said, ask), "expecting": "readback"}
+        if intent == "deny" and not said:
+            return {**update, "reply": _say(state, *parts, texts.READBACK_WHAT)}
+        misses = (state.get("misses") or {}).get("readback", 0) + (not said)
+        if misses >= 3:
+            return {
+                **update,
+                "reply": _say(state, *parts, said, texts.OFFER_PERSON),
+                "expecting": "handoff_offer",
+                "offer_reason": "stuck",
+                "misses": {},
+            }
+        ask = texts.READBACK_AGAIN[min(misses, len(texts.READBACK_AGAIN) - 1)]
+        return {**update, "reply": _say(state, *parts, said, ask), "misses": {"readback": misses}}
     if not heard and expecting != "handoff_offer":
         said = _answer(reading, None, runtime)
         if not said and intent in ("unknown", "provide_info", "deny"):
@@ -279,7 +291,7 @@ def handle_proposal(state: AgentState, runtime: Runtime[AgentContext]) -> Update
         _option_named(quote, state.get("pending_option")) if expecting == "confirm_option" else None
     )
     picked = _picked(reading, expecting, quote)
-    if pending and intent == "affirm" and (picked is None or picked["id"] == pending["id"]):
+    if pending and plain_yes(reading) and (picked is None or picked["id"] == pending["id"]):
         return {"chosen": pending["id"], "pending_option": None}
     if pending and picked and picked["id"] == pending["id"] and intent == "choose_option":
         return {"chosen": pending["id"], "pending_option": None}
@@ -373,7 +385,7 @@ def follow_up(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         _option_named(quote, state.get("pending_option")) if expecting == "confirm_option" else None
     )
     picked = _picked(reading, "option" if expecting == "confirm_option" else None, quote)
-    if pending and (intent == "affirm" or (picked and picked["id"] == pending["id"])):
+    if pending and (plain_yes(reading) or (picked and picked["id"] == pending["id"])):
         reply = texts.CHANGED_CHOICE.format(
             option=pending["name"],
             monthly=texts.price(pending["monthly"]),

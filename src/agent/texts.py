@@ -247,7 +247,12 @@ READBACK = (
 )
 READBACK_SMS = "Confirma tus datos: {data}. ¿Correcto? Responde SI o dime qué cambio."
 READBACK_WHAT = "Sin problema, ¿qué dato cambio?"
-READBACK_AGAIN = "¿Está todo bien así? Responde *sí* o dime qué cambio."
+# Asked again, a little shorter each time.
+READBACK_AGAIN = (
+    "¿Está todo bien así? Responde *sí* o dime qué cambio.",
+    "¿Lo doy por bueno? Un *sí*, o el dato que cambio.",
+    "¿Sí, o qué cambio?",
+)
 CONFIRM_OPTION = (
     "Has elegido la opción *{option}*: {monthly} al mes ({annual} al año), capital de {cover} "
     "durante {term} años. ¿La confirmo? Responde *sí* o *no*."
