@@ -75,3 +75,33 @@ def test_a_server_error_falls_back_to_the_rules_brain():
     chat.say("Hola")
     state = chat.say("sí")
     assert state["stage"] == "NEEDS_ANALYSIS" and "¿Cómo te llamas?" in state["reply"]
+
+
+def test_a_model_that_misreads_a_question_as_a_choice_registers_nothing():
+    """The confirmation lives in the graph: a model's wrong choose_option is only a proposal."""
+    with FakeOpenAI() as server:
+        model = ChatOpenAI(
+            model="test-model", api_key="sk-test", base_url=server.base_url, max_retries=0
+        )
+        chat = Chat(brain=LLMBrain(model))
+        data = {"name": "Ana", "age": 35, "smoker": False, "cover": 150000, "term": 20}
+        server.readings.extend(
+            [
+                {"intent": "greeting"},
+                {"intent": "affirm"},
+                {"intent": "provide_info", **data, "purpose": "familia"},
+                {"intent": "affirm"},
+                # "¿qué diferencia hay entre la 1 y la 3?" misread as picking the first option
+                {"intent": "choose_option", "option": 1},
+                {"intent": "deny"},
+            ]
+        )
+        for text in ("Hola", "sí", "Ana, 35, no fumo, 150 mil a 20 años, familia", "sí"):
+            state = chat.say(text)
+        assert state["stage"] == "PRESENTACION_PROPUESTA"
+        state = chat.say("¿qué diferencia hay entre la 1 y la 3?")
+        assert state["chosen"] is None and state["expecting"] == "confirm_option"
+        assert "¿La confirmo?" in state["reply"]
+        state = chat.say("no, solo preguntaba")
+        assert state["chosen"] is None and state["stage"] == "PRESENTACION_PROPUESTA"
+        assert not state.get("lead")
