@@ -75,6 +75,10 @@ def test_each_customer_is_answered_from_the_number_they_wrote_to(redis_url):
         assert all(r["auth"] == f"Bearer {META_TOKEN}" for r in stack.providers.sent)
 
         # An operator's message later goes out from the number that customer wrote to as well.
+        deadline = time.monotonic() + 10  # the turn is recorded just after its reply went out
+        while not stack.service.store.summary(second) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert stack.service.store.summary(second)["our_number"] == SECOND
         answer = stack.client.post(
             f"/webhook/conversation/{second}/messages",
             json={"text": "Hola, soy Marta."},
