@@ -164,19 +164,9 @@ def flow_problems(customer: dict, turns: list[Turn]) -> list[str]:
 
 
 def insured_relation(state: dict) -> str | None:
-    """Who the insured is to the customer, wherever the graph keeps it; None for themself."""
+    """Who the insured is to the customer ("padre", "mujer"...); None when it is themself."""
     profile = state.get("profile") or {}
-    for holder in (profile, state):
-        insured = holder.get("insured")
-        if isinstance(insured, dict):
-            relation = insured.get("relation") or insured.get("insured_relation")
-            if relation:
-                return relation
-        if holder.get("insured_relation"):
-            return holder["insured_relation"]
-        if isinstance(insured, str) and insured not in ("self", "other"):
-            return insured
-    return None
+    return profile.get("insured_relation") if profile.get("insured") == "other" else None
 
 
 def _same(field: str, want, got) -> bool:
