@@ -53,6 +53,18 @@ def check(text: str, expecting: str | None, expected: dict[str, object]) -> None
         ("mi marido tiene 42 y yo 39", "age", dict(age=39)),
         ("me jubilo a los 65", "term", dict(term_end_age=65, term=None)),
         ("hasta 20 años", "term", dict(term=20, term_end_age=None)),
+        ("Nacho, 29", "name", dict(name="Nacho", age=29)),
+        ("Elena, 33, no fumo", "name", dict(name="Elena", age=33, smoker=False)),
+        ("Felipe, 38, no fumo, 100 mil euros, 20 años", "name",
+         dict(name="Felipe", age=38, smoker=False, cover=100_000, term=20)),
+        ("Miguel, 42, no fumo, 150.000 €", "name",
+         dict(name="Miguel", age=42, cover=150_000, term=None)),
+        ("hola, soy Marta, 51, fumo", None, dict(name="Marta", age=51, smoker=True)),
+        ("Ana, 150.000", "name", dict(age=None, cover=150_000)),
+        ("Ana, 12", "name", dict(age=None)),
+        ("ella tiene 39", "age", dict(age=39)),
+        ("él tiene 60", "age", dict(age=60)),
+        ("mi hijo tiene 12", "age", dict(age=None)),
     ],
 )  # fmt: skip
 def test_numbers_by_meaning(text, expecting, expected):
@@ -115,6 +127,11 @@ def test_corrections(text, expecting, expected):
         ("quizás la 2", "option", dict(intent="question", option=None)),
         ("ninguna me convence", "option", dict(intent="deny", option=None)),
         ("me quedo con la 2, ¿cuándo me llaman?", None, dict(intent="choose_option", option=2)),
+        ("uf, es caro. ¿y la 3 cuánto al mes?", "option",
+         dict(intent="objection", topic="price", options_mentioned=[3], option=None)),
+        ("la 3 es muy cara", "option", dict(options_mentioned=[3], option=None)),
+        ("me quedo con la 2 aunque es cara", "option", dict(intent="choose_option", option=2)),
+        ("la más barata", "option", dict(intent="choose_option", option=1)),
         ("no", "confirm_option", dict(intent="deny", option=None)),
     ],
 )  # fmt: skip
@@ -135,6 +152,9 @@ def test_questions_hesitation_and_negation_never_pick(text, expecting, expected)
         ("¿puedo darme de baja del seguro?", None, "question", "cancel"),
         ("ok", None, "affirm", None),
         ("ok", "consent", "affirm", None),
+        ("ya no me escriban, gracias", "consent", "opt_out", None),
+        ("ya no quiero que me escriban más", None, "opt_out", None),
+        ("no me escriban", None, "opt_out", None),
     ],
 )
 def test_opt_out_wins_wherever_it_appears(text, expecting, intent, topic):
@@ -227,6 +247,11 @@ def test_smoking(text, expecting, expected):
         ("es para mi suegra", None, dict(insured="other", insured_relation="otro")),
         ("quiero un seguro para mi mujer y mis hijos", None,
          dict(insured=None, purpose="familia")),
+        ("es para mi apá, tiene 65", "age",
+         dict(insured="other", insured_relation="padre", age=65)),
+        ("no, sobre mi vida, mi hijo sería el beneficiario", "insured",
+         dict(intent="deny", insured="self", insured_relation=None)),
+        ("el beneficiario sería mi hija", None, dict(insured=None)),
     ],
 )  # fmt: skip
 def test_insured_person(text, expecting, expected):
@@ -252,6 +277,8 @@ def test_insured_person(text, expecting, expected):
         ("somos 4 en casa", "dependants", 3),
         ("somos 3, mi mujer, mi hijo y yo", "dependants", 2),
         ("mi mujer no trabaja y tengo 2 hijos", None, 3),
+        ("mi esposa y mi hijito", "dependants", 2),
+        ("mi señora y la guagua", "dependants", 2),
     ],
 )
 def test_dependants(text, expecting, dependants):
@@ -278,6 +305,8 @@ def test_dependants(text, expecting, dependants):
         ("sale", "consent", "affirm", None),
         ("sale caro", None, "objection", "price"),
         ("ya te digo", "consent", "objection", "think"),
+        ("vale, me lo pienso", "confirm_option", "objection", "think"),
+        ("ok, lo pienso y te digo", "readback", "objection", "think"),
         ("¿ustedes son una aseguradora?", None, "question", "distributor"),
         ("¿quién es la aseguradora?", None, "objection", "trust"),
     ],
@@ -304,6 +333,12 @@ def test_core_questions(text, expecting, intent, topic):
         ("Soy Pedro, 44", None, "Pedro"),
         ("Kevin de Monterrey", "name", "Kevin"),
         ("me llamo Juan y soy fontanero", None, "Juan"),
+        ("soy de Monterrey", "name", None),
+        ("soy la Fran", "name", "Fran"),
+        ("soy el Pancho", None, "Pancho"),
+        ("Ramón Gutiérrez, para servirle", "name", "Ramón Gutiérrez"),
+        ("ah, al final sí fumo", "name", None),
+        ("uh, ok, 60.000 euros", "name", None),
     ],
 )
 def test_names(text, expecting, name):
@@ -318,6 +353,7 @@ def test_names(text, expecting, name):
         ("disculpe, tengo una duda", "usted"),
         ("¿podría explicarme qué cubre?", "usted"),
         ("le agradezco la información", "usted"),
+        ("Ramón Gutiérrez, para servirle", "usted"),
         ("¿puedes decirme cuánto cuesta?", "tu"),
         ("y tú qué me recomiendas", "tu"),
         ("¿tienes algo más barato?", "tu"),

@@ -24,11 +24,15 @@ YES = [
     ("MX", "va"), ("MX", "órale"), ("MX", "simón"), ("MX", "sale"), ("MX", "ándale pues"),
     ("MX", "sale y vale"), ("PE", "ya, ok"), ("VE", "chévere, sí"), ("LATAM", "cómo no"),
     ("LATAM", "claro"), ("LATAM", "obvio"), ("LATAM", "sí señor"), ("LATAM", "okas"),
+    ("ES", "confirmado"), ("ES", "lo confirmo"), ("ES", "ahora sí"), ("CL", "ya, correcto"),
+    ("EC", "confirme nomás"), ("ES", "vale, confirmado"),
 ]  # fmt: skip
 NO = [
     ("ES", "no"), ("ES", "no es correcto"), ("ES", "está mal"), ("ES", "para nada"),
     ("ES", "qué va"), ("ES", "ni de coña"), ("ES", "no, gracias"), ("ES", "incorrecto"),
     ("MX", "nel"), ("MX", "nel pastel"), ("CL", "ni ahí"), ("LATAM", "nop"), ("LATAM", "nones"),
+    ("ES", "ah vale, pues nada, gracias"), ("CL", "ah ok, gracias igual"),
+    ("MX", "ok, gracias de todos modos"),
 ]  # fmt: skip
 DEPENDANTS = [
     ("ES", "mi mujer y mis tres niños", 4), ("ES", "tengo dos críos", 2),
@@ -38,6 +42,10 @@ DEPENDANTS = [
     ("CL", "dos guaguas", 2), ("CL", "tres cabros chicos", 3), ("UY", "dos gurises", 2),
     ("VE", "dos chamos", 2), ("ES", "mi esposa y yo", 1), ("ES", "nadie", 0),
     ("ES", "ninguno", 0), ("ES", "vivo solo", 0), ("LATAM", "mi esposa y mis dos hijos", 3),
+    ("CL", "mi señora y la guagua", 2), ("PE", "mi esposa y mi hijito", 2),
+    ("UY", "mi señora y el gurí", 2), ("ES", "mi mujer y el crío", 2),
+    ("AR", "mi mujer y el pibe", 2), ("MX", "mi vieja y el chamaco", 2),
+    ("ES", "mi mujer y el nene", 2), ("ES", "mi pareja y la bebé", 2),
 ]  # fmt: skip
 SMOKING = [
     ("ES", "algún puro en navidades", True), ("ES", "fumo socialmente", True),
@@ -57,6 +65,14 @@ MONEY = [
     ("LATAM", "$200.000", "other"),
     ("UY", "un millón de pesos uruguayos", "UYU"), ("CL", "30 millones de pesos chilenos", "CLP"),
     ("AR", "5 millones de pesos argentinos", "ARS"), ("VE", "10 mil verdes", "USD"),
+    ("US", "500k dollars", "USD"), ("US", "200k bucks", "USD"),
+]  # fmt: skip
+RELATIONS = [
+    ("MX", "es para mi apá", "padre"), ("MX", "es para mi amá", "madre"),
+    ("MX", "es para mi jefa", "madre"), ("MX", "es para mi jefe", "padre"),
+    ("AR", "es para mi viejo", "padre"), ("AR", "es para mi vieja", "madre"),
+    ("LATAM", "es para mi papi", "padre"), ("LATAM", "es para mi mami", "madre"),
+    ("ES", "es para mi mujer", "mujer"), ("MX", "es para mi señora", "mujer"),
 ]  # fmt: skip
 COVER = [("ES", "200.000 €", 200_000), ("ES", "200 mil euros", 200_000), ("ES", "200 mil", 200_000),
          ("ES", "150k", 150_000)]  # fmt: skip
@@ -98,3 +114,9 @@ def test_money_slang_is_never_euros(country, phrase, currency):
 def test_euro_amounts(country, phrase, cover):
     reading = read(phrase, "cover")
     assert (reading.currency, reading.cover) == (None, cover)
+
+
+@pytest.mark.parametrize(("country", "phrase", "relation"), RELATIONS)
+def test_relation_words(country, phrase, relation):
+    reading = read(phrase, None)
+    assert (reading.insured, reading.insured_relation) == ("other", relation)

@@ -62,11 +62,7 @@ def read_spanish(text: str, *, expecting: str | None, today: date) -> Reading:
     core = _PLEASE.fullmatch(" ".join(_NOISE.sub(" ", norm[start:]).split()))
     core = intents.strip_filler(core[1]) if core else ""
     yes, no = intents.yes_no(norm, core)
-    fields = read_profile(source, folded, expecting, today, yes, no)
-    if expecting == "name" and fields and "name" not in fields:
-        name = leading_name(source, folded, start, alone=False)  # "Ana, 35 años, no fumo"
-        if name:
-            fields["name"] = name
+    fields = read_profile(source, folded, start, expecting, today, yes, no)
     bare_option = fields.pop("option", None)
     found = intents.topic(norm, core)
     options = read_options(norm, core, expecting, asks_topic=bool(found and found[0] == "question"))
@@ -105,7 +101,7 @@ def read_spanish(text: str, *, expecting: str | None, today: date) -> Reading:
     elif fields:
         intent = "provide_info"
     elif expecting == "name" and (name := leading_name(source, folded, start, alone=True)):
-        intent, fields["name"] = "provide_info", name
+        intent, fields["name"] = "provide_info", name[0]
     elif lead or intents.GREETING.search(norm):
         intent = "greeting"
     elif intents.THANKS.search(norm):

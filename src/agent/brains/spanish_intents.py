@@ -9,7 +9,8 @@ from agent.brains.base import Intent, Topic
 Q = r"(?:que|q|k)"
 
 _OPT_OUT_WHOLE = re.compile(
-    r"(?:(?:quiero\s+)?(?:la\s+)?baja|stop|parar?|basta|cancelar|unsubscribe|fin|no\s+mas\s+mensajes)"
+    r"(?:(?:quiero\s+)?(?:la\s+)?baja|stop|parar?|basta|cancelar|unsubscribe|fin|no\s+mas\s+mensajes"
+    r"|no\s+(?:me|nos)\s+(?:escrib|mand|envi|molest|contact)\w*(?:\s+(?:gracias|mas|ok))*)"
 )
 # Asking to stop the messages wins wherever it appears, even next to a question.
 _OPT_OUT = re.compile(
@@ -22,6 +23,7 @@ _OPT_OUT = re.compile(
     r"|llamarme)\b|\bborr(?:a|ad|en|ar)\s+mi\s+(?:numero|telefono|contacto)\b"
     r"|\bquit(?:a|ad|en)(?:me|nme)\s+de\s+(?:la|vuestra|su|tu|sus|esta)s?\s+(?:lista|base)"
     r"|\bno\s+mas\s+mensajes\b"
+    r"|\bya\s+no\s+(?:me|nos)\s+(?:escrib|mand|envi|molest|contact|llam|hable)\w*"
 )
 # "¿puedo darme de baja del seguro?" asks about cancelling the policy, not the messages.
 _OPT_OUT_BAJA = re.compile(r"\b(?:dar(?:me|nos)?|dame|dadme|me\s+doy)\s+de\s+baja\b")
@@ -55,6 +57,22 @@ BOT = re.compile(
     r"|maquina|persona|humano|ia)\b|\b(?:es|sois)\s+(?:un\s+)?(?:bot|robot)\b|\bchatgpt\b"
 )
 
+# "es caro", "no me llega": a complaint about the price.
+PRICE_OBJECTION = re.compile(
+    r"\bcar(?:o|a|os|as|isimo|isima)\b|\bno\s+me\s+(?:lo\s+)?puedo\s+permitir\b"
+    r"|\bno\s+(?:me\s+)?(?:llega|alcanza)\b|\bno\s+tengo\s+(?:dinero|pasta|presupuesto)\b"
+    r"|\bdemasiado\b|\bmas\s+(?:barat\w+|economic\w+|baj[oa])\b|\b(?:es|sale|cuesta)\s+mucho\b"
+    r"|\bmucho\s+dinero\b|\bun\s+robo\b|\bprecio\s+(?:alto|elevado)\b|\bdescuento\b"
+)
+# Putting the decision off: "me lo pienso", "ya te digo", "más adelante".
+_THINK = re.compile(
+    rf"\b(?:lo|me\s+lo)\s+(?:pienso|pensare)\b|\bpensar(?:lo|melo)\b|\btengo\s+{Q}\s+pensar"
+    rf"|\bdejame\s+pensar\w*|\bya\s+te\s+(?:digo|dire|aviso|contesto|escribo|cuento)\b"
+    rf"|\bmas\s+adelante\b|\ben\s+otro\s+momento\b|\botro\s+dia\b|\bahora\s+no\b"
+    rf"|\b(?:luego|despues|manana)\s+te\s+(?:digo|escribo|contesto)\b"
+    rf"|\b(?:consultarlo|hablarlo)\s+con\b"
+)
+
 # First match wins: a distributor question is not a trust objection, a price question about
 # an option is a price question.
 TOPICS: tuple[tuple[Intent, Topic, re.Pattern[str]], ...] = (
@@ -66,24 +84,13 @@ TOPICS: tuple[tuple[Intent, Topic, re.Pattern[str]], ...] = (
         rf"|\bcorredur\w*|\bdgsfp\b|\bautorizad\w*"
         rf"|\b(?:sois|son|es)\s+(?:una\s+)?(?:aseguradora|compania\s+de\s+seguros|banco)\b"
     )),
-    ("objection", "price", re.compile(
-        r"\bcar(?:o|a|os|as|isimo|isima)\b|\bno\s+me\s+(?:lo\s+)?puedo\s+permitir\b"
-        r"|\bno\s+(?:me\s+)?(?:llega|alcanza)\b|\bno\s+tengo\s+(?:dinero|pasta|presupuesto)\b"
-        r"|\bdemasiado\b|\bmas\s+(?:barat\w+|economic\w+|baj[oa])\b|\b(?:es|sale|cuesta)\s+mucho\b"
-        r"|\bmucho\s+dinero\b|\bun\s+robo\b|\bprecio\s+(?:alto|elevado)\b|\bdescuento\b"
-    )),
+    ("objection", "price", PRICE_OBJECTION),
     ("objection", "trust", re.compile(
         r"\bfiables?\b|\bde\s+fiar\b|\bfiarme\b|\bno\s+(?:me\s+)?(?:fio|confio)\b|\bconfianza\b"
         r"|\bestafa\w*|\btimo\b|\bfraude\b|\benga(?:no|nar|nais)\b|\baseguradora\b"
         r"|\bquien\s+esta\s+detras\b|\bsois\s+de\s+verdad\b|\bes\s+(?:real|legal|legit\w*)\b"
     )),
-    ("objection", "think", re.compile(
-        rf"\b(?:lo|me\s+lo)\s+(?:pienso|pensare)\b|\bpensar(?:lo|melo)\b|\btengo\s+{Q}\s+pensar"
-        rf"|\bdejame\s+pensar\w*|\bya\s+te\s+(?:digo|dire|aviso|contesto|escribo|cuento)\b"
-        rf"|\bmas\s+adelante\b|\ben\s+otro\s+momento\b|\botro\s+dia\b|\bahora\s+no\b"
-        rf"|\b(?:luego|despues|manana)\s+te\s+(?:digo|escribo|contesto)\b"
-        rf"|\b(?:consultarlo|hablarlo)\s+con\b"
-    )),
+    ("objection", "think", _THINK),
     ("question", "bot", BOT),
     ("question", "data", re.compile(
         r"\bmis\s+datos\b|\bdatos\s+personales\b|\bprivacidad\b|\bproteccion\s+de\s+datos\b"
@@ -164,12 +171,23 @@ _DENY = re.compile(
 )
 _DENY_WHOLE = re.compile(rf"(?:{Q}\s+va|error|mal|nel\s+pastel)")
 _AFFIRM = re.compile(
+    r"(?:(?:ya|ahora|pues|entonces)\s+)?"
     r"(?:si+|sisi|sip|sep|claro|vale|ok+|okey|okay|oki|okis|oka|okas|de\s*acuerdo|perfecto"
     r"|adelante|por\s+supuesto|dale|venga|genial|correcto|exacto|eso\s+es|afirmativo"
     r"|me\s+parece\s+(?:bien|perfecto|genial)|esta\s+bien|ta\s+bien|muy\s+bien|bien|me\s+interesa"
     r"|acepto|autorizo|consiento|conforme|hecho|listo|yes|yep|sure|obvio|de\s+una|hagale"
     r"|orale|andale|simon|asi\s+es|todo\s+bien|todo\s+correcto|chevere|bacan|de\s+ley"
-    r"|sale\s+y\s+vale|ya\s+po|ya\s+pues|por\s+supuesto|desde\s+luego|efectivamente)(?!\w)"
+    r"|sale\s+y\s+vale|ya\s+po|ya\s+pues|por\s+supuesto|desde\s+luego|efectivamente"
+    r"|confirm(?:o|e|a|ado|ada|ar|amos|ad)|lo\s+confirmo|todo\s+ok|ta\s+bueno|esta\s+bueno"
+    r"|dalo|de\s+pelos|bacano|sii+)(?!\w)"
+)
+# A yes word that only softens a no or a delay is not a yes: "vale, me lo pienso",
+# "ah vale, pues nada, gracias", "ok, gracias igual".
+_NOT_REALLY = re.compile(
+    r"\bpues\s+nada\b|\bgracias\s+(?:igual|igualmente|de\s+todos\s+modos|de\s+todas\s+(?:formas"
+    r"|maneras)|por\s+todo|pero\s+no)\b|\bigual\s+gracias\b|\b(?:asi|mejor)\s+(?:esta|estoy)\s+bien\b"
+    r"|\bno\s+hace\s+falta\b|\bno\s+(?:es\s+)?necesario\b|\bde\s+momento\s+no\b|\bmejor\s+no\b"
+    r"|\bno\s+gracias\b|\bya\s+veo\b|\bni\s+modo\b"
 )
 # Short words that are a yes only on their own ("va", "sale", "ya"): "¿cuánto sale?" is not.
 _AFFIRM_WHOLE = re.compile(
@@ -216,13 +234,19 @@ def strip_filler(core: str) -> str:
 
 
 def yes_no(norm: str, core: str) -> tuple[bool, bool]:
-    """(yes, no): from how the reply starts, else from a thumbs emoji anywhere."""
+    """(yes, no): from how the reply starts, else from a thumbs emoji anywhere.
+
+    A yes that only softens a delay or a no-thanks is not one: "vale, me lo pienso" is
+    neither, "ah ok, gracias igual" is a no.
+    """
     if NOT_SURE.match(core):
         return False, False
     no = bool(_DENY.match(core) or _DENY_WHOLE.fullmatch(core))
     yes = not no and bool(
         _AFFIRM.match(core) or _AFFIRM_WHOLE.fullmatch(core) or _ACCEPT.search(core)
     )
+    if yes and (_NOT_REALLY.search(core) or _THINK.search(norm)):
+        return False, bool(_NOT_REALLY.search(core))
     if yes or no:
         return yes, no
     up, down = bool(_THUMBS_UP.search(norm)), bool(_THUMBS_DOWN.search(norm))

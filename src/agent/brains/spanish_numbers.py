@@ -75,7 +75,8 @@ _SCALES = {"k": 1_000, "mil": 1_000, "m": 1_000_000, "mm": 1_000_000, "mill": 1_
 _CURRENCIES = {
     "€": "EUR", "euro": "EUR", "euros": "EUR", "eur": "EUR", "eu": "EUR", "pavos": "EUR",
     "$": "other", "us$": "USD", "u$s": "USD", "usd": "USD", "dolar": "USD", "dolares": "USD",
-    "verdes": "USD", "mxn": "MXN", "ars": "ARS", "clp": "CLP", "cop": "COP", "pen": "PEN",
+    "verdes": "USD", "dollar": "USD", "dollars": "USD", "dolars": "USD", "bucks": "USD",
+    "mxn": "MXN", "ars": "ARS", "clp": "CLP", "cop": "COP", "pen": "PEN",
     "uyu": "UYU", "peso": "other", "pesos": "other", "sol": "PEN", "soles": "PEN",
     "luca": "other", "lucas": "other", "palo": "other", "palos": "other", "bolivares": "other",
     "quetzales": "other", "lempiras": "other", "colones": "other", "guaranies": "other",
@@ -100,7 +101,8 @@ _NUMBER = re.compile(
     r"(?!\s*%)"
 )
 _CURRENCY_WORD = re.compile(
-    rf"\b(?:en|de)\s+(?P<after>dolares|pesos|soles|bolivares|usd|mxn|ars|clp|cop){_COUNTRY}\b"
+    rf"\b(?:en|de|in)\s+(?P<after>dolares|dollars|pesos|soles|bolivares|usd|mxn|ars|clp|cop)"
+    rf"{_COUNTRY}\b"
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from agent.brains.spanish_intents import COMPARE, Q
+from agent.brains.spanish_intents import COMPARE, PRICE_OBJECTION, Q
 
 _ORDINALS = {"primera": 1, "primero": 1, "primer": 1, "1a": 1, "uno": 1, "segunda": 2,
              "segundo": 2, "2a": 2, "dos": 2, "tercera": 3, "tercero": 3, "tercer": 3, "3a": 3,
@@ -45,9 +45,12 @@ _NEGATED_AFTER = re.compile(
 _ASKS = re.compile(
     rf"^(?:y\s+)?(?:{Q}|como|cuanto|cuanta|cual|por\s*{Q}|incluye|cubre|tiene|hay)\b"
     rf"|\b(?:{Q}|cuanto|cual|como)\s+(?:cubre|incluye|tiene|sale|cuesta|vale|es|lleva|diferencia)\b"
+    r"|\bcuant[oa]s?\b[^.!?]*\?"
 )
 
 
+# "la más barata" names an option; "es cara la 3" complains about one and does not pick it.
+_SUPERLATIVE = re.compile(r"\b(?:la|el)\s+mas\s+(?:barat|economic|car)[oa]\b")
 _HESITATE = re.compile(
     r"\bno\s+(?:lo\s+)?se\b|\bno\s+estoy\s+segur|\btal\s+vez\b|\bquizas?\b|\ba\s+lo\s+mejor\b"
     r"|\bigual\s+(?:la|el)\b|\bpuede\s+que\b|\bmmm+"
@@ -107,7 +110,8 @@ def read_options(norm: str, core: str, expecting: str | None, *, asks_topic: boo
     kept = [v for v in values if v not in negated]
     chooser = bool(_CHOOSE.search(norm))
     compare = len(kept) > 1 or bool(COMPARE.search(norm) or _HESITATE.search(norm))
-    asking = asks_topic or bool(_ASKS.search(core))
+    complains = not chooser and bool(PRICE_OBJECTION.search(_SUPERLATIVE.sub("·", norm)))
+    asking = asks_topic or complains or bool(_ASKS.search(core))
     if "?" in norm and not (chooser or asked):
         asking = True
     short = len(core.split()) <= 4

@@ -12,8 +12,10 @@ from agent.brains.spanish_numbers import Folded
 # Kin words (folded) -> the Reading's insured_relation.
 RELATIONS = {
     "padre": "padre", "papa": "padre", "papi": "padre", "papito": "padre", "viejo": "padre",
+    "apa": "padre", "jefe": "padre", "jefecito": "padre", "taita": "padre",
     "madre": "madre", "mama": "madre", "mami": "madre", "mamita": "madre", "vieja": "madre",
-    "jefa": "madre", "jefecita": "madre", "mujer": "mujer", "esposa": "mujer", "senora": "mujer",
+    "ama": "madre", "jefa": "madre", "jefecita": "madre", "mujer": "mujer", "esposa": "mujer",
+    "senora": "mujer",
     "marido": "marido", "esposo": "marido", "pareja": "pareja", "novio": "pareja",
     "novia": "pareja", "hijo": "hijo", "hija": "hija", "hermano": "hermano",
     "hermana": "hermana", "socio": "socio", "socia": "socio", "suegro": "otro", "suegra": "otro",
@@ -36,26 +38,40 @@ _INSURED_SELF = re.compile(
     r"\b(?:es|seria|sera|lo\s+quiero|seguro)\s+para\s+mi(?:\s+mism[oa])?(?=\s*(?:$|[,.;:!?)]"
     r"|y\b|no\b|sol[oa]\b|tengo\b|que\b))|\bpara\s+mi\s+mism[oa]\b"
     r"|\b(?:el|la)\s+asegurad[oa]\s+(?:soy|seria|sere)\s+yo\b|\bsoy\s+yo\b|\byo\s+mism[oa]\b"
-    r"|\b(?:sobre|de)\s+mi\s+propia\s+vida\b|\bmi\s+propia\s+vida\b"
+    r"|\b(?:sobre|de)\s+mi\s+propia\s+vida\b|\bmi\s+propia\s+vida\b|\bsobre\s+mi\s+vida\b"
+    r"|\b(?:es|seria|sera)\s+(?:sobre\s+)?mi\s+vida\b"
 )
 # Answers to "¿el seguro sería sobre la vida de tu padre?"
 _ANSWER_OTHER = re.compile(rf"^(?:para\s+)?(?:el|ella|esa\s+persona)\b|\bmi\s+(?P<rel>{_REL})\b")
 _ANSWER_SELF = re.compile(r"^(?:no\W*)?(?:(?:es\s+)?para\s+mi|yo|a\s+mi)\b")
+# A relative named as the beneficiary is not the insured: "mi hijo sería el beneficiario".
+_BENEFICIARY = re.compile(
+    rf"\bmi\s+(?:{_REL})\s+(?:seria|sera|es|quedaria|como|de)\s+(?:el\s+|la\s+|mi\s+)?"
+    rf"beneficiari\w*|\bbeneficiari\w*\s+(?:seria|sera|es|a|para)?\s*(?:a\s+)?mi\s+(?:{_REL})\b"
+)
 
 _CHILD = (
     r"(?:hij[oa]s?|hijit[oa]s?|nin[oa]s?|crios?|crias?|nen[ea]s?|peques?|chaval(?:es)?"
     r"|chavalin(?:es)?|bebes?|niet[oa]s?|chamac[oa]s?|chamaquit[oa]s?|escuincles?|morr[oa]s?"
     r"|morrit[oa]s?|pibes?|pibas?|pibit[oa]s?|guaguas?|cabr(?:o|a)s?\s+chic[oa]s|cabrit[oa]s?"
     r"|chiquill[oa]s?|chiquit[oa]s?|gurises?|gurisas?|botijas?|chamos?|chamas?|carajit[oa]s?"
-    r"|patoj[oa]s?|cipotes?|chavales?|chicos?|chicas?|pelad(?:it)?[oa]s)"
+    r"|patoj[oa]s?|cipotes?|chavales?|chicos?|chicas?|pelad(?:it)?[oa]s|guri)"
 )
 CHILDREN_AFTER = re.compile(rf"\s*(?:{_CHILD}|(?P<people>personas?|dependientes))\b")
 _PARTNER = re.compile(r"\b(?:mujer|marido|espos[oa]|pareja|novi[oa]|conyuge|mi\s+senora)\b")
-_MY_CHILD = re.compile(r"\bmi\s+(?:hij[oa]|nin[oa]|bebe|peque|nen[ea]|chamac[oa]|pib[ea])\b")
+# One child, with "mi" or an article: "mi hijito", "la guagua", "el gurí", "el nene".
+_ONE_CHILD = (
+    r"(?:hij[oa]|hijit[oa]|nin[oa]|ninit[oa]|bebe|bebit[oa]|peque|pequen[oa]|nen[ea]|crio|cria"
+    r"|chamac[oa]|chamaquit[oa]|pib[ea]|pibit[oa]|guagua|guaguita|guri|gurisa|gurisit[oa]|chamo"
+    r"|chama|chiquit[oa]|morr[oa]|morrit[oa]|escuincle|cipote|patoj[oa]|carajit[oa]|botija"
+    r"|chaval|chavalin|cabrit[oa]|chiquill[oa]|pelad(?:it)?[oa])"
+)
+_MY_CHILD = re.compile(rf"\b(?:mi|el|la|nuestr[oa])\s+{_ONE_CHILD}\b")
 _MY_CHILDREN = re.compile(rf"\bmis\s+{_CHILD}\b")
-_MY_PARENTS = re.compile(r"\bmis\s+(?:padres|papas|viejos|jefes|suegros|abuelos)\b")
+_MY_PARENTS = re.compile(r"\bmis\s+(?:padres|papas|apas|viejos|jefes|suegros|abuelos)\b")
 _MY_PARENT = re.compile(
-    r"\bmi\s+(?:madre|mama|mami|jefa|jefecita|vieja|padre|papa|viejo|suegr[oa]|abuel[oa])\b"
+    r"\bmi\s+(?:madre|mama|mami|ama|jefa|jefecita|vieja|padre|papa|papi|apa|jefe|viejo"
+    r"|suegr[oa]|abuel[oa])\b"
 )
 DEPEND = re.compile(r"\bdepend\w*|\ba\s+mi\s+cargo\b")
 _NO_DEPENDANTS = re.compile(
@@ -68,13 +84,17 @@ _NO_DEPENDANTS_ANSWER = re.compile(
 )
 
 _NAME_INTRO = re.compile(
-    r"\b(?:m[e']?\s*(?:llamo|yamo|iamo)|mi\s+nombre\s*(?:es|:)|soy|soi|me\s+(?:dicen|llaman)"
-    r"|(?:te|le)\s+escribe)\s+"
+    r"\b(?:m[e']?\s*(?:llamo|yamo|iamo)|mi\s+nombre\s*(?:es|:)|(?:soy|soi)(?:\s+(?:el|la)(?=\s))?"
+    r"|me\s+(?:dicen|llaman)|(?:te|le)\s+escribe)\s+"
 )
 _NAME_WORD = re.compile(r"\s*([^\W\d_]+(?:['-][^\W\d_]+)*)")
 _NAME_END = re.compile(r"\s*[,.;:!]")
 _ALNUM = re.compile(r"\w")
 _FROM_PLACE = re.compile(r"\s+(?:de|desde)\s+[^\W\d_]+(?:\s+[^\W\d_]+)?\W*")  # "Kevin de Monterrey"
+_COURTESY = re.compile(
+    r"\W*(?:para\s+servir(?:le|les|te)?|a\s+(?:sus|tus|su)\s+ordenes|a\s+la\s+orden"
+    r"|(?:mucho\s+)?gusto|encantad[oa]|un\s+placer|servidora?)\W*"
+)
 _NOISE = re.compile(r"[\W_]*")
 
 
@@ -95,6 +115,7 @@ def not_names() -> frozenset[str]:
 
 def insured(norm: str, expecting: str | None, yes: bool, no: bool) -> tuple[str | None, str | None]:
     """(insured, insured_relation): whose life the message says is insured."""
+    norm = _BENEFICIARY.sub("·", norm)
     if expecting == "insured":
         if m := _ANSWER_OTHER.search(norm):
             return "other", RELATIONS.get(m["rel"] or "")
@@ -135,8 +156,11 @@ def proper(word: str) -> str:
     return re.sub(r"[^\W\d_]+", lambda m: m[0].capitalize(), word)
 
 
-def name(source: str, folded: Folded) -> str | None:
-    """ "me llamo X", "mi nombre es X", "soy X": up to three words, stopping at common words."""
+def name(source: str, folded: Folded) -> tuple[str, int] | None:
+    """ "me llamo X", "mi nombre es X", "soy X": up to three words, stopping at common words.
+
+    Returns the name and where it ends in the folded text.
+    """
     norm, stop = folded.text, not_names()
     for intro in _NAME_INTRO.finditer(norm):
         spans, pos = [], intro.end()
@@ -154,15 +178,16 @@ def name(source: str, folded: Folded) -> str | None:
             if not (ends_clause or word[:1].isupper()):
                 break
             keep.append(word)
-        return " ".join(proper(w) for w in keep)
+        return " ".join(proper(w) for w in keep), spans[len(keep) - 1][1]
     return None
 
 
-def leading_name(source: str, folded: Folded, start: int, *, alone: bool) -> str | None:
-    """The name a reply to "¿cómo te llamas?" starts with, from `start` in the folded text.
+def leading_name(source: str, folded: Folded, start: int, *, alone: bool) -> tuple[str, int] | None:
+    """The name a reply to "¿cómo te llamas?" starts with, from `start` in the folded text,
+    and where it ends.
 
-    `alone`: the reply is only the name ("Ana", "ana garcía 😊"); otherwise the name must be
-    followed by punctuation ("Ana, 35 años").
+    `alone`: the reply is only the name ("Ana", "ana garcía 😊", "Ramón, para servirle");
+    otherwise the name must be followed by punctuation ("Ana, 35 años").
     """
     norm, spans, stop = folded.text, [], not_names()
     pos = _NOISE.match(norm, start).end()
@@ -171,9 +196,11 @@ def leading_name(source: str, folded: Folded, start: int, *, alone: bool) -> str
         pos = w.end()
     rest = norm[pos:]
     if alone:
-        ends = not _ALNUM.search(rest) or bool(_FROM_PLACE.fullmatch(rest))
+        ends = not _ALNUM.search(rest) or bool(
+            _FROM_PLACE.fullmatch(rest) or _COURTESY.fullmatch(rest)
+        )
     else:
         ends = bool(_NAME_END.match(rest))
     if not spans or spans[0][1] - spans[0][0] < 2 or not ends:
         return None
-    return " ".join(proper(folded.original(source, s, e)) for s, e in spans)
+    return " ".join(proper(folded.original(source, s, e)) for s, e in spans), spans[-1][1]

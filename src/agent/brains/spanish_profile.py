@@ -40,7 +40,8 @@ _WE_ARE_BEFORE = re.compile(r"\bsomos\s*$")
 _HASTA = re.compile(r"\bhasta\s*$")
 _LEFT_BEFORE = re.compile(r"\b(?:me\s+)?(?:quedan?|faltan?)\s*$")
 _AGES_BEFORE = re.compile(r"\b(?:tienen|de|con)\s*$")
-_BARE_TIENE = re.compile(r"(?:^|[,.;]\s*)tiene\s*$")
+# "tiene 55", "ella tiene 39": the insured's age when the bot asked it.
+_BARE_TIENE = re.compile(r"(?:^|[,.;]\s*)(?:(?:el|ella|esa\s+persona)\s+)?tiene\s*$")
 _RETIREMENT = re.compile(
     r"\bhasta\s+(?:que\s+me\s+(?:jubile|retire)|(?:la|mi)\s+jubilacion|jubilarme|(?:mi|el)\s+retiro"
     r"|retirarme)\b"
@@ -64,6 +65,11 @@ _BIRTH_YEAR = re.compile(
     r"\b(?:naci(?:do|da)?|soy)\s+(?:en\s+)?(?:del?\s+)?(?:(?:el\s+)?ano\s+)?(?:el\s+)?"
     r"(?:(?P<month>enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre"
     r"|octubre|noviembre|diciembre)\s+(?:de(?:l)?\s+)?)?(?P<year>(?:19|20)\d\d|\d\d)(?![\d.,/])"
+)
+# A bare age right after the name: "Nacho, 29", "soy Pedro, 44, no fumo".
+_AGE_AFTER_NAME = re.compile(
+    r"\s*[,;:-]?\s*(?:de\s+|con\s+)?(?P<age>\d{2})(?![\d%]|[.,]\d|\s*(?:k|mil|m|millones)\b"
+    r"|\s*(?:€|\$|euros?|pesos|dolares|anos?\s+(?:de\s+)?(?:plazo|hipoteca|prestamo)))"
 )
 _MONTH_NUMBER = {"enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6,
                  "julio": 7, "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10,
@@ -166,14 +172,44 @@ def _numbers(
     return children, ages, bare
 
 
+def _name_and_age(
+    source: str, folded: Folded, start: int, expecting: str | None
+) -> tuple[tuple[str, int] | None, bool, int | None]:
+    """(name and where it ends, whether it was introduced, the age written right after it).
+
+    A reply to "¿cómo te llamas?" may start with the name ("Elena, 33, no fumo").
+    """
+    said = people.name(source, folded)
+    named = said or (
+        people.leading_name(source, folded, start, alone=False) if expecting == "name" else None
+    )
+    if not named:
+        return None, False, None
+    m = _AGE_AFTER_NAME.match(folded.text, named[1])
+    age = int(m["age"]) if m and 18 <= int(m["age"]) <= 99 else None
+    return named, bool(said), age
+
+
 def read_profile(
-    source: str, folded: Folded, expecting: str | None, today: date, yes: bool, no: bool
+    source: str,
+    folded: Folded,
+    start: int,
+    expecting: str | None,
+    today: date,
+    yes: bool,
+    no: bool,
 ) -> dict[str, object]:
     """Every field of the Reading `source` states, besides intent, topic and options.
 
-    A bare number answers the pending question: it comes back as `option` when one was asked.
+    `start`: where the message begins after a greeting. A bare number answers the pending
+    question: it comes back as `option` when one was asked.
     """
     norm, fields = folded.text, {}
+    named, introduced, age = _name_and_age(source, folded, start, expecting)
+    if age is not None:
+        fields["age"] = age
+        m = _AGE_AFTER_NAME.match(norm, named[1])
+        norm = _mask(norm, m.start("age"), m.end("age"))
     insured, relation = people.insured(norm, expecting, yes, no)
     other = insured == "other"
     if insured:
@@ -198,16 +234,14 @@ def read_profile(
     dependants = people.dependants(norm, expecting, children, ages)
     if dependants is not None:
         _put(fields, "dependants", dependants)
-    name = people.name(source, folded)
-    if name:
-        fields["name"] = name
     if bare and expecting in NUMERIC_ASKS:
         _put(fields, expecting, bare[0])  # "35" answers "¿qué edad tienes?"
-    elif len(bare) == 1 and name and expecting in (None, "name", "age") and 16 <= bare[0] <= 99:
-        _put(fields, "age", bare[0])  # "Soy Pedro, 44"
     purpose = _purpose(norm)
     if purpose:
         fields["purpose"] = purpose
+    # A leading word followed by a comma is a name only when data follows: "Ana, 35 años".
+    if named and (introduced or fields):
+        fields["name"] = named[0]
     return fields
 
 

@@ -12,6 +12,7 @@ _USTED = re.compile(
     r"|\ble\s+(?:agradezco|agradeceria|pregunto|escribo|comento|consulto|molesto)\b"
     r"|\b(?:expliqueme|indiqueme|digame|envieme|mandeme|llameme|contacteme|disculpeme)\b"
     r"|\b(?:sabe|quiere|necesita|puede)\s+usted\b|\bsu\s+(?:empresa|compania|aseguradora)\b"
+    r"|\bpara\s+servirle(?:s)?\b|\ba\s+sus\s+ordenes\b|\bsu\s+servidora?\b"
 )
 _TU = re.compile(
     r"\btu\b|\bpuedes\b|\btienes\b|\bsabes\b|\bpodrias\b|\beres\b|\bquieres\b|\bnecesitas\b"
