@@ -252,6 +252,13 @@ def test_smoking(text, expecting, expected):
         ("no, sobre mi vida, mi hijo sería el beneficiario", "insured",
          dict(intent="deny", insured="self", insured_relation=None)),
         ("el beneficiario sería mi hija", None, dict(insured=None)),
+        ("para mi pareja", "dependants",
+         dict(insured=None, purpose="familia", dependants=1)),
+        ("Para mi señora", "dependants", dict(insured=None, purpose="familia")),
+        ("para nosotros, sus hijos", "dependants", dict(insured=None, purpose="familia")),
+        ("para mi socio", "dependants", dict(insured=None, purpose="negocio")),
+        ("el seguro es para mi madre", "dependants",
+         dict(insured="other", insured_relation="madre")),
     ],
 )  # fmt: skip
 def test_insured_person(text, expecting, expected):

@@ -123,7 +123,9 @@ def insured(norm: str, expecting: str | None, yes: bool, no: bool) -> tuple[str 
             return "self", None
         if yes or no:  # the question named someone else: yes means them, no means me
             return ("other" if yes else "self"), None
-    if m := _INSURED_OTHER.search(norm):
+    # Answering "¿para qué quieres el seguro?", "para mi hija" says whom it protects.
+    m = _INSURED_OTHER.search(norm)
+    if m and not (m["e"] and expecting == "dependants"):
         return "other", RELATIONS[m["a"] or m["b"] or m["c"] or m["d"] or m["e"]]
     if _INSURED_SELF.search(norm):
         return "self", None

@@ -250,8 +250,9 @@ _PURPOSES = (
     ("deudas", re.compile(r"\b(?:prestamos?|deudas?|creditos?)\b")),
     ("negocio", re.compile(r"\b(?:negocios?|socios?|socias?|empresas?)\b")),
     ("familia", re.compile(
-        r"\bfamili\w*|\blos\s+mios\b|\b(?:para|proteger|cubrir|por)\s+(?:a\s+)?(?:mis?\s+)?"
-        r"(?:hij[oa]s?|nin[oa]s?|mujer|marido|espos[oa]|pareja|peques?)\b"
+        r"\bfamili\w*|\blos\s+mios\b|\b(?:para|proteger|cubrir|por)\s+(?:a\s+)?"
+        r"(?:nosotros|(?:(?:mis?|sus?|nuestr[oa]s?|los|las)\s+)?(?:hij[oa]s?|nin[oa]s?|mujer"
+        r"|marido|espos[oa]|pareja|senora|peques?|padres?|madres?|papas?|mamas?|hermanos?))\b"
     )),
 )  # fmt: skip
 
