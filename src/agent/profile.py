@@ -140,17 +140,28 @@ def absorb(
     return out
 
 
+_PERSONAL = ("age", "birth_date", "smoker", "ex_smoker")
+
+
 def _who_is_insured(reading: dict, state: dict, profile: dict, new: dict) -> None:
-    """Someone else's life ("es para mi padre") is asked about before anything is priced."""
+    """Someone else's life ("es para mi padre") is asked about before anything is priced.
+
+    Age and smoking said before the hint were the customer's own; those said with it, the other
+    person's. Whichever way the answer goes, the other set is dropped and asked for again.
+    """
     insured, relation = reading.get("insured"), reading.get("insured_relation")
-    if state.get("expecting") == "insured":
+    expecting = state.get("expecting")
+    if expecting == "insured":
         if reading.get("intent") == "deny" or insured == "self":
             insured = "self"
-            # What came with the hint described the other person, not the customer.
             for key in profile.pop("hinted", []):
                 profile.pop(key, None)
+            profile.update(profile.pop("own", {}))
         elif reading.get("intent") == "affirm" or insured == "other":
             insured = "other"
+            for key in profile.pop("own", {}):
+                if key not in profile.get("hinted", []):
+                    profile.pop(key, None)
         else:
             return
         profile["insured"] = insured
@@ -160,10 +171,14 @@ def _who_is_insured(reading: dict, state: dict, profile: dict, new: dict) -> Non
         elif relation:
             profile["insured_relation"] = relation
         return
+    # "¿Para qué quieres el seguro?" — "para mi hija": who it protects, not whose life it is.
+    if expecting == "dependants" and not set(new) & set(_PERSONAL):
+        return
     if insured == "other" and profile.get("insured") != "other":
         profile["insured"] = "unsure"
         profile["insured_relation"] = relation or "otro"
-        profile["hinted"] = [k for k in ("age", "birth_date", "smoker") if k in new]
+        profile["hinted"] = [k for k in _PERSONAL if k in new]
+        profile["own"] = {k: profile[k] for k in _PERSONAL if k in profile and k not in new}
     elif insured == "self" and profile.get("insured") is None:
         profile["insured"] = "self"
 

@@ -210,6 +210,7 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         misses.get(missing, 0),
         relation=profile.get("insured_relation"),
         rule=ctx.facts.ex_smoker_rule(ctx.quotes),
+        about_insured=profile.get("insured") == "other",
     )
     return {
         **update,

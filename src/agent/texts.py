@@ -334,7 +334,34 @@ REASKS = {
 }
 
 
-def question(field: str, attempt: int = 0, *, relation: str | None = None, rule: str = "") -> str:
+# The same questions about someone else's life: the insured is the customer's {relation}.
+ABOUT_INSURED = {
+    "age": (
+        "¿Qué edad tiene tu {relation}? (también me vale su fecha de nacimiento)",
+        "¿Cuántos años tiene tu {relation}?",
+        "¿Su edad?",
+    ),
+    "smoker": (
+        "¿Tu {relation} fuma o vapea? (sí / no)",
+        "¿Tu {relation} fuma? Sí o no.",
+        "¿Fuma? Sí o no.",
+    ),
+    "quit_when": (
+        "¿Cuánto hace que tu {relation} lo dejó? {rule}",
+        "¿Hace cuántos meses que no fuma?",
+        "¿Hace cuánto lo dejó?",
+    ),
+}
+
+
+def question(
+    field: str,
+    attempt: int = 0,
+    *,
+    relation: str | None = None,
+    rule: str = "",
+    about_insured: bool = False,
+) -> str:
     """The question for `field`, asked for the `attempt`-th time again (0: the first time).
 
     `relation` is who the insured would be ("padre"); `rule` is the ex-smoker rule the
@@ -342,7 +369,12 @@ def question(field: str, attempt: int = 0, *, relation: str | None = None, rule:
     """
     if field == "insured" and (not relation or relation == "otro"):
         field = "insured_unknown"
-    wordings = REASKS[field] if field not in QUESTIONS else (QUESTIONS[field], *REASKS[field])
+    if about_insured and field in ABOUT_INSURED:
+        wordings = ABOUT_INSURED[field]
+    elif field in QUESTIONS:
+        wordings = (QUESTIONS[field], *REASKS[field])
+    else:
+        wordings = REASKS[field]
     text = wordings[min(attempt, len(wordings) - 1)]
     if field == "quit_when" and not rule:
         rule = "(en meses o años)"
