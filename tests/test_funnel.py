@@ -254,3 +254,93 @@ def test_sms_gets_the_same_funnel_in_fewer_words():
     confirm = chat.say("2", channel="sms")
     assert confirm["expecting"] == "confirm_option" and "*" not in confirm["reply"]
     assert chat.say("si", channel="sms")["stage"] == "FINALIZADO"
+
+
+def test_a_policy_on_a_fathers_life_prices_the_fathers_data():
+    chat = consented()
+    chat.say("Me llamo Pedro")
+    state = chat.say("es para mi padre, tiene 60 y fuma")
+    assert state["expecting"] == "insured" and "padre" in state["reply"]
+    state = chat.say("sí")
+    assert state["profile"]["insured"] == "other" and state["profile"]["age"] == 60
+    assert "consentimiento" in state["reply"] and "firmar" in state["reply"]
+    state = chat.say("100.000 €")
+    state = chat.say("10 años")
+    state = chat.say("nadie depende de él")
+    assert state["expecting"] == "readback" and "Asegurado: tu padre" in state["reply"]
+    state = chat.say("sí")
+    assert state["quote"] == ENGINE.quote(age=60, smoker=True, cover=100000, term=10)
+
+
+def test_a_no_to_the_insured_question_drops_what_was_said_of_the_other_person():
+    chat = consented()
+    chat.say("Me llamo Pedro, tengo 40 años")
+    state = chat.say("es para mi padre, tiene 60 y fuma")
+    state = chat.say("no, es para mí")
+    assert state["profile"]["insured"] == "self" and state["profile"]["age"] == 40
+    assert state["profile"].get("smoker") is None and state["expecting"] == "smoker"
+
+
+def test_the_customers_own_data_are_asked_again_for_the_insured():
+    chat = consented()
+    chat.say("Soy Luis, 45 años, no fumo")
+    state = chat.say("quiero asegurar a mi mujer")
+    assert state["expecting"] == "insured"
+    state = chat.say("sí")
+    assert state["profile"].get("age") is None and state["expecting"] == "age"
+    assert "tu mujer" in state["reply"]
+
+
+def test_an_ex_smoker_is_asked_when_and_the_tariff_rule_decides():
+    chat = consented()
+    chat.say("Soy Marta, 50 años")
+    state = chat.say("soy exfumadora")
+    assert state["expecting"] == "quit_when" and "12 meses" in state["reply"]
+    state = chat.say("hace 8 meses")
+    assert state["profile"]["smoker"] is True and "fumador" in state["reply"]
+
+
+def test_an_amount_in_pesos_is_never_taken_as_euros():
+    chat = consented()
+    chat.say("Soy Lupita, 33 años, no fumo")
+    state = chat.say("300 mil pesos")
+    assert "cover" not in state["profile"] and "euros (EUR)" in state["reply"]
+    state = chat.say("100 mil euros")
+    assert state["profile"]["cover"] == 100000
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["¿qué diferencia hay entre la 1 y la 3?", "dudo entre la 2 y la 3", "la 1 no",
+     "¿cuánto sale la básica al año?"],
+)  # fmt: skip
+def test_a_question_hesitation_or_negation_registers_no_option(text):
+    chat, _ = quoted()
+    state = chat.say(text)
+    assert state["chosen"] is None and state.get("pending_option") is None
+    assert state["stage"] == "PRESENTACION_PROPUESTA"
+
+
+def test_a_correction_after_the_close_is_repriced():
+    chat, _ = quoted()
+    chat.say("la 2")
+    state = chat.say("sí")
+    assert state["stage"] == "FINALIZADO"
+    state = chat.say("perdona, tengo 52, no 35")
+    expected = ENGINE.quote(age=52, smoker=False, cover=150000, term=20)
+    assert state["quote"] == expected and state["chosen"] == "recomendada"
+    assert price(expected["options"][1]["monthly"]) in state["reply"]
+
+
+def test_usted_is_answered_with_usted():
+    chat = Chat()
+    state = chat.say("Buenas tardes, ¿me puede informar de un seguro de vida?")
+    assert "¿Me da su consentimiento?" in state["reply"]
+
+
+def test_a_foreign_speaker_gets_one_reply_in_their_language_and_a_person():
+    chat = Chat()
+    state = chat.say("Hi, I want a quote for life insurance please")
+    assert "Spanish" in state["reply"] and state["expecting"] == "handoff_offer"
+    state = chat.say("yes")
+    assert state["handoff"] and state["handoff_reason"] == "language"

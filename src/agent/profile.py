@@ -178,7 +178,7 @@ def _who_is_insured(reading: dict, state: dict, profile: dict, new: dict) -> Non
         profile["insured"] = "unsure"
         profile["insured_relation"] = relation or "otro"
         profile["hinted"] = [k for k in _PERSONAL if k in new]
-        profile["own"] = {k: profile[k] for k in _PERSONAL if k in profile and k not in new}
+        profile["own"] = {k: profile[k] for k in _PERSONAL if k in profile}
     elif insured == "self" and profile.get("insured") is None:
         profile["insured"] = "self"
 
