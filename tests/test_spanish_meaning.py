@@ -343,6 +343,8 @@ def test_core_questions(text, expecting, intent, topic):
         ("soy de Monterrey", "name", None),
         ("soy la Fran", "name", "Fran"),
         ("soy el Pancho", None, "Pancho"),
+        ("soy el mismo", "name", None),
+        ("soy la madre de Juan", "name", None),
         ("Ramón Gutiérrez, para servirle", "name", "Ramón Gutiérrez"),
         ("ah, al final sí fumo", "name", None),
         ("uh, ok, 60.000 euros", "name", None),
