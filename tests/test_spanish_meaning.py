@@ -65,6 +65,18 @@ def check(text: str, expecting: str | None, expected: dict[str, object]) -> None
         ("ella tiene 39", "age", dict(age=39)),
         ("él tiene 60", "age", dict(age=60)),
         ("mi hijo tiene 12", "age", dict(age=None)),
+        ("vicente 50 no fumo", "name", dict(name="Vicente", age=50, smoker=False)),
+        ("Luis Alfredo, cuarenta y cinco", "name", dict(name="Luis Alfredo", age=45)),
+        ("20 años, 250 mil euros, 37, no fumo, Iker", "name",
+         dict(name="Iker", age=37, term=20, cover=250_000, smoker=False)),
+        ("unos 100 mil", "name", dict(name=None, cover=100_000)),
+        ("gano unos 40 mil asi que pon 80.000", "cover", dict(cover=80_000)),
+        ("está bien pero el capital es 120", "readback",
+         dict(intent="provide_info", cover=120_000)),
+        ("no, el plazo son 15 no 25", "readback", dict(intent="provide_info", term=15)),
+        ("pa 20 años", "smoker", dict(term=20, age=None)),
+        ("son 2, el menor tiene 8 así que ponle 15 años", "term",
+         dict(dependants=2, term=15, age=None)),
     ],
 )  # fmt: skip
 def test_numbers_by_meaning(text, expecting, expected):
@@ -132,6 +144,7 @@ def test_corrections(text, expecting, expected):
         ("la 3 es muy cara", "option", dict(options_mentioned=[3], option=None)),
         ("me quedo con la 2 aunque es cara", "option", dict(intent="choose_option", option=2)),
         ("la más barata", "option", dict(intent="choose_option", option=1)),
+        ("la de enmedio", "option", dict(intent="choose_option", option=2)),
         ("no", "confirm_option", dict(intent="deny", option=None)),
     ],
 )  # fmt: skip
@@ -155,6 +168,8 @@ def test_questions_hesitation_and_negation_never_pick(text, expecting, expected)
         ("ya no me escriban, gracias", "consent", "opt_out", None),
         ("ya no quiero que me escriban más", None, "opt_out", None),
         ("no me escriban", None, "opt_out", None),
+        ("ya no quiero nada, bórrame de su lista", "age", "opt_out", None),
+        ("¿quién te dio mi número? no me jodan más", "consent", "opt_out", None),
     ],
 )
 def test_opt_out_wins_wherever_it_appears(text, expecting, intent, topic):
@@ -259,6 +274,10 @@ def test_smoking(text, expecting, expected):
         ("para mi socio", "dependants", dict(insured=None, purpose="negocio")),
         ("el seguro es para mi madre", "dependants",
          dict(insured="other", insured_relation="madre")),
+        ("quiero hacerle un seguro de vida a mi marido", None,
+         dict(insured="other", insured_relation="marido")),
+        ("ola kiero asegurar a mi viejita", None,
+         dict(insured="other", insured_relation="madre")),
     ],
 )  # fmt: skip
 def test_insured_person(text, expecting, expected):
@@ -286,6 +305,8 @@ def test_insured_person(text, expecting, expected):
         ("mi mujer no trabaja y tengo 2 hijos", None, 3),
         ("mi esposa y mi hijito", "dependants", 2),
         ("mi señora y la guagua", "dependants", 2),
+        ("mi mamá y mi hermanita", "dependants", 2),
+        ("mi mujer y 2 muchachitos", "dependants", 3),
     ],
 )
 def test_dependants(text, expecting, dependants):
@@ -363,6 +384,8 @@ def test_names(text, expecting, name):
         ("¿podría explicarme qué cubre?", "usted"),
         ("le agradezco la información", "usted"),
         ("Ramón Gutiérrez, para servirle", "usted"),
+        ("si señor", "usted"),
+        ("mire le cuento yo me llamo Yesid", "usted"),
         ("¿puedes decirme cuánto cuesta?", "tu"),
         ("y tú qué me recomiendas", "tu"),
         ("¿tienes algo más barato?", "tu"),

@@ -25,7 +25,9 @@ YES = [
     ("MX", "sale y vale"), ("PE", "ya, ok"), ("VE", "chévere, sí"), ("LATAM", "cómo no"),
     ("LATAM", "claro"), ("LATAM", "obvio"), ("LATAM", "sí señor"), ("LATAM", "okas"),
     ("ES", "confirmado"), ("ES", "lo confirmo"), ("ES", "ahora sí"), ("CL", "ya, correcto"),
-    ("EC", "confirme nomás"), ("ES", "vale, confirmado"),
+    ("EC", "confirme nomás"), ("ES", "vale, confirmado"), ("AR", "joya"), ("VE", "fino"),
+    ("VE", "burda de bien, sí"), ("CL", "sipo"), ("UY", "ta"), ("UY", "ta, todo bien"),
+    ("MX", "esa mera"), ("ES", "ta bien"),
 ]  # fmt: skip
 NO = [
     ("ES", "no"), ("ES", "no es correcto"), ("ES", "está mal"), ("ES", "para nada"),
@@ -46,6 +48,7 @@ DEPENDANTS = [
     ("UY", "mi señora y el gurí", 2), ("ES", "mi mujer y el crío", 2),
     ("AR", "mi mujer y el pibe", 2), ("MX", "mi vieja y el chamaco", 2),
     ("ES", "mi mujer y el nene", 2), ("ES", "mi pareja y la bebé", 2),
+    ("DO", "mi mujer y 2 muchachitos", 3), ("VE", "mi mamá y mi hermanita", 2),
 ]  # fmt: skip
 SMOKING = [
     ("ES", "algún puro en navidades", True), ("ES", "fumo socialmente", True),
@@ -55,7 +58,7 @@ SMOKING = [
     ("AR", "un pucho de vez en cuando", True), ("CL", "me fumo un pucho a veces", True),
     ("LATAM", "fumo hookah", True), ("LATAM", "uso vaper", True), ("LATAM", "fumo IQOS", True),
     ("ES", "no fumo", False), ("ES", "nunca he fumado", False), ("LATAM", "no, nada", False),
-    ("LATAM", "ni fumo ni vapeo", False),
+    ("LATAM", "ni fumo ni vapeo", False), ("ES", "fumaó de toa la vida", True),
 ]  # fmt: skip
 MONEY = [
     ("MX", "300 mil pesos", "other"), ("MX", "300 mil pesos mexicanos", "MXN"),
@@ -73,6 +76,7 @@ RELATIONS = [
     ("AR", "es para mi viejo", "padre"), ("AR", "es para mi vieja", "madre"),
     ("LATAM", "es para mi papi", "padre"), ("LATAM", "es para mi mami", "madre"),
     ("ES", "es para mi mujer", "mujer"), ("MX", "es para mi señora", "mujer"),
+    ("MX", "es para mi viejita", "madre"), ("LATAM", "es para mi mamacita", "madre"),
 ]  # fmt: skip
 COVER = [("ES", "200.000 €", 200_000), ("ES", "200 mil euros", 200_000), ("ES", "200 mil", 200_000),
          ("ES", "150k", 150_000)]  # fmt: skip
@@ -120,3 +124,25 @@ def test_euro_amounts(country, phrase, cover):
 def test_relation_words(country, phrase, relation):
     reading = read(phrase, None)
     assert (reading.insured, reading.insured_relation) == ("other", relation)
+
+
+PURPOSES = [
+    ("PR", "pa' mis nenes", "familia"), ("ES", "para nosotros, sus hijos", "familia"),
+    ("ES", "es para que mis hijos no tengan que pagar nada cuando yo falte", "familia"),
+    ("CO", "hasta que mis hijos terminen la universidad", "familia"),
+    ("MX", "para los gastos del funeral", "otro"),
+]  # fmt: skip
+EX_SMOKERS = [
+    ("AR", "largué el faso hace 3 años", 36), ("AR", "dejé los puchos hace 2 años", 24),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("country", "phrase", "purpose"), PURPOSES)
+def test_purpose_words(country, phrase, purpose):
+    assert read(phrase, "dependants").purpose == purpose
+
+
+@pytest.mark.parametrize(("country", "phrase", "months"), EX_SMOKERS)
+def test_quit_words(country, phrase, months):
+    reading = read(phrase, "smoker")
+    assert (reading.smoker, reading.ex_smoker, reading.quit_months) == (None, True, months)

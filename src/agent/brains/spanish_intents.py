@@ -14,14 +14,16 @@ _OPT_OUT_WHOLE = re.compile(
 )
 # Asking to stop the messages wins wherever it appears, even next to a question.
 _OPT_OUT = re.compile(
-    r"\bno\s+(?:me|nos)\s+(?:vuelv\w+\s+a\s+)?(?:escrib|mand|envi|molest|contact|llam|hable)\w*"
+    r"\bno\s+(?:me|nos)\s+(?:vuelv\w+\s+a\s+)?(?:escrib|mand|envi|molest|contact|llam|hable|jod"
+    r"|fastidi|frieg|chingu|hinch)\w*"
     r"(?:\s+(?:nada|nunca))?\s+(?:mas|nunca|otra\s+vez)\b"
     r"|\bno\s+(?:me|nos)\s+vuelv\w+\s+a\s+(?:escribir|mandar|enviar|molestar|contactar|llamar)\b"
     r"|\bno\s+(?:quiero|deseo)\s+(?:que\s+me\s+(?:escrib|mand|envi|contact|molest)\w*"
     r"|recibir\s+mas|(?:mas\s+)?mensajes)\b"
     r"|\bdej(?:a|ad|e|en|ar)\s+de\s+(?:escribirme|mandarme|enviarme|molestar(?:me)?|contactarme"
     r"|llamarme)\b|\bborr(?:a|ad|en|ar)\s+mi\s+(?:numero|telefono|contacto)\b"
-    r"|\bquit(?:a|ad|en)(?:me|nme)\s+de\s+(?:la|vuestra|su|tu|sus|esta)s?\s+(?:lista|base)"
+    r"|\b(?:quit|borr|elimin|sac)(?:a|ad|en|e)(?:me|nme|dme)\s+de\s+(?:la|vuestra|su|tu|sus|esta)s?"
+    r"\s+(?:lista|base)"
     r"|\bno\s+mas\s+mensajes\b"
     r"|\bya\s+no\s+(?:me|nos)\s+(?:escrib|mand|envi|molest|contact|llam|hable)\w*"
 )
@@ -179,7 +181,8 @@ _AFFIRM = re.compile(
     r"|orale|andale|simon|asi\s+es|todo\s+bien|todo\s+correcto|chevere|bacan|de\s+ley"
     r"|sale\s+y\s+vale|ya\s+po|ya\s+pues|por\s+supuesto|desde\s+luego|efectivamente"
     r"|confirm(?:o|e|a|ado|ada|ar|amos|ad)|lo\s+confirmo|todo\s+ok|ta\s+bueno|esta\s+bueno"
-    r"|dalo|de\s+pelos|bacano|sii+)(?!\w)"
+    r"|dalo|de\s+pelos|bacano|sii+|si\s*po|joya|barbaro|fino|de\s+diez|buenisimo"
+    r"|burda\s+de\s+bien)(?!\w)"
 )
 # A yes word that only softens a no or a delay is not a yes: "vale, me lo pienso",
 # "ah vale, pues nada, gracias", "ok, gracias igual".
@@ -191,8 +194,9 @@ _NOT_REALLY = re.compile(
 )
 # Short words that are a yes only on their own ("va", "sale", "ya"): "¿cuánto sale?" is not.
 _AFFIRM_WHOLE = re.compile(
-    r"(?:va|sale|ya|eso|arre|como\s+no|a\s+huevo|va\s+que\s+va)"
-    r"(?:\s+(?:po|pues|pue|dale|ok|okey|vale|si|bueno|pues\s+si))*"
+    r"(?:va|sale|ya|eso|arre|ta|como\s+no|a\s+huevo|va\s+que\s+va|es[ae](?:\s+(?:mer[ao]|merit[ao]"
+    r"|mism[ao]|es))?)(?:\s+(?:po|pues|pue|dale|ok|okey|vale|si|bueno|pues\s+si|todo\s+bien"
+    r"|correcto|perfecto|bien|listo|de\s+una|genial))*"
 )
 _ACCEPT = re.compile(r"(?<!no )\b(?:acepto|autorizo|consiento)\b")
 _THUMBS_DOWN = re.compile("[👎❌🙅]")

@@ -68,6 +68,7 @@ _WORD_VALUES = {
     "mil": 1_000, "millon": 1_000_000, "millones": 1_000_000, "medio millon": 500_000,
 }  # fmt: skip
 _WEAK = frozenset({"un", "uno", "una", "mil"})
+NUMBER_WORDS = frozenset(w for w in _WORD_VALUES if " " not in w)
 _SCALES = {"k": 1_000, "mil": 1_000, "m": 1_000_000, "mm": 1_000_000, "mill": 1_000_000,
            "millon": 1_000_000, "millones": 1_000_000}  # fmt: skip
 

@@ -17,7 +17,7 @@ _OPTION = re.compile(
     rf"\b(?:opcion|plan|modalidad)\s*(?:n(?:o|um|umero)?\.?\s*)?(?P<clear>[1-9]|{_ORD}|{_PLAN})\b"
     rf"|\b(?:la|el)\s+(?P<named>{_PLAN})\b"
     rf"|\b(?:la|el)\s+(?:numero\s+)?(?P<pos>[1-9]|{_ORD})(?!\w|[.,]\d|\s+vez)"
-    r"|\bla\s+(?P<middle>del?\s+(?:en\s+)?medio|intermedia)\b"
+    r"|\bla\s+(?P<middle>del?\s+(?:en\s*)?medio|intermedia)\b"
     r"|\bla\s+mas\s+(?:(?P<cheapest>barata|economica)|(?P<fullest>cara|completa))\b"
 )
 # "entre la 1 y 3", "la 2 o la tercera": further options listed right after one.

@@ -7,15 +7,18 @@ import re
 from functools import cache
 from importlib import resources
 
-from agent.brains.spanish_numbers import Folded
+from agent.brains.spanish_numbers import NUMBER_WORDS, Folded
 
 # Kin words (folded) -> the Reading's insured_relation.
 RELATIONS = {
     "padre": "padre", "papa": "padre", "papi": "padre", "papito": "padre", "viejo": "padre",
     "apa": "padre", "jefe": "padre", "jefecito": "padre", "taita": "padre",
     "madre": "madre", "mama": "madre", "mami": "madre", "mamita": "madre", "vieja": "madre",
-    "ama": "madre", "jefa": "madre", "jefecita": "madre", "mujer": "mujer", "esposa": "mujer",
-    "senora": "mujer",
+    "ama": "madre", "jefa": "madre", "jefecita": "madre", "viejito": "padre", "viejita": "madre",
+    "padrecito": "padre", "papacito": "padre", "madrecita": "madre", "mamacita": "madre",
+    "mujer": "mujer", "esposa": "mujer", "senora": "mujer", "esposito": "marido",
+    "esposita": "mujer", "hijito": "hijo", "hijita": "hija", "hermanito": "hermano",
+    "hermanita": "hermana", "abuelito": "otro", "abuelita": "otro",
     "marido": "marido", "esposo": "marido", "pareja": "pareja", "novio": "pareja",
     "novia": "pareja", "hijo": "hijo", "hija": "hija", "hermano": "hermano",
     "hermana": "hermana", "socio": "socio", "socia": "socio", "suegro": "otro", "suegra": "otro",
@@ -28,7 +31,7 @@ _REL = "|".join(RELATIONS)
 _NOT_A_LIST = r"(?!\s*(?:,|y|e)\s+(?:a\s+)?(?:mis|mi|los|las|toda)\b)"
 _INSURED_OTHER = re.compile(
     rf"\b(?:seguro|poliza|es|seria|sera|lo\s+(?:quiero|busco|necesito)|cotiza\w*|presupuesto"
-    rf"|precio)\s+(?:de\s+vida\s+)?para\s+mi\s+(?P<a>{_REL})\b{_NOT_A_LIST}"
+    rf"|precio)\s+(?:de\s+vida\s+)?(?:para|a)\s+mi\s+(?P<a>{_REL})\b{_NOT_A_LIST}"
     rf"|^\W*(?:y\s+)?(?:es\s+)?para\s+mi\s+(?P<e>{_REL})\b{_NOT_A_LIST}"
     rf"|\basegurar(?:le)?\s+(?:a\s+)?(?:la\s+vida\s+de\s+)?mi\s+(?P<b>{_REL})\b"
     rf"|\b(?:la\s+)?vida\s+de\s+mi\s+(?P<c>{_REL})\b"
@@ -50,28 +53,30 @@ _BENEFICIARY = re.compile(
     rf"beneficiari\w*|\bbeneficiari\w*\s+(?:seria|sera|es|a|para)?\s*(?:a\s+)?mi\s+(?:{_REL})\b"
 )
 
-_CHILD = (
+CHILD = (
     r"(?:hij[oa]s?|hijit[oa]s?|nin[oa]s?|crios?|crias?|nen[ea]s?|peques?|chaval(?:es)?"
     r"|chavalin(?:es)?|bebes?|niet[oa]s?|chamac[oa]s?|chamaquit[oa]s?|escuincles?|morr[oa]s?"
     r"|morrit[oa]s?|pibes?|pibas?|pibit[oa]s?|guaguas?|cabr(?:o|a)s?\s+chic[oa]s|cabrit[oa]s?"
     r"|chiquill[oa]s?|chiquit[oa]s?|gurises?|gurisas?|botijas?|chamos?|chamas?|carajit[oa]s?"
-    r"|patoj[oa]s?|cipotes?|chavales?|chicos?|chicas?|pelad(?:it)?[oa]s|guri)"
+    r"|patoj[oa]s?|cipotes?|chavales?|chicos?|chicas?|pelad(?:it)?[oa]s|guri"
+    r"|muchach(?:it)?[oa]s|nenes|nenas|bebitos|bebitas)"
 )
-CHILDREN_AFTER = re.compile(rf"\s*(?:{_CHILD}|(?P<people>personas?|dependientes))\b")
+CHILDREN_AFTER = re.compile(rf"\s*(?:{CHILD}|(?P<people>personas?|dependientes))\b")
 _PARTNER = re.compile(r"\b(?:mujer|marido|espos[oa]|pareja|novi[oa]|conyuge|mi\s+senora)\b")
 # One child, with "mi" or an article: "mi hijito", "la guagua", "el gurí", "el nene".
 _ONE_CHILD = (
     r"(?:hij[oa]|hijit[oa]|nin[oa]|ninit[oa]|bebe|bebit[oa]|peque|pequen[oa]|nen[ea]|crio|cria"
     r"|chamac[oa]|chamaquit[oa]|pib[ea]|pibit[oa]|guagua|guaguita|guri|gurisa|gurisit[oa]|chamo"
     r"|chama|chiquit[oa]|morr[oa]|morrit[oa]|escuincle|cipote|patoj[oa]|carajit[oa]|botija"
-    r"|chaval|chavalin|cabrit[oa]|chiquill[oa]|pelad(?:it)?[oa])"
+    r"|chaval|chavalin|cabrit[oa]|chiquill[oa]|pelad(?:it)?[oa]|muchach(?:it)?[oa])"
 )
 _MY_CHILD = re.compile(rf"\b(?:mi|el|la|nuestr[oa])\s+{_ONE_CHILD}\b")
-_MY_CHILDREN = re.compile(rf"\bmis\s+{_CHILD}\b")
+_MY_CHILDREN = re.compile(rf"\bmis\s+{CHILD}\b")
+_MY_SIBLING = re.compile(r"\bmi\s+herman(?:it)?[oa]\b")
 _MY_PARENTS = re.compile(r"\bmis\s+(?:padres|papas|apas|viejos|jefes|suegros|abuelos)\b")
 _MY_PARENT = re.compile(
-    r"\bmi\s+(?:madre|mama|mami|ama|jefa|jefecita|vieja|padre|papa|papi|apa|jefe|viejo"
-    r"|suegr[oa]|abuel[oa])\b"
+    r"\bmi\s+(?:madre|mama|mami|mamita|madrecita|ama|jefa|jefecita|vieja|viejita|padre|papa"
+    r"|papi|papito|padrecito|apa|jefe|viejo|viejito|suegr[oa]|abuel(?:it)?[oa])\b"
 )
 DEPEND = re.compile(r"\bdepend\w*|\ba\s+mi\s+cargo\b")
 _NO_DEPENDANTS = re.compile(
@@ -91,6 +96,11 @@ _NAME_WORD = re.compile(r"\s*([^\W\d_]+(?:['-][^\W\d_]+)*)")
 _NAME_END = re.compile(r"\s*[,.;:!]")
 _ALNUM = re.compile(r"\w")
 _FROM_PLACE = re.compile(r"\s+(?:de|desde)\s+[^\W\d_]+(?:\s+[^\W\d_]+)?\W*")  # "Kevin de Monterrey"
+_TRAILING_NAME = re.compile(r"[,;.]\s*([^\W\d_]{2,}(?:\s+[^\W\d_]{2,})?)[\W_]*$")
+# "vicente 50 no fumo": a name followed by the age without a comma.
+_NUMBER_NEXT = re.compile(
+    r"\s+(?:\d|(?:dieci|veinti|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa)\w*)"
+)
 _COURTESY = re.compile(
     r"\W*(?:para\s+servir(?:le|les|te)?|a\s+(?:sus|tus|su)\s+ordenes|a\s+la\s+orden"
     r"|(?:mucho\s+)?gusto|encantad[oa]|un\s+placer|servidora?)\W*"
@@ -110,7 +120,7 @@ def not_names() -> frozenset[str]:
     data = json.loads(source.read_text(encoding="utf-8"))
     words = {w for group in data["exact"].values() for w in group}
     words.update(f for group in data["inflected"].values() for w in group for f in _forms(w))
-    return frozenset(words)
+    return frozenset(words | NUMBER_WORDS)
 
 
 def insured(norm: str, expecting: str | None, yes: bool, no: bool) -> tuple[str | None, str | None]:
@@ -141,6 +151,7 @@ def dependants(norm: str, expecting: str | None, children: int, ages: int) -> in
         if _MY_CHILDREN.search(norm) and not children:
             return None  # "mi mujer y mis hijos": how many is not said
         children += len(_MY_CHILD.findall(norm)) + len(_MY_PARENT.findall(norm))
+        children += len(_MY_SIBLING.findall(norm))
         children += 2 * len(_MY_PARENTS.findall(norm)) + (1 if _PARTNER.search(norm) else 0)
     if children:
         return children
@@ -184,6 +195,15 @@ def name(source: str, folded: Folded) -> tuple[str, int] | None:
     return None
 
 
+def trailing_name(source: str, folded: Folded) -> tuple[str, int] | None:
+    """The name a reply to "¿cómo te llamas?" ends with, after a comma: "37, no fumo, Iker"."""
+    m = _TRAILING_NAME.search(folded.text)
+    stop = not_names()
+    if not m or any(w in stop for w in m[1].split()) or len(m[1]) < 2:
+        return None
+    return " ".join(proper(w) for w in folded.original(source, *m.span(1)).split()), m.end(1)
+
+
 def leading_name(source: str, folded: Folded, start: int, *, alone: bool) -> tuple[str, int] | None:
     """The name a reply to "¿cómo te llamas?" starts with, from `start` in the folded text,
     and where it ends.
@@ -202,7 +222,7 @@ def leading_name(source: str, folded: Folded, start: int, *, alone: bool) -> tup
             _FROM_PLACE.fullmatch(rest) or _COURTESY.fullmatch(rest)
         )
     else:
-        ends = bool(_NAME_END.match(rest))
+        ends = bool(_NAME_END.match(rest) or _NUMBER_NEXT.match(rest))
     if not spans or spans[0][1] - spans[0][0] < 2 or not ends:
         return None
     return " ".join(proper(folded.original(source, s, e)) for s, e in spans), spans[-1][1]

@@ -27,16 +27,30 @@ _YEARS_AFTER = re.compile(r"\s*(?:anos?|anitos|tacos|primaveras)\b")
 _TERM_AFTER = re.compile(
     r"\s*anos?\s+(?:de\s+|mas\s+de\s+)?(?:plazo|duracion|hipoteca|prestamo|credito|cobertura)\b"
 )
+_IS = r"(?:\s+(?:de|es|son|seria|serian|sera|sea|a|en|que\s+sean?))*\s*:?\s*"
 _TERM_BEFORE = re.compile(
-    r"\b(?:a|durante|por|en|hasta|dentro\s+de|plazo(?:\s+de)?|duracion(?:\s+de)?|quedan?"
-    r"|faltan?)\s*:?\s*$"
+    rf"\b(?:a|durante|por|en|hasta|dentro\s+de|pa|para|pon(?:le|me|emos|gamos|ga|gale)?"
+    rf"|plazo{_IS}|duracion{_IS}|quedan?"
+    r"|faltan?)'?\s*:?\s*$"
 )
-_PLAZO_BEFORE = re.compile(r"\b(?:plazo|duracion)(?:\s+de)?\s*:?\s*$")
+_PLAZO_BEFORE = re.compile(rf"\b(?:plazo|duracion){_IS}$")
+# "el capital es 120": a cover said in thousands.
+_COVER_BEFORE = re.compile(rf"\b(?:capital|cobertura|suma\s+asegurada){_IS}$")
+# Income is not cover: "gano unos 40 mil así que pon 80.000".
+_INCOME_BEFORE = re.compile(
+    r"\b(?:gano|ganamos|cobro|cobramos|ingres\w+|sueldo|salario|me\s+pagan|facturo)"
+    r"(?:\s+(?:de|unos|unas|como|casi|mas\s+o\s+menos|al\s+(?:ano|mes)|netos?|brutos?))*\s*$"
+)
 _END_AGE_BEFORE = re.compile(
     r"(?:\bhasta\s+(?:los|mis|que\s+(?:tenga|cumpla)(?:\s+los)?|cumplir(?:\s+los)?|la\s+edad\s+de)"
     r"|\b(?:jubil|retir)\w*\s+(?:a\s+)?los)\s*$"
 )
 _WE_ARE_BEFORE = re.compile(r"\bsomos\s*$")
+# "son 2, el menor tiene 8": how many children, when the message talks about them.
+_THEY_ARE_BEFORE = re.compile(r"(?:^|[,.;]\s*)(?:son|tengo)\s*$")
+_SIBLINGS = re.compile(
+    rf"\b(?:el|la|los|las)\s+(?:menor|mayor|pequen[oa]|chic[oa])(?:es|s)?\b|\b{people.CHILD}\b"
+)
 _HASTA = re.compile(r"\bhasta\s*$")
 _LEFT_BEFORE = re.compile(r"\b(?:me\s+)?(?:quedan?|faltan?)\s*$")
 _AGES_BEFORE = re.compile(r"\b(?:tienen|de|con)\s*$")
@@ -66,11 +80,9 @@ _BIRTH_YEAR = re.compile(
     r"(?:(?P<month>enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre"
     r"|octubre|noviembre|diciembre)\s+(?:de(?:l)?\s+)?)?(?P<year>(?:19|20)\d\d|\d\d)(?![\d.,/])"
 )
-# A bare age right after the name: "Nacho, 29", "soy Pedro, 44, no fumo".
-_AGE_AFTER_NAME = re.compile(
-    r"\s*[,;:-]?\s*(?:de\s+|con\s+)?(?P<age>\d{2})(?![\d%]|[.,]\d|\s*(?:k|mil|m|millones)\b"
-    r"|\s*(?:€|\$|euros?|pesos|dolares|anos?\s+(?:de\s+)?(?:plazo|hipoteca|prestamo)))"
-)
+# A bare age right after the name: "Nacho, 29", "vicente 50 no fumo", "Luis, cuarenta y cinco".
+_NAME_GAP = re.compile(r"\s*[,;:-]?\s*(?:de\s+|con\s+)?")
+_NOT_AGE_AFTER_NAME = re.compile(r"\s*anos?\s+(?:de\s+)?(?:plazo|hipoteca|prestamo)\b")
 _MONTH_NUMBER = {"enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6,
                  "julio": 7, "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10,
                  "noviembre": 11, "diciembre": 12}  # fmt: skip
@@ -138,14 +150,23 @@ def _numbers(
             child = people.CHILDREN_AFTER.match(after)
             if child and (depends or not child["people"]):
                 children += n.value
-            elif n.weak or _PER_PERIOD_AFTER.match(after) or _NEGATED_BEFORE.search(before):
+            elif (
+                n.weak
+                or _PER_PERIOD_AFTER.match(after)
+                or _NEGATED_BEFORE.search(before)
+                or _INCOME_BEFORE.search(before)
+            ):
                 continue
             elif _WE_ARE_BEFORE.search(before):
                 _put(fields, "dependants", n.value - 1)  # "somos 4 en casa": me and 3 more
+            elif _THEY_ARE_BEFORE.search(before) and n.value < 10 and _SIBLINGS.search(norm):
+                children += n.value
             elif n.currency not in (None, "EUR") or (n.money and foreign and not n.currency):
                 fields.setdefault("currency", n.currency or foreign)
             elif n.money or n.value >= 10_000:
                 _put(fields, "cover", n.value)
+            elif _COVER_BEFORE.search(before):
+                _put(fields, "cover", n.value * 1_000 if n.value < 1_000 else n.value)
             elif _END_AGE_BEFORE.search(before) or (_HASTA.search(before) and n.value >= 45):
                 _put(fields, "term_end_age", n.value)
             elif _THIRD_PERSON_BEFORE.search(before):
@@ -167,6 +188,10 @@ def _numbers(
                 _put(fields, "term", n.value)
             elif not _NOT_MINE_BEFORE.search(before):
                 bare.append(n.value)
+    adult = [v for v in bare if 18 <= v <= 99]
+    if pending_years and len(adult) == 1 and "age" not in fields and expecting != "term":
+        _put(fields, "age", adult[0])  # "20 años, 250 mil euros, 37": 37 is the age
+        bare.remove(adult[0])
     for value in pending_years:  # "35 años" alone: an age, unless the age is known or asked
         _put(fields, "term" if expecting == "term" or "age" in fields else "age", value)
     return children, ages, bare
@@ -185,9 +210,12 @@ def _name_and_age(
     )
     if not named:
         return None, False, None
-    m = _AGE_AFTER_NAME.match(folded.text, named[1])
-    age = int(m["age"]) if m and 18 <= int(m["age"]) <= 99 else None
-    return named, bool(said), age
+    norm = folded.text
+    at = _NAME_GAP.match(norm, named[1]).end()
+    n = next((n for n in find_numbers(norm) if n.start == at), None)
+    if n and not n.money and 18 <= n.value <= 99 and not _NOT_AGE_AFTER_NAME.match(norm, n.end):
+        return named, bool(said), (n.value, n.start, n.end)
+    return named, bool(said), None
 
 
 def read_profile(
@@ -206,10 +234,9 @@ def read_profile(
     """
     norm, fields = folded.text, {}
     named, introduced, age = _name_and_age(source, folded, start, expecting)
-    if age is not None:
-        fields["age"] = age
-        m = _AGE_AFTER_NAME.match(norm, named[1])
-        norm = _mask(norm, m.start("age"), m.end("age"))
+    if age:
+        fields["age"] = age[0]
+        norm = _mask(norm, age[1], age[2])
     insured, relation = people.insured(norm, expecting, yes, no)
     other = insured == "other"
     if insured:
@@ -239,21 +266,29 @@ def read_profile(
     purpose = _purpose(norm)
     if purpose:
         fields["purpose"] = purpose
-    # A leading word followed by a comma is a name only when data follows: "Ana, 35 años".
+    # A leading or trailing word set off by a comma is a name only next to data: "Ana, 35 años".
+    if not named and expecting == "name":
+        named = people.trailing_name(source, folded)
     if named and (introduced or fields):
         fields["name"] = named[0]
     return fields
 
 
+_OWNER = r"(?:mis?|sus?|nuestr[oa]s?|los|las)"
+_FAMILY = (
+    rf"(?:{people.CHILD}|mujer|marido|espos[oa]|pareja|senora|padres?|madres?|papas?|mamas?"
+    r"|hermanos?)"
+)
 _PURPOSES = (
     ("hipoteca", re.compile(r"\bhipotec\w*")),
     ("deudas", re.compile(r"\b(?:prestamos?|deudas?|creditos?)\b")),
     ("negocio", re.compile(r"\b(?:negocios?|socios?|socias?|empresas?)\b")),
     ("familia", re.compile(
-        r"\bfamili\w*|\blos\s+mios\b|\b(?:para|proteger|cubrir|por)\s+(?:a\s+)?"
-        r"(?:nosotros|(?:(?:mis?|sus?|nuestr[oa]s?|los|las)\s+)?(?:hij[oa]s?|nin[oa]s?|mujer"
-        r"|marido|espos[oa]|pareja|senora|peques?|padres?|madres?|papas?|mamas?|hermanos?))\b"
+        rf"\bfamili\w*|\blos\s+mios\b|\b(?:para|pa|proteger|cubrir|por)'?\s+(?:a\s+)?"
+        rf"(?:nosotros|(?:{_OWNER}\s+)?{_FAMILY})\b"
+        rf"|\b(?:para|hasta)\s+que\s+(?:{_OWNER}\s+)?{_FAMILY}\b"
     )),
+    ("otro", re.compile(r"\b(?:funeral\w*|entierro|sepelio|gastos\s+de\s+(?:la\s+)?defuncion)\b")),
 )  # fmt: skip
 
 

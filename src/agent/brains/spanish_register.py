@@ -13,6 +13,8 @@ _USTED = re.compile(
     r"|\b(?:expliqueme|indiqueme|digame|envieme|mandeme|llameme|contacteme|disculpeme)\b"
     r"|\b(?:sabe|quiere|necesita|puede)\s+usted\b|\bsu\s+(?:empresa|compania|aseguradora)\b"
     r"|\bpara\s+servirle(?:s)?\b|\ba\s+sus\s+ordenes\b|\bsu\s+servidora?\b"
+    r"|^(?:si\s+)?senor(?:a|ita)?\b|\bsi\s+senor(?:a|ita)?\b|\ble\s+(?:cuento|digo|explico)\b"
+    r"|(?:^|[,.;!?]\s*)mire\b"
 )
 _TU = re.compile(
     r"\btu\b|\bpuedes\b|\btienes\b|\bsabes\b|\bpodrias\b|\beres\b|\bquieres\b|\bnecesitas\b"

@@ -14,20 +14,24 @@ _PRODUCTS = (
     r"|canutos?|petas?|cachimbas?|shishas?|hookahs?|narguil\w*|vapers?|vapes?|pods?|iqos|juul"
     r"|heets|marihuana|mota)"
 )
-_VERBS = r"(?:fumo|fumado|fumadora?|fumar|fume|fumaba|vapeo|vapeado|vapeadora?|vapear)"
+_VERBS = (
+    r"(?:fumo|fumado|fumadora?|fumao|fumaora?|fumar|fume|fumaba|vapeo|vapeado|vapeadora?|vapear)"
+)
 _NEGATED = re.compile(
     rf"\b(?:no|ni|nunca|jamas|tampoco|cero)\s+(?:he\s+|soy\s+|e\s+|lo\s+|uso\s+|consumo\s+)?"
     rf"(?:{_VERBS}|{_PRODUCTS})\b"
 )
 _EX = re.compile(
     r"\bex\s*-?\s*(?:fumador|vapeador)a?s?\b|\bya\s+no\s+(?:fumo|vapeo)\b|\bfumaba\b"
-    r"|\bdej(?:e|ado|o)\s+(?:de\s+(?:fumar|vapear)|el\s+(?:tabaco|vaper|vapeo|cigarro))\b"
+    rf"|\b(?:dej|larg|abandon)(?:e|ue|ado|o)\s+(?:de\s+(?:fumar|vapear)|(?:el|la|los|las)\s+"
+    rf"(?:{_PRODUCTS}|vapeo|vicio))\b"
     r"|\bsin\s+(?:fumar|vapear)\b|\bno\s+(?:fumo|vapeo)\s+desde\b|\bfume\s+(?:hasta|durante)\b"
 )
 _QUIT = re.compile(r"\blo\s+(?:deje|he\s+dejado|dejo)\b")
 _SMOKE_WORDS = re.compile(rf"\b(?:fum|vape|{_PRODUCTS}\b)")
 _SMOKER = re.compile(
-    rf"\b(?:fumo|fumadora?|fumando|vapeo|vapeadora?|vapeando|piti|pitis|{_PRODUCTS})\b"
+    rf"\b(?:fumo|fumadora?|fumao|fumaora?|fumando|vapeo|vapeadora?|vapeando|piti|pitis"
+    rf"|{_PRODUCTS})\b"
 )
 # In a question, only first-person smoking counts, and not "si fumo..." (if I smoke...).
 _SMOKER_IN_QUESTION = re.compile(r"(?<!si )\b(?:fumo|vapeo|soy\s+fumadora?)\b")
