@@ -1,3 +1,3 @@
-"""Gunicorn configuration: gunicorn -c gunicorn.conf.py run_webhook:app (see webhooks.gunicorn_conf)."""
+"""Gunicorn configuration: gunicorn -c gunicorn.conf.py run_webhook:app (see webhooks.cli.gunicorn_conf)."""
 
-from webhooks.gunicorn_conf import *  # noqa: F403
+from webhooks.cli.gunicorn_conf import *  # noqa: F403

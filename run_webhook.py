@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
 try:
     from webhooks.app import create_app
-    from webhooks.cli import main
+    from webhooks.cli.main import main
     from webhooks.settings import SettingsError, load_settings
 except ImportError as exc:
     sys.exit(

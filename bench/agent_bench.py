@@ -27,10 +27,10 @@ from agent.brains.rules import RulesBrain  # noqa: E402
 from agent.context import AgentContext  # noqa: E402
 from agent.graph import build_graph  # noqa: E402
 from agent.quote import QuoteEngine  # noqa: E402
-from integrations.redis_saver import RedisSaver  # noqa: E402
-from integrations.redis_server import RedisProcess  # noqa: E402
-from webhooks.service import build_service  # noqa: E402
+from integrations.redis.saver import RedisSaver  # noqa: E402
+from integrations.redis.server import RedisProcess  # noqa: E402
 from webhooks.settings import Settings  # noqa: E402
+from webhooks.turns.conversations import build_service  # noqa: E402
 
 SALE = [
     "Hola",
@@ -141,7 +141,9 @@ def main() -> int:
         if "ratio" in row:
             label, ratio = row["label"], row["ratio"]
             verdict = "PASS" if ratio >= 0.5 else "FAIL"
-            print(f"  RedisSaver / InMemorySaver ({label}): {ratio:.2f}x (target >= 0.5x: {verdict})")
+            print(
+                f"  RedisSaver / InMemorySaver ({label}): {ratio:.2f}x (target >= 0.5x: {verdict})"
+            )
         else:
             print(ROW.format(**row))
     print(ROW.format(**full))

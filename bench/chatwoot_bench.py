@@ -28,8 +28,8 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 import redis  # noqa: E402
 
-from integrations.outbox import Outbox  # noqa: E402
-from integrations.redis_server import RedisProcess  # noqa: E402
+from integrations.redis.outbox import Outbox  # noqa: E402
+from integrations.redis.server import RedisProcess  # noqa: E402
 from tests.stack import post_meta, running  # noqa: E402
 
 SALE = ["Hola", "sí", "Soy Ana, 35 años, no fumo", "150.000 €", "20 años", "para mi familia", "sí"]

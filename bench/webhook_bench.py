@@ -310,7 +310,7 @@ def wait_for_readers(client, count: int, children: Children, workers: dict) -> N
 
 
 def end_to_end(children: Children, env: dict, client, redis_url: str, args, tmp: Path) -> bool:
-    from integrations.conversation_store import ConversationStore
+    from integrations.redis.conversations import ConversationStore
     from tests.fake_providers import FakeProviders
 
     client.flushall()  # part 1 left tens of thousands of unanswered messages queued
@@ -492,7 +492,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     import redis
 
-    from integrations.redis_server import RedisProcess
+    from integrations.redis.server import RedisProcess
 
     def terminate(*_):
         raise SystemExit(143)

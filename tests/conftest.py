@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 import redis
 
-from integrations.redis_server import RedisProcess
+from integrations.redis.server import RedisProcess
 
 # --- Redis: one real server for the session ------------------------------------------------
 

@@ -11,7 +11,7 @@ from tests.fake_providers import FakeProviders
 from tests.signed import meta_headers, meta_text, twilio_form, twilio_headers
 from webhooks.app import create_app
 from webhooks.settings import Settings
-from webhooks.worker import run_workers
+from webhooks.turns.worker import run_workers
 
 SECRET, TOKEN, BASE = "meta-app-secret-for-tests", "twilio-auth-token-for-tests", "https://bot.test"
 META_TOKEN = "meta-token-for-tests"

@@ -20,12 +20,12 @@ from werkzeug.test import EnvironBuilder
 
 from agent import texts
 from agent.state import STAGES
-from integrations.stats_store import StatsStore
+from integrations.redis.stats import StatsStore
 from tests.fake_providers import FakeProviders
 from tests.signed import meta_headers, meta_text, twilio_form, twilio_headers
 from webhooks.app import create_app
 from webhooks.settings import Settings
-from webhooks.worker import Worker
+from webhooks.turns.worker import Worker
 
 SECRET, TOKEN, BASE = "meta-app-secret", "twilio-auth-token", "https://bot.example.com"
 TWILIO_SMS, ADMIN = "+14155550100", "admin-token-123"

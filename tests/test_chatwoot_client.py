@@ -21,7 +21,7 @@ from integrations.chatwoot import (
     ChatwootRejected,
     ChatwootUnavailable,
 )
-from integrations.outbound import RetryPolicy
+from integrations.messaging.outbound import RetryPolicy
 from tests.fake_chatwoot import FakeChatwoot
 from webhooks.settings import Settings
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from webhooks.chatwoot_events import (
+from webhooks.inbound.chatwoot import (
     AgentMessage,
     ChatwootEvent,
     SignatureError,

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from agent import texts
-from integrations.outbox import Outbox
+from integrations.redis.outbox import Outbox
 from tests.fake_chatwoot import FakeChatwoot
 from tests.signed import chatwoot_headers, meta_headers, meta_text, twilio_form, twilio_headers
 from tests.stack import BASE, TWILIO_SID, TWILIO_WA, post_meta, post_twilio, running
 from tests.stack import SECRET as META_SECRET
 from tests.stack import TOKEN as TWILIO_TOKEN
-from webhooks.chatwoot_ops import LABELS
+from webhooks.crm.ops import LABELS
 
 FIXTURES = Path(__file__).parent / "data" / "chatwoot" / "webhooks"
 CW_TOKEN, CW_SECRET, ACCOUNT, INBOX = "cw-user-token-for-tests", "cw-webhook-secret", 1, 7

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from integrations.chatwoot import ChatwootClient
-from integrations.chatwoot_links import ChatwootLinks
-from integrations.health import HealthBook
-from integrations.outbound import RetryPolicy
-from integrations.outbox import Outbox
+from integrations.messaging.outbound import RetryPolicy
+from integrations.redis.health import HealthBook
+from integrations.redis.links import ChatwootLinks
+from integrations.redis.outbox import Outbox
 from tests.fake_chatwoot import FakeChatwoot
-from webhooks.channels import Channels
-from webhooks.chatwoot_mirror import ChatwootMirror
+from webhooks.crm.mirror import ChatwootMirror
 from webhooks.settings import Settings
+from webhooks.turns.channels import Channels
 
 TOKEN, PHONE = "cw-token", "+34622000001"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.quote import QuoteEngine
-from webhooks.chatwoot_ops import (
+from webhooks.crm.ops import (
     handoff_op,
     labels_for,
     outgoing_op,
@@ -13,7 +13,7 @@ from webhooks.chatwoot_ops import (
     state_op,
     turn_ops,
 )
-from webhooks.messages import InboundMessage, Media
+from webhooks.inbound.messages import InboundMessage, Media
 
 QUOTE = QuoteEngine().quote(age=35, smoker=False, cover=150_000, term=20)
 

@@ -2,7 +2,7 @@
 
 import responses
 
-from webhooks.checks import run_checks
+from webhooks.cli.checks import run_checks
 from webhooks.settings import Settings
 
 

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import redis
 
-from integrations.conversation_store import ConversationStore
+from integrations.redis.conversations import ConversationStore
 
 SALE = "Hola\nsí\nSoy Ana, tengo 35 años y no fumo\n150 mil\n"
 REST = "20 años\npara mi familia\nsí\nla 2\nsí\n"

@@ -11,7 +11,7 @@ from langgraph.checkpoint.conformance.capabilities import (
 )
 from langgraph.checkpoint.conformance.report import ProgressCallbacks
 
-from integrations.redis_saver import RedisSaver
+from integrations.redis.saver import RedisSaver
 
 SETTINGS = {
     "plain": {},

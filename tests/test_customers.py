@@ -30,7 +30,7 @@ from agent.brains.rules import RulesBrain
 from agent.context import AgentContext
 from agent.graph import build_graph
 from agent.quote import QuoteEngine
-from integrations.redis_saver import RedisSaver
+from integrations.redis.saver import RedisSaver
 
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "customers.yaml"  # our own corpus: the one held to the coverage

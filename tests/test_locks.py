@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from integrations.conversation_store import ConversationStore
-from integrations.locks import renewed
+from integrations.redis.conversations import ConversationStore
+from integrations.redis.locks import renewed
 
 
 def test_a_slow_turn_keeps_its_lock_past_the_lease(redis_client):

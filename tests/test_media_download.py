@@ -12,8 +12,9 @@ import pytest
 import requests
 import responses
 
-from integrations import outbound
-from integrations.outbound import (
+from integrations.messaging import outbound
+from integrations.messaging.meta import MetaWhatsAppSender
+from integrations.messaging.outbound import (
     AuthSendError,
     Download,
     RetryPolicy,
@@ -21,8 +22,7 @@ from integrations.outbound import (
     TransientSendError,
     media_filename,
 )
-from integrations.twilio import TwilioSender
-from integrations.whatsapp import MetaWhatsAppSender
+from integrations.messaging.twilio import TwilioSender
 from tests.fake_providers import FakeProviders
 
 META_TOKEN = "EAAGmediatoken"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from webhooks.messages import InboundMessage, Media, StatusUpdate
-from webhooks.meta_events import (
+from webhooks.inbound.messages import InboundMessage, Media, StatusUpdate
+from webhooks.inbound.meta import (
     PayloadError,
     SignatureError,
     SignatureInvalidError,

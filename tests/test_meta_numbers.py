@@ -36,7 +36,7 @@ def test_a_message_to_a_number_we_do_not_serve_is_ignored_logged_and_counted(red
         stack.start_workers()
         before = scrape(stack.client)
         phone = "+34600300100"
-        with caplog.at_level(logging.INFO, logger="webhooks.routes"):
+        with caplog.at_level(logging.INFO, logger="webhooks.http.providers"):
             answer = post_to(stack, FOREIGN, phone, "Hola", "wamid.foreign1")
         assert answer.status_code == 200
         assert answer.json == {"accepted": 0, "duplicates": 0, "statuses": 0, "foreign_number": 1}

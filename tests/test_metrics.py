@@ -17,8 +17,8 @@ from tests.openai_server import FakeOpenAI
 from tests.signed import meta_headers, meta_text
 from tests.stack import SECRET, post_meta, post_twilio, running
 from webhooks.app import create_app
-from webhooks.service import build_brain
 from webhooks.settings import Settings
+from webhooks.turns.conversations import build_brain
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 23)
@@ -176,10 +176,10 @@ assert client.post("/webhook/whatsapp", data=body, headers=forged).status_code =
 
 WORKER = """
 import threading, time
-from webhooks.queue import MessageQueue
-from webhooks.service import connect_redis
+from webhooks.inbound.queue import MessageQueue
+from webhooks.turns.conversations import connect_redis
 from webhooks.settings import Settings
-from webhooks.worker import run_workers
+from webhooks.turns.worker import run_workers
 
 settings = Settings(_env_file=None, redis_url={url!r}, agent_brain="rules")
 queue = MessageQueue(connect_redis(settings))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from integrations.outbox import Outbox
+from integrations.redis.outbox import Outbox
 
 
 def add(outbox: Outbox, client, phone: str, *ops: dict) -> None:

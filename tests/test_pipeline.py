@@ -19,7 +19,7 @@ from tests.stack import (
     post_twilio,
     running,
 )
-from webhooks.worker import UNREADABLE
+from webhooks.turns.worker import UNREADABLE
 
 
 @pytest.fixture

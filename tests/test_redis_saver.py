@@ -13,7 +13,7 @@ from langgraph.checkpoint.base import empty_checkpoint
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 
-from integrations.redis_saver import RedisSaver
+from integrations.redis.saver import RedisSaver
 
 
 def _thread_keys(client: redis.Redis, thread_id: str) -> list[bytes]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from integrations.redis_server import (
+from integrations.redis.server import (
     RedisProcess,
     RedisServerError,
     ensure_local_redis,
@@ -121,7 +121,7 @@ def test_a_changed_port_setting_moves_the_server_with_its_data(var_dir: Path) ->
 def test_concurrent_callers_share_one_server(var_dir: Path) -> None:
     script = (
         "import sys; from pathlib import Path; "
-        "from integrations.redis_server import ensure_local_redis; "
+        "from integrations.redis.server import ensure_local_redis; "
         "print(ensure_local_redis(Path(sys.argv[1]), preferred_port=int(sys.argv[2])))"
     )
     port = str(free_port())

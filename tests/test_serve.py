@@ -11,7 +11,7 @@ import time
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from integrations.redis_server import free_port
+from integrations.redis.server import free_port
 from tests.fake_providers import FakeProviders
 from tests.signed import meta_headers, meta_text
 

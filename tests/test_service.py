@@ -8,8 +8,8 @@ from collections import defaultdict
 import redis
 
 from agent.brains.rules import RulesBrain
-from webhooks.service import build_service
 from webhooks.settings import Settings
+from webhooks.turns.conversations import build_service
 
 SALE = [
     "Hola",

@@ -23,12 +23,12 @@ import pytest
 import redis
 import requests
 
-from integrations.conversation_store import ConversationStore
-from integrations.redis_server import free_port, stop_local_redis
+from integrations.redis.conversations import ConversationStore
+from integrations.redis.server import free_port, stop_local_redis
 from tests.fake_providers import FakeProviders
 from tests.signed import meta_headers, meta_text
 from tests.stack import SECRET, post_meta, running
-from webhooks.banner import banner
+from webhooks.cli.banner import banner
 from webhooks.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -372,7 +372,7 @@ def test_a_closed_window_without_template_is_logged_with_what_to_configure(redis
         headers = meta_headers(body, SECRET)
         answer = stack.client.post("/webhook/whatsapp", data=body, headers=headers)
         assert answer.status_code == 200
-        with caplog.at_level(logging.WARNING, logger="webhooks.worker"):
+        with caplog.at_level(logging.WARNING, logger="webhooks.turns.worker"):
             stack.start_workers(1)
             entry = _reply_entry(stack, phone)
     assert entry["status"] == "failed"
@@ -386,7 +386,7 @@ def test_a_missing_sender_is_logged_with_what_to_configure(redis_url, caplog):
     phone = "+34600300961"
     with running(redis_url, whatsapp_token=None) as stack:
         assert post_meta(stack, phone, "Hola", "wamid.nosender1").status_code == 200
-        with caplog.at_level(logging.WARNING, logger="webhooks.worker"):
+        with caplog.at_level(logging.WARNING, logger="webhooks.turns.worker"):
             stack.start_workers(1)
             entry = _reply_entry(stack, phone)
     assert entry["status"] == "failed" and "consentimiento" in entry["text"]

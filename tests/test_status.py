@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import redis
 
-from integrations.health import HealthBook
+from integrations.redis.health import HealthBook
 from webhooks.app import create_app
 from webhooks.settings import Settings
 

@@ -13,8 +13,8 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from webhooks.messages import InboundMessage, Media, StatusUpdate
-from webhooks.twilio_events import (
+from webhooks.inbound.messages import InboundMessage, Media, StatusUpdate
+from webhooks.inbound.twilio import (
     EMPTY_TWIML,
     FormError,
     is_status,

@@ -13,7 +13,7 @@ import requests
 import responses
 from responses import matchers
 
-from integrations.outbound import (
+from integrations.messaging.outbound import (
     AuthSendError,
     Option,
     OutsideWindowError,
@@ -23,7 +23,7 @@ from integrations.outbound import (
     SentMessage,
     TransientSendError,
 )
-from integrations.twilio import BODY_LIMIT, TwilioSender, strip_markdown
+from integrations.messaging.twilio import BODY_LIMIT, TwilioSender, strip_markdown
 
 API_URL = "https://api.twilio.test"
 SID = "AC0123456789abcdef0123456789abcdef"

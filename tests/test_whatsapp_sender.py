@@ -17,7 +17,8 @@ from openapi_core.validation.request.exceptions import InvalidRequestBody
 from responses import matchers
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from integrations.outbound import (
+from integrations.messaging.meta import MetaWhatsAppSender
+from integrations.messaging.outbound import (
     AuthSendError,
     Option,
     OutsideWindowError,
@@ -27,7 +28,6 @@ from integrations.outbound import (
     SentMessage,
     TransientSendError,
 )
-from integrations.whatsapp import MetaWhatsAppSender
 
 BASE = "https://graph.test"
 API_URL = f"{BASE}/v23.0"

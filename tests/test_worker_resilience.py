@@ -6,8 +6,8 @@ import time
 import redis
 
 from tests.stack import post_meta, running
-from webhooks.queue import MessageQueue
-from webhooks.worker import Worker
+from webhooks.inbound.queue import MessageQueue
+from webhooks.turns.worker import Worker
 
 
 def test_the_worker_loop_survives_an_unreachable_redis():

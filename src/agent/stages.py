@@ -62,6 +62,12 @@ def greet(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     data = {k: v for k, v in reading.items() if k not in ("intent", "topic", "option")}
     pending = {**(state.get("pending_profile") or {}), **data}
 
+    if expecting == "handoff_offer" and consent is None:  # a person declined: back to consent
+        return {
+            "reply": _say(state, texts.HANDOFF_DECLINED, texts.CONSENT_QUESTION),
+            "expecting": "consent",
+            "pending_profile": pending,
+        }
     if consent is None and expecting != "consent":
         if state.get("channel") == "sms":
             opening = [texts.GREETING_SMS]
@@ -73,7 +79,7 @@ def greet(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             "expecting": "consent",
             "pending_profile": pending,
         }
-    if expecting == "consent" and intent == "affirm":
+    if expecting == "consent" and plain_yes(reading):
         return {
             "consent": {"given": True, "at": _now(runtime)},
             "stage": "NEEDS_ANALYSIS",
@@ -81,8 +87,10 @@ def greet(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             "reading": {**pending, "intent": "affirm"},
             "pending_profile": {},
             "expecting": None,
+            "misses": {},
         }
-    if expecting == "consent" and intent == "deny":
+    # "no fumo" is data, not a refusal: only a no that says nothing else refuses.
+    if expecting == "consent" and intent == "deny" and not _has_data(reading):
         refused_before = consent is not None and not consent["given"]
         return {
             "consent": {"given": False, "at": _now(runtime)},
@@ -91,17 +99,30 @@ def greet(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             ),
             "pending_profile": {},
             "expecting": None,
+            "misses": {},
         }
-    if consent is not None and not consent["given"]:
+    if consent is not None and not consent["given"] and expecting != "consent":
         # Refused once: only a yes to the question asked afresh counts as consent.
         if intent == "affirm":
             return {"reply": _say(state, texts.CONSENT_ASK_AGAIN), "expecting": "consent"}
         return {
             "reply": _say(state, _answer(reading, None, runtime) or texts.CONSENT_STILL_REFUSED)
         }
+    said = _answer(reading, None, runtime)
+    misses = (state.get("misses") or {}).get("consent", 0) + (not said)
+    if misses >= 3:  # the third miss: a person may help where the bot could not
+        return {
+            "reply": _say(state, texts.OFFER_PERSON),
+            "expecting": "handoff_offer",
+            "offer_reason": "stuck",
+            "pending_profile": pending,
+            "misses": {},
+        }
+    reminder = texts.CONSENT_REMINDERS[min(misses, len(texts.CONSENT_REMINDERS) - 1)]
     return {
-        "reply": _say(state, _answer(reading, None, runtime), texts.CONSENT_REMINDER),
+        "reply": _say(state, said, reminder),
         "pending_profile": pending,
+        "misses": {"consent": misses},
     }
 
 
@@ -114,6 +135,14 @@ def _insured_note(before: dict, after: dict) -> str:
     if after.get("insured") == "self" and before.get("insured") == "unsure":
         return texts.INSURED_SELF
     return ""
+
+
+def _readback(profile: dict, channel: str | None) -> str:
+    """The data about to be priced, for the customer to confirm or correct."""
+    if channel == "sms":
+        data = texts.readback_lines(profile).replace("• ", "").replace("\n", ", ")
+        return texts.READBACK_SMS.format(data=data)
+    return texts.READBACK.format(lines=texts.readback_lines(profile))
 
 
 def _confirmed(profile: dict, at: str) -> dict:
@@ -154,8 +183,8 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     parts.extend(absorbed.explanations)
     heard = bool(absorbed.accepted or absorbed.explanations or note)
     missing = missing_field(profile)
-    if expecting == "readback" and not heard and not missing:
-        if plain_yes(reading):
+    if expecting in ("readback", "correction") and not heard and not missing:
+        if plain_yes(reading) and expecting == "readback":
             declared = {**absorbed.declared, "confirmed": _confirmed(profile, _now(runtime))}
             return {
                 **update,
@@ -163,10 +192,12 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
                 "reply": _say(state, *parts),
                 "expecting": None,
                 "stage": "COTIZACION",
+                "misses": {},
             }
         said = _answer(reading, None, runtime)
-        if intent == "deny" and not said:
-            return {**update, "reply": _say(state, *parts, texts.READBACK_WHAT)}
+        if plain_yes(reading):  # a yes after "¿qué dato cambio?": show what would be priced
+            readback = _readback(profile, state.get("channel"))
+            return {**update, "reply": _say(state, said, readback), "expecting": "readback"}
         misses = (state.get("misses") or {}).get("readback", 0) + (not said)
         if misses >= 3:
             return {
@@ -176,6 +207,14 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
                 "offer_reason": "stuck",
                 "misses": {},
             }
+        if intent == "deny" or expecting == "correction":
+            ask = texts.READBACK_WHAT[min(misses, len(texts.READBACK_WHAT) - 1)]
+            return {
+                **update,
+                "reply": _say(state, *parts, said, ask),
+                "expecting": "correction",
+                "misses": {"readback": misses},
+            }
         ask = texts.READBACK_AGAIN[min(misses, len(texts.READBACK_AGAIN) - 1)]
         return {**update, "reply": _say(state, *parts, said, ask), "misses": {"readback": misses}}
     if not heard and expecting != "handoff_offer":
@@ -184,14 +223,9 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             said = texts.NOT_UNDERSTOOD
         parts.append(said)
     if not missing:
-        if state.get("channel") == "sms":
-            data = texts.readback_lines(profile).replace("• ", "").replace("\n", ", ")
-            readback = texts.READBACK_SMS.format(data=data)
-        else:
-            readback = texts.READBACK.format(lines=texts.readback_lines(profile))
         return {
             **update,
-            "reply": _say(state, *parts, readback),
+            "reply": _say(state, *parts, _readback(profile, state.get("channel"))),
             "expecting": "readback",
             "misses": {},
         }

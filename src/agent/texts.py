@@ -23,6 +23,12 @@ GREETING_SMS = (
 CONSENT_REMINDER = (
     "Antes de seguir necesito saber si me das tu consentimiento para usar tus datos: ¿sí o no?"
 )
+# Asked again, a little shorter each time.
+CONSENT_REMINDERS = (
+    CONSENT_REMINDER,
+    "Para calcular tu precio necesito tu permiso para usar tus datos. ¿Me lo das? Sí o no.",
+    "¿Me das tu permiso? Sí o no.",
+)
 CONSENT_REFUSED = (
     "Entendido, no usaré tus datos. ¡Gracias por escribirnos! Si más adelante quieres un "
     "presupuesto, escríbeme «acepto» y empezamos."
@@ -246,7 +252,11 @@ READBACK = (
     "Antes de calcular, repaso los datos:\n{lines}\n¿Es correcto? Responde *sí* o dime qué cambio."
 )
 READBACK_SMS = "Confirma tus datos: {data}. ¿Correcto? Responde SI o dime qué cambio."
-READBACK_WHAT = "Sin problema, ¿qué dato cambio?"
+READBACK_WHAT = (
+    "Sin problema, ¿qué dato cambio? Dímelo con su valor, por ejemplo «el plazo son 15 años».",
+    "¿Qué dato está mal? Por ejemplo: «tengo 45» o «capital 120.000 €».",
+    "¿Qué cambio?",
+)
 # Asked again, a little shorter each time.
 READBACK_AGAIN = (
     "¿Está todo bien así? Responde *sí* o dime qué cambio.",

@@ -8,15 +8,16 @@ import time
 from flask import Flask
 
 from integrations.chatwoot import ChatwootClient
-from integrations.chatwoot_links import ChatwootLinks
-from integrations.delivery_log import DeliveryLog
-from integrations.health import HealthBook
-from integrations.outbox import Outbox
-from webhooks import errors, logs
-from webhooks.channels import Channels
-from webhooks.queue import MessageQueue
-from webhooks.service import ConversationService, build_service, connect_redis
+from integrations.redis.delivery_log import DeliveryLog
+from integrations.redis.health import HealthBook
+from integrations.redis.links import ChatwootLinks
+from integrations.redis.outbox import Outbox
+from webhooks import logs
+from webhooks.http import errors
+from webhooks.inbound.queue import MessageQueue
 from webhooks.settings import Settings
+from webhooks.turns.channels import Channels
+from webhooks.turns.conversations import ConversationService, build_service, connect_redis
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +54,10 @@ def create_app(
     if settings.twilio_auth_token and not settings.public_base_url:
         log.warning("PUBLIC_BASE_URL is unset: Twilio signatures fail behind a proxy")
 
-    from webhooks.admin import bp as admin_bp
+    from webhooks.http.admin import bp as admin_bp
+    from webhooks.http.providers import bp as providers_bp
+    from webhooks.http.status import bp as status_bp
     from webhooks.metrics import bp as metrics_bp
-    from webhooks.routes import bp as providers_bp
-    from webhooks.status import bp as status_bp
 
     app.register_blueprint(status_bp)
     app.register_blueprint(providers_bp)

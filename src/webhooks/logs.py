@@ -25,7 +25,7 @@ from typing import TextIO
 import structlog
 from pydantic import SecretStr
 
-from integrations.outbound import mask_phone
+from integrations.messaging.outbound import mask_phone
 
 _CREDENTIALS = [
     (re.compile(r"(?i)\b(bearer)\s+[^\s\"',;]+"), r"\1 [REDACTED]"),

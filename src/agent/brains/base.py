@@ -56,6 +56,7 @@ Field_ = Literal[
     "insured",  # "¿el seguro es para tu padre?": a yes/no about who is insured
     "quit_when",  # an ex-smoker was asked how long ago they quit
     "readback",  # the bot read the data back: a yes confirms, data corrects
+    "correction",  # the customer said the read-back is wrong: which datum, with its value
     "confirm_option",  # the bot asked to confirm the chosen option: a yes confirms
     "handoff_offer",  # the bot offered a human advisor: a yes accepts
 ]

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from integrations.outbound import (
+from integrations.messaging.outbound import (
     MEDIA_LIMIT,
     AuthSendError,
     Channel,

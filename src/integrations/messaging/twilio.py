@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from integrations.outbound import (
+from integrations.messaging.outbound import (
     E164,
     MEDIA_LIMIT,
     AuthSendError,

@@ -1,0 +1,1 @@
+"""Everything kept in Redis: checkpoints, transcript, queue helpers, outbox, locks, stats."""

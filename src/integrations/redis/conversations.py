@@ -48,7 +48,7 @@ class ConversationStore:
 
     def lock(self, phone: str, *, timeout: float):
         """The lock that serialises the turns of one phone, across threads and processes."""
-        # Not thread-local: the lease is renewed from a helper thread (integrations.locks).
+        # Not thread-local: the lease is renewed from a helper thread (integrations.redis.locks).
         return self._redis.lock(self.key(phone, "lock"), timeout=timeout, thread_local=False)
 
     def record_exchange(

@@ -41,7 +41,7 @@ from langgraph.checkpoint.base import (
     get_serializable_checkpoint_metadata,
 )
 
-from integrations.redis_saver_layout import (
+from integrations.redis.saver_layout import (
     ThreadKeys,
     all_but_newest,
     batched,

@@ -1,0 +1,1 @@
+"""The `iagente` command line: serve, worker, chat, check and simulate."""

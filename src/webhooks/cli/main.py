@@ -23,7 +23,7 @@ PROG = os.environ.get("IAGENTE_PROG") or "iagente"
 def _with_redis(settings: Settings) -> Settings:
     """Settings whose REDIS_URL is set, starting the embedded server when it wasn't."""
     if not settings.redis_url:
-        from integrations.redis_server import ensure_local_redis
+        from integrations.redis.server import ensure_local_redis
 
         url = ensure_local_redis(settings.var_dir, preferred_port=settings.embedded_redis_port)
         print(f"Redis embebido en {url} (datos en {settings.var_dir}/)", file=sys.stderr)
@@ -46,7 +46,7 @@ def _metrics_dir(settings: Settings) -> None:
 
 def _child_env() -> dict[str, str]:
     """This environment, with our packages importable even from a checkout not pip-installed."""
-    src = str(Path(__file__).resolve().parents[1])
+    src = str(Path(__file__).resolve().parents[2])
     path = os.environ.get("PYTHONPATH")
     return {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{path}" if path else src}
 
@@ -56,7 +56,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
     The worker starts only once gunicorn holds the port: a service that can't listen must not
     take queued work either."""
-    from webhooks.server import ListenError, check_listen, run_gunicorn
+    from webhooks.cli.server import ListenError, check_listen, run_gunicorn
 
     try:
         check_listen(settings.webhook_host, settings.webhook_port)
@@ -75,7 +75,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             worker = subprocess.Popen(
                 [sys.executable, "-m", "webhooks.cli", "worker"], env=_child_env()
             )
-        from webhooks.banner import banner
+        from webhooks.cli.banner import banner
 
         print(
             banner(settings, redis_url=settings.redis_url, embedded=embedded, prog=PROG),
@@ -95,7 +95,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def worker(args: argparse.Namespace, settings: Settings) -> int:
-    from webhooks.worker import run_workers
+    from webhooks.turns.worker import run_workers
 
     run_workers(_with_redis(settings), threads=args.threads)
     return 0
@@ -103,7 +103,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> int:
 
 def chat(args: argparse.Namespace, settings: Settings) -> int:
     """Talk to the agent in a terminal, through the same graph, Redis and brain as the service."""
-    from webhooks.service import build_service, connect_redis
+    from webhooks.turns.conversations import build_service, connect_redis
 
     settings = _with_redis(settings)
     service = build_service(settings, connect_redis(settings))
@@ -132,13 +132,13 @@ def chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def check(args: argparse.Namespace, settings: Settings) -> int:
-    from webhooks.checks import run_checks
+    from webhooks.cli.checks import run_checks
 
     return run_checks(settings)
 
 
 def simulate(args: argparse.Namespace, settings: Settings) -> int:
-    from webhooks.simulate import simulate as run
+    from webhooks.cli.simulate import simulate as run
 
     return run(
         settings,

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
 
-from webhooks import gunicorn_conf
+from webhooks.cli import gunicorn_conf
 from webhooks.settings import Settings
 
 

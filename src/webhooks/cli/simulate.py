@@ -18,7 +18,7 @@ import uuid
 import requests
 from twilio.request_validator import RequestValidator
 
-from webhooks.banner import local_origin
+from webhooks.cli.banner import local_origin
 from webhooks.settings import Settings
 
 POLL_SECONDS = 0.2
@@ -185,9 +185,9 @@ def simulate(
     url: str | None,
     timeout: float,
 ) -> int:
-    from integrations.conversation_store import ConversationStore
-    from webhooks.phones import PhoneError, normalise_phone
-    from webhooks.service import connect_redis
+    from integrations.redis.conversations import ConversationStore
+    from webhooks.inbound.phones import PhoneError, normalise_phone
+    from webhooks.turns.conversations import connect_redis
 
     try:
         phone = normalise_phone(phone)

@@ -17,17 +17,17 @@ from dataclasses import dataclass
 import redis
 
 from integrations.chatwoot import ChatwootClient
-from integrations.chatwoot_links import ChatwootLinks
-from integrations.health import HealthBook
-from integrations.outbox import Outbox
-from webhooks import operator
-from webhooks.channels import Channels
-from webhooks.chatwoot_events import ChatwootEvent
-from webhooks.chatwoot_mirror import ChatwootMirror
-from webhooks.chatwoot_ops import state_op
-from webhooks.phones import mask_phone
-from webhooks.service import ConversationService
+from integrations.redis.health import HealthBook
+from integrations.redis.links import ChatwootLinks
+from integrations.redis.outbox import Outbox
+from webhooks.crm.mirror import ChatwootMirror
+from webhooks.crm.ops import state_op
+from webhooks.inbound.chatwoot import ChatwootEvent
+from webhooks.inbound.phones import mask_phone
 from webhooks.settings import Settings
+from webhooks.turns import operator
+from webhooks.turns.channels import Channels
+from webhooks.turns.conversations import ConversationService
 
 log = logging.getLogger(__name__)
 

@@ -24,14 +24,14 @@ from integrations.chatwoot import (
     ChatwootNotFound,
     ChatwootRejected,
 )
-from integrations.chatwoot_links import ChatwootLinks, content_digest
-from integrations.health import HealthBook
-from integrations.outbound import SendError
-from integrations.outbox import Outbox
+from integrations.messaging.outbound import SendError
+from integrations.redis.health import HealthBook
+from integrations.redis.links import ChatwootLinks, content_digest
+from integrations.redis.outbox import Outbox
 from webhooks import metrics
-from webhooks.channels import Channels
-from webhooks.chatwoot_ops import CONTACT_ATTRIBUTES, LABELS, OUR_ATTRIBUTES
-from webhooks.phones import mask_phone
+from webhooks.crm.ops import CONTACT_ATTRIBUTES, LABELS, OUR_ATTRIBUTES
+from webhooks.inbound.phones import mask_phone
+from webhooks.turns.channels import Channels
 
 log = logging.getLogger(__name__)
 

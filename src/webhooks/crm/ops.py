@@ -11,7 +11,7 @@ from dataclasses import asdict
 
 from agent import texts
 from agent.quote import format_eur
-from webhooks.messages import InboundMessage
+from webhooks.inbound.messages import InboundMessage
 
 LABELS = {
     "inicio": "Conversación nueva: saludo y consentimiento",

@@ -15,13 +15,14 @@ from langchain_core.messages import AIMessage
 
 from agent import texts
 from agent.state import STAGES
-from integrations.conversation_store import now_iso
-from webhooks import client_json, operator
-from webhooks.admin_openapi import CHANNELS, MAX_TEXT, PAGE_MAX, PER_PAGE_MAX, openapi
-from webhooks.chatwoot_ops import outgoing_op
-from webhooks.phones import PhoneError, mask_phone, normalise_phone
-from webhooks.service import ConversationService
-from webhooks.worker import STATUS_RANK
+from integrations.redis.conversations import now_iso
+from webhooks.crm.ops import outgoing_op
+from webhooks.http.openapi import CHANNELS, MAX_TEXT, PAGE_MAX, PER_PAGE_MAX, openapi
+from webhooks.inbound import client_json
+from webhooks.inbound.phones import PhoneError, mask_phone, normalise_phone
+from webhooks.turns import operator
+from webhooks.turns.conversations import ConversationService
+from webhooks.turns.worker import STATUS_RANK
 
 log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__)

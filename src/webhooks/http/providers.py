@@ -9,9 +9,13 @@ import time
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 
-from webhooks import chatwoot_events, client_json, logs, meta_events, metrics, twilio_events
-from webhooks.messages import InboundMessage, StatusUpdate
-from webhooks.phones import mask_phone
+from webhooks import logs, metrics
+from webhooks.inbound import chatwoot as chatwoot_events
+from webhooks.inbound import client_json
+from webhooks.inbound import meta as meta_events
+from webhooks.inbound import twilio as twilio_events
+from webhooks.inbound.messages import InboundMessage, StatusUpdate
+from webhooks.inbound.phones import mask_phone
 
 log = logging.getLogger(__name__)
 bp = Blueprint("providers", __name__)

@@ -13,7 +13,7 @@ from importlib.metadata import version
 import redis
 from flask import Blueprint, current_app, jsonify
 
-from integrations.health import HealthBook
+from integrations.redis.health import HealthBook
 
 bp = Blueprint("status", __name__)
 

@@ -1,0 +1,1 @@
+"""Provider payloads become neutral messages: signatures, parsing, phones, the inbound queue."""

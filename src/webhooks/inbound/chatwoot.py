@@ -29,7 +29,7 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
-from webhooks.phones import PhoneError, normalise_phone
+from webhooks.inbound.phones import PhoneError, normalise_phone
 
 _SIGNATURE = re.compile(r"sha256=([0-9a-fA-F]{64})")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() takes '²' too

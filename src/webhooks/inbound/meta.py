@@ -30,8 +30,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from webhooks.messages import InboundMessage, Kind, Media, StatusUpdate
-from webhooks.phones import PhoneError, normalise_phone
+from webhooks.inbound.messages import InboundMessage, Kind, Media, StatusUpdate
+from webhooks.inbound.phones import PhoneError, normalise_phone
 
 log = logging.getLogger(__name__)
 

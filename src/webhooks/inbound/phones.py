@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from integrations.outbound import mask_phone as mask_phone  # one masking rule for logs
+from integrations.messaging.outbound import mask_phone as mask_phone  # one masking rule for logs
 
 _NOISE = re.compile(r"[\s().\-]")
 

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import redis
 
-from webhooks.messages import InboundMessage, StatusUpdate
+from webhooks.inbound.messages import InboundMessage, StatusUpdate
 
 # Atomic "have we seen this provider id? if not, queue the message": both keys share the phone's
 # hash tag, so this also runs on Redis Cluster.

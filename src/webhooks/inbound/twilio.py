@@ -24,8 +24,8 @@ from urllib.parse import parse_qs, urlsplit
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
-from webhooks.messages import InboundMessage, Kind, Media, StatusUpdate
-from webhooks.phones import PhoneError, normalise_phone
+from webhooks.inbound.messages import InboundMessage, Kind, Media, StatusUpdate
+from webhooks.inbound.phones import PhoneError, normalise_phone
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 

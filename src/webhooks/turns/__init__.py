@@ -1,0 +1,1 @@
+"""Customer turns: the conversation service, the worker, channels and operator messages."""

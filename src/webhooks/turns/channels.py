@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 import requests
 
-from integrations.outbound import Sender, SendError, SentMessage
-from integrations.twilio import TwilioSender
-from integrations.whatsapp import MetaWhatsAppSender
-from webhooks.messages import InboundMessage
+from integrations.messaging.meta import MetaWhatsAppSender
+from integrations.messaging.outbound import Sender, SendError, SentMessage
+from integrations.messaging.twilio import TwilioSender
+from webhooks.inbound.messages import InboundMessage
 from webhooks.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -16,13 +16,13 @@ from agent.context import AgentContext
 from agent.graph import build_graph
 from agent.quote import QuoteEngine
 from agent.state import STAGES
-from integrations.conversation_store import ConversationStore
-from integrations.locks import renewed
-from integrations.redis_saver import RedisSaver
-from integrations.redis_server import ensure_local_redis
-from integrations.stats_store import StatsStore
+from integrations.redis.conversations import ConversationStore
+from integrations.redis.locks import renewed
+from integrations.redis.saver import RedisSaver
+from integrations.redis.server import ensure_local_redis
+from integrations.redis.stats import StatsStore
 from webhooks import logs, metrics
-from webhooks.phones import mask_phone, normalise_phone
+from webhooks.inbound.phones import mask_phone, normalise_phone
 from webhooks.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from integrations.outbound import OutsideWindowError, SendError, SentMessage
+from integrations.messaging.outbound import OutsideWindowError, SendError, SentMessage
 from webhooks import metrics
-from webhooks.channels import Channels, TemplateMissingError
-from webhooks.phones import mask_phone
+from webhooks.inbound.phones import mask_phone
+from webhooks.turns.channels import Channels, TemplateMissingError
 
 log = logging.getLogger(__name__)
 

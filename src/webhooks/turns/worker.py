@@ -21,17 +21,17 @@ from functools import partial
 import redis
 
 from agent.brains.spanish import read_spanish
-from integrations.health import HealthBook
-from integrations.outbound import Option, OutsideWindowError, RecipientError, SendError
+from integrations.messaging.outbound import Option, OutsideWindowError, RecipientError, SendError
+from integrations.redis.health import HealthBook
 from webhooks import logs, metrics
-from webhooks.channels import Channels, TemplateMissingError
-from webhooks.chatwoot_events import ChatwootEvent
-from webhooks.chatwoot_ops import turn_ops
-from webhooks.handover import ChatwootSide
-from webhooks.messages import InboundMessage
-from webhooks.phones import mask_phone
-from webhooks.queue import MessageQueue
-from webhooks.service import ConversationService, TurnResult
+from webhooks.crm.handover import ChatwootSide
+from webhooks.crm.ops import turn_ops
+from webhooks.inbound.chatwoot import ChatwootEvent
+from webhooks.inbound.messages import InboundMessage
+from webhooks.inbound.phones import mask_phone
+from webhooks.inbound.queue import MessageQueue
+from webhooks.turns.channels import Channels, TemplateMissingError
+from webhooks.turns.conversations import ConversationService, TurnResult
 
 log = logging.getLogger(__name__)
 
@@ -336,7 +336,7 @@ def run_workers(
     import signal
     import socket
 
-    from webhooks.service import build_service, connect_redis
+    from webhooks.turns.conversations import build_service, connect_redis
 
     client = connect_redis(settings)
     service = build_service(settings, client)
