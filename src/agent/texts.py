@@ -191,6 +191,15 @@ def name_suffix(profile: dict) -> str:
     return f", {name.split()[0]}" if name else ""
 
 
+# How each purpose is said back ("otro" says nothing the customer would recognise).
+PURPOSES = {
+    "familia": "para proteger a tu familia",
+    "hipoteca": "para la hipoteca",
+    "deudas": "para cubrir deudas",
+    "negocio": "para tu negocio",
+}
+
+
 def summary(fields: dict, *, relation: str | None = None) -> str:
     """Confirm what was understood in this message, e.g. 'Anotado: 35 años, no fumas.'
 
@@ -209,8 +218,8 @@ def summary(fields: dict, *, relation: str | None = None) -> str:
         parts.append(f"capital {format_eur(fields['cover'])}")
     if "term" in fields:
         parts.append(f"plazo {fields['term']} años")
-    if "purpose" in fields:
-        parts.append(f"para {fields['purpose']}")
+    if fields.get("purpose") in PURPOSES:
+        parts.append(PURPOSES[fields["purpose"]])
     if "dependants" in fields:
         n = fields["dependants"]
         parts.append("nadie depende de ti" if n == 0 else f"{n} persona{'s' * (n != 1)} a tu cargo")
