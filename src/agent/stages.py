@@ -7,6 +7,7 @@ from langgraph.runtime import Runtime
 
 from agent import texts, voice
 from agent.answers import aside
+from agent.brains.base import Reading
 from agent.context import AgentContext, context_of
 from agent.profile import absorb, missing_field, priced_data
 from agent.quote import format_eur
@@ -40,9 +41,13 @@ def _answer(reading: dict, quote: dict | None, runtime: Runtime[AgentContext]) -
 
 def understand(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     ctx = context_of(runtime)
-    reading = ctx.brain.read(
-        _last_customer_text(state), expecting=state.get("expecting"), today=ctx.clock().date()
-    )
+    if choice := state.get("choice"):
+        # A tapped option button says what it means: nothing to read, no model call.
+        reading = Reading(intent="choose_option", option=choice)
+    else:
+        reading = ctx.brain.read(
+            _last_customer_text(state), expecting=state.get("expecting"), today=ctx.clock().date()
+        )
     update: Update = {
         "reading": reading.model_dump(mode="json", exclude_none=True),
         "stage": state.get("stage", "INICIO"),
@@ -52,6 +57,8 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     }
     if reading.formality:  # mirror the customer's register from their latest say on it
         update["formal"] = reading.formality == "usted"
+    if choice:
+        update["choice"] = None  # an input of this turn only, not of the next
     return update
 
 

@@ -40,6 +40,8 @@ class AgentState(TypedDict, total=False):
     handoff      a human should take the conversation; handoff_reason says why
     reply        what the bot says this turn ("" = stay silent); buttons: the options to tap
     last_message_id  provider id of the newest message this turn answered (replays are skipped)
+    choice       input: the option (1-based) the customer tapped a button for this turn; read
+                 as a pick without asking the brain, and cleared by `understand`
     channel      where the customer last wrote from: whatsapp, sms or chat (SMS gets short texts)
     pending_option   the option the customer picked, awaiting their confirmation
     misses       {datum: times it was asked again without an answer} (the third offers a person)
@@ -73,6 +75,7 @@ class AgentState(TypedDict, total=False):
     buttons: list[dict]
     turns: int
     last_message_id: str | None
+    choice: int | None
     channel: str
     pending_option: str | None
     misses: dict
