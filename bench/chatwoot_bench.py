@@ -30,7 +30,7 @@ import redis  # noqa: E402
 
 from integrations.redis.outbox import Outbox  # noqa: E402
 from integrations.redis.server import RedisProcess  # noqa: E402
-from tests.stack import post_meta, running  # noqa: E402
+from tests.support.stack import post_meta, running  # noqa: E402
 
 SALE = ["Hola", "sí", "Soy Ana, 35 años, no fumo", "150.000 €", "20 años", "para mi familia", "sí"]
 TOKEN = "bench-token"
@@ -51,11 +51,11 @@ def customer(stack, n: int, tag: str) -> list[float]:
 
 
 class ChatwootProcess:
-    """tests.fake_chatwoot.FakeChatwoot in a child process; `violations` read when it stops."""
+    """The fake Chatwoot (tests.support) in a child process; `violations` read when it stops."""
 
     CHILD = (
         "import sys, time\n"
-        "from tests.fake_chatwoot import FakeChatwoot\n"
+        "from tests.support.fake_chatwoot import FakeChatwoot\n"
         "with FakeChatwoot(token=sys.argv[1]) as fake:\n"
         "    fake.delay, fake.down = float(sys.argv[2]), sys.argv[3] == 'down'\n"
         "    print(fake.url, flush=True)\n"

@@ -2,36 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
-from langchain_core.messages import HumanMessage
-from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.brains.rules import RulesBrain
-from agent.context import AgentContext
-from agent.graph import build_graph
-from agent.quote import QuoteEngine
 from agent.texts import price
-
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-ENGINE = QuoteEngine()
-
-
-class Chat:
-    """One customer talking to a freshly compiled funnel."""
-
-    def __init__(self, brain=None, checkpointer=None) -> None:
-        self.graph = build_graph().compile(checkpointer=checkpointer or InMemorySaver())
-        self.context = AgentContext(brain=brain or RulesBrain(), quotes=ENGINE, clock=lambda: NOW)
-        self.config = {"configurable": {"thread_id": "+34600000001"}}
-
-    def say(self, text: str, channel: str = "whatsapp") -> dict:
-        return self.graph.invoke(
-            {"messages": [HumanMessage(text)], "channel": channel},
-            self.config,
-            context=self.context,
-        )
+from tests.support.chat import ENGINE, NOW, Chat
 
 
 def consented(*, brain=None) -> Chat:

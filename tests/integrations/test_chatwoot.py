@@ -22,7 +22,7 @@ from integrations.chatwoot import (
     ChatwootUnavailable,
 )
 from integrations.messaging.outbound import RetryPolicy
-from tests.fake_chatwoot import FakeChatwoot
+from tests.support.fake_chatwoot import FakeChatwoot
 from webhooks.settings import Settings
 
 TOKEN, ACCOUNT, INBOX = "cw-user-token-for-tests", 3, 7

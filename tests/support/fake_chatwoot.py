@@ -14,7 +14,6 @@ import time
 import uuid
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
@@ -23,7 +22,9 @@ from openapi_core.contrib.requests import RequestsOpenAPIRequest
 from openapi_core.exceptions import OpenAPIError
 from werkzeug.formparser import parse_form_data
 
-SPEC = Path(__file__).parent / "data" / "chatwoot" / "swagger.json"
+from tests.support import DATA
+
+SPEC = DATA / "chatwoot" / "swagger.json"
 MESSAGES = "/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages"
 MESSAGE_TYPES = {"incoming": 0, "outgoing": 1, "activity": 2, "template": 3}
 _ACCOUNT_PATH = re.compile(r"/api/v1/accounts/(?P<account>[^/]+)/(?P<rest>.+)")

@@ -7,8 +7,8 @@ import threading
 from collections.abc import Iterator
 from types import SimpleNamespace
 
-from tests.fake_providers import FakeProviders
-from tests.signed import meta_headers, meta_text, twilio_form, twilio_headers
+from tests.support.fake_providers import FakeProviders
+from tests.support.signed import meta_headers, meta_text, twilio_form, twilio_headers
 from webhooks.app import create_app
 from webhooks.settings import Settings
 from webhooks.turns.worker import run_workers

@@ -8,20 +8,26 @@ import json
 import re
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from agent import texts
 from integrations.redis.outbox import Outbox
-from tests.fake_chatwoot import FakeChatwoot
-from tests.signed import chatwoot_headers, meta_headers, meta_text, twilio_form, twilio_headers
-from tests.stack import BASE, TWILIO_SID, TWILIO_WA, post_meta, post_twilio, running
-from tests.stack import SECRET as META_SECRET
-from tests.stack import TOKEN as TWILIO_TOKEN
+from tests.support import DATA
+from tests.support.fake_chatwoot import FakeChatwoot
+from tests.support.signed import (
+    chatwoot_headers,
+    meta_headers,
+    meta_text,
+    twilio_form,
+    twilio_headers,
+)
+from tests.support.stack import BASE, TWILIO_SID, TWILIO_WA, post_meta, post_twilio, running
+from tests.support.stack import SECRET as META_SECRET
+from tests.support.stack import TOKEN as TWILIO_TOKEN
 from webhooks.crm.ops import LABELS
 
-FIXTURES = Path(__file__).parent / "data" / "chatwoot" / "webhooks"
+FIXTURES = DATA / "chatwoot" / "webhooks"
 CW_TOKEN, CW_SECRET, ACCOUNT, INBOX = "cw-user-token-for-tests", "cw-webhook-secret", 1, 7
 ADMIN = "admin-token-for-tests"
 # To the proposal: the last "sí" confirms the read-back; CLOSE picks an option and confirms it.

@@ -31,8 +31,8 @@ from agent.context import AgentContext
 from agent.graph import build_graph
 from agent.quote import QuoteEngine
 from integrations.redis.saver import RedisSaver
+from tests.support import DATA
 
-DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "customers.yaml"  # our own corpus: the one held to the coverage
 CORPORA = sorted(DATA.glob("customers*.yaml"))
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -1,16 +1,14 @@
 """The documentation shows the real graph and every setting the service reads."""
 
 import json
-from pathlib import Path
 
 import yaml
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
 from scripts.draw_graph import TARGET, mermaid
+from tests.support import ROOT
 from webhooks.settings import Settings
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_committed_graph_diagram_is_the_real_graph():

@@ -9,8 +9,14 @@ import time
 import pytest
 from redis import Redis
 
-from tests.signed import chatwoot_headers, meta_headers, meta_text, twilio_form, twilio_headers
-from tests.stack import BASE, SECRET, TOKEN, TWILIO_SMS, post_meta, post_twilio, running
+from tests.support.signed import (
+    chatwoot_headers,
+    meta_headers,
+    meta_text,
+    twilio_form,
+    twilio_headers,
+)
+from tests.support.stack import BASE, SECRET, TOKEN, TWILIO_SMS, post_meta, post_twilio, running
 
 ADMIN = "admin-token-for-tests"
 CHATWOOT_SECRET = "chatwoot-secret-for-tests"

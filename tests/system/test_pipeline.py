@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from tests.signed import meta_headers, meta_text, twilio_form, twilio_headers
-from tests.stack import (
+from tests.support.signed import meta_headers, meta_text, twilio_form, twilio_headers
+from tests.support.stack import (
     BASE,
     META_TOKEN,
     SECRET,

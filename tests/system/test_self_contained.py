@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).parent.parent
-DATA = Path(__file__).parent / "data"
+from tests.support import DATA, ROOT
+
 # Patterns and examples are assembled from pieces: this file is scanned like any other.
 _OUTSIDE = re.compile(
     "|".join(

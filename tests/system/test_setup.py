@@ -25,13 +25,13 @@ import requests
 
 from integrations.redis.conversations import ConversationStore
 from integrations.redis.server import free_port, stop_local_redis
-from tests.fake_providers import FakeProviders
-from tests.signed import meta_headers, meta_text
-from tests.stack import SECRET, post_meta, running
+from tests.support import ROOT
+from tests.support.fake_providers import FakeProviders
+from tests.support.signed import meta_headers, meta_text
+from tests.support.stack import SECRET, post_meta, running
 from webhooks.cli.banner import banner
 from webhooks.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
 APP_SECRET, TWILIO_TOKEN = "newcomer-app-secret", "newcomer-twilio-token"
 TWILIO_SID, TWILIO_SMS = "AC" + "7" * 32, "+14155550123"
 

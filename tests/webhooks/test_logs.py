@@ -14,9 +14,17 @@ from types import SimpleNamespace
 import pytest
 
 from integrations.chatwoot import ChatwootClient
-from tests.fake_chatwoot import FakeChatwoot
-from tests.openai_server import FakeOpenAI
-from tests.stack import META_TOKEN, SECRET, TOKEN, TWILIO_SID, post_meta, post_twilio, running
+from tests.support.fake_chatwoot import FakeChatwoot
+from tests.support.openai_server import FakeOpenAI
+from tests.support.stack import (
+    META_TOKEN,
+    SECRET,
+    TOKEN,
+    TWILIO_SID,
+    post_meta,
+    post_twilio,
+    running,
+)
 from webhooks import logs
 
 API_KEY = "sk-test-Zq8pL2vX9kR4mN7bT1cY"

@@ -8,36 +8,18 @@ import sys
 import textwrap
 import time
 from datetime import date
-from pathlib import Path
-
-from prometheus_client.parser import text_string_to_metric_families
 
 from agent.brains.base import Reading
-from tests.openai_server import FakeOpenAI
-from tests.signed import meta_headers, meta_text
-from tests.stack import SECRET, post_meta, post_twilio, running
+from tests.support import ROOT
+from tests.support.metrics import moved, scrape
+from tests.support.openai_server import FakeOpenAI
+from tests.support.signed import meta_headers, meta_text
+from tests.support.stack import SECRET, post_meta, post_twilio, running
 from webhooks.app import create_app
 from webhooks.settings import Settings
 from webhooks.turns.conversations import build_brain
 
-ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 23)
-
-
-def scrape(client) -> dict[tuple, float]:
-    """Every sample of /metrics, keyed by (name, sorted labels)."""
-    answer = client.get("/metrics")
-    assert answer.status_code == 200 and answer.mimetype == "text/plain"
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(answer.text)
-        for s in family.samples
-    }
-
-
-def moved(before: dict, after: dict, name: str, **labels) -> float:
-    key = (name, tuple(sorted(labels.items())))
-    return after.get(key, 0.0) - before.get(key, 0.0)
 
 
 def _signed(body: bytes) -> dict:
@@ -159,7 +141,7 @@ def test_llm_calls_and_errors_are_counted_where_they_happen(redis_url):
 
 
 WEB = """
-from tests.signed import meta_headers, meta_text
+from tests.support.signed import meta_headers, meta_text
 from webhooks.app import create_app
 from webhooks.settings import Settings
 

@@ -6,8 +6,8 @@ from langchain_openai import ChatOpenAI
 
 from agent.brains.llm import LLMBrain
 from agent.texts import price
-from tests.openai_server import FakeOpenAI
-from tests.test_funnel import ENGINE, Chat
+from tests.support.chat import ENGINE, Chat
+from tests.support.openai_server import FakeOpenAI
 
 
 def test_a_sale_through_chat_openai_uses_two_calls_a_turn_and_engine_prices():

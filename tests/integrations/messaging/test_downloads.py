@@ -23,7 +23,7 @@ from integrations.messaging.outbound import (
     media_filename,
 )
 from integrations.messaging.twilio import TwilioSender
-from tests.fake_providers import FakeProviders
+from tests.support.fake_providers import FakeProviders
 
 META_TOKEN = "EAAGmediatoken"
 PHONE_NUMBER_ID = "106540352242922"

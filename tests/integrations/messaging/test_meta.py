@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -28,6 +27,7 @@ from integrations.messaging.outbound import (
     SentMessage,
     TransientSendError,
 )
+from tests.support import DATA
 
 BASE = "https://graph.test"
 API_URL = f"{BASE}/v23.0"
@@ -37,7 +37,7 @@ TOKEN = "EAAGtesttoken123"
 TO = "+34600123456"
 WA_TO = "34600123456"
 POLICY = RetryPolicy(attempts=3, timeout=10.0, wait_initial=0.5, wait_max=4.0, wait_jitter=0.5)
-SPEC = Path(__file__).parent / "data" / "meta-whatsapp" / "business-messaging-api_v23.0.yaml"
+SPEC = DATA / "meta-whatsapp" / "business-messaging-api_v23.0.yaml"
 READ_RECEIPT_GAP = (
     "Meta's v23.0 spec cannot express read receipts or the typing indicator: the sendMessage "
     "body schema `Message` is a oneOf discriminated by `type` with no variant for "

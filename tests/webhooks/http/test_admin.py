@@ -21,8 +21,8 @@ from werkzeug.test import EnvironBuilder
 from agent import texts
 from agent.state import STAGES
 from integrations.redis.stats import StatsStore
-from tests.fake_providers import FakeProviders
-from tests.signed import meta_headers, meta_text, twilio_form, twilio_headers
+from tests.support.fake_providers import FakeProviders
+from tests.support.signed import meta_headers, meta_text, twilio_form, twilio_headers
 from webhooks.app import create_app
 from webhooks.settings import Settings
 from webhooks.turns.worker import Worker

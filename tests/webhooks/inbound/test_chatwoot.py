@@ -6,10 +6,10 @@ import copy
 import hashlib
 import hmac
 import json
-from pathlib import Path
 
 import pytest
 
+from tests.support import DATA
 from webhooks.inbound.chatwoot import (
     AgentMessage,
     ChatwootEvent,
@@ -18,7 +18,7 @@ from webhooks.inbound.chatwoot import (
     verify_signature,
 )
 
-SAMPLES = Path(__file__).parent / "data" / "chatwoot" / "webhooks"
+SAMPLES = DATA / "chatwoot" / "webhooks"
 SAMPLE_FILES = sorted(p for p in SAMPLES.glob("*.json") if p.name != "signature_vector.json")
 VECTOR = json.loads((SAMPLES / "signature_vector.json").read_text(encoding="utf-8"))
 STAMP = int(VECTOR["X-Chatwoot-Timestamp"])

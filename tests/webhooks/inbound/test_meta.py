@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import DATA
 from webhooks.inbound.messages import InboundMessage, Media, StatusUpdate
 from webhooks.inbound.meta import (
     PayloadError,
@@ -21,7 +22,7 @@ from webhooks.inbound.meta import (
     verify_subscription,
 )
 
-SAMPLES = Path(__file__).parent / "data" / "meta-whatsapp" / "webhooks"
+SAMPLES = DATA / "meta-whatsapp" / "webhooks"
 SAMPLE_FILES = sorted(SAMPLES.glob("*.json"))
 SECRET = "app-secret-for-tests"
 CUSTOMER = "+972987654321"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 from xml.etree import ElementTree
 
@@ -13,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
+from tests.support import DATA
 from webhooks.inbound.messages import InboundMessage, Media, StatusUpdate
 from webhooks.inbound.twilio import (
     EMPTY_TWIML,
@@ -24,7 +24,7 @@ from webhooks.inbound.twilio import (
     signed_url,
 )
 
-SPEC = Path(__file__).parent / "data" / "twilio"
+SPEC = DATA / "twilio"
 VECTORS = json.loads((SPEC / "signature_vectors.json").read_text())["vectors"]
 FORM_VECTORS = [v for v in VECTORS if "form_body" in v]
 TOKEN = "test_auth_token_0123456789abcdef"

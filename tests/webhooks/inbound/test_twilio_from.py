@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.signed import twilio_form, twilio_headers
-from tests.stack import BASE, TOKEN, TWILIO_SMS, running
+from tests.support.signed import twilio_form, twilio_headers
+from tests.support.stack import BASE, TOKEN, TWILIO_SMS, running
 
 
 @pytest.fixture

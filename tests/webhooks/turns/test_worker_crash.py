@@ -8,9 +8,9 @@ import subprocess
 import sys
 import time
 
-from tests.fake_providers import FakeProviders
-from tests.openai_server import FakeOpenAI
-from tests.signed import meta_headers, meta_text
+from tests.support.fake_providers import FakeProviders
+from tests.support.openai_server import FakeOpenAI
+from tests.support.signed import meta_headers, meta_text
 from webhooks.app import create_app
 from webhooks.settings import Settings
 

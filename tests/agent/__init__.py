@@ -1,0 +1,1 @@
+"""Tests of the agent package: stages, routing, quotes, texts and the compiled graph."""

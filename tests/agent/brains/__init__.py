@@ -1,0 +1,1 @@
+"""Tests of the brains: the rules brain's Spanish reading and the llm brain."""

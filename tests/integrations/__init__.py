@@ -1,0 +1,1 @@
+"""Tests of the integrations package: clients of the systems outside the process."""

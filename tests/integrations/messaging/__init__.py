@@ -1,0 +1,1 @@
+"""Tests of the Meta and Twilio senders and media downloads."""

@@ -1,0 +1,1 @@
+"""Tests of the webhooks package: the service, its logs, metrics and settings."""

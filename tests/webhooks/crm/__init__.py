@@ -1,0 +1,1 @@
+"""Tests of what a turn shows in Chatwoot and the mirror's drainer."""

@@ -1,0 +1,1 @@
+"""Tests of the HTTP blueprints through Flask's test client."""

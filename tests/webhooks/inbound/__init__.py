@@ -1,0 +1,1 @@
+"""Tests of provider payloads turned into neutral messages, signatures first."""
