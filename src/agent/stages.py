@@ -80,7 +80,9 @@ def greet(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             opening = [texts.GREETING_SMS]
         else:
             name = f" {data['name']}" if "name" in data else ""
-            opening = [texts.GREETING.format(name=name), texts.CONSENT_QUESTION]
+            # A question in the first message gets its answer before the consent question.
+            said = _answer(reading, None, runtime) if intent in ("question", "objection") else ""
+            opening = [texts.GREETING.format(name=name), said, texts.CONSENT_QUESTION]
         return {
             "reply": _say(state, *opening),
             "expecting": "consent",
