@@ -1,0 +1,51 @@
+"""Helpers every node shares: the reply so far, the clock, the customer's words, answers."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from agent.answers import aside
+from agent.context import AgentContext, context_of
+from agent.profile import priced_data
+from agent.state import PROFILE_FIELDS, AgentState
+
+Update = dict
+
+
+def say(state: AgentState, *parts: str) -> str:
+    """The turn's reply so far, with `parts` appended as new paragraphs."""
+    return "\n\n".join(p for p in (state.get("reply", ""), *parts) if p)
+
+
+def now(runtime: Runtime[AgentContext]) -> str:
+    return context_of(runtime).clock().isoformat(timespec="seconds")
+
+
+def last_customer_text(state: AgentState) -> str:
+    for message in reversed(state.get("messages", [])):
+        if message.type == "human":
+            return message.text if isinstance(message.text, str) else str(message.content)
+    return ""
+
+
+def answer(reading: dict, quote: dict | None, runtime: Runtime[AgentContext]) -> str:
+    """The answer to a question or objection, from the insurer's facts and tariff."""
+    ctx = context_of(runtime)
+    return aside(reading, quote, facts=ctx.facts, tariff=ctx.quotes)
+
+
+def has_data(reading: dict) -> bool:
+    return any(reading.get(k) is not None for k in (*PROFILE_FIELDS, "birth_date", "currency"))
+
+
+def confirmed(profile: dict, at: str) -> dict:
+    """The demands-and-needs entry for the data the customer confirmed before pricing."""
+    return {"value": priced_data(profile), "at": at}
+
+
+def option_named(quote: dict, option_id: str | None) -> dict | None:
+    return next((o for o in quote["options"] if o["id"] == option_id), None)
+
+
+def chosen_option(state: AgentState, chosen: str) -> dict:
+    return next(o for o in state["quote"]["options"] if o["id"] == chosen)

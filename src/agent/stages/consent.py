@@ -1,0 +1,82 @@
+"""INICIO: the greeting, the automated-assistant notice and the consent question."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from agent import texts
+from agent.context import AgentContext
+from agent.routing import plain_yes
+from agent.stages.common import Update, answer, has_data, now, say
+from agent.state import AgentState
+
+
+def greet(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
+    """INICIO: introduce the assistant and ask for consent to use the customer's data."""
+    reading, consent, expecting = state["reading"], state.get("consent"), state.get("expecting")
+    intent = reading.get("intent")
+    data = {k: v for k, v in reading.items() if k not in ("intent", "topic", "option")}
+    pending = {**(state.get("pending_profile") or {}), **data}
+
+    if expecting == "handoff_offer" and consent is None:  # a person declined: back to consent
+        return {
+            "reply": say(state, texts.HANDOFF_DECLINED, texts.CONSENT_QUESTION),
+            "expecting": "consent",
+            "pending_profile": pending,
+        }
+    if consent is None and expecting != "consent":
+        if state.get("channel") == "sms":
+            opening = [texts.GREETING_SMS]
+        else:
+            name = f" {data['name']}" if "name" in data else ""
+            # A question in the first message gets its answer before the consent question.
+            said = answer(reading, None, runtime) if intent in ("question", "objection") else ""
+            opening = [texts.GREETING.format(name=name), said, texts.CONSENT_QUESTION]
+        return {
+            "reply": say(state, *opening),
+            "expecting": "consent",
+            "pending_profile": pending,
+        }
+    if expecting == "consent" and plain_yes(reading):
+        return {
+            "consent": {"given": True, "at": now(runtime)},
+            "stage": "NEEDS_ANALYSIS",
+            "reply": say(state, texts.CONSENT_THANKS),
+            "reading": {**pending, "intent": "affirm"},
+            "pending_profile": {},
+            "expecting": None,
+            "misses": {},
+        }
+    # "no fumo" is data, not a refusal: only a no that says nothing else refuses.
+    if expecting == "consent" and intent == "deny" and not has_data(reading):
+        refused_before = consent is not None and not consent["given"]
+        return {
+            "consent": {"given": False, "at": now(runtime)},
+            "reply": say(
+                state, texts.CONSENT_STILL_REFUSED if refused_before else texts.CONSENT_REFUSED
+            ),
+            "pending_profile": {},
+            "expecting": None,
+            "misses": {},
+        }
+    if consent is not None and not consent["given"] and expecting != "consent":
+        # Refused once: only a yes to the question asked afresh counts as consent.
+        if intent == "affirm":
+            return {"reply": say(state, texts.CONSENT_ASK_AGAIN), "expecting": "consent"}
+        return {"reply": say(state, answer(reading, None, runtime) or texts.CONSENT_STILL_REFUSED)}
+    said = answer(reading, None, runtime)
+    misses = (state.get("misses") or {}).get("consent", 0) + (not said)
+    if misses >= 3:  # the third miss: a person may help where the bot could not
+        return {
+            "reply": say(state, texts.OFFER_PERSON),
+            "expecting": "handoff_offer",
+            "offer_reason": "stuck",
+            "pending_profile": pending,
+            "misses": {},
+        }
+    reminder = texts.CONSENT_REMINDERS[min(misses, len(texts.CONSENT_REMINDERS) - 1)]
+    return {
+        "reply": say(state, said, reminder),
+        "pending_profile": pending,
+        "misses": {"consent": misses},
+    }

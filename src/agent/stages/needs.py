@@ -1,0 +1,135 @@
+"""NEEDS_ANALYSIS: the data, who is insured, and the read-back before anything is priced."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from agent import texts
+from agent.context import AgentContext, context_of
+from agent.profile import absorb, missing_field
+from agent.routing import plain_yes
+from agent.stages.common import Update, answer, confirmed, now, say
+from agent.state import AgentState
+
+
+def _insured_note(before: dict, after: dict) -> str:
+    """Said once, when who is insured has just been settled."""
+    if before.get("insured") == after.get("insured"):
+        return ""
+    if after.get("insured") == "other":
+        return texts.INSURED_NOTE.format(relation=after.get("insured_relation") or "familiar")
+    if after.get("insured") == "self" and before.get("insured") == "unsure":
+        return texts.INSURED_SELF
+    return ""
+
+
+def _readback(profile: dict, channel: str | None) -> str:
+    """The data about to be priced, for the customer to confirm or correct."""
+    if channel == "sms":
+        data = texts.readback_lines(profile).replace("• ", "").replace("\n", ", ")
+        return texts.READBACK_SMS.format(data=data)
+    return texts.READBACK.format(lines=texts.readback_lines(profile))
+
+
+def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
+    """NEEDS_ANALYSIS: take in the data, read it back, and price it only once confirmed."""
+    ctx, reading = context_of(runtime), state["reading"]
+    intent, expecting = reading.get("intent"), state.get("expecting")
+    parts: list[str] = []
+    if expecting == "handoff_offer" and intent in ("deny", "thanks", "affirm"):
+        parts.append(
+            texts.INELIGIBLE_DECLINED if state.get("ineligible") else texts.HANDOFF_DECLINED
+        )
+        if state.get("ineligible"):
+            return {"reply": say(state, *parts), "expecting": None}
+
+    absorbed = absorb(
+        reading, state, ctx.quotes, ctx.clock(), retirement_age=ctx.facts.retirement_age
+    )
+    profile = absorbed.profile
+    update: Update = {
+        "profile": profile,
+        "declared": absorbed.declared,
+        "ineligible": absorbed.ineligible,
+    }
+    parts.append(texts.summary(absorbed.accepted, relation=texts.insured_relation(profile)))
+    note = _insured_note(state.get("profile") or {}, profile)
+    parts.append(note)
+    if absorbed.ineligible:
+        why = absorbed.ineligible_why
+        name = texts.name_suffix(profile)
+        parts.append(texts.INELIGIBLE.format(name=name, why=why))
+        return {**update, "reply": say(state, *parts), "expecting": "handoff_offer"}
+
+    parts.extend(absorbed.explanations)
+    heard = bool(absorbed.accepted or absorbed.explanations or note)
+    missing = missing_field(profile)
+    if expecting in ("readback", "correction") and not heard and not missing:
+        if plain_yes(reading) and expecting == "readback":
+            declared = {**absorbed.declared, "confirmed": confirmed(profile, now(runtime))}
+            return {
+                **update,
+                "declared": declared,
+                "reply": say(state, *parts),
+                "expecting": None,
+                "stage": "COTIZACION",
+                "misses": {},
+            }
+        said = answer(reading, None, runtime)
+        if plain_yes(reading):  # a yes after "¿qué dato cambio?": show what would be priced
+            readback = _readback(profile, state.get("channel"))
+            return {**update, "reply": say(state, said, readback), "expecting": "readback"}
+        misses = (state.get("misses") or {}).get("readback", 0) + (not said)
+        if misses >= 3:
+            return {
+                **update,
+                "reply": say(state, *parts, said, texts.OFFER_PERSON),
+                "expecting": "handoff_offer",
+                "offer_reason": "stuck",
+                "misses": {},
+            }
+        if intent == "deny" or expecting == "correction":
+            ask = texts.READBACK_WHAT[min(misses, len(texts.READBACK_WHAT) - 1)]
+            return {
+                **update,
+                "reply": say(state, *parts, said, ask),
+                "expecting": "correction",
+                "misses": {"readback": misses},
+            }
+        ask = texts.READBACK_AGAIN[min(misses, len(texts.READBACK_AGAIN) - 1)]
+        return {**update, "reply": say(state, *parts, said, ask), "misses": {"readback": misses}}
+    if not heard and expecting != "handoff_offer":
+        said = answer(reading, None, runtime)
+        if not said and intent in ("unknown", "provide_info", "deny"):
+            said = texts.NOT_UNDERSTOOD
+        parts.append(said)
+    if not missing:
+        return {
+            **update,
+            "reply": say(state, *parts, _readback(profile, state.get("channel"))),
+            "expecting": "readback",
+            "misses": {},
+        }
+    misses = dict(state.get("misses") or {})
+    misses = {missing: misses.get(missing, 0) + 1} if missing == expecting and not heard else {}
+    if misses.get(missing, 0) >= 3 and expecting != "handoff_offer":  # the third miss
+        return {
+            **update,
+            "reply": say(state, *parts, texts.OFFER_PERSON),
+            "expecting": "handoff_offer",
+            "offer_reason": "stuck",
+            "misses": {},
+        }
+    question = texts.question(
+        missing,
+        misses.get(missing, 0),
+        relation=profile.get("insured_relation"),
+        rule=ctx.facts.ex_smoker_rule(ctx.quotes),
+        about_insured=profile.get("insured") == "other",
+    )
+    return {
+        **update,
+        "reply": say(state, *parts, question),
+        "expecting": missing,
+        "misses": misses,
+    }

@@ -1,0 +1,48 @@
+"""The first and last step of every turn: understand the message, phrase the reply."""
+
+from __future__ import annotations
+
+from langchain_core.messages import AIMessage
+from langgraph.runtime import Runtime
+
+from agent import voice
+from agent.brains.base import Reading
+from agent.context import AgentContext, context_of
+from agent.stages.common import Update, last_customer_text
+from agent.state import AgentState
+
+
+def understand(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
+    ctx = context_of(runtime)
+    if choice := state.get("choice"):
+        # A tapped option button says what it means: nothing to read, no model call.
+        reading = Reading(intent="choose_option", option=choice)
+    else:
+        reading = ctx.brain.read(
+            last_customer_text(state), expecting=state.get("expecting"), today=ctx.clock().date()
+        )
+    update: Update = {
+        "reading": reading.model_dump(mode="json", exclude_none=True),
+        "stage": state.get("stage", "INICIO"),
+        "reply": "",
+        "buttons": [],
+        "turns": state.get("turns", 0) + 1,
+    }
+    if reading.formality:  # mirror the customer's register from their latest say on it
+        update["formal"] = reading.formality == "usted"
+    if choice:
+        update["choice"] = None  # an input of this turn only, not of the next
+    return update
+
+
+def respond(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
+    """Let the brain phrase the reply (prices untouched) and remember it in the message window."""
+    draft = state.get("reply", "")
+    if not draft:
+        return {}
+    reply = context_of(runtime).brain.phrase(
+        draft, text=last_customer_text(state), stage=state.get("stage", "INICIO")
+    )
+    if state.get("formal"):
+        reply = voice.formal(reply)
+    return {"reply": reply, "messages": [AIMessage(reply)]}
