@@ -6,14 +6,14 @@ import yaml
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from scripts.draw_graph import TARGET, mermaid
+from agent.diagram import mermaid
 from tests.support import ROOT
 from webhooks.settings import Settings
 
 
 def test_the_committed_graph_diagram_is_the_real_graph():
-    fresh = TARGET.read_text(encoding="utf-8") == mermaid()
-    assert fresh, "run: .venv/bin/python scripts/draw_graph.py"
+    fresh = (ROOT / "docs" / "graph.mmd").read_text(encoding="utf-8") == mermaid()
+    assert fresh, "run: .venv/bin/python -m agent.diagram"
 
 
 def test_every_setting_is_documented_in_the_readme_and_env_example():
