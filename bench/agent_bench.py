@@ -1,6 +1,6 @@
 """Turns per second of the funnel (rules brain) on RedisSaver against LangGraph's InMemorySaver.
 
-    .venv/bin/python bench/agent_bench.py [--conversations 200] [--turns 10] [--long 100]
+    .venv/bin/python -m bench.agent_bench [--conversations 200] [--turns 10] [--long 100]
 
 Both savers run the same compiled graph with durability="exit" (what the service uses), in the
 same process and run; the Redis one talks to a real redis-server started here on 127.0.0.1.
@@ -21,16 +21,14 @@ import redis
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from agent.brains.rules import RulesBrain  # noqa: E402
-from agent.context import AgentContext  # noqa: E402
-from agent.graph import build_graph  # noqa: E402
-from agent.quote import QuoteEngine  # noqa: E402
-from integrations.redis.saver import RedisSaver  # noqa: E402
-from integrations.redis.server import RedisProcess  # noqa: E402
-from webhooks.settings import Settings  # noqa: E402
-from webhooks.turns.conversations import build_service  # noqa: E402
+from agent.brains.rules import RulesBrain
+from agent.context import AgentContext
+from agent.graph import build_graph
+from agent.quote import QuoteEngine
+from integrations.redis.saver import RedisSaver
+from integrations.redis.server import RedisProcess
+from webhooks.settings import Settings
+from webhooks.turns.conversations import build_service
 
 SALE = [
     "Hola",

@@ -1,6 +1,6 @@
 """What the Chatwoot mirror costs customers: reply latency with Chatwoot off, fast, slow and down.
 
-    .venv/bin/python bench/chatwoot_bench.py [--customers 20] [--slow 0.5]
+    .venv/bin/python -m bench.chatwoot_bench [--customers 20] [--slow 0.5]
 
 The web app (Flask test client), worker threads and the mirror's drainers in this process, a
 real redis-server started here, a local fake Meta, and a fake Chatwoot in a process of its own
@@ -23,15 +23,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import redis
+
+from integrations.redis.outbox import Outbox
+from integrations.redis.server import RedisProcess
+from tests.support.stack import post_meta, running
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
-
-import redis  # noqa: E402
-
-from integrations.redis.outbox import Outbox  # noqa: E402
-from integrations.redis.server import RedisProcess  # noqa: E402
-from tests.support.stack import post_meta, running  # noqa: E402
-
 SALE = ["Hola", "sí", "Soy Ana, 35 años, no fumo", "150.000 €", "20 años", "para mi familia", "sí"]
 TOKEN = "bench-token"
 
@@ -45,7 +43,7 @@ def customer(stack, n: int, tag: str) -> list[float]:
         post_meta(stack, phone, text, f"wamid.{tag}.{n}.{i}")
         providers = stack.providers
         with providers.changed:  # notified on every message sent: no polling
-            providers.changed.wait_for(lambda: len(providers.texts_to(phone)) > before, 60)
+            providers.changed.wait_for(lambda p=providers, b=before: len(p.texts_to(phone)) > b, 60)
         times.append(time.perf_counter() - start)
     return times
 
@@ -68,7 +66,7 @@ class ChatwootProcess:
         self._child = subprocess.Popen(
             [sys.executable, "-c", self.CHILD, TOKEN, str(delay), "down" if down else "up"],
             cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"},
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

@@ -1,6 +1,6 @@
 """Requests/second of the real WhatsApp webhook against a bare Flask endpoint, and end to end.
 
-    .venv/bin/python bench/webhook_bench.py [--seconds 10] [--connections 50] [--generator auto]
+    .venv/bin/python -m bench.webhook_bench [--seconds 10] [--connections 50] [--generator auto]
 
 1. Two gunicorns with the same settings serve a bare Flask app that only parses the JSON body,
    and `run_webhook:app` (signature, parsing, dedupe and queueing on a real redis-server started
@@ -34,11 +34,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BENCH = ROOT / "bench"
-sys.path[:0] = [str(ROOT), str(ROOT / "src"), str(BENCH)]
-
-from _common import (  # noqa: E402
+from bench._common import (
     ChildError,
     Children,
     Load,
@@ -48,11 +44,12 @@ from _common import (  # noqa: E402
     run_wrk,
 )
 
+ROOT = Path(__file__).resolve().parents[1]
 PATH = "/webhook/whatsapp"
 SECRET = "bench-app-secret"
 PHONE_NUMBER_ID = "1122334455667"
 RATIO_TARGET, P99_TARGET_MS = 0.5, 50.0
-TARGETS = {"bare": "webhook_bench:bare_app()", "real": "run_webhook:app"}
+TARGETS = {"bare": "bench.webhook_bench:bare_app()", "real": "run_webhook:app"}
 TEXTS = ["Hola", "sí", "Soy Ana, 35 años, no fumo", "150.000 €", "20 años"]
 
 
@@ -81,7 +78,7 @@ def child_env(redis_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
         if not k.startswith(("WHATSAPP_", "TWILIO_", "CHATWOOT_", "OPENAI_"))
     }
     env.update(
-        PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT), str(BENCH)]),
+        PYTHONPATH=str(ROOT),  # gunicorn imports bench.webhook_bench and run_webhook
         REDIS_URL=redis_url,
         VAR_DIR=str(var_dir),
         AGENT_BRAIN="rules",
