@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -47,3 +48,16 @@ def redis_client(redis_url: str) -> Iterator[redis.Redis]:
     client.flushdb()
     yield client
     client.close()
+
+
+# --- Retries: waits recorded instead of slept ----------------------------------------------
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits a retry policy asks for, recorded instead of slept (stamina sleeps through
+    `time.sleep`). Not `stamina.set_testing`: that zeroes the waits and caps the attempts, and
+    the clients' tests check both (Retry-After honoured, backoff bounds, attempts capped)."""
+    waited: list[float] = []
+    monkeypatch.setattr(time, "sleep", waited.append)
+    return waited

@@ -4,7 +4,6 @@ spec: request bodies, answers, error mapping and which failures are retried."""
 from __future__ import annotations
 
 import threading
-import time
 import traceback
 
 import pytest
@@ -32,12 +31,7 @@ BASE = "https://chatwoot.test"
 PREFIX = f"{BASE}/api/v1/accounts/{ACCOUNT}"
 
 
-@pytest.fixture(autouse=True)
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The waits the retry policy asks for, recorded instead of slept."""
-    waited: list[float] = []
-    monkeypatch.setattr(time, "sleep", waited.append)
-    return waited
+pytestmark = pytest.mark.usefixtures("sleeps")  # retry waits recorded, never slept
 
 
 @pytest.fixture

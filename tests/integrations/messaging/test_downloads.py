@@ -6,7 +6,6 @@ import base64
 import gzip
 import io
 import socket
-import time
 
 import pytest
 import requests
@@ -39,11 +38,7 @@ JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40 + b"\xff\xd9"
 POLICY = RetryPolicy(attempts=3, timeout=10.0, wait_initial=0.5, wait_max=4.0, wait_jitter=0.5)
 
 
-@pytest.fixture(autouse=True)
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    waited: list[float] = []
-    monkeypatch.setattr(time, "sleep", waited.append)
-    return waited
+pytestmark = pytest.mark.usefixtures("sleeps")  # retry waits recorded, never slept
 
 
 @pytest.fixture

@@ -89,12 +89,7 @@ def assert_conforms(spec: OpenAPI, graph: responses.RequestsMock) -> None:
         spec.validate_request(RequestsOpenAPIRequest(call.request))
 
 
-@pytest.fixture(autouse=True)
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The waits the retry policy asks for, recorded instead of slept."""
-    waited: list[float] = []
-    monkeypatch.setattr(time, "sleep", waited.append)
-    return waited
+pytestmark = pytest.mark.usefixtures("sleeps")  # retry waits recorded, never slept
 
 
 @pytest.fixture

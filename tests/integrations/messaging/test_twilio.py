@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import time
 from urllib.parse import parse_qsl
 
 import pytest
@@ -36,12 +35,7 @@ TO = "+34600123456"
 POLICY = RetryPolicy(attempts=3, timeout=10.0, wait_initial=0.5, wait_max=4.0, wait_jitter=0.5)
 
 
-@pytest.fixture(autouse=True)
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The waits the retry policy asks for, recorded instead of slept."""
-    waited: list[float] = []
-    monkeypatch.setattr(time, "sleep", waited.append)
-    return waited
+pytestmark = pytest.mark.usefixtures("sleeps")  # retry waits recorded, never slept
 
 
 @pytest.fixture
