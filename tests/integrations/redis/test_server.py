@@ -60,7 +60,9 @@ def test_find_redis_server_returns_an_executable() -> None:
 
 def test_redis_process_answers_ping_and_is_reaped_on_stop(tmp_path: Path) -> None:
     with RedisProcess(tmp_path) as server:
-        url, pid = server.url, server._proc.pid
+        url = server.url
+        with redis.Redis.from_url(url) as client:
+            pid = client.info("server")["process_id"]
         assert _ping(url)
     assert not _ping(url)
     assert not Path(f"/proc/{pid}").exists()  # exited and waited for: no zombie
