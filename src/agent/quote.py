@@ -100,7 +100,9 @@ class QuoteEngine:
             source = resources.files("agent") / "data" / "tariff.json"
             tariff = json.loads(source.read_text(encoding="utf-8"))
         self._name: str = _get(tariff, "name", str, "tariff")
-        self._notice: str = _get(tariff, "notice", str, "tariff")
+        # Required by the tariff format, read by no code: customers read the product facts'
+        # `notice` (agent.facts).
+        _get(tariff, "notice", str, "tariff")
         self._illustrative: bool = _get(tariff, "illustrative", bool, "tariff")
         self._currency: str = _get(tariff, "currency", str, "tariff")
         self._limits = _limits(_get(tariff, "limits", dict, "tariff"))
@@ -140,15 +142,6 @@ class QuoteEngine:
     def monthly_loading(self) -> Decimal:
         """Paying monthly costs this factor of the annual premium (1.03: 3 % more)."""
         return self._loading
-
-    @property
-    def tariff_name(self) -> str:
-        return self._name
-
-    @property
-    def notice(self) -> str:
-        """The tariff's disclaimer, for the customer to read next to the prices."""
-        return self._notice
 
     def problems(
         self, age: int | None = None, cover: int | Decimal | None = None, term: int | None = None

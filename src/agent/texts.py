@@ -150,6 +150,18 @@ CONVERSATION_CLOSED = (
     "Damos por cerrada esta conversación. ¡Muchas gracias por tu tiempo{name}! Si más adelante "
     "quieres un presupuesto, escribe «empezar de nuevo» y te ayudo encantado."
 )
+# A message we can't read (a voice note, a sticker, a photo without a caption).
+UNREADABLE = (
+    "¡Gracias! De momento solo sé leer mensajes de texto. ¿Me lo puedes escribir, por favor?"
+)
+# What a sender adds around options: WhatsApp buttons and lists, numbered text where the channel
+# has no buttons (SMS). `{numbers}` is "1, 2 o 3" (joined with OPTIONS_OR), at most five.
+OPTIONS_ANSWER = "Responde {numbers}."
+OPTIONS_ANSWER_RANGE = "Responde con un número del 1 al {count}."
+OPTIONS_OR = " o "
+OPTIONS_CHOOSE = "Elige una opción:"  # above buttons whose text had to go out first
+OPTIONS_LIST_BUTTON = "Ver opciones"
+OPTIONS_SECTION = "Opciones"
 CLOSED_FOLLOW_UP = (
     "Esta conversación está cerrada. Si quieres un presupuesto nuevo, escribe «empezar de nuevo»."
 )

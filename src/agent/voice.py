@@ -151,8 +151,12 @@ _IMPERATIVES = {
     "pulsa": "pulse",
     "toca": "toque",
 }
-# Capitals are a word like SI or BAJA only when matched case-sensitively.
-_TOLD_TO_WRITE = r"(?=\s*(?:[«*\"“0-9]|(?-i:[A-ZÁÉÍÓÚÑ]{2,})(?!\w)|s[ií](?!\w)|no(?!\w)))"
+# Capitals are a word like SI or BAJA only when matched case-sensitively; "{numbers}" is the
+# options a sender lists ("Responde {numbers}.").
+_TOLD_TO_WRITE = (
+    r"(?=\s*(?:[«*\"“0-9{]|(?-i:[A-ZÁÉÍÓÚÑ]{2,})(?!\w)|s[ií](?!\w)|no(?!\w)"
+    r"|con\s+un\s+número(?!\w)))"
+)
 # What the customer is quoted as writing, and format placeholders, are never changed.
 _KEPT = r"«[^»]*»|\{[^}]*\}"
 

@@ -16,7 +16,7 @@ from typing import Any
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from integrations.messaging.outbound import RetryPolicy, parse_retry_after
+from integrations.messaging.retry import RetryPolicy, parse_retry_after
 
 # The REST API renders message_type as the enum's integer (webhook payloads use the name).
 MESSAGE_TYPES = {0: "incoming", 1: "outgoing", 2: "activity", 3: "template"}

@@ -25,7 +25,7 @@ from typing import TextIO
 import structlog
 from pydantic import SecretStr
 
-from integrations.messaging.outbound import mask_phone
+from integrations.messaging.phones import redact_phones
 
 _CREDENTIALS = [
     (re.compile(r"(?i)\b(bearer)\s+[^\s\"',;]+"), r"\1 [REDACTED]"),
@@ -33,11 +33,6 @@ _CREDENTIALS = [
     (re.compile(r"(?i)\b(basic)\s+(?=[A-Za-z]*[0-9+/])[A-Za-z0-9+/]{8,}=*"), r"\1 [REDACTED]"),
     (re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}"), "sk-[REDACTED]"),
 ]
-# E.164 with or without '+', national numbers too; not digits inside ids ("SM0012…",
-# "1700000000000-0", "v23.0") and not short numbers (amounts, ages, milliseconds). A
-# percent-escape before the digits is a boundary: urllib3 logs URLs as sent, and a search for
-# "+34600…" goes out as "q=%2B34600…" (Twilio's "whatsapp:+34…" as "whatsapp%3A%2B34…").
-_PHONE = re.compile(r"(?:(?<=%[0-9A-Fa-f]{2})|(?<![\w.+\-]))\+?\d{9,15}(?![\w\-])")
 _secrets: tuple[str, ...] = ()  # longest first; replaced whole, never mutated (threads read it)
 _MIN_SECRET = 6  # shorter "secrets" would mask ordinary words and protect nothing
 
@@ -47,7 +42,7 @@ def redact(text: str) -> str:
         text = text.replace(secret, "[REDACTED]")
     for pattern, replacement in _CREDENTIALS:
         text = pattern.sub(replacement, text)
-    return _PHONE.sub(lambda match: mask_phone(match.group()), text)
+    return redact_phones(text)
 
 
 def protect(values: Iterable[str | SecretStr | None]) -> None:

@@ -162,7 +162,7 @@ def test_quote_is_plain_json_safe_data(engine):
 
     walk(quote)
     assert json.loads(json.dumps(quote)) == quote
-    assert quote["tariff"] == engine.tariff_name
+    assert quote["tariff"] == "Tarifa ilustrativa Vida Riesgo 2025"
     assert quote["currency"] == "EUR"
     assert (quote["age"], quote["smoker"], quote["term"]) == (35, True, 20)
     assert [o["id"] for o in quote["options"]] == OPTION_IDS
@@ -170,7 +170,7 @@ def test_quote_is_plain_json_safe_data(engine):
 
 def test_packaged_tariff_says_it_is_illustrative(engine, packaged):
     assert packaged["illustrative"] is True
-    assert "ilustrativa" in engine.notice and "aseguradora" in engine.notice
+    assert "ilustrativa" in packaged["notice"] and "aseguradora" in packaged["notice"]
     assert engine.quote(age=40, smoker=False, cover=50_000, term=10)["illustrative"] is True
 
 
@@ -298,7 +298,7 @@ def test_a_valid_replacement_tariff_is_used(packaged, tmp_path):
     engine = QuoteEngine.from_file(path)
     quote = engine.quote(age=35, smoker=False, cover=150_000, term=20)
 
-    assert engine.tariff_name == quote["tariff"] == "Tarifa de la aseguradora"
+    assert quote["tariff"] == "Tarifa de la aseguradora"
     assert quote["options"][0]["annual"] == "177.00"
 
 

@@ -20,7 +20,7 @@ from integrations.chatwoot import (
     ChatwootRejected,
     ChatwootUnavailable,
 )
-from integrations.messaging.outbound import RetryPolicy
+from integrations.messaging.retry import RetryPolicy
 from tests.support.fake_chatwoot import FakeChatwoot
 from webhooks.settings import Settings
 

@@ -118,11 +118,6 @@ class Reading(BaseModel):
         None, description="ISO 639-1 code of the message's language when clearly not Spanish"
     )
 
-    def profile_fields(self) -> dict[str, object]:
-        """The profile data this reading carries, without the None ones."""
-        keys = ("name", "age", "birth_date", "smoker", "cover", "term", "dependants", "purpose")
-        return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
-
 
 class Brain(Protocol):
     """Understands customer messages and phrases the replies the funnel decided on."""

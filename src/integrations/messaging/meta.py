@@ -16,31 +16,30 @@ from urllib.parse import urlsplit
 
 import requests
 
-from integrations.messaging.outbound import (
-    MEDIA_LIMIT,
+from integrations.messaging.base import (
     AuthSendError,
     Channel,
-    Download,
     Option,
     OutsideWindowError,
     RecipientError,
-    RetryPolicy,
     SendError,
     SentMessage,
     TransientSendError,
     check_e164,
     error_for,
-    fetch_bytes,
-    mask_phone,
-    media_filename,
     network_error,
-    numbered,
-    parse_retry_after,
     send_parts,
-    shorten,
-    split_text,
+)
+from integrations.messaging.media import (
+    MEDIA_LIMIT,
+    Download,
+    fetch_bytes,
+    media_filename,
     too_large,
 )
+from integrations.messaging.phones import mask_phone
+from integrations.messaging.retry import RetryPolicy, parse_retry_after
+from integrations.messaging.text import OptionTexts, numbered, shorten, split_text
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +91,7 @@ class MetaWhatsAppSender:
         session: requests.Session | None = None,
         timeout: float | tuple[float, float] = (3.05, 10.0),
         retry: RetryPolicy | None = None,
-        list_button: str = "Ver opciones",
+        texts: OptionTexts,
     ) -> None:
         self._api_url = api_url.rstrip("/")
         self._url = f"{self._api_url}/{phone_number_id}/messages"
@@ -100,7 +99,8 @@ class MetaWhatsAppSender:
         self._session = session or requests.Session()
         self._timeout = timeout
         self._retry = retry or RetryPolicy()
-        self._list_button = shorten(list_button, LIST_BUTTON_LIMIT)
+        self._texts = texts
+        self._list_button = shorten(texts.list_button, LIST_BUTTON_LIMIT)
         self.phone_number_id = phone_number_id
 
     def __repr__(self) -> str:
@@ -117,16 +117,16 @@ class MetaWhatsAppSender:
     def send_options(self, to: str, text: str, options: Sequence[Option]) -> SentMessage:
         """Up to 3 options as reply buttons, up to 10 as a list, more as numbered text."""
         if not options or len(options) > MAX_ROWS:
-            return self.send_text(to, numbered(text, options))
+            return self.send_text(to, numbered(text, options, self._texts))
         body = text.strip()
         parts = []
         if len(body) > BODY_LIMIT:
             parts = [partial(self._text, to, part) for part in split_text(body, TEXT_LIMIT)]
-            body = "Elige una opción:"
+            body = self._texts.choose
         if len(options) <= MAX_BUTTONS:
             interactive = _buttons(body, options)
         else:
-            interactive = _list(body, options, self._list_button)
+            interactive = _list(body, options, self._list_button, self._texts.section)
         parts.append(lambda: self._send("interactive", to, {"interactive": interactive}))
         return send_parts("meta", parts)
 
@@ -145,32 +145,6 @@ class MetaWhatsAppSender:
         return self._one(self._send("template", to, {"template": template}))
 
     # Meta only
-
-    def send_image(self, to: str, link: str, caption: str | None = None) -> SentMessage:
-        image = {"link": link} | ({"caption": caption} if caption else {})
-        return self._one(self._send("image", to, {"image": image}))
-
-    def send_document(
-        self, to: str, link: str, caption: str | None = None, filename: str | None = None
-    ) -> SentMessage:
-        document: dict[str, str] = {"link": link}
-        if caption:
-            document["caption"] = caption
-        if filename:
-            document["filename"] = filename
-        return self._one(self._send("document", to, {"document": document}))
-
-    def react(self, to: str, message_id: str, emoji: str) -> SentMessage:
-        """React to one of the customer's messages; an empty `emoji` removes the reaction."""
-        reaction = {"message_id": message_id, "emoji": emoji}
-        return self._one(self._send("reaction", to, {"reaction": reaction}, idempotent=True))
-
-    def mark_read(self, message_id: str) -> None:
-        """Show the customer's message as read (blue ticks)."""
-        self._request(
-            {"messaging_product": "whatsapp", "status": "read", "message_id": message_id},
-            idempotent=True,
-        )
 
     def typing(self, message_id: str) -> None:
         """Mark the message read and show "typing…" until we answer (or 25 s pass)."""
@@ -237,9 +211,7 @@ class MetaWhatsAppSender:
     def _text(self, to: str, body: str) -> str:
         return self._send("text", to, {"text": {"body": body, "preview_url": False}})
 
-    def _send(
-        self, kind: str, to: str, content: dict[str, Any], *, idempotent: bool = False
-    ) -> str:
+    def _send(self, kind: str, to: str, content: dict[str, Any]) -> str:
         payload = {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
@@ -247,7 +219,7 @@ class MetaWhatsAppSender:
             "type": kind,
             **content,
         }
-        data = self._request(payload, idempotent=idempotent)
+        data = self._request(payload)
         try:
             message_id = str(data["messages"][0]["id"])
         except (KeyError, IndexError, TypeError):
@@ -326,7 +298,7 @@ def _buttons(body: str, options: Sequence[Option]) -> dict[str, Any]:
     }
 
 
-def _list(body: str, options: Sequence[Option], button: str) -> dict[str, Any]:
+def _list(body: str, options: Sequence[Option], button: str, section: str) -> dict[str, Any]:
     rows = []
     for option in options:
         row = {"id": option.id, "title": shorten(option.title, ROW_TITLE_LIMIT)}
@@ -336,5 +308,5 @@ def _list(body: str, options: Sequence[Option], button: str) -> dict[str, Any]:
     return {
         "type": "list",
         "body": {"text": body},
-        "action": {"button": button, "sections": [{"title": "Opciones", "rows": rows}]},
+        "action": {"button": button, "sections": [{"title": section, "rows": rows}]},
     }

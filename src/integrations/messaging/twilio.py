@@ -17,30 +17,24 @@ from urllib.parse import urlsplit
 
 import requests
 
-from integrations.messaging.outbound import (
-    E164,
-    MEDIA_LIMIT,
+from integrations.messaging.base import (
     AuthSendError,
     Channel,
-    Download,
     Option,
     OutsideWindowError,
     RecipientError,
-    RetryPolicy,
     SendError,
     SentMessage,
     TransientSendError,
     check_e164,
     error_for,
-    fetch_bytes,
-    mask_phone,
-    media_filename,
     network_error,
-    numbered,
-    parse_retry_after,
     send_parts,
-    split_text,
 )
+from integrations.messaging.media import MEDIA_LIMIT, Download, fetch_bytes, media_filename
+from integrations.messaging.phones import E164, mask_phone
+from integrations.messaging.retry import RetryPolicy, parse_retry_after
+from integrations.messaging.text import OptionTexts, numbered, split_text
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +84,7 @@ class TwilioSender:
         timeout: float | tuple[float, float] = (3.05, 10.0),
         retry: RetryPolicy | None = None,
         status_callback: str | None = None,
+        texts: OptionTexts,
     ) -> None:
         self.channel: Channel = channel
         self._url = f"{api_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
@@ -104,6 +99,7 @@ class TwilioSender:
         self._timeout = timeout
         self._retry = retry or RetryPolicy()
         self._status_callback = status_callback
+        self._texts = texts
 
     def __repr__(self) -> str:
         return f"TwilioSender(channel={self.channel!r})"
@@ -119,7 +115,7 @@ class TwilioSender:
 
     def send_options(self, to: str, text: str, options: Sequence[Option]) -> SentMessage:
         """Numbered text on both channels (Content API buttons are not used)."""
-        return self.send_text(to, numbered(text, options))
+        return self.send_text(to, numbered(text, options, self._texts))
 
     def send_template(
         self, to: str, name_or_sid: str, params: Sequence[str], language: str = "es"

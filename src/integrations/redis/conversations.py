@@ -13,6 +13,9 @@ from datetime import UTC, datetime
 
 import redis
 
+from integrations.redis.keys import ConversationKeys, conversation_key
+from integrations.redis.keys import index_key as conversations_index
+
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
@@ -23,6 +26,8 @@ def _json(value: object) -> str:
 
 
 class ConversationStore:
+    """A conversation's transcript, summary and delivery statuses, and the index of them all."""
+
     def __init__(
         self,
         client: redis.Redis,
@@ -37,11 +42,16 @@ class ConversationStore:
         self._ttl = ttl_seconds
 
     def key(self, phone: str, what: str) -> str:
-        return f"{self._prefix}:conv:{{{phone}}}:{what}"
+        """The phone's record `what` ("transcript", "summary", …)."""
+        return conversation_key(self._prefix, phone, what)
+
+    def keys(self, phone: str) -> ConversationKeys:
+        """Every key of the phone's conversation, of whichever store."""
+        return ConversationKeys(self._prefix, phone)
 
     @property
     def index_key(self) -> str:
-        return f"{self._prefix}:conversations"
+        return conversations_index(self._prefix)
 
     def ping(self) -> None:
         self._redis.ping()
@@ -140,5 +150,11 @@ class ConversationStore:
         return {k.decode(): json.loads(v) for k, v in raw.items()}
 
     def forget(self, phone: str) -> None:
-        self._redis.delete(*(self.key(phone, w) for w in ("transcript", "summary", "statuses")))
-        self._redis.zrem(self.index_key, phone)
+        """Reset: delete every key of the phone's conversation (`ConversationKeys.reset`: the
+        records of every store, its checkpoints) and take the phone out of the shared indexes."""
+        keys = self.keys(phone)
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.delete(*keys.reset)
+        for shared, member in keys.members:
+            pipe.zrem(shared, member)
+        pipe.execute()

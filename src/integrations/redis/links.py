@@ -14,6 +14,8 @@ import time
 
 import redis
 
+from integrations.redis.keys import chatwoot_key, conversation_key
+
 ECHO_SECONDS = 7 * 86400
 INFLIGHT_SECONDS = 120
 
@@ -23,6 +25,8 @@ def content_digest(text: str | None) -> str:
 
 
 class ChatwootLinks:
+    """Per phone, its Chatwoot ids and owner; across phones, what recognises our own echoes."""
+
     def __init__(
         self, client: redis.Redis, *, prefix: str = "iagente", ttl_seconds: int | None = None
     ) -> None:
@@ -31,10 +35,10 @@ class ChatwootLinks:
         self._ttl = ttl_seconds
 
     def key(self, phone: str) -> str:
-        return f"{self._prefix}:conv:{{{phone}}}:chatwoot"
+        return conversation_key(self._prefix, phone, "chatwoot")
 
     def _global(self, *parts: object) -> str:
-        return ":".join((self._prefix, "chatwoot", *map(str, parts)))
+        return chatwoot_key(self._prefix, *parts)
 
     # --- ids -----------------------------------------------------------------------------------
 

@@ -18,12 +18,22 @@ from collections.abc import Iterable
 
 import redis
 
+from integrations.redis.keys import (
+    conversation_key,
+    outbox_dead_key,
+    outbox_due_key,
+    outbox_pattern,
+    phone_in,
+)
+
 
 def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 class Outbox:
+    """Operations for one outside service (`name`), queued per phone and drained in order."""
+
     def __init__(
         self,
         client: redis.Redis,
@@ -40,11 +50,11 @@ class Outbox:
         self._lease = lease_seconds
         self._ttl = ttl_seconds
         self._dead_kept = dead_kept
-        self.due_key = f"{prefix}:outbox:{name}:due"
-        self.dead_key = f"{prefix}:outbox:{name}:dead"
+        self.due_key = outbox_due_key(prefix, name)
+        self.dead_key = outbox_dead_key(prefix, name)
 
     def key(self, phone: str) -> str:
-        return f"{self._prefix}:conv:{{{phone}}}:outbox:{self._name}"
+        return conversation_key(self._prefix, phone, f"outbox:{self._name}")
 
     # --- the writer's side ---------------------------------------------------------------------
 
@@ -110,17 +120,12 @@ class Outbox:
 
     def rescan(self) -> int:
         """Mark every phone that has work: finds work whose writer died before scheduling it."""
-        pattern = f"{self._prefix}:conv:*:outbox:{self._name}"
         found = 0
-        for key in self._redis.scan_iter(match=pattern, count=500):
-            phone = key.decode().split("{", 1)[1].rsplit("}", 1)[0]
+        for key in self._redis.scan_iter(match=outbox_pattern(self._prefix, self._name), count=500):
+            phone = phone_in(key)
             self._redis.zadd(self.due_key, {phone: time.time()}, nx=True)
             found += 1
         return found
-
-    def forget(self, phone: str) -> None:
-        self._redis.delete(self.key(phone))
-        self._redis.zrem(self.due_key, phone)
 
     # --- what the status endpoint shows --------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """LangGraph checkpointer on plain Redis commands (Redis >= 6.2, Valkey, Redis Cluster).
 
 Five keys per thread whatever its history, all carrying the thread's hash tag, so every command
-on one thread may share a MULTI/EXEC even on Redis Cluster (layout in `redis_saver_layout`):
+on one thread may share a MULTI/EXEC even on Redis Cluster (names in `keys`, fields in
+`saver_layout`):
 
     {prefix}:ckpt:{<thread>}:idx     ZSET  "<ns>\\0<checkpoint_id>", score 0, walked BYLEX
     {prefix}:ckpt:{<thread>}:cp      HASH  "<ns>\\0<checkpoint_id>" -> record (no channel values)
@@ -41,8 +42,8 @@ from langgraph.checkpoint.base import (
     get_serializable_checkpoint_metadata,
 )
 
+from integrations.redis.keys import ThreadKeys, thread_from_key, thread_pattern
 from integrations.redis.saver_layout import (
-    ThreadKeys,
     all_but_newest,
     batched,
     blob_field,
@@ -55,8 +56,6 @@ from integrations.redis.saver_layout import (
     ref,
     referenced_blobs,
     split_ref,
-    thread_from_key,
-    thread_pattern,
     unpack,
     write_field,
     write_range,

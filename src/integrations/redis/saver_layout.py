@@ -1,4 +1,4 @@
-"""Key names, field names, value framing and decoding of the Redis checkpointer (`redis_saver`)."""
+"""Field names, value framing and decoding of the Redis checkpointer (key names: `keys`)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import json
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, NamedTuple
-from urllib.parse import unquote
+from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import CheckpointTuple, SerializerProtocol, writes_sort_key
@@ -15,46 +14,6 @@ from langgraph.checkpoint.base import CheckpointTuple, SerializerProtocol, write
 # Field names join their parts with NUL: LangGraph namespaces, checkpoint ids and task ids never
 # contain it, and it sorts below every other byte, so "<ns>\0" ranges hold exactly one namespace.
 SEP = b"\0"
-
-
-class ThreadKeys(NamedTuple):
-    idx: str
-    cp: str
-    blobs: str
-    writes: str
-    widx: str
-
-    @classmethod
-    def of(cls, prefix: str, thread_id: str) -> ThreadKeys:
-        head = f"{prefix}:ckpt:{{{_escape(thread_id)}}}:"
-        return cls(*(head + suffix for suffix in cls._fields))
-
-    @property
-    def all(self) -> tuple[str, ...]:
-        return tuple(self)
-
-
-def _escape(thread_id: str) -> str:
-    # A brace would move the hash tag (Redis hashes the text between the first "{" and the next
-    # "}"), and could make two threads' key names collide; "%" is escaped so this is reversible.
-    return thread_id.replace("%", "%25").replace("{", "%7B").replace("}", "%7D")
-
-
-def thread_pattern(prefix: str, suffix: str) -> str:
-    """SCAN pattern matching `suffix` keys of every thread."""
-    escaped = "".join(f"\\{c}" if c in "*?[]\\" else c for c in prefix)
-    return f"{escaped}:ckpt:{{*}}:{suffix}"
-
-
-def thread_from_key(prefix: str, suffix: str, key: bytes) -> str | None:
-    """The thread id in a key matched by thread_pattern, or None for a look-alike key."""
-    head, tail = f"{prefix}:ckpt:{{".encode(), f"}}:{suffix}".encode()
-    if not (key.startswith(head) and key.endswith(tail)):
-        return None
-    tag = key[len(head) : -len(tail)].decode()
-    if "{" in tag or "}" in tag:  # "*" also matched a "}:" inside a longer key name
-        return None
-    return unquote(tag)
 
 
 def _check(ns: str) -> bytes:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from webhooks.inbound.phones import mask_phone
+from integrations.messaging.phones import mask_phone
 from webhooks.settings import Settings
 
 CHAT_PHONE, SIMULATE_PHONE = "+34600000000", "+34600000002"

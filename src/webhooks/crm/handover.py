@@ -17,13 +17,13 @@ from dataclasses import dataclass
 import redis
 
 from integrations.chatwoot import ChatwootClient
+from integrations.messaging.phones import mask_phone
 from integrations.redis.health import HealthBook
 from integrations.redis.links import ChatwootLinks
 from integrations.redis.outbox import Outbox
 from webhooks.crm.mirror import ChatwootMirror
 from webhooks.crm.ops import state_op
 from webhooks.inbound.chatwoot import ChatwootEvent
-from webhooks.inbound.phones import mask_phone
 from webhooks.settings import Settings
 from webhooks.turns import operator
 from webhooks.turns.channels import Channels

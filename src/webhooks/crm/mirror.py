@@ -24,13 +24,13 @@ from integrations.chatwoot import (
     ChatwootNotFound,
     ChatwootRejected,
 )
-from integrations.messaging.outbound import SendError
+from integrations.messaging.base import SendError
+from integrations.messaging.phones import mask_phone
 from integrations.redis.health import HealthBook
 from integrations.redis.links import ChatwootLinks, content_digest
 from integrations.redis.outbox import Outbox
 from webhooks import metrics
 from webhooks.crm.ops import CONTACT_ATTRIBUTES, LABELS, OUR_ATTRIBUTES
-from webhooks.inbound.phones import mask_phone
 from webhooks.turns.channels import Channels
 
 log = logging.getLogger(__name__)

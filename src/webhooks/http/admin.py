@@ -15,11 +15,12 @@ from langchain_core.messages import AIMessage
 
 from agent import texts
 from agent.state import STAGES
+from integrations.messaging.phones import mask_phone
 from integrations.redis.conversations import now_iso
 from webhooks.crm.ops import outgoing_op
 from webhooks.http.openapi import CHANNELS, MAX_TEXT, PAGE_MAX, PER_PAGE_MAX, openapi
 from webhooks.inbound import client_json
-from webhooks.inbound.phones import PhoneError, mask_phone, normalise_phone
+from webhooks.inbound.phones import PhoneError, normalise_phone
 from webhooks.turns import operator
 from webhooks.turns.conversations import ConversationService
 from webhooks.turns.worker import STATUS_RANK
@@ -258,8 +259,7 @@ def reset(phone: str):
     # Under the turn lock: a turn running now finishes first, and none starts until we are done.
     with service.locked(phone):
         service.graph.checkpointer.delete_thread(phone)
-        service.store.forget(phone)
-        _ext()["queue"].forget(phone)
+        service.store.forget(phone)  # every key of the phone (integrations.redis.keys)
         if links := _ext().get("chatwoot_links"):
             links.release(phone)  # the bot starts over; the Chatwoot conversation is kept
     log.info("conversation reset phone=%s", mask_phone(phone))

@@ -174,8 +174,9 @@ DESCRIPTIONS = {
         "activity first. With a filter the whole index is scanned."
     ),
     "reset": (
-        "Forgets the checkpoints, transcript, delivery statuses and pending messages: the "
-        "customer's next message starts again at INICIO. Waits for a running turn to finish."
+        "Forgets everything kept about the phone (checkpoints, transcript, delivery statuses, "
+        "pending messages and Chatwoot operations) but the link to its Chatwoot conversation: "
+        "the customer's next message starts again at INICIO. Waits for a running turn to finish."
     ),
     "close": (
         "Sets the stage to FINALIZADO and sends a polite closing message on the customer's last "

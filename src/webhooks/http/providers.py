@@ -9,13 +9,13 @@ import time
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 
+from integrations.messaging.phones import mask_phone
 from webhooks import logs, metrics
 from webhooks.inbound import chatwoot as chatwoot_events
 from webhooks.inbound import client_json
 from webhooks.inbound import meta as meta_events
 from webhooks.inbound import twilio as twilio_events
 from webhooks.inbound.messages import InboundMessage, StatusUpdate
-from webhooks.inbound.phones import mask_phone
 
 log = logging.getLogger(__name__)
 bp = Blueprint("providers", __name__)

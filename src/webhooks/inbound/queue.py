@@ -16,6 +16,7 @@ from dataclasses import replace
 
 import redis
 
+from integrations.redis.keys import conversation_key
 from webhooks.inbound.messages import InboundMessage, StatusUpdate
 
 # Atomic "have we seen this provider id? if not, queue the message": both keys share the phone's
@@ -43,7 +44,7 @@ class MessageQueue:
         self.stream = f"{prefix}:queue"
 
     def _key(self, phone: str, what: str) -> str:
-        return f"{self._prefix}:conv:{{{phone}}}:{what}"
+        return conversation_key(self._prefix, phone, what)
 
     # --- the webhook side: one script and one XADD per message, nothing else -------------------
 
@@ -148,10 +149,6 @@ class MessageQueue:
             millis = int(oldest[0][0].split(b"-")[0])
             age = max(0.0, time.time() - millis / 1000)
         return {"depth": length, "oldest_age_seconds": round(age, 1)}
-
-    def forget(self, phone: str) -> None:
-        """Reset: forget the dedupe marks and pending messages of `phone`."""
-        self._redis.delete(self._key(phone, "seen"), self._key(phone, "inbox"))
 
 
 def _decode(fields: dict) -> dict[str, str]:

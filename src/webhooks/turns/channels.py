@@ -7,13 +7,25 @@ from collections.abc import Sequence
 
 import requests
 
+from agent import texts
+from integrations.messaging.base import Sender, SendError, SentMessage
 from integrations.messaging.meta import MetaWhatsAppSender
-from integrations.messaging.outbound import Sender, SendError, SentMessage
+from integrations.messaging.text import OptionTexts
 from integrations.messaging.twilio import TwilioSender
 from webhooks.inbound.messages import InboundMessage
 from webhooks.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# The words senders add around options, from the one home of what customers read.
+OPTION_TEXTS = OptionTexts(
+    answer=texts.OPTIONS_ANSWER,
+    answer_range=texts.OPTIONS_ANSWER_RANGE,
+    last_joiner=texts.OPTIONS_OR,
+    choose=texts.OPTIONS_CHOOSE,
+    list_button=texts.OPTIONS_LIST_BUTTON,
+    section=texts.OPTIONS_SECTION,
+)
 
 
 class TemplateMissingError(SendError):
@@ -54,6 +66,7 @@ class Channels:
                     token=settings.whatsapp_token.get_secret_value(),
                     phone_number_id=number,
                     session=session,
+                    texts=OPTION_TEXTS,
                 )
                 for number in settings.whatsapp_phone_number_ids
             ]
@@ -63,6 +76,7 @@ class Channels:
                 "account_sid": settings.twilio_account_sid,
                 "auth_token": settings.twilio_auth_token.get_secret_value(),
                 "session": session,
+                "texts": OPTION_TEXTS,
                 "status_callback": (
                     f"{settings.public_base_url.rstrip('/')}/webhook/twilio/status"
                     if settings.public_base_url

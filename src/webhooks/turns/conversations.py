@@ -16,13 +16,14 @@ from agent.context import AgentContext
 from agent.graph import build_graph
 from agent.quote import QuoteEngine
 from agent.state import STAGES
+from integrations.messaging.phones import mask_phone
 from integrations.redis.conversations import ConversationStore
 from integrations.redis.locks import renewed
 from integrations.redis.saver import RedisSaver
 from integrations.redis.server import ensure_local_redis
 from integrations.redis.stats import StatsStore
 from webhooks import logs, metrics
-from webhooks.inbound.phones import mask_phone, normalise_phone
+from webhooks.inbound.phones import normalise_phone
 from webhooks.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from integrations.messaging.outbound import OutsideWindowError, SendError, SentMessage
+from integrations.messaging.base import OutsideWindowError, SendError, SentMessage
+from integrations.messaging.phones import mask_phone
 from webhooks import metrics
-from webhooks.inbound.phones import mask_phone
 from webhooks.turns.channels import Channels, TemplateMissingError
 
 log = logging.getLogger(__name__)

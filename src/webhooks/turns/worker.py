@@ -21,23 +21,21 @@ from functools import partial
 import redis
 
 from agent.brains.spanish import read_spanish
-from integrations.messaging.outbound import Option, OutsideWindowError, RecipientError, SendError
+from agent.texts import UNREADABLE
+from integrations.messaging.base import Option, OutsideWindowError, RecipientError, SendError
+from integrations.messaging.phones import mask_phone
 from integrations.redis.health import HealthBook
 from webhooks import logs, metrics
 from webhooks.crm.handover import ChatwootSide
 from webhooks.crm.ops import turn_ops
 from webhooks.inbound.chatwoot import ChatwootEvent
 from webhooks.inbound.messages import InboundMessage
-from webhooks.inbound.phones import mask_phone
 from webhooks.inbound.queue import MessageQueue
 from webhooks.turns.channels import Channels, TemplateMissingError
 from webhooks.turns.conversations import ConversationService, TurnResult
 
 log = logging.getLogger(__name__)
 
-UNREADABLE = (
-    "¡Gracias! De momento solo sé leer mensajes de texto. ¿Me lo puedes escribir, por favor?"
-)
 # Content we neither read nor answer: a reaction to one of our messages needs no reply.
 QUIET_KINDS = {"reaction"}
 WINDOW = timedelta(hours=24)

@@ -16,6 +16,12 @@ def read(text: str, expecting: str | None = None) -> Reading:
     return read_spanish(text, expecting=expecting, today=TODAY)
 
 
+def profile_fields(reading: Reading) -> dict[str, object]:
+    """The profile data a reading carries, without the None ones."""
+    keys = ("name", "age", "birth_date", "smoker", "cover", "term", "dependants", "purpose")
+    return {k: getattr(reading, k) for k in keys if getattr(reading, k) is not None}
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -174,7 +180,7 @@ FULL = "Soy Ana, tengo 35 años, no fumo, quiero 150.000 € a 20 años para mi 
     ],
 )  # fmt: skip
 def test_profile_fields(text, expecting, fields):
-    assert read(text, expecting).profile_fields() == fields
+    assert profile_fields(read(text, expecting)) == fields
 
 
 @pytest.mark.parametrize(
@@ -365,4 +371,4 @@ def test_a_long_message_is_still_read():
     ],
 )
 def test_a_reply_to_the_name_question_may_start_with_the_name(text, fields):
-    assert read(text, "name").profile_fields() == fields
+    assert profile_fields(read(text, "name")) == fields

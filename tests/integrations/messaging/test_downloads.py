@@ -11,18 +11,14 @@ import pytest
 import requests
 import responses
 
-from integrations.messaging import outbound
+from integrations.messaging import media
+from integrations.messaging.base import AuthSendError, SendError, TransientSendError
+from integrations.messaging.media import Download, media_filename
 from integrations.messaging.meta import MetaWhatsAppSender
-from integrations.messaging.outbound import (
-    AuthSendError,
-    Download,
-    RetryPolicy,
-    SendError,
-    TransientSendError,
-    media_filename,
-)
+from integrations.messaging.retry import RetryPolicy
 from integrations.messaging.twilio import TwilioSender
 from tests.support.fake_providers import FakeProviders
+from webhooks.turns.channels import OPTION_TEXTS
 
 META_TOKEN = "EAAGmediatoken"
 PHONE_NUMBER_ID = "106540352242922"
@@ -55,7 +51,11 @@ def mock():
 
 def meta(api_url: str = GRAPH, token: str = META_TOKEN) -> MetaWhatsAppSender:
     return MetaWhatsAppSender(
-        api_url=api_url, token=token, phone_number_id=PHONE_NUMBER_ID, retry=POLICY
+        api_url=api_url,
+        token=token,
+        phone_number_id=PHONE_NUMBER_ID,
+        retry=POLICY,
+        texts=OPTION_TEXTS,
     )
 
 
@@ -67,6 +67,7 @@ def twilio(api_url: str = "https://api.twilio.com", token: str = AUTH_TOKEN) -> 
         auth_token=token,
         from_number="+14155238886",
         retry=POLICY,
+        texts=OPTION_TEXTS,
     )
 
 
@@ -398,7 +399,7 @@ def test_media_filename(stem: str, mime_type: str, name: str) -> None:
 
 
 def test_a_download_slower_than_its_deadline_is_abandoned(mock, monkeypatch) -> None:
-    monkeypatch.setattr(outbound, "DOWNLOAD_SECONDS", -1.0)  # every chunk arrives too late
+    monkeypatch.setattr(media, "DOWNLOAD_SECONDS", -1.0)  # every chunk arrives too late
     mock.get(TWILIO_MEDIA, body=JPEG)
     with pytest.raises(TransientSendError, match="download slower than"):
         twilio().download(TWILIO_MEDIA)

@@ -12,17 +12,18 @@ import requests
 import responses
 from responses import matchers
 
-from integrations.messaging.outbound import (
+from integrations.messaging.base import (
     AuthSendError,
     Option,
     OutsideWindowError,
     RecipientError,
-    RetryPolicy,
     SendError,
     SentMessage,
     TransientSendError,
 )
+from integrations.messaging.retry import RetryPolicy
 from integrations.messaging.twilio import BODY_LIMIT, TwilioSender, strip_markdown
+from webhooks.turns.channels import OPTION_TEXTS
 
 API_URL = "https://api.twilio.test"
 SID = "AC0123456789abcdef0123456789abcdef"
@@ -46,6 +47,7 @@ def twilio():
 
 def make_sender(channel: str, policy: RetryPolicy = POLICY, **kwargs) -> TwilioSender:
     return TwilioSender(
+        texts=OPTION_TEXTS,
         channel=channel,
         api_url=API_URL,
         account_sid=SID,
@@ -297,6 +299,7 @@ def test_a_read_timeout_is_not_retried(twilio, sms):
 def test_the_sender_number_is_checked_once_and_may_carry_the_whatsapp_prefix(twilio):
     expect(twilio, whatsapp_form("Hola"))
     TwilioSender(
+        texts=OPTION_TEXTS,
         channel="whatsapp",
         api_url=API_URL,
         account_sid=SID,
@@ -305,5 +308,10 @@ def test_the_sender_number_is_checked_once_and_may_carry_the_whatsapp_prefix(twi
     ).send_text(TO, "Hola")
     with pytest.raises(ValueError, match="E.164"):
         TwilioSender(
-            channel="sms", api_url=API_URL, account_sid=SID, auth_token=TOKEN, from_number="5550006"
+            texts=OPTION_TEXTS,
+            channel="sms",
+            api_url=API_URL,
+            account_sid=SID,
+            auth_token=TOKEN,
+            from_number="5550006",
         )

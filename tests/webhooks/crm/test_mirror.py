@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from integrations.chatwoot import ChatwootClient
-from integrations.messaging.outbound import RetryPolicy
+from integrations.messaging.retry import RetryPolicy
 from integrations.redis.health import HealthBook
 from integrations.redis.links import ChatwootLinks
 from integrations.redis.outbox import Outbox

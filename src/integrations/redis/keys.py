@@ -1,0 +1,159 @@
+"""Every Redis key of a conversation, in one place: how each is named and which a phone owns.
+
+A conversation's records share the phone as hash tag, so they sit in one Redis Cluster slot and
+a turn writes them in one MULTI; its checkpoints are tagged by the graph thread (the phone):
+
+    {prefix}:conv:{<phone>}:transcript|summary|statuses   ConversationStore
+    {prefix}:conv:{<phone>}:lock                           the turn lock
+    {prefix}:conv:{<phone>}:seen|inbox|missed              the inbound queue
+    {prefix}:conv:{<phone>}:chatwoot                       ChatwootLinks: ids, owner
+    {prefix}:conv:{<phone>}:outbox:<name>[:lease]          Outbox: pending operations
+    {prefix}:ckpt:{<thread>}:idx|cp|blobs|writes|widx      RedisSaver
+    {prefix}:chatwoot:inflight:<phone>                     a Chatwoot message being created
+
+Shared keys hold the phone as a member: `{prefix}:conversations` (the admin index) and
+`{prefix}:outbox:<name>:due`. `ConversationKeys.all` and `.members` are what erasing a phone
+deletes; `.reset` what an admin reset does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+from urllib.parse import unquote
+
+OUTBOXES = ("chatwoot",)  # the outboxes the service has (Outbox's `name`)
+
+
+def conversation_key(prefix: str, phone: str, what: str) -> str:
+    """One record of a conversation: `{prefix}:conv:{<phone>}:<what>`."""
+    return f"{prefix}:conv:{{{phone}}}:{what}"
+
+
+def index_key(prefix: str) -> str:
+    """The sorted set of phones by latest activity (the admin API's list)."""
+    return f"{prefix}:conversations"
+
+
+def outbox_due_key(prefix: str, name: str) -> str:
+    """The sorted set of phones with work in outbox `name`, by when to try next."""
+    return f"{prefix}:outbox:{name}:due"
+
+
+def outbox_dead_key(prefix: str, name: str) -> str:
+    """The list of operations outbox `name` gave up on."""
+    return f"{prefix}:outbox:{name}:dead"
+
+
+def outbox_pattern(prefix: str, name: str) -> str:
+    """SCAN pattern matching outbox `name`'s list of every phone."""
+    return f"{prefix}:conv:*:outbox:{name}"
+
+
+def phone_in(key: bytes | str) -> str:
+    """The phone in a `{prefix}:conv:{<phone>}:…` key."""
+    text = key.decode() if isinstance(key, bytes) else key
+    return text.split("{", 1)[1].rsplit("}", 1)[0]
+
+
+def chatwoot_key(prefix: str, *parts: object) -> str:
+    """Chatwoot bookkeeping across conversations: `{prefix}:chatwoot:<part>:…`."""
+    return ":".join((prefix, "chatwoot", *map(str, parts)))
+
+
+class ThreadKeys(NamedTuple):
+    """The keys of one checkpointer thread (their content is `saver_layout`'s business)."""
+
+    idx: str
+    cp: str
+    blobs: str
+    writes: str
+    widx: str
+
+    @classmethod
+    def of(cls, prefix: str, thread_id: str) -> ThreadKeys:
+        """The keys of `thread_id`."""
+        head = f"{prefix}:ckpt:{{{_escape(thread_id)}}}:"
+        return cls(*(head + suffix for suffix in cls._fields))
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        """Every key of the thread."""
+        return tuple(self)
+
+
+def _escape(thread_id: str) -> str:
+    # A brace would move the hash tag (Redis hashes the text between the first "{" and the next
+    # "}"), and could make two threads' key names collide; "%" is escaped so this is reversible.
+    return thread_id.replace("%", "%25").replace("{", "%7B").replace("}", "%7D")
+
+
+def thread_pattern(prefix: str, suffix: str) -> str:
+    """SCAN pattern matching `suffix` keys of every thread."""
+    escaped = "".join(f"\\{c}" if c in "*?[]\\" else c for c in prefix)
+    return f"{escaped}:ckpt:{{*}}:{suffix}"
+
+
+def thread_from_key(prefix: str, suffix: str, key: bytes) -> str | None:
+    """The thread id in a key matched by thread_pattern, or None for a look-alike key."""
+    head, tail = f"{prefix}:ckpt:{{".encode(), f"}}:{suffix}".encode()
+    if not (key.startswith(head) and key.endswith(tail)):
+        return None
+    tag = key[len(head) : -len(tail)].decode()
+    if "{" in tag or "}" in tag:  # "*" also matched a "}:" inside a longer key name
+        return None
+    return unquote(tag)
+
+
+@dataclass(frozen=True)
+class ConversationKeys:
+    """The keys of one phone's conversation, and which of them a reset or an erasure deletes."""
+
+    prefix: str
+    phone: str
+
+    def of(self, what: str) -> str:
+        """The conversation record `what` ("transcript", "inbox", …)."""
+        return conversation_key(self.prefix, self.phone, what)
+
+    @property
+    def lock(self) -> str:
+        return self.of("lock")
+
+    @property
+    def chatwoot(self) -> str:
+        return self.of("chatwoot")
+
+    def outbox(self, name: str) -> str:
+        return self.of(f"outbox:{name}")
+
+    @property
+    def checkpoints(self) -> ThreadKeys:
+        return ThreadKeys.of(self.prefix, self.phone)
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        """Every key that belongs to this phone alone."""
+        records = ("transcript", "summary", "statuses", "lock", "seen", "inbox", "missed")
+        outboxes = [
+            key for name in OUTBOXES for key in (self.outbox(name), f"{self.outbox(name)}:lease")
+        ]
+        return (
+            *map(self.of, records),
+            self.chatwoot,
+            *outboxes,
+            *self.checkpoints.all,
+            chatwoot_key(self.prefix, "inflight", self.phone),
+        )
+
+    @property
+    def reset(self) -> tuple[str, ...]:
+        """What a reset deletes: all but the turn lock (the resetter holds it; it goes when
+        released) and the Chatwoot link (agents keep the same Chatwoot conversation)."""
+        return tuple(key for key in self.all if key not in (self.lock, self.chatwoot))
+
+    @property
+    def members(self) -> tuple[tuple[str, str], ...]:
+        """(shared sorted set, member) pairs that name this phone."""
+        sets = [index_key(self.prefix), *(outbox_due_key(self.prefix, n) for n in OUTBOXES)]
+        return tuple((key, self.phone) for key in sets)
