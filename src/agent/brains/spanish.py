@@ -32,7 +32,7 @@ from agent.brains.base import Intent, Reading
 from agent.brains.spanish_numbers import fold, normalise, parse_amount, parse_birth_date
 from agent.brains.spanish_options import read_options
 from agent.brains.spanish_people import leading_name
-from agent.brains.spanish_profile import read_profile
+from agent.brains.spanish_profile import NUMERIC_ASKS, read_profile
 from agent.brains.spanish_register import formality, language
 
 __all__ = ["normalise", "parse_amount", "parse_birth_date", "read_spanish"]
@@ -43,6 +43,7 @@ _NOT_DATA = frozenset({"purpose", "insured", "insured_relation", "option"})
 _MAX_CHARS = 4096  # WhatsApp's own limit; anything longer is cut, not refused
 
 _NOISE = re.compile(r"[^\w\s]+")
+_DIGIT = re.compile(r"\d")
 _GREETING_LEAD = re.compile(
     r"^(?:hola+|holi\w*|buenas(?:\s+(?:tardes|noches))?|buenos\s+dias|saludos|hey|ey|hi|hello)\b\s*"
 )
@@ -88,6 +89,8 @@ def read_spanish(text: str, *, expecting: str | None, today: date) -> Reading:
         intent = "deny"
     elif (yes or no) and expecting in _YES_NO_ASKS and "?" not in norm:
         intent = "affirm" if yes else "deny"
+    elif expecting == "handoff_offer" and found == ("objection", "think") and "?" not in norm:
+        intent = "deny"  # "ah ok, en febrero les escribo": a later, not a yes to a person
     elif found:
         intent = found[0]
     elif options.mentioned and "?" in norm:
@@ -106,8 +109,10 @@ def read_spanish(text: str, *, expecting: str | None, today: date) -> Reading:
         intent = "greeting"
     elif intents.THANKS.search(norm):
         intent = "thanks"
-    elif not intents.ON_TOPIC.search(norm) and (
-        intents.OFF_TOPIC.search(norm) or len(core.split()) >= 3
+    elif (
+        not intents.ON_TOPIC.search(norm)
+        and not (expecting in NUMERIC_ASKS and _DIGIT.search(norm))
+        and (intents.OFF_TOPIC.search(norm) or len(core.split()) >= 3)
     ):
         intent = "off_topic"
     else:

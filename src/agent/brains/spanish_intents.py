@@ -26,6 +26,17 @@ _OPT_OUT = re.compile(
     r"\s+(?:lista|base)"
     r"|\bno\s+mas\s+mensajes\b"
     r"|\bya\s+no\s+(?:me|nos)\s+(?:escrib|mand|envi|molest|contact|llam|hable)\w*"
+    # "que no volvieran a ponerse en contacto", "no vuelva a escribirme", "no volváis a llamar"
+    r"|\b(?:no|nunca|jamas)\s+(?:me\s+|nos\s+)?(?:vuelv|volv)\w*\s+a\s+(?:(?:me|nos)\s+)?"
+    r"(?:escrib|mand|envi|contact|llam|molest|comunic|insist|poner\w*\s+en\s+contacto)"
+    r"|\bno\s+(?:quiero|deseo|queremos)\s+que\s+(?:me|nos)\s+(?:vuelv\w+\s+a\s+)?(?:escrib|mand"
+    r"|envi|contact|molest|llam|hable|comuniqu|insist)"
+    r"|\bno\s+(?:quiero|deseo|queremos)\s+(?:recibir|que\s+(?:me|nos)\s+lleguen)\s+(?:mas\s+)?"
+    r"(?:mensajes|whatsapps?|sms|llamadas|publicidad|informacion|nada)\b"
+    # "no me escriban", "no me contacten": a plea to them, unless it names another channel
+    r"|\bno\s+(?:me|nos)\s+(?:escrib|mand|envi|contact|molest)(?:an|ais|as|a|en|eis|es|e)\b"
+    r"(?!\s+(?:por|al|a\s+mi|el|la|eso|lo|los|las|nada\s+por|hasta|antes|despues|luego))"
+    r"|\bborr(?:a|ad|en|ar|e)\s+(?:todos\s+)?mis\s+datos\b"
 )
 # "¿puedo darme de baja del seguro?" asks about cancelling the policy, not the messages.
 _OPT_OUT_BAJA = re.compile(r"\b(?:dar(?:me|nos)?|dame|dadme|me\s+doy)\s+de\s+baja\b")
@@ -46,6 +57,10 @@ _HANDOFF = re.compile(
     r"|\b(?:quiero|prefiero|necesito)\s+(?:(?:un|una|a)\s+)?(?:persona|humano|agente|asesor\w*)\b"
     r"|\bllam(?:adme|ame|eme|enme)\b|\bque\s+me\s+llam(?:e|en|eis)\b"
     r"|\bme\s+(?:podeis|puedes|puede|pueden|podrias|podriais)\s+llamar\b"
+    r"|\b(?:falar|conversar)\s+com\s+(?:uma?\s+)?(?:pessoa|humano|atendente|agente|alguem)\b"
+    r"|\b(?:talk|speak)\s+(?:to|with)\s+(?:a\s+|an\s+)?(?:real\s+)?(?:person|human|agent|advis[eo]r"
+    r"|someone|somebody)\b"
+    r"|\bparler\s+(?:a|avec)\s+(?:une?\s+)?(?:personne|humain|conseill\w+)\b"
 )
 # Without a verb ("con un agente", "un humano") a request is also a handoff, unless it asks
 # whether the bot is one ("¿hablo con una persona?").
@@ -68,11 +83,22 @@ PRICE_OBJECTION = re.compile(
 )
 # Putting the decision off: "me lo pienso", "ya te digo", "más adelante".
 _THINK = re.compile(
-    rf"\b(?:lo|me\s+lo)\s+(?:pienso|pensare)\b|\bpensar(?:lo|melo)\b|\btengo\s+{Q}\s+pensar"
+    rf"\b(?:lo|me\s+lo)\s+(?:pienso|pensare|voy\s+a\s+pensar|tengo\s+{Q}\s+pensar)\b|\bpensar(?:lo|melo)\b|\btengo\s+{Q}\s+pensar"
     rf"|\bdejame\s+pensar\w*|\bya\s+te\s+(?:digo|dire|aviso|contesto|escribo|cuento)\b"
     rf"|\bmas\s+adelante\b|\ben\s+otro\s+momento\b|\botro\s+dia\b|\bahora\s+no\b"
     rf"|\b(?:luego|despues|manana)\s+te\s+(?:digo|escribo|contesto)\b"
     rf"|\b(?:consultarlo|hablarlo)\s+con\b"
+    rf"|\b(?:ya\s+)?lo\s+(?:mirare|miro|vere|veo|consulto|consultare|hablo|hablare|comento"
+    rf"|comentare|valoro|valorare|estudio|estudiare|reviso|revisare)\b"
+    rf"|\bya\s+(?:veremos|vere|miro|mirare|lo\s+hablamos)\b"
+    rf"|\b(?:ya|luego|despues|manana|mas\s+tarde)\s+(?:te|le|les|os)\s+(?:digo|dire|aviso"
+    rf"|avisare|escribo|escribire|contacto|contactare|llamo|contesto|cuento)\b"
+    rf"|\b(?:te|le|les|os)\s+(?:aviso|avisare|escribo|escribire|contacto|contactare|llamo|digo"
+    rf"|dire)\s+(?:en|el|la|mas\s+tarde|luego|despues|manana|otro\s+dia|cuando|la\s+semana)\b"
+    rf"|\b(?:en|para|el|dentro\s+de)\s+(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto"
+    rf"|septiembre|setiembre|octubre|noviembre|diciembre|unos\s+(?:dias|meses|semanas)"
+    rf"|(?:el\s+)?(?:mes|ano|semana)\s+(?:que\s+viene|proxim[oa]))\b[^.?!]{{0,25}}"
+    rf"\b(?:te|le|les|os)\s+(?:escribo|aviso|contacto|llamo|digo)\b"
 )
 
 # First match wins: a distributor question is not a trust objection, a price question about
@@ -104,6 +130,9 @@ TOPICS: tuple[tuple[Intent, Topic, re.Pattern[str]], ...] = (
         rf"\b{Q}\s+no\s+(?:cubre|incluye|entra)\b|\bno\s+(?:me\s+)?(?:cubre|cubriria|pagaria)\b"
         rf"|\bexclu\w+|\bsuicidio\b|\bdeportes?\s+(?:de\s+riesgo|extremos?)\b|\bpreexistent\w*"
         rf"|\benfermedad(?:es)?\s+previas?\b"
+        rf"|\b(?:enduro|motocross|moto\s+cross|paracaidismo|escalada|alpinismo|montanismo|buceo"
+        rf"|submarinismo|parapente|ala\s+delta|puenting|boxeo|artes\s+marciales|rally|toreo|torero"
+        rf"|kitesurf|heliesqui|barranquismo|espeleologia|motociclismo|carreras\s+de\s+(?:motos|coches))\b"
     )),
     ("question", "cancel", re.compile(
         r"\bcancel\w*|\bpermanencia\b|\banular\b|\bbaja\s+del?\s+(?:seguro|poliza)\b"
@@ -182,7 +211,10 @@ _AFFIRM = re.compile(
     r"|sale\s+y\s+vale|ya\s+po|ya\s+pues|por\s+supuesto|desde\s+luego|efectivamente"
     r"|confirm(?:o|e|a|ado|ada|ar|amos|ad)|lo\s+confirmo|todo\s+ok|ta\s+bueno|esta\s+bueno"
     r"|dalo|de\s+pelos|bacano|sii+|si\s*po|joya|barbaro|fino|de\s+diez|buenisimo"
-    r"|burda\s+de\s+bien)(?!\w)"
+    r"|burda\s+de\s+bien|cheque|chequi|excelente|estupendo|fantastico|de\s+lujo|macanudo"
+    r"|re\s+bien|tal\s+cual|totalmente|entendido|sisas|sipi|simon|sim|yeah|chivo|fierro|jalo"
+    r"|me\s+late|me\s+cuadra|va\s+pues?|sale\s+pues?|dale\s+pues?|ok\s+dale|claro\s+que\s+si"
+    r"|sin\s+problema)(?!\w)"
 )
 # A yes word that only softens a no or a delay is not a yes: "vale, me lo pienso",
 # "ah vale, pues nada, gracias", "ok, gracias igual".
@@ -196,9 +228,10 @@ _NOT_REALLY = re.compile(
 _AFFIRM_WHOLE = re.compile(
     r"(?:va|sale|ya|eso|arre|ta|como\s+no|a\s+huevo|va\s+que\s+va|es[ae](?:\s+(?:mer[ao]|merit[ao]"
     r"|mism[ao]|es))?)(?:\s+(?:po|pues|pue|dale|ok|okey|vale|si|bueno|pues\s+si|todo\s+bien"
-    r"|correcto|perfecto|bien|listo|de\s+una|genial))*"
+    r"|correcto|perfecto|bien|listo|de\s+una|genial|esta\s+bien|ta\s+bien|confirm\w*|acepto"
+    r"|de\s+acuerdo|hecho|claro|sale|va|adelante))*"
 )
-_ACCEPT = re.compile(r"(?<!no )\b(?:acepto|autorizo|consiento)\b")
+_ACCEPT = re.compile(r"(?<!no )\b(?:acepto|autorizo|consiento|confirmo)\b")
 _THUMBS_DOWN = re.compile("[👎❌🙅]")
 _THUMBS_UP = re.compile("[👍👌✅🙆🆗]")
 GREETING = re.compile(rf"\bhola\b|\bbuenos\s+dias\b|\bbuenas\s+(?:tardes|noches)\b|^\W*{Q}\s+tal\b")

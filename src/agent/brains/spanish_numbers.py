@@ -56,7 +56,7 @@ def normalise(text: str) -> str:
 
 _WORD_VALUES = {
     "un": 1, "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
-    "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12, "trece": 13,
+    "tre": 3, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12, "trece": 13,
     "catorce": 14, "quince": 15, "dieciseis": 16, "diecisiete": 17, "dieciocho": 18,
     "diecinueve": 19, "veinte": 20, "veintiun": 21, "veintiuno": 21, "veintidos": 22,
     "veintitres": 23, "veinticuatro": 24, "veinticinco": 25, "veintiseis": 26,
@@ -177,6 +177,55 @@ def find_numbers(text: str) -> list[Mention]:
         weak = words in _WEAK and not (m["scale"] or currency or m["half"])
         found.append(Mention(m.start(), m.end(), round(value), money and not weak, weak, currency))
     return found
+
+
+# "entre 40 y 50 mil", "de 40 a 50 mil", "40 o 50 mil": a range is asked, not guessed.
+_RANGE_GAP = re.compile(r"\s*(?:-|a|o|u|hasta)\s*")
+_RANGE_GAP_ENTRE = re.compile(r"\s*(?:y|e|-|a|o|u)\s*")
+_ENTRE_BEFORE = re.compile(r"\bentre\s*$")
+# "una década", "dos lustros", "tres décadas y media": periods said in years.
+_PERIOD = re.compile(
+    r"\b(?P<n>\d{1,2}|un|una|medio|media|[a-z]+)\s+(?P<unit>decadas?|lustros?|siglos?)"
+    r"(?P<half>\s+y\s+media|\s+y\s+medio)?(?P<rough>\s+y\s+(?:pico|algo|tantos))?\b"
+)
+_PERIOD_YEARS = {"decada": 10, "decadas": 10, "lustro": 5, "lustros": 5, "siglo": 100,
+                 "siglos": 100}  # fmt: skip
+
+
+def periods_in_years(norm: str) -> str:
+    """ "una década" -> "10 anos", "tres décadas y media" -> "35 anos"."""
+
+    def years(m: re.Match[str]) -> str:
+        word = m["n"]
+        numbers = find_numbers(word)
+        if word in ("medio", "media"):
+            count = 0.5
+        elif numbers:
+            count = numbers[0].value
+        else:
+            return m[0]
+        unit = _PERIOD_YEARS[m["unit"]]
+        total = round(count * unit + (unit / 2 if m["half"] else 0))
+        return f"{total} anos" + (" y pico" if m["rough"] else "")
+
+    return (
+        _PERIOD.sub(years, norm)
+        if "decada" in norm or "lustro" in norm or "siglo" in norm
+        else norm
+    )
+
+
+def range_bounds(mentions: list[Mention], norm: str) -> set[int]:
+    """Starts of the numbers that bound a range: neither is the value meant."""
+    out: set[int] = set()
+    for a, b in zip(mentions, mentions[1:], strict=False):
+        gap = norm[a.end : b.start]
+        entre = _ENTRE_BEFORE.search(norm[max(0, a.start - 10) : a.start])
+        if (entre and _RANGE_GAP_ENTRE.fullmatch(gap)) or (
+            _RANGE_GAP.fullmatch(gap) and b.money and not a.weak and a.value < b.value
+        ):
+            out.update((a.start, b.start))
+    return out
 
 
 def parse_amount(text: str) -> int | None:

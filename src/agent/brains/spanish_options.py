@@ -18,6 +18,7 @@ _OPTION = re.compile(
     rf"|\b(?:la|el)\s+(?P<named>{_PLAN})\b"
     rf"|\b(?:la|el)\s+(?:numero\s+)?(?P<pos>[1-9]|{_ORD})(?!\w|[.,]\d|\s+vez)"
     r"|\bla\s+(?P<middle>del?\s+(?:en\s*)?medio|intermedia)\b"
+    r"|\b(?:a|o)\s+(?P<gal>primeira|primeiro|segunda|segundo|terceira|terceiro)\b"
     r"|\bla\s+mas\s+(?:(?P<cheapest>barata|economica)|(?P<fullest>cara|completa))\b"
 )
 # "entre la 1 y 3", "la 2 o la tercera": further options listed right after one.
@@ -53,7 +54,7 @@ _ASKS = re.compile(
 _SUPERLATIVE = re.compile(r"\b(?:la|el)\s+mas\s+(?:barat|economic|car)[oa]\b")
 _HESITATE = re.compile(
     r"\bno\s+(?:lo\s+)?se\b|\bno\s+estoy\s+segur|\btal\s+vez\b|\bquizas?\b|\ba\s+lo\s+mejor\b"
-    r"|\bigual\s+(?:la|el)\b|\bpuede\s+que\b|\bmmm+"
+    r"|\bpuede\s+que\b|\bmmm+"
 )
 
 
@@ -71,6 +72,8 @@ def _value(m: re.Match[str]) -> int:
     key = m["clear"] or m["named"] or m["pos"] or ""
     if key:
         return int(key) if key.isdigit() else _PLANS.get(key) or _ORDINALS[key]
+    if m["gal"]:  # Galician and Portuguese: "a segunda"
+        return {"pri": 1, "seg": 2, "ter": 3}[m["gal"][:3]]
     return 2 if m["middle"] else 1 if m["cheapest"] else 3
 
 

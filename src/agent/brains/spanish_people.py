@@ -59,10 +59,19 @@ CHILD = (
     r"|morrit[oa]s?|pibes?|pibas?|pibit[oa]s?|guaguas?|cabr(?:o|a)s?\s+chic[oa]s|cabrit[oa]s?"
     r"|chiquill[oa]s?|chiquit[oa]s?|gurises?|gurisas?|botijas?|chamos?|chamas?|carajit[oa]s?"
     r"|patoj[oa]s?|cipotes?|chavales?|chicos?|chicas?|pelad(?:it)?[oa]s|guri"
-    r"|muchach(?:it)?[oa]s|nenes|nenas|bebitos|bebitas)"
+    r"|muchach(?:it)?[oa]s?|nenes|nenas|bebitos|bebitas|guirr?[oa]s?|chiguines|carajillos|guilas"
+    r"|pelaos|culicagad[oa]s|chibol[oa]s|wawas|purretes|chilpayates|huerc[oa]s|plebes|chav[oa]s"
+    r"|churumbeles|nanos|zagal(?:es|as)|mocos[oa]s|cativ[oa]s?|rapaces|rapazas|nen[oa]s|fill[oa]s"
+    r"|nens|fills|enanos|bendiciones|retonos|criaturas|pequen(?:in)?[oa]s|pequenines|bichos)"
 )
 CHILDREN_AFTER = re.compile(rf"\s*(?:{CHILD}|(?P<people>personas?|dependientes))\b")
-_PARTNER = re.compile(r"\b(?:mujer|marido|espos[oa]|pareja|novi[oa]|conyuge|mi\s+senora)\b")
+_PARTNER = re.compile(
+    r"\b(?:mujer|marido|espos[oa]|pareja|novi[oa]|conyuge|muller|companer[oa]\s+de\s+vida)\b"
+    r"|\b(?:mi|la|el|a\s+mina|o\s+meu|a\s+meva|la\s+meva|el\s+meu|nuestra)\s+(?:senora|parienta"
+    r"|dona|jermu|costilla|companer[oa]|chic[oa]|jev[ao]|polol[ao]|media\s+naranja|churri|santa"
+    r"|nora|home|marit|dona|esposit[oa]|mujercita|negr[ao]|gord[ao]|flac[ao]|senor|mina|hembra"
+    r"|contraria)\b"
+)
 # One child, with "mi" or an article: "mi hijito", "la guagua", "el gurí", "el nene".
 _ONE_CHILD = (
     r"(?:hij[oa]|hijit[oa]|nin[oa]|ninit[oa]|bebe|bebit[oa]|peque|pequen[oa]|nen[ea]|crio|cria"
@@ -70,7 +79,11 @@ _ONE_CHILD = (
     r"|chama|chiquit[oa]|morr[oa]|morrit[oa]|escuincle|cipote|patoj[oa]|carajit[oa]|botija"
     r"|chaval|chavalin|cabrit[oa]|chiquill[oa]|pelad(?:it)?[oa]|muchach(?:it)?[oa])"
 )
-_MY_CHILD = re.compile(rf"\b(?:mi|el|la|nuestr[oa])\s+{_ONE_CHILD}\b")
+_MY_CHILD = re.compile(
+    rf"\b(?:mi|el|la|nuestr[oa]|o\s+meu|a\s+mina|o|mina|meu)\s+(?:{_ONE_CHILD}|cativ[oa]|nen[oa]"
+    r"|fill[oa]|rapaz|rapaza|neno|nena|bich[oa]|guirr?[oa]|chiguin|carajill[oa]|guila|pelao"
+    r"|chibol[oa]|wawa|purrete|huerc[oa]|chav[oa]|nano|zagal|enan[oa])\b"
+)
 _MY_CHILDREN = re.compile(rf"\bmis\s+{CHILD}\b")
 _MY_SIBLING = re.compile(r"\bmi\s+herman(?:it)?[oa]\b")
 _MY_PARENTS = re.compile(r"\bmis\s+(?:padres|papas|apas|viejos|jefes|suegros|abuelos)\b")
@@ -85,12 +98,14 @@ _NO_DEPENDANTS = re.compile(
     r"|\bno\s+(?:tengo|hay)\s+(?:hijos|ninos|a\s+nadie|nadie|personas|cargas)\b"
 )
 _NO_DEPENDANTS_ANSWER = re.compile(
-    r"^\W*(?:no|nop|ningun[oa]|nadie|cero|solo\s+yo|yo\s+solo|estoy\s+sol[oa])\b"
+    r"^\W*(?:(?:de\s+momento|por\s+ahora|por\s+el\s+momento|aun|todavia|ahora\s+mismo|pues)\W*)?"
+    r"(?:no|nop|ningun[oa]|nadie|cero|solo\s+yo|yo\s+solo|estoy\s+sol[oa])\b"
 )
+_EXCEPT = re.compile(r"\b(?:solo|salvo|excepto|menos|aparte|pero|ademas|quitando)\b")
 
 _NAME_INTRO = re.compile(
     r"\b(?:m[e']?\s*(?:llamo|yamo|iamo)|mi\s+nombre\s*(?:es|:)|(?:soy|soi)(?:\s+(?:el|la)(?=\s))?"
-    r"|me\s+(?:dicen|llaman)|(?:te|le)\s+escribe)\s+"
+    r"|me\s+(?:dicen|llaman)|(?:te|le|les|os)\s+(?:escribe|habla|saluda))\s+"
 )
 _NAME_WORD = re.compile(r"\s*([^\W\d_]+(?:['-][^\W\d_]+)*)")
 _NAME_END = re.compile(r"\s*[,.;:!]")
@@ -106,6 +121,8 @@ _COURTESY = re.compile(
     r"|(?:mucho\s+)?gusto|encantad[oa]|un\s+placer|servidora?)\W*"
 )
 _NOISE = re.compile(r"[\W_]*")
+# "aki brandon", "acá Luis": the place word before a name is not part of it.
+_HERE = re.compile(r"(?:(?:por\s+)?(?:aqui|aki|aca|aka)\b[\W_]*)?")
 
 
 def _forms(word: str) -> set[str]:
@@ -145,6 +162,13 @@ def insured(norm: str, expecting: str | None, yes: bool, no: bool) -> tuple[str 
 def dependants(norm: str, expecting: str | None, children: int, ages: int) -> int | None:
     """Counted children (or children's ages listed), plus partner and parents when dependants are
     clearly the subject; 0 for "nadie", "vivo solo"."""
+    if (
+        expecting == "dependants"
+        and not children
+        and _NO_DEPENDANTS_ANSWER.match(norm)
+        and not _EXCEPT.search(norm)
+    ):
+        return 0  # "de momento nadie, es para la hipoteca que tengo con mi chico"
     if not children and ages and _MY_CHILDREN.search(norm):
         children = ages  # "mis hijas tienen 4 y 9 años"
     if children or expecting == "dependants" or DEPEND.search(norm):
@@ -213,6 +237,7 @@ def leading_name(source: str, folded: Folded, start: int, *, alone: bool) -> tup
     """
     norm, spans, stop = folded.text, [], not_names()
     pos = _NOISE.match(norm, start).end()
+    pos = _HERE.match(norm, pos).end()
     while len(spans) < 3 and (w := _NAME_WORD.match(norm, pos)) and w[1] not in stop:
         spans.append(w.span(1))
         pos = w.end()

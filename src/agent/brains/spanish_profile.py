@@ -12,6 +12,8 @@ from agent.brains.spanish_numbers import (
     currency_word,
     find_birth_date,
     find_numbers,
+    periods_in_years,
+    range_bounds,
 )
 from agent.brains.spanish_smoking import read_smoking
 
@@ -23,6 +25,7 @@ _LIMITS = {"age": (1, 120), "term": (1, 99), "cover": (1, 100_000_000), "dependa
 _PER_PERIOD_AFTER = re.compile(
     r"\s*(?:(?:al|por|cada|/|a\s+la)\s*(?:mes|ano|semana)|mensual|anual|de\s+(?:cuota|prima))"
 )
+_CHILD_YEARS_AFTER = re.compile(r"\s*(?:anitos|mesecitos|meses)\b")
 _YEARS_AFTER = re.compile(r"\s*(?:anos?|anitos|tacos|primaveras)\b")
 _TERM_AFTER = re.compile(
     r"\s*anos?\s+(?:de\s+|mas\s+de\s+)?(?:plazo|duracion|hipoteca|prestamo|credito|cobertura)\b"
@@ -42,7 +45,7 @@ _INCOME_BEFORE = re.compile(
     r"(?:\s+(?:de|unos|unas|como|casi|mas\s+o\s+menos|al\s+(?:ano|mes)|netos?|brutos?))*\s*$"
 )
 _END_AGE_BEFORE = re.compile(
-    r"(?:\bhasta\s+(?:los|mis|que\s+(?:tenga|cumpla)(?:\s+los)?|cumplir(?:\s+los)?|la\s+edad\s+de)"
+    r"(?:\bhasta\s+(?:los|lo|mis|que\s+(?:tenga|cumpla)(?:\s+los)?|cumplir(?:\s+los)?|la\s+edad\s+de)"
     r"|\b(?:jubil|retir)\w*\s+(?:a\s+)?los)\s*$"
 )
 _WE_ARE_BEFORE = re.compile(r"\bsomos\s*$")
@@ -51,6 +54,7 @@ _THEY_ARE_BEFORE = re.compile(r"(?:^|[,.;]\s*)(?:son|tengo)\s*$")
 _SIBLINGS = re.compile(
     rf"\b(?:el|la|los|las)\s+(?:menor|mayor|pequen[oa]|chic[oa])(?:es|s)?\b|\b{people.CHILD}\b"
 )
+_WITH_BEFORE = re.compile(r"\b(?:con|unos|como|tipo|sobre)\s*$")
 _HASTA = re.compile(r"\bhasta\s*$")
 _LEFT_BEFORE = re.compile(r"\b(?:me\s+)?(?:quedan?|faltan?)\s*$")
 _AGES_BEFORE = re.compile(r"\b(?:tienen|de|con)\s*$")
@@ -81,6 +85,37 @@ _BIRTH_YEAR = re.compile(
     r"|octubre|noviembre|diciembre)\s+(?:de(?:l)?\s+)?)?(?P<year>(?:19|20)\d\d|\d\d)(?![\d.,/])"
 )
 # A bare age right after the name: "Nacho, 29", "vicente 50 no fumo", "Luis, cuarenta y cinco".
+# An age said roughly ("voy pa los 50", "casi 50", "cuarenta y pico") is asked, not guessed.
+_ROUGHLY_BEFORE = re.compile(
+    r"(?:\bcasi|\brondando(?:\s+los)?|\b(?:voy|vamos|ando|camino|rumbo)\s+(?:pa|para|por|a|hacia)"
+    r"\s+los|\bpa(?:ra)?\s+los|\bcerca\s+de(?:\s+los)?|\balrededor\s+de(?:\s+los)?"
+    r"|\bmas\s+o\s+menos|\baprox\w*|\b(?:sobre|por|en)\s+los|\bpasad[oa]s?\s+los"
+    r"|\b(?:mas|menos)\s+de|\bunos|\bpico\s+de|\bentrad[oa]\s+en)\s*$"
+)
+_ROUGHLY_AFTER = re.compile(
+    r"\s*(?:anos?\s*)?(?:y\s+(?:pico|tantos|algo|poco|picos)|largos|pasados|o\s+asi"
+    r"|mas\s+o\s+menos|aprox\w*)\b"
+)
+# "cumplo 40 en marzo": 40 is the age to come, so the age now is 39.
+_TURNS_BEFORE = re.compile(
+    r"\b(?:cumplo|cumplire|voy\s+a\s+cumplir|a\s+punto\s+de\s+cumplir|por\s+cumplir)"
+    r"\s*(?:los\s+)?$"
+)
+_TODAY_AFTER = re.compile(r"\s*(?:anos?\s+)?(?:hoy|justo\s+hoy|este\s+mismo\s+dia)\b")
+# "49 tengo ahora mismo": the age before the verb.
+_AGE_AFTER = re.compile(
+    r"\s*(?:anos\s+)?tengo\b(?!\s+(?:un|una|unos|unas|dos|tres|cuatro|\d|mis?|hij\w*|que|nin\w*"
+    r"|pareja|mujer|marido|novi[oa]))"
+)
+# "hasta que la niña cumpla 25": someone else's age to come, not a term and not an end age.
+_SOMEONE_TURNS_BEFORE = re.compile(
+    r"\b(?:que|cuando)\s+(?:(?:mi|mis|el|la|los|las|su|sus|nuestr[oa]s?)\s+)?[a-z]+(?:\s+[a-z]+)?"
+    r"\s+(?:cumpla|cumplan|tenga|tengan)\s*(?:los\s+)?$"
+)
+# "entonces serían 19 años": the result of a sum about the term is the term.
+_SUM_BEFORE = re.compile(
+    r"\b(?:entonces|o\s+sea|osea|total|asi\s+que|pues)\s*,?\s*(?:serian|seria|seran|son|quedan)\s*$"
+)
 _NAME_GAP = re.compile(r"\s*[,;:-]?\s*(?:de\s+|con\s+)?")
 _NOT_AGE_AFTER_NAME = re.compile(r"\s*anos?\s+(?:de\s+)?(?:plazo|hipoteca|prestamo)\b")
 _MONTH_NUMBER = {"enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6,
@@ -139,7 +174,9 @@ def _numbers(
     depends = bool(people.DEPEND.search(norm))
     children, ages, pending_years, bare = 0, 0, [], []
     foreign = currency_word(norm)
-    for group in _groups(find_numbers(norm), norm):
+    mentions = find_numbers(norm)
+    ranged = range_bounds(mentions, norm)
+    for group in _groups([n for n in mentions if n.start not in ranged], norm):
         before = norm[max(0, group[0].start - 40) : group[0].start]
         if len(group) > 1 and _AGES_BEFORE.search(before):
             ages += len(group)  # "mis hijas tienen 4 y 9 años", "hijos de 5 y 7"
@@ -161,6 +198,8 @@ def _numbers(
                 _put(fields, "dependants", n.value - 1)  # "somos 4 en casa": me and 3 more
             elif _THEY_ARE_BEFORE.search(before) and n.value < 10 and _SIBLINGS.search(norm):
                 children += n.value
+            elif _SOMEONE_TURNS_BEFORE.search(before):
+                continue
             elif n.currency not in (None, "EUR") or (n.money and foreign and not n.currency):
                 fields.setdefault("currency", n.currency or foreign)
             elif n.money or n.value >= 10_000:
@@ -169,12 +208,41 @@ def _numbers(
                 _put(fields, "cover", n.value * 1_000 if n.value < 1_000 else n.value)
             elif _END_AGE_BEFORE.search(before) or (_HASTA.search(before) and n.value >= 45):
                 _put(fields, "term_end_age", n.value)
+            elif (
+                _CHILD_YEARS_AFTER.match(after)
+                and expecting != "term"
+                and not _TERM_BEFORE.search(before)
+            ):
+                continue  # "6 añitos" is a child's age
+            elif (
+                _SUM_BEFORE.search(before)
+                and expecting != "age"
+                and (_YEARS_AFTER.match(after) or expecting == "term")
+            ):
+                _put(fields, "term", n.value)
+            elif _TURNS_BEFORE.search(before) and not other:
+                _put(fields, "age", n.value if _TODAY_AFTER.match(after) else n.value - 1)
+            elif (
+                _AGE_AFTER.match(after)
+                and not (other or _TERM_BEFORE.search(before))
+                and 18 <= n.value <= 99
+            ):
+                _put(fields, "age", n.value)
+            elif (
+                (_ROUGHLY_BEFORE.search(before) or _ROUGHLY_AFTER.match(after))
+                and expecting not in _OTHER_NUMBER_ASKS
+                and not (_TERM_BEFORE.search(before) or _TERM_AFTER.match(after))
+                and 18 <= n.value <= 99
+            ):
+                continue  # an age said roughly: asked again
             elif _THIRD_PERSON_BEFORE.search(before):
                 if other or (expecting == "age" and _BARE_TIENE.search(before)):
                     _put(fields, "age", n.value)  # the insured's: "es para mi padre, tiene 60"
             elif _YEARS_AFTER.match(after):
                 if _TERM_BEFORE.search(before) or _TERM_AFTER.match(after):
                     _put(fields, "term", n.value)
+                elif expecting == "term" and _WITH_BEFORE.search(before):
+                    _put(fields, "term", n.value)  # "con diez años sería suficiente"
                 elif _NOT_AGE_AFTER.match(after) or other:
                     continue
                 elif _AGE_BEFORE.search(before):
@@ -237,6 +305,7 @@ def read_profile(
     if age:
         fields["age"] = age[0]
         norm = _mask(norm, age[1], age[2])
+    norm = plain(periods_in_years(norm))
     insured, relation = people.insured(norm, expecting, yes, no)
     other = insured == "other"
     if insured:
@@ -280,16 +349,39 @@ _FAMILY = (
     r"|hermanos?)"
 )
 _PURPOSES = (
-    ("hipoteca", re.compile(r"\bhipotec\w*")),
+    ("hipoteca", re.compile(r"\bhipotec\w*|\bhipo\b|\bhip\b")),
     ("deudas", re.compile(r"\b(?:prestamos?|deudas?|creditos?)\b")),
     ("negocio", re.compile(r"\b(?:negocios?|socios?|socias?|empresas?)\b")),
     ("familia", re.compile(
         rf"\bfamili\w*|\blos\s+mios\b|\b(?:para|pa|proteger|cubrir|por)'?\s+(?:a\s+)?"
         rf"(?:nosotros|(?:{_OWNER}\s+)?{_FAMILY})\b"
         rf"|\b(?:para|hasta)\s+que\s+(?:{_OWNER}\s+)?{_FAMILY}\b"
+        rf"|\b(?:a|para|pa)\s+(?:mis|nuestr[oa]s)\s+{_FAMILY}\b|\bno\s+(?:les?\s+|nos\s+)?(?:deje|dejar"
+        rf"|quede|queden)\s+(?:gastos|desamparad\w+|sin\s+nada|en\s+la\s+calle|tirad\w+)\b"
     )),
     ("otro", re.compile(r"\b(?:funeral\w*|entierro|sepelio|gastos\s+de\s+(?:la\s+)?defuncion)\b")),
 )  # fmt: skip
+
+
+# "no, yo no fumo, mi socio": a word of address, not a business partner or a relative.
+_VOCATIVE = re.compile(
+    r"(?<=[,;.!?¡¿])\s*(?:(?:mi|mis)\s+)?(?:socio|socia|pana|panas|bro|brother|mano|manito|manita"
+    r"|compadre|comadre|compa|parce|parcero|parcera|causa|cuate|asere|mijo|mija|rey|reina|amor"
+    r"|vida|loco|wey|guey|weon|che|boludo|maje|jovencito|jovencita|joven|senorita|caballero|hermano"
+    r"|hermana|herma|primo|prima|tio|tia|chamo|chama|mi\s+pana)\s*(?=$|[,;.!?])"
+)
+# Text-speak, for the numbers and purposes: "es xa cubrir la hipo q tngo".
+# Not "k" nor "m": "150 k", "1,5 m" are amounts.
+_SHORTHAND = {"xa": "para", "pa'": "para", "q": "que", "tngo": "tengo", "tng": "tengo", "d": "de",
+              "xq": "porque", "pq": "porque", "tb": "tambien", "tmb": "tambien", "aki": "aqui",
+              "aka": "aca"}  # fmt: skip
+_SHORT = re.compile(rf"(?<![\w'])(?:{'|'.join(re.escape(w) for w in _SHORTHAND)})(?![\w'])")
+
+
+def plain(norm: str) -> str:
+    """`norm` without words of address, and with text-speak spelled out."""
+    norm = _VOCATIVE.sub(" ·", norm) if "," in norm or "." in norm else norm
+    return _SHORT.sub(lambda m: _SHORTHAND[m[0]], norm)
 
 
 def _purpose(norm: str) -> str | None:

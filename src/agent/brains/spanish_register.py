@@ -15,6 +15,12 @@ _USTED = re.compile(
     r"|\bpara\s+servirle(?:s)?\b|\ba\s+sus\s+ordenes\b|\bsu\s+servidora?\b"
     r"|^(?:si\s+)?senor(?:a|ita)?\b|\bsi\s+senor(?:a|ita)?\b|\ble\s+(?:cuento|digo|explico)\b"
     r"|(?:^|[,.;!?]\s*)mire\b"
+    r"|\ble\s+(?:escribe|saluda|habla|ruego|rogaria|pido|pediria|agradeceria)\b"
+    r"|\b(?:si\s+fuera|sea|seria\s+usted)\s+(?:tan\s+)?amable\b|\bjovencit[oa]\b|\bcaballero\b"
+    r"|\bsenorita\b|\bme\s+dirijo\s+a\b|\bsu\s+(?:paciencia|ayuda|atencion|amabilidad|tiempo"
+    r"|informacion)\b|\b(?:confirmel[ao]s?|anotel[ao]s?|apuntel[ao]s?|llameme|escribame|pongal[ao]"
+    r"|hagal[ao]|mandemel[ao]|enviemel[ao]|cuenteme|expliquemel[ao]|aclareme|ayudeme|perdoneme"
+    r"|confirmemel[ao]|disculpe\s+usted)\b"
 )
 _TU = re.compile(
     r"\btu\b|\bpuedes\b|\btienes\b|\bsabes\b|\bpodrias\b|\beres\b|\bquieres\b|\bnecesitas\b"

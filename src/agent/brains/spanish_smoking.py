@@ -17,8 +17,13 @@ _PRODUCTS = (
 _VERBS = (
     r"(?:fumo|fumado|fumadora?|fumao|fumaora?|fumar|fume|fumaba|vapeo|vapeado|vapeadora?|vapear)"
 )
+# "no fumo", "nada de pucho", "ni un cigarro", "sin tabaco", "nunca he probado el tabaco",
+# Galician "non fumo": said of oneself, none of it is smoking.
 _NEGATED = re.compile(
-    rf"\b(?:no|ni|nunca|jamas|tampoco|cero)\s+(?:he\s+|soy\s+|e\s+|lo\s+|uso\s+|consumo\s+)?"
+    r"\b(?:no|non|ni|nunca|jamas|tampoco|cero|nada\s+de|sin|ni\s+(?:un|una|uno)(?:\s+sol[oa])?"
+    r"|libre\s+de)\s+(?:(?:en\s+mi\s+vida|jamas|nunca|de\s+nada)\s+)?"
+    r"(?:(?:he|ha|hemos|soy|e|lo|la|los|uso|consumo|me\s+gusta|tomo|toco|pruebo|probado|probe"
+    r"|probaria|tocado|toque|(?:el|la|los|las|un|una))\s+){0,3}"
     rf"(?:{_VERBS}|{_PRODUCTS})\b"
 )
 _EX = re.compile(
@@ -26,7 +31,10 @@ _EX = re.compile(
     rf"|\b(?:dej|larg|abandon)(?:e|ue|ado|o)\s+(?:de\s+(?:fumar|vapear)|(?:el|la|los|las)\s+"
     rf"(?:{_PRODUCTS}|vapeo|vicio))\b"
     r"|\bsin\s+(?:fumar|vapear)\b|\bno\s+(?:fumo|vapeo)\s+desde\b|\bfume\s+(?:hasta|durante)\b"
+    r"|\bdesde\s+[^,.;]{1,30}?\b(?:no|ya\s+no)\s+(?:he\s+)?(?:fumo|vapeo|fumado|vapeado)\b"
 )
+# "Fumé en la mili": smoking in the past tense, unless negated ("nunca fumé").
+_PAST = re.compile(r"\b(?:fume|vapee)\b")
 _QUIT = re.compile(r"\blo\s+(?:deje|he\s+dejado|dejo)\b")
 _SMOKE_WORDS = re.compile(rf"\b(?:fum|vape|{_PRODUCTS}\b)")
 _SMOKER = re.compile(
@@ -46,7 +54,7 @@ _OCCASIONAL = re.compile(
 )
 
 _NEVER = re.compile(r"\b(?:nunca|nada|jamas)\b")
-_AGO = r"(?P<ago>\b(?:hace|desde\s+hace|llevo|lleva|ya\s+van|ya\s+son)\s+)"
+_AGO = r"(?P<ago>\b(?:hace|desde\s+hace|llevo|lleva|ya\s+van|ya\s+son)\s+(?:ya\s+)?)"
 _DURATION = re.compile(
     rf"{_AGO}?(?:(?P<q>mas\s+de|unos|unas|casi|como|cerca\s+de)\s+)?"
     r"(?P<n>\d{1,2}|[a-z]+(?:\s+y\s+[a-z]+)?)\s+(?P<unit>anos?|meses|mes|semanas?)"
@@ -55,6 +63,18 @@ _DURATION = re.compile(
 _YEAR = re.compile(r"(?:\b(?:desde|en|dese)\s+(?:el\s+)?(?:ano\s+)?|^\W*)(?P<year>(?:19|20)\d\d)\b")
 _YEARS_AGO = re.compile(r"\bhace\s+(?:(?:muchos|bastantes|varios)\s+)?anos\b")
 _LAST_YEAR = re.compile(r"\b(?:el\s+ano\s+pasado|el\s+pasado\s+ano)\b")
+_LAST = re.compile(
+    r"\b(?:(?:el|la)\s+(?P<unit>mes|semana)\s+pasad[oa]|(?:el|la)\s+pasad[oa]\s+(?P<unit2>mes|semana)"
+    r"|(?P<days>ayer|anteayer|antier|esta\s+semana|este\s+mes|hace\s+(?:unos|un\s+par\s+de|pocos)"
+    r"\s+dias|el\s+otro\s+dia))\b"
+)
+_MONTH_NAMES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+                "septiembre", "octubre", "noviembre", "diciembre")  # fmt: skip
+# "lo dejé en enero", "desde navidad": the last such month that is not in the future.
+_IN_MONTH = re.compile(
+    rf"\b(?:en|desde|de)\s+(?:(?P<month>{'|'.join(_MONTH_NAMES)}|setiembre)"
+    r"|(?:(?:las|la)\s+)?(?P<xmas>navidad(?:es)?|ano\s+nuevo|nochevieja|fin\s+de\s+ano))\b"
+)
 _UNIT_MONTHS = {"ano": 12, "anos": 12, "mes": 1, "meses": 1, "semana": 0, "semanas": 0}
 
 
@@ -92,6 +112,12 @@ def _quit_months(norm: str, today: date, asked: bool) -> tuple[int | None, str]:
             return (months if year <= today.year else None), _mask(norm, m.start(), m.end())
     if _LAST_YEAR.search(norm):
         return today.month, norm
+    if m := _LAST.search(norm):
+        return (1 if (m["unit"] or m["unit2"]) == "mes" else 0), _mask(norm, m.start(), m.end())
+    if m := _IN_MONTH.search(norm):
+        name = m["month"] or "diciembre"
+        month = _MONTH_NAMES.index("septiembre" if name == "setiembre" else name) + 1
+        return (today.month - month) % 12, _mask(norm, m.start(), m.end())
     if _YEARS_AGO.search(norm):
         return 24, norm  # "hace años": two at least
     return None, norm
@@ -120,7 +146,8 @@ def read_smoking(
     now = smoking.search(rest)
     if now and not (_THIRD_PERSON.search(norm) and not _SMOKER_IN_QUESTION.search(rest)):
         return Smoking(smoker=True, masked=norm)
-    ex = bool(_EX.search(norm)) or bool(_QUIT.search(norm) and (asked or _SMOKE_WORDS.search(norm)))
+    ex = bool(_EX.search(norm) or _PAST.search(_NEGATED.sub("·", norm)))
+    ex = ex or bool(_QUIT.search(norm) and (asked or _SMOKE_WORDS.search(norm)))
     if ex:
         months, masked = _quit_months(norm, today, asked=False)
         return Smoking(ex_smoker=True, quit_months=months, masked=masked)

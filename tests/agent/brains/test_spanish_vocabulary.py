@@ -28,6 +28,11 @@ YES = [
     ("EC", "confirme nomás"), ("ES", "vale, confirmado"), ("AR", "joya"), ("VE", "fino"),
     ("VE", "burda de bien, sí"), ("CL", "sipo"), ("UY", "ta"), ("UY", "ta, todo bien"),
     ("MX", "esa mera"), ("ES", "ta bien"),
+    ("VE", "va pues, confirmo"), ("SV", "va pue, está bien"), ("HN", "cheque, sí"),
+    ("HN", "cheque"), ("MX", "sale pues"), ("MX", "me late"), ("CO", "sisas"), ("CO", "me cuadra"),
+    ("SV", "chivo, sí"), ("AR", "macanudo"), ("ES", "estupendo"), ("ES", "de lujo"),
+    ("LATAM", "excelente"), ("LATAM", "sin problema"), ("LATAM", "entendido"),
+    ("GZ", "si, todo ben"), ("PT", "sim"), ("VE", "dale pues"), ("LATAM", "ok dale"),
 ]  # fmt: skip
 NO = [
     ("ES", "no"), ("ES", "no es correcto"), ("ES", "está mal"), ("ES", "para nada"),
@@ -35,6 +40,13 @@ NO = [
     ("MX", "nel"), ("MX", "nel pastel"), ("CL", "ni ahí"), ("LATAM", "nop"), ("LATAM", "nones"),
     ("ES", "ah vale, pues nada, gracias"), ("CL", "ah ok, gracias igual"),
     ("MX", "ok, gracias de todos modos"),
+]  # fmt: skip
+# A yes word softening a later is no yes; to the offer of a person it is a no.
+LATER = [
+    ("ES", "vale, pues ya lo miraré con mi gestor, gracias"),
+    ("MX", "ah ok, entonces en febrero les escribo"), ("ES", "vale, ya te aviso mañana"),
+    ("ES", "ok, lo consulto con mi mujer"), ("CL", "ya, lo voy a pensar"),
+    ("AR", "dale, después te escribo"), ("ES", "vale, ya veremos"),
 ]  # fmt: skip
 DEPENDANTS = [
     ("ES", "mi mujer y mis tres niños", 4), ("ES", "tengo dos críos", 2),
@@ -49,6 +61,16 @@ DEPENDANTS = [
     ("AR", "mi mujer y el pibe", 2), ("MX", "mi vieja y el chamaco", 2),
     ("ES", "mi mujer y el nene", 2), ("ES", "mi pareja y la bebé", 2),
     ("DO", "mi mujer y 2 muchachitos", 3), ("VE", "mi mamá y mi hermanita", 2),
+    ("CO", "la señora y los dos pelados", 3), ("AR", "mi jermu y el nene", 2),
+    ("UY", "mis dos gurises y mi compañero", 3), ("ES", "mis tres chavales y la parienta", 4),
+    ("GZ", "a miña muller e o cativo", 2), ("DO", "mi doña y tre muchachito", 4),
+    ("HN", "mi mujer y mis tres güirros", 4), ("AR", "mi mina y los dos purretes", 3),
+    ("MX", "mi esposa y mis dos chilpayates", 3), ("CR", "mi señora y dos carajillos", 3),
+    ("PE", "mis dos chibolos", 2), ("BO", "mi mujer y las dos wawas", 3),
+    ("ES", "mi chica y el peque", 2), ("ES", "mis dos churumbeles", 2),
+    ("VE", "mi jeva y el chamo", 2), ("CL", "mi polola y la guagua", 2),
+    ("ES", "de momento nadie, es para la hipoteca que tengo con mi chico", 0),
+    ("ES", "por ahora ninguno", 0),
 ]  # fmt: skip
 SMOKING = [
     ("ES", "algún puro en navidades", True), ("ES", "fumo socialmente", True),
@@ -59,6 +81,13 @@ SMOKING = [
     ("LATAM", "fumo hookah", True), ("LATAM", "uso vaper", True), ("LATAM", "fumo IQOS", True),
     ("ES", "no fumo", False), ("ES", "nunca he fumado", False), ("LATAM", "no, nada", False),
     ("LATAM", "ni fumo ni vapeo", False), ("ES", "fumaó de toa la vida", True),
+    ("CO", "nada de cigarrillo", False), ("AR", "no, nada de pucho", False),
+    ("GZ", "non fumo", False), ("ES", "nunca he probado el tabaco", False),
+    ("ES", "cero cigarros", False), ("ES", "ni un cigarro", False), ("LATAM", "sin tabaco", False),
+    ("LATAM", "jamás", False), ("ES", "no he fumado en mi vida", False),
+    ("LATAM", "nunca fumé", False), ("DO", "no fumo na'", False),
+    ("CU", "no, yo no fumo, mi socio", False),
+    ("ES", "jamás he tocado un cigarro", False),
 ]  # fmt: skip
 MONEY = [
     ("MX", "300 mil pesos", "other"), ("MX", "300 mil pesos mexicanos", "MXN"),
@@ -98,6 +127,13 @@ def test_no_words(country, phrase, expecting):
     assert read(phrase, expecting).intent == "deny"
 
 
+@pytest.mark.parametrize(("country", "phrase"), LATER)
+@pytest.mark.parametrize("expecting", ["consent", "readback", "confirm_option", "handoff_offer"])
+def test_a_later_is_no_yes(country, phrase, expecting):
+    intent = read(phrase, expecting).intent
+    assert intent == "deny" if expecting == "handoff_offer" else intent not in ("affirm", "deny")
+
+
 @pytest.mark.parametrize(("country", "phrase", "count"), DEPENDANTS)
 def test_dependants_words(country, phrase, count):
     assert read(phrase, "dependants").dependants == count
@@ -131,9 +167,19 @@ PURPOSES = [
     ("ES", "es para que mis hijos no tengan que pagar nada cuando yo falte", "familia"),
     ("CO", "hasta que mis hijos terminen la universidad", "familia"),
     ("MX", "para los gastos del funeral", "otro"),
+    ("ES", "d momento nadie, es xa cubrir la hipo q tngo con mi chico", "hipoteca"),
+    ("MX", "Para que no nos deje gastos a mis hermanos y a mí", "familia"),
+    ("ES", "para no dejar deudas a mis hijos", "deudas"), ("LATAM", "pa mis hijos", "familia"),
+    ("LATAM", "que no queden desamparados", "familia"),
 ]  # fmt: skip
 EX_SMOKERS = [
     ("AR", "largué el faso hace 3 años", 36), ("AR", "dejé los puchos hace 2 años", 24),
+    ("ES", "Fumé en la mili, pero de eso hace ya más de cuarenta años. Desde entonces, ni uno.",
+     480),
+    ("ES", "dejé el vaper el mes pasado", 1), ("ES", "lo dejé la semana pasada", 0),
+    ("ES", "lo dejé el año pasado", 6), ("ES", "lo dejé en enero", 5),
+    ("ES", "desde navidad no fumo", 6), ("ES", "lo dejé ayer", 0),
+    ("ES", "lo dejé hace poco", None), ("MX", "dejé el cigarro hace un mes", 1),
 ]  # fmt: skip
 
 
