@@ -13,6 +13,7 @@ from langgraph.checkpoint.base import empty_checkpoint
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 
+from integrations.redis.keys import ThreadKeys
 from integrations.redis.saver import RedisSaver
 
 
@@ -114,7 +115,7 @@ def test_keep_last_bounds_checkpoints_writes_blobs_and_memory(redis_client: redi
         configs.append(parent)
         if n % 30 == 0:
             memory.append(_memory(redis_client, _thread_keys(redis_client, "t")))
-        keys = saver._keys("t")
+        keys = ThreadKeys.of(saver.prefix, "t")
         assert redis_client.zcard(keys.idx) <= ceiling
         assert redis_client.hlen(keys.cp) <= ceiling
         assert redis_client.hlen(keys.writes) <= 2 * ceiling
@@ -158,7 +159,7 @@ def test_prune_and_delete_for_runs_free_only_what_no_survivor_references(
     first = _put(saver, "t", None, {"constant": "kept", "n": 0})
     second = _put(saver, "t", first, {"n": 1})
     saver.put_writes(first, [("n", 1)], task_id="task")
-    keys = saver._keys("t")
+    keys = ThreadKeys.of(saver.prefix, "t")
     assert redis_client.hlen(keys.blobs) == 3
 
     saver.prune(["t"])
@@ -267,7 +268,8 @@ def test_durability_exit_with_keep_last_keeps_a_conversation_small(
     assert len(state.values["messages"]) == 24
     assert state.next == ()
     keys = _thread_keys(redis_client, "+34600000002")
-    assert redis_client.zcard(saver._keys("+34600000002").idx) <= 4 + saver.trim_slack - 1
+    index = ThreadKeys.of(saver.prefix, "+34600000002").idx
+    assert redis_client.zcard(index) <= 4 + saver.trim_slack - 1
     with capsys.disabled():
         print(f"\nMEMORY USAGE, 12 turns, keep_last=4: {_memory(redis_client, keys)} bytes")
 
