@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
 try:
     from webhooks.app import create_app
-    from webhooks.cli.main import main
+    from webhooks.cli.main import main, with_redis
     from webhooks.settings import SettingsError, load_settings
 except ImportError as exc:
     sys.exit(
@@ -21,6 +21,7 @@ if __name__ == "__main__":
     sys.exit(main(["serve", *sys.argv[1:]]))
 
 try:
-    app = create_app(load_settings())
+    # gunicorn run_webhook:app with REDIS_URL unset: the embedded Redis, as `iagente serve`.
+    app = create_app(with_redis(load_settings()))
 except SettingsError as exc:
     sys.exit(f"run_webhook.py: {exc}")

@@ -27,8 +27,8 @@ from agent.graph import build_graph
 from agent.quote import QuoteEngine
 from integrations.redis.saver import RedisSaver
 from integrations.redis.server import RedisProcess
+from webhooks.services import build_services
 from webhooks.settings import Settings
-from webhooks.turns.conversations import build_service
 
 SALE = [
     "Hola",
@@ -115,7 +115,7 @@ def main() -> int:
             )
             rows += [mem, red, {"ratio": red["tps"] / mem["tps"], "label": label}]
 
-        service = build_service(settings, client, RulesBrain())
+        service = build_services(settings, redis_client=client, brain=RulesBrain()).conversations
         service_times = []
         for c in range(args.conversations // 4):
             for text in script(args.turns):

@@ -1,53 +1,33 @@
-"""The Flask application factory: long-lived objects are built once, here."""
+"""The Flask application factory: the blueprints, on services built once (`webhooks.services`)."""
 
 from __future__ import annotations
 
 import logging
-import time
 
 from flask import Flask
 
-from integrations.chatwoot import ChatwootClient
-from integrations.redis.delivery_log import DeliveryLog
-from integrations.redis.health import HealthBook
-from integrations.redis.links import ChatwootLinks
-from integrations.redis.outbox import Outbox
 from webhooks import logs
 from webhooks.http import errors
-from webhooks.inbound.queue import MessageQueue
-from webhooks.settings import Settings
-from webhooks.turns.channels import Channels
-from webhooks.turns.conversations import ConversationService, build_service, connect_redis
+from webhooks.services import Services, build_services
+from webhooks.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
 
-def create_app(
-    settings: Settings | None = None, *, service: ConversationService | None = None
-) -> Flask:
-    settings = settings or Settings()
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Flask:
+    """The web app on `services`, or on services built from `settings` (default: the
+    environment). REDIS_URL must be set: the embedded Redis is started by the launcher."""
+    if services is None:
+        services = build_services(settings or load_settings())
+    settings = services.settings
     logs.configure(settings.log_level, secrets=logs.secrets_of(settings))
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     errors.init_app(app)
-    client = connect_redis(settings)
-    if service is None:
-        service = build_service(settings, client)
-    chatwoot_on = ChatwootClient.from_settings(settings) is not None
-    app.extensions["iagente"] = {
-        "settings": settings,
-        "service": service,
-        "queue": MessageQueue(client),
-        "health": HealthBook(client),
-        "deliveries": DeliveryLog(client),
-        "channels": Channels.from_settings(settings),
-        "chatwoot_links": ChatwootLinks(client) if chatwoot_on else None,
-        "chatwoot_outbox": Outbox(client) if chatwoot_on else None,
-        "started": time.monotonic(),
-    }
+    services.init_app(app)
     if settings.allow_unsigned_webhooks:
         log.warning("ALLOW_UNSIGNED_WEBHOOKS is on: provider signatures are NOT checked")
-    if chatwoot_on and not settings.chatwoot_webhook_secret:
+    if services.chatwoot is not None and not settings.chatwoot_webhook_secret:
         log.warning(
             "CHATWOOT_WEBHOOK_SECRET is unset: agent messages are confirmed with Chatwoot's API"
         )

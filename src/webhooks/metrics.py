@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 import redis
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
@@ -23,7 +23,7 @@ WEBHOOK_REQUESTS = Counter(
     "iagente_webhook_requests",
     "Provider webhook requests, by provider and outcome (accepted, duplicate, status, ignored, "
     "verified, forged, missing_signature, malformed, too_large, unconfigured, foreign_number, "
-    "error)",
+    "echo, error)",
     ["provider", "outcome"],
 )
 META_FOREIGN_NUMBER = Counter(
@@ -144,6 +144,9 @@ bp = Blueprint("metrics", __name__)
 @bp.get("/metrics")
 def metrics() -> Response:
     encode, content_type = choose_encoder(request.headers.get("Accept", ""))
-    ext = current_app.extensions["iagente"]
-    body = encode(registry(ext["queue"], ext.get("chatwoot_outbox")))
+    from webhooks.services import services_of  # services import this module's hooks
+
+    services = services_of()
+    outbox = services.chatwoot.outbox if services.chatwoot else None
+    body = encode(registry(services.queue, outbox))
     return Response(body, content_type=content_type)

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
     llm_timeout_seconds: float = 20.0
+    # The insurer's own tariff and product facts (JSON, the packaged files' format); unset: the
+    # packaged ones.
+    tariff_file: Path | None = None
+    product_facts_file: Path | None = None
 
     whatsapp_token: SecretStr | None = None
     whatsapp_phone_number_id: str | None = None

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from tests.support.fake_providers import FakeProviders
 from tests.support.signed import meta_headers, meta_text, twilio_form, twilio_headers
 from webhooks.app import create_app
+from webhooks.services import build_services
 from webhooks.settings import Settings
 from webhooks.turns.worker import run_workers
 
@@ -44,13 +45,14 @@ def running(redis_url: str, **overrides) -> Iterator[SimpleNamespace]:
                 **overrides,
             }
         )
-        app = create_app(settings)
+        services = build_services(settings)
+        app = create_app(services=services)
         stop = threading.Event()
         threads: list[threading.Thread] = []
 
         def start_workers(n: int = 2) -> None:
             thread = threading.Thread(
-                target=run_workers, args=(settings,), kwargs={"threads": n, "stop": stop}
+                target=run_workers, args=(services,), kwargs={"threads": n, "stop": stop}
             )
             thread.start()
             threads.append(thread)
@@ -60,8 +62,9 @@ def running(redis_url: str, **overrides) -> Iterator[SimpleNamespace]:
             client=app.test_client(),
             providers=providers,
             app=app,
+            services=services,
             start_workers=start_workers,
-            service=app.extensions["iagente"]["service"],
+            service=services.conversations,
         )
         try:
             yield stack

@@ -108,7 +108,7 @@ class Customer:
 def settled(stack) -> None:
     """Wait until the worker and the mirror have nothing left to do."""
     redis = stack.service.store._redis  # noqa: SLF001 - the test's view of the same Redis
-    outbox, queue = Outbox(redis), stack.app.extensions["iagente"]["queue"]
+    outbox, queue = Outbox(redis), stack.services.queue
     wait_until(
         lambda: queue.depth()["depth"] == 0 and outbox.backlog()["pending"] == 0,
         what="the mirror to catch up",
@@ -301,7 +301,13 @@ def test_our_own_messages_coming_back_and_private_notes_never_reach_the_customer
     )
     note = event("message_created_outgoing_private_note.json", conversation, ana.phone, id=9002)
     bot = event("message_created_outgoing_agent_bot.json", conversation, ana.phone, id=9003)
-    for payload in (echo, note, bot):
+    # Our own message is recognised at the route: it is never queued for the worker.
+    assert post_event(stack, echo).get_json() == {
+        "accepted": 0,
+        "event": "message_created",
+        "echo": True,
+    }
+    for payload in (note, bot):
         assert post_event(stack, payload).status_code == 200
     settled(stack)
     assert len(ana.received()) == sent_before
@@ -404,11 +410,11 @@ def test_forged_missing_stale_and_malformed_chatwoot_requests_are_refused(stack,
         post("/webhook/chatwoot", data=junk, headers=chatwoot_headers(junk, CW_SECRET)).status_code
         == 400
     )
-    assert stack.app.extensions["iagente"]["queue"].depth()["depth"] == 0
+    assert stack.services.queue.depth()["depth"] == 0
     # Signed and well-formed, but about a conversation we don't mirror: acknowledged, ignored.
     answer = post("/webhook/chatwoot", data=body, headers=good)
     assert (answer.status_code, answer.get_json()["accepted"]) == (200, 0)
-    assert stack.app.extensions["iagente"]["queue"].depth()["depth"] == 0
+    assert stack.services.queue.depth()["depth"] == 0
 
 
 def test_without_a_secret_an_agent_message_is_confirmed_with_chatwoot_first(redis_url, chatwoot):

@@ -369,7 +369,7 @@ def test_hostile_input_gets_json_4xx_at_every_endpoint_and_customers_are_still_a
 
     # The service still answers: the customer whose hostile messages got through, and others.
     sent = len(stack.providers.sent)
-    queue = stack.app.extensions["iagente"]["queue"]
+    queue = stack.services.queue
     assert post_meta(stack, CUSTOMER, "Hola", "wamid.after").json["accepted"] == 1
     assert post_meta(stack, "+34600400200", "Hola", "wamid.other").json["accepted"] == 1
     assert post_twilio(stack, "+34600400300", "Hola", "SM" + "9" * 32).status_code == 200

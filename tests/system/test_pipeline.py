@@ -124,7 +124,7 @@ def test_forged_missing_and_malformed_meta_requests_are_refused_and_nothing_is_q
         ).status_code
         == 413
     )
-    assert stack.app.extensions["iagente"]["queue"].depth()["depth"] == 0
+    assert stack.services.queue.depth()["depth"] == 0
 
 
 def test_meta_verification_handshake(stack):

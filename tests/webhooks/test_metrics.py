@@ -16,8 +16,8 @@ from tests.support.openai_server import FakeOpenAI
 from tests.support.signed import meta_headers, meta_text
 from tests.support.stack import SECRET, post_meta, post_twilio, running
 from webhooks.app import create_app
+from webhooks.services import build_brain
 from webhooks.settings import Settings
-from webhooks.turns.conversations import build_brain
 
 TODAY = date(2026, 11, 23)
 
@@ -57,7 +57,7 @@ def test_a_conversation_moves_the_counters_by_exactly_what_happened(redis_url, r
         stack.providers.fail_next.append((400, {"code": 21211, "message": "Invalid 'To'"}))
         assert post_twilio(stack, "+34600200300", "Hola", "SM" + "1" * 32).status_code == 200
         wait_until(lambda: stack.service.store.transcript("+34600200300"))
-        queue = stack.app.extensions["iagente"]["queue"]
+        queue = stack.services.queue
         wait_until(lambda: queue.depth()["depth"] == 0)  # a busy phone's notice is reclaimed
         after = scrape(stack.client)
 
@@ -158,16 +158,15 @@ assert client.post("/webhook/whatsapp", data=body, headers=forged).status_code =
 
 WORKER = """
 import threading, time
-from webhooks.inbound.queue import MessageQueue
-from webhooks.turns.conversations import connect_redis
 from webhooks.settings import Settings
+from webhooks.services import build_services
 from webhooks.turns.worker import run_workers
 
-settings = Settings(_env_file=None, redis_url={url!r}, agent_brain="rules")
-queue = MessageQueue(connect_redis(settings))
+services = build_services(Settings(_env_file=None, redis_url={url!r}, agent_brain="rules"))
+queue = services.queue
 stop = threading.Event()
 work = {{"threads": 1, "stop": stop}}
-thread = threading.Thread(target=run_workers, args=(settings,), kwargs=work)
+thread = threading.Thread(target=run_workers, args=(services,), kwargs=work)
 thread.start()
 deadline = time.monotonic() + 30
 while queue.depth()["depth"] and time.monotonic() < deadline:

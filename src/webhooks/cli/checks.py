@@ -23,7 +23,7 @@ def _redis(settings: Settings) -> str:
 def _model(settings: Settings) -> str:
     if settings.brain != "llm":
         return "rules brain (offline), no model needed"
-    from webhooks.turns.conversations import build_brain
+    from webhooks.services import build_brain
 
     brain = build_brain(settings)
     brain._model.invoke("Responde solo: ok")  # noqa: SLF001 - a real round trip is the check

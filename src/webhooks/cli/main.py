@@ -20,8 +20,11 @@ from webhooks.settings import Settings, SettingsError, load_settings
 PROG = os.environ.get("IAGENTE_PROG") or "iagente"
 
 
-def _with_redis(settings: Settings) -> Settings:
-    """Settings whose REDIS_URL is set, starting the embedded server when it wasn't."""
+def with_redis(settings: Settings) -> Settings:
+    """Settings whose REDIS_URL is set, starting the embedded server when it wasn't.
+
+    The launcher's job (here, and `run_webhook.py` for gunicorn): services are built on a set
+    REDIS_URL and never start a server themselves."""
     if not settings.redis_url:
         from integrations.redis.server import ensure_local_redis
 
@@ -64,7 +67,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 1
     embedded = not settings.redis_url
-    settings = _with_redis(settings)
+    settings = with_redis(settings)
     os.environ["REDIS_URL"] = settings.redis_url  # the worker process reuses it
     _metrics_dir(settings)
     worker = None
@@ -95,18 +98,18 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def worker(args: argparse.Namespace, settings: Settings) -> int:
+    from webhooks.services import build_services
     from webhooks.turns.worker import run_workers
 
-    run_workers(_with_redis(settings), threads=args.threads)
+    run_workers(build_services(with_redis(settings)), threads=args.threads)
     return 0
 
 
 def chat(args: argparse.Namespace, settings: Settings) -> int:
     """Talk to the agent in a terminal, through the same graph, Redis and brain as the service."""
-    from webhooks.turns.conversations import build_service, connect_redis
+    from webhooks.services import build_services
 
-    settings = _with_redis(settings)
-    service = build_service(settings, connect_redis(settings))
+    service = build_services(with_redis(settings)).conversations
     interactive = sys.stdin.isatty()
     print(
         f"iAgente Vida ({service.context.brain.name}) · {args.phone} · Ctrl-D para salir",
@@ -139,9 +142,10 @@ def check(args: argparse.Namespace, settings: Settings) -> int:
 
 def simulate(args: argparse.Namespace, settings: Settings) -> int:
     from webhooks.cli.simulate import simulate as run
+    from webhooks.services import build_services
 
     return run(
-        settings,
+        build_services(with_redis(settings)),
         phone=args.phone,
         text=" ".join(args.text),
         provider=args.provider,

@@ -19,6 +19,7 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from webhooks.cli.banner import local_origin
+from webhooks.services import Services
 from webhooks.settings import Settings
 
 POLL_SECONDS = 0.2
@@ -176,7 +177,7 @@ def explain(entry: dict, provider: str) -> str:
 
 
 def simulate(
-    settings: Settings,
+    services: Services,
     *,
     phone: str,
     text: str,
@@ -185,10 +186,9 @@ def simulate(
     url: str | None,
     timeout: float,
 ) -> int:
-    from integrations.redis.conversations import ConversationStore
     from webhooks.inbound.phones import PhoneError, normalise_phone
-    from webhooks.turns.conversations import connect_redis
 
+    settings = services.settings
     try:
         phone = normalise_phone(phone)
     except PhoneError:
@@ -204,8 +204,7 @@ def simulate(
         print(f"simulate: {exc}", file=sys.stderr)
         return 1
     print(f"tú> {text}", flush=True)
-    store = ConversationStore(connect_redis(settings))
-    entry = wait_for_reply(store, phone, message_id, timeout)
+    entry = wait_for_reply(services.conversations.store, phone, message_id, timeout)
     if entry is None:
         print(
             f"simulate: the service took the message, but no reply within {timeout:.0f} s: is "

@@ -5,8 +5,9 @@ when it is opened after the funnel asked for a human. Then the bot is silent (cu
 are still mirrored). Resolving the conversation or setting it back to pending gives it back to
 the bot, which goes on where the funnel was.
 
-An agent's reply (outgoing, not private, written by a person, not one of the messages we created
-ourselves) goes to the customer on their channel, like an operator's message from the admin API.
+An agent's reply (outgoing, not private, written by a person; the messages we created ourselves
+coming back were dropped at the route) goes to the customer on their channel, like an operator's
+message from the admin API.
 """
 
 from __future__ import annotations
@@ -14,17 +15,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import redis
-
 from integrations.chatwoot import ChatwootClient
 from integrations.messaging.phones import mask_phone
-from integrations.redis.health import HealthBook
 from integrations.redis.links import ChatwootLinks
 from integrations.redis.outbox import Outbox
 from webhooks.crm.mirror import ChatwootMirror
 from webhooks.crm.ops import state_op
 from webhooks.inbound.chatwoot import ChatwootEvent
-from webhooks.settings import Settings
 from webhooks.turns import operator
 from webhooks.turns.channels import Channels
 from webhooks.turns.conversations import ConversationService
@@ -90,14 +87,11 @@ class Handover:
     def give_back(self, phone: str, *, why: str) -> None:
         """The bot has the conversation again, where its funnel was (caller holds the lock)."""
         released = self.links.release(phone)
-        config = self.service.config(phone)
-        values = self.service.graph.get_state(config).values
+        values = self.service.state(phone)
         if values.get("handoff"):
-            # As if the turn's last node had written it: the graph stays at rest, same stage.
-            update = {"handoff": False, "handoff_reason": None}
-            self.service.graph.update_state(config, update, as_node="respond")
+            after = self.service.end_handoff(phone, values)
             self.service.store.record_exchange(phone, [], None, summary={"handoff": False})
-            self.outbox.add(phone, [state_op({**values, **update})])
+            self.outbox.add(phone, [state_op(after)])
         if released or values.get("handoff"):
             log.info("bot has the conversation again phone=%s why=%s", mask_phone(phone), why)
 
@@ -107,8 +101,6 @@ class Handover:
         message = event.message
         if not message.from_human:
             return  # incoming (our mirror of the customer), a bot's, a private note, activity
-        if self.links.is_ours(phone, message.id, message.content):
-            return  # one of our own replies coming back
         if self.confirm_messages and not self._confirmed(event):
             log.warning(
                 "unsigned agent message not found in Chatwoot, not sent phone=%s message=%s",
@@ -178,35 +170,10 @@ class Handover:
 
 @dataclass
 class ChatwootSide:
-    """Everything the Chatwoot mirror needs in a process, or None when it is not configured."""
+    """Everything the Chatwoot mirror needs in a process (built by `webhooks.services`)."""
 
     client: ChatwootClient
     links: ChatwootLinks
     outbox: Outbox
     mirror: ChatwootMirror
     handover: Handover
-
-    @classmethod
-    def build(
-        cls,
-        settings: Settings,
-        client: redis.Redis,
-        service: ConversationService,
-        channels: Channels,
-        health: HealthBook | None = None,
-    ) -> ChatwootSide | None:
-        chatwoot = ChatwootClient.from_settings(settings)
-        if chatwoot is None:
-            return None
-        links = ChatwootLinks(client, ttl_seconds=settings.ttl_seconds)
-        outbox = Outbox(client, ttl_seconds=settings.ttl_seconds)
-        mirror = ChatwootMirror(chatwoot, outbox, links, channels, health=health)
-        handover = Handover(
-            service,
-            links,
-            outbox,
-            channels,
-            client=chatwoot,
-            confirm_messages=settings.chatwoot_webhook_secret is None,
-        )
-        return cls(chatwoot, links, outbox, mirror, handover)

@@ -10,8 +10,7 @@ import logging
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request, stream_with_context
-from langchain_core.messages import AIMessage
+from flask import Blueprint, Response, abort, jsonify, request, stream_with_context
 
 from agent import texts
 from agent.state import STAGES
@@ -21,6 +20,7 @@ from webhooks.crm.ops import outgoing_op
 from webhooks.http.openapi import CHANNELS, MAX_TEXT, PAGE_MAX, PER_PAGE_MAX, openapi
 from webhooks.inbound import client_json
 from webhooks.inbound.phones import PhoneError, normalise_phone
+from webhooks.services import Services, services_of
 from webhooks.turns import operator
 from webhooks.turns.conversations import ConversationService
 from webhooks.turns.worker import STATUS_RANK
@@ -42,12 +42,12 @@ ITEM_FIELDS = (
 )
 
 
-def _ext() -> dict:
-    return current_app.extensions["iagente"]
+def _services() -> Services:
+    return services_of()
 
 
 def _service() -> ConversationService:
-    return _ext()["service"]
+    return _services().conversations
 
 
 def _fail(status: int, why: str, **headers: str):
@@ -56,7 +56,7 @@ def _fail(status: int, why: str, **headers: str):
 
 @bp.before_request
 def _authorise() -> None:
-    token = _ext()["settings"].admin_token
+    token = _services().settings.admin_token
     expected = token.get_secret_value().encode() if token else b""
     if not expected:
         _fail(403, "the admin API is off: ADMIN_TOKEN is not configured")
@@ -80,12 +80,6 @@ def _phone(raw: str) -> str:
         return normalise_phone(raw)
     except PhoneError:
         _fail(400, "not an E.164 phone number")
-
-
-def _known(service: ConversationService, phone: str) -> bool:
-    return bool(service.store.summary(phone)) or (
-        service.graph.checkpointer.get_tuple(service.config(phone)) is not None
-    )
 
 
 def _item(phone: str, summary: dict) -> dict:
@@ -222,13 +216,13 @@ def _with_delivery(entry: dict, statuses: dict[str, dict]) -> dict:
 @bp.get("/webhook/conversation/<phone>")
 def conversation(phone: str):
     phone, service = _phone(phone), _service()
-    values = service.graph.get_state(service.config(phone)).values
+    values = service.state(phone)
     summary = service.store.summary(phone)
     if not values and not summary:
         _fail(404, "no such conversation")
     statuses = service.store.statuses(phone)
-    links = _ext().get("chatwoot_links")
-    owner = links.owner(phone) if links else {}
+    chatwoot = _services().chatwoot
+    owner = chatwoot.links.owner(phone) if chatwoot else {}
     return jsonify(
         phone=phone,
         channel=summary.get("channel"),
@@ -253,15 +247,15 @@ def conversation(phone: str):
 
 @bp.delete("/webhook/conversation/<phone>")
 def reset(phone: str):
-    phone, service = _phone(phone), _service()
-    if not _known(service, phone):
+    phone, services = _phone(phone), _services()
+    service = services.conversations
+    if not service.exists(phone):
         _fail(404, "no such conversation")
     # Under the turn lock: a turn running now finishes first, and none starts until we are done.
     with service.locked(phone):
-        service.graph.checkpointer.delete_thread(phone)
-        service.store.forget(phone)  # every key of the phone (integrations.redis.keys)
-        if links := _ext().get("chatwoot_links"):
-            links.release(phone)  # the bot starts over; the Chatwoot conversation is kept
+        service.reset(phone)
+        if services.chatwoot:
+            services.chatwoot.links.release(phone)  # the bot starts over; Chatwoot's is kept
     log.info("conversation reset phone=%s", mask_phone(phone))
     return jsonify(phone=phone, reset=True)
 
@@ -269,24 +263,19 @@ def reset(phone: str):
 @bp.post("/webhook/conversation/<phone>/close")
 def close(phone: str):
     phone, service = _phone(phone), _service()
-    if not _known(service, phone):
+    if not service.exists(phone):
         _fail(404, "no such conversation")
-    config = service.config(phone)
     with service.locked(phone):
-        values = service.graph.get_state(config).values
+        values = service.state(phone)
         text = ""
         if not values.get("opted_out"):
             name = texts.name_suffix(values.get("profile") or {})
             text = texts.CONVERSATION_CLOSED.format(name=name)
-        update = {"stage": "FINALIZADO", "expecting": None, "reply": text, "buttons": []}
-        if text:
-            update["messages"] = [AIMessage(text)]
-        # As if the turn's last node had written it: the graph is at rest, at FINALIZADO.
-        service.graph.update_state(config, update, as_node="respond")
+        service.close(phone, text)
         record = _outbound(_send_closing(service, phone, text)) if text else None
         service.store.record_exchange(phone, [], record, summary={"stage": "FINALIZADO"})
         _mirror(phone, record)
-    _ext()["queue"].nudge(phone)  # a message that arrived meanwhile found the phone locked
+    _services().queue.nudge(phone)  # a message that arrived meanwhile found the phone locked
     if record and record["status"] == "accepted" and service.stats:
         service.stats.record_outbound()
     log.info("conversation closed phone=%s notified=%s", mask_phone(phone), bool(record))
@@ -295,8 +284,8 @@ def close(phone: str):
 
 def _mirror(phone: str, record: dict | None) -> None:
     """Show agents in Chatwoot what an operator sent (or tried to) from here."""
-    if record and (outbox := _ext().get("chatwoot_outbox")) is not None:
-        outbox.add(phone, [outgoing_op(record, author="operator")])
+    if record and (chatwoot := _services().chatwoot) is not None:
+        chatwoot.outbox.add(phone, [outgoing_op(record, author="operator")])
 
 
 def _outbound(record: dict) -> dict:
@@ -308,7 +297,7 @@ def _send_closing(service: ConversationService, phone: str, text: str) -> dict:
     store, summary = service.store, service.store.summary(phone)
     try:
         return operator.send(
-            _ext()["channels"],
+            _services().channels,
             phone,
             text,
             summary=summary,
@@ -338,15 +327,15 @@ def operator_message(phone: str):
         _fail(400, 'a JSON body {"text": "..."} with a non-empty text is required')
     if len(text) > MAX_TEXT:
         _fail(400, f"text is longer than {MAX_TEXT} characters")
-    if not _known(service, phone):
+    if not service.exists(phone):
         _fail(404, "no such conversation")
     store, summary = service.store, service.store.summary(phone)
-    values = service.graph.get_state(service.config(phone)).values
+    values = service.state(phone)
     if values.get("opted_out") or summary.get("opted_out"):
         _fail(409, "the customer opted out: no messages")
     try:
         record = operator.send(
-            _ext()["channels"],
+            _services().channels,
             phone,
             text.strip(),
             summary=summary,
@@ -409,7 +398,7 @@ def _stats() -> dict:
 @bp.get("/webhook/logs")
 def webhook_logs():
     """The last webhook deliveries: time, provider, outcome, status, latency, masked phone."""
-    log_ = _ext()["deliveries"]
+    log_ = _services().deliveries
     limit = _int_arg("limit", 100, 1, log_.cap)
     return jsonify(items=log_.latest(limit))
 

@@ -7,7 +7,7 @@ import logging
 import re
 import time
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, request
+from flask import Blueprint, Response, abort, g, jsonify, request
 
 from integrations.messaging.phones import mask_phone
 from webhooks import logs, metrics
@@ -16,6 +16,7 @@ from webhooks.inbound import client_json
 from webhooks.inbound import meta as meta_events
 from webhooks.inbound import twilio as twilio_events
 from webhooks.inbound.messages import InboundMessage, StatusUpdate
+from webhooks.services import Services, services_of
 
 log = logging.getLogger(__name__)
 bp = Blueprint("providers", __name__)
@@ -40,7 +41,7 @@ def _handled(response: Response) -> Response:
     outcome = g.get("outcome") or _OUTCOMES.get(response.status_code, "error")
     metrics.WEBHOOK_REQUESTS.labels(provider, outcome).inc()
     elapsed_ms = round((time.perf_counter() - g.started) * 1000, 1)
-    _ext()["deliveries"].record(
+    _services().deliveries.record(
         provider=provider,
         outcome=outcome,
         status=response.status_code,
@@ -69,17 +70,17 @@ def _finish(exc: BaseException | None) -> None:
         logs.reset(tokens)
 
 
-def _ext() -> dict:
-    return current_app.extensions["iagente"]
+def _services() -> Services:
+    return services_of()
 
 
 def _secret(name: str) -> str | None:
-    value = getattr(_ext()["settings"], name)
+    value = getattr(_services().settings, name)
     return value.get_secret_value() if value is not None else None
 
 
 def _queue(messages: list[InboundMessage], statuses: list[StatusUpdate]) -> tuple[int, int]:
-    queue = _ext()["queue"]
+    queue = _services().queue
     new = sum(queue.accept(m) for m in messages)
     for status in statuses:
         queue.accept_status(status)
@@ -121,7 +122,7 @@ def meta_webhook():
             _refuse(401, "signature missing", "missing_signature")
         except meta_events.SignatureError:
             _refuse(403, "signature invalid", "forged")
-    elif not _ext()["settings"].allow_unsigned_webhooks:
+    elif not _services().settings.allow_unsigned_webhooks:
         _refuse(403, "WHATSAPP_APP_SECRET is not configured", "unconfigured")
     try:
         messages, statuses = meta_events.parse_payload(client_json.loads(body))
@@ -141,7 +142,7 @@ def _served(
     messages: list[InboundMessage], statuses: list[StatusUpdate]
 ) -> tuple[list[InboundMessage], list[StatusUpdate], int]:
     """What reached one of our Meta numbers, and how much reached another app's number."""
-    served = _ext()["settings"].whatsapp_phone_number_ids
+    served = _services().settings.whatsapp_phone_number_ids
     if not served:
         return messages, statuses, 0  # no number configured: none to tell ours from others'
     kept = [m for m in messages if m.our_number in served]
@@ -155,7 +156,7 @@ def _served(
 
 def _twilio_form() -> dict:
     """The verified form of a Twilio webhook (403 when the signature does not match)."""
-    settings = _ext()["settings"]
+    settings = _services().settings
     form = request.form
     token = _secret("twilio_auth_token")
     if token:
@@ -228,10 +229,11 @@ def chatwoot_webhook():
     except ValueError:
         _refuse(400, "not a Chatwoot event", "malformed")
     g.phone = mask_phone(event.phone) if event.phone else None
-    links, settings = _ext()["chatwoot_links"], _ext()["settings"]
-    if links is None:
+    services = _services()
+    if services.chatwoot is None:
         g.outcome = "unconfigured"
         return jsonify(ignored="Chatwoot is not configured")
+    links, settings = services.chatwoot.links, services.settings
     delivery = request.headers.get("X-Chatwoot-Delivery")
     if delivery and not links.first_delivery(delivery):
         g.outcome = "duplicate"
@@ -244,6 +246,10 @@ def chatwoot_webhook():
     if not wanted or other_inbox or not ours:
         g.outcome = "ignored"
         return jsonify(accepted=0, event=event.event)
-    _ext()["queue"].accept_event(event.to_json())
+    if event.message and links.is_ours(ours, event.message.id, event.message.content):
+        # One of the messages our mirror created, coming back: no need to queue it.
+        g.outcome = "echo"
+        return jsonify(accepted=0, event=event.event, echo=True)
+    services.queue.accept_event(event.to_json())
     g.outcome = "accepted"
     return jsonify(accepted=1, event=event.event)

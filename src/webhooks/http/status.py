@@ -11,31 +11,26 @@ import time
 from importlib.metadata import version
 
 import redis
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
-from integrations.redis.health import HealthBook
+from webhooks.services import Services, services_of
 
 bp = Blueprint("status", __name__)
 
 
-def _configured(settings) -> dict[str, bool]:
+def _configured(services: Services) -> dict[str, bool]:
+    settings = services.settings
     return {
         "meta": bool(settings.whatsapp_token and settings.whatsapp_phone_number_id),
         "twilio": bool(settings.twilio_account_sid and settings.twilio_auth_token),
-        "chatwoot": bool(
-            settings.chatwoot_base_url
-            and settings.chatwoot_user_token
-            and settings.chatwoot_account_id
-            and settings.chatwoot_inbox_id
-        ),
+        "chatwoot": services.chatwoot is not None,
     }
 
 
 @bp.get("/webhook/status")
 def status():
-    ext = current_app.extensions["iagente"]
-    settings, service, queue = ext["settings"], ext["service"], ext["queue"]
-    health: HealthBook = ext["health"]
+    services = services_of()
+    settings, service, queue = services.settings, services.conversations, services.queue
     brain = service.context.brain.name
     components: dict[str, dict] = {
         "brain": {"configured": True, "kind": brain}
@@ -44,11 +39,11 @@ def status():
     try:
         service.store.ping()
         components["redis"] = {"configured": True, "reachable": True}
-        seen = health.read_all(list(_configured(settings)))
+        seen = services.health.read_all(list(_configured(services)))
         depth = queue.depth()
-        if ext.get("chatwoot_outbox") is not None:
+        if services.chatwoot is not None:
             seen["chatwoot"] = seen.get("chatwoot", {}) | {
-                "outbox": ext["chatwoot_outbox"].backlog()
+                "outbox": services.chatwoot.outbox.backlog()
             }
     except redis.RedisError as exc:
         components["redis"] = {
@@ -57,7 +52,7 @@ def status():
             "last_error": type(exc).__name__,
         }
         seen, depth = {}, None
-    for name, configured in _configured(settings).items():
+    for name, configured in _configured(services).items():
         components[name] = {"configured": configured} | (seen.get(name, {}) if configured else {})
 
     redis_up = components["redis"]["reachable"]
@@ -65,7 +60,7 @@ def status():
     return jsonify(
         status="ok" if redis_up and not failing else "degraded",
         version=version("iagente-vida"),
-        uptime_seconds=round(time.monotonic() - ext["started"], 1),
+        uptime_seconds=round(time.monotonic() - services.started, 1),
         queue=depth,
         components=components,
     ), (200 if redis_up else 503)

@@ -1,30 +1,31 @@
-"""Runs customer turns: the graph on the Redis saver, one turn at a time per phone."""
+"""Runs customer turns: the graph on the Redis saver, one turn at a time per phone.
+
+The conversation service is the only code that touches the graph and its checkpoints: the
+worker, the CLI, the admin API and the Chatwoot handover all go through it.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from typing import Any, overload
 
-import redis
-from langchain_core.messages import HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
 
-from agent.brains.base import Brain
-from agent.brains.rules import RulesBrain
 from agent.context import AgentContext
-from agent.graph import build_graph
-from agent.quote import QuoteEngine
-from agent.state import STAGES
 from integrations.messaging.phones import mask_phone
 from integrations.redis.conversations import ConversationStore
 from integrations.redis.locks import renewed
-from integrations.redis.saver import RedisSaver
-from integrations.redis.server import ensure_local_redis
 from integrations.redis.stats import StatsStore
 from webhooks import logs, metrics
 from webhooks.inbound.phones import normalise_phone
-from webhooks.settings import Settings
+from webhooks.turns.checkpoints import TurnSaver
 
 log = logging.getLogger(__name__)
 
@@ -57,65 +58,96 @@ class TurnResult:
 
 
 class ConversationService:
-    """The one way into the funnel, shared by the CLI and the worker."""
+    """The one way into the funnel and its checkpoints, shared by the worker, CLI and admin."""
 
     def __init__(
         self,
-        graph: CompiledStateGraph,
+        graph: CompiledStateGraph[Any, Any, Any, Any],
         context: AgentContext,
         store: ConversationStore,
         *,
         lock_seconds: float = 15,
         stats: StatsStore | None = None,
     ) -> None:
+        if not isinstance(graph.checkpointer, BaseCheckpointSaver):
+            raise ValueError("the graph must be compiled with its checkpointer")
         self.graph = graph
+        self.saver: BaseCheckpointSaver = graph.checkpointer
         self.context = context
         self.store = store
         self.lock_seconds = lock_seconds
         self.stats = stats
 
     @staticmethod
-    def config(phone: str) -> dict:
+    def _config(phone: str) -> RunnableConfig:
         return {"configurable": {"thread_id": phone}}
 
-    def locked(self, phone: str, *, blocking: bool = True):
+    @overload
+    def locked(self, phone: str) -> AbstractContextManager[None]: ...
+    @overload
+    def locked(self, phone: str, *, blocking: bool) -> AbstractContextManager[None] | None: ...
+
+    def locked(self, phone: str, *, blocking: bool = True) -> AbstractContextManager[None] | None:
         """The phone's turn lock, held (and renewed) inside the `with`; None if not blocking
-        and someone else holds it."""
+        and someone else holds it. Inside, the conversation's checkpoint is read only once."""
         lock = self.store.lock(phone, timeout=self.lock_seconds)
         if not lock.acquire(blocking=blocking):
             return None
-        return renewed(lock, self.lock_seconds)
+        return self._held(lock, phone)
+
+    @contextmanager
+    def _held(self, lock: Any, phone: str) -> Iterator[None]:
+        with renewed(lock, self.lock_seconds):
+            if isinstance(self.saver, TurnSaver):
+                with self.saver.holding(phone):
+                    yield
+            else:
+                yield
 
     def run_turn(
-        self, phone: str, text: str, *, channel: str = "chat", message_id: str | None = None
+        self,
+        phone: str,
+        text: str,
+        *,
+        channel: str = "chat",
+        message_id: str | None = None,
+        choice: int | None = None,
+        before: dict | None = None,
     ) -> TurnResult:
         """One graph turn; the caller holds the phone's lock. A `message_id` the conversation
-        already answered is not run again: its stored result comes back, marked `replayed`."""
+        already answered is not run again: its stored result comes back, marked `replayed`.
+
+        `choice` is an option the customer tapped (the graph takes it without reading `text`);
+        `before` is the state the caller already read under the lock, so it is not read again.
+        """
         started = time.perf_counter()
-        values = self.graph.get_state(self.config(phone)).values
+        values = self.state(phone) if before is None else before
         if message_id and values.get("last_message_id") == message_id:
             return TurnResult.of(phone, values, replayed=True)
-        before = values.get("stage", "INICIO")
+        stage_before = values.get("stage", "INICIO")
+        turn_input: dict = {
+            "messages": [HumanMessage(text)],
+            "last_message_id": message_id,
+            "channel": channel,
+        }
+        if choice:
+            turn_input["choice"] = choice
         with logs.turn_context() as turn_id:
             state = self.graph.invoke(
-                {
-                    "messages": [HumanMessage(text)],
-                    "last_message_id": message_id,
-                    "channel": channel,
-                },
-                self.config(phone),
+                turn_input,
+                self._config(phone),
                 context=self.context,
                 durability="exit",  # one checkpoint per turn: the turn is the unit of work
             )
             seconds = time.perf_counter() - started
             brain = self.context.brain.name
-            metrics.turn(brain, seconds, before, state["stage"])
+            metrics.turn(brain, seconds, stage_before, state["stage"])
             log.info(
                 "turn",
                 extra={
                     "turn_id": turn_id,
                     "phone": mask_phone(phone),
-                    "stage_from": before,
+                    "stage_from": stage_before,
                     "stage_to": state["stage"],
                     "brain": brain,
                     "ms": round(seconds * 1000, 1),
@@ -153,51 +185,37 @@ class ConversationService:
             )
         return result
 
+    # --- what operators and the handover do to a conversation ----------------------------------
+
     def state(self, phone: str) -> dict:
-        return self.graph.get_state(self.config(normalise_phone(phone))).values
+        """The conversation's graph state ({} when it has none)."""
+        return self.graph.get_state(self._config(normalise_phone(phone))).values
 
+    def exists(self, phone: str) -> bool:
+        """Anything is kept about `phone`: a transcript summary or a checkpoint."""
+        return bool(self.store.summary(phone)) or (
+            self.saver.get_tuple(self._config(phone)) is not None
+        )
 
-def connect_redis(settings: Settings) -> redis.Redis:
-    """The configured Redis, or the embedded one under VAR_DIR when REDIS_URL is unset."""
-    url = settings.redis_url or ensure_local_redis(
-        settings.var_dir, preferred_port=settings.embedded_redis_port
-    )
-    return redis.Redis.from_url(url, health_check_interval=30)
+    def reset(self, phone: str) -> None:
+        """Forget the conversation: checkpoints and transcript (caller holds the lock)."""
+        self.saver.delete_thread(phone)
+        self.store.forget(phone)
 
+    def close(self, phone: str, farewell: str) -> None:
+        """End the funnel at FINALIZADO, saying `farewell` ("" for nothing; caller holds the
+        lock)."""
+        update: dict = {"stage": "FINALIZADO", "expecting": None, "reply": farewell, "buttons": []}
+        if farewell:
+            update["messages"] = [AIMessage(farewell)]
+        self._write(phone, update)
 
-def build_brain(settings: Settings) -> Brain:
-    if settings.brain == "rules":
-        return RulesBrain()
-    from langchain_openai import ChatOpenAI
+    def end_handoff(self, phone: str, values: dict) -> dict:
+        """The bot may answer again, same stage; the state after (caller holds the lock)."""
+        update = {"handoff": False, "handoff_reason": None}
+        self._write(phone, update)
+        return {**values, **update}
 
-    from agent.brains.llm import LLMBrain
-
-    model = ChatOpenAI(
-        model=settings.llm_model,
-        api_key=settings.openai_api_key,
-        base_url=settings.openai_base_url,
-        timeout=settings.llm_timeout_seconds,
-        max_retries=1,
-        temperature=0.2,
-    )
-    return LLMBrain(model, on_call=metrics.llm_call)
-
-
-def build_service(
-    settings: Settings, client: redis.Redis, brain: Brain | None = None
-) -> ConversationService:
-    saver = RedisSaver(
-        client, ttl_seconds=settings.ttl_seconds, keep_last=settings.checkpoints_kept
-    )
-    store = ConversationStore(
-        client, max_messages=settings.transcript_max_messages, ttl_seconds=settings.ttl_seconds
-    )
-    context = AgentContext(brain=brain or build_brain(settings), quotes=QuoteEngine())
-    graph = build_graph().compile(checkpointer=saver)
-    return ConversationService(
-        graph,
-        context,
-        store,
-        lock_seconds=settings.turn_lock_seconds,
-        stats=StatsStore(client, STAGES),
-    )
+    def _write(self, phone: str, update: dict) -> None:
+        # As if the turn's last node had written it: the graph stays at rest.
+        self.graph.update_state(self._config(phone), update, as_node="respond")

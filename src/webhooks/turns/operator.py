@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-from integrations.messaging.base import OutsideWindowError, SendError, SentMessage
+from integrations.messaging.base import SendError
 from integrations.messaging.phones import mask_phone
 from webhooks import metrics
 from webhooks.turns.channels import Channels, TemplateMissingError
+from webhooks.turns.replies import WindowClosedError, send_in_window
 
 log = logging.getLogger(__name__)
-
-WINDOW = timedelta(hours=24)
 
 
 class CannotSendError(Exception):
     """Nothing went out because nothing could: no sender for the channel, or a closed window."""
-
-
-def window_closed(last_inbound: datetime | None) -> bool:
-    return last_inbound is None or datetime.now(UTC) - last_inbound > WINDOW
 
 
 def send(
@@ -41,19 +36,22 @@ def send(
     provider, channel = summary.get("provider"), summary.get("channel")
     our_number = summary.get("our_number")
     sender = channels.sender_for(provider, channel, our_number) if provider and channel else None
-    if sender is None:
+    if sender is None or not provider or not channel:
         raise CannotSendError(f"no sender configured for the customer's channel ({channel})")
     record = {"text": text, "channel": channel, "provider": provider, "author": "operator"}
     try:
-        if channel == "whatsapp" and window_closed(last_inbound):
-            sent = _template(channels, provider, channel, phone, our_number, allowed=template)
-            record["template"] = True
-        else:
-            try:
-                sent = sender.send_text(phone, text)
-            except OutsideWindowError:
-                sent = _template(channels, provider, channel, phone, our_number, allowed=template)
-                record["template"] = True
+        sent, as_template = send_in_window(
+            channels,
+            lambda: sender.send_text(phone, text),
+            provider=provider,
+            channel=channel,
+            phone=phone,
+            our_number=our_number,
+            last_inbound=last_inbound,
+            template=template,
+        )
+    except WindowClosedError as exc:
+        raise CannotSendError(str(exc)) from exc
     except TemplateMissingError as exc:
         raise CannotSendError("the 24-hour window is closed and no template is configured") from exc
     except SendError as exc:
@@ -66,19 +64,7 @@ def send(
         metrics.sent(provider, channel, "failed")
         error = {"code": exc.code, "title": exc.title or type(exc).__name__}
         return {**record, "status": "failed", "error": error, "ids": list(exc.sent)}
-    metrics.sent(provider, channel, "template" if record.get("template") else "accepted")
+    if as_template:
+        record["template"] = True
+    metrics.sent(provider, channel, "template" if as_template else "accepted")
     return {**record, "status": "accepted", "ids": list(sent.message_ids)}
-
-
-def _template(
-    channels: Channels,
-    provider: str,
-    channel: str,
-    phone: str,
-    our_number: str | None,
-    *,
-    allowed: bool,
-) -> SentMessage:
-    if not allowed:
-        raise CannotSendError("the 24-hour window is closed")
-    return channels.send_template(provider, channel, phone, our_number)

@@ -15,14 +15,13 @@ import threading
 import time
 import uuid
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
-from functools import partial
+from datetime import UTC, date, datetime
 
 import redis
 
 from agent.brains.spanish import read_spanish
 from agent.texts import UNREADABLE
-from integrations.messaging.base import Option, OutsideWindowError, RecipientError, SendError
+from integrations.messaging.base import Option, RecipientError, SendError
 from integrations.messaging.phones import mask_phone
 from integrations.redis.health import HealthBook
 from webhooks import logs, metrics
@@ -31,14 +30,15 @@ from webhooks.crm.ops import turn_ops
 from webhooks.inbound.chatwoot import ChatwootEvent
 from webhooks.inbound.messages import InboundMessage
 from webhooks.inbound.queue import MessageQueue
+from webhooks.services import Services
 from webhooks.turns.channels import Channels, TemplateMissingError
 from webhooks.turns.conversations import ConversationService, TurnResult
+from webhooks.turns.replies import send_in_window
 
 log = logging.getLogger(__name__)
 
 # Content we neither read nor answer: a reaction to one of our messages needs no reply.
 QUIET_KINDS = {"reaction"}
-WINDOW = timedelta(hours=24)
 # What each provider needs before a reply can go out, and its template for a closed window.
 NEEDED = {
     "meta": "WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID",
@@ -54,15 +54,35 @@ def opts_out(text: str) -> bool:
     return read_spanish(text, expecting=None, today=date.today()).intent == "opt_out"
 
 
+def tapped_option(message: InboundMessage) -> int | None:
+    """The quoted option a tapped button picks (payload `option:<n>`), else None."""
+    choice = message.choice or ""
+    if message.kind != "button" or not choice.startswith("option:"):
+        return None
+    number = choice.removeprefix("option:")
+    return int(number) if number.isascii() and number.isdigit() and len(number) < 4 else None
+
+
 def as_text(message: InboundMessage) -> str:
-    """What the funnel reads of a message: its text, a tapped option, a media caption."""
-    if message.kind == "button" and message.choice and message.choice.startswith("option:"):
-        return f"opción {message.choice.removeprefix('option:')}"
+    """What the brain reads of a message: its text, a tapped option, a media caption."""
+    if (option := tapped_option(message)) is not None:
+        return f"opción {option}"  # read with the words it came with (see `what_was_said`)
     if message.kind in ("text", "button"):
         return message.text
     if message.kind in ("image", "video", "document") and message.text:
         return message.text  # a caption
     return ""
+
+
+def what_was_said(batch: list[InboundMessage]) -> tuple[str, int | None]:
+    """The turn's text, and the option tapped when taps are all the customer said: the graph
+    takes that as structured input, not as words to read again (a model call with the llm
+    brain). A tap among written words is read with them, as "opción <n>"."""
+    said = [m for m in batch if as_text(m)]
+    taps = [tapped_option(m) for m in said]
+    if said and all(taps):
+        return "\n".join(m.text for m in said if m.text), taps[-1]
+    return "\n".join(map(as_text, said)), None
 
 
 class Worker:
@@ -89,15 +109,20 @@ class Worker:
 
     def run(self, stop: threading.Event) -> None:
         """Work until `stop` is set; the current phone is always finished first."""
-        next_claim, backoff = 0.0, 0.5
+        next_claim, backoff, grouped = 0.0, 0.5, False
         while not stop.is_set():
             try:
-                self.queue.ensure_group()
+                if not grouped:
+                    # Once per thread, and again only if Redis lost the stream (a restart
+                    # without persistence, FLUSHDB): not on every poll.
+                    self.queue.ensure_group()
+                    grouped = True
                 entries = self.queue.read(self.name, block_ms=self.block_ms)
                 if time.monotonic() >= next_claim:
                     entries += self.queue.claim_stale(self.name, min_idle_ms=self.claim_idle_ms)
                     next_claim = time.monotonic() + self.claim_idle_ms / 2000
             except redis.RedisError as exc:
+                grouped = grouped and "NOGROUP" not in str(exc)
                 # Redis restarting or unreachable: keep the thread alive and try again.
                 log.warning("queue unreachable (%s), retry in %.1fs", type(exc).__name__, backoff)
                 stop.wait(backoff)
@@ -153,17 +178,22 @@ class Worker:
             # A retry after a crash, with newer messages behind: finish the old turn first.
             batch = batch[: ids.index(answered) + 1]
         last = batch[-1]
-        text = "\n".join(t for t in map(as_text, batch) if t)
+        text, choice = what_was_said(batch)
         human = self.chatwoot is not None and self.chatwoot.links.human(phone)
-        if human and text and opts_out(text):
+        if human and text and not choice and opts_out(text):
             human = False  # BAJA/STOP is honoured whoever has the conversation
         if human:
             # A sales agent has the conversation: the bot listens (the mirror shows it all).
             result = replace(TurnResult.of(phone, state), reply="", buttons=[])
-        elif text:
+        elif text or choice:
             self.channels.typing(last)
             result = self.service.run_turn(
-                phone, text, channel=last.channel, message_id=last.message_id
+                phone,
+                text,
+                channel=last.channel,
+                message_id=last.message_id,
+                choice=choice,
+                before=state,
             )
         else:
             result = TurnResult.of(phone, state)
@@ -293,20 +323,26 @@ class Worker:
 
     def _send(self, sender, phone: str, last: InboundMessage, result: TurnResult):
         """What went out, and whether it was the template instead of the reply."""
-        written = datetime.fromtimestamp(last.timestamp, UTC) if last.timestamp else None
-        template = partial(
-            self.channels.send_template, last.provider, last.channel, phone, last.our_number
-        )
-        if written and datetime.now(UTC) - written > WINDOW:
-            return template(), True
-        try:
+
+        def reply():
             # Twilio can't render buttons: the reply already lists the options, numbered.
             if result.buttons and last.provider == "meta":
                 options = [Option(b["id"], b["title"], b.get("detail")) for b in result.buttons]
-                return sender.send_options(phone, result.reply, options), False
-            return sender.send_text(phone, result.reply), False
-        except OutsideWindowError:
-            return template(), True
+                return sender.send_options(phone, result.reply, options)
+            return sender.send_text(phone, result.reply)
+
+        # The message being answered opened the window (when it was written, if the provider
+        # said; it has only just arrived otherwise).
+        written = datetime.fromtimestamp(last.timestamp or time.time(), UTC)
+        return send_in_window(
+            self.channels,
+            reply,
+            provider=last.provider,
+            channel=last.channel,
+            phone=phone,
+            our_number=last.our_number,
+            last_inbound=written,
+        )
 
     def record_status(self, update: dict) -> None:
         phone, status = update.get("phone"), update["status"]
@@ -327,21 +363,14 @@ class Worker:
 
 
 def run_workers(
-    settings, *, threads: int | None = None, stop: threading.Event | None = None
+    services: Services, *, threads: int | None = None, stop: threading.Event | None = None
 ) -> None:
     """`iagente worker`: several worker threads until SIGTERM/SIGINT, each finishing its phone."""
     import os
     import signal
     import socket
 
-    from webhooks.turns.conversations import build_service, connect_redis
-
-    client = connect_redis(settings)
-    service = build_service(settings, client)
-    queue = MessageQueue(client)
-    channels = Channels.from_settings(settings)
-    health = HealthBook(client)
-    chatwoot = ChatwootSide.build(settings, client, service, channels, health)
+    settings, chatwoot = services.settings, services.chatwoot
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -349,12 +378,12 @@ def run_workers(
     base = f"{socket.gethostname()}-{os.getpid()}"
     workers = [
         Worker(
-            service,
-            queue,
-            channels,
+            services.conversations,
+            services.queue,
+            services.channels,
             name=f"{base}-{i}",
             claim_idle_ms=int(settings.claim_idle_seconds * 1000),
-            health=health,
+            health=services.health,
             chatwoot=chatwoot,
         )
         for i in range(threads or settings.worker_threads)
@@ -372,7 +401,7 @@ def run_workers(
     log.info(
         "worker started threads=%d brain=%s chatwoot=%s",
         len(workers),
-        service.context.brain.name,
+        services.conversations.context.brain.name,
         "on" if chatwoot else "off",
     )
     for thread in pool:

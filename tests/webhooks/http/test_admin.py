@@ -24,6 +24,7 @@ from integrations.redis.stats import StatsStore
 from tests.support.fake_providers import FakeProviders
 from tests.support.signed import meta_headers, meta_text, twilio_form, twilio_headers
 from webhooks.app import create_app
+from webhooks.services import services_of
 from webhooks.settings import Settings
 from webhooks.turns.worker import Worker
 
@@ -55,13 +56,13 @@ class Clock:
 
 class Admin:
     def __init__(self, app, providers: FakeProviders, redis_client) -> None:
-        ext = app.extensions["iagente"]
+        services = services_of(app)
         self.app, self.providers, self.redis = app, providers, redis_client
         self.client = app.test_client()
-        self.service, self.queue = ext["service"], ext["queue"]
+        self.service, self.queue = services.conversations, services.queue
         self.clock = Clock()
         self.service.stats = StatsStore(redis_client, STAGES, clock=self.clock)
-        self.worker = Worker(self.service, self.queue, ext["channels"], name="test-worker")
+        self.worker = Worker(self.service, self.queue, services.channels, name="test-worker")
         self.document = self.get("/webhook/openapi.json").json
         text = {"text/csv": lambda body, **params: body.decode(params.get("charset", "utf-8"))}
         self.spec = OpenAPI.from_dict(

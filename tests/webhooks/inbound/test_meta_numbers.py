@@ -52,7 +52,7 @@ def test_a_message_to_a_number_we_do_not_serve_is_ignored_logged_and_counted(red
         logged = [r.getMessage() for r in caplog.records if "phone_number_id" in r.getMessage()]
         assert logged and not any("600300100" in line for line in logged)
         assert stack.service.store.count() == 0
-        assert stack.app.extensions["iagente"]["queue"].inbox(phone) == []
+        assert stack.services.queue.inbox(phone) == []
 
         # The same customer writing to our number is answered, from our number, and only once.
         assert post_to(stack, OURS, phone, "Hola", "wamid.ours1").json["accepted"] == 1

@@ -29,7 +29,7 @@ def test_a_sender_that_is_not_e164_is_refused_and_nothing_is_queued(stack, sende
     answer = _post(stack, sender, "SM" + "1" * 32)
     assert answer.status_code == 400
     assert answer.is_json and answer.json["error"]
-    assert stack.app.extensions["iagente"]["queue"].depth()["depth"] == 0
+    assert stack.services.queue.depth()["depth"] == 0
     assert stack.service.store.count() == 0
 
 
@@ -43,5 +43,5 @@ def test_a_sender_that_is_not_e164_is_refused_and_nothing_is_queued(stack, sende
 def test_an_e164_sender_is_queued_on_its_channel(stack, sender, phone, channel):
     answer = _post(stack, sender, "SM" + "2" * 32)
     assert answer.status_code == 200 and b"<Response>" in answer.data
-    [queued] = stack.app.extensions["iagente"]["queue"].inbox(phone)
+    [queued] = stack.services.queue.inbox(phone)
     assert (queued.phone, queued.channel) == (phone, channel)

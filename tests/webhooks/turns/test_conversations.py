@@ -8,8 +8,8 @@ from collections import defaultdict
 import redis
 
 from agent.brains.rules import RulesBrain
+from webhooks.services import build_services
 from webhooks.settings import Settings
-from webhooks.turns.conversations import build_service
 
 SALE = [
     "Hola",
@@ -27,7 +27,7 @@ SALE = [
 def make_service(redis_url: str):
     settings = Settings(_env_file=None, redis_url=redis_url, agent_brain="rules")
     client = redis.Redis.from_url(redis_url)
-    return build_service(settings, client, RulesBrain()), client
+    return build_services(settings, redis_client=client, brain=RulesBrain()).conversations, client
 
 
 def test_a_new_process_resumes_the_conversation_at_the_same_stage(redis_url):

@@ -12,6 +12,7 @@ from tests.support.fake_providers import FakeProviders
 from tests.support.openai_server import FakeOpenAI
 from tests.support.signed import meta_headers, meta_text
 from webhooks.app import create_app
+from webhooks.services import build_services
 from webhooks.settings import Settings
 
 SECRET = "meta-app-secret"
@@ -75,7 +76,7 @@ def test_a_killed_worker_loses_nothing_and_no_reply_is_sent_twice(redis_url, tmp
     replies = [r["json"]["text"]["body"] for r in providers.sent if r["json"]["type"] == "text"]
     assert len(replies) == 2, replies
     assert "consentimiento" in replies[0] and "¿Cómo te llamas?" in replies[1]
-    service = create_app(settings).extensions["iagente"]["service"]
+    service = build_services(settings).conversations
     state = service.state(phone)
     assert state["turns"] == 2 and state["stage"] == "NEEDS_ANALYSIS"
     assert [e["direction"] for e in service.store.transcript(phone)] == ["in", "out", "in", "out"]

@@ -34,7 +34,7 @@ def test_a_message_that_found_the_phone_locked_is_answered_as_soon_as_the_lock_i
         held = stack.service.locked(phone)
         with held:
             post_meta(stack, phone, "Hola", "wamid.locked.1")
-            queue = stack.app.extensions["iagente"]["queue"]
+            queue = stack.services.queue
             deadline = time.monotonic() + 10
             while not stack.service.store._redis.exists(queue._key(phone, "missed")):  # noqa: SLF001
                 assert time.monotonic() < deadline, "no worker tried the phone"

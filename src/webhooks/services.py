@@ -1,0 +1,187 @@
+"""The composition root: the service's long-lived collaborators, built once from the settings.
+
+`build_services` is the only place that makes them (the Redis client, the compiled graph, the
+senders, the Chatwoot side...). The web app keeps the result in `app.extensions` (`init_app`),
+the worker threads share it (`run_workers(services)`), every CLI command builds it once, and
+tests build it with their own settings, brain or Redis client.
+
+Starting the embedded redis-server is not done here: that is the launcher's job (the CLI,
+`run_webhook.py`), which sets REDIS_URL before the services are built.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import redis
+from flask import Flask, current_app
+
+from agent.brains.base import Brain
+from agent.brains.rules import RulesBrain
+from agent.context import AgentContext
+from agent.facts import ProductFacts, default_facts
+from agent.graph import build_graph
+from agent.quote import QuoteEngine
+from agent.state import STAGES
+from integrations.chatwoot import ChatwootClient
+from integrations.redis.conversations import ConversationStore
+from integrations.redis.delivery_log import DeliveryLog
+from integrations.redis.health import HealthBook
+from integrations.redis.links import ChatwootLinks
+from integrations.redis.outbox import Outbox
+from integrations.redis.stats import StatsStore
+from webhooks import metrics
+from webhooks.crm.handover import ChatwootSide, Handover
+from webhooks.crm.mirror import ChatwootMirror
+from webhooks.inbound.queue import MessageQueue
+from webhooks.settings import Settings, SettingsError
+from webhooks.turns.channels import Channels
+from webhooks.turns.checkpoints import TurnSaver
+from webhooks.turns.conversations import ConversationService
+
+EXTENSION = "iagente"
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything the web app, the worker, the CLI and the tests share in one process.
+
+    settings       the configuration all of it was built from
+    redis          the process's Redis client (one connection pool)
+    conversations  the conversation service: the only way to the graph and its checkpoints
+    queue          the inbound queue: webhooks accept into it, workers take from it
+    channels       the configured senders, by provider and channel
+    health         the latest outcome of each outside service (GET /webhook/status)
+    deliveries     the latest webhook deliveries (GET /webhook/logs)
+    chatwoot       the Chatwoot mirror and handover, or None when Chatwoot is not configured
+    started        time.monotonic() when they were built: the service's uptime
+    """
+
+    settings: Settings
+    redis: redis.Redis
+    conversations: ConversationService
+    queue: MessageQueue
+    channels: Channels
+    health: HealthBook
+    deliveries: DeliveryLog
+    chatwoot: ChatwootSide | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    def init_app(self, app: Flask) -> None:
+        """Make these the services of `app` (read them back with `services_of`)."""
+        app.extensions[EXTENSION] = self
+
+
+def services_of(app: Flask | None = None) -> Services:
+    """The services of `app`, or of the app handling the current request."""
+    return (app or current_app).extensions[EXTENSION]
+
+
+def build_services(
+    settings: Settings,
+    *,
+    redis_client: redis.Redis | None = None,
+    brain: Brain | None = None,
+    channels: Channels | None = None,
+) -> Services:
+    """Every collaborator of the service, made from `settings` (the arguments replace a part:
+    a test's Redis client, a fake brain, senders built elsewhere)."""
+    client = redis_client or connect_redis(settings)
+    conversations = build_conversations(settings, client, brain or build_brain(settings))
+    channels = channels or Channels.from_settings(settings)
+    health = HealthBook(client)
+    return Services(
+        settings=settings,
+        redis=client,
+        conversations=conversations,
+        queue=MessageQueue(client),
+        channels=channels,
+        health=health,
+        deliveries=DeliveryLog(client),
+        chatwoot=_chatwoot(settings, client, conversations, channels, health),
+    )
+
+
+def connect_redis(settings: Settings) -> redis.Redis:
+    """A client of REDIS_URL (connections are made on first use)."""
+    if not settings.redis_url:
+        raise SettingsError(
+            "REDIS_URL is not set: start the service with `iagente` (or ./run, or "
+            "run_webhook.py), which starts the embedded Redis, or set REDIS_URL"
+        )
+    return redis.Redis.from_url(settings.redis_url, health_check_interval=30)
+
+
+def build_brain(settings: Settings) -> Brain:
+    """The brain AGENT_BRAIN asks for: the offline rules, or the configured chat model."""
+    if settings.brain == "rules":
+        return RulesBrain()
+    from langchain_openai import ChatOpenAI
+
+    from agent.brains.llm import LLMBrain
+
+    model = ChatOpenAI(
+        model=settings.llm_model,
+        api_key=settings.openai_api_key,
+        base_url=settings.openai_base_url,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=1,
+        temperature=0.2,
+    )
+    return LLMBrain(model, on_call=metrics.llm_call)
+
+
+def build_context(settings: Settings, brain: Brain) -> AgentContext:
+    """What the graph is given: the brain, and the insurer's tariff and product facts
+    (TARIFF_FILE and PRODUCT_FACTS_FILE, else the packaged ones)."""
+    quotes = QuoteEngine.from_file(settings.tariff_file) if settings.tariff_file else QuoteEngine()
+    facts = (
+        ProductFacts.from_file(settings.product_facts_file)
+        if settings.product_facts_file
+        else default_facts()
+    )
+    return AgentContext(brain=brain, quotes=quotes, facts=facts)
+
+
+def build_conversations(
+    settings: Settings, client: redis.Redis, brain: Brain
+) -> ConversationService:
+    """The conversation service: the graph compiled on the Redis checkpointer."""
+    saver = TurnSaver(client, ttl_seconds=settings.ttl_seconds, keep_last=settings.checkpoints_kept)
+    store = ConversationStore(
+        client, max_messages=settings.transcript_max_messages, ttl_seconds=settings.ttl_seconds
+    )
+    return ConversationService(
+        build_graph().compile(checkpointer=saver),
+        build_context(settings, brain),
+        store,
+        lock_seconds=settings.turn_lock_seconds,
+        stats=StatsStore(client, STAGES),
+    )
+
+
+def _chatwoot(
+    settings: Settings,
+    client: redis.Redis,
+    conversations: ConversationService,
+    channels: Channels,
+    health: HealthBook,
+) -> ChatwootSide | None:
+    """The Chatwoot side, or None: whether Chatwoot is configured is decided here only."""
+    api = ChatwootClient.from_settings(settings)
+    if api is None:
+        return None
+    links = ChatwootLinks(client, ttl_seconds=settings.ttl_seconds)
+    outbox = Outbox(client, ttl_seconds=settings.ttl_seconds)
+    handover = Handover(
+        conversations,
+        links,
+        outbox,
+        channels,
+        client=api,
+        # Without a webhook secret anyone could post an "agent message": ask Chatwoot first.
+        confirm_messages=settings.chatwoot_webhook_secret is None,
+    )
+    mirror = ChatwootMirror(api, outbox, links, channels, health=health)
+    return ChatwootSide(api, links, outbox, mirror, handover)

@@ -1,0 +1,56 @@
+"""WhatsApp's 24-hour window: free text while it is open, else the approved template.
+
+The one place that decides it, for the worker's replies and for operators' and agents' messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from integrations.messaging.base import OutsideWindowError, SentMessage
+from webhooks.turns.channels import Channels
+
+WINDOW = timedelta(hours=24)
+
+
+class WindowClosedError(Exception):
+    """The window is closed and the caller did not allow the template instead."""
+
+
+def window_closed(channel: str | None, last_inbound: datetime | None) -> bool:
+    """WhatsApp takes free text only within 24 hours of the customer's last message (unknown:
+    closed); SMS has no window."""
+    if channel != "whatsapp":
+        return False
+    return last_inbound is None or datetime.now(UTC) - last_inbound > WINDOW
+
+
+def send_in_window(
+    channels: Channels,
+    send: Callable[[], SentMessage],
+    *,
+    provider: str,
+    channel: str,
+    phone: str,
+    our_number: str | None,
+    last_inbound: datetime | None,
+    template: bool = True,
+) -> tuple[SentMessage, bool]:
+    """`send()` while the window is open; once it is closed (by our clock or the provider's
+    word) the approved template when `template` allows it, else WindowClosedError.
+
+    What went out, and whether it was the template. No template configured: TemplateMissingError.
+    """
+
+    def instead() -> tuple[SentMessage, bool]:
+        if not template:
+            raise WindowClosedError("the 24-hour window is closed")
+        return channels.send_template(provider, channel, phone, our_number), True
+
+    if window_closed(channel, last_inbound):
+        return instead()
+    try:
+        return send(), False
+    except OutsideWindowError:
+        return instead()
