@@ -22,6 +22,7 @@ def build_graph() -> StateGraph:
         stages.follow_up,
         stages.hand_off,
         stages.explain_language,
+        stages.resume_bot,
         stages.opt_out,
         stages.restart,
         stages.respond,
@@ -32,6 +33,7 @@ def build_graph() -> StateGraph:
     graph.add_conditional_edges("understand", routing.route_after_understand)
     graph.add_conditional_edges("greet", routing.route_after_greet)
     graph.add_conditional_edges("restart", routing.route_after_restart)
+    graph.add_conditional_edges("resume_bot", routing.route_after_resume)
     graph.add_conditional_edges("analyse_needs", routing.route_after_needs)
     graph.add_conditional_edges("handle_proposal", routing.route_after_proposal)
     for node in (

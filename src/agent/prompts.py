@@ -60,7 +60,9 @@ structure. The assistant asked last for: {expecting}. Today is {today}. Rules:
   número?"), distributor ("¿quiénes sois?", "¿estáis registrados?", "¿qué aseguradora es?"),
   cancel ("¿cómo cancelo?", "¿puedo desistir?"), payment ("¿se puede pagar mensual? ¿tiene
   recargo?"), coverage, exclusions, process, bot, compare, other; provide_info when the
-  message carries data; off_topic when unrelated.
+  message carries data; off_topic when unrelated. When one message asks several things, put
+  the first in topic and all of them, in order, in topics. resume when, after asking for a
+  person, the customer takes it back ("déjalo, sigamos por aquí", "mejor sigo contigo").
 - name: only a person's name. "soy fontanero", "soy de Madrid", "soy autónomo", "soy mexicano"
   carry no name; "m yamo kevin", "me yamo", "soi Ana" and a bare "Kevin" answering the name
   question do.

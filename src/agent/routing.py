@@ -38,6 +38,7 @@ def route_after_understand(
     "handle_proposal",
     "follow_up",
     "explain_language",
+    "resume_bot",
 ]:
     reading = state["reading"]
     intent = reading.get("intent")
@@ -54,6 +55,8 @@ def route_after_understand(
     if language and language != "es" and not state.get("language_told"):
         return "explain_language"
     stage = state.get("stage", "INICIO")
+    if intent == "resume" and state.get("handoff_reason") == "customer_request":
+        return "resume_bot"
     if state.get("handoff") and stage != "FINALIZADO":
         return "respond"  # a human has the conversation: the bot keeps quiet
     return STAGE_NODES[stage]
@@ -61,6 +64,11 @@ def route_after_understand(
 
 def route_after_greet(state: AgentState) -> Literal["analyse_needs", "respond"]:
     return "analyse_needs" if state.get("stage") == "NEEDS_ANALYSIS" else "respond"
+
+
+def route_after_resume(state: AgentState) -> StageNode:
+    """Back to the stage the customer was at, with the same message (it may carry data)."""
+    return STAGE_NODES[state.get("stage", "INICIO")]
 
 
 def route_after_restart(state: AgentState) -> Literal["greet", "analyse_needs"]:

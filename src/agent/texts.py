@@ -170,6 +170,7 @@ HANDOFF = (
     "De acuerdo, aviso ahora a un asesor humano; te escribirá por este mismo chat lo antes "
     "posible. Mientras tanto no te haré más preguntas."
 )
+RESUMED = "¡Perfecto, seguimos por aquí! Ya no aviso al asesor."
 HANDOFF_AGAIN = "Ya he avisado a un asesor; te escribirá por aquí en breve."
 OPTED_OUT = (
     "Hecho, te he dado de baja: no volverás a recibir mensajes nuestros. Si cambias de "

@@ -19,6 +19,7 @@ Intent = Literal[
     "opt_out",  # BAJA, STOP
     "opt_in",  # ALTA, START after an opt-out
     "restart",  # empezar de nuevo
+    "resume",  # takes back a request for a person: "déjalo, sigamos por aquí"
     "thanks",  # gracias
     "off_topic",  # unrelated to life insurance
     "unknown",
@@ -69,6 +70,10 @@ class Reading(BaseModel):
 
     intent: Intent = "unknown"
     topic: Topic | None = None
+    topics: list[Topic] = Field(
+        default_factory=list,
+        description="every topic asked about, in order, when one message asks several things",
+    )
     name: str | None = Field(None, description="customer's first name (and surname if given)")
     age: int | None = Field(None, description="age in years, as stated")
     birth_date: date | None = Field(None, description="date of birth, if given instead of age")

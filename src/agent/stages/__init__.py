@@ -3,7 +3,7 @@
 `build_graph` (agent.graph) wires these nodes; the modules group them by stage of the funnel.
 """
 
-from agent.stages.commands import explain_language, hand_off, opt_out, restart
+from agent.stages.commands import explain_language, hand_off, opt_out, restart, resume_bot
 from agent.stages.consent import greet
 from agent.stages.needs import analyse_needs
 from agent.stages.proposal import close_sale, follow_up, handle_proposal, make_quote
@@ -21,5 +21,6 @@ __all__ = [
     "opt_out",
     "respond",
     "restart",
+    "resume_bot",
     "understand",
 ]

@@ -69,3 +69,12 @@ def restart(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         "reading": {"intent": "restart"},
         "reply": say(state, texts.RESTARTED if kept else ""),
     }
+
+
+def resume_bot(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
+    """The customer takes back a request for a person: the bot goes on where it was."""
+    return {
+        "handoff": False,
+        "handoff_reason": None,
+        "reply": say(state, texts.RESUMED),
+    }

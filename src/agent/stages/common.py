@@ -10,6 +10,8 @@ from agent.profile import priced_data
 from agent.state import PROFILE_FIELDS, AgentState
 
 Update = dict
+# Answers given to one message at most: a wall of text helps no one.
+MAX_ANSWERS = 4
 
 
 def say(state: AgentState, *parts: str) -> str:
@@ -31,7 +33,13 @@ def last_customer_text(state: AgentState) -> str:
 def answer(reading: dict, quote: dict | None, runtime: Runtime[AgentContext]) -> str:
     """The answer to a question or objection, from the insurer's facts and tariff."""
     ctx = context_of(runtime)
-    return aside(reading, quote, facts=ctx.facts, tariff=ctx.quotes)
+    topics = [t for t in reading.get("topics") or [] if t != reading.get("topic")]
+    answers = [aside(reading, quote, facts=ctx.facts, tariff=ctx.quotes)]
+    for topic in topics[: MAX_ANSWERS - 1]:  # several questions pasted in one message
+        answers.append(
+            aside({**reading, "topic": topic}, quote, facts=ctx.facts, tariff=ctx.quotes)
+        )
+    return "\n\n".join(dict.fromkeys(a for a in answers if a))
 
 
 def has_data(reading: dict) -> bool:

@@ -22,7 +22,11 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             last_customer_text(state), expecting=state.get("expecting"), today=ctx.clock().date()
         )
     update: Update = {
-        "reading": reading.model_dump(mode="json", exclude_none=True),
+        "reading": {
+            k: v
+            for k, v in reading.model_dump(mode="json", exclude_none=True).items()
+            if k != "topics" or v  # most messages ask one thing: keep the state small
+        },
         "stage": state.get("stage", "INICIO"),
         "reply": "",
         "buttons": [],
