@@ -37,6 +37,9 @@ _OPT_OUT = re.compile(
     r"|\bno\s+(?:me|nos)\s+(?:escrib|mand|envi|contact|molest)(?:an|ais|as|a|en|eis|es|e)\b"
     r"(?!\s+(?:por|al|a\s+mi|el|la|eso|lo|los|las|nada\s+por|hasta|antes|despues|luego))"
     r"|\bborr(?:a|ad|en|ar|e)\s+(?:todos\s+)?mis\s+datos\b"
+    r"|\b(?:elimin|borr|quit)(?:a|ad|en|e|ar)\s+(?:mi|mis)\s+(?:numero|telefono|contacto|datos|celular"
+    r"|movil)\b"
+    r"|\bno\s+(?:escribirme|contactarme|mandarme|molestarme|enviarme|escribirnos|contactarnos)\b"
 )
 # "¿puedo darme de baja del seguro?" asks about cancelling the policy, not the messages.
 _OPT_OUT_BAJA = re.compile(r"\b(?:dar(?:me|nos)?|dame|dadme|me\s+doy)\s+de\s+baja\b")
@@ -214,7 +217,7 @@ _AFFIRM = re.compile(
     r"|burda\s+de\s+bien|cheque|chequi|excelente|estupendo|fantastico|de\s+lujo|macanudo"
     r"|re\s+bien|tal\s+cual|totalmente|entendido|sisas|sipi|simon|sim|yeah|chivo|fierro|jalo"
     r"|me\s+late|me\s+cuadra|va\s+pues?|sale\s+pues?|dale\s+pues?|ok\s+dale|claro\s+que\s+si"
-    r"|sin\s+problema)(?!\w)"
+    r"|sin\s+problema|aja|ajam|ajap|oui)(?!\w)"
 )
 # A yes word that only softens a no or a delay is not a yes: "vale, me lo pienso",
 # "ah vale, pues nada, gracias", "ok, gracias igual".

@@ -93,9 +93,14 @@ _SLANG_SCALE = {"luca": 1_000, "lucas": 1_000, "palo": 1_000_000, "palos": 1_000
 
 _WORD = "|".join(w.replace(" ", r"\s+") for w in sorted(_WORD_VALUES, key=len, reverse=True))
 _WORD = rf"(?:{_WORD})(?![a-z])"
+# "y" joins tens and units only: "treinta y cinco", but "entre cien y ciento cincuenta" is two.
+_TENS_Y = "(?:" + "|".join(
+    f"(?<={t})" for t in ("treinta", "cuarenta", "cincuenta", "sesenta", "setenta", "ochenta",
+                          "noventa")
+) + r")\s+y\s+"  # fmt: skip
 _NUMBER = re.compile(
     rf"(?<![\w.,$])(?:(?P<before>€|us\$|u\$s|\$|usd|mxn|ars|clp|cop|pen|uyu|eur)\s*)?"
-    rf"(?:(?P<digits>\d+(?:[.,]\d+)*)(?![.,]?\d)|(?P<words>{_WORD}(?:\s+(?:y\s+)?{_WORD})*))"
+    rf"(?:(?P<digits>\d+(?:[.,]\d+)*)(?![.,]?\d)|(?P<words>{_WORD}(?:\s+{_WORD}|{_TENS_Y}{_WORD})*))"
     r"(?:\s*(?P<scale>k|mil|millones|millon|mill|mm|m)(?![a-z]))?"
     r"(?P<half>\s+y\s+medio(?![a-z]))?"
     rf"(?:\s*(?:de\s+)?(?P<after>{_CURRENCY})(?![a-z$]){_COUNTRY})?"
@@ -185,7 +190,7 @@ _RANGE_GAP_ENTRE = re.compile(r"\s*(?:y|e|-|a|o|u)\s*")
 _ENTRE_BEFORE = re.compile(r"\bentre\s*$")
 # "una década", "dos lustros", "tres décadas y media": periods said in years.
 _PERIOD = re.compile(
-    r"\b(?P<n>\d{1,2}|un|una|medio|media|[a-z]+)\s+(?P<unit>decadas?|lustros?|siglos?)"
+    r"\b(?:(?P<n>\d{1,2}|un|una|medio|media|[a-z]+)\s+)?(?P<unit>decadas?|lustros?|siglos?)"
     r"(?P<half>\s+y\s+media|\s+y\s+medio)?(?P<rough>\s+y\s+(?:pico|algo|tantos))?\b"
 )
 _PERIOD_YEARS = {"decada": 10, "decadas": 10, "lustro": 5, "lustros": 5, "siglo": 100,
@@ -196,8 +201,10 @@ def periods_in_years(norm: str) -> str:
     """ "una década" -> "10 anos", "tres décadas y media" -> "35 anos"."""
 
     def years(m: re.Match[str]) -> str:
-        word = m["n"]
+        word = m["n"] or ""
         numbers = find_numbers(word)
+        if not word and m["half"]:  # "década y media"
+            numbers = find_numbers("una")
         if word in ("medio", "media"):
             count = 0.5
         elif numbers:

@@ -19,7 +19,7 @@ _OPTION = re.compile(
     rf"|\b(?:la|el)\s+(?:numero\s+)?(?P<pos>[1-9]|{_ORD})(?!\w|[.,]\d|\s+vez)"
     r"|\bla\s+(?P<middle>del?\s+(?:en\s*)?medio|intermedia)\b"
     r"|\b(?:a|o)\s+(?P<gal>primeira|primeiro|segunda|segundo|terceira|terceiro)\b"
-    r"|\bla\s+mas\s+(?:(?P<cheapest>barata|economica)|(?P<fullest>cara|completa))\b"
+    r"|\bla\s+(?:mas\s+(?P<fullest>cara|completa)|(?:mas\s+)?(?P<cheapest>barata|economica))\b"
 )
 # "entre la 1 y 3", "la 2 o la tercera": further options listed right after one.
 _LISTED = re.compile(

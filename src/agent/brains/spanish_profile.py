@@ -93,7 +93,7 @@ _ROUGHLY_BEFORE = re.compile(
     r"|\b(?:mas|menos)\s+de|\bunos|\bpico\s+de|\bentrad[oa]\s+en)\s*$"
 )
 _ROUGHLY_AFTER = re.compile(
-    r"\s*(?:anos?\s*)?(?:y\s+(?:pico|tantos|algo|poco|picos)|largos|pasados|o\s+asi"
+    r"\s*(?:anos?\s*)?(?:y\s+(?:pico|tantos|algo|pocos?|picos)|largos|pasados|o\s+asi"
     r"|mas\s+o\s+menos|aprox\w*)\b"
 )
 # "cumplo 40 en marzo": 40 is the age to come, so the age now is 39.
@@ -356,7 +356,7 @@ _PURPOSES = (
         rf"\bfamili\w*|\blos\s+mios\b|\b(?:para|pa|proteger|cubrir|por)'?\s+(?:a\s+)?"
         rf"(?:nosotros|(?:{_OWNER}\s+)?{_FAMILY})\b"
         rf"|\b(?:para|hasta)\s+que\s+(?:{_OWNER}\s+)?{_FAMILY}\b"
-        rf"|\b(?:a|para|pa)\s+(?:mis|nuestr[oa]s)\s+{_FAMILY}\b|\bno\s+(?:les?\s+|nos\s+)?(?:deje|dejar"
+        rf"|\b(?:a|para|pa)\s+(?:mis|nuestr[oa]s)\s+{_FAMILY}\b|\bno\s+(?:les?\s+|nos\s+|se\s+)?(?:deje|dejar"
         rf"|quede|queden)\s+(?:gastos|desamparad\w+|sin\s+nada|en\s+la\s+calle|tirad\w+)\b"
     )),
     ("otro", re.compile(r"\b(?:funeral\w*|entierro|sepelio|gastos\s+de\s+(?:la\s+)?defuncion)\b")),

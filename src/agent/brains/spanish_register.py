@@ -20,7 +20,8 @@ _USTED = re.compile(
     r"|\bsenorita\b|\bme\s+dirijo\s+a\b|\bsu\s+(?:paciencia|ayuda|atencion|amabilidad|tiempo"
     r"|informacion)\b|\b(?:confirmel[ao]s?|anotel[ao]s?|apuntel[ao]s?|llameme|escribame|pongal[ao]"
     r"|hagal[ao]|mandemel[ao]|enviemel[ao]|cuenteme|expliquemel[ao]|aclareme|ayudeme|perdoneme"
-    r"|confirmemel[ao]|disculpe\s+usted)\b"
+    r"|confirmemel[ao]|disculpe\s+usted|estimad[oa]s?|senores|muy\s+amable|atentamente|cordialmente"
+    r"|cordial\s+saludo)\b"
 )
 _TU = re.compile(
     r"\btu\b|\bpuedes\b|\btienes\b|\bsabes\b|\bpodrias\b|\beres\b|\bquieres\b|\bnecesitas\b"

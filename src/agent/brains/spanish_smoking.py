@@ -12,7 +12,7 @@ from agent.brains.spanish_numbers import find_numbers
 _PRODUCTS = (
     r"(?:puros?|puritos?|cigarr\w*|pitillos?|pitis?|puchos?|fasos?|tabaco|porr(?:o|os|ito|itos)"
     r"|canutos?|petas?|cachimbas?|shishas?|hookahs?|narguil\w*|vapers?|vapes?|pods?|iqos|juul"
-    r"|heets|marihuana|mota)"
+    r"|heets|marihuana|mota|cajetillas?)"
 )
 _VERBS = (
     r"(?:fumo|fumado|fumadora?|fumao|fumaora?|fumar|fume|fumaba|vapeo|vapeado|vapeadora?|vapear)"
@@ -21,7 +21,7 @@ _VERBS = (
 # Galician "non fumo": said of oneself, none of it is smoking.
 _NEGATED = re.compile(
     r"\b(?:no|non|ni|nunca|jamas|tampoco|cero|nada\s+de|sin|ni\s+(?:un|una|uno)(?:\s+sol[oa])?"
-    r"|libre\s+de)\s+(?:(?:en\s+mi\s+vida|jamas|nunca|de\s+nada)\s+)?"
+    r"|libre\s+de|ni\s+de\s+(?:broma|cona|lejos)|ni\s+loc[oa]|odio|detesto|aborrezco)\s+(?:(?:en\s+mi\s+vida|jamas|nunca|de\s+nada)\s+)?"
     r"(?:(?:he|ha|hemos|soy|e|lo|la|los|uso|consumo|me\s+gusta|tomo|toco|pruebo|probado|probe"
     r"|probaria|tocado|toque|(?:el|la|los|las|un|una))\s+){0,3}"
     rf"(?:{_VERBS}|{_PRODUCTS})\b"
@@ -31,7 +31,8 @@ _EX = re.compile(
     rf"|\b(?:dej|larg|abandon)(?:e|ue|ado|o)\s+(?:de\s+(?:fumar|vapear)|(?:el|la|los|las)\s+"
     rf"(?:{_PRODUCTS}|vapeo|vicio))\b"
     r"|\bsin\s+(?:fumar|vapear)\b|\bno\s+(?:fumo|vapeo)\s+desde\b|\bfume\s+(?:hasta|durante)\b"
-    r"|\bdesde\s+[^,.;]{1,30}?\b(?:no|ya\s+no)\s+(?:he\s+)?(?:fumo|vapeo|fumado|vapeado)\b"
+    r"|\b(?:desde|hace|llevo)\s+[^,.;]{1,30}?\b(?:no|ya\s+no)\s+(?:he\s+)?(?:fumo|vapeo|fumado"
+    r"|vapeado)\b"
 )
 # "Fumé en la mili": smoking in the past tense, unless negated ("nunca fumé").
 _PAST = re.compile(r"\b(?:fume|vapee)\b")
@@ -43,6 +44,8 @@ _SMOKER = re.compile(
 )
 # In a question, only first-person smoking counts, and not "si fumo..." (if I smoke...).
 _SMOKER_IN_QUESTION = re.compile(r"(?<!si )\b(?:fumo|vapeo|soy\s+fumadora?)\b")
+# "un paquete al día" answering "¿fumas?"
+_PACKS = re.compile(r"\b(?:un|una|medio|media|dos|tres|\d+)\s+(?:paquetes?|cajetillas?)\b")
 _THIRD_PERSON = re.compile(r"\b(?:fuma|fuman|vapea|vapean)\b")
 _THIRD_SMOKES = re.compile(r"\b(?:fuma|vapea|es\s+fumadora?|es\s+vapeadora?)\b")
 _THIRD_DOES_NOT = re.compile(
@@ -61,6 +64,7 @@ _DURATION = re.compile(
     r"(?P<half>\s+y\s+medio)?\b"
 )
 _YEAR = re.compile(r"(?:\b(?:desde|en|dese)\s+(?:el\s+)?(?:ano\s+)?|^\W*)(?P<year>(?:19|20)\d\d)\b")
+_YEAR_AND_HALF = re.compile(r"(?<=hace )ano\s+y\s+medio\b")
 _YEARS_AGO = re.compile(r"\bhace\s+(?:(?:muchos|bastantes|varios)\s+)?anos\b")
 _LAST_YEAR = re.compile(r"\b(?:el\s+ano\s+pasado|el\s+pasado\s+ano)\b")
 _LAST = re.compile(
@@ -94,6 +98,7 @@ def _mask(text: str, start: int, end: int) -> str:
 
 def _quit_months(norm: str, today: date, asked: bool) -> tuple[int | None, str]:
     """Months since quitting, and `norm` with that time masked; None when not clearly said."""
+    norm = _YEAR_AND_HALF.sub("un ano y medio", norm)
     for m in _DURATION.finditer(norm):
         if not (m["ago"] or asked):
             continue
@@ -153,7 +158,7 @@ def read_smoking(
         return Smoking(ex_smoker=True, quit_months=months, masked=masked)
     if _NEGATED.search(norm):
         return Smoking(smoker=False, masked=norm)
-    if asked and _OCCASIONAL.search(norm) and not _NEVER.search(norm):
+    if asked and (_OCCASIONAL.search(norm) or _PACKS.search(norm)) and not _NEVER.search(norm):
         return Smoking(smoker=True, masked=norm)
     if asked and (yes or no):
         return Smoking(smoker=yes, masked=norm)

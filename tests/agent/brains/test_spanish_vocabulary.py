@@ -31,7 +31,7 @@ YES = [
     ("VE", "va pues, confirmo"), ("SV", "va pue, está bien"), ("HN", "cheque, sí"),
     ("HN", "cheque"), ("MX", "sale pues"), ("MX", "me late"), ("CO", "sisas"), ("CO", "me cuadra"),
     ("SV", "chivo, sí"), ("AR", "macanudo"), ("ES", "estupendo"), ("ES", "de lujo"),
-    ("LATAM", "excelente"), ("LATAM", "sin problema"), ("LATAM", "entendido"),
+    ("LATAM", "excelente"), ("LATAM", "sin problema"), ("LATAM", "entendido"), ("LATAM", "ajá"),
     ("GZ", "si, todo ben"), ("PT", "sim"), ("VE", "dale pues"), ("LATAM", "ok dale"),
 ]  # fmt: skip
 NO = [
@@ -87,7 +87,9 @@ SMOKING = [
     ("LATAM", "jamás", False), ("ES", "no he fumado en mi vida", False),
     ("LATAM", "nunca fumé", False), ("DO", "no fumo na'", False),
     ("CU", "no, yo no fumo, mi socio", False),
-    ("ES", "jamás he tocado un cigarro", False),
+    ("ES", "jamás he tocado un cigarro", False), ("ES", "ni de broma fumo", False),
+    ("ES", "para nada, odio el tabaco", False), ("ES", "un paquete al día", True),
+    ("LATAM", "media cajetilla diaria", True),
 ]  # fmt: skip
 MONEY = [
     ("MX", "300 mil pesos", "other"), ("MX", "300 mil pesos mexicanos", "MXN"),
@@ -180,6 +182,8 @@ EX_SMOKERS = [
     ("ES", "lo dejé el año pasado", 6), ("ES", "lo dejé en enero", 5),
     ("ES", "desde navidad no fumo", 6), ("ES", "lo dejé ayer", 0),
     ("ES", "lo dejé hace poco", None), ("MX", "dejé el cigarro hace un mes", 1),
+    ("ES", "lo dejé hace año y medio", 18), ("ES", "hace 6 meses que no fumo", 6),
+    ("ES", "dejé de fumar hace una década", 120),
 ]  # fmt: skip
 
 
