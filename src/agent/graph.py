@@ -9,7 +9,7 @@ from agent.context import AgentContext
 from agent.state import AgentState
 
 
-def build_graph() -> StateGraph:
+def build_graph() -> StateGraph[AgentState, AgentContext, AgentState, AgentState]:
     """The uncompiled funnel; compile it with the checkpointer of your choice."""
     graph = StateGraph(AgentState, context_schema=AgentContext)
     for node in (
@@ -36,7 +36,7 @@ def build_graph() -> StateGraph:
     graph.add_conditional_edges("resume_bot", routing.route_after_resume)
     graph.add_conditional_edges("analyse_needs", routing.route_after_needs)
     graph.add_conditional_edges("handle_proposal", routing.route_after_proposal)
-    for node in (
+    for name in (
         "make_quote",
         "close_sale",
         "follow_up",
@@ -44,6 +44,6 @@ def build_graph() -> StateGraph:
         "opt_out",
         "explain_language",
     ):
-        graph.add_edge(node, "respond")
+        graph.add_edge(name, "respond")
     graph.add_edge("respond", END)
     return graph

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from agent import texts
 from agent.quote import QuoteEngine, format_eur
@@ -58,7 +60,7 @@ def priced_data(profile: dict) -> dict:
 
 def absorb(
     reading: dict,
-    state: dict,
+    state: Mapping[str, Any],
     quotes: QuoteEngine,
     now: datetime,
     *,
@@ -143,7 +145,7 @@ def absorb(
 _PERSONAL = ("age", "birth_date", "smoker", "ex_smoker")
 
 
-def _who_is_insured(reading: dict, state: dict, profile: dict, new: dict) -> None:
+def _who_is_insured(reading: dict, state: Mapping[str, Any], profile: dict, new: dict) -> None:
     """Someone else's life ("es para mi padre") is asked about before anything is priced.
 
     Age and smoking said before the hint were the customer's own; those said with it, the other
@@ -184,7 +186,12 @@ def _who_is_insured(reading: dict, state: dict, profile: dict, new: dict) -> Non
 
 
 def _smoking(
-    reading: dict, state: dict, quotes: QuoteEngine, profile: dict, new: dict, out: Absorbed
+    reading: dict,
+    state: Mapping[str, Any],
+    quotes: QuoteEngine,
+    profile: dict,
+    new: dict,
+    out: Absorbed,
 ) -> None:
     """An ex-smoker counts as a smoker until the tariff's months without tobacco have passed."""
     months = reading.get("quit_months")

@@ -258,7 +258,7 @@ def _contiguous(raw: Any, key: str, low: int, high: int) -> list[tuple[dict[str,
     bands = _get(raw, key, list, "tariff")
     if not bands:
         raise TariffError(f"{key}: no bands")
-    parsed = []
+    parsed: list[tuple[dict[str, Any], int, int]] = []
     for i, band in enumerate(bands):
         where = f"{key}[{i}]"
         start, end = _get(band, "from", int, where), _get(band, "to", int, where)
@@ -318,7 +318,7 @@ def _check_rates(bands: list[_Band], term_ids: list[str]) -> None:
 
 
 def _options(raw: dict[str, Any]) -> list[_Option]:
-    options = []
+    options: list[_Option] = []
     for i, option in enumerate(_get(raw, "options", list, "tariff")):
         where = f"options[{i}]"
         guarantees = _get(option, "guarantees", list, where)

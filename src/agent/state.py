@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypedDict
+from typing import Annotated, Literal, TypedDict, cast
 
 from langchain_core.messages import AnyMessage
-from langgraph.graph.message import add_messages
+from langgraph.graph.message import Messages, add_messages
+
+from agent.brains.base import Field_
 
 Stage = Literal["INICIO", "NEEDS_ANALYSIS", "COTIZACION", "PRESENTACION_PROPUESTA", "FINALIZADO"]
 STAGES: tuple[Stage, ...] = (
@@ -23,15 +25,20 @@ MESSAGE_WINDOW = 8
 PROFILE_FIELDS = ("name", "age", "smoker", "cover", "term", "dependants", "purpose")
 
 
-def recent_messages(left: list[AnyMessage], right: list[AnyMessage]) -> list[AnyMessage]:
-    """add_messages, then keep only the newest MESSAGE_WINDOW messages."""
-    return add_messages(left, right)[-MESSAGE_WINDOW:]
+def recent_messages(left: Messages, right: Messages) -> list[AnyMessage]:
+    """Merge like `add_messages`, then keep only the newest MESSAGE_WINDOW messages."""
+    # add_messages is typed to return any message-like value, but it always returns a list of
+    # messages: it wraps a single message in a list and converts dicts and tuples.
+    return cast(list[AnyMessage], add_messages(left, right))[-MESSAGE_WINDOW:]
 
 
 class AgentState(TypedDict, total=False):
     """Checkpointed state. Plain str/int/bool/list/dict only (see STYLE: no Enums, no classes).
 
-    profile      name, age, birth_date (ISO), smoker, cover, term, dependants, purpose
+    messages     the newest MESSAGE_WINDOW messages of the conversation, both sides
+    stage        where the conversation is in the funnel (see Stage)
+    profile      name, age, birth_date (ISO), smoker, cover, term, dependants, purpose; and who
+                 is insured (insured, insured_relation, term_end_age, ex_smoker, quit_months)
     declared     the demands-and-needs record: field -> {"value", "at"} as the customer said it
     consent      None until asked and answered; then {"given": bool, "at": ISO time}
     expecting    the datum the bot asked for last (helps read a bare "35" or "sí")
@@ -51,6 +58,7 @@ class AgentState(TypedDict, total=False):
     pending_profile  data given before consent, taken in once it is given
     ineligible   the tariff problem that rules the customer out, if any
     lead         a confirmed choice was handed to an advisor
+    opted_out    the customer asked us not to write again (BAJA, STOP) and has not opted back in
     reading      what the brain understood of the latest message (a Reading, as a dict)
     turns        messages answered so far
     declared["confirmed"]  the priced data as the customer confirmed it, and when
@@ -62,7 +70,7 @@ class AgentState(TypedDict, total=False):
     pending_profile: dict
     declared: dict
     consent: dict | None
-    expecting: str | None
+    expecting: Field_ | None
     ineligible: str | None
     quote: dict | None
     chosen: str | None

@@ -401,6 +401,7 @@ def question(
     """
     if field == "insured" and (not relation or relation == "otro"):
         field = "insured_unknown"
+    wordings: tuple[str, ...]
     if about_insured and field in ABOUT_INSURED:
         wordings = ABOUT_INSURED[field]
     elif field in QUESTIONS:

@@ -74,16 +74,20 @@ class Reading(BaseModel):
         default_factory=list,
         description="every topic asked about, in order, when one message asks several things",
     )
-    name: str | None = Field(None, description="customer's first name (and surname if given)")
-    age: int | None = Field(None, description="age in years, as stated")
-    birth_date: date | None = Field(None, description="date of birth, if given instead of age")
-    smoker: bool | None = Field(None, description="True if smokes or vapes, False if not")
-    cover: int | None = Field(None, description="cover amount (capital asegurado) in euros")
-    term: int | None = Field(None, description="policy term in years")
-    dependants: int | None = Field(None, description="number of people who depend on them")
-    purpose: Purpose | None = Field(None, description="what the cover is for")
+    name: str | None = Field(
+        default=None, description="customer's first name (and surname if given)"
+    )
+    age: int | None = Field(default=None, description="age in years, as stated")
+    birth_date: date | None = Field(
+        default=None, description="date of birth, if given instead of age"
+    )
+    smoker: bool | None = Field(default=None, description="True if smokes or vapes, False if not")
+    cover: int | None = Field(default=None, description="cover amount (capital asegurado) in euros")
+    term: int | None = Field(default=None, description="policy term in years")
+    dependants: int | None = Field(default=None, description="number of people who depend on them")
+    purpose: Purpose | None = Field(default=None, description="what the cover is for")
     option: int | None = Field(
-        None,
+        default=None,
         description="the quoted option the customer clearly picks, 1-based; never for a "
         "question, comparison, hesitation or negation about options",
     )
@@ -92,35 +96,40 @@ class Reading(BaseModel):
         description="options named without being picked (asked about, compared, rejected), 1-based",
     )
     insured: Literal["self", "other"] | None = Field(
-        None, description="whose life is insured: the writer's own or someone else's"
+        default=None, description="whose life is insured: the writer's own or someone else's"
     )
     insured_relation: str | None = Field(
-        None,
+        default=None,
         description="who the insured is to the writer when not themself: padre, madre, "
         "mujer, marido, pareja, hijo, hija, hermano, hermana, socio, otro",
     )
     term_end_age: int | None = Field(
-        None, description="the cover should last until this age ('hasta los 65'); term unknown"
+        default=None,
+        description="the cover should last until this age ('hasta los 65'); term unknown",
     )
     until_retirement: bool | None = Field(
-        None, description="the cover should last until retirement ('hasta que me jubile')"
+        default=None, description="the cover should last until retirement ('hasta que me jubile')"
     )
     currency: Currency | None = Field(
-        None,
+        default=None,
         description="the currency an amount was stated in, when it is not euros; the "
         "amount is then NOT put in cover",
     )
     ex_smoker: bool | None = Field(
-        None,
+        default=None,
         description="used to smoke or vape and quit; smoker is then left None (the "
         "tariff's ex-smoker rule decides, from quit_months)",
     )
-    quit_months: int | None = Field(None, description="months since quitting tobacco or vaping")
+    quit_months: int | None = Field(
+        default=None, description="months since quitting tobacco or vaping"
+    )
     formality: Register | None = Field(
-        None, description="usted when the customer addresses us formally, tu when informally"
+        default=None,
+        description="usted when the customer addresses us formally, tu when informally",
     )
     language: str | None = Field(
-        None, description="ISO 639-1 code of the message's language when clearly not Spanish"
+        default=None,
+        description="ISO 639-1 code of the message's language when clearly not Spanish",
     )
 
 

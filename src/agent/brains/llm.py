@@ -16,7 +16,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from agent import prompts
-from agent.brains.base import Brain, Reading
+from agent.brains.base import Brain, Field_, Reading
 from agent.brains.rules import RulesBrain
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,8 @@ def keeps_figures(draft: str, phrased: str) -> bool:
 
 
 class LLMBrain:
+    """A Brain backed by a chat model, with the rules brain as its fallback."""
+
     name = "llm"
 
     def __init__(
@@ -46,9 +48,12 @@ class LLMBrain:
         fallback: Brain | None = None,
         on_call: Callable[[str, str | None], None] | None = None,
     ) -> None:
-        """`on_call(call, error)` hears of every model call ("read" or "phrase"), with the
-        error's name when it failed: how the service counts them without this package
-        knowing about metrics."""
+        """Wrap `model`; `fallback` takes any call the model fails (the rules brain by default).
+
+        `on_call(call, error)` hears of every model call ("read" or "phrase"), with the error's
+        name when it failed: how the service counts them without this package knowing about
+        metrics.
+        """
         self._model = model
         # Tool calling is the structured-output method most OpenAI-compatible servers support.
         self._reader = model.with_structured_output(Reading, method="function_calling")
@@ -63,7 +68,8 @@ class LLMBrain:
         if self._on_call is not None:
             self._on_call(call, error)
 
-    def read(self, text: str, *, expecting: str | None, today: date) -> Reading:
+    def read(self, text: str, *, expecting: Field_ | None, today: date) -> Reading:
+        """Have the model fill a Reading of `text`; the fallback brain reads it if that fails."""
         system = prompts.READ_SYSTEM.format(expecting=expecting or "nothing", today=today)
         try:
             reading = self._reader.invoke([SystemMessage(system), HumanMessage(text)])
@@ -80,6 +86,7 @@ class LLMBrain:
         return reading
 
     def phrase(self, draft: str, *, text: str, stage: str) -> str:
+        """Have the model reword `draft`; the draft itself when it fails or changes a figure."""
         user = prompts.PHRASE_USER.format(stage=stage, text=text, draft=draft)
         try:
             answer = self._model.invoke([SystemMessage(prompts.PHRASE_SYSTEM), HumanMessage(user)])

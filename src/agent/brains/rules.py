@@ -9,10 +9,14 @@ from agent.brains.spanish import read_spanish
 
 
 class RulesBrain:
+    """A Brain that needs no model: the Spanish rules read, and drafts are sent as they are."""
+
     name = "rules"
 
     def read(self, text: str, *, expecting: str | None, today: date) -> Reading:
+        """Read `text` with the Spanish rules."""
         return read_spanish(text, expecting=expecting, today=today)
 
     def phrase(self, draft: str, *, text: str, stage: str) -> str:
+        """Return `draft` unchanged: the rules brain has no words of its own."""
         return draft

@@ -20,10 +20,12 @@ def say(state: AgentState, *parts: str) -> str:
 
 
 def now(runtime: Runtime[AgentContext]) -> str:
+    """The run's clock as an ISO timestamp to the second: the stamp of declarations."""
     return context_of(runtime).clock().isoformat(timespec="seconds")
 
 
 def last_customer_text(state: AgentState) -> str:
+    """The text of the customer's newest message in the window ("" when there is none)."""
     for message in reversed(state.get("messages", [])):
         if message.type == "human":
             return message.text if isinstance(message.text, str) else str(message.content)
@@ -43,6 +45,7 @@ def answer(reading: dict, quote: dict | None, runtime: Runtime[AgentContext]) ->
 
 
 def has_data(reading: dict) -> bool:
+    """The message declared at least one datum of the profile."""
     return any(reading.get(k) is not None for k in (*PROFILE_FIELDS, "birth_date", "currency"))
 
 
@@ -52,8 +55,17 @@ def confirmed(profile: dict, at: str) -> dict:
 
 
 def option_named(quote: dict, option_id: str | None) -> dict | None:
+    """The option of `quote` with id `option_id`, if there is one."""
     return next((o for o in quote["options"] if o["id"] == option_id), None)
 
 
-def chosen_option(state: AgentState, chosen: str) -> dict:
-    return next(o for o in state["quote"]["options"] if o["id"] == chosen)
+def quote_of(state: AgentState) -> dict:
+    """The quote of a conversation the funnel has priced (every stage from the proposal on)."""
+    quote = state.get("quote")
+    assert quote is not None, "no quote yet: only nodes after make_quote may ask for it"
+    return quote
+
+
+def chosen_option(state: AgentState) -> dict:
+    """The option the customer confirmed (nodes that run once `chosen` is set)."""
+    return next(o for o in quote_of(state)["options"] if o["id"] == state.get("chosen"))

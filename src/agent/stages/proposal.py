@@ -17,6 +17,7 @@ from agent.stages.common import (
     has_data,
     now,
     option_named,
+    quote_of,
     say,
 )
 from agent.state import AgentState
@@ -32,7 +33,7 @@ def make_quote(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     if state.get("channel") == "sms":
         header = texts.PROPOSAL_SMS.format(name=name, cover=cover, term=quote["term"])
         lines = "\n".join(texts.option_lines_sms(quote))
-        parts = (f"{header}\n{lines}", texts.PROPOSAL_FOOTER_SMS)
+        parts: tuple[str, ...] = (f"{header}\n{lines}", texts.PROPOSAL_FOOTER_SMS)
     else:
         smoker = texts.smoker_label(quote["smoker"], relation=texts.insured_relation(profile))
         header = texts.PROPOSAL_HEADER.format(
@@ -69,6 +70,7 @@ def _picked(reading: dict, expecting: str | None, quote: dict) -> dict | None:
 
 
 def _confirm_text(option: dict, quote: dict, channel: str | None) -> str:
+    """The question that asks the customer to confirm `option` before it is taken."""
     if channel == "sms":
         return texts.CONFIRM_OPTION_SMS.format(
             option=option["name"], monthly=texts.price(option["monthly"])
@@ -84,7 +86,7 @@ def _confirm_text(option: dict, quote: dict, channel: str | None) -> str:
 
 def handle_proposal(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     """PRESENTACION_PROPUESTA: a confirmed choice, a changed datum, a question or an objection."""
-    ctx, reading, quote = context_of(runtime), state["reading"], state["quote"]
+    ctx, reading, quote = context_of(runtime), state["reading"], quote_of(state)
     intent, expecting = reading.get("intent"), state.get("expecting")
     pending = (
         option_named(quote, state.get("pending_option")) if expecting == "confirm_option" else None
@@ -146,14 +148,14 @@ def handle_proposal(state: AgentState, runtime: Runtime[AgentContext]) -> Update
 
 def close_sale(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     """FINALIZADO: confirm the choice and hand the lead to a human advisor."""
-    option = chosen_option(state, state["chosen"])
+    option = chosen_option(state)
     reply = texts.CLOSED.format(
         name=texts.name_suffix(state["profile"]),
         option=option["name"],
         monthly=texts.price(option["monthly"]),
         annual=texts.price(option["annual"]),
         cover=format_eur(option["cover"]),
-        term=state["quote"]["term"],
+        term=quote_of(state)["term"],
     )
     return {
         "stage": "FINALIZADO",
@@ -167,10 +169,11 @@ def close_sale(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
 
 def follow_up(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     """After FINALIZADO: sensible answers, corrections re-priced, never a restart."""
-    ctx, reading, quote = context_of(runtime), state["reading"], state.get("quote")
+    ctx, reading = context_of(runtime), state["reading"]
     if not state.get("chosen"):  # an operator closed the conversation before any choice
-        said = answer(reading, quote, runtime)
+        said = answer(reading, state.get("quote"), runtime)
         return {"reply": say(state, said, texts.CLOSED_FOLLOW_UP)}
+    quote = quote_of(state)
     intent, expecting = reading.get("intent"), state.get("expecting")
     pending = (
         option_named(quote, state.get("pending_option")) if expecting == "confirm_option" else None
@@ -211,7 +214,7 @@ def follow_up(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             cover=profile["cover"],
             term=profile["term"],
         )
-        option = option_named(quote, state["chosen"]) or quote["options"][0]
+        option = option_named(quote, state.get("chosen")) or quote["options"][0]
         reply = texts.UPDATED_AFTER_CLOSE.format(
             option=option["name"],
             monthly=texts.price(option["monthly"]),
@@ -236,6 +239,6 @@ def follow_up(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     said = answer(reading, quote, runtime)
     if said:  # the request is on record: answer the question, don't repeat the whole reminder
         return {"reply": say(state, said)}
-    option = chosen_option(state, state["chosen"])
+    option = chosen_option(state)
     reminder = texts.FOLLOW_UP.format(option=option["name"], monthly=texts.price(option["monthly"]))
     return {"reply": say(state, reminder)}

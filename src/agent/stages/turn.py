@@ -13,6 +13,7 @@ from agent.state import AgentState
 
 
 def understand(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
+    """Read the customer's message (or tapped button) into `reading` and open a fresh reply."""
     ctx = context_of(runtime)
     if choice := state.get("choice"):
         # A tapped option button says what it means: nothing to read, no model call.
