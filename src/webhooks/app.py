@@ -15,8 +15,11 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Flask:
-    """The web app on `services`, or on services built from `settings` (default: the
-    environment). REDIS_URL must be set: the embedded Redis is started by the launcher."""
+    """The web app on `services`, or on services built from `settings`.
+
+    Settings default to the environment. REDIS_URL must be set: the embedded Redis is started
+    by the launcher.
+    """
     if services is None:
         services = build_services(settings or load_settings())
     settings = services.settings

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import redis
 from flask import Flask, current_app
@@ -39,6 +40,9 @@ from webhooks.settings import Settings, SettingsError
 from webhooks.turns.channels import Channels
 from webhooks.turns.checkpoints import TurnSaver
 from webhooks.turns.conversations import ConversationService
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 EXTENSION = "iagente"
 
@@ -85,8 +89,10 @@ def build_services(
     brain: Brain | None = None,
     channels: Channels | None = None,
 ) -> Services:
-    """Every collaborator of the service, made from `settings` (the arguments replace a part:
-    a test's Redis client, a fake brain, senders built elsewhere)."""
+    """Every collaborator of the service, made from `settings`.
+
+    The arguments replace a part: a test's Redis client, a fake brain, senders built elsewhere.
+    """
     client = redis_client or connect_redis(settings)
     conversations = build_conversations(settings, client, brain or build_brain(settings))
     channels = channels or Channels.from_settings(settings)
@@ -117,11 +123,16 @@ def build_brain(settings: Settings) -> Brain:
     """The brain AGENT_BRAIN asks for: the offline rules, or the configured chat model."""
     if settings.brain == "rules":
         return RulesBrain()
-    from langchain_openai import ChatOpenAI
-
     from agent.brains.llm import LLMBrain
 
-    model = ChatOpenAI(
+    return LLMBrain(build_chat_model(settings), on_call=metrics.llm_call)
+
+
+def build_chat_model(settings: Settings) -> BaseChatModel:
+    """The chat model of the llm brain: LLM_MODEL on the OpenAI-compatible API configured."""
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
         model=settings.llm_model,
         api_key=settings.openai_api_key,
         base_url=settings.openai_base_url,
@@ -129,12 +140,13 @@ def build_brain(settings: Settings) -> Brain:
         max_retries=1,
         temperature=0.2,
     )
-    return LLMBrain(model, on_call=metrics.llm_call)
 
 
 def build_context(settings: Settings, brain: Brain) -> AgentContext:
-    """What the graph is given: the brain, and the insurer's tariff and product facts
-    (TARIFF_FILE and PRODUCT_FACTS_FILE, else the packaged ones)."""
+    """What the graph is given: the brain, and the insurer's tariff and product facts.
+
+    The tariff and facts come from TARIFF_FILE and PRODUCT_FACTS_FILE, else the packaged ones.
+    """
     quotes = QuoteEngine.from_file(settings.tariff_file) if settings.tariff_file else QuoteEngine()
     facts = (
         ProductFacts.from_file(settings.product_facts_file)

@@ -78,13 +78,14 @@ def _chatwoot(settings: Settings) -> str:
     missing = [name for name, value in needed.items() if value in (None, "")]
     if missing:
         return "off" if len(missing) == len(needed) else f"off (missing {', '.join(missing)})"
-    host = urlsplit(settings.chatwoot_base_url).netloc
+    host = urlsplit(settings.chatwoot_base_url or "").netloc  # set: checked above
     return f"mirror on ({host}); webhook secret {_set(settings.chatwoot_webhook_secret)}"
 
 
 def banner(
     settings: Settings, *, redis_url: str | None, embedded: bool, prog: str = "./run"
 ) -> str:
+    """What `serve` prints at start: where it listens, the URLs to paste, what is configured."""
     local = local_origin(settings)
     public = settings.public_base_url.rstrip("/") if settings.public_base_url else None
     origin = public or local

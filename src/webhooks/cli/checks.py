@@ -23,10 +23,9 @@ def _redis(settings: Settings) -> str:
 def _model(settings: Settings) -> str:
     if settings.brain != "llm":
         return "rules brain (offline), no model needed"
-    from webhooks.services import build_brain
+    from webhooks.services import build_chat_model
 
-    brain = build_brain(settings)
-    brain._model.invoke("Responde solo: ok")  # noqa: SLF001 - a real round trip is the check
+    build_chat_model(settings).invoke("Responde solo: ok")  # a real round trip is the check
     return f"{settings.llm_model} answered"
 
 
@@ -81,6 +80,7 @@ CHECKS: dict[str, Callable[[Settings], str | None]] = {
 
 
 def run_checks(settings: Settings) -> int:
+    """Try every check and print one line each; the exit code is 1 when any failed."""
     failed = 0
     for name, check in CHECKS.items():
         try:

@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+from typing import Any
 
 from webhooks.settings import load_settings
 
@@ -25,7 +26,7 @@ errorlog = "-"
 loglevel = _settings.log_level.lower()
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Gunicorn's own lines go through the app's handler (webhooks.logs): JSON in production too.
-logconfig_dict = {
+logconfig_dict: dict[str, Any] = {
     "root": {"level": _settings.log_level, "handlers": ["iagente"]},
     "loggers": {
         "gunicorn.error": {"handlers": [], "propagate": True},

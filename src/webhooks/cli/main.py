@@ -24,7 +24,8 @@ def with_redis(settings: Settings) -> Settings:
     """Settings whose REDIS_URL is set, starting the embedded server when it wasn't.
 
     The launcher's job (here, and `run_webhook.py` for gunicorn): services are built on a set
-    REDIS_URL and never start a server themselves."""
+    REDIS_URL and never start a server themselves.
+    """
     if not settings.redis_url:
         from integrations.redis.server import ensure_local_redis
 
@@ -35,9 +36,12 @@ def with_redis(settings: Settings) -> Settings:
 
 
 def _metrics_dir(settings: Settings) -> None:
-    """Every process of `serve` writes its metrics into one directory (emptied here, so counters
-    start at zero with the service); an operator's PROMETHEUS_MULTIPROC_DIR is used as given.
-    It must be set before anything imports prometheus_client, which reads it once."""
+    """Point every process of `serve` at one metrics directory.
+
+    The directory is emptied here, so counters start at zero with the service; an operator's
+    PROMETHEUS_MULTIPROC_DIR is used as given. It must be set before anything imports
+    prometheus_client, which reads it once.
+    """
     given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     path = Path(given) if given else (settings.var_dir / "metrics").resolve()
     path.mkdir(parents=True, exist_ok=True)
@@ -58,7 +62,8 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     """The web app under gunicorn, and the worker beside it (unless --no-worker).
 
     The worker starts only once gunicorn holds the port: a service that can't listen must not
-    take queued work either."""
+    take queued work either.
+    """
     from webhooks.cli.server import ListenError, check_listen, run_gunicorn
 
     try:
@@ -68,6 +73,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     embedded = not settings.redis_url
     settings = with_redis(settings)
+    assert settings.redis_url is not None  # with_redis sets it
     os.environ["REDIS_URL"] = settings.redis_url  # the worker process reuses it
     _metrics_dir(settings)
     worker = None
@@ -98,6 +104,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def worker(args: argparse.Namespace, settings: Settings) -> int:
+    """Process queued messages and send the replies until SIGTERM."""
     from webhooks.services import build_services
     from webhooks.turns.worker import run_workers
 
@@ -135,12 +142,14 @@ def chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def check(args: argparse.Namespace, settings: Settings) -> int:
+    """Try every configured outside service and say which work."""
     from webhooks.cli.checks import run_checks
 
     return run_checks(settings)
 
 
 def simulate(args: argparse.Namespace, settings: Settings) -> int:
+    """Post one signed customer message to the running service and show the reply."""
     from webhooks.cli.simulate import simulate as run
     from webhooks.services import build_services
 
@@ -156,6 +165,7 @@ def simulate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the `iagente` command given by `argv` (default: the process's arguments)."""
     parser = argparse.ArgumentParser(
         prog=PROG, description="iAgente Vida, life-insurance sales agent"
     )

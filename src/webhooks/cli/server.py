@@ -6,6 +6,7 @@ import copy
 import errno
 import socket
 from collections.abc import Callable
+from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
@@ -39,7 +40,7 @@ def check_listen(host: str, port: int) -> None:
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, options: dict, settings: Settings) -> None:
+    def __init__(self, options: dict[str, Any], settings: Settings) -> None:
         self._options = options
         self._settings = settings
         super().__init__()
@@ -65,8 +66,9 @@ def run_gunicorn(
     options = {k: v for k, v in vars(gunicorn_conf).items() if not k.startswith("_")}
     options["bind"] = f"{settings.webhook_host}:{settings.webhook_port}"
     options["loglevel"] = settings.log_level.lower()
-    options["logconfig_dict"] = logconfig = copy.deepcopy(gunicorn_conf.logconfig_dict)
+    logconfig = copy.deepcopy(gunicorn_conf.logconfig_dict)
     logconfig["root"]["level"] = settings.log_level
+    options["logconfig_dict"] = logconfig
     if workers:
         options["workers"] = workers
     if when_ready is not None:

@@ -1,5 +1,6 @@
-"""`iagente simulate`: post a customer message to the running service, signed as the provider
-signs it, and show the reply the worker wrote.
+"""`iagente simulate`: post a signed customer message to the running service, show the reply.
+
+The message is signed as the provider signs it; the reply shown is the one the worker wrote.
 
 The reply is read from the conversation's transcript in Redis (the same REDIS_URL, or the
 embedded server under VAR_DIR), which holds it whether or not it could be sent: with no channel
@@ -14,10 +15,13 @@ import json
 import sys
 import time
 import uuid
+from typing import Any
 
 import requests
+from pydantic import SecretStr
 from twilio.request_validator import RequestValidator
 
+from integrations.redis.conversations import ConversationStore
 from webhooks.cli.banner import local_origin
 from webhooks.services import Services
 from webhooks.settings import Settings
@@ -63,11 +67,12 @@ def _phone_number_id(settings: Settings) -> str:
     return next(iter(settings.whatsapp_phone_number_ids), "100000000000000")
 
 
-def _secret(value) -> str | None:
+def _secret(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value else None
 
 
 def post_meta(settings: Settings, base: str, phone: str, text: str) -> str:
+    """Post `text` from `phone` as a signed Meta webhook; returns the message id it carries."""
     secret = _secret(settings.whatsapp_app_secret)
     if not secret and not settings.allow_unsigned_webhooks:
         raise SimulateError(
@@ -85,6 +90,7 @@ def post_meta(settings: Settings, base: str, phone: str, text: str) -> str:
 
 
 def post_twilio(settings: Settings, base: str, phone: str, text: str, channel: str) -> str:
+    """Post `text` from `phone` as a signed Twilio webhook; returns the message id it carries."""
     token = _secret(settings.twilio_auth_token)
     if not token and not settings.allow_unsigned_webhooks:
         raise SimulateError(
@@ -137,7 +143,10 @@ def reply_to(transcript: list[dict], message_id: str) -> dict | None:
     return next((entry for entry in later if entry.get("direction") == "out"), None)
 
 
-def wait_for_reply(store, phone: str, message_id: str, timeout: float) -> dict | None:
+def wait_for_reply(
+    store: ConversationStore, phone: str, message_id: str, timeout: float
+) -> dict[str, Any] | None:
+    """The reply the worker recorded to `message_id`, or None when `timeout` seconds pass."""
     deadline = time.monotonic() + timeout
     while True:
         transcript = store.transcript(phone, limit=50)
@@ -186,6 +195,7 @@ def simulate(
     url: str | None,
     timeout: float,
 ) -> int:
+    """Post one customer message as `provider` would, print the reply; the exit code."""
     from webhooks.inbound.phones import PhoneError, normalise_phone
 
     settings = services.settings

@@ -6,11 +6,12 @@ import logging
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.sansio.response import Response as BaseResponse
 
 log = logging.getLogger(__name__)
 
 
-def _http_error(exc: HTTPException) -> Response:
+def _http_error(exc: HTTPException) -> BaseResponse:
     if exc.response is not None:
         return exc.response  # a view's own answer (already JSON), given through abort()
     answer = jsonify(error=exc.description or exc.name, status=exc.code)
@@ -30,5 +31,6 @@ def _unexpected(exc: Exception) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    """Answer every error of `app` in JSON."""
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

@@ -11,7 +11,7 @@ import time
 from importlib.metadata import version
 
 import redis
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
 from webhooks.services import Services, services_of
 
@@ -28,7 +28,8 @@ def _configured(services: Services) -> dict[str, bool]:
 
 
 @bp.get("/webhook/status")
-def status():
+def status() -> tuple[Response, int]:
+    """Health of Redis and of each configured service, without personal data."""
     services = services_of()
     settings, service, queue = services.settings, services.conversations, services.queue
     brain = service.context.brain.name
