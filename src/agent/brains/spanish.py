@@ -37,7 +37,7 @@ from agent.brains.spanish_register import formality, language
 
 __all__ = ["normalise", "parse_amount", "parse_birth_date", "read_spanish"]
 
-_COMMANDS = ("opt_out", "opt_in", "restart", "handoff")
+_COMMANDS = ("opt_out", "opt_in", "restart", "handoff", "resume")
 _YES_NO_ASKS = ("readback", "confirm_option", "insured", "handoff_offer")
 _NOT_DATA = frozenset({"purpose", "insured", "insured_relation", "option"})
 _MAX_CHARS = 4096  # WhatsApp's own limit; anything longer is cut, not refused
@@ -117,9 +117,12 @@ def read_spanish(text: str, *, expecting: str | None, today: date) -> Reading:
         intent = "off_topic"
     else:
         intent = "unknown"
+    topic = found[1] if found and intent not in _COMMANDS else None
+    topics = intents.all_topics(norm) if topic and intent == "question" else []
     return Reading(
         intent=intent,
-        topic=found[1] if found and intent not in _COMMANDS else None,
+        topic=topic,
+        topics=[topic, *(t for t in topics if t != topic)] if len(topics) > 1 else [],
         option=option if intent == "choose_option" else None,
         options_mentioned=options.mentioned,
         formality=formality(norm),

@@ -53,6 +53,15 @@ _RESTART = re.compile(
     r"|otra\s+vez)\b|\breinici\w*|\bvolver\s+a\s+(?:empezar|comenzar)\b"
     r"|\bdesde\s+(?:el\s+principio|cero)\b|^(?:reset|restart)$"
 )
+# Taking back a request for a person: "déjalo, sigamos por aquí", "mejor sigo contigo".
+_RESUME = re.compile(
+    r"\b(?:sigamos|seguimos|sigo|continuemos|continuamos|continuo|prefiero\s+seguir|mejor\s+seguir)"
+    r"\s+(?:por\s+)?(?:aqui|aca|contigo|con\s+(?:usted|vos|el\s+bot|el\s+chat)|(?:el|este)\s+chat)\b"
+    r"|\b(?:dejalo|dejelo|olvidalo|olvidelo|da\s+igual|ya\s+no\s+hace\s+falta|no\s+hace\s+falta)\b"
+    r"[^?]{0,40}\b(?:sigamos|seguimos|continuemos|continuamos)\b"
+    r"|\bya\s+no\s+(?:quiero|necesito)\s+(?:hablar\s+con\s+)?(?:una?\s+)?(?:persona|asesor\w*|humano"
+    r"|agente)\b|\bno\s+hace\s+falta\s+(?:el|la|un|una)\s+(?:persona|asesor\w*|humano|agente)\b"
+)
 _HUMAN = r"(?:persona|humano|humana|agente|asesor\w*|comercial|operador\w*|gestor\w*|alguien)"
 _HANDOFF = re.compile(
     rf"\b(?:hablar|habla|hable|contactar|pasame|pasadme|pasarme|ponme|ponerme|comunicarme)"
@@ -253,6 +262,8 @@ def command(norm: str, core: str) -> Intent | None:
         return "opt_in"
     if _RESTART.search(core):
         return "restart"
+    if _RESUME.search(norm):
+        return "resume"
     if _HANDOFF.search(norm) or (_HANDOFF_NOUN.search(norm) and not BOT.search(norm)):
         return "handoff"
     return None
@@ -266,6 +277,18 @@ def topic(norm: str, core: str) -> tuple[Intent, Topic] | None:
     if ("?" in norm or QUESTION_LEAD.match(core)) and ON_TOPIC.search(norm):
         return "question", "other"
     return None
+
+
+def all_topics(norm: str) -> list[Topic]:
+    """Every topic the message asks about, in the order it asks them (several pasted at once)."""
+    if norm.count("?") < 2 and "," not in norm and " y " not in norm:
+        return []
+    hits = sorted(
+        (m.start(), name)
+        for intent, name, rx in TOPICS
+        if intent == "question" and (m := rx.search(norm))
+    )
+    return list(dict.fromkeys(name for _, name in hits))
 
 
 def strip_filler(core: str) -> str:

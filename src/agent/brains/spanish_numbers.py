@@ -198,7 +198,7 @@ _PERIOD_YEARS = {"decada": 10, "decadas": 10, "lustro": 5, "lustros": 5, "siglo"
 
 
 def periods_in_years(norm: str) -> str:
-    """ "una década" -> "10 anos", "tres décadas y media" -> "35 anos"."""
+    """Periods said in years: "una década" -> "10 anos", "tres décadas y media" -> "35 anos"."""
 
     def years(m: re.Match[str]) -> str:
         word = m["n"] or ""

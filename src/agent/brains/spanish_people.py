@@ -160,8 +160,11 @@ def insured(norm: str, expecting: str | None, yes: bool, no: bool) -> tuple[str 
 
 
 def dependants(norm: str, expecting: str | None, children: int, ages: int) -> int | None:
-    """Counted children (or children's ages listed), plus partner and parents when dependants are
-    clearly the subject; 0 for "nadie", "vivo solo"."""
+    """How many depend on the writer; 0 for "nadie", "vivo solo".
+
+    Counted children (or children's ages listed), plus partner and parents when dependants are
+    clearly the subject.
+    """
     if (
         expecting == "dependants"
         and not children
@@ -194,7 +197,7 @@ def proper(word: str) -> str:
 
 
 def name(source: str, folded: Folded) -> tuple[str, int] | None:
-    """ "me llamo X", "mi nombre es X", "soy X": up to three words, stopping at common words.
+    """The name after "me llamo", "mi nombre es", "soy": up to three words, not common words.
 
     Returns the name and where it ends in the folded text.
     """
@@ -229,8 +232,9 @@ def trailing_name(source: str, folded: Folded) -> tuple[str, int] | None:
 
 
 def leading_name(source: str, folded: Folded, start: int, *, alone: bool) -> tuple[str, int] | None:
-    """The name a reply to "¿cómo te llamas?" starts with, from `start` in the folded text,
-    and where it ends.
+    """The name a reply to "¿cómo te llamas?" starts with, and where it ends.
+
+    The reply is read from `start` in the folded text.
 
     `alone`: the reply is only the name ("Ana", "ana garcía 😊", "Ramón, para servirle");
     otherwise the name must be followed by punctuation ("Ana, 35 años").

@@ -53,7 +53,7 @@ _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
 def formality(norm: str) -> Register | None:
-    """usted when the customer writes formally, tu when informally, None when it can't be told."""
+    """The register: usted when formal, tu when informal, None when it can't be told."""
     if _USTED.search(norm):
         return "usted"
     if _TU.search(norm):

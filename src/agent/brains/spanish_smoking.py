@@ -131,9 +131,12 @@ def _quit_months(norm: str, today: date, asked: bool) -> tuple[int | None, str]:
 def read_smoking(
     norm: str, expecting: str | None, today: date, yes: bool, no: bool, *, other: bool
 ) -> Smoking:
-    """Smokes or vapes, even now and then -> smoker; quit -> ex_smoker (smoker left to the
+    """Smoking said in `norm`: smoker, ex-smoker (and since when), or not a smoker.
+
+    Smokes or vapes, even now and then -> smoker; quit -> ex_smoker (smoker left to the
     tariff's rule); never or not -> smoker False. `other`: the insured is someone else, so
-    only third-person smoking ("tiene 60 y fuma") counts."""
+    only third-person smoking ("tiene 60 y fuma") counts.
+    """
     asked = expecting == "smoker"
     if expecting == "quit_when":
         months, masked = _quit_months(norm, today, asked=True)

@@ -1,5 +1,7 @@
-"""The rules brain reads by meaning (issue 10): numbers, corrections, options, opt-out, currency,
-smoking, the insured person, dependants, yes words, questions, names, register and language.
+"""The rules brain reads by meaning (issue 10).
+
+Numbers, corrections, options, opt-out, currency, smoking, the insured person, dependants, yes
+words, questions, names, register and language.
 
 Each row names only the fields it is about; a field given as None must stay unset, which is how
 the "not the age" and "not a pick" cases are asserted.

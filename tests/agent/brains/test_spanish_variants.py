@@ -1,5 +1,7 @@
-"""The rules brain on the next writer's variants (issue 10): ages and terms said in periods,
-roughly or in the future, ranges, children's ages, opt-out and handoff phrasings, names and usted.
+"""The rules brain on the next writer's variants (issue 10).
+
+Ages and terms said in periods, roughly or in the future, ranges, children's ages, opt-out and
+handoff phrasings, several questions at once, taking back a request for a person, names and usted.
 
 Each row names only the fields it is about; a field given as None must stay unset, which is how
 "asked, not guessed" is asserted.
@@ -125,6 +127,34 @@ def test_commands_and_picks(text, expecting, intent):
         assert reading.intent != "opt_out", reading
     else:
         assert reading.intent == intent, reading
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bueno no, déjalo, sigamos por aquí que es más rápido. Tengo 43",
+        "mejor sigo contigo",
+        "ya no quiero hablar con un asesor",
+        "olvídalo, continuemos",
+    ],
+)
+def test_taking_back_a_request_for_a_person(text):
+    assert read_spanish(text, expecting=None, today=TODAY).intent == "resume"
+
+
+@pytest.mark.parametrize(
+    ("text", "topics"),
+    [
+        ("¿qué cubre exactamente? ¿puedo darme de baja cuando quiera? ¿se paga cada mes o al año? "
+         "¿quiénes sois?", ["coverage", "cancel", "payment", "distributor"]),
+        ("¿cuánto cuesta?", []),
+        ("¿qué cubre y cuánto cuesta?", ["coverage", "price"]),
+    ],
+)  # fmt: skip
+def test_several_questions_each_named(text, topics):
+    reading = read_spanish(text, expecting=None, today=TODAY)
+    assert sorted(reading.topics) == sorted(topics)
+    assert not topics or reading.topic == reading.topics[0]
 
 
 def test_risk_sports_are_exclusions():
