@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
-from types import SimpleNamespace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from tests.support.fake_providers import FakeProviders
+from tests.support.settings import settings_for
 from tests.support.signed import meta_headers, meta_text, twilio_form, twilio_headers
 from webhooks.app import create_app
-from webhooks.services import build_services
+from webhooks.services import Services, build_services
 from webhooks.settings import Settings
+from webhooks.turns.conversations import ConversationService
 from webhooks.turns.worker import run_workers
 
 SECRET, TOKEN, BASE = "meta-app-secret-for-tests", "twilio-auth-token-for-tests", "https://bot.test"
@@ -20,31 +27,39 @@ TWILIO_SID = "AC00000000000000000000000000000001"
 TWILIO_WA, TWILIO_SMS = "+14155238886", "+14155550100"
 
 
+@dataclass
+class Stack:
+    """A running service: its settings and parts, a test client, and the fake providers."""
+
+    settings: Settings
+    client: FlaskClient
+    providers: FakeProviders
+    app: Flask
+    services: Services
+    start_workers: Callable[..., None]
+    service: ConversationService
+
+
 @contextlib.contextmanager
-def running(redis_url: str, **overrides) -> Iterator[SimpleNamespace]:
+def running(redis_url: str, **overrides: Any) -> Iterator[Stack]:
     """The app (`.client`) and `.start_workers()`; the workers stop when the block ends."""
     with FakeProviders() as providers:
-        settings = Settings(
-            **{
-                "_env_file": None,
-                "redis_url": redis_url,
-                "agent_brain": "rules",
-                "whatsapp_app_secret": SECRET,
-                "whatsapp_token": META_TOKEN,
-                "whatsapp_phone_number_id": "1122334455667",
-                "whatsapp_api_url": f"{providers.url}/v23.0",
-                "whatsapp_template_name": "retomar_conversacion",
-                "twilio_account_sid": TWILIO_SID,
-                "twilio_auth_token": TOKEN,
-                "twilio_whatsapp_number": TWILIO_WA,
-                "twilio_sms_number": TWILIO_SMS,
-                "twilio_api_url": providers.url,
-                "public_base_url": BASE,
-                "turn_lock_seconds": 2,
-                "claim_idle_seconds": 1,
-                **overrides,
-            }
-        )
+        values: dict[str, Any] = {
+            "whatsapp_app_secret": SECRET,
+            "whatsapp_token": META_TOKEN,
+            "whatsapp_phone_number_id": "1122334455667",
+            "whatsapp_api_url": f"{providers.url}/v23.0",
+            "whatsapp_template_name": "retomar_conversacion",
+            "twilio_account_sid": TWILIO_SID,
+            "twilio_auth_token": TOKEN,
+            "twilio_whatsapp_number": TWILIO_WA,
+            "twilio_sms_number": TWILIO_SMS,
+            "twilio_api_url": providers.url,
+            "public_base_url": BASE,
+            "turn_lock_seconds": 2,
+            "claim_idle_seconds": 1,
+        }
+        settings = settings_for(redis_url, **(values | overrides))
         services = build_services(settings)
         app = create_app(services=services)
         stop = threading.Event()
@@ -57,7 +72,7 @@ def running(redis_url: str, **overrides) -> Iterator[SimpleNamespace]:
             thread.start()
             threads.append(thread)
 
-        stack = SimpleNamespace(
+        stack = Stack(
             settings=settings,
             client=app.test_client(),
             providers=providers,
@@ -74,14 +89,18 @@ def running(redis_url: str, **overrides) -> Iterator[SimpleNamespace]:
                 thread.join()
 
 
-def post_meta(stack, phone: str, text: str, message_id: str, **headers):
+def post_meta(stack: Stack, phone: str, text: str, message_id: str, **headers: str) -> TestResponse:
+    """POST a signed Meta text message from `phone` to the stack's webhook."""
     body = meta_text(phone, text, message_id)
     return stack.client.post(
         "/webhook/whatsapp", data=body, headers={**meta_headers(body, SECRET), **headers}
     )
 
 
-def post_twilio(stack, phone: str, text: str, sid: str, *, whatsapp: bool = False):
+def post_twilio(
+    stack: Stack, phone: str, text: str, sid: str, *, whatsapp: bool = False
+) -> TestResponse:
+    """POST a signed Twilio message (SMS, or WhatsApp) from `phone` to the stack's webhook."""
     form = twilio_form(
         phone, text, sid, whatsapp=whatsapp, to=TWILIO_WA if whatsapp else TWILIO_SMS
     )

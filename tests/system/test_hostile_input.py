@@ -16,7 +16,7 @@ from tests.support.signed import (
     twilio_form,
     twilio_headers,
 )
-from tests.support.stack import BASE, SECRET, TOKEN, TWILIO_SMS, post_meta, post_twilio, running
+from tests.support.stack import BASE, SECRET, TOKEN, TWILIO_SMS, post_meta, post_twilio
 
 ADMIN = "admin-token-for-tests"
 CHATWOOT_SECRET = "chatwoot-secret-for-tests"
@@ -225,14 +225,12 @@ NOT_JSON = {
 
 
 @pytest.fixture
-def stack(redis_url):
-    with running(
-        redis_url,
-        admin_token=ADMIN,
-        chatwoot_webhook_secret=CHATWOOT_SECRET,
-        whatsapp_verify_token=VERIFY,
-    ) as stack:
-        yield stack
+def stack_settings():
+    return {
+        "admin_token": ADMIN,
+        "chatwoot_webhook_secret": CHATWOOT_SECRET,
+        "whatsapp_verify_token": VERIFY,
+    }
 
 
 class Calls:
@@ -385,14 +383,12 @@ def test_hostile_input_gets_json_4xx_at_every_endpoint_and_customers_are_still_a
     assert stack.providers.texts_to("+34600400300")
 
 
-def test_an_unexpected_failure_is_a_json_500_that_hides_the_inside(redis_url, caplog):
-    with running(redis_url) as stack:
+def test_an_unexpected_failure_is_a_json_500_that_hides_the_inside(app, client, caplog):
+    def boom():
+        raise RuntimeError("internal detail")
 
-        def boom():
-            raise RuntimeError("internal detail")
-
-        stack.app.add_url_rule("/boom", view_func=boom)
-        answer = stack.client.get("/boom")
+    app.add_url_rule("/boom", view_func=boom)
+    answer = client.get("/boom")
     assert answer.status_code == 500 and answer.is_json
     assert answer.json == {"error": "internal error", "status": 500}
     assert "internal detail" not in answer.text

@@ -17,15 +17,13 @@ from tests.support.stack import (
     TWILIO_WA,
     post_meta,
     post_twilio,
-    running,
 )
 from webhooks.turns.worker import UNREADABLE
 
 
 @pytest.fixture
-def stack(redis_url):
-    with running(redis_url, whatsapp_verify_token="verify-me") as stack:
-        yield stack
+def stack_settings():
+    return {"whatsapp_verify_token": "verify-me"}
 
 
 def test_meta_conversation_with_a_retried_delivery(stack):

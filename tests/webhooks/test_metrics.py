@@ -13,11 +13,10 @@ from agent.brains.base import Reading
 from tests.support import ROOT
 from tests.support.metrics import moved, scrape
 from tests.support.openai_server import FakeOpenAI
+from tests.support.settings import settings_for
 from tests.support.signed import meta_headers, meta_text
 from tests.support.stack import SECRET, post_meta, post_twilio, running
-from webhooks.app import create_app
 from webhooks.services import build_brain
-from webhooks.settings import Settings
 
 TODAY = date(2026, 11, 23)
 
@@ -33,33 +32,30 @@ def wait_until(condition, timeout: float = 20.0) -> None:
         time.sleep(0.05)
 
 
-def test_a_conversation_moves_the_counters_by_exactly_what_happened(redis_url, redis_client):
-    with running(redis_url) as stack:
-        before = scrape(stack.client)
-        stack.start_workers()
-        phone = "+34600200100"
-        for n, text in enumerate(["Hola", "sí", "Soy Ana, 35 años, no fumo"], start=1):
-            assert post_meta(stack, phone, text, f"wamid.m{n}").status_code == 200
-            stack.providers.wait_for(n)
-        assert post_meta(stack, phone, "Hola", "wamid.m1").json["duplicates"] == 1
-        forged = meta_text(phone, "Hola", "wamid.forged")
-        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": "sha256=" + "0" * 64}
-        assert (
-            stack.client.post("/webhook/whatsapp", data=forged, headers=headers).status_code == 403
-        )
-        assert stack.client.post("/webhook/whatsapp", data=forged).status_code == 401
-        # The window closed long ago: the template goes out instead of the reply.
-        old = {"ts": time.time() - 2 * 86400}
-        body = meta_text("+34600200200", "Hola", "wamid.old", **old)
-        stack.client.post("/webhook/whatsapp", data=body, headers=_signed(body))
-        # Twilio refuses the number: a failed send.
-        stack.providers.wait_for(4)
-        stack.providers.fail_next.append((400, {"code": 21211, "message": "Invalid 'To'"}))
-        assert post_twilio(stack, "+34600200300", "Hola", "SM" + "1" * 32).status_code == 200
-        wait_until(lambda: stack.service.store.transcript("+34600200300"))
-        queue = stack.services.queue
-        wait_until(lambda: queue.depth()["depth"] == 0)  # a busy phone's notice is reclaimed
-        after = scrape(stack.client)
+def test_a_conversation_moves_the_counters_by_exactly_what_happened(stack):
+    before = scrape(stack.client)
+    stack.start_workers()
+    phone = "+34600200100"
+    for n, text in enumerate(["Hola", "sí", "Soy Ana, 35 años, no fumo"], start=1):
+        assert post_meta(stack, phone, text, f"wamid.m{n}").status_code == 200
+        stack.providers.wait_for(n)
+    assert post_meta(stack, phone, "Hola", "wamid.m1").json["duplicates"] == 1
+    forged = meta_text(phone, "Hola", "wamid.forged")
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": "sha256=" + "0" * 64}
+    assert stack.client.post("/webhook/whatsapp", data=forged, headers=headers).status_code == 403
+    assert stack.client.post("/webhook/whatsapp", data=forged).status_code == 401
+    # The window closed long ago: the template goes out instead of the reply.
+    old = {"ts": time.time() - 2 * 86400}
+    body = meta_text("+34600200200", "Hola", "wamid.old", **old)
+    stack.client.post("/webhook/whatsapp", data=body, headers=_signed(body))
+    # Twilio refuses the number: a failed send.
+    stack.providers.wait_for(4)
+    stack.providers.fail_next.append((400, {"code": 21211, "message": "Invalid 'To'"}))
+    assert post_twilio(stack, "+34600200300", "Hola", "SM" + "1" * 32).status_code == 200
+    wait_until(lambda: stack.service.store.transcript("+34600200300"))
+    queue = stack.services.queue
+    wait_until(lambda: queue.depth()["depth"] == 0)  # a busy phone's notice is reclaimed
+    after = scrape(stack.client)
 
     webhooks = "iagente_webhook_requests_total"
     assert moved(before, after, webhooks, provider="meta", outcome="accepted") == 4
@@ -83,7 +79,7 @@ def test_a_conversation_moves_the_counters_by_exactly_what_happened(redis_url, r
     assert after[("iagente_redis_up", ())] == 1
 
 
-def test_malformed_oversized_and_unconfigured_webhooks_are_counted(redis_url):
+def test_malformed_oversized_and_unconfigured_webhooks_are_counted(redis_url, client):
     with running(redis_url, max_body_bytes=1024) as stack:
         before = scrape(stack.client)
         garbage = b"{not json"
@@ -99,9 +95,7 @@ def test_malformed_oversized_and_unconfigured_webhooks_are_counted(redis_url):
             == 413
         )
         after = scrape(stack.client)
-    unsigned = create_app(Settings(_env_file=None, redis_url=redis_url, agent_brain="rules"))
-    client = unsigned.test_client()
-    first = scrape(client)
+    first = scrape(client)  # the app of the `client` fixture has no provider configured
     assert client.post("/webhook/twilio", data={"From": "+34600200400"}).status_code == 403
     last = scrape(client)
     webhooks = "iagente_webhook_requests_total"
@@ -110,13 +104,10 @@ def test_malformed_oversized_and_unconfigured_webhooks_are_counted(redis_url):
     assert moved(first, last, webhooks, provider="twilio", outcome="unconfigured") == 1
 
 
-def test_llm_calls_and_errors_are_counted_where_they_happen(redis_url):
-    client = create_app(
-        Settings(_env_file=None, redis_url=redis_url, agent_brain="rules")
-    ).test_client()
+def test_llm_calls_and_errors_are_counted_where_they_happen(client):
     with FakeOpenAI() as server:
-        settings = Settings(
-            _env_file=None,
+        settings = settings_for(
+            None,
             agent_brain="llm",
             openai_api_key="sk-test-metrics-000000",
             openai_base_url=server.base_url,
@@ -176,7 +167,7 @@ thread.join()
 """
 
 
-def test_metrics_of_several_processes_are_added_up(redis_url, redis_client, tmp_path, monkeypatch):
+def test_metrics_of_several_processes_are_added_up(redis_url, client, tmp_path, monkeypatch):
     """The web app in one process and the worker in another write into one directory (as
     under `iagente serve`); /metrics, answered by a third, shows both."""
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
@@ -192,8 +183,7 @@ def test_metrics_of_several_processes_are_added_up(redis_url, redis_client, tmp_
     pids = {name.rsplit("_", 1)[1] for name in files}
     assert len(pids) == 2 and any(name.startswith("histogram_") for name in files)
 
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
-    client = create_app(Settings(_env_file=None, redis_url=redis_url)).test_client()
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))  # read on each scrape
     answer = client.get("/metrics")
     samples = scrape(client)
     webhooks = "iagente_webhook_requests_total"

@@ -23,13 +23,11 @@ from agent.state import STAGES
 from integrations.redis.stats import StatsStore
 from tests.support.fake_providers import FakeProviders
 from tests.support.signed import meta_headers, meta_text, twilio_form, twilio_headers
-from webhooks.app import create_app
+from tests.support.stack import BASE, SECRET, TOKEN, TWILIO_SMS, running
 from webhooks.services import services_of
-from webhooks.settings import Settings
 from webhooks.turns.worker import Worker
 
-SECRET, TOKEN, BASE = "meta-app-secret", "twilio-auth-token", "https://bot.example.com"
-TWILIO_SMS, ADMIN = "+14155550100", "admin-token-123"
+ADMIN = "admin-token-123"
 AUTH = {"Authorization": f"Bearer {ADMIN}"}
 # To the proposal: the last "sí" confirms the read-back; CLOSE picks an option and confirms it.
 SALE = [
@@ -126,30 +124,11 @@ def _matches(template: str, path: str) -> bool:
     )
 
 
-def _settings(redis_url: str, providers: FakeProviders, **overrides) -> Settings:
-    return Settings(
-        _env_file=None,
-        redis_url=redis_url,
-        agent_brain="rules",
-        whatsapp_app_secret=SECRET,
-        whatsapp_token="meta-token",
-        whatsapp_phone_number_id="1122334455667",
-        whatsapp_api_url=f"{providers.url}/v23.0",
-        whatsapp_template_name="retomar_conversacion",
-        twilio_account_sid="AC00000000000000000000000000000001",
-        twilio_auth_token=TOKEN,
-        twilio_sms_number=TWILIO_SMS,
-        twilio_api_url=providers.url,
-        public_base_url=BASE,
-        turn_lock_seconds=2,
-        **({"admin_token": ADMIN} | overrides),
-    )
-
-
 @pytest.fixture
 def admin(redis_url, redis_client):
-    with FakeProviders() as providers:
-        yield Admin(create_app(_settings(redis_url, providers)), providers, redis_client)
+    """The admin API of a stack whose workers don't run: `Admin.work` answers in the test."""
+    with running(redis_url, admin_token=ADMIN) as stack:
+        yield Admin(stack.app, stack.providers, redis_client)
 
 
 # --- authorisation -------------------------------------------------------------------------------
@@ -178,14 +157,12 @@ def test_every_endpoint_wants_the_bearer_token(admin, method, path):
     assert wrong.status_code == 403 and wrong.json == {"error": "bearer token invalid"}
 
 
-def test_without_an_admin_token_configured_the_admin_api_is_off(redis_url, redis_client):
-    with FakeProviders() as providers:
-        app = create_app(_settings(redis_url, providers, admin_token=None))
-        client = app.test_client()
-        for method, path in ENDPOINTS:
-            for headers in ({}, {"Authorization": "Bearer "}, {"Authorization": "Bearer None"}):
-                assert client.open(path, method=method, headers=headers).status_code == 403
-        assert client.get("/webhook/status").status_code == 200  # health stays public
+def test_without_an_admin_token_configured_the_admin_api_is_off(stack):
+    assert stack.settings.admin_token is None
+    for method, path in ENDPOINTS:
+        for headers in ({}, {"Authorization": "Bearer "}, {"Authorization": "Bearer None"}):
+            assert stack.client.open(path, method=method, headers=headers).status_code == 403
+    assert stack.client.get("/webhook/status").status_code == 200  # health stays public
 
 
 # --- listing -------------------------------------------------------------------------------------

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import redis
-
 from integrations.redis.health import HealthBook
+from tests.support.settings import settings_for
 from webhooks.app import create_app
-from webhooks.settings import Settings
 
 
-def app_for(redis_url: str, **extra):
-    return create_app(Settings(_env_file=None, redis_url=redis_url, agent_brain="rules", **extra))
-
-
-def test_a_fresh_service_is_ok_and_says_what_is_configured(redis_url):
-    answer = app_for(redis_url).test_client().get("/webhook/status")
+def test_a_fresh_service_is_ok_and_says_what_is_configured(client):
+    answer = client.get("/webhook/status")
     body = answer.json
     assert answer.status_code == 200 and body["status"] == "ok"
     assert body["components"]["redis"] == {"configured": True, "reachable": True}
@@ -24,10 +18,11 @@ def test_a_fresh_service_is_ok_and_says_what_is_configured(redis_url):
     assert body["version"] and body["uptime_seconds"] >= 0
 
 
-def test_a_failing_channel_degrades_until_it_works_again(redis_url):
-    client = app_for(redis_url, whatsapp_token="t", whatsapp_phone_number_id="1").test_client()
+def test_a_failing_channel_degrades_until_it_works_again(redis_url, redis_client):
+    settings = settings_for(redis_url, whatsapp_token="t", whatsapp_phone_number_id="1")
+    client = create_app(settings).test_client()
     assert client.get("/webhook/status").json["components"]["meta"]["reachable"] is None
-    book = HealthBook(redis.Redis.from_url(redis_url))
+    book = HealthBook(redis_client)
     book.failed("meta", "190 Invalid OAuth access token")
     body = client.get("/webhook/status").json
     assert body["status"] == "degraded" and body["components"]["meta"]["reachable"] is False
@@ -37,7 +32,7 @@ def test_a_failing_channel_degrades_until_it_works_again(redis_url):
     assert body["status"] == "ok" and body["components"]["meta"]["reachable"] is True
 
 
-def test_redis_down_is_503(redis_url):
-    answer = app_for("redis://127.0.0.1:1/0").test_client().get("/webhook/status")
+def test_redis_down_is_503():
+    answer = create_app(settings_for("redis://127.0.0.1:1/0")).test_client().get("/webhook/status")
     assert answer.status_code == 503 and answer.json["status"] == "degraded"
     assert answer.json["components"]["redis"]["reachable"] is False

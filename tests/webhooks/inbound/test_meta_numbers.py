@@ -31,35 +31,34 @@ def sent_from(stack, phone: str) -> set[str]:
     }
 
 
-def test_a_message_to_a_number_we_do_not_serve_is_ignored_logged_and_counted(redis_url, caplog):
-    with running(redis_url) as stack:
-        stack.start_workers()
-        before = scrape(stack.client)
-        phone = "+34600300100"
-        with caplog.at_level(logging.INFO, logger="webhooks.http.providers"):
-            answer = post_to(stack, FOREIGN, phone, "Hola", "wamid.foreign1")
-        assert answer.status_code == 200
-        assert answer.json == {"accepted": 0, "duplicates": 0, "statuses": 0, "foreign_number": 1}
-        after = scrape(stack.client)
-        assert moved(before, after, "iagente_meta_foreign_number_total") == 1
-        assert moved(
-            before,
-            after,
-            "iagente_webhook_requests_total",
-            provider="meta",
-            outcome="foreign_number",
-        )
-        logged = [r.getMessage() for r in caplog.records if "phone_number_id" in r.getMessage()]
-        assert logged and not any("600300100" in line for line in logged)
-        assert stack.service.store.count() == 0
-        assert stack.services.queue.inbox(phone) == []
+def test_a_message_to_a_number_we_do_not_serve_is_ignored_logged_and_counted(stack, caplog):
+    stack.start_workers()
+    before = scrape(stack.client)
+    phone = "+34600300100"
+    with caplog.at_level(logging.INFO, logger="webhooks.http.providers"):
+        answer = post_to(stack, FOREIGN, phone, "Hola", "wamid.foreign1")
+    assert answer.status_code == 200
+    assert answer.json == {"accepted": 0, "duplicates": 0, "statuses": 0, "foreign_number": 1}
+    after = scrape(stack.client)
+    assert moved(before, after, "iagente_meta_foreign_number_total") == 1
+    assert moved(
+        before,
+        after,
+        "iagente_webhook_requests_total",
+        provider="meta",
+        outcome="foreign_number",
+    )
+    logged = [r.getMessage() for r in caplog.records if "phone_number_id" in r.getMessage()]
+    assert logged and not any("600300100" in line for line in logged)
+    assert stack.service.store.count() == 0
+    assert stack.services.queue.inbox(phone) == []
 
-        # The same customer writing to our number is answered, from our number, and only once.
-        assert post_to(stack, OURS, phone, "Hola", "wamid.ours1").json["accepted"] == 1
-        stack.providers.wait_for(1)
-        time.sleep(0.3)
-        assert len(stack.providers.texts_to(phone)) == 1
-        assert sent_from(stack, phone) == {OURS}
+    # The same customer writing to our number is answered, from our number, and only once.
+    assert post_to(stack, OURS, phone, "Hola", "wamid.ours1").json["accepted"] == 1
+    stack.providers.wait_for(1)
+    time.sleep(0.3)
+    assert len(stack.providers.texts_to(phone)) == 1
+    assert sent_from(stack, phone) == {OURS}
 
 
 def test_each_customer_is_answered_from_the_number_they_wrote_to(redis_url):

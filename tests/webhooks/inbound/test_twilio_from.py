@@ -5,13 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.signed import twilio_form, twilio_headers
-from tests.support.stack import BASE, TOKEN, TWILIO_SMS, running
-
-
-@pytest.fixture
-def stack(redis_url):
-    with running(redis_url) as stack:
-        yield stack
+from tests.support.stack import BASE, TOKEN, TWILIO_SMS
 
 
 def _post(stack, sender: str, sid: str):

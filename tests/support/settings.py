@@ -1,0 +1,16 @@
+"""The service's settings as tests make them: no .env file, the rules brain, the tests' Redis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from webhooks.settings import Settings
+
+
+def settings_for(redis_url: str | None, **overrides: Any) -> Settings:
+    """Settings on `redis_url` with the offline rules brain; `overrides` set anything else.
+
+    No .env file is read, so a developer's own configuration can't leak into a test.
+    """
+    values: dict[str, Any] = {"redis_url": redis_url, "agent_brain": "rules", **overrides}
+    return Settings(_env_file=None, **values)
