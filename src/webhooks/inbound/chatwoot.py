@@ -48,6 +48,7 @@ class SignatureError(Exception):
     """
 
     def __init__(self, reason: SignatureReason, message: str) -> None:
+        """A failed check: why (`reason`, which picks the HTTP code) and what, in `message`."""
         super().__init__(message)
         self.reason: SignatureReason = reason
 
@@ -128,6 +129,7 @@ class ChatwootEvent:
     changed: tuple[str, ...] = ()  # changed_attributes' names
 
     def to_json(self) -> str:
+        """The event as compact JSON, for the queue (`from_json` reads it back)."""
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
 
     @classmethod

@@ -26,6 +26,8 @@ Kind = Literal[
 
 @dataclass(frozen=True)
 class Media:
+    """One attachment of an inbound message, as the provider describes it (fetched later)."""
+
     kind: str  # image, audio, voice, video, document, sticker
     id: str | None = None  # Meta media id (fetch with the token)
     url: str | None = None  # Twilio MediaUrlN (fetch with basic auth) or a direct link
@@ -54,10 +56,12 @@ class InboundMessage:
     our_number: str | None = None  # which of our numbers it reached: Meta's phone_number_id
 
     def to_json(self) -> str:
+        """The message as compact JSON, for the queue (`from_json` reads it back)."""
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> InboundMessage:
+        """The message `to_json` wrote."""
         data = json.loads(raw)
         data["media"] = tuple(Media(**m) for m in data.get("media", ()))
         return cls(**data)

@@ -28,7 +28,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from webhooks.inbound.messages import InboundMessage, Kind, Media, StatusUpdate
 from webhooks.inbound.phones import PhoneError, normalise_phone
@@ -170,7 +170,7 @@ def _content_of(raw: dict) -> dict:
     if kind == "interactive":
         return _interactive(body, reply_to)
     if kind in _MEDIA_TYPES:
-        return _media(kind, body, reply_to)
+        return _media(cast(Kind, kind), body, reply_to)
     if kind == "location":
         return _location(body, reply_to)
     if kind == "contacts":
@@ -214,7 +214,7 @@ def _flow_answers(response_json: Any) -> str | None:
     return "Formulario: " + "; ".join(fields) if fields else "Formulario enviado"
 
 
-def _media(kind: str, body: dict, reply_to: str | None) -> dict:
+def _media(kind: Kind, body: dict, reply_to: str | None) -> dict:
     if kind == "audio" and body.get("voice") is True:
         kind = "voice"
     caption = _str_or_none(body.get("caption"))

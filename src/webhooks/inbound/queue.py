@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import replace
+from typing import Any, cast
 
 import redis
 
@@ -34,9 +35,12 @@ GROUP = "workers"
 
 
 class MessageQueue:
+    """Inbound work on Redis: webhooks accept messages into it, workers take them out."""
+
     def __init__(
         self, client: redis.Redis, *, prefix: str = "iagente", dedupe_seconds: int = 7 * 86400
     ) -> None:
+        """Queue on `client`; a message id is kept `dedupe_seconds` to drop provider retries."""
         self._redis = client
         self._prefix = prefix
         self._dedupe_seconds = dedupe_seconds
@@ -53,7 +57,7 @@ class MessageQueue:
         seen_id, now = f"{message.provider}:{message.message_id}", time.time()
         queued = replace(message, received_at=now).to_json()
         keys = [self._key(message.phone, "seen"), self._key(message.phone, "inbox")]
-        args = [now, seen_id, queued, self._dedupe_seconds]
+        args: list[str | float] = [now, seen_id, queued, self._dedupe_seconds]
         # One round trip for both commands (redis-py would add a SCRIPT EXISTS round trip for a
         # Script object in a pipeline, so EVALSHA directly and load the script if Redis lost it).
         # Notify even for a duplicate: if we crashed between the two, the provider's retry is
@@ -71,6 +75,7 @@ class MessageQueue:
         return bool(new)
 
     def accept_status(self, status: StatusUpdate) -> None:
+        """Queue a delivery status of a message we sent, for the worker to record."""
         payload = json.dumps(
             {
                 "provider": status.provider,
@@ -90,6 +95,7 @@ class MessageQueue:
     # --- the worker side -----------------------------------------------------------------------
 
     def ensure_group(self) -> None:
+        """Create the workers' consumer group (and the stream) unless it exists."""
         try:
             self._redis.xgroup_create(self.stream, GROUP, id="0", mkstream=True)
         except redis.ResponseError as exc:
@@ -99,7 +105,9 @@ class MessageQueue:
     def read(self, consumer: str, *, count: int = 10, block_ms: int = 1000) -> list[tuple]:
         """New notifications for this consumer: [(entry_id, {field: value})]."""
         answer = self._redis.xreadgroup(GROUP, consumer, {self.stream: ">"}, count, block_ms)
-        return [(eid, _decode(fields)) for _, entries in answer or [] for eid, fields in entries]
+        # RESP2, as our clients speak: [[stream, [(entry_id, fields), ...]]] (RESP3 gives a dict).
+        streams = cast("list[list[Any]]", answer or [])
+        return [(eid, _decode(fields)) for _, entries in streams for eid, fields in entries]
 
     def claim_stale(self, consumer: str, *, min_idle_ms: int, count: int = 10) -> list[tuple]:
         """Notifications a dead or stuck worker took and never acknowledged."""
@@ -107,6 +115,7 @@ class MessageQueue:
         return [(eid, _decode(fields)) for eid, fields in answer[1] if fields]
 
     def ack(self, entry_id: bytes | str) -> None:
+        """Forget a notification whose work is done."""
         pipe = self._redis.pipeline(transaction=False)
         pipe.xack(self.stream, GROUP, entry_id)
         pipe.xdel(self.stream, entry_id)
@@ -120,6 +129,7 @@ class MessageQueue:
         ]
 
     def inbox_size(self, phone: str) -> int:
+        """How many messages of `phone` wait for their turn."""
         return self._redis.llen(self._key(phone, "inbox"))
 
     def missed(self, phone: str) -> None:
@@ -127,8 +137,11 @@ class MessageQueue:
         self._redis.set(self._key(phone, "missed"), 1, ex=3600)
 
     def nudge(self, phone: str) -> None:
-        """After holding `phone`'s lock: notify again if a notification missed it meanwhile and
-        messages still wait (otherwise their own notifications are still to come)."""
+        """Notify again for `phone` if a notification missed its lock and messages still wait.
+
+        Called after holding the lock; without a missed notification, the waiting messages'
+        own notifications are still to come.
+        """
         pipe = self._redis.pipeline(transaction=False)
         pipe.getdel(self._key(phone, "missed"))
         pipe.llen(self._key(phone, "inbox"))
@@ -146,7 +159,9 @@ class MessageQueue:
         oldest = self._redis.xrange(self.stream, count=1)
         age = 0.0
         if oldest:
-            millis = int(oldest[0][0].split(b"-")[0])
+            entry_id = oldest[0][0]
+            assert isinstance(entry_id, bytes)  # our clients don't decode responses
+            millis = int(entry_id.split(b"-")[0])
             age = max(0.0, time.time() - millis / 1000)
         return {"depth": length, "oldest_age_seconds": round(age, 1)}
 

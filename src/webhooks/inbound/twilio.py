@@ -171,13 +171,9 @@ def _location(form: Mapping[str, str]) -> dict:
         raise FormError("Latitude or Longitude is not a number") from None
     if not (abs(latitude) <= 90 and abs(longitude) <= 180):  # also false for NaN
         raise FormError("Latitude or Longitude out of range")
-    location = {
-        "latitude": latitude,
-        "longitude": longitude,
-        "name": form.get("Label") or None,
-        "address": form.get("Address") or None,
-    }
-    place = ", ".join(location[key] for key in ("name", "address") if location[key])
+    name, address = form.get("Label") or None, form.get("Address") or None
+    location = {"latitude": latitude, "longitude": longitude, "name": name, "address": address}
+    place = ", ".join(part for part in (name, address) if part)
     return {
         "kind": "location",
         "text": f"Ubicación: {place}" if place else f"Ubicación: {latitude}, {longitude}",
