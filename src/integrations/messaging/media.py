@@ -5,7 +5,7 @@ from __future__ import annotations
 import mimetypes
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import requests
@@ -43,7 +43,9 @@ def fetch_bytes(
     retry: RetryPolicy,
     timeout: float | tuple[float, float],
     limit: int = MEDIA_LIMIT,
-    **request_args: object,
+    headers: Mapping[str, str] | None = None,
+    params: Mapping[str, str] | None = None,
+    auth: tuple[str, str] | None = None,
 ) -> tuple[bytes, str]:
     """GET `url` whole: its bytes and Content-Type, or a `SendError`, never part of a body.
 
@@ -55,7 +57,9 @@ def fetch_bytes(
     def attempt() -> tuple[bytes, str]:
         deadline = time.monotonic() + DOWNLOAD_SECONDS
         try:
-            response = session.get(url, stream=True, timeout=timeout, **request_args)
+            response = session.get(
+                url, stream=True, timeout=timeout, headers=headers, params=params, auth=auth
+            )
         except requests.RequestException as exc:
             raise network_error(provider, exc) from exc
         with response:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -119,7 +119,7 @@ class MetaWhatsAppSender:
         if not options or len(options) > MAX_ROWS:
             return self.send_text(to, numbered(text, options, self._texts))
         body = text.strip()
-        parts = []
+        parts: list[Callable[[], str]] = []
         if len(body) > BODY_LIMIT:
             parts = [partial(self._text, to, part) for part in split_text(body, TEXT_LIMIT)]
             body = self._texts.choose
@@ -191,7 +191,9 @@ class MetaWhatsAppSender:
 
     # Plumbing
 
-    def _fetch(self, url: str, *, limit: int, **request_args: Any) -> tuple[bytes, str]:
+    def _fetch(
+        self, url: str, *, limit: int, params: Mapping[str, str] | None = None
+    ) -> tuple[bytes, str]:
         try:
             return fetch_bytes(
                 self._session,
@@ -202,7 +204,7 @@ class MetaWhatsAppSender:
                 timeout=self._timeout,
                 limit=limit,
                 headers=self._headers,
-                **request_args,
+                params=params,
             )
         except SendError as exc:
             log.warning("meta media download failed: %s", exc)

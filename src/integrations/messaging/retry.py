@@ -8,13 +8,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import stamina
 
 from integrations.messaging.base import TransientSendError
 
 T = TypeVar("T")
+
+
+class Retryable(Protocol):
+    """What a transient error tells the policy: whether it may have gone out, and when to retry."""
+
+    maybe_sent: bool
+    retry_after: float | None
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -59,7 +66,7 @@ class RetryPolicy:
         fn: Callable[[], T],
         *,
         idempotent: bool = False,
-        transient: type[Exception] | None = None,
+        transient: type[Retryable] | None = None,
     ) -> T:
         """Call `fn`, retrying the `transient` errors (with `maybe_sent` and `retry_after`)."""
         deadline = time.monotonic() + self.timeout
