@@ -1,5 +1,8 @@
-"""The whole path with Chatwoot: signed webhooks in, the worker, a fake Chatwoot that checks every
-request against Chatwoot's own OpenAPI spec, real Redis, fake Meta/Twilio."""
+"""The whole path with Chatwoot: signed webhooks in, the worker, the mirror, Chatwoot's webhooks.
+
+A fake Chatwoot checks every request against Chatwoot's own OpenAPI spec; Redis is real, Meta and
+Twilio are local fakes.
+"""
 
 from __future__ import annotations
 
@@ -62,10 +65,15 @@ def chatwoot_settings(fake: FakeChatwoot, **more) -> dict:
 
 
 @pytest.fixture
-def stack(redis_url, chatwoot):
-    with running(redis_url, **chatwoot_settings(chatwoot)) as stack:
-        stack.start_workers()
-        yield stack
+def stack_settings(chatwoot):
+    return chatwoot_settings(chatwoot)
+
+
+@pytest.fixture
+def stack(stack):
+    """The conftest's stack on this file's settings, its workers running."""
+    stack.start_workers()
+    return stack
 
 
 def wait_until(check, timeout: float = 20.0, what: str = "condition"):
@@ -107,8 +115,7 @@ class Customer:
 
 def settled(stack) -> None:
     """Wait until the worker and the mirror have nothing left to do."""
-    redis = stack.service.store._redis  # noqa: SLF001 - the test's view of the same Redis
-    outbox, queue = Outbox(redis), stack.services.queue
+    outbox, queue = Outbox(stack.services.redis), stack.services.queue
     wait_until(
         lambda: queue.depth()["depth"] == 0 and outbox.backlog()["pending"] == 0,
         what="the mirror to catch up",
@@ -241,8 +248,7 @@ def test_a_chatwoot_without_the_account_labels_endpoint_keeps_one_conversation(s
     stage = stack.service.state(ana.phone)["stage"]
     assert stage != "INICIO" and conversation["custom_attributes"]["etapa"] == stage
     assert len(conversation["labels"]) == 1 and conversation["labels"][0] in LABELS
-    redis = stack.service.store._redis  # noqa: SLF001 - the test's view of the same Redis
-    assert Outbox(redis).backlog()["dead"] == 0
+    assert Outbox(stack.services.redis).backlog()["dead"] == 0
     assert chatwoot.violations == []
 
 
@@ -553,15 +559,16 @@ def test_an_agent_reply_goes_back_on_the_customers_own_channel_sms(stack, chatwo
     assert (sms["form"]["To"], sms["form"]["Body"]) == (phone, "Te llamo")
 
 
-def test_outside_the_24_hour_window_an_agent_reply_becomes_the_template_and_a_note(stack, chatwoot):
+def test_outside_the_24_hour_window_an_agent_reply_becomes_the_template_and_a_note(
+    stack, chatwoot, redis_client
+):
     ana = Customer(stack, "+34611000014")
     ana.say("Hola")
     settled(stack)
-    store = stack.service.store
+    summary = stack.service.store.keys(ana.phone).of("summary")
     two_days_ago = (datetime.now(UTC) - timedelta(days=2)).isoformat()
-    store._redis.hset(  # noqa: SLF001 - the customer last wrote two days ago
-        store.key(ana.phone, "summary"), "last_inbound_at", json.dumps(two_days_ago)
-    )
+    # The customer last wrote two days ago.
+    redis_client.hset(summary, "last_inbound_at", json.dumps(two_days_ago))
     conversation = conversation_of(chatwoot, ana.phone)
     reply = event(
         "message_created_outgoing_agent.json", conversation, ana.phone, id=9007, content="¿Qué tal?"

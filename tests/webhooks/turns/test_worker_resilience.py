@@ -24,10 +24,13 @@ def test_the_worker_loop_survives_an_unreachable_redis():
 
 
 def test_a_message_that_found_the_phone_locked_is_answered_as_soon_as_the_lock_is_let_go(
-    redis_url,
+    redis_url, redis_client
 ):
-    """Not after the 30 s a stale notification takes to be claimed again: the lock's holder
-    (an agent's reply being sent, an operator closing the conversation) nudges the queue."""
+    """Not after the 30 s a stale notification takes to be claimed again.
+
+    The lock's holder (an agent's reply being sent, an operator closing the conversation) nudges
+    the queue.
+    """
     with running(redis_url, claim_idle_seconds=30) as stack:
         stack.start_workers(2)
         phone = "+34633000001"
@@ -35,8 +38,9 @@ def test_a_message_that_found_the_phone_locked_is_answered_as_soon_as_the_lock_i
         with held:
             post_meta(stack, phone, "Hola", "wamid.locked.1")
             queue = stack.services.queue
+            missed = stack.service.store.keys(phone).of("missed")
             deadline = time.monotonic() + 10
-            while not stack.service.store._redis.exists(queue._key(phone, "missed")):  # noqa: SLF001
+            while not redis_client.exists(missed):
                 assert time.monotonic() < deadline, "no worker tried the phone"
                 time.sleep(0.01)
             assert stack.providers.texts_to(phone) == []
