@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import partial
 
 import requests
 
 from agent import texts
-from integrations.messaging.base import Sender, SendError, SentMessage
+from integrations.messaging.base import Provider, Sender, SendError, SentMessage
 from integrations.messaging.meta import MetaWhatsAppSender
 from integrations.messaging.text import OptionTexts
 from integrations.messaging.twilio import TwilioSender
@@ -33,6 +34,8 @@ class TemplateMissingError(SendError):
 
 
 class Channels:
+    """The senders of the service, picked by provider, channel and business number."""
+
     def __init__(
         self,
         meta: MetaWhatsAppSender | Sequence[MetaWhatsAppSender] | None = None,
@@ -43,6 +46,16 @@ class Channels:
         template_language: str = "es",
         twilio_template_sid: str | None = None,
     ) -> None:
+        """Senders as given (absent ones: that channel is not configured) and the templates.
+
+        Args:
+            meta: one sender per WhatsApp business number; the first answers when none is named.
+            twilio_whatsapp: Twilio's WhatsApp sender.
+            twilio_sms: Twilio's SMS sender.
+            whatsapp_template: the approved Meta template sent outside the 24-hour window.
+            template_language: that template's language code.
+            twilio_template_sid: Twilio's approved content template, for the same purpose.
+        """
         metas = [meta] if isinstance(meta, MetaWhatsAppSender) else list(meta or [])
         # One sender per business number we serve; the first answers when none is named.
         self._meta_numbers = {sender.phone_number_id: sender for sender in metas}
@@ -56,6 +69,7 @@ class Channels:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Channels:
+        """The senders the settings configure, sharing one HTTP session."""
         session = requests.Session()
         meta: list[MetaWhatsAppSender] = []
         twilio_wa = twilio_sms = None
@@ -71,26 +85,23 @@ class Channels:
                 for number in settings.whatsapp_phone_number_ids
             ]
         if settings.twilio_account_sid and settings.twilio_auth_token:
-            common = {
-                "api_url": settings.twilio_api_url,
-                "account_sid": settings.twilio_account_sid,
-                "auth_token": settings.twilio_auth_token.get_secret_value(),
-                "session": session,
-                "texts": OPTION_TEXTS,
-                "status_callback": (
+            twilio = partial(
+                TwilioSender,
+                api_url=settings.twilio_api_url,
+                account_sid=settings.twilio_account_sid,
+                auth_token=settings.twilio_auth_token.get_secret_value(),
+                session=session,
+                texts=OPTION_TEXTS,
+                status_callback=(
                     f"{settings.public_base_url.rstrip('/')}/webhook/twilio/status"
                     if settings.public_base_url
                     else None
                 ),
-            }
+            )
             if settings.twilio_whatsapp_number:
-                twilio_wa = TwilioSender(
-                    channel="whatsapp", from_number=settings.twilio_whatsapp_number, **common
-                )
+                twilio_wa = twilio(channel="whatsapp", from_number=settings.twilio_whatsapp_number)
             if settings.twilio_sms_number:
-                twilio_sms = TwilioSender(
-                    channel="sms", from_number=settings.twilio_sms_number, **common
-                )
+                twilio_sms = twilio(channel="sms", from_number=settings.twilio_sms_number)
         return cls(
             meta,
             twilio_wa,
@@ -101,7 +112,7 @@ class Channels:
         )
 
     def sender_for(
-        self, provider: str, channel: str, our_number: str | None = None
+        self, provider: Provider, channel: str, our_number: str | None = None
     ) -> Sender | None:
         """The sender for a channel; for Meta, the business number the customer wrote to."""
         if provider == "meta" and our_number in self._meta_numbers:
@@ -109,7 +120,7 @@ class Channels:
         return self._senders.get((provider, channel))
 
     def send_template(
-        self, provider: str, channel: str, phone: str, our_number: str | None = None
+        self, provider: Provider, channel: str, phone: str, our_number: str | None = None
     ) -> SentMessage:
         """The approved re-engagement template, for when free text is no longer allowed."""
         template = self._templates.get(provider)

@@ -51,6 +51,7 @@ class TurnSaver(RedisSaver):
             _HELD.reset(token)
 
     def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        """The checkpoint `config` names; a held thread's newest one is read from Redis once."""
         held, conf = _HELD.get(), config["configurable"]
         if (
             held is None
@@ -76,6 +77,7 @@ class TurnSaver(RedisSaver):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
+        """Store a checkpoint; a held thread is read from Redis again after it."""
         self._forget(config["configurable"]["thread_id"])
         return super().put(config, checkpoint, metadata, new_versions)
 
@@ -86,9 +88,11 @@ class TurnSaver(RedisSaver):
         task_id: str,
         task_path: str = "",
     ) -> None:
+        """Store a task's pending writes; a held thread is read from Redis again after them."""
         self._forget(config["configurable"]["thread_id"])
         super().put_writes(config, writes, task_id, task_path)
 
     def delete_thread(self, thread_id: str) -> None:
+        """Delete every checkpoint of the thread, and what this saver holds of it."""
         self._forget(thread_id)
         super().delete_thread(thread_id)

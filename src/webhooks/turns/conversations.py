@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class TurnResult:
+    """What one turn came to: the reply and its buttons, and where the conversation stands."""
+
     phone: str
     reply: str
     stage: str
@@ -44,6 +46,7 @@ class TurnResult:
 
     @classmethod
     def of(cls, phone: str, state: dict, *, replayed: bool = False) -> TurnResult:
+        """The result a graph state stands for (its last reply, stage and flags)."""
         return cls(
             phone=phone,
             reply=state.get("reply", ""),
@@ -69,6 +72,15 @@ class ConversationService:
         lock_seconds: float = 15,
         stats: StatsStore | None = None,
     ) -> None:
+        """The service on a graph compiled with its checkpointer.
+
+        Args:
+            graph: the compiled funnel; its checkpointer holds every conversation's state.
+            context: what the graph is given on each turn (brain, tariff, product facts).
+            store: transcripts, summaries and the phones' turn locks.
+            lock_seconds: how long a turn lock lasts unless renewed.
+            stats: where turn statistics are counted, if anywhere.
+        """
         if not isinstance(graph.checkpointer, BaseCheckpointSaver):
             raise ValueError("the graph must be compiled with its checkpointer")
         self.graph = graph
@@ -88,8 +100,11 @@ class ConversationService:
     def locked(self, phone: str, *, blocking: bool) -> AbstractContextManager[None] | None: ...
 
     def locked(self, phone: str, *, blocking: bool = True) -> AbstractContextManager[None] | None:
-        """The phone's turn lock, held (and renewed) inside the `with`; None if not blocking
-        and someone else holds it. Inside, the conversation's checkpoint is read only once."""
+        """The phone's turn lock, held (and renewed) inside the `with`.
+
+        None if not `blocking` and someone else holds it. Inside, the conversation's
+        checkpoint is read only once.
+        """
         lock = self.store.lock(phone, timeout=self.lock_seconds)
         if not lock.acquire(blocking=blocking):
             return None
@@ -114,8 +129,10 @@ class ConversationService:
         choice: int | None = None,
         before: dict | None = None,
     ) -> TurnResult:
-        """One graph turn; the caller holds the phone's lock. A `message_id` the conversation
-        already answered is not run again: its stored result comes back, marked `replayed`.
+        """One graph turn; the caller holds the phone's lock.
+
+        A `message_id` the conversation already answered is not run again: its stored result
+        comes back, marked `replayed`.
 
         `choice` is an option the customer tapped (the graph takes it without reading `text`);
         `before` is the state the caller already read under the lock, so it is not read again.
@@ -203,8 +220,10 @@ class ConversationService:
         self.store.forget(phone)
 
     def close(self, phone: str, farewell: str) -> None:
-        """End the funnel at FINALIZADO, saying `farewell` ("" for nothing; caller holds the
-        lock)."""
+        """End the funnel at FINALIZADO, saying `farewell` ("" for nothing).
+
+        The caller holds the phone's lock.
+        """
         update: dict = {"stage": "FINALIZADO", "expecting": None, "reply": farewell, "buttons": []}
         if farewell:
             update["messages"] = [AIMessage(farewell)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from integrations.messaging.base import OutsideWindowError, SentMessage
+from integrations.messaging.base import OutsideWindowError, Provider, SentMessage
 from webhooks.turns.channels import Channels
 
 WINDOW = timedelta(hours=24)
@@ -19,8 +19,11 @@ class WindowClosedError(Exception):
 
 
 def window_closed(channel: str | None, last_inbound: datetime | None) -> bool:
-    """WhatsApp takes free text only within 24 hours of the customer's last message (unknown:
-    closed); SMS has no window."""
+    """Whether free text may no longer go out on `channel`.
+
+    WhatsApp takes it only within 24 hours of the customer's last message (unknown: closed);
+    SMS has no window.
+    """
     if channel != "whatsapp":
         return False
     return last_inbound is None or datetime.now(UTC) - last_inbound > WINDOW
@@ -30,17 +33,20 @@ def send_in_window(
     channels: Channels,
     send: Callable[[], SentMessage],
     *,
-    provider: str,
+    provider: Provider,
     channel: str,
     phone: str,
     our_number: str | None,
     last_inbound: datetime | None,
     template: bool = True,
 ) -> tuple[SentMessage, bool]:
-    """`send()` while the window is open; once it is closed (by our clock or the provider's
-    word) the approved template when `template` allows it, else WindowClosedError.
+    """`send()` while the window is open, else the approved template when `template` allows it.
 
-    What went out, and whether it was the template. No template configured: TemplateMissingError.
+    The window is closed by our clock or by the provider's word; with `template` false that
+    raises WindowClosedError. No template configured: TemplateMissingError.
+
+    Returns:
+        What went out, and whether it was the template.
     """
 
     def instead() -> tuple[SentMessage, bool]:

@@ -16,12 +16,13 @@ import time
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 import redis
 
 from agent.brains.spanish import read_spanish
 from agent.texts import UNREADABLE
-from integrations.messaging.base import Option, RecipientError, SendError
+from integrations.messaging.base import Option, RecipientError, Sender, SendError, SentMessage
 from integrations.messaging.phones import mask_phone
 from integrations.redis.health import HealthBook
 from webhooks import logs, metrics
@@ -75,9 +76,11 @@ def as_text(message: InboundMessage) -> str:
 
 
 def what_was_said(batch: list[InboundMessage]) -> tuple[str, int | None]:
-    """The turn's text, and the option tapped when taps are all the customer said: the graph
-    takes that as structured input, not as words to read again (a model call with the llm
-    brain). A tap among written words is read with them, as "opción <n>"."""
+    """The turn's text, and the option tapped when taps are all the customer said.
+
+    The graph takes a tap as structured input, not as words to read again (a model call with
+    the llm brain). A tap among written words is read with them, as "opción <n>".
+    """
     said = [m for m in batch if as_text(m)]
     taps = [tapped_option(m) for m in said]
     if said and all(taps):
@@ -86,6 +89,8 @@ def what_was_said(batch: list[InboundMessage]) -> tuple[str, int | None]:
 
 
 class Worker:
+    """One worker thread's loop: queue notifications in, turns run, replies and statuses out."""
+
     def __init__(
         self,
         service: ConversationService,
@@ -98,6 +103,19 @@ class Worker:
         health: HealthBook | None = None,
         chatwoot: ChatwootSide | None = None,
     ) -> None:
+        """A worker named `name` in the queue's consumer group.
+
+        Args:
+            service: the conversation service that runs the turns.
+            queue: where the notifications and the phones' inboxes are.
+            channels: the senders of the replies.
+            name: the consumer's name (default: a random one).
+            claim_idle_ms: how long a notification may stay unacknowledged before it is taken
+                from the worker that read it.
+            block_ms: how long one read waits for new notifications.
+            health: where the outcome of each send is noted, if anywhere.
+            chatwoot: the Chatwoot side, when Chatwoot is configured.
+        """
         self.service = service
         self.chatwoot = chatwoot
         self.health = health
@@ -133,6 +151,7 @@ class Worker:
                 self.handle(entry_id, fields)
 
     def handle(self, entry_id: bytes, fields: dict[str, str]) -> None:
+        """Do one notification's work; acknowledge it unless it must be tried again."""
         try:
             if "status" in fields:
                 self.record_status(json.loads(fields["status"]))
@@ -228,14 +247,16 @@ class Worker:
             },
             also=lambda pipe: self.finish(pipe, phone, len(batch), ops),
         )
-        if ops:
+        if ops and self.chatwoot is not None:
             self.chatwoot.outbox.schedule(phone)
         self.count(phone, batch, outbound, result)
 
-    def finish(self, pipe, phone: str, answered: int, ops: list[dict]) -> None:
+    def finish(
+        self, pipe: redis.client.Pipeline, phone: str, answered: int, ops: list[dict]
+    ) -> None:
         """The turn's own commands in its transaction: answered messages out, mirror work in."""
         self.queue.done(phone, answered, pipe)
-        if ops:
+        if ops and self.chatwoot is not None:
             self.chatwoot.outbox.push(pipe, phone, ops)
 
     def mirror_ops(
@@ -264,7 +285,7 @@ class Worker:
         self.service.stats.record_turn(
             phone,
             inbound=len(batch),
-            outbound=int(bool(outbound) and outbound["status"] != "failed"),
+            outbound=int(bool(outbound and outbound["status"] != "failed")),
             started=result.turn == 1,
             stage=result.stage,
             arrived=first.received_at or first.timestamp or None,
@@ -272,7 +293,11 @@ class Worker:
 
     def deliver(self, phone: str, last: InboundMessage, result: TurnResult) -> dict:
         """Send the reply on the channel the customer last wrote from; describe the outcome."""
-        record = {"text": result.reply, "channel": last.channel, "provider": last.provider}
+        record: dict[str, Any] = {
+            "text": result.reply,
+            "channel": last.channel,
+            "provider": last.provider,
+        }
         sender = self.channels.sender_for(last.provider, last.channel, last.our_number)
         if sender is None:
             log.warning(
@@ -321,10 +346,12 @@ class Worker:
             record["template"] = True
         return {**record, "status": "accepted", "ids": list(sent.message_ids)}
 
-    def _send(self, sender, phone: str, last: InboundMessage, result: TurnResult):
+    def _send(
+        self, sender: Sender, phone: str, last: InboundMessage, result: TurnResult
+    ) -> tuple[SentMessage, bool]:
         """What went out, and whether it was the template instead of the reply."""
 
-        def reply():
+        def reply() -> SentMessage:
             # Twilio can't render buttons: the reply already lists the options, numbered.
             if result.buttons and last.provider == "meta":
                 options = [Option(b["id"], b["title"], b.get("detail")) for b in result.buttons]
@@ -345,6 +372,7 @@ class Worker:
         )
 
     def record_status(self, update: dict) -> None:
+        """Keep the furthest delivery status of a message we sent; log a failed delivery."""
         phone, status = update.get("phone"), update["status"]
         if not phone:
             return
