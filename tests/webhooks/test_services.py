@@ -6,14 +6,14 @@ import json
 from importlib import resources
 
 import pytest
-import redis
 
 from agent.brains.rules import RulesBrain
 from tests.support import DATA
+from tests.support.settings import settings_for
 from webhooks.app import create_app
 from webhooks.crm.handover import ChatwootSide
 from webhooks.services import build_services, services_of
-from webhooks.settings import Settings, SettingsError
+from webhooks.settings import SettingsError
 
 CHATWOOT = {
     "chatwoot_base_url": "http://127.0.0.1:9",
@@ -23,22 +23,14 @@ CHATWOOT = {
 }
 
 
-def settings(redis_url: str | None, **more) -> Settings:
-    return Settings(_env_file=None, redis_url=redis_url, agent_brain="rules", **more)
-
-
-def test_the_web_app_keeps_the_services_it_is_given(redis_url):
-    services = build_services(settings(redis_url))
-    app = create_app(services=services)
+def test_the_web_app_keeps_the_services_it_is_given(services, app):
     assert services_of(app) is services
     with app.app_context():
         assert services_of() is services
 
 
-def test_without_chatwoot_there_is_no_chatwoot_side_anywhere(redis_url):
-    services = build_services(settings(redis_url))
+def test_without_chatwoot_there_is_no_chatwoot_side_anywhere(services, client):
     assert services.chatwoot is None
-    client = create_app(services=services).test_client()
     assert client.get("/webhook/status").get_json()["components"]["chatwoot"] == {
         "configured": False
     }
@@ -48,28 +40,28 @@ def test_without_chatwoot_there_is_no_chatwoot_side_anywhere(redis_url):
 
 
 def test_with_chatwoot_configured_every_part_is_built_once_and_shared(redis_url):
-    services = build_services(settings(redis_url, **CHATWOOT))
+    services = build_services(settings_for(redis_url, **CHATWOOT))
     side = services.chatwoot
     assert isinstance(side, ChatwootSide)
     assert side.handover.links is side.links and side.mirror.links is side.links
     assert side.handover.outbox is side.outbox and side.mirror.outbox is side.outbox
     assert side.handover.service is services.conversations
     assert side.handover.confirm_messages  # no webhook secret: agent messages are checked
-    signed = build_services(settings(redis_url, chatwoot_webhook_secret="s3cret", **CHATWOOT))
+    signed = build_services(settings_for(redis_url, chatwoot_webhook_secret="s3cret", **CHATWOOT))
     assert not signed.chatwoot.handover.confirm_messages
 
 
-def test_the_parts_given_replace_the_ones_settings_would_make(redis_url):
-    client, brain = redis.Redis.from_url(redis_url), RulesBrain()
-    services = build_services(settings(redis_url), redis_client=client, brain=brain)
-    assert services.redis is client
+def test_the_parts_given_replace_the_ones_settings_would_make(settings, redis_client):
+    brain = RulesBrain()
+    services = build_services(settings, redis_client=redis_client, brain=brain)
+    assert services.redis is redis_client
     assert services.conversations.context.brain is brain
 
 
 def test_no_redis_url_is_a_settings_error_and_no_redis_server_is_started(tmp_path):
     """Starting the embedded Redis is the launcher's job (the CLI, run_webhook.py)."""
     with pytest.raises(SettingsError, match="REDIS_URL"):
-        create_app(settings(None, var_dir=tmp_path / "var"))
+        create_app(settings_for(None, var_dir=tmp_path / "var"))
     assert not (tmp_path / "var").exists()
 
 
@@ -82,9 +74,9 @@ def test_the_insurers_tariff_and_product_facts_files_are_used(redis_url, tmp_pat
     (tmp_path / "tariff.json").write_text(json.dumps(tariff), encoding="utf-8")
     (tmp_path / "product.json").write_text(json.dumps(facts), encoding="utf-8")
 
-    default = build_services(settings(redis_url)).conversations.context
+    default = build_services(settings_for(redis_url)).conversations.context
     own = build_services(
-        settings(
+        settings_for(
             redis_url,
             tariff_file=tmp_path / "tariff.json",
             product_facts_file=tmp_path / "product.json",

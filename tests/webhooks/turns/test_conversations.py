@@ -8,8 +8,8 @@ from collections import defaultdict
 import redis
 
 from agent.brains.rules import RulesBrain
+from tests.support.settings import settings_for
 from webhooks.services import build_services
-from webhooks.settings import Settings
 
 SALE = [
     "Hola",
@@ -25,9 +25,9 @@ SALE = [
 
 
 def make_service(redis_url: str):
-    settings = Settings(_env_file=None, redis_url=redis_url, agent_brain="rules")
     client = redis.Redis.from_url(redis_url)
-    return build_services(settings, redis_client=client, brain=RulesBrain()).conversations, client
+    services = build_services(settings_for(redis_url), redis_client=client, brain=RulesBrain())
+    return services.conversations, client
 
 
 def test_a_new_process_resumes_the_conversation_at_the_same_stage(redis_url):

@@ -1,5 +1,8 @@
-"""The worker's turn on a real Redis: one checkpoint read per turn, a tapped option taken as
-structured input (no brain call), the consumer group created once."""
+"""The worker's turn on a real Redis.
+
+One checkpoint read per turn, a tapped option taken as structured input (no brain call), the
+consumer group created once.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ import time
 from datetime import date
 
 import pytest
-import redis
 
 from agent.brains.base import Reading
 from agent.brains.rules import RulesBrain
@@ -16,7 +18,6 @@ from integrations.redis.saver import RedisSaver
 from webhooks.inbound.messages import InboundMessage
 from webhooks.inbound.queue import MessageQueue
 from webhooks.services import build_services
-from webhooks.settings import Settings
 from webhooks.turns.worker import Worker
 
 TO_PROPOSAL = [
@@ -42,11 +43,9 @@ class CountingBrain(RulesBrain):
 
 
 @pytest.fixture
-def services(redis_url):
-    settings = Settings(_env_file=None, redis_url=redis_url, agent_brain="rules")
-    client = redis.Redis.from_url(redis_url)
-    yield build_services(settings, redis_client=client, brain=CountingBrain())
-    client.close()
+def services(settings, redis_client):
+    """The conftest's services with a brain that counts its readings."""
+    return build_services(settings, redis_client=redis_client, brain=CountingBrain())
 
 
 def message(phone: str, n: int, text: str, **more) -> InboundMessage:
