@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from integrations.messaging.phones import E164, mask_phone, redact_phones
+
+if TYPE_CHECKING:
+    from integrations.messaging.media import Download
 
 Channel = Literal["whatsapp", "sms"]
 Provider = Literal["meta", "twilio"]
@@ -33,17 +36,30 @@ class SentMessage:
 
 
 class Sender(Protocol):
-    """The outbound side of one channel. Errors are `SendError`s."""
+    """One channel of one provider: what we send, and the media customers sent us.
+
+    Errors are `SendError`s.
+    """
 
     channel: Channel
 
-    def send_text(self, to: str, text: str) -> SentMessage: ...
+    def send_text(self, to: str, text: str) -> SentMessage:
+        """Send `text` to the phone `to`, split in several messages when it is too long."""
+        ...
 
-    def send_options(self, to: str, text: str, options: Sequence[Option]) -> SentMessage: ...
+    def send_options(self, to: str, text: str, options: Sequence[Option]) -> SentMessage:
+        """Send `text` with `options` to tap, as numbered text where buttons can't carry them."""
+        ...
 
     def send_template(
         self, to: str, name_or_sid: str, params: Sequence[str], language: str = "es"
-    ) -> SentMessage: ...
+    ) -> SentMessage:
+        """Send an approved template filled with `params`: what may go out after 24 hours."""
+        ...
+
+    def download(self, source: str, /) -> Download:
+        """A file the customer sent: Meta's media id, or Twilio's media URL."""
+        ...
 
 
 class SendError(Exception):
