@@ -29,8 +29,11 @@ class ChildError(RuntimeError):
 
 
 class Children:
-    """Processes started in their own session, so that stopping one stops everything it forked
-    (gunicorn's workers) and Ctrl-C on the terminal reaches only us: we stop them in order."""
+    """Processes started in their own session, stopped in order when the bench ends.
+
+    Their own session means stopping one stops everything it forked (gunicorn's workers), and
+    Ctrl-C on the terminal reaches only us.
+    """
 
     def __init__(self, log_dir: Path) -> None:
         self.log_dir = log_dir
@@ -84,7 +87,9 @@ def _signal_group(pgid: int, sig: int) -> None:
 
 def group_cpu_seconds(pgid: int) -> dict[int, float]:
     """CPU seconds (user + system) used so far by each live process of a process group.
-    Linux only (reads /proc); empty elsewhere."""
+
+    Linux only (reads /proc); empty elsewhere.
+    """
     ticks = os.sysconf("SC_CLK_TCK")
     found = {}
     with contextlib.suppress(OSError):
@@ -126,7 +131,7 @@ class Load:
 
     @classmethod
     def combined(cls, loads: list[Load]) -> Load:
-        latency = Counter()
+        latency: Counter[int] = Counter()
         for load in loads:
             latency.update(load.latency_us)
         return cls(
@@ -203,17 +208,17 @@ def run_wrk(
     workdir: Path,
     threads: int = 1,
 ) -> Load:
-    """wrk for `seconds` (whole seconds: wrk takes no fractions), posting the pool in turn."""
+    """Run wrk for `seconds` (whole seconds: wrk takes no fractions), posting the pool in turn."""
     script = workdir / "post.lua"
     script.write_text(_LUA)
     prefix = workdir / "requests"
     for t in range(threads):
-        with open(f"{prefix}.{t}", "wb") as out:
+        with open(f"{prefix}.{t}", "wb") as requests_file:
             for headers, body in pool[t::threads]:
                 if b"\n" in body or b"\t" in body:
                     raise ValueError("wrk pool bodies must be single-line")
                 head = "\x1e".join(f"{k}: {v}" for k, v in headers.items())
-                out.write(head.encode() + b"\t" + body + b"\n")
+                requests_file.write(head.encode() + b"\t" + body + b"\n")
     argv = [
         "wrk",
         f"-t{threads}",
@@ -244,7 +249,7 @@ def run_wrk(
     if proc.returncode != 0 or result is None or latency is None:
         raise ChildError(f"wrk failed ({proc.returncode}): {err.decode(errors='replace')[-500:]}")
     requests, micros, *errors, repeats = map(int, result.group(1).split())
-    histogram = Counter()
+    histogram: Counter[int] = Counter()
     for pair in latency.group(1).split():
         value, count = pair.split(b":")
         histogram[int(value)] += int(count)
@@ -282,18 +287,19 @@ def _http_request(port: int, path: str, headers: dict[str, str], body: bytes) ->
 
 
 async def _python_load(port: int, raw: list[bytes], connections: int, seconds: float) -> Load:
-    latency: Counter = Counter()
+    latency: Counter[int] = Counter()
     errors = issued = 0
     deadline = time.monotonic() + seconds
 
     async def connection() -> None:
         nonlocal errors, issued
-        reader = writer = None
+        reader: asyncio.StreamReader | None = None
+        writer: asyncio.StreamWriter | None = None
         while time.monotonic() < deadline:
             request = raw[issued % len(raw)]
             issued += 1
             try:
-                if writer is None:
+                if reader is None or writer is None:
                     reader, writer = await asyncio.open_connection("127.0.0.1", port)
                 start = time.perf_counter()
                 writer.write(request)

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -62,8 +63,9 @@ class ChatwootProcess:
     )
 
     def __init__(self, *, delay: float = 0.0, down: bool = False) -> None:
+        """Start the fake, answering after `delay` seconds, or 503 to everything if `down`."""
         self.down = down
-        self._child = subprocess.Popen(
+        self._child: subprocess.Popen[str] = subprocess.Popen(
             [sys.executable, "-c", self.CHILD, TOKEN, str(delay), "down" if down else "up"],
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -71,19 +73,23 @@ class ChatwootProcess:
             stdout=subprocess.PIPE,
             text=True,
         )
-        self.url = self._child.stdout.readline().strip()
+        assert self._child.stdin is not None and self._child.stdout is not None  # both PIPE
+        self._stdin, self._stdout = self._child.stdin, self._child.stdout
+        self.url = self._stdout.readline().strip()
         self.violations: int | None = None
         self.cpu = 0.0
 
     def stop(self) -> None:
-        self._child.stdin.close()
-        violations, cpu = (self._child.stdout.readline() or "-1 0").split()
+        """Stop the fake and keep what it counted: spec violations and its CPU seconds."""
+        self._stdin.close()
+        violations, cpu = (self._stdout.readline() or "-1 0").split()
         self.violations, self.cpu = int(violations), float(cpu)
         self._child.wait(timeout=30)
 
 
 def scenario(redis_url: str, chatwoot: ChatwootProcess | None, customers: int, tag: str) -> dict:
-    settings = {}
+    """One run: `customers` writing the sale script at once, with `chatwoot` (None: off)."""
+    settings: dict[str, object] = {}
     if chatwoot is not None:
         settings = {
             "chatwoot_base_url": chatwoot.url,
@@ -100,12 +106,12 @@ def scenario(redis_url: str, chatwoot: ChatwootProcess | None, customers: int, t
         replies_done = time.perf_counter()
         caught_up = None
         if chatwoot is not None and not chatwoot.down:
-            outbox = Outbox(stack.service.store._redis)  # noqa: SLF001
+            outbox = Outbox(stack.services.redis)
             deadline = time.monotonic() + 300
             while outbox.backlog()["pending"] and time.monotonic() < deadline:
                 time.sleep(0.05)
             caught_up = time.perf_counter() - replies_done
-        pending = Outbox(stack.service.store._redis).backlog()["pending"]  # noqa: SLF001
+        pending = Outbox(stack.services.redis).backlog()["pending"]
     cpu = time.process_time() - cpu
     if chatwoot is not None:
         chatwoot.stop()
@@ -136,12 +142,13 @@ def pooled(rounds: list[dict]) -> dict:
 
 
 def main() -> None:
+    """Run every Chatwoot setting `--rounds` times, interleaved, and print the pooled table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=20)
     parser.add_argument("--slow", type=float, default=0.2, help="seconds per Chatwoot answer")
     parser.add_argument("--rounds", type=int, default=3, help="settings interleaved, pooled")
     args = parser.parse_args()
-    settings = {
+    settings: dict[str, Callable[[], ChatwootProcess | None]] = {
         "off": lambda: None,
         "fast": ChatwootProcess,
         f"slow ({args.slow:g} s/call)": lambda: ChatwootProcess(delay=args.slow),
@@ -163,13 +170,13 @@ def main() -> None:
         f"{'chatwoot':22} {'replies':>7} {'p50 ms':>8} {'p99 ms':>8} {'p50 ×':>6} {'p99 ×':>6}"
         f" {'mirror caught up':>17} {'left':>5} {'spec':>5} {'our CPU':>8} {'cw CPU':>7}"
     )
-    for name, r in results.items():
-        caught = f"{r['caught_up']:.2f} s" if r["caught_up"] is not None else "-"
+    for name, row in results.items():
+        caught = f"{row['caught_up']:.2f} s" if row["caught_up"] is not None else "-"
         print(
-            f"{name:22} {r['replies']:>7} {r['p50']:>8.1f} {r['p99']:>8.1f}"
-            f" {r['p50'] / base['p50']:>6.2f} {r['p99'] / base['p99']:>6.2f}"
-            f" {caught:>17} {r['pending']:>5} {r['violations']:>5}"
-            f" {r['cpu']:>7.1f}s {r['chatwoot_cpu']:>6.1f}s"
+            f"{name:22} {row['replies']:>7} {row['p50']:>8.1f} {row['p99']:>8.1f}"
+            f" {row['p50'] / base['p50']:>6.2f} {row['p99'] / base['p99']:>6.2f}"
+            f" {caught:>17} {row['pending']:>5} {row['violations']:>5}"
+            f" {row['cpu']:>7.1f}s {row['chatwoot_cpu']:>6.1f}s"
         )
     print("(× = ratio to the run without Chatwoot; left = operations still in the outbox;")
     print(" spec = requests the fake found against Chatwoot's OpenAPI spec; our CPU = this")

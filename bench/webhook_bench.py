@@ -92,6 +92,7 @@ def child_env(redis_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
 def start_gunicorn(
     children: Children, name: str, target: str, env: dict, args, cwd: Path
 ) -> tuple[int, subprocess.Popen]:
+    """Start gunicorn on `target` on a free port; its port and process."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -133,6 +134,7 @@ def start_gunicorn(
 
 
 def post(port: int, headers: dict, body: bytes, conn=None) -> tuple[int, dict]:
+    """POST `body` to the webhook; the status and the JSON answer."""
     own = conn is None
     conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
@@ -157,6 +159,7 @@ def signed(phones: list[str], tag: str, count: int, text: str = "Hola") -> list[
 
 
 def redis_cpu(client) -> float:
+    """CPU seconds (user + system) Redis has used so far."""
     info = client.info("cpu")
     return info["used_cpu_user"] + info["used_cpu_sys"]
 
@@ -165,6 +168,7 @@ def redis_cpu(client) -> float:
 
 
 def load_phase(children: Children, env: dict, client, args, tmp: Path) -> list[dict]:
+    """Part 1: load on the bare and the real webhook, one row per target and generator."""
     servers = {
         name: start_gunicorn(children, name, app, env, args, tmp) for name, app in TARGETS.items()
     }
@@ -192,8 +196,8 @@ def load_phase(children: Children, env: dict, client, args, tmp: Path) -> list[d
                 max(1, args.warmup),
             )
             pace[name] = warm.rps
-        rounds = {name: [] for name in servers}
-        cpu = {name: defaultdict(float) for name in servers}
+        rounds: dict[str, list[Load]] = {name: [] for name in servers}
+        cpu: dict[str, defaultdict[int, float]] = {name: defaultdict(float) for name in servers}
         redis_seconds = dict.fromkeys(servers, 0.0)
         for r in range(args.load_rounds):
             for name, (port, proc) in servers.items():
@@ -279,6 +283,7 @@ def print_table(rows: list[dict], args) -> bool:
 
 
 def targets_missed(rows: list[dict]) -> bool:
+    """Whether the real webhook missed the p99 or throughput target against the bare one."""
     by = {(r["target"], r["load"].generator): r["load"] for r in rows}
     return any(
         real.percentile_ms(99) >= P99_TARGET_MS or real.rps < RATIO_TARGET * by[("bare", gen)].rps
@@ -291,8 +296,10 @@ def targets_missed(rows: list[dict]) -> bool:
 
 
 def wait_for_readers(client, count: int, children: Children, workers: dict) -> None:
-    """Until `count` worker threads wait on the queue. (Redis 6.2 lists a stream consumer only
-    once it got an entry, so CLIENT LIST it is.)"""
+    """Wait until `count` worker threads wait on the queue.
+
+    Redis 6.2 lists a stream consumer only once it got an entry, so CLIENT LIST it is.
+    """
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         for name, proc in workers.items():
@@ -307,6 +314,7 @@ def wait_for_readers(client, count: int, children: Children, workers: dict) -> N
 
 
 def end_to_end(children: Children, env: dict, client, redis_url: str, args, tmp: Path) -> bool:
+    """Part 2: customers through web app, queue and workers to the reply; True if all went well."""
     from integrations.redis.conversations import ConversationStore
     from tests.support.fake_providers import FakeProviders
 
@@ -363,9 +371,11 @@ def end_to_end(children: Children, env: dict, client, redis_url: str, args, tmp:
                 pool.submit(send, phone, 0)
             while complete < len(phones) and time.monotonic() < deadline:
                 with providers.changed:
-                    providers.changed.wait_for(
-                        lambda seen=seen: len(providers.sent) > seen, timeout=0.5
-                    )
+
+                    def grew(seen: int = seen) -> bool:
+                        return len(providers.sent) > seen
+
+                    providers.changed.wait_for(grew, timeout=0.5)
                     new, seen = providers.sent[seen:], len(providers.sent)
                 now = time.perf_counter()
                 for record in new:
@@ -399,6 +409,7 @@ def end_to_end(children: Children, env: dict, client, redis_url: str, args, tmp:
 
 
 def check_e2e(phones, answers, replies, posted_at, elapsed, store, args) -> bool:
+    """Report part 2 and whether every turn was answered once, in order, in time."""
     expected = len(phones) * args.turns
     refused = {k: v for k, v in answers.items() if v[0] != 200 or v[1].get("accepted") != 1}
     accepted = len(answers) - len(refused)
@@ -446,6 +457,7 @@ def check_e2e(phones, answers, replies, posted_at, elapsed, store, args) -> bool
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line."""
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     p.add_argument("--seconds", type=float, default=10, help="measured load per target")
     p.add_argument("--warmup", type=float, default=2, help="warm-up load per target")
@@ -486,6 +498,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run both parts; exit status 0 if they passed, 1 if a check failed, 2 if a child failed."""
     args = parse_args(argv)
     import redis
 

@@ -1,5 +1,7 @@
-"""Chatwoot client against a fake Chatwoot that checks every request against Chatwoot's OpenAPI
-spec: request bodies, answers, error mapping and which failures are retried."""
+"""The Chatwoot client: request bodies, answers, error mapping and which failures are retried.
+
+Against a fake Chatwoot that checks every request against Chatwoot's OpenAPI spec.
+"""
 
 from __future__ import annotations
 

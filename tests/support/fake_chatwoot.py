@@ -1,5 +1,7 @@
-"""A local Chatwoot on 127.0.0.1: checks every request against Chatwoot's own OpenAPI spec,
-answers with the status codes and JSON shapes the real API renders, and keeps what it was told."""
+"""A local Chatwoot on 127.0.0.1 that checks every request against Chatwoot's own OpenAPI spec.
+
+It answers with the status codes and JSON shapes the real API renders, and keeps what it was told.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ API_USER = {"id": 1, "name": "API user", "type": "user"}
 
 
 def _repair(spec: dict) -> dict:
-    """Two defects, both in the multipart body of "Create New Message", block correct requests:
+    """Two defects, both in the multipart body of "Create New Message", block correct requests.
 
     - `attachments[].items` is OAS 3.0's `{type: string, format: binary}`; under 3.1's JSON
       Schema a file part (bytes) is not a string. 3.1 says it as `contentMediaType`.
@@ -56,11 +58,13 @@ def _repaired_spec() -> dict:
 
 
 class FakeChatwoot:
-    """One account (`account_id`) that answers the user token `token`; any inbox id is an API
-    inbox. `down` answers 503 to everything, `refuse` closes the port, `fail_next` queues
-    answers (status, body[, headers]) given after validation, `missing` holds patterns of
-    account paths ("labels", "conversations/[0-9]+/custom_attributes") that answer 404 as if that
-    endpoint did not exist. State is in plain dicts."""
+    """One Chatwoot account (`account_id`) that answers the user token `token`.
+
+    Any inbox id is an API inbox. `down` answers 503 to everything, `refuse` closes the port,
+    `fail_next` queues answers (status, body[, headers]) given after validation, `missing` holds
+    patterns of account paths ("labels", "conversations/[0-9]+/custom_attributes") that answer
+    404 as if that endpoint did not exist. State is in plain dicts.
+    """
 
     def __init__(self, *, token: str, account_id: int = 1) -> None:
         self.token, self.account_id = token, account_id

@@ -1,5 +1,7 @@
-"""Hostile input, validly signed, at every endpoint: never a 5xx, always JSON, and the service
-goes on answering customers afterwards."""
+"""Hostile input, validly signed, at every endpoint: never a 5xx, always JSON.
+
+The service goes on answering customers afterwards.
+"""
 
 from __future__ import annotations
 

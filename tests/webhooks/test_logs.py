@@ -180,8 +180,11 @@ def test_fields_and_ids_survive_while_phone_like_numbers_are_masked(captured):
 
 @pytest.fixture
 def configured(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
-    """Logging as the service sets it up at LOG_LEVEL=DEBUG: `logs.configure` on a bare root
-    logger, its handler on stderr (here a buffer), pytest's own handlers set aside meanwhile."""
+    """Logging as the service sets it up at LOG_LEVEL=DEBUG.
+
+    `logs.configure` on a bare root logger, its handler on stderr (here a buffer), pytest's own
+    handlers set aside meanwhile.
+    """
     stderr = io.StringIO()
     monkeypatch.setattr(sys, "stderr", stderr)
     root = logging.getLogger()

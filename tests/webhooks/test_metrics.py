@@ -168,8 +168,10 @@ thread.join()
 
 
 def test_metrics_of_several_processes_are_added_up(redis_url, client, tmp_path, monkeypatch):
-    """The web app in one process and the worker in another write into one directory (as
-    under `iagente serve`); /metrics, answered by a third, shows both."""
+    """/metrics in one process shows what the web app and the worker in two others counted.
+
+    They write into one directory, as under `iagente serve`.
+    """
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
     for script in (WEB, WORKER):
         subprocess.run(

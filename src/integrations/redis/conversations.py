@@ -10,11 +10,15 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import cast
 
 import redis
 
 from integrations.redis.keys import ConversationKeys, conversation_key
 from integrations.redis.keys import index_key as conversations_index
+
+# Clients are made with decode_responses=False: replies hold bytes, which redis-py types
+# `bytes | str` since it cannot know. The casts below say so.
 
 
 def now_iso() -> str:
@@ -113,8 +117,11 @@ class ConversationStore:
 
     def recent(self, offset: int, count: int) -> list[str]:
         """Phones of the kept conversations, newest activity first."""
-        phones = self._redis.zrevrangebyscore(
-            self.index_key, "+inf", self._oldest_kept(), start=offset, num=count
+        phones = cast(
+            list[bytes],
+            self._redis.zrevrangebyscore(
+                self.index_key, "+inf", self._oldest_kept(), start=offset, num=count
+            ),
         )
         return [phone.decode() for phone in phones]
 
@@ -130,7 +137,7 @@ class ConversationStore:
         return [json.loads(entry) for entry in raw]
 
     def summary(self, phone: str) -> dict:
-        raw = self._redis.hgetall(self.key(phone, "summary"))
+        raw = cast(dict[bytes, bytes], self._redis.hgetall(self.key(phone, "summary")))
         return {k.decode(): json.loads(v) for k, v in raw.items()}
 
     def last_inbound_at(self, phone: str) -> datetime | None:
@@ -146,7 +153,7 @@ class ConversationStore:
         pipe.execute()
 
     def statuses(self, phone: str) -> dict[str, dict]:
-        raw = self._redis.hgetall(self.key(phone, "statuses"))
+        raw = cast(dict[bytes, bytes], self._redis.hgetall(self.key(phone, "statuses")))
         return {k.decode(): json.loads(v) for k, v in raw.items()}
 
     def forget(self, phone: str) -> None:

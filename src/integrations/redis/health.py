@@ -7,8 +7,12 @@ rate limits; instead every real call reports here, and the status endpoint reads
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 import redis
+
+# Clients are made with decode_responses=False: replies hold bytes, which redis-py types
+# `bytes | str` since it cannot know. The casts below say so.
 
 
 def _now() -> str:
@@ -38,7 +42,8 @@ class HealthBook:
 
     def read(self, component: str, raw: dict[bytes, bytes] | None = None) -> dict:
         """reachable (None: never used), last_ok_at, last_error, last_error_at."""
-        raw = raw if raw is not None else self._redis.hgetall(self._key)
+        if raw is None:
+            raw = cast(dict[bytes, bytes], self._redis.hgetall(self._key))
 
         def get(field: str) -> str | None:
             value = raw.get(f"{component}:{field}".encode())
@@ -53,5 +58,5 @@ class HealthBook:
         }
 
     def read_all(self, components: list[str]) -> dict[str, dict]:
-        raw = self._redis.hgetall(self._key)
+        raw = cast(dict[bytes, bytes], self._redis.hgetall(self._key))
         return {name: self.read(name, raw) for name in components}

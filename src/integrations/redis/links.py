@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import time
+from typing import cast
 
 import redis
 
 from integrations.redis.keys import chatwoot_key, conversation_key
+
+# Clients are made with decode_responses=False: replies hold bytes, which redis-py types
+# `bytes | str` since it cannot know. The casts below say so.
 
 ECHO_SECONDS = 7 * 86400
 INFLIGHT_SECONDS = 120
@@ -43,7 +47,7 @@ class ChatwootLinks:
     # --- ids -----------------------------------------------------------------------------------
 
     def get(self, phone: str) -> dict[str, str]:
-        raw = self._redis.hgetall(self.key(phone))
+        raw = cast(dict[bytes, bytes], self._redis.hgetall(self.key(phone)))
         return {k.decode(): v.decode() for k, v in raw.items()}
 
     def save(self, phone: str, **fields: object) -> None:
@@ -62,7 +66,7 @@ class ChatwootLinks:
         self._redis.hdel(self.key(phone), *fields)
 
     def phone_of(self, conversation_id: int | str) -> str | None:
-        raw = self._redis.get(self._global("conversation", conversation_id))
+        raw = cast(bytes | None, self._redis.get(self._global("conversation", conversation_id)))
         return raw.decode() if raw else None
 
     # --- who has the conversation --------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
+from typing import cast
 
 import redis
 
@@ -25,6 +26,9 @@ from integrations.redis.keys import (
     outbox_pattern,
     phone_in,
 )
+
+# Clients are made with decode_responses=False: replies hold bytes, which redis-py types
+# `bytes | str` since it cannot know. The casts below say so.
 
 
 def _json(value: object) -> str:
@@ -82,7 +86,10 @@ class Outbox:
 
     def due(self, limit: int = 20) -> list[str]:
         """Phones whose next attempt is due, most overdue first."""
-        raw = self._redis.zrangebyscore(self.due_key, "-inf", time.time(), start=0, num=limit)
+        raw = cast(
+            list[bytes],
+            self._redis.zrangebyscore(self.due_key, "-inf", time.time(), start=0, num=limit),
+        )
         return [phone.decode() for phone in raw]
 
     def lease(self, phone: str):
@@ -135,7 +142,7 @@ class Outbox:
         Counted over the `sample` most overdue conversations (`partial` when there are more).
         """
         conversations = self._redis.zcard(self.due_key)
-        phones = self._redis.zrange(self.due_key, 0, sample - 1)
+        phones = cast(list[bytes], self._redis.zrange(self.due_key, 0, sample - 1))
         pipe = self._redis.pipeline(transaction=False)
         for phone in phones:
             key = self.key(phone.decode())

@@ -24,11 +24,13 @@ sync (Flask + worker), and one client and one code path are simpler than two.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import random
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, cast
 
 import redis
+from redis.typing import EncodableT, FieldT
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
     WRITES_IDX_MAP,
@@ -63,6 +65,9 @@ from integrations.redis.saver_layout import (
 
 _PAGE = 100
 _TXN_ATTEMPTS = 10
+
+# The client is made with decode_responses=False (checked in __init__), so replies hold bytes;
+# redis-py types them `bytes | str` since it cannot know. The casts below say so, nothing more.
 
 
 class RedisSaver(BaseCheckpointSaver[str]):
@@ -101,7 +106,8 @@ class RedisSaver(BaseCheckpointSaver[str]):
         if checkpoint_id:
             wanted = ref(ns, checkpoint_id)
         else:
-            newest = self.client.zrevrangebylex(keys.idx, *reversed(ns_range(ns)), 0, 1)
+            low, high = ns_range(ns)
+            newest = cast(list[bytes], self.client.zrevrangebylex(keys.idx, high, low, 0, 1))
             if not newest:
                 return None
             wanted = newest[0]
@@ -144,14 +150,16 @@ class RedisSaver(BaseCheckpointSaver[str]):
     ) -> Iterator[bytes]:
         if ns is None:
             # Every namespace: the whole index, newest checkpoint first across namespaces.
-            members = self.client.zrange(keys.idx, 0, -1)
+            members = cast(list[bytes], self.client.zrange(keys.idx, 0, -1))
             ordered = sorted(members, key=lambda m: split_ref(m)[1], reverse=True)
             yield from (m for m in ordered if before_id is None or split_ref(m)[1] < before_id)
             return
         low, high = ns_range(ns)
         if before_id is not None:
             high = b"(" + ref(ns, before_id)
-        while members := self.client.zrevrangebylex(keys.idx, high, low, 0, _PAGE):
+        while members := cast(
+            list[bytes], self.client.zrevrangebylex(keys.idx, high, low, 0, _PAGE)
+        ):
             yield from members
             high = b"(" + members[-1]
 
@@ -161,7 +169,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
         thread_id: Any,
         refs: Sequence[bytes],
         filter: dict[str, Any] | None,
-    ) -> list[CheckpointTuple]:
+    ) -> builtins.list[CheckpointTuple]:
         """Tuples for `refs` that exist and match `filter`, in two round trips."""
         pipe = self.client.pipeline(transaction=False)
         pipe.hmget(keys.cp, refs)
@@ -221,7 +229,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
             "versions": versions,
             "metadata": get_serializable_checkpoint_metadata(config, metadata),
         }
-        blobs = {
+        blobs: Mapping[FieldT, EncodableT] = {
             blob_field(ns, channel, version): (
                 pack(*self.serde.dumps_typed(values[channel]))
                 if channel in values
@@ -292,13 +300,14 @@ class RedisSaver(BaseCheckpointSaver[str]):
         # threads it points at. Deleting runs is an operator's action; scanning is fine there.
         for thread_id in self._scan_threads("cp"):
             keys = self._keys(thread_id)
+            records = cast(dict[bytes, bytes], self.client.hgetall(keys.cp))
             doomed = {
                 field
-                for field, record in self.client.hgetall(keys.cp).items()
+                for field, record in records.items()
                 if unpack(record)[0]["metadata"].get("run_id") in wanted
             }
             if doomed:
-                self._drop(keys, lambda members, d=doomed: d.intersection(members))
+                self._drop(keys, doomed.intersection)
 
     def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         source, target = self._keys(source_thread_id), self._keys(target_thread_id)
@@ -336,7 +345,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
     def _drop(
         self,
         keys: ThreadKeys,
-        select: Callable[[list[bytes]], set[bytes]],
+        select: Callable[[builtins.list[bytes]], set[bytes]],
         attempts: int = _TXN_ATTEMPTS,
     ) -> None:
         """Delete the checkpoints `select` picks from the index, their writes, and the blobs
@@ -349,15 +358,15 @@ class RedisSaver(BaseCheckpointSaver[str]):
             with self.client.pipeline(transaction=True) as pipe:
                 try:
                     pipe.watch(keys.idx, keys.widx)
-                    members = pipe.zrange(keys.idx, 0, -1)
-                    write_fields = pipe.zrange(keys.widx, 0, -1)
+                    members = cast(list[bytes], pipe.zrange(keys.idx, 0, -1))
+                    write_fields = cast(list[bytes], pipe.zrange(keys.widx, 0, -1))
                     doomed = select(members)
                     if not doomed:
                         return
                     spaces = {namespace_of(r) for r in doomed}
                     ordered = sorted(doomed)
                     kept = [m for m in members if m not in doomed and namespace_of(m) in spaces]
-                    records = pipe.hmget(keys.cp, ordered + kept)
+                    records = cast(list[bytes | None], pipe.hmget(keys.cp, ordered + kept))
                     referenced = referenced_blobs(kept, records[len(ordered) :])
                     dead = referenced_blobs(ordered, records) - referenced
                     dead_writes = [f for f in write_fields if owner_of_write(f) in doomed]
@@ -410,8 +419,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
         limit: int | None = None,
     ) -> AsyncIterator[CheckpointTuple]:
         found = self.list(config, filter=filter, before=before, limit=limit)
-        done = object()
-        while (item := await asyncio.to_thread(next, found, done)) is not done:
+        while (item := await asyncio.to_thread(next, found, None)) is not None:
             yield item
 
     async def aput(

@@ -9,7 +9,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.base import CheckpointTuple, SerializerProtocol, writes_sort_key
+from langgraph.checkpoint.base import (
+    Checkpoint,
+    CheckpointTuple,
+    SerializerProtocol,
+    writes_sort_key,
+)
 
 # Field names join their parts with NUL: LangGraph namespaces, checkpoint ids and task ids never
 # contain it, and it sorts below every other byte, so "<ns>\0" ranges hold exactly one namespace.
@@ -117,10 +122,11 @@ def decode_tuple(
             pending.append((sort_key, (task_id, channel, serde.loads_typed((kind, data)))))
     pending.sort(key=lambda item: item[0])
     parent = header["parent"]
+    checkpoint: Checkpoint = serde.loads_typed((header["type"], payload))
     return CheckpointTuple(
         config=checkpoint_config(thread_id, ns, checkpoint_id),
         checkpoint={
-            **serde.loads_typed((header["type"], payload)),
+            **checkpoint,
             "channel_versions": header["versions"],
             "channel_values": channel_values,
         },
@@ -142,7 +148,7 @@ def all_but_newest(members: Iterable[bytes], keep: int, only_ns: str | None = No
 
 def referenced_blobs(refs: Sequence[bytes], records: Sequence[bytes | None]) -> set[bytes]:
     """Blob fields the checkpoints `refs` reference (records may run past refs; zip stops)."""
-    fields = set()
+    fields: set[bytes] = set()
     for checkpoint_ref, record in zip(refs, records, strict=False):
         if record is not None:
             ns = split_ref(checkpoint_ref)[0]

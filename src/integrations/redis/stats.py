@@ -180,7 +180,8 @@ class StatsStore:
         for n in range(len(self._stages)):
             pipe.pfcount(*(self._stage(d, s) for s in self._stages[n:] for d in days))
         reached = pipe.execute()
-        counts, previous = [], None
+        counts: list[StageCount] = []
+        previous: int | None = None
         for stage, count in zip(self._stages, reached, strict=True):
             conversion = round(count / previous, 4) if previous else None
             counts.append(StageCount(stage, count, conversion))

@@ -48,7 +48,7 @@ READ_RECEIPT_GAP = (
 
 
 def _repair(spec: dict) -> dict:
-    """Three defects of the published file, fixed as narrowly as possible:
+    """Three defects of the published file, fixed as narrowly as possible.
 
     - `/whatsapp/webhooks` has an unquoted YAML key `200:` (an int), on which the spec
       validator crashes;

@@ -1,5 +1,7 @@
-"""One module names a conversation's keys: every store's keys are among them, and a reset
-leaves nothing of the phone but its Chatwoot link (checked by scanning a real Redis)."""
+"""One module names a conversation's keys, and a reset leaves only the phone's Chatwoot link.
+
+Every store's keys are among them; both are checked by scanning a real Redis.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Meta numbers: another app's phone_number_id is ignored; with several, replies leave from the
-number the customer wrote to."""
+"""Meta numbers: another app's phone_number_id is ignored; several are each answered from.
+
+With several numbers, replies leave from the number the customer wrote to.
+"""
 
 from __future__ import annotations
 
