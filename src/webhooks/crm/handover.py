@@ -21,7 +21,7 @@ from integrations.redis.links import ChatwootLinks
 from integrations.redis.outbox import Outbox
 from webhooks.crm.mirror import ChatwootMirror
 from webhooks.crm.ops import state_op
-from webhooks.inbound.chatwoot import ChatwootEvent
+from webhooks.inbound.chatwoot import AgentMessage, ChatwootEvent
 from webhooks.turns import operator
 from webhooks.turns.channels import Channels
 from webhooks.turns.conversations import ConversationService
@@ -32,6 +32,8 @@ BACK_TO_BOT = {"resolved", "pending"}
 
 
 class Handover:
+    """Who has a conversation, the bot or a person, and an agent's messages to the customer."""
+
     def __init__(
         self,
         service: ConversationService,
@@ -42,6 +44,17 @@ class Handover:
         client: ChatwootClient | None = None,
         confirm_messages: bool = False,
     ) -> None:
+        """The handover of the conversations mirrored in Chatwoot.
+
+        Args:
+            service: the conversation service (state, handoff flag, transcript).
+            links: which Chatwoot conversation is which phone's, and who has it.
+            outbox: Chatwoot operations waiting to be sent, per phone.
+            channels: the senders an agent's message goes out with.
+            client: the Chatwoot API, to confirm agent messages with.
+            confirm_messages: send an agent's message only once Chatwoot's API shows it
+                (for when webhook deliveries are not signed).
+        """
         self.service = service
         self.links = links
         self.outbox = outbox
@@ -57,7 +70,7 @@ class Handover:
             return None  # not a conversation we mirror
         with self.service.locked(phone):
             if event.event == "message_created" and event.message:
-                self._message(phone, event)
+                self._message(phone, event, event.message)
             elif event.event in ("conversation_status_changed", "conversation_resolved"):
                 self._status(phone, event.status)
             elif event.event == "conversation_opened":
@@ -97,11 +110,10 @@ class Handover:
 
     # --- an agent's message --------------------------------------------------------------------
 
-    def _message(self, phone: str, event: ChatwootEvent) -> None:
-        message = event.message
+    def _message(self, phone: str, event: ChatwootEvent, message: AgentMessage) -> None:
         if not message.from_human:
             return  # incoming (our mirror of the customer), a bot's, a private note, activity
-        if self.confirm_messages and not self._confirmed(event):
+        if self.confirm_messages and not self._confirmed(event.conversation_id, message):
             log.warning(
                 "unsigned agent message not found in Chatwoot, not sent phone=%s message=%s",
                 mask_phone(phone),
@@ -118,12 +130,14 @@ class Handover:
             return
         self._send(phone, text, agent=message.sender_name)
 
-    def _confirmed(self, event: ChatwootEvent) -> bool:
+    def _confirmed(self, conversation_id: int | None, message: AgentMessage) -> bool:
         """Chatwoot has this message as a public one with this content (it is no forgery)."""
-        for known in self.client.list_messages(event.conversation_id):
-            if known.get("id") == event.message.id:
+        if self.client is None or conversation_id is None:
+            return False  # nothing to confirm it with
+        for known in self.client.list_messages(conversation_id):
+            if known.get("id") == message.id:
                 content = known.get("content") or ""
-                return not known.get("private") and content == event.message.content
+                return not known.get("private") and content == message.content
         return False
 
     def _send(self, phone: str, text: str, *, agent: str | None) -> None:

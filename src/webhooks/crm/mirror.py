@@ -49,6 +49,8 @@ MEDIA_WORDS = {
 
 
 class ChatwootMirror:
+    """Shows the conversations in Chatwoot: drains each phone's outbox of operations, in order."""
+
     def __init__(
         self,
         client: ChatwootClient,
@@ -60,6 +62,17 @@ class ChatwootMirror:
         poll_seconds: float = 0.25,
         max_backoff: float = 60.0,
     ) -> None:
+        """A mirror on the Chatwoot API `client`.
+
+        Args:
+            client: the Chatwoot API.
+            outbox: the operations waiting, per phone.
+            links: which Chatwoot contact and conversation is which phone's.
+            channels: the senders, to fetch the media customers sent.
+            health: where Chatwoot's latest outcome is noted, if anywhere.
+            poll_seconds: how long a drainer with nothing due waits before looking again.
+            max_backoff: the longest wait while Chatwoot is unavailable.
+        """
         self.client = client
         self.outbox = outbox
         self.links = links
@@ -106,8 +119,12 @@ class ChatwootMirror:
                     stop.wait(self.poll_seconds)
 
     def drain(self, phone: str, *, delay: float = 1.0) -> bool | None:
-        """Apply the phone's operations in order. False when Chatwoot could not take them,
-        None when another drainer has this conversation."""
+        """Apply the phone's operations in order.
+
+        Returns:
+            True when the outbox was worked through (refused operations set aside), False
+            when Chatwoot could not take them, None when another drainer has the conversation.
+        """
         lease = self.outbox.lease(phone)
         if lease is None:
             return None
@@ -163,8 +180,11 @@ class ChatwootMirror:
         return "done"
 
     def _gone(self, phone: str) -> bool:
-        """Whether Chatwoot confirms that the linked conversation (or, with none linked yet,
-        the contact) no longer exists: only its own 404 says so."""
+        """Whether Chatwoot confirms that the linked conversation no longer exists.
+
+        With no conversation linked yet, the contact is asked about. Only Chatwoot's own 404
+        says so.
+        """
         link = self.links.get(phone)
         try:
             if link.get("conversation_id"):
@@ -190,6 +210,7 @@ class ChatwootMirror:
     # --- one operation -------------------------------------------------------------------------
 
     def apply(self, phone: str, op: dict) -> None:
+        """Do one operation in Chatwoot, making the contact and conversation first if needed."""
         conversation = self.ensure(phone, op)
         kind = op["op"]
         if kind == "incoming":
@@ -301,8 +322,11 @@ class ChatwootMirror:
     def _incoming(self, op: dict) -> tuple[str, list[tuple[str, bytes, str]]]:
         """The message's text, and its media as files (or as a line saying what it was)."""
         lines, files = [op["text"]] if op.get("text") else [], []
-        sender = self.channels.sender_for(
-            op.get("provider") or "", op.get("channel") or "", op.get("our_number")
+        provider = op.get("provider")
+        sender = (
+            self.channels.sender_for(provider, op.get("channel") or "", op.get("our_number"))
+            if provider
+            else None
         )
         for media in op.get("media") or []:
             source = media.get("id") if op.get("provider") == "meta" else media.get("url")

@@ -60,6 +60,7 @@ OUR_ATTRIBUTES = {"etapa", "opcion_elegida", "prima_mensual", "prima_anual", "mo
 
 
 def labels_for(state: dict) -> list[str]:
+    """The Chatwoot labels of a conversation in this state: its stage and any flags."""
     stage = state.get("stage", "INICIO")
     labels = [STAGE_LABELS[stage]] if stage != "FINALIZADO" or state.get("lead") else []
     if state.get("ineligible"):
@@ -105,6 +106,7 @@ def state_op(state: dict) -> dict:
 
 
 def quote_note(quote: dict) -> str:
+    """A private note for the agents with the quote the customer was shown."""
     lines = [
         f"💶 Presupuesto ({quote['tariff']}): capital {format_eur(quote['cover'])}, "
         f"{quote['term']} años, {quote['age']} años, "
@@ -120,6 +122,7 @@ def quote_note(quote: dict) -> str:
 
 
 def incoming_op(message: InboundMessage) -> dict:
+    """The operation that shows a customer's message (media fetched when it is applied)."""
     return {
         "op": "incoming",
         "id": message.message_id,
@@ -157,6 +160,7 @@ def turn_ops(
 
 
 def outgoing_op(record: dict, *, author: str) -> dict:
+    """The operation that shows a message we sent (or failed to), from its transcript record."""
     op = {"op": "outgoing", "text": record.get("text", ""), "author": author}
     if record.get("template"):
         op["template"] = True
@@ -166,6 +170,7 @@ def outgoing_op(record: dict, *, author: str) -> dict:
 
 
 def handoff_op(state: dict) -> dict:
+    """The operation that opens the conversation to the agents, with a note saying why."""
     reason = state.get("handoff_reason") or "customer_request"
     chosen = _chosen(state)
     profile = state.get("profile") or {}
