@@ -1,0 +1,1 @@
+"""The sales conversation: graph state, stage nodes, routers, tariff and texts (no I/O)."""

@@ -15,6 +15,7 @@ from agent.quote import QuoteEngine
 
 
 def utc_now() -> datetime:
+    """The current time in UTC: the clock a run gets unless a test fixes one."""
     return datetime.now(UTC)
 
 
@@ -37,4 +38,5 @@ def default_context() -> AgentContext:
 
 
 def context_of(runtime: Runtime[AgentContext]) -> AgentContext:
+    """The run's injected context, or the default one when none was given."""
     return runtime.context if runtime.context is not None else default_context()

@@ -56,6 +56,7 @@ class ProductFacts:
     """Answers from the product-facts file, completed with the figures of a tariff."""
 
     def __init__(self, facts: dict[str, Any] | None = None) -> None:
+        """Check and keep `facts` (the parsed product file); the bundled file when None."""
         if facts is None:
             source = resources.files("agent") / "data" / "product.json"
             facts = json.loads(source.read_text(encoding="utf-8"))
@@ -88,10 +89,12 @@ class ProductFacts:
 
     @property
     def name(self) -> str:
+        """The product's name, as customers are told it."""
         return self._name
 
     @property
     def illustrative(self) -> bool:
+        """The facts are an example, not a real insurer's: customers are told so with the notice."""
         return self._illustrative
 
     @property
@@ -111,6 +114,7 @@ class ProductFacts:
 
     @property
     def distributor_name(self) -> str:
+        """Who sells the insurance: the name the bot introduces itself with."""
         return self._distributor["name"]
 
     def answer(self, topic: str, tariff: QuoteEngine) -> str:

@@ -31,6 +31,7 @@ class Absorbed:
 
 
 def age_on(birth: date, today: date) -> int:
+    """Age in whole years on `today` of someone born on `birth`."""
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 

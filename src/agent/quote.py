@@ -27,6 +27,7 @@ class QuoteError(ValueError):
     """The customer's data falls outside the tariff's limits; `problems` holds the codes."""
 
     def __init__(self, problems: list[str]) -> None:
+        """Name the tariff limits the data breaks (`problems`, as codes)."""
         super().__init__("outside the tariff limits: " + ", ".join(problems))
         self.problems = problems
 
@@ -96,6 +97,7 @@ class QuoteEngine:
     """Prices the tariff's options for one customer; validates the tariff once, on load."""
 
     def __init__(self, tariff: dict[str, Any] | None = None) -> None:
+        """Check and keep `tariff` (the parsed tariff file); the bundled one when None."""
         if tariff is None:
             source = resources.files("agent") / "data" / "tariff.json"
             tariff = json.loads(source.read_text(encoding="utf-8"))
@@ -126,6 +128,7 @@ class QuoteEngine:
 
     @property
     def limits(self) -> Limits:
+        """Who can be insured, for how much and how long: what data is checked against."""
         return self._limits
 
     @property

@@ -40,6 +40,7 @@ def route_after_understand(
     "explain_language",
     "resume_bot",
 ]:
+    """After reading a message: a command (opt-out, restart, handoff) first, else the stage."""
     reading = state["reading"]
     intent = reading.get("intent")
     if state.get("opted_out"):
@@ -63,6 +64,7 @@ def route_after_understand(
 
 
 def route_after_greet(state: AgentState) -> Literal["analyse_needs", "respond"]:
+    """Into the needs analysis once consent was given this turn; otherwise the reply goes out."""
     return "analyse_needs" if state.get("stage") == "NEEDS_ANALYSIS" else "respond"
 
 
@@ -72,14 +74,17 @@ def route_after_resume(state: AgentState) -> StageNode:
 
 
 def route_after_restart(state: AgentState) -> Literal["greet", "analyse_needs"]:
+    """Into the needs analysis when an earlier consent was kept; otherwise greet again."""
     return "analyse_needs" if state.get("stage") == "NEEDS_ANALYSIS" else "greet"
 
 
 def route_after_needs(state: AgentState) -> Literal["make_quote", "respond"]:
+    """Price the profile once the customer confirmed it; otherwise the reply goes out."""
     return "make_quote" if state.get("stage") == "COTIZACION" else "respond"
 
 
 def route_after_proposal(state: AgentState) -> Literal["make_quote", "close_sale", "respond"]:
+    """Re-price a changed datum, close a confirmed choice, or just reply."""
     if state.get("stage") == "COTIZACION":
         return "make_quote"
     return "close_sale" if state.get("chosen") else "respond"

@@ -170,6 +170,8 @@ HANDOFF = (
     "De acuerdo, aviso ahora a un asesor humano; te escribirá por este mismo chat lo antes "
     "posible. Mientras tanto no te haré más preguntas."
 )
+# The same answer twice in a row: point back to it instead of repeating it word for word.
+SAID_ABOVE = "Te lo he contado justo arriba 🙂."
 RESUMED = "¡Perfecto, seguimos por aquí! Ya no aviso al asesor."
 HANDOFF_AGAIN = "Ya he avisado a un asesor; te escribirá por aquí en breve."
 OPTED_OUT = (
@@ -214,7 +216,7 @@ PURPOSES = {
 
 
 def summary(fields: dict, *, relation: str | None = None) -> str:
-    """Confirm what was understood in this message, e.g. 'Anotado: 35 años, no fumas.'
+    """Confirm what was understood in this message (e.g. 'Anotado: 35 años, no fumas.').
 
     `relation`: the age and smoking are someone else's ('tu padre: 60 años').
     """
@@ -235,11 +237,16 @@ def summary(fields: dict, *, relation: str | None = None) -> str:
         parts.append(PURPOSES[fields["purpose"]])
     if "dependants" in fields:
         n = fields["dependants"]
-        parts.append("nadie depende de ti" if n == 0 else f"{n} persona{'s' * (n != 1)} a tu cargo")
+        whom = f"tu {relation}" if relation else "ti"
+        charge = f"a cargo de tu {relation}" if relation else "a tu cargo"
+        parts.append(
+            f"nadie depende de {whom}" if n == 0 else f"{n} persona{'s' * (n != 1)} {charge}"
+        )
     return f"Anotado: {', '.join(parts)}." if parts else ""
 
 
 def option_lines_sms(quote: dict) -> list[str]:
+    """One short line per quoted option, numbered: the proposal as an SMS lists it."""
     return [
         f"{i}) {opt['name']} {price(opt['monthly'])}/mes"
         for i, opt in enumerate(quote["options"], start=1)
@@ -247,6 +254,7 @@ def option_lines_sms(quote: dict) -> list[str]:
 
 
 def option_lines(quote: dict) -> list[str]:
+    """One line per quoted option with prices and guarantees: the proposal's body."""
     emoji = ("1️⃣", "2️⃣", "3️⃣")
     return [
         f"{emoji[i]} *{opt['name']}*: {price(opt['monthly'])}/mes "
@@ -258,8 +266,8 @@ def option_lines(quote: dict) -> list[str]:
 # --- The confirmed sale: read-back, confirmation, corrections ------------------------------
 
 CURRENCY = (
-    "Este seguro se contrata en {currency} y no convierto desde otras monedas. "
-    "¿Qué capital quieres asegurar en {currency}?"
+    "Este seguro se contrata en {currency} y no convierto desde otras monedas: dime el capital "
+    "en {currency}."
 )
 EX_SMOKER = (
     "La tarifa cuenta como no fumador a quien lleva al menos {rule} meses sin tabaco ni "

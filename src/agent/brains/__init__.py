@@ -1,0 +1,1 @@
+"""How a customer message is understood and a reply phrased: the llm and rules brains."""
