@@ -18,7 +18,7 @@ How the less obvious forms become `InboundMessage`s:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 from twilio.request_validator import RequestValidator
@@ -58,7 +58,7 @@ def signed_url(public_base_url: str, path: str, query_string: str | bytes) -> st
 
 def signature_valid(
     url: str,
-    params: Mapping[str, str] | MultiDict[str, str] | str,
+    params: Mapping[str, str] | Mapping[str, list[str]] | Iterable[tuple[str, str]] | str,
     signature: str | None,
     auth_token: str,
 ) -> bool:
