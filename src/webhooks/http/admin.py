@@ -9,8 +9,10 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import NoReturn
 
 from flask import Blueprint, Response, abort, jsonify, request, stream_with_context
+from flask.typing import ResponseReturnValue
 
 from agent import texts
 from agent.state import STAGES
@@ -50,7 +52,7 @@ def _service() -> ConversationService:
     return _services().conversations
 
 
-def _fail(status: int, why: str, **headers: str):
+def _fail(status: int, why: str, **headers: str) -> NoReturn:
     abort(Response(json.dumps({"error": why}), status, headers, mimetype="application/json"))
 
 
@@ -68,7 +70,8 @@ def _authorise() -> None:
 
 
 @bp.get("/webhook/openapi.json")
-def openapi_document():
+def openapi_document() -> Response:
+    """The OpenAPI document of this API."""
     return jsonify(openapi())
 
 
@@ -138,7 +141,8 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 
 
 @bp.get("/webhook/conversations")
-def conversations():
+def conversations() -> Response:
+    """One page of the kept conversations, newest activity first, optionally filtered."""
     page = _int_arg("page", 1, 1, PAGE_MAX)
     per_page = _int_arg("per_page", 20, 1, PER_PAGE_MAX)
     keep, store = _filter(), _service().store
@@ -181,7 +185,8 @@ def _csv(rows: Iterator[list]) -> Iterator[str]:
 
 
 @bp.get("/webhook/conversations.csv")
-def conversations_csv():
+def conversations_csv() -> Response:
+    """Every conversation passing the filters, as a spreadsheet."""
     keep = _filter()
 
     def rows() -> Iterator[list]:
@@ -214,7 +219,8 @@ def _with_delivery(entry: dict, statuses: dict[str, dict]) -> dict:
 
 
 @bp.get("/webhook/conversation/<phone>")
-def conversation(phone: str):
+def conversation(phone: str) -> Response:
+    """One conversation: its funnel state, who has it, and the transcript with deliveries."""
     phone, service = _phone(phone), _service()
     values = service.state(phone)
     summary = service.store.summary(phone)
@@ -246,7 +252,8 @@ def conversation(phone: str):
 
 
 @bp.delete("/webhook/conversation/<phone>")
-def reset(phone: str):
+def reset(phone: str) -> Response:
+    """Forget a conversation, so the customer's next message starts over."""
     phone, services = _phone(phone), _services()
     service = services.conversations
     if not service.exists(phone):
@@ -261,7 +268,8 @@ def reset(phone: str):
 
 
 @bp.post("/webhook/conversation/<phone>/close")
-def close(phone: str):
+def close(phone: str) -> Response:
+    """End a conversation at FINALIZADO, saying goodbye while the 24-hour window allows."""
     phone, service = _phone(phone), _service()
     if not service.exists(phone):
         _fail(404, "no such conversation")
@@ -316,7 +324,8 @@ def _send_closing(service: ConversationService, phone: str, text: str) -> dict:
 
 
 @bp.post("/webhook/conversation/<phone>/messages")
-def operator_message(phone: str):
+def operator_message(phone: str) -> ResponseReturnValue:
+    """Send an operator's text to the customer (the approved template outside the window)."""
     phone, service = _phone(phone), _service()
     try:
         body = client_json.loads(request.get_data())
@@ -375,6 +384,8 @@ def _since(today: date) -> date:
 
 def _stats() -> dict:
     service = _service()
+    if service.stats is None:
+        _fail(404, "this service keeps no statistics")
     report = service.stats.report(_since(service.stats.now().date()))
     return {
         "since": report.since.isoformat(),
@@ -396,7 +407,7 @@ def _stats() -> dict:
 
 
 @bp.get("/webhook/logs")
-def webhook_logs():
+def webhook_logs() -> Response:
     """The last webhook deliveries: time, provider, outcome, status, latency, masked phone."""
     log_ = _services().deliveries
     limit = _int_arg("limit", 100, 1, log_.cap)
@@ -404,12 +415,14 @@ def webhook_logs():
 
 
 @bp.get("/webhook/stats")
-def stats():
+def stats() -> Response:
+    """The service's statistics since a date (default: the last 30 days)."""
     return jsonify(_stats())
 
 
 @bp.get("/webhook/stats.csv")
-def stats_csv():
+def stats_csv() -> Response:
+    """The same statistics, as a spreadsheet."""
     numbers = _stats()
     funnel = numbers.pop("funnel")
     rows = [["metric", "value"], *([k, v] for k, v in numbers.items())]

@@ -366,6 +366,7 @@ def _paths() -> dict:
 
 @cache
 def openapi() -> dict:
+    """The OpenAPI 3.1 document of the admin API (built once)."""
     return {
         "openapi": "3.1.0",
         "info": {

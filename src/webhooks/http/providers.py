@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import time
+from typing import NoReturn
 
 from flask import Blueprint, Response, abort, g, jsonify, request
 
@@ -37,7 +38,8 @@ def _start() -> None:
 @bp.after_request
 def _handled(response: Response) -> Response:
     """One line and one count per webhook, whatever its outcome."""
-    provider = request.endpoint.removeprefix("providers.").split("_")[0]
+    # Set: a blueprint's after_request runs only for requests routed to one of its views.
+    provider = (request.endpoint or "").removeprefix("providers.").split("_")[0]
     outcome = g.get("outcome") or _OUTCOMES.get(response.status_code, "error")
     metrics.WEBHOOK_REQUESTS.labels(provider, outcome).inc()
     elapsed_ms = round((time.perf_counter() - g.started) * 1000, 1)
@@ -97,13 +99,14 @@ def _queue(messages: list[InboundMessage], statuses: list[StatusUpdate]) -> tupl
     return new, len(messages) - new
 
 
-def _refuse(status: int, why: str, outcome: str):
+def _refuse(status: int, why: str, outcome: str) -> NoReturn:
     g.outcome = outcome
     abort(Response(json.dumps({"error": why}), status=status, mimetype="application/json"))
 
 
 @bp.get("/webhook/whatsapp")
-def meta_verification():
+def meta_verification() -> Response:
+    """Meta's subscription check: the challenge back when the verify token matches."""
     challenge = meta_events.verify_subscription(request.args, _secret("whatsapp_verify_token"))
     if challenge is None:
         _refuse(403, "verification failed", "verification_failed")
@@ -112,7 +115,8 @@ def meta_verification():
 
 
 @bp.post("/webhook/whatsapp")
-def meta_webhook():
+def meta_webhook() -> Response:
+    """Meta's messages and statuses, signature checked, queued for the worker."""
     body = request.get_data(cache=False)  # 413 past MAX_CONTENT_LENGTH
     secret = _secret("whatsapp_app_secret")
     if secret:
@@ -176,7 +180,8 @@ def _twiml() -> Response:
 
 
 @bp.post("/webhook/twilio")
-def twilio_webhook():
+def twilio_webhook() -> Response:
+    """A Twilio inbound message (SMS or WhatsApp), signature checked, queued."""
     form = _twilio_form()
     try:
         message = twilio_events.parse_message(form)
@@ -187,7 +192,8 @@ def twilio_webhook():
 
 
 @bp.post("/webhook/twilio/status")
-def twilio_status():
+def twilio_status() -> Response:
+    """A Twilio status callback of a message we sent, signature checked, queued."""
     form = _twilio_form()
     try:
         status = twilio_events.parse_status(form)
@@ -208,7 +214,7 @@ CHATWOOT_EVENTS = {
 
 
 @bp.post("/webhook/chatwoot")
-def chatwoot_webhook():
+def chatwoot_webhook() -> Response:
     """Account webhook or agent-bot events: an agent's reply, status and assignment changes."""
     body = request.get_data(cache=False)
     secret = _secret("chatwoot_webhook_secret")
