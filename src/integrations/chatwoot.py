@@ -30,12 +30,16 @@ _CONFIG_ERRORS = (
 
 
 class ChatwootError(Exception):
-    """Chatwoot did not do what we asked. `title` ("503 Service Unavailable", "ReadTimeout")
-    is safe to log and to show: it never holds message text or phone numbers."""
+    """Chatwoot did not do what we asked.
+
+    `title` ("503 Service Unavailable", "ReadTimeout") is safe to log and to show: it never holds
+    message text or phone numbers.
+    """
 
     transient: bool = False
 
     def __init__(self, title: str, *, status: int | None = None, operation: str = "") -> None:
+        """Say what failed: `title` is the safe summary, `operation` what we were doing."""
         super().__init__(f"chatwoot {operation}: {title}" if operation else f"chatwoot: {title}")
         self.status = status
         self.title = title
@@ -71,6 +75,7 @@ class ChatwootUnavailable(ChatwootError):
         retry_after: float | None = None,
         maybe_sent: bool = False,
     ) -> None:
+        """A transient failure; `retry_after` from a 429's header, `maybe_sent` as above."""
         super().__init__(title, status=status, operation=operation)
         self.retry_after = retry_after
         self.maybe_sent = maybe_sent
@@ -90,6 +95,7 @@ class ChatwootClient:
         timeout: float | tuple[float, float] = (3.05, 10),
         retry: RetryPolicy | None = None,
     ) -> None:
+        """Act in account `account_id` at `base_url` as the token's user, writing to `inbox_id`."""
         self._prefix = f"{base_url.rstrip('/')}/api/v1/accounts/{account_id}"
         self._headers = {"api_access_token": token, "Accept": "application/json"}
         self._session = session or requests.Session()
@@ -124,6 +130,7 @@ class ChatwootClient:
         )
 
     def __repr__(self) -> str:
+        """The account URL and inbox, never the token: safe in logs."""
         return f"ChatwootClient({self._prefix!r}, inbox_id={self.inbox_id})"
 
     # --- contacts ------------------------------------------------------------------------------
@@ -144,6 +151,7 @@ class ChatwootClient:
         identifier: str | None = None,
         custom_attributes: dict | None = None,
     ) -> dict:
+        """Create a contact for `phone` (E.164) in our inbox; returns the contact."""
         body: dict[str, Any] = {"inbox_id": self.inbox_id, "phone_number": phone}
         if name:
             body["name"] = name
@@ -159,6 +167,7 @@ class ChatwootClient:
         return payload.get("contact", payload)
 
     def get_contact(self, contact_id: int) -> dict:
+        """The contact with id `contact_id` (ChatwootNotFound once deleted)."""
         data = self._request("GET", f"contacts/{int(contact_id)}")
         return data.get("payload", data)
 
@@ -183,6 +192,7 @@ class ChatwootClient:
         custom_attributes: dict | None = None,
         additional_attributes: dict | None = None,
     ) -> dict:
+        """Open a conversation with the contact in our inbox, by its contact inbox `source_id`."""
         body: dict[str, Any] = {
             "source_id": source_id,
             "inbox_id": self.inbox_id,
@@ -196,6 +206,7 @@ class ChatwootClient:
         return self._request("POST", "conversations", json_body=body)
 
     def get_conversation(self, conversation_id: int) -> dict:
+        """The conversation with id `conversation_id`: its status, assignee and attributes."""
         return self._request("GET", f"conversations/{int(conversation_id)}")
 
     def toggle_status(self, conversation_id: int, status: str) -> dict:
@@ -205,6 +216,7 @@ class ChatwootClient:
         return data.get("payload", data)
 
     def labels(self, conversation_id: int) -> list[str]:
+        """The labels the conversation carries now."""
         data = self._request("GET", f"conversations/{int(conversation_id)}/labels")
         return list(data.get("payload") or [])
 
@@ -267,6 +279,7 @@ class ChatwootClient:
     # --- account labels ------------------------------------------------------------------------
 
     def account_labels(self) -> list[str]:
+        """The titles of every label the account has defined."""
         data = self._request("GET", "labels")
         return [label["title"] for label in data.get("payload") or []]
 
@@ -363,7 +376,7 @@ def _status_error(operation: str, response: requests.Response) -> ChatwootError:
 
 
 def _invalid_fields(response: requests.Response) -> str:
-    """ " (phone_number)" from a 422's {"attributes": [...]}: field names, never values."""
+    """The ' (phone_number)' of a 422's {"attributes": [...]}: field names, never values."""
     try:
         fields = response.json().get("attributes")
     except (ValueError, AttributeError):

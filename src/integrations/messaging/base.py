@@ -83,6 +83,7 @@ class SendError(Exception):
         retry_after: float | None = None,
         maybe_sent: bool = False,
     ) -> None:
+        """What the provider answered: HTTP `status`, its own `code` and `title`."""
         super().__init__(message)
         self.provider = provider
         self.status = status

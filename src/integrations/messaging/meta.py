@@ -93,6 +93,7 @@ class MetaWhatsAppSender:
         retry: RetryPolicy | None = None,
         texts: OptionTexts,
     ) -> None:
+        """Send from the business number `phone_number_id`, with a system user's `token`."""
         self._api_url = api_url.rstrip("/")
         self._url = f"{self._api_url}/{phone_number_id}/messages"
         self._headers = {"Authorization": f"Bearer {token}"}
@@ -104,11 +105,13 @@ class MetaWhatsAppSender:
         self.phone_number_id = phone_number_id
 
     def __repr__(self) -> str:
+        """The business number's id, never the token: safe in logs."""
         return f"MetaWhatsAppSender(phone_number_id={self.phone_number_id!r})"
 
     # The Sender protocol
 
     def send_text(self, to: str, text: str) -> SentMessage:
+        """A text message; long texts go out as several, split at paragraphs or sentences."""
         return send_parts(
             "meta",
             [partial(self._text, to, part) for part in split_text(text, TEXT_LIMIT)],
@@ -133,6 +136,7 @@ class MetaWhatsAppSender:
     def send_template(
         self, to: str, name_or_sid: str, params: Sequence[str], language: str = "es"
     ) -> SentMessage:
+        """An approved template by name, its body filled with `params` in order."""
         template: dict[str, Any] = {
             "name": name_or_sid,
             # "deterministic" is the only policy Meta has; the v23.0 spec requires it.

@@ -86,6 +86,7 @@ class TwilioSender:
         status_callback: str | None = None,
         texts: OptionTexts,
     ) -> None:
+        """Send on `channel` from `from_number` (E.164) with the account's credentials."""
         self.channel: Channel = channel
         self._url = f"{api_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
         # Where our credentials may go: Twilio's API, or the one configured (a test double).
@@ -102,6 +103,7 @@ class TwilioSender:
         self._texts = texts
 
     def __repr__(self) -> str:
+        """The channel only, never the credentials: safe in logs."""
         return f"TwilioSender(channel={self.channel!r})"
 
     def send_text(self, to: str, text: str) -> SentMessage:

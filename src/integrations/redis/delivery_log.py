@@ -19,9 +19,12 @@ log = logging.getLogger(__name__)
 
 
 class DeliveryLog:
+    """The newest `cap` webhook deliveries, written in batches by one thread per process."""
+
     def __init__(
         self, client: redis.Redis, *, prefix: str = "iagente", cap: int = 500, every: float = 0.5
     ) -> None:
+        """Keep `cap` records under `{prefix}:webhook_log`, flushed every `every` seconds."""
         self._redis = client
         self._key = f"{prefix}:webhook_log"
         self.cap = cap
@@ -43,6 +46,7 @@ class DeliveryLog:
                     self._flusher.start()
 
     def flush(self) -> None:
+        """Write the records buffered in this process now."""
         batch = []
         while self._pending:
             batch.append(self._pending.popleft())
@@ -62,5 +66,6 @@ class DeliveryLog:
                 log.warning("could not write the webhook delivery log: %s", type(exc).__name__)
 
     def latest(self, limit: int) -> list[dict]:
+        """The `limit` newest deliveries of every process, newest first."""
         self.flush()  # this process's newest deliveries too
         return [json.loads(raw) for raw in self._redis.lrange(self._key, 0, limit - 1)]

@@ -20,11 +20,15 @@ def _now() -> str:
 
 
 class HealthBook:
+    """One hash of each outside service's latest success and failure, shared by all processes."""
+
     def __init__(self, client: redis.Redis, *, prefix: str = "iagente") -> None:
+        """Keep the outcomes under `{prefix}:health`."""
         self._redis = client
         self._key = f"{prefix}:health"
 
     def ok(self, component: str) -> None:
+        """A call to `component` just succeeded."""
         self._redis.hset(
             self._key, mapping={f"{component}:ok_at": _now(), f"{component}:last": "ok"}
         )
@@ -41,7 +45,7 @@ class HealthBook:
         )
 
     def read(self, component: str, raw: dict[bytes, bytes] | None = None) -> dict:
-        """reachable (None: never used), last_ok_at, last_error, last_error_at."""
+        """The component's reachable (None: never used), last_ok_at, last_error, last_error_at."""
         if raw is None:
             raw = cast(dict[bytes, bytes], self._redis.hgetall(self._key))
 
@@ -58,5 +62,6 @@ class HealthBook:
         }
 
     def read_all(self, components: list[str]) -> dict[str, dict]:
+        """`read` for each of `components`, from one read of the hash."""
         raw = cast(dict[bytes, bytes], self._redis.hgetall(self._key))
         return {name: self.read(name, raw) for name in components}

@@ -118,17 +118,21 @@ class ConversationKeys:
 
     @property
     def lock(self) -> str:
+        """The turn lock: one worker at a time answers this phone."""
         return self.of("lock")
 
     @property
     def chatwoot(self) -> str:
+        """The phone's Chatwoot link (ids, owner, digests)."""
         return self.of("chatwoot")
 
     def outbox(self, name: str) -> str:
+        """The phone's pending operations for the outside service `name`."""
         return self.of(f"outbox:{name}")
 
     @property
     def checkpoints(self) -> ThreadKeys:
+        """The keys of the phone's LangGraph checkpoints (its thread)."""
         return ThreadKeys.of(self.prefix, self.phone)
 
     @property
@@ -148,8 +152,11 @@ class ConversationKeys:
 
     @property
     def reset(self) -> tuple[str, ...]:
-        """What a reset deletes: all but the turn lock (the resetter holds it; it goes when
-        released) and the Chatwoot link (agents keep the same Chatwoot conversation)."""
+        """What a reset deletes: all but the turn lock and the Chatwoot link.
+
+        The resetter holds the lock (it goes when released); agents keep the same Chatwoot
+        conversation.
+        """
         return tuple(key for key in self.all if key not in (self.lock, self.chatwoot))
 
     @property

@@ -25,6 +25,7 @@ INFLIGHT_SECONDS = 120
 
 
 def content_digest(text: str | None) -> str:
+    """A short hash of a message's text: recognises our echo without keeping the text."""
     return hashlib.sha256((text or "").encode()).hexdigest()[:16]
 
 
@@ -34,11 +35,13 @@ class ChatwootLinks:
     def __init__(
         self, client: redis.Redis, *, prefix: str = "iagente", ttl_seconds: int | None = None
     ) -> None:
+        """Keep the links under `prefix`; `ttl_seconds` expires an idle phone's link."""
         self._redis = client
         self._prefix = prefix
         self._ttl = ttl_seconds
 
     def key(self, phone: str) -> str:
+        """The hash that holds the phone's Chatwoot ids and owner."""
         return conversation_key(self._prefix, phone, "chatwoot")
 
     def _global(self, *parts: object) -> str:
@@ -47,10 +50,12 @@ class ChatwootLinks:
     # --- ids -----------------------------------------------------------------------------------
 
     def get(self, phone: str) -> dict[str, str]:
+        """Everything remembered about the phone's Chatwoot side ({} when nothing)."""
         raw = cast(dict[bytes, bytes], self._redis.hgetall(self.key(phone)))
         return {k.decode(): v.decode() for k, v in raw.items()}
 
     def save(self, phone: str, **fields: object) -> None:
+        """Remember `fields` for the phone (and the phone of a new conversation id)."""
         pipe = self._redis.pipeline(transaction=False)
         pipe.hset(self.key(phone), mapping={k: str(v) for k, v in fields.items()})
         if self._ttl:
@@ -60,21 +65,23 @@ class ChatwootLinks:
         pipe.execute()
 
     def drop_conversation(self, phone: str) -> None:
-        """The conversation (or contact) is gone on Chatwoot's side: the next op finds or makes
-        them again."""
+        """Forget the conversation (or contact) gone on Chatwoot's side: the next op remakes it."""
         fields = ("contact_id", "source_id", "conversation_id", "digest", "contact_digest")
         self._redis.hdel(self.key(phone), *fields)
 
     def phone_of(self, conversation_id: int | str) -> str | None:
+        """The phone whose Chatwoot conversation is `conversation_id`, if we made it."""
         raw = cast(bytes | None, self._redis.get(self._global("conversation", conversation_id)))
         return raw.decode() if raw else None
 
     # --- who has the conversation --------------------------------------------------------------
 
     def human(self, phone: str) -> bool:
+        """A sales agent has the conversation: the bot stays quiet."""
         return self._redis.hget(self.key(phone), "owner") == b"human"
 
     def owner(self, phone: str) -> dict[str, str]:
+        """Who has the conversation, why and since when (empty while the bot does)."""
         link = self.get(phone)
         return {k: link[k] for k in ("owner", "owner_reason", "owner_since") if k in link}
 
@@ -98,12 +105,14 @@ class ChatwootLinks:
         )
 
     def created(self, phone: str, message_id: int | str) -> None:
+        """We made message `message_id`: its echo is ours from now on."""
         pipe = self._redis.pipeline(transaction=False)
         pipe.set(self._global("ours", message_id), 1, ex=ECHO_SECONDS)
         pipe.delete(self._global("inflight", phone))
         pipe.execute()
 
     def is_ours(self, phone: str, message_id: int | str, content: str | None) -> bool:
+        """The webhook's message is one we created (by id, or by text while in flight)."""
         pipe = self._redis.pipeline(transaction=False)
         pipe.exists(self._global("ours", message_id))
         pipe.get(self._global("inflight", phone))
