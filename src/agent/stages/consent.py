@@ -30,7 +30,8 @@ def greet(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         else:
             name = f" {data['name']}" if "name" in data else ""
             # A question in the first message gets its answer before the consent question.
-            said = answer(reading, None, runtime) if intent in ("question", "objection") else ""
+            asked = intent in ("question", "objection") and reading.get("topic") != "other"
+            said = answer(reading, None, runtime) if asked else ""  # the greeting says the rest
             opening = [texts.GREETING.format(name=name), said, texts.CONSENT_QUESTION]
         return {
             "reply": say(state, *opening),

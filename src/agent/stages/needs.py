@@ -62,7 +62,8 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         return {**update, "reply": say(state, *parts), "expecting": "handoff_offer"}
 
     parts.extend(absorbed.explanations)
-    heard = bool(absorbed.accepted or absorbed.explanations or note)
+    quit_heard = profile.get("ex_smoker") and not (state.get("profile") or {}).get("ex_smoker")
+    heard = bool(absorbed.accepted or absorbed.explanations or note or quit_heard)
     missing = missing_field(profile)
     if expecting in ("readback", "correction") and not heard and not missing:
         if plain_yes(reading) and expecting == "readback":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
-from agent import voice
+from agent import texts, voice
 from agent.brains.base import Reading
 from agent.context import AgentContext, context_of
 from agent.stages.common import Update, last_customer_text
@@ -48,6 +48,17 @@ def respond(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     reply = context_of(runtime).brain.phrase(
         draft, text=last_customer_text(state), stage=state.get("stage", "INICIO")
     )
+    reply = _not_again(reply, state)
     if state.get("formal"):
         reply = voice.formal(reply)
     return {"reply": reply, "messages": [AIMessage(reply)]}
+
+
+def _not_again(reply: str, state: AgentState) -> str:
+    """The same answer twice in a row points back to it and keeps only the closing question."""
+    previous = next((m for m in reversed(state.get("messages", [])) if m.type == "ai"), None)
+    said = voice.formal(reply) if state.get("formal") else reply
+    paragraphs = reply.split("\n\n")
+    if previous is None or previous.text != said or len(paragraphs) < 2:
+        return reply
+    return "\n\n".join((texts.SAID_ABOVE, paragraphs[-1]))
