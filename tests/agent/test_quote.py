@@ -177,7 +177,7 @@ def test_packaged_tariff_says_it_is_illustrative(engine, packaged):
 # Limits.
 
 
-def test_limits_come_from_the_tariff(engine):
+def test_limits_come_from_the_tariff(engine: QuoteEngine) -> None:
     assert engine.limits == Limits(18, 70, 10_000, 2_000_000, 1, 40, 75)
     with pytest.raises(dataclasses.FrozenInstanceError):
         engine.limits.max_age = 99  # type: ignore[misc]

@@ -94,8 +94,8 @@ class FakeChatwoot:
             do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
         self._handler = Handler
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self._httpd.server_port
+        self._httpd: ThreadingHTTPServer | None = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port: int = self._httpd.server_port
         self.url = f"http://127.0.0.1:{self.port}"
         spec = {**_repaired_spec(), "servers": [{"url": self.url}]}
         self.openapi = OpenAPI.from_dict(spec, config=Config(spec_validator_cls=None))
@@ -116,6 +116,7 @@ class FakeChatwoot:
         threading.Thread(target=self._httpd.serve_forever, kwargs=kwargs, daemon=True).start()
 
     def _stop(self) -> None:
+        assert self._httpd is not None  # only called while serving
         self._httpd.shutdown()
         self._httpd.server_close()
         self._httpd = None

@@ -14,6 +14,7 @@ from responses import matchers
 
 from integrations.messaging.base import (
     AuthSendError,
+    Channel,
     Option,
     OutsideWindowError,
     RecipientError,
@@ -45,7 +46,7 @@ def twilio():
         yield rsps
 
 
-def make_sender(channel: str, policy: RetryPolicy = POLICY, **kwargs) -> TwilioSender:
+def make_sender(channel: Channel, policy: RetryPolicy = POLICY, **kwargs) -> TwilioSender:
     return TwilioSender(
         texts=OPTION_TEXTS,
         channel=channel,

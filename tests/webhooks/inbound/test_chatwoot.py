@@ -359,7 +359,7 @@ def test_malformed_payloads_raise_value_error(payload: object) -> None:
         parse_event(payload)
 
 
-ODD_VALUES = (None, "", "x", 0, -1, 1.5, True, [], [None, 1], {}, {"id": "x"})
+ODD_VALUES: tuple[object, ...] = (None, "", "x", 0, -1, 1.5, True, [], [None, 1], {}, {"id": "x"})
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -70,7 +70,7 @@ FLOW_ANSWERS = (
     "Formulario: comment_text: Comment Text; delivery_rating: 4; purchase_rating: 2; "
     "recommend_radio: 0; cs_rating: 0"
 )
-NO_MESSAGES = ([], [])
+NO_MESSAGES: tuple[list[InboundMessage], list[StatusUpdate]] = ([], [])
 
 # file name -> (messages, statuses) that parse_payload must return for it.
 EXPECTED: dict[str, tuple[list[InboundMessage], list[StatusUpdate]]] = {
