@@ -24,6 +24,7 @@ from typing import TextIO
 
 import structlog
 from pydantic import SecretStr
+from pydantic_settings import BaseSettings
 
 from integrations.messaging.phones import redact_phones
 
@@ -38,6 +39,7 @@ _MIN_SECRET = 6  # shorter "secrets" would mask ordinary words and protect nothi
 
 
 def redact(text: str) -> str:
+    """`text` with registered secrets, credentials and phone numbers masked."""
     for secret in _secrets:
         text = text.replace(secret, "[REDACTED]")
     for pattern, replacement in _CREDENTIALS:
@@ -57,14 +59,17 @@ def protect(values: Iterable[str | SecretStr | None]) -> None:
     _secrets = tuple(sorted(known, key=len, reverse=True))
 
 
-def secrets_of(settings) -> list[SecretStr]:
+def secrets_of(settings: BaseSettings) -> list[SecretStr]:
     """Every secret field of a Settings object."""
     values = (getattr(settings, name) for name in type(settings).model_fields)
     return [value for value in values if isinstance(value, SecretStr)]
 
 
 class RedactingFormatter(structlog.stdlib.ProcessorFormatter):
+    """structlog's formatter, with everything it writes passed through `redact`."""
+
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one line, secrets and phone numbers masked."""
         return redact(super().format(record))
 
 
@@ -108,8 +113,11 @@ def handler(stream: TextIO | None = None, *, json_lines: bool | None = None) -> 
 
 
 def _structlog_to_stdlib() -> None:
-    """Libraries that log with structlog themselves (stamina's retries) go through the same
-    handlers as everything else, instead of structlog's default printer on stdout."""
+    """Send structlog's own loggers through the standard library's handlers.
+
+    Libraries that log with structlog themselves (stamina's retries) then go through the same
+    handlers as everything else, instead of structlog's default printer on stdout.
+    """
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -125,8 +133,11 @@ def _structlog_to_stdlib() -> None:
 
 
 def configure(level: str | int = "INFO", *, secrets: Iterable = ()) -> None:
-    """Install the handler on the root logger, unless something configured logging already
-    (gunicorn's logconfig_dict, a host application, pytest); register `secrets` either way."""
+    """Install the handler on the root logger, unless something configured logging already.
+
+    Gunicorn's logconfig_dict, a host application or pytest may have; `secrets` are
+    registered either way.
+    """
     protect(secrets)
     if not structlog.is_configured():
         _structlog_to_stdlib()
@@ -138,6 +149,7 @@ def configure(level: str | int = "INFO", *, secrets: Iterable = ()) -> None:
 
 
 def new_id() -> str:
+    """A fresh id for a request or a turn, short enough to read in a log line."""
     return uuid.uuid4().hex[:16]
 
 
@@ -147,6 +159,7 @@ def bind(**fields) -> Mapping[str, contextvars.Token]:
 
 
 def reset(tokens: Mapping[str, contextvars.Token]) -> None:
+    """Undo a `bind`, with the tokens it returned."""
     structlog.contextvars.reset_contextvars(**tokens)
 
 

@@ -63,6 +63,7 @@ CHATWOOT_OPS = Counter(
 
 
 def turn(brain: str, seconds: float, stage_from: str, stage_to: str) -> None:
+    """Count one graph turn: its duration, and the stage change when there was one."""
     TURN_SECONDS.labels(brain).observe(seconds)
     if stage_from != stage_to:
         STAGE_TRANSITIONS.labels(stage_from, stage_to).inc()
@@ -76,6 +77,7 @@ def llm_call(call: str, error: str | None) -> None:
 
 
 def sent(provider: str | None, channel: str | None, outcome: str) -> None:
+    """Count one outbound message by provider, channel and outcome."""
     SENDS.labels(provider or "none", channel or "none", outcome).inc()
 
 
@@ -143,6 +145,7 @@ bp = Blueprint("metrics", __name__)
 
 @bp.get("/metrics")
 def metrics() -> Response:
+    """Prometheus' scrape: this process's (or every process's) metrics, and the queue's."""
     encode, content_type = choose_encoder(request.headers.get("Accept", ""))
     from webhooks.services import services_of  # services import this module's hooks
 

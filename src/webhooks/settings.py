@@ -14,6 +14,8 @@ class SettingsError(ValueError):
 
 
 class Settings(BaseSettings):
+    """The service's configuration: the environment, then .env (field names upper-cased)."""
+
     # An empty value means unset, so `.env.example` copied as is is a valid configuration.
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
@@ -85,12 +87,14 @@ class Settings(BaseSettings):
 
     @property
     def brain(self) -> Literal["llm", "rules"]:
+        """The brain in use: AGENT_BRAIN, where auto means llm when an OpenAI key is set."""
         if self.agent_brain == "auto":
             return "llm" if self.openai_api_key else "rules"
         return self.agent_brain
 
     @property
     def ttl_seconds(self) -> int:
+        """How long a quiet conversation is kept (CONVERSATION_TTL_DAYS), in seconds."""
         return self.conversation_ttl_days * 86400
 
     @property
