@@ -22,6 +22,7 @@ from integrations.redis.keys import index_key as conversations_index
 
 
 def now_iso() -> str:
+    """The current UTC time to the millisecond: the stamp of transcript entries and statuses."""
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
@@ -40,6 +41,7 @@ class ConversationStore:
         max_messages: int = 200,
         ttl_seconds: int | None = None,
     ) -> None:
+        """Keep `max_messages` transcript entries per phone; `ttl_seconds` expires idle ones."""
         self._redis = client
         self._prefix = prefix
         self._max = max_messages
@@ -55,9 +57,11 @@ class ConversationStore:
 
     @property
     def index_key(self) -> str:
+        """The sorted set of every phone with a conversation, by latest activity."""
         return conversations_index(self._prefix)
 
     def ping(self) -> None:
+        """Reach Redis (raises when it is down): the readiness check."""
         self._redis.ping()
 
     def lock(self, phone: str, *, timeout: float):
@@ -126,25 +130,30 @@ class ConversationStore:
         return [phone.decode() for phone in phones]
 
     def summaries(self, phones: Iterable[str]) -> list[dict]:
+        """The summaries of `phones`, in their order, in one round trip."""
         pipe = self._redis.pipeline(transaction=False)
         for phone in phones:
             pipe.hgetall(self.key(phone, "summary"))
         return [{k.decode(): json.loads(v) for k, v in raw.items()} for raw in pipe.execute()]
 
     def transcript(self, phone: str, limit: int | None = None) -> list[dict]:
+        """The phone's transcript, oldest first; only the newest `limit` entries when given."""
         start = -limit if limit else 0
         raw = self._redis.lrange(self.key(phone, "transcript"), start, -1)
         return [json.loads(entry) for entry in raw]
 
     def summary(self, phone: str) -> dict:
+        """The phone's summary: stage, profile highlights, last activity ({} when none)."""
         raw = cast(dict[bytes, bytes], self._redis.hgetall(self.key(phone, "summary")))
         return {k.decode(): json.loads(v) for k, v in raw.items()}
 
     def last_inbound_at(self, phone: str) -> datetime | None:
+        """When the customer last wrote: opens the 24-hour window for free-form replies."""
         raw = self._redis.hget(self.key(phone, "summary"), "last_inbound_at")
         return datetime.fromisoformat(json.loads(raw)) if raw else None
 
     def record_status(self, phone: str, message_id: str, status: dict) -> None:
+        """Keep the provider's latest delivery status of one of our messages."""
         key = self.key(phone, "statuses")
         pipe = self._redis.pipeline(transaction=True)
         pipe.hset(key, message_id, _json(status))
@@ -153,12 +162,15 @@ class ConversationStore:
         pipe.execute()
 
     def statuses(self, phone: str) -> dict[str, dict]:
+        """The latest delivery status of each of our messages to the phone, by message id."""
         raw = cast(dict[bytes, bytes], self._redis.hgetall(self.key(phone, "statuses")))
         return {k.decode(): json.loads(v) for k, v in raw.items()}
 
     def forget(self, phone: str) -> None:
-        """Reset: delete every key of the phone's conversation (`ConversationKeys.reset`: the
-        records of every store, its checkpoints) and take the phone out of the shared indexes."""
+        """Reset: delete every key of the phone's conversation and unlist it from shared indexes.
+
+        The keys are `ConversationKeys.reset`: the records of every store, and its checkpoints.
+        """
         keys = self.keys(phone)
         pipe = self._redis.pipeline(transaction=False)
         pipe.delete(*keys.reset)

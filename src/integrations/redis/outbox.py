@@ -48,6 +48,7 @@ class Outbox:
         ttl_seconds: int | None = None,
         dead_kept: int = 500,
     ) -> None:
+        """Queue operations for the service `name`; a drainer's lease lasts `lease_seconds`."""
         self._redis = client
         self._name = name
         self._prefix = prefix
@@ -58,6 +59,7 @@ class Outbox:
         self.dead_key = outbox_dead_key(prefix, name)
 
     def key(self, phone: str) -> str:
+        """The list of the phone's pending operations."""
         return conversation_key(self._prefix, phone, f"outbox:{self._name}")
 
     # --- the writer's side ---------------------------------------------------------------------
@@ -73,6 +75,7 @@ class Outbox:
         return len(encoded)
 
     def schedule(self, phone: str, at: float | None = None) -> None:
+        """Mark the phone due at `at` (now by default): a drainer will try it then."""
         self._redis.zadd(self.due_key, {phone: at or time.time()})
 
     def add(self, phone: str, ops: Iterable[dict]) -> None:
@@ -98,6 +101,7 @@ class Outbox:
         return lock if lock.acquire(blocking=False) else None
 
     def head(self, phone: str) -> dict | None:
+        """The phone's oldest pending operation, if any."""
         raw = self._redis.lindex(self.key(phone), 0)
         return json.loads(raw) if raw is not None else None
 
@@ -106,6 +110,7 @@ class Outbox:
         self._redis.lpop(self.key(phone))
 
     def retry_later(self, phone: str, delay: float) -> None:
+        """The head failed transiently: try the phone again in `delay` seconds."""
         self._redis.zadd(self.due_key, {phone: time.time() + delay})
 
     def finish(self, phone: str) -> bool:

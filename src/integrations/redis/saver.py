@@ -1,13 +1,13 @@
-"""LangGraph checkpointer on plain Redis commands (Redis >= 6.2, Valkey, Redis Cluster).
+r"""LangGraph checkpointer on plain Redis commands (Redis >= 6.2, Valkey, Redis Cluster).
 
 Five keys per thread whatever its history, all carrying the thread's hash tag, so every command
 on one thread may share a MULTI/EXEC even on Redis Cluster (names in `keys`, fields in
 `saver_layout`):
 
-    {prefix}:ckpt:{<thread>}:idx     ZSET  "<ns>\\0<checkpoint_id>", score 0, walked BYLEX
-    {prefix}:ckpt:{<thread>}:cp      HASH  "<ns>\\0<checkpoint_id>" -> record (no channel values)
-    {prefix}:ckpt:{<thread>}:blobs   HASH  "<ns>\\0<channel>\\0<version>" -> channel value
-    {prefix}:ckpt:{<thread>}:writes  HASH  "<ns>\\0<checkpoint_id>\\0<task_id>\\0<idx>" -> write
+    {prefix}:ckpt:{<thread>}:idx     ZSET  "<ns>\0<checkpoint_id>", score 0, walked BYLEX
+    {prefix}:ckpt:{<thread>}:cp      HASH  "<ns>\0<checkpoint_id>" -> record (no channel values)
+    {prefix}:ckpt:{<thread>}:blobs   HASH  "<ns>\0<channel>\0<version>" -> channel value
+    {prefix}:ckpt:{<thread>}:writes  HASH  "<ns>\0<checkpoint_id>\0<task_id>\0<idx>" -> write
     {prefix}:ckpt:{<thread>}:widx    ZSET  the writes' field names, one checkpoint = one BYLEX range
 
 Checkpoint ids are time-ordered uuid6 strings of one length, so byte order is time order and the
@@ -30,7 +30,6 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import Any, cast
 
 import redis
-from redis.typing import EncodableT, FieldT
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
     WRITES_IDX_MAP,
@@ -43,6 +42,7 @@ from langgraph.checkpoint.base import (
     get_checkpoint_id,
     get_serializable_checkpoint_metadata,
 )
+from redis.typing import EncodableT, FieldT
 
 from integrations.redis.keys import ThreadKeys, thread_from_key, thread_pattern
 from integrations.redis.saver_layout import (
@@ -82,6 +82,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
         keep_last: int | None = None,
         serde: SerializerProtocol | None = None,
     ) -> None:
+        """Keep `keep_last` checkpoints per namespace; a thread idle `ttl_seconds` expires."""
         super().__init__(serde=serde)
         if client.get_connection_kwargs().get("decode_responses"):
             raise ValueError("RedisSaver needs a client with decode_responses=False")
@@ -99,6 +100,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
     # --- reads -----------------------------------------------------------------------------
 
     def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        """The checkpoint the config names, or the newest of its namespace, with its writes."""
         conf = config["configurable"]
         thread_id, ns = conf["thread_id"], conf.get("checkpoint_ns", "")
         keys = self._keys(thread_id)
@@ -122,6 +124,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
         before: RunnableConfig | None = None,
         limit: int | None = None,
     ) -> Iterator[CheckpointTuple]:
+        """Checkpoints newest first, of one thread or all; `filter` matches metadata."""
         if config is None:
             threads: Iterable[Any] = self._scan_threads("idx")
             ns, only_id = None, None
@@ -216,6 +219,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
+        """Store a checkpoint and the channel values that changed; trim past `keep_last`."""
         conf = config["configurable"]
         thread_id, ns = conf["thread_id"], conf.get("checkpoint_ns", "")
         keys = self._keys(thread_id)
@@ -262,6 +266,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
         task_id: str,
         task_path: str = "",
     ) -> None:
+        """Store a task's pending writes against the checkpoint the config names."""
         conf = config["configurable"]
         ns = conf.get("checkpoint_ns", "")
         keys = self._keys(conf["thread_id"])
@@ -290,9 +295,11 @@ class RedisSaver(BaseCheckpointSaver[str]):
     # --- deletion, copy, pruning ---------------------------------------------------------------
 
     def delete_thread(self, thread_id: str) -> None:
+        """Delete every checkpoint, write and blob of the thread."""
         self.client.delete(*self._keys(thread_id).all)
 
     def delete_for_runs(self, run_ids: Sequence[str]) -> None:
+        """Delete the checkpoints the runs `run_ids` made, in every thread."""
         wanted = set(run_ids)
         if not wanted:
             return
@@ -310,6 +317,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
                 self._drop(keys, doomed.intersection)
 
     def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        """Copy every checkpoint of one thread into another, merged with what it has."""
         source, target = self._keys(source_thread_id), self._keys(target_thread_id)
         # Records hold no thread id (it is in the key), so the copy is a byte-for-byte merge.
         read = self.client.pipeline(transaction=True)
@@ -348,8 +356,10 @@ class RedisSaver(BaseCheckpointSaver[str]):
         select: Callable[[builtins.list[bytes]], set[bytes]],
         attempts: int = _TXN_ATTEMPTS,
     ) -> None:
-        """Delete the checkpoints `select` picks from the index, their writes, and the blobs
-        no surviving checkpoint of their namespace references, in one optimistic transaction.
+        """Delete the checkpoints `select` picks, with their writes and unreferenced blobs.
+
+        Blobs go when no surviving checkpoint of their namespace references them; all of it in
+        one optimistic transaction.
 
         With attempts=1 a concurrent change to the thread skips the work instead of retrying:
         the trimming after a put is amortised, and the next put will try again.
@@ -397,6 +407,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
                 yield thread_id
 
     def get_next_version(self, current: str | None, channel: None) -> str:
+        """A version above `current`: a zero-padded counter, so versions also sort as text."""
         if current is None:
             current_v = 0
         elif isinstance(current, int):
@@ -408,6 +419,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
     # --- async: the sync implementation in a worker thread ---------------------------------
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        """`get_tuple` in a worker thread."""
         return await asyncio.to_thread(self.get_tuple, config)
 
     async def alist(
@@ -418,6 +430,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
         before: RunnableConfig | None = None,
         limit: int | None = None,
     ) -> AsyncIterator[CheckpointTuple]:
+        """`list` in a worker thread, one checkpoint at a time."""
         found = self.list(config, filter=filter, before=before, limit=limit)
         while (item := await asyncio.to_thread(next, found, None)) is not None:
             yield item
@@ -429,6 +442,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
+        """`put` in a worker thread."""
         return await asyncio.to_thread(self.put, config, checkpoint, metadata, new_versions)
 
     async def aput_writes(
@@ -438,16 +452,21 @@ class RedisSaver(BaseCheckpointSaver[str]):
         task_id: str,
         task_path: str = "",
     ) -> None:
+        """`put_writes` in a worker thread."""
         await asyncio.to_thread(self.put_writes, config, writes, task_id, task_path)
 
     async def adelete_thread(self, thread_id: str) -> None:
+        """`delete_thread` in a worker thread."""
         await asyncio.to_thread(self.delete_thread, thread_id)
 
     async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
+        """`delete_for_runs` in a worker thread."""
         await asyncio.to_thread(self.delete_for_runs, run_ids)
 
     async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        """`copy_thread` in a worker thread."""
         await asyncio.to_thread(self.copy_thread, source_thread_id, target_thread_id)
 
     async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        """`prune` in a worker thread."""
         await asyncio.to_thread(self.prune, thread_ids, strategy=strategy)

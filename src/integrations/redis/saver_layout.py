@@ -34,11 +34,13 @@ def ref(ns: str, checkpoint_id: str) -> bytes:
 
 
 def split_ref(member: bytes) -> tuple[str, str]:
+    """The namespace and checkpoint id of an index member."""
     ns, _, checkpoint_id = member.partition(SEP)
     return ns.decode(), checkpoint_id.decode()
 
 
 def namespace_of(member: bytes) -> bytes:
+    """The encoded namespace of an index member (or of a blob field)."""
     return member.partition(SEP)[0]
 
 
@@ -54,6 +56,7 @@ def write_range(checkpoint_ref: bytes) -> tuple[bytes, bytes]:
 
 
 def write_field(checkpoint_ref: bytes, task_id: str, idx: int) -> bytes:
+    """The writes hash field of one pending write of `task_id` to `checkpoint_ref`."""
     return checkpoint_ref + SEP + f"{task_id}\0{idx}".encode()
 
 
@@ -63,6 +66,7 @@ def owner_of_write(field: bytes) -> bytes:
 
 
 def blob_field(ns: str, channel: str, version: Any) -> bytes:
+    """The blobs hash field of a channel's value at one version."""
     return _check(ns) + SEP + channel.encode() + SEP + str(version).encode()
 
 
@@ -79,6 +83,7 @@ def pack(header: Any, payload: bytes) -> bytes:
 
 
 def unpack(raw: bytes) -> tuple[Any, bytes]:
+    """The JSON header and serde payload of a value `pack` wrote."""
     if raw[:1] == COMPRESSED:
         raw = zlib.decompress(raw[1:])
     header, _, payload = raw.partition(b"\n")
@@ -86,6 +91,7 @@ def unpack(raw: bytes) -> tuple[Any, bytes]:
 
 
 def checkpoint_config(thread_id: Any, ns: str, checkpoint_id: str) -> RunnableConfig:
+    """The RunnableConfig that names one checkpoint, as LangGraph hands them back."""
     return {
         "configurable": {
             "thread_id": thread_id,
@@ -105,8 +111,11 @@ def decode_tuple(
     blobs: Sequence[bytes | None],
     writes: Sequence[bytes | None],
 ) -> CheckpointTuple:
-    """A CheckpointTuple from a record, its channels' blobs (in `header["versions"]` order)
-    and its writes (any order; returned in `writes_sort_key` order, as LangGraph requires)."""
+    """A CheckpointTuple from a record, its channels' blobs and its writes.
+
+    Blobs come in `header["versions"]` order; writes in any order, and are returned in
+    `writes_sort_key` order, as LangGraph requires.
+    """
     ns, checkpoint_id = split_ref(checkpoint_ref)
     channel_values = {}
     for channel, blob in zip(header["versions"], blobs, strict=False):
@@ -158,6 +167,7 @@ def referenced_blobs(refs: Sequence[bytes], records: Sequence[bytes | None]) -> 
 
 
 def batched(items: Iterable[bytes], size: int) -> Iterator[list[bytes]]:
+    """`items` in lists of `size` (the last may be shorter): one round trip per batch."""
     batch: list[bytes] = []
     for item in items:
         batch.append(item)

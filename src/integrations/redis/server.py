@@ -58,6 +58,7 @@ def free_port() -> int:
 
 
 def port_is_free(port: int) -> bool:
+    """Nothing listens on `port` of 127.0.0.1, so a redis-server could bind it."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         # Redis binds with SO_REUSEADDR, so a port held only by TIME_WAIT sockets is usable.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -126,6 +127,7 @@ class RedisProcess:
         appendonly: bool = False,
         executable: str | None = None,
     ) -> None:
+        """A server keeping its files in `data_dir`, on `port` (a free one when None)."""
         self.data_dir = Path(data_dir)
         self.port = port
         self.appendonly = appendonly
@@ -134,15 +136,18 @@ class RedisProcess:
 
     @property
     def url(self) -> str:
+        """The URL of the running server (RedisServerError before start)."""
         if self._proc is None or self.port is None:
             raise RedisServerError("server not started")
         return f"redis://{HOST}:{self.port}/0"
 
     @property
     def logfile(self) -> Path:
+        """Where the server writes its log: read it when start fails."""
         return self.data_dir / "redis.log"
 
     def start(self) -> RedisProcess:
+        """Start the server (on another free port if the picked one was taken); returns self."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         # A port picked by free_port() can be taken before redis binds it; pick again then.
         ports = [self.port] if self.port is not None else (free_port() for _ in range(3))
@@ -184,6 +189,7 @@ class RedisProcess:
         return False
 
     def stop(self) -> None:
+        """Shut the server down without saving and reap it; a no-op when not running."""
         proc, self._proc = self._proc, None
         if proc is None:
             return
@@ -198,9 +204,11 @@ class RedisProcess:
         _reap(proc)
 
     def __enter__(self) -> RedisProcess:
+        """Start the server for the `with` block."""
         return self.start()
 
     def __exit__(self, *_exc_info: object) -> None:
+        """Stop the server, however the block ended."""
         self.stop()
 
 

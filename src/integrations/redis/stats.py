@@ -28,6 +28,8 @@ USER_HOURS_KEPT = 8 * 24
 
 @dataclass(frozen=True)
 class StageCount:
+    """How many phones reached one funnel stage, and what share of the stage before did."""
+
     stage: str
     reached: int
     conversion: float | None  # reached / reached at the previous stage
@@ -35,6 +37,8 @@ class StageCount:
 
 @dataclass(frozen=True)
 class StatsReport:
+    """The admin statistics over a period: traffic, response times, users, the funnel."""
+
     since: datetime
     until: datetime
     conversations_started: int
@@ -49,6 +53,8 @@ class StatsReport:
 
 
 class StatsStore:
+    """Writes the per-turn counters and reads them back as a StatsReport."""
+
     def __init__(
         self,
         client: redis.Redis,
@@ -58,6 +64,7 @@ class StatsStore:
         retention_days: int = 400,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """Count the funnel `stages` in order, keeping `retention_days` of history."""
         self._redis = client
         self._stages = tuple(stages)
         self._base = f"{prefix}:{{stats}}"
@@ -65,6 +72,7 @@ class StatsStore:
         self._clock = clock
 
     def now(self) -> datetime:
+        """The store's clock as a UTC datetime (a test passes its own clock)."""
         return datetime.fromtimestamp(self._clock(), UTC)
 
     def _day(self, day: date) -> str:
@@ -91,8 +99,10 @@ class StatsStore:
         stage: str,
         arrived: float | None,
     ) -> None:
-        """A customer turn: `inbound` messages answered by `outbound` replies; `arrived` is when
-        the first of them reached us (Unix seconds), for the response time."""
+        """Count a customer turn: `inbound` messages answered by `outbound` replies.
+
+        `arrived` is when the first of them reached us (Unix seconds), for the response time.
+        """
         now = self.now()
         day, keep = self._day(now.date()), self.retention_days * 86400
         pipe = self._redis.pipeline(transaction=False)
@@ -136,6 +146,7 @@ class StatsStore:
     # --- reading ---------------------------------------------------------------------------------
 
     def earliest(self) -> date:
+        """The first UTC day still kept."""
         return self.now().date() - timedelta(days=self.retention_days - 1)
 
     def report(self, since: date) -> StatsReport:
