@@ -5,6 +5,7 @@ Every store's keys are among them; both are checked by scanning a real Redis.
 
 from __future__ import annotations
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import empty_checkpoint
 
 from integrations.redis.conversations import ConversationStore
@@ -24,7 +25,7 @@ def converse(client, phone: str) -> None:
     outbox = Outbox(client)
     saver = RedisSaver(client)
     checkpoint = empty_checkpoint()
-    config = {"configurable": {"thread_id": phone, "checkpoint_ns": ""}}
+    config: RunnableConfig = {"configurable": {"thread_id": phone, "checkpoint_ns": ""}}
     saved = saver.put(config, checkpoint, {"source": "loop", "step": 0}, {})
     saver.put_writes(saved, [("messages", "hola")], task_id="task")
     store.record_exchange(phone, [{"text": "Hola"}], {"text": "¡Hola!"}, summary={"stage": "X"})

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import operator
-from typing import Annotated, TypedDict
+from typing import Annotated, Any, TypedDict, cast
 from uuid import uuid4
 
 import pytest
 import redis
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import empty_checkpoint
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
@@ -27,17 +28,25 @@ def _hash_tag(key: bytes) -> bytes:
     return key[start + 1 : key.index(b"}", start + 1)]
 
 
-def _put(saver: RedisSaver, thread_id: str, parent: dict | None, values: dict, ns: str = ""):
+def _put(
+    saver: RedisSaver,
+    thread_id: str,
+    parent: RunnableConfig | None,
+    values: dict[str, Any],
+    ns: str = "",
+) -> RunnableConfig:
     """Put a checkpoint whose channels in `values` changed since `parent`."""
     previous = saver.get_tuple(parent) if parent else None
     checkpoint = empty_checkpoint()
     versions = dict(previous.checkpoint["channel_versions"]) if previous else {}
     for channel in values:
-        versions[channel] = saver.get_next_version(versions.get(channel), None)
+        current = versions.get(channel)
+        assert current is None or isinstance(current, str)  # this saver's versions are text
+        versions[channel] = saver.get_next_version(current, None)
     checkpoint["channel_versions"] = versions
     checkpoint["channel_values"] = {**(previous.checkpoint["channel_values"] if previous else {})}
     checkpoint["channel_values"].update(values)
-    config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns}}
+    config: RunnableConfig = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns}}
     if parent:
         config["configurable"]["checkpoint_id"] = parent["configurable"]["checkpoint_id"]
     new_versions = {channel: versions[channel] for channel in values}
@@ -68,12 +77,14 @@ def test_braces_in_a_thread_id_cannot_move_the_hash_tag(redis_client: redis.Redi
     for thread_id in ("a}b", "a{b}", "a%7Db"):
         _put(saver, thread_id, None, {"who": thread_id})
 
-    tags = {_hash_tag(k) for k in redis_client.keys("*")}
+    # A client without decode_responses returns keys as bytes.
+    tags = {_hash_tag(k) for k in cast(list[bytes], redis_client.keys("*"))}
     assert tags == {b"a%7Db", b"a%7Bb%7D", b"a%257Db"}
     listed = {t.config["configurable"]["thread_id"] for t in saver.list(None)}
     assert listed == {"a}b", "a{b}", "a%7Db"}
     for thread_id in listed:
         found = saver.get_tuple({"configurable": {"thread_id": thread_id}})
+        assert found is not None
         assert found.checkpoint["channel_values"] == {"who": thread_id}
 
 
@@ -128,6 +139,7 @@ def test_keep_last_bounds_checkpoints_writes_blobs_and_memory(redis_client: redi
     assert [t.config for t in kept] == configs[::-1][: len(kept)]
     assert 4 <= len(kept) <= ceiling
     newest = kept[0]
+    assert newest.pending_writes is not None
     assert newest.checkpoint["channel_values"] == {
         "constant": "set once",
         "big": big + "90",
@@ -144,7 +156,9 @@ def test_keep_last_trims_each_namespace_on_its_own(redis_client: redis.Redis) ->
     for n in range(5):
         child = _put(saver, "t", child, {"a": n}, ns="child:1")
 
-    assert saver.get_tuple(root).checkpoint["channel_values"] == {"a": "root"}
+    found = saver.get_tuple(root)
+    assert found is not None
+    assert found.checkpoint["channel_values"] == {"a": "root"}
     child_history = list(
         saver.list({"configurable": {"thread_id": "t", "checkpoint_ns": "child:1"}})
     )
@@ -165,7 +179,9 @@ def test_prune_and_delete_for_runs_free_only_what_no_survivor_references(
     saver.prune(["t"])
     assert redis_client.hlen(keys.blobs) == 2  # n@1 went with the first checkpoint
     assert redis_client.hlen(keys.writes) == redis_client.zcard(keys.widx) == 0
-    assert saver.get_tuple(second).checkpoint["channel_values"] == {"constant": "kept", "n": 1}
+    found = saver.get_tuple(second)
+    assert found is not None
+    assert found.checkpoint["channel_values"] == {"constant": "kept", "n": 1}
 
     third = saver.put(
         second,
@@ -176,7 +192,9 @@ def test_prune_and_delete_for_runs_free_only_what_no_survivor_references(
     saver.delete_for_runs(["run-to-forget"])
     assert saver.get_tuple(third) is None
     assert redis_client.hlen(keys.blobs) == 2
-    assert saver.get_tuple({"configurable": {"thread_id": "t"}}).config == second
+    newest = saver.get_tuple({"configurable": {"thread_id": "t"}})
+    assert newest is not None
+    assert newest.config == second
 
 
 def test_delete_thread_leaves_no_key_behind(redis_client: redis.Redis) -> None:
