@@ -25,11 +25,13 @@ import pytest
 import redis
 import yaml
 from langchain_core.messages import HumanMessage
+from langchain_core.runnables import RunnableConfig
 
 from agent.brains.rules import RulesBrain
 from agent.context import AgentContext
 from agent.graph import build_graph
 from agent.quote import QuoteEngine
+from agent.state import AgentState
 from integrations.redis.saver import RedisSaver
 from tests.support import DATA
 
@@ -92,13 +94,12 @@ def converse(customer: dict, redis_url: str) -> list[Turn]:
     try:
         graph = build_graph().compile(checkpointer=RedisSaver(client))
         context = AgentContext(brain=RulesBrain(), quotes=ENGINE, clock=lambda: NOW)
-        config = {"configurable": {"thread_id": _phone(customer)}}
+        config: RunnableConfig = {"configurable": {"thread_id": _phone(customer)}}
         turns = []
         for line in customer["lines"]:
             text = _spec(line)["say"]
-            state = graph.invoke(
-                {"messages": [HumanMessage(text)], "channel": "whatsapp"}, config, context=context
-            )
+            turn: AgentState = {"messages": [HumanMessage(text)], "channel": "whatsapp"}
+            state = graph.invoke(turn, config, context=context)
             turns.append(Turn(text, state))
         return turns
     finally:
