@@ -12,7 +12,7 @@ import pytest
 import requests
 import responses
 from responses import matchers
-from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
+from urllib3.exceptions import ProtocolError
 
 from integrations.chatwoot import (
     ChatwootAuthError,
@@ -23,6 +23,7 @@ from integrations.chatwoot import (
     ChatwootUnavailable,
 )
 from integrations.messaging.retry import RetryPolicy
+from tests.support import refused
 from tests.support.fake_chatwoot import FakeChatwoot
 from webhooks.settings import Settings
 
@@ -420,7 +421,7 @@ def test_connection_refused_is_unavailable_and_a_post_is_retried(client, fake, s
     assert client.create_contact(phone=PHONE, name="Ana")["phone_number"] == PHONE
 
 
-REFUSED = requests.ConnectionError(MaxRetryError(None, PREFIX, NewConnectionError(None, "refused")))
+REFUSED = refused(PREFIX)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest
 from openapi_core.validation.request.exceptions import InvalidRequestBody
 from responses import matchers
-from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
+from urllib3.exceptions import ProtocolError
 
 from integrations.messaging.base import (
     AuthSendError,
@@ -27,7 +27,7 @@ from integrations.messaging.base import (
 )
 from integrations.messaging.meta import MetaWhatsAppSender
 from integrations.messaging.retry import RetryPolicy
-from tests.support import DATA
+from tests.support import DATA, refused
 from webhooks.turns.channels import OPTION_TEXTS
 
 BASE = "https://graph.test"
@@ -418,7 +418,7 @@ def test_total_time_is_capped(graph, monkeypatch):
     "failure",
     [
         requests.ConnectTimeout("connect timed out"),
-        requests.ConnectionError(MaxRetryError(None, URL, NewConnectionError(None, "refused"))),
+        refused(URL),
     ],
     ids=["connect-timeout", "connection-refused"],
 )
