@@ -30,7 +30,7 @@ from datetime import date
 from agent.brains import spanish_intents as intents
 from agent.brains.base import Intent, Reading
 from agent.brains.spanish_numbers import fold, normalise, parse_amount, parse_birth_date
-from agent.brains.spanish_options import read_options
+from agent.brains.spanish_options import read_options, without_descriptions
 from agent.brains.spanish_people import leading_name
 from agent.brains.spanish_profile import NUMERIC_ASKS, read_profile
 from agent.brains.spanish_register import formality, language
@@ -45,7 +45,8 @@ _MAX_CHARS = 4096  # WhatsApp's own limit; anything longer is cut, not refused
 _NOISE = re.compile(r"[^\w\s]+")
 _DIGIT = re.compile(r"\d")
 _GREETING_LEAD = re.compile(
-    r"^(?:hola+|holi\w*|buenas(?:\s+(?:tardes|noches))?|buenos\s+dias|saludos|hey|ey|hi|hello)\b\s*"
+    r"^(?:hola+|holi\w*|buenas(?:\s+(?:tardes|noches))?|buenos\s+dias|buen\s+dia|saludos|hey|ey|hi"
+    r"|hello|w?enas|wena|alo+|que\s+(?:tal|onda|hubo|hay|pex|pedo)|quiubo|quiubole|epale)\b\s*"
 )
 _PLEASE = re.compile(r"^(?:por\s+favor\s+)?(.*?)(?:\s+por\s+favor)?$")
 
@@ -65,13 +66,19 @@ def read_spanish(text: str, *, expecting: str | None, today: date) -> Reading:
     yes, no = intents.yes_no(norm, core)
     fields = read_profile(source, folded, start, expecting, today, yes, no)
     bare_option = fields.pop("option", None)
-    found = intents.topic(norm, core)
+    asked = without_descriptions(norm)
+    if expecting not in ("option", "confirm_option"):
+        asked = intents.WISH_TO_CONTRACT.sub("·", asked)
+    found = intents.topic(asked, core)
     options = read_options(norm, core, expecting, asks_topic=bool(found and found[0] == "question"))
     if options.mentioned and not options.option:
         bare_option = None  # "2 o 3" names two options: neither is picked
     option = options.option or bare_option
     if options.compare:
         found = ("question", "compare")
+    wants_info = bool(intents.WANTS_INFO.search(norm))
+    if found == ("question", "other") and wants_info:
+        found = None  # "¿me podría informar sobre el seguro de vida?": an opening
     data = set(fields) - _NOT_DATA
 
     intent: Intent
@@ -97,6 +104,8 @@ def read_spanish(text: str, *, expecting: str | None, today: date) -> Reading:
         intent = "question"
     elif fields and not (yes or no):
         intent = "provide_info"
+    elif wants_info and expecting not in ("consent", *_YES_NO_ASKS):
+        intent = "greeting"  # "me interesa un seguro de vida", "me pueden dar info"
     elif intents.NOT_SURE.match(core):
         intent = "unknown"
     elif no or yes:
@@ -111,7 +120,7 @@ def read_spanish(text: str, *, expecting: str | None, today: date) -> Reading:
         intent = "thanks"
     elif (
         not intents.ON_TOPIC.search(norm)
-        and not (expecting in NUMERIC_ASKS and _DIGIT.search(norm))
+        and not ((expecting in NUMERIC_ASKS or expecting in _YES_NO_ASKS) and _DIGIT.search(norm))
         and (intents.OFF_TOPIC.search(norm) or len(core.split()) >= 3)
     ):
         intent = "off_topic"

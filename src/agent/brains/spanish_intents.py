@@ -194,7 +194,8 @@ ON_TOPIC = re.compile(
     r"\b(?:segur|poliz|vida|cobertur|cubr|prima|precio|cuota|capital|info|oferta|presupuest"
     r"|cotiza|tarifa|contrat|benefici|fallec|muer|invalidez|hipotec|prestamo|deuda|famil|hij"
     r"|fum|vape|tabaco|edad|ano|dinero|pag|euro|cuant|plazo|opcion|propuesta|mensaje|robot|bot"
-    r"|asesor|agente|dato|asegura|cancel|baja|alta|mes|naci|fecha|nombre|llamo|soy|tengo)"
+    r"|asesor|agente|dato|asegura|cancel|baja|alta|mes|naci|fecha|nombre|llamo|soy|tengo"
+    r"|espos|marido|mujer|pareja|nin[oa]s?\b|kids?\b|bebe|padre|madre|papa|mama)"
 )
 OFF_TOPIC = re.compile(
     r"\b(?:tiempo|lluvia|llueve|calor|frio|futbol|partido|liga|gol|chiste|receta"
@@ -246,6 +247,20 @@ _AFFIRM_WHOLE = re.compile(
 _ACCEPT = re.compile(r"(?<!no )\b(?:acepto|autorizo|consiento|confirmo)\b")
 _THUMBS_DOWN = re.compile("[👎❌🙅]")
 _THUMBS_UP = re.compile("[👍👌✅🙆🆗]")
+# Asking for information in general is an opening, not a question the facts answer.
+WANTS_INFO = re.compile(
+    r"\b(?:info|infos|informacion|informaciones|informes|informar(?:me|nos)?|informe|informen"
+    r"|detalles|saber\s+(?:mas|sobre|de|acerca))\b"
+    r"|\b(?:quiero|quisiera|queria|me\s+interesa|me\s+interesaria|busco|buscaba|estoy\s+buscando"
+    r"|necesito|necesitaria|me\s+gustaria|deseo|desearia|ocupo|estoy\s+interesad[oa]\s+en"
+    r"|quiero\s+ver\s+lo\s+de|vengo\s+por)\s+(?:(?:contratar|sacar|hacer(?:me)?|tener|cotizar|un|una"
+    r"|el|la|lo\s+del?|info\w*|saber|sobre|de|del|en|algun)\s+)*(?:seguros?|polizas?)\b"
+)
+# "quiero contratar un seguro de vida" wishes for one; it does not ask how contracting works.
+WISH_TO_CONTRACT = re.compile(
+    r"\b(?:quiero|quisiera|queria|me\s+gustaria|deseo|desearia|vengo\s+a|busco|me\s+interesa)"
+    r"\s+contratar\s+(?:un|una)\s+(?:seguro|poliza)(?:\s+de\s+vida)?\b(?!\s*\?)"
+)
 GREETING = re.compile(rf"\bhola\b|\bbuenos\s+dias\b|\bbuenas\s+(?:tardes|noches)\b|^\W*{Q}\s+tal\b")
 THANKS = re.compile(r"\bgraci\w*|\bgrax\b|\bthx\b|\bthanks\b|\bagradec\w*|🙏")
 

@@ -13,6 +13,11 @@ _ORDINALS = {"primera": 1, "primero": 1, "primer": 1, "1a": 1, "uno": 1, "segund
 _PLANS = {"basica": 1, "basico": 1, "recomendada": 2, "recomendado": 2, "completa": 3,
           "completo": 3}  # fmt: skip
 _ORD, _PLAN = "|".join(_ORDINALS), "|".join(_PLANS)
+# An option described by what it does: "la que cubre todo", "la que trae más cobertura".
+DESCRIBED_FULLEST = (
+    r"\b(?:la|el)\s+(?:que|q)\s+(?:lo\s+)?(?:cubre|incluye|trae|tiene|lleva|abarca|da)\s+"
+    r"(?:todo|(?:de\s+)?mas(?:\s+(?:cobertura|cosas|coberturas|proteccion))?)\b"
+)
 _OPTION = re.compile(
     rf"\b(?:opcion|plan|modalidad)\s*(?:n(?:o|um|umero)?\.?\s*)?(?P<clear>[1-9]|{_ORD}|{_PLAN})\b"
     rf"|\b(?:la|el)\s+(?P<named>{_PLAN})\b"
@@ -20,6 +25,7 @@ _OPTION = re.compile(
     r"|\bla\s+(?P<middle>del?\s+(?:en\s*)?medio|intermedia)\b"
     r"|\b(?:a|o)\s+(?P<gal>primeira|primeiro|segunda|segundo|terceira|terceiro)\b"
     r"|\bla\s+(?:mas\s+(?P<fullest>cara|completa)|(?:mas\s+)?(?P<cheapest>barata|economica))\b"
+    rf"|(?P<covers_all>{DESCRIBED_FULLEST})"
 )
 # "entre la 1 y 3", "la 2 o la tercera": further options listed right after one.
 _LISTED = re.compile(
@@ -39,8 +45,8 @@ _NEGATED_BEFORE = re.compile(
     r"|escojo|prefiero|me\s+quedo\s+con)\s+)?(?:con\s+)?$"
 )
 _NEGATED_AFTER = re.compile(
-    r"^\s*,?\s*(?:no\b(?!\s+(?:lo\s+)?(?:se|sabria|estoy\s+segur))|tampoco\b|ni\s+de\s+broma|ni\s+loc[oa]|descartad[oa]|fuera\b"
-    r"|me\s+parece\s+(?:cara|mal|poco))"
+    r"^\s*,?\s*(?:no\b(?!\s+(?:lo\s+)?(?:se|sabria|estoy\s+segur)|\s+mas\b)|tampoco\b|ni\s+de\s+broma|ni\s+loc[oa]|descartad[oa]|fuera\b"
+    r"|me\s+parece\s+(?:cara|mal|poco)|(?:es|esta|sale)\s+(?:muy\s+|demasiado\s+|bastante\s+)?car[oa])"
 )
 # Asking about an option is not picking it: "¿qué cubre la completa?", "¿cuánto sale la 1?".
 _ASKS = re.compile(
@@ -56,6 +62,21 @@ _HESITATE = re.compile(
     r"\bno\s+(?:lo\s+)?se\b|\bno\s+estoy\s+segur|\btal\s+vez\b|\bquizas?\b|\ba\s+lo\s+mejor\b"
     r"|\bpuede\s+que\b|\bmmm+"
 )
+
+
+# Hesitation settled in the same message: "mmm ok, mejor la recomendada", "no sé... al final la 2".
+_DECIDED = re.compile(
+    r"\b(?:mejor|al\s+final|finalmente|entonces|ok|vale|bueno|listo|ya)\s*,?\s*(?:me\s+quedo\s+con"
+    r"|(?:me\s+)?(?:voy\s+(?:con|por)|decido\s+por)|quiero|dame|ponme|elijo|escojo|prefiero)?\s*"
+    r"(?:la|el)\s+(?:opcion\s+)?(?:[1-9]|primera|segunda|tercera|basica|recomendada|completa"
+    r"|del?\s+medio|mas\s+(?:barata|economica|completa|cara)|barata|economica|que)\b"
+)
+_DESCRIBED = re.compile(DESCRIBED_FULLEST)
+
+
+def without_descriptions(norm: str) -> str:
+    """`norm` without options described by what they cover: "la que cubre todo" asks nothing."""
+    return _DESCRIBED.sub("·", norm) if " que " in norm or " q " in norm else norm
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +113,7 @@ def read_options(norm: str, core: str, expecting: str | None, *, asks_topic: boo
         clear = True
     for m in _OPTION.finditer(norm):
         found.append((_value(m), m.start(), m.end()))
-        clear = clear or bool(m["clear"] or m["named"])
+        clear = clear or bool(m["clear"] or m["named"] or m["covers_all"])
         pos = m.end()
         while listed := _LISTED.match(norm, pos):
             found.append((_key(listed["key"]), listed.start("key"), listed.end()))
@@ -112,9 +133,13 @@ def read_options(norm: str, core: str, expecting: str | None, *, asks_topic: boo
     values = list(dict.fromkeys(v for v, _, _ in found))
     kept = [v for v in values if v not in negated]
     chooser = bool(_CHOOSE.search(norm))
-    compare = len(kept) > 1 or bool(COMPARE.search(norm) or _HESITATE.search(norm))
-    complains = not chooser and bool(PRICE_OBJECTION.search(_SUPERLATIVE.sub("·", norm)))
-    asking = asks_topic or complains or bool(_ASKS.search(core))
+    settled = _DECIDED.search(norm) if len(kept) == 1 and "?" not in norm else None
+    decided = bool(settled and not _HESITATE.search(norm, settled.end()))
+    weighs = bool(COMPARE.search(norm) or _HESITATE.search(norm)) and not decided
+    compare = len(kept) > 1 or weighs
+    objects = bool(PRICE_OBJECTION.search(_SUPERLATIVE.sub("·", norm)))
+    complains = objects and not (chooser or decided)
+    asking = asks_topic or complains or bool(_ASKS.search(without_descriptions(core)))
     if "?" in norm and not (chooser or asked):
         asking = True
     short = len(core.split()) <= 4

@@ -28,6 +28,13 @@ RELATIONS = {
 }  # fmt: skip
 _REL = "|".join(RELATIONS)
 # A list of family after the relation ("para mi mujer y mis hijos") names who is protected.
+ON_BEHALF_OF = (
+    r"(?:\b(?:escribo|escribe|escribimos|te\s+escribo|les\s+escribo|le\s+escribo|llamo|consulto"
+    r"|pregunto|vengo|hablo|contacto|contacte|pido|pregunte|consulte|averiguo|averiguando"
+    r"|preguntando|consultando|escribiendo)\s+(?:info\w*\s+)?(?:por|para|de\s+parte\s+de"
+    r"|en\s+nombre\s+de|a\s+nombre\s+de)|\bde\s+parte\s+de|\ben\s+(?:el\s+)?nombre\s+de"
+    r"|\ba\s+nombre\s+de)"
+)
 _NOT_A_LIST = r"(?!\s*(?:,|y|e)\s+(?:a\s+)?(?:mis|mi|los|las|toda)\b)"
 _INSURED_OTHER = re.compile(
     rf"\b(?:seguro|poliza|es|seria|sera|lo\s+(?:quiero|busco|necesito)|cotiza\w*|presupuesto"
@@ -36,7 +43,14 @@ _INSURED_OTHER = re.compile(
     rf"|\basegurar(?:le)?\s+(?:a\s+)?(?:la\s+vida\s+de\s+)?mi\s+(?P<b>{_REL})\b"
     rf"|\b(?:la\s+)?vida\s+de\s+mi\s+(?P<c>{_REL})\b"
     rf"|\b(?:el|la)\s+asegurad[oa]\s+(?:es|seria|sera)\s+mi\s+(?P<d>{_REL})\b"
+    rf"|{ON_BEHALF_OF}\s+mi\s+(?P<f>{_REL})\b"
+    # "mi esposa quiere un seguro", "mi papá está interesado": not "mi mujer quiere que me asegure"
+    rf"|\bmi\s+(?P<g>{_REL})\s+(?:(?:tambien|ya|me\s+dijo\s+que)\s+)?(?:quiere|quisiera|queria"
+    rf"|necesita|busca|buscaba|desea|deseaba|pregunta|preguntaba|esta\s+interesad[oa]|esta\s+buscando"
+    rf"|le\s+interesa|quiere\s+saber|queria\s+saber|tiene\s+interes)\b(?!\s+(?:que|q)\b)"
 )
+# The writer is not the customer: "escribo por mi esposo", "pregunto de parte de mi mamá".
+ON_BEHALF = re.compile(rf"{ON_BEHALF_OF}\s+mi\s+(?:{_REL})\b")
 _INSURED_SELF = re.compile(
     r"\b(?:es|seria|sera|lo\s+quiero|seguro)\s+para\s+mi(?:\s+mism[oa])?(?=\s*(?:$|[,.;:!?)]"
     r"|y\b|no\b|sol[oa]\b|tengo\b|que\b))|\bpara\s+mi\s+mism[oa]\b"
@@ -46,6 +60,11 @@ _INSURED_SELF = re.compile(
 )
 # Answers to "¿el seguro sería sobre la vida de tu padre?"
 _ANSWER_OTHER = re.compile(rf"^(?:para\s+)?(?:el|ella|esa\s+persona)\b|\bmi\s+(?P<rel>{_REL})\b")
+# "sí, de él", "la de ella", "sobre él": someone else's life or age, whatever was asked.
+_WHOSE_OTHER = re.compile(
+    r"^\W*(?:(?:si|claro|exacto|eso)\W*)?(?:(?:es|seria|la|el|los)\s+)?(?:de|para|sobre)\s+"
+    r"(?:la\s+vida\s+de\s+)?(?:el|ella)\W*$"
+)
 _ANSWER_SELF = re.compile(r"^(?:no\W*)?(?:(?:es\s+)?para\s+mi|yo|a\s+mi)\b")
 # A relative named as the beneficiary is not the insured: "mi hijo sería el beneficiario".
 _BENEFICIARY = re.compile(
@@ -62,11 +81,14 @@ CHILD = (
     r"|muchach(?:it)?[oa]s?|nenes|nenas|bebitos|bebitas|guirr?[oa]s?|chiguines|carajillos|guilas"
     r"|pelaos|culicagad[oa]s|chibol[oa]s|wawas|purretes|chilpayates|huerc[oa]s|plebes|chav[oa]s"
     r"|churumbeles|nanos|zagal(?:es|as)|mocos[oa]s|cativ[oa]s?|rapaces|rapazas|nen[oa]s|fill[oa]s"
-    r"|nens|fills|enanos|bendiciones|retonos|criaturas|pequen(?:in)?[oa]s|pequenines|bichos)"
+    r"|nens|fills|enanos|bendiciones|retonos|criaturas|pequen(?:in)?[oa]s|pequenines|bichos"
+    # Spanglish: "mi esposa y 2 kids"
+    r"|kids?|kiddos?|babies|babys?|childrens?|child|sons|daughters?|boys|girls)"
 )
 CHILDREN_AFTER = re.compile(rf"\s*(?:{CHILD}|(?P<people>personas?|dependientes))\b")
 _PARTNER = re.compile(
-    r"\b(?:mujer|marido|espos[oa]|pareja|novi[oa]|conyuge|muller|companer[oa]\s+de\s+vida)\b"
+    r"\b(?:mujer|marido|espos[oa]|pareja|novi[oa]|conyuge|muller|companer[oa]\s+de\s+vida"
+    r"|wife|husband|hubby|spouse|partner)\b"
     r"|\b(?:mi|la|el|a\s+mina|o\s+meu|a\s+meva|la\s+meva|el\s+meu|nuestra)\s+(?:senora|parienta"
     r"|dona|jermu|costilla|companer[oa]|chic[oa]|jev[ao]|polol[ao]|media\s+naranja|churri|santa"
     r"|nora|home|marit|dona|esposit[oa]|mujercita|negr[ao]|gord[ao]|flac[ao]|senor|mina|hembra"
@@ -77,14 +99,17 @@ _ONE_CHILD = (
     r"(?:hij[oa]|hijit[oa]|nin[oa]|ninit[oa]|bebe|bebit[oa]|peque|pequen[oa]|nen[ea]|crio|cria"
     r"|chamac[oa]|chamaquit[oa]|pib[ea]|pibit[oa]|guagua|guaguita|guri|gurisa|gurisit[oa]|chamo"
     r"|chama|chiquit[oa]|morr[oa]|morrit[oa]|escuincle|cipote|patoj[oa]|carajit[oa]|botija"
-    r"|chaval|chavalin|cabrit[oa]|chiquill[oa]|pelad(?:it)?[oa]|muchach(?:it)?[oa])"
+    r"|chaval|chavalin|cabrit[oa]|chiquill[oa]|pelad(?:it)?[oa]|muchach(?:it)?[oa]|baby|kid"
+    r"|son|daughter)"
 )
 _MY_CHILD = re.compile(
-    rf"\b(?:mi|el|la|nuestr[oa]|o\s+meu|a\s+mina|o|mina|meu)\s+(?:{_ONE_CHILD}|cativ[oa]|nen[oa]"
+    rf"\b(?:mi|el|la|nuestr[oa]|o\s+meu|a\s+mina|o|mina|meu|my|the)\s+(?:{_ONE_CHILD}|cativ[oa]|nen[oa]"
     r"|fill[oa]|rapaz|rapaza|neno|nena|bich[oa]|guirr?[oa]|chiguin|carajill[oa]|guila|pelao"
     r"|chibol[oa]|wawa|purrete|huerc[oa]|chav[oa]|nano|zagal|enan[oa])\b"
 )
-_MY_CHILDREN = re.compile(rf"\bmis\s+{CHILD}\b")
+_MY_CHILDREN = re.compile(
+    rf"\b(?:mis|my|y\s+(?:los|las))\s+{CHILD}\b|\bthe\s+(?:kids|babies|children|boys|girls)\b"
+)
 _MY_SIBLING = re.compile(r"\bmi\s+herman(?:it)?[oa]\b")
 _MY_PARENTS = re.compile(r"\bmis\s+(?:padres|papas|apas|viejos|jefes|suegros|abuelos)\b")
 _MY_PARENT = re.compile(
@@ -150,10 +175,12 @@ def insured(norm: str, expecting: str | None, yes: bool, no: bool) -> tuple[str 
             return "self", None
         if yes or no:  # the question named someone else: yes means them, no means me
             return ("other" if yes else "self"), None
+    if _WHOSE_OTHER.match(norm):
+        return "other", None
     # Answering "¿para qué quieres el seguro?", "para mi hija" says whom it protects.
     m = _INSURED_OTHER.search(norm)
     if m and not (m["e"] and expecting == "dependants"):
-        return "other", RELATIONS[m["a"] or m["b"] or m["c"] or m["d"] or m["e"]]
+        return "other", RELATIONS[next(kin for kin in m.groups() if kin)]
     if _INSURED_SELF.search(norm):
         return "self", None
     return None, None

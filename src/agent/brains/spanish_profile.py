@@ -25,6 +25,11 @@ _LIMITS = {"age": (1, 120), "term": (1, 99), "cover": (1, 100_000_000), "dependa
 _PER_PERIOD_AFTER = re.compile(
     r"\s*(?:(?:al|por|cada|/|a\s+la)\s*(?:mes|ano|semana)|mensual|anual|de\s+(?:cuota|prima))"
 )
+# Counted things that are no datum of ours: "20 cigarros al día", "3 veces", "80 kilos".
+_UNIT_AFTER = re.compile(
+    r"\s*(?:(?:al|por|cada)\s+dia|diari[oa]s?|cigarr\w*|pitillos?|puros?|paquetes?|cajetillas?"
+    r"|veces|kilos?|kg|cm|metros?|horas?|minutos?|dias?|semanas?|%|por\s+ciento)\b"
+)
 _CHILD_YEARS_AFTER = re.compile(r"\s*(?:anitos|mesecitos|meses)\b")
 _YEARS_AFTER = re.compile(r"\s*(?:anos?|anitos|tacos|primaveras)\b")
 _TERM_AFTER = re.compile(
@@ -118,6 +123,18 @@ _SUM_BEFORE = re.compile(
 )
 _NAME_GAP = re.compile(r"\s*[,;:-]?\s*(?:de\s+|con\s+)?")
 _NOT_AGE_AFTER_NAME = re.compile(r"\s*anos?\s+(?:de\s+)?(?:plazo|hipoteca|prestamo)\b")
+# Taking back a number said before: "quise decir 43", "me equivoqué, son 43", "corrijo: 43".
+_CORRECTING = re.compile(
+    r"\b(?:quise|quiero|queria|quisiera|quice)\s+(?:decir|poner)\b|\bme\s+(?:he\s+)?(?:equivoque"
+    r"|equivocado|confundi|confundido|colo|equivoco)\b|\bperd(?:on|ona|one|oname|oneme)\b"
+    r"|\bcorrij\w*|\bcorrec(?:cion|ion)\b|\bfe\s+de\s+erratas\b|\bmejor\s+dicho\b|\berror\b"
+    r"|\bsino\b|\bdigo\s+(?=\d)|\ben\s+realidad\b|\bno\s+era\b|\bme\s+salio\s+mal\b"
+    r"|\bme\s+comi\b|\bu+p+s+\b|\bupsi\b|\bperdi\b|\bes\s+que\s+(?:son|tengo)\b|\bne\b"
+)
+# A corrected number out of turn belongs to the datum asked just before the pending question.
+_ASKED_BEFORE = {"smoker": "age", "cover": "age", "term": "cover", "dependants": "term"}
+_PLAUSIBLE = {"age": (18, 99), "term": (1, 60), "cover": (1_000, 100_000_000),
+              "dependants": (0, 15), "option": (1, 3)}  # fmt: skip
 _MONTH_NUMBER = {"enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6,
                  "julio": 7, "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10,
                  "noviembre": 11, "diciembre": 12}  # fmt: skip
@@ -131,6 +148,14 @@ def _put(fields: dict[str, object], key: str, value: int) -> None:
 
 def _mask(text: str, start: int, end: int) -> str:
     return text[:start] + "·" * (end - start) + text[end:]
+
+
+def _corrected(value: int, expecting: str | None) -> str | None:
+    """The field a bare "quise decir N" fits: the pending question's, else the one before it."""
+    for key in (expecting, _ASKED_BEFORE.get(expecting or "")):
+        if key in _PLAUSIBLE and _PLAUSIBLE[key][0] <= value <= _PLAUSIBLE[key][1]:
+            return key
+    return None
 
 
 def _birth_year(norm: str, today: date) -> tuple[int, int, int] | None:
@@ -163,13 +188,14 @@ def _groups(mentions: list[Mention], norm: str) -> list[list[Mention]]:
 
 
 def _numbers(
-    norm: str, expecting: str | None, fields: dict[str, object], other: bool
+    norm: str, expecting: str | None, fields: dict[str, object], other: bool, *, correcting: bool
 ) -> tuple[int, int, list[int]]:
     """Classify every number by the words around it into `fields`.
 
     Returns how many children were counted, how many children's ages were listed, and the
     numbers nothing around them explained. `other`: the insured is someone else, so their
-    third-person age counts and the writer's own does not.
+    third-person age counts and the writer's own does not. `correcting`: the message takes a
+    number back ("perdón, 20 años, no 25" after the term was asked corrects the term).
     """
     depends = bool(people.DEPEND.search(norm))
     children, ages, pending_years, bare = 0, 0, [], []
@@ -190,6 +216,7 @@ def _numbers(
             elif (
                 n.weak
                 or _PER_PERIOD_AFTER.match(after)
+                or _UNIT_AFTER.match(after)
                 or _NEGATED_BEFORE.search(before)
                 or _INCOME_BEFORE.search(before)
             ):
@@ -260,8 +287,10 @@ def _numbers(
     if pending_years and len(adult) == 1 and "age" not in fields and expecting != "term":
         _put(fields, "age", adult[0])  # "20 años, 250 mil euros, 37": 37 is the age
         bare.remove(adult[0])
+    term_before = correcting and _ASKED_BEFORE.get(expecting or "") == "term"
     for value in pending_years:  # "35 años" alone: an age, unless the age is known or asked
-        _put(fields, "term" if expecting == "term" or "age" in fields else "age", value)
+        term = expecting == "term" or "age" in fields or term_before
+        _put(fields, "term" if term else "age", value)
     return children, ages, bare
 
 
@@ -319,6 +348,9 @@ def read_profile(
     elif year := _birth_year(norm, today):
         fields["age"] = year[0]
         norm = _mask(norm, year[1], year[2])
+    correcting = bool(_CORRECTING.search(norm)) and bool(find_numbers(norm))
+    if correcting:  # "no, perdón, quise decir 43": the no takes back a number, it answers nothing
+        yes = no = False
     smoking = read_smoking(norm, expecting, today, yes, no, other=other)
     norm = smoking.masked
     for key in ("smoker", "ex_smoker", "quit_months"):
@@ -326,13 +358,16 @@ def read_profile(
             fields[key] = value
     if _RETIREMENT.search(norm):
         fields["until_retirement"] = True
-    children, ages, bare = _numbers(norm, expecting, fields, other)
+    children, ages, bare = _numbers(norm, expecting, fields, other, correcting=correcting)
     dependants = people.dependants(norm, expecting, children, ages)
     if dependants is not None:
         _put(fields, "dependants", dependants)
-    if bare and expecting in NUMERIC_ASKS:
+    if bare and correcting:  # "43, digo 44": the last number said is the right one
+        if key := _corrected(bare[-1], expecting):
+            _put(fields, key, bare[-1])
+    elif bare and expecting in NUMERIC_ASKS:
         _put(fields, expecting, bare[0])  # "35" answers "¿qué edad tienes?"
-    purpose = _purpose(norm)
+    purpose = _purpose(people.ON_BEHALF.sub("·", norm) if insured else norm)
     if purpose:
         fields["purpose"] = purpose
     # A leading or trailing word set off by a comma is a name only next to data: "Ana, 35 años".

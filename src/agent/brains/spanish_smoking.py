@@ -30,9 +30,16 @@ _EX = re.compile(
     r"\bex\s*-?\s*(?:fumador|vapeador)a?s?\b|\bya\s+no\s+(?:fumo|vapeo)\b|\bfumaba\b"
     rf"|\b(?:dej|larg|abandon)(?:e|ue|ado|o)\s+(?:de\s+(?:fumar|vapear)|(?:el|la|los|las)\s+"
     rf"(?:{_PRODUCTS}|vapeo|vicio))\b"
-    r"|\bsin\s+(?:fumar|vapear)\b|\bno\s+(?:fumo|vapeo)\s+desde\b|\bfume\s+(?:hasta|durante)\b"
+    r"|\bsin\s+(?:fumar|vapear)\b|\bno\s+(?:fumo|vapeo)\s+(?:desde|ya)\b|\bfume\s+(?:hasta|durante)\b"
     r"|\b(?:desde|hace|llevo)\s+[^,.;]{1,30}?\b(?:no|ya\s+no)\s+(?:he\s+)?(?:fumo|vapeo|fumado"
     r"|vapeado)\b"
+)
+# "ya no", "no, ya no" answering "¿fumas?": quit. "ya no tanto" is still smoking.
+_EX_ANSWER = re.compile(r"^\W*(?:no\W*)?ya\s+no\b(?!\s+(?:tanto|mucho|casi|tan|como))")
+# Smoking less is smoking: "casi no fumo", "ya no fumo tanto", "fumo menos que antes".
+_LESS = re.compile(
+    r"\bcasi\s+(?:no|nada|nunca)\s+(?:fumo|vapeo)\b|\bya\s+no\s+(?:fumo\s+|vapeo\s+)?(?:tanto|mucho"
+    r"|como\s+antes)\b|\b(?:fumo|vapeo)\s+(?:mucho\s+)?menos\b|\bapenas\s+(?:fumo|vapeo)\b"
 )
 # "Fumé en la mili": smoking in the past tense, unless negated ("nunca fumé").
 _PAST = re.compile(r"\b(?:fume|vapee)\b")
@@ -45,7 +52,11 @@ _SMOKER = re.compile(
 # In a question, only first-person smoking counts, and not "si fumo..." (if I smoke...).
 _SMOKER_IN_QUESTION = re.compile(r"(?<!si )\b(?:fumo|vapeo|soy\s+fumadora?)\b")
 # "un paquete al día" answering "¿fumas?"
-_PACKS = re.compile(r"\b(?:un|una|medio|media|dos|tres|\d+)\s+(?:paquetes?|cajetillas?)\b")
+_PACKS = re.compile(
+    r"\b(?:un|una|medio|media|dos|tres|\d+)\s+(?:paquetes?|cajetillas?)\b"
+    r"|(?<!ni )\b(?:\d+|un|uno|una|dos|tres|cuatro|cinco|diez|veinte)\s+"
+    r"(?:(?:al|por|cada)\s+dia|diari[oa]s?|veces\s+(?:al|por|a\s+la)\s+(?:dia|semana|mes))\b"
+)
 _THIRD_PERSON = re.compile(r"\b(?:fuma|fuman|vapea|vapean)\b")
 _THIRD_SMOKES = re.compile(r"\b(?:fuma|vapea|es\s+fumadora?|es\s+vapeadora?)\b")
 _THIRD_DOES_NOT = re.compile(
@@ -60,7 +71,7 @@ _NEVER = re.compile(r"\b(?:nunca|nada|jamas)\b")
 _AGO = r"(?P<ago>\b(?:hace|desde\s+hace|llevo|lleva|ya\s+van|ya\s+son)\s+(?:ya\s+)?)"
 _DURATION = re.compile(
     rf"{_AGO}?(?:(?P<q>mas\s+de|unos|unas|casi|como|cerca\s+de)\s+)?"
-    r"(?P<n>\d{1,2}|[a-z]+(?:\s+y\s+[a-z]+)?)\s+(?P<unit>anos?|meses|mes|semanas?)"
+    r"(?P<n>\d{1,2}|[a-z]+(?:\s+y\s+[a-z]+)?)\s+(?P<unit>anos?|meses|mes|semanas?|dias?)"
     r"(?P<half>\s+y\s+medio)?\b"
 )
 _YEAR = re.compile(r"(?:\b(?:desde|en|dese)\s+(?:el\s+)?(?:ano\s+)?|^\W*)(?P<year>(?:19|20)\d\d)\b")
@@ -79,7 +90,8 @@ _IN_MONTH = re.compile(
     rf"\b(?:en|desde|de)\s+(?:(?P<month>{'|'.join(_MONTH_NAMES)}|setiembre)"
     r"|(?:(?:las|la)\s+)?(?P<xmas>navidad(?:es)?|ano\s+nuevo|nochevieja|fin\s+de\s+ano))\b"
 )
-_UNIT_MONTHS = {"ano": 12, "anos": 12, "mes": 1, "meses": 1, "semana": 0, "semanas": 0}
+_UNIT_MONTHS = {"ano": 12, "anos": 12, "mes": 1, "meses": 1, "semana": 0, "semanas": 0, "dia": 0,
+                "dias": 0}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +161,8 @@ def read_smoking(
             return Smoking(smoker=True, masked=norm)
         if not asked:
             return Smoking(masked=norm)
+    if _LESS.search(norm):
+        return Smoking(smoker=True, masked=norm)
     rest = _EX.sub("·", _NEGATED.sub("·", norm))
     smoking = _SMOKER_IN_QUESTION if "?" in norm else _SMOKER
     now = smoking.search(rest)
@@ -156,6 +170,7 @@ def read_smoking(
         return Smoking(smoker=True, masked=norm)
     ex = bool(_EX.search(norm) or _PAST.search(_NEGATED.sub("·", norm)))
     ex = ex or bool(_QUIT.search(norm) and (asked or _SMOKE_WORDS.search(norm)))
+    ex = ex or (asked and bool(_EX_ANSWER.match(norm)))
     if ex:
         months, masked = _quit_months(norm, today, asked=False)
         return Smoking(ex_smoker=True, quit_months=months, masked=masked)

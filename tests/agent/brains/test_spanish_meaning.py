@@ -418,3 +418,155 @@ def test_register(text, formality):
 )
 def test_language(text, language):
     check(text, None, dict(language=language))
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "expected"),
+    [
+        # the words say which datum: "años"/"tengo" the age, money the cover, "de plazo" the term
+        ("uy no, perdón, quise decir 43", "smoker",
+         dict(age=43, smoker=None, intent="provide_info")),
+        ("no, perdón, quise decir 43", "smoker", dict(age=43, smoker=None)),
+        ("me equivoqué, son 43", "smoker", dict(age=43, smoker=None)),
+        ("perdón, 43, no 34", "smoker", dict(age=43)),
+        ("no era 34 sino 43", "cover", dict(age=43, cover=None)),
+        ("corrijo: 43 años", "cover", dict(age=43, cover=None)),
+        ("me equivoqué, tengo 43", "smoker", dict(age=43)),
+        ("upps, 43 no 34", "smoker", dict(age=43)),
+        ("43, digo 44", "smoker", dict(age=44)),
+        ("fe de erratas: 45", "smoker", dict(age=45)),
+        ("quise decir 150 mil", "term", dict(cover=150_000, term=None)),
+        ("perdón, quise decir 200 mil", "term", dict(cover=200_000, term=None)),
+        ("perdón, quise decir 25 años de plazo", "dependants", dict(term=25, age=None)),
+        # a bare number: the pending question's datum if it fits, else the one asked before it
+        ("quise decir 43", "smoker", dict(age=43)),
+        ("quise decir 43", "cover", dict(age=43, cover=None)),
+        ("quise decir 43", "age", dict(age=43)),
+        ("perdón, quise decir 25", "dependants", dict(term=25, dependants=None)),
+        ("perdón, quise decir 3", "dependants", dict(dependants=3)),
+        ("perdón, 20 años no 25", "dependants", dict(term=20, age=None)),
+        # can't tell: left unset, the graph asks
+        ("quise decir 43", "readback", dict(age=None, term=None, intent="unknown")),
+        ("quise decir 200", "term", dict(cover=None, term=None)),
+        # counted things are no datum
+        ("perdona, 20 al día", "smoker", dict(age=None, smoker=True)),
+        ("perdón, no fumo", "smoker", dict(smoker=False, age=None)),
+    ],
+)  # fmt: skip
+def test_corrections_out_of_turn(text, expecting, expected):
+    check(text, expecting, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "expected"),
+    [
+        ("Buenas, escribo por mi esposo, quiere un seguro de vida pero no tiene tiempo", None,
+         dict(insured="other", insured_relation="marido", purpose=None)),
+        ("escribo de parte de mi mamá, quiere un seguro", None,
+         dict(insured="other", insured_relation="madre")),
+        ("hola, les escribo en nombre de mi papá que tiene 62 años", None,
+         dict(insured="other", insured_relation="padre", age=62)),
+        ("es para mi hermano que quiere un seguro de vida", None,
+         dict(insured="other", insured_relation="hermano")),
+        ("mi esposa quiere un seguro de vida", None,
+         dict(insured="other", insured_relation="mujer")),
+        ("mi papá está interesado en un seguro de vida", None,
+         dict(insured="other", insured_relation="padre")),
+        ("le quiero sacar un seguro a mi papá", None,
+         dict(insured="other", insured_relation="padre")),
+        ("pregunto por mi hijo, tiene 30", None,
+         dict(insured="other", insured_relation="hijo", age=30)),
+        ("consulto para mi hija", None, dict(insured="other", insured_relation="hija")),
+        ("mi mujer quiere que me haga un seguro", None, dict(insured=None)),
+        ("lo hago por mi esposa", None, dict(insured=None, purpose="familia")),
+        ("sí, de él", "insured", dict(insured="other")),
+        ("sí, de él", "age", dict(insured="other", age=None)),
+        ("de ella", "age", dict(insured="other")),
+        ("la de ella", "age", dict(insured="other")),
+        ("para él", "insured", dict(insured="other")),
+        ("tiene 45", "age", dict(age=45)),
+    ],
+)  # fmt: skip
+def test_writing_on_someone_elses_behalf(text, expecting, expected):
+    check(text, expecting, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "expected"),
+    [
+        ("la básica no más", "option", dict(intent="choose_option", option=1)),
+        ("la básica, no más", "option", dict(intent="choose_option", option=1)),
+        ("la básica nomás", "option", dict(intent="choose_option", option=1)),
+        ("nomás la básica", "option", dict(intent="choose_option", option=1)),
+        ("solo la básica", "option", dict(intent="choose_option", option=1)),
+        ("la básica nada más", "option", dict(intent="choose_option", option=1)),
+        ("la recomendada nomás", "confirm_option", dict(intent="choose_option", option=2)),
+        ("mmm ok, mejor la recomendada", "confirm_option", dict(intent="choose_option", option=2)),
+        ("mmm... ok la del medio", "option", dict(intent="choose_option", option=2)),
+        ("entonces la segunda", "option", dict(intent="choose_option", option=2)),
+        ("la más completa, la que cubre todo", "confirm_option",
+         dict(intent="choose_option", option=3)),
+        ("me quedo con la que cubre todo", "option", dict(intent="choose_option", option=3)),
+        ("quiero la que trae más cobertura", "option", dict(intent="choose_option", option=3)),
+        ("la del medio está bien", "option", dict(intent="choose_option", option=2)),
+        ("la barata y ya", "option", dict(intent="choose_option", option=1)),
+        ("mejor la 1, la 3 es muy cara", "option",
+         dict(intent="choose_option", option=1, options_mentioned=[3])),
+        # still no pick
+        ("bueno, la 3... no sé", "option", dict(option=None, topic="compare")),
+        ("mmm, la 2 tal vez", "option", dict(option=None)),
+        ("mejor la básica no", "option", dict(intent="deny", option=None)),
+        ("¿la que cubre todo cuánto cuesta?", "option", dict(option=None, topic="price")),
+        ("¿cuál es la que cubre todo?", "option", dict(option=None, intent="question")),
+        ("dudo entre la 2 y la 3, lo consulto con mi esposo y les escribo", "option",
+         dict(option=None, options_mentioned=[2, 3])),
+    ],
+)  # fmt: skip
+def test_picks_in_the_customers_own_words(text, expecting, expected):
+    check(text, expecting, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "expected"),
+    [
+        ("¿me podría informar sobre el seguro de vida?", None, dict(intent="greeting", topic=None)),
+        ("que tal, me pueden dar info", None, dict(intent="greeting", topic=None)),
+        ("Qué onda, quiero un seguro de vida", None, dict(intent="greeting", topic=None)),
+        ("me interesa un seguro de vida", None, dict(intent="greeting", topic=None)),
+        ("wena, quiero info del seguro de vida", None, dict(intent="greeting", topic=None)),
+        ("buen día, quisiera información", None, dict(intent="greeting", topic=None)),
+        ("quiero contratar un seguro de vida", None, dict(intent="greeting", topic=None)),
+        ("holaa, quiero cotizar un seguro de vida", None, dict(intent="greeting", topic=None)),
+        ("¿me dan información del precio?", None, dict(intent="question", topic="price")),
+        ("quiero info, tengo 40 años", None, dict(intent="provide_info", age=40)),
+        ("sí, quiero información", "consent", dict(intent="affirm")),
+        ("me interesa", "consent", dict(intent="affirm")),
+    ],
+)  # fmt: skip
+def test_openings_asking_for_information(text, expecting, expected):
+    check(text, expecting, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "expected"),
+    [
+        ("ya no fumo", "smoker", dict(ex_smoker=True, smoker=None)),
+        ("ya no fumo", None, dict(ex_smoker=True, smoker=None)),
+        ("ya no", "smoker", dict(ex_smoker=True, smoker=None)),
+        ("no, ya no", "smoker", dict(ex_smoker=True, smoker=None)),
+        ("no fumo ya", "smoker", dict(ex_smoker=True, smoker=None)),
+        ("ya no, hace 5 años", "smoker", dict(ex_smoker=True, quit_months=60)),
+        ("ahorita ya no fumo", "smoker", dict(ex_smoker=True)),
+        ("lo dejé hace 15 días", "quit_when", dict(ex_smoker=True, quit_months=0)),
+        # smoking less is smoking
+        ("ya no tanto", "smoker", dict(smoker=True, ex_smoker=None)),
+        ("ya no fumo tanto", None, dict(smoker=True, ex_smoker=None)),
+        ("casi no fumo", "smoker", dict(smoker=True)),
+        ("fumo menos que antes", "smoker", dict(smoker=True)),
+        ("unos 10 diarios", "smoker", dict(smoker=True)),
+        ("3 veces por semana", "smoker", dict(smoker=True)),
+        ("no, ni uno al día", "smoker", dict(smoker=False)),
+    ],
+)
+def test_ex_smokers_and_smoking_less(text, expecting, expected):
+    check(text, expecting, expected)

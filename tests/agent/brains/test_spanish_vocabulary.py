@@ -69,6 +69,8 @@ DEPENDANTS = [
     ("PE", "mis dos chibolos", 2), ("BO", "mi mujer y las dos wawas", 3),
     ("ES", "mi chica y el peque", 2), ("ES", "mis dos churumbeles", 2),
     ("VE", "mi jeva y el chamo", 2), ("CL", "mi polola y la guagua", 2),
+    ("US", "mi esposa y 2 kids", 3), ("US", "mi wife y 3 babies", 4),
+    ("US", "mi husband y mi baby", 2), ("US", "tengo 2 kids", 2), ("US", "mi esposa y the baby", 2),
     ("ES", "de momento nadie, es para la hipoteca que tengo con mi chico", 0),
     ("ES", "por ahora ninguno", 0),
 ]  # fmt: skip
@@ -107,6 +109,8 @@ RELATIONS = [
     ("AR", "es para mi viejo", "padre"), ("AR", "es para mi vieja", "madre"),
     ("LATAM", "es para mi papi", "padre"), ("LATAM", "es para mi mami", "madre"),
     ("ES", "es para mi mujer", "mujer"), ("MX", "es para mi señora", "mujer"),
+    ("MX", "escribo por mi esposo", "marido"), ("CO", "de parte de mi mamá", "madre"),
+    ("AR", "pregunto por mi viejo", "padre"), ("MX", "mi jefa quiere un seguro", "madre"),
     ("MX", "es para mi viejita", "madre"), ("LATAM", "es para mi mamacita", "madre"),
 ]  # fmt: skip
 COVER = [("ES", "200.000 €", 200_000), ("ES", "200 mil euros", 200_000), ("ES", "200 mil", 200_000),
@@ -196,3 +200,30 @@ def test_purpose_words(country, phrase, purpose):
 def test_quit_words(country, phrase, months):
     reading = read(phrase, "smoker")
     assert (reading.smoker, reading.ex_smoker, reading.quit_months) == (None, True, months)
+
+
+# "Just the basic one", said the local way, picks it.
+PICKS = [
+    ("CL", "la básica no más", 1), ("MX", "la básica nomás", 1), ("ES", "solo la básica", 1),
+    ("ES", "la básica y ya", 1), ("AR", "la básica y listo", 1),
+    ("CO", "la del medio está bien", 2),
+    ("US", "mmm ok, mejor la recomendada", 2), ("MX", "la más completa, la que cubre todo", 3),
+    ("ES", "me quedo con la que cubre todo", 3), ("CL", "ya, la 2", 2),
+]  # fmt: skip
+OPENINGS = [
+    ("MX", "Qué onda, quiero un seguro de vida"), ("CL", "wena, quiero info del seguro de vida"),
+    ("ES", "¿me podría informar sobre el seguro de vida?"), ("CO", "que tal, me pueden dar info"),
+    ("AR", "me interesa un seguro de vida"), ("VE", "épale, quisiera información"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("country", "phrase", "option"), PICKS)
+@pytest.mark.parametrize("expecting", ["option", "confirm_option"])
+def test_pick_words(country, phrase, option, expecting):
+    reading = read(phrase, expecting)
+    assert (reading.intent, reading.option) == ("choose_option", option)
+
+
+@pytest.mark.parametrize(("country", "phrase"), OPENINGS)
+def test_openings_are_greetings(country, phrase):
+    assert read(phrase, None).intent == "greeting"
