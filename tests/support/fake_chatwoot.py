@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
@@ -454,7 +455,8 @@ class FakeChatwoot:
         return view
 
 
-_ROUTES = [
+# method, path pattern, route: a route takes the record and the ids its pattern captured.
+_ROUTES: list[tuple[str, str, Callable[..., tuple]]] = [
     ("GET", r"contacts/search", FakeChatwoot._search_contacts),
     ("POST", r"contacts", FakeChatwoot._create_contact),
     ("GET", r"contacts/(\d+)", FakeChatwoot._show_contact),

@@ -6,6 +6,7 @@ import copy
 import hashlib
 import hmac
 import json
+from typing import TypedDict
 
 import pytest
 
@@ -30,16 +31,38 @@ def load(name: str) -> dict:
     return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
 
 
-def conversation(event: str, **fields) -> ChatwootEvent:
-    defaults = {"conversation_id": 15, "inbox_id": 7, "phone": CUSTOMER, "status": "open"}
-    return ChatwootEvent(event=event, **(defaults | fields))
+def conversation(
+    event: str,
+    *,
+    status: str = "open",
+    message: AgentMessage | None = None,
+    changed: tuple[str, ...] = (),
+    assignee_id: int | None = None,
+    assignee_type: str | None = None,
+) -> ChatwootEvent:
+    return ChatwootEvent(
+        event=event,
+        conversation_id=15,
+        inbox_id=7,
+        phone=CUSTOMER,
+        status=status,
+        assignee_id=assignee_id,
+        assignee_type=assignee_type,
+        message=message,
+        changed=changed,
+    )
 
 
 def message(message_id: int, content: str, message_type: str, **fields) -> AgentMessage:
     return AgentMessage(id=message_id, content=content, message_type=message_type, **fields)
 
 
-ASSIGNED = {"assignee_id": 3, "assignee_type": "user"}
+class Assignee(TypedDict):
+    assignee_id: int
+    assignee_type: str
+
+
+ASSIGNED: Assignee = {"assignee_id": 3, "assignee_type": "user"}
 MARIA = {"sender_type": "contact", "sender_id": 42, "sender_name": "Maria Silva"}
 PHOTO = {
     "url": "https://chatwoot.example.com/rails/active_storage/blobs/redirect/eyJfcmFpbHMi/photo.jpg",
@@ -366,7 +389,7 @@ ODD_VALUES: tuple[object, ...] = (None, "", "x", 0, -1, 1.5, True, [], [None, 1]
 def test_odd_values_anywhere_near_the_top_never_crash(name: str) -> None:
     """Each top-level and conversation key replaced by each odd value: an event or ValueError."""
     sample = load(name)
-    paths = [(key,) for key in sample if key != "event"]
+    paths: list[tuple[str, ...]] = [(key,) for key in sample if key != "event"]
     if isinstance(sample.get("conversation"), dict):
         paths += [("conversation", key) for key in sample["conversation"]]
     for path in paths:
