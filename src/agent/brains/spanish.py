@@ -46,7 +46,7 @@ _NOISE = re.compile(r"[^\w\s]+")
 _DIGIT = re.compile(r"\d")
 _GREETING_LEAD = re.compile(
     r"^(?:hola+|holi\w*|buenas(?:\s+(?:tardes|noches))?|buenos\s+dias|buen\s+dia|saludos|hey|ey|hi"
-    r"|hello|w?enas|wena|alo+|que\s+(?:tal|onda|hubo|hay|pex|pedo)|quiubo|quiubole|epale)\b\s*"
+    r"|hello|w?enas|wena|alo+|que\s+(?:tal|onda|hubo|pex|pedo)|quiubo|quiubole|epale)\b\s*"
 )
 _PLEASE = re.compile(r"^(?:por\s+favor\s+)?(.*?)(?:\s+por\s+favor)?$")
 

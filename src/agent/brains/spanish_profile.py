@@ -129,7 +129,7 @@ _CORRECTING = re.compile(
     r"|equivocado|confundi|confundido|colo|equivoco)\b|\bperd(?:on|ona|one|oname|oneme)\b"
     r"|\bcorrij\w*|\bcorrec(?:cion|ion)\b|\bfe\s+de\s+erratas\b|\bmejor\s+dicho\b|\berror\b"
     r"|\bsino\b|\bdigo\s+(?=\d)|\ben\s+realidad\b|\bno\s+era\b|\bme\s+salio\s+mal\b"
-    r"|\bme\s+comi\b|\bu+p+s+\b|\bupsi\b|\bperdi\b|\bes\s+que\s+(?:son|tengo)\b|\bne\b"
+    r"|\bme\s+comi\b|\bu+p+s+\b|\bupsi\b|\bperdi\b|\bes\s+que\s+(?:son|tengo)\b"
 )
 # A corrected number out of turn belongs to the datum asked just before the pending question.
 _ASKED_BEFORE = {"smoker": "age", "cover": "age", "term": "cover", "dependants": "term"}
