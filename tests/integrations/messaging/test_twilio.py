@@ -147,7 +147,9 @@ def test_a_4000_character_sms_goes_out_in_parts_at_paragraphs_in_order(twilio, s
     assert all(len(part) <= BODY_LIMIT for part in parts)
 
 
-def test_one_long_paragraph_is_split_at_sentences_then_words(twilio, whatsapp):
+def test_one_long_paragraph_is_split_at_sentences_then_words(
+    twilio: responses.RequestsMock, whatsapp: TwilioSender
+) -> None:
     sentences = " ".join(f"Frase número {n} del condicionado general." for n in range(100))
     words = "palabra " * 300
     text = f"{sentences}\n\n{words}"

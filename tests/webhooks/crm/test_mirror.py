@@ -47,6 +47,7 @@ def incoming(text: str) -> dict:
 
 def shown(chatwoot: FakeChatwoot) -> list[tuple[str, str]]:
     conversation = chatwoot.conversation_for(PHONE)
+    assert conversation is not None
     return [(m["message_type"], m["content"]) for m in chatwoot.messages(conversation["id"])]
 
 

@@ -52,6 +52,11 @@ class Clock:
         return self.at if self.at is not None else time.time()
 
 
+def _csv_text(body: bytes, charset: str = "utf-8", **params: str) -> str:
+    """A text/csv body as text; openapi_core passes the media type's parameters as keywords."""
+    return body.decode(charset)
+
+
 class Admin:
     def __init__(self, app, providers: FakeProviders, redis_client) -> None:
         services = services_of(app)
@@ -62,9 +67,8 @@ class Admin:
         self.service.stats = StatsStore(redis_client, STAGES, clock=self.clock)
         self.worker = Worker(self.service, self.queue, services.channels, name="test-worker")
         self.document = self.get("/webhook/openapi.json").json
-        text = {"text/csv": lambda body, **params: body.decode(params.get("charset", "utf-8"))}
         self.spec = OpenAPI.from_dict(
-            self.document, config=Config(extra_media_type_deserializers=text)
+            self.document, config=Config(extra_media_type_deserializers={"text/csv": _csv_text})
         )
         self.seen: set[tuple[str, str, int]] = set()
         self.ids = iter(range(1, 10_000))

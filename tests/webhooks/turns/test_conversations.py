@@ -55,7 +55,7 @@ def test_the_transcript_records_both_directions_with_channel_and_time(redis_url)
     assert transcript[1]["text"].startswith("¡Hola!") and transcript[1]["at"]
 
 
-def test_concurrent_turns_on_one_phone_lose_nothing_and_keep_order(redis_url):
+def test_concurrent_turns_on_one_phone_lose_nothing_and_keep_order(redis_url: str) -> None:
     service, _ = make_service(redis_url)
     phone = "+34600000004"
     errors: list[BaseException] = []
