@@ -61,8 +61,8 @@ def read_spanish(text: str, *, expecting: str | None, today: date) -> Reading:
     norm = folded.text
     lead = _GREETING_LEAD.match(norm)
     start = lead.end() if lead else 0
-    core = _PLEASE.fullmatch(" ".join(_NOISE.sub(" ", norm[start:]).split()))
-    core = intents.strip_filler(core[1]) if core else ""
+    polite = _PLEASE.fullmatch(" ".join(_NOISE.sub(" ", norm[start:]).split()))
+    core = intents.strip_filler(polite[1]) if polite else ""
     yes, no = intents.yes_no(norm, core)
     fields = read_profile(source, folded, start, expecting, today, yes, no)
     bare_option = fields.pop("option", None)

@@ -54,6 +54,17 @@ def normalise(text: str) -> str:
     return fold(text).text
 
 
+def mask(text: str, start: int, end: int) -> str:
+    """`text` with `start:end` blotted out, so a datum already read is not read again."""
+    return text[:start] + "·" * (end - start) + text[end:]
+
+
+def skip(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    """Where `pattern` ends when matched at `pos`: for patterns that may match nothing."""
+    found = pattern.match(text, pos)
+    return found.end() if found else pos
+
+
 _WORD_VALUES = {
     "un": 1, "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
     "tre": 3, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12, "trece": 13,
@@ -244,8 +255,8 @@ def parse_amount(text: str) -> int | None:
     if any(n.currency not in (None, "EUR") for n in numbers):
         return None
     money = [n for n in numbers if n.money or n.value >= 10_000]
-    chosen = (money or numbers or [None])[0]
-    return chosen.value if chosen else None
+    chosen = money or numbers
+    return chosen[0].value if chosen else None
 
 
 _MONTHS = {

@@ -7,7 +7,7 @@ import re
 from functools import cache
 from importlib import resources
 
-from agent.brains.spanish_numbers import NUMBER_WORDS, Folded
+from agent.brains.spanish_numbers import NUMBER_WORDS, Folded, skip
 
 # Kin words (folded) -> the Reading's insured_relation.
 RELATIONS = {
@@ -230,7 +230,8 @@ def name(source: str, folded: Folded) -> tuple[str, int] | None:
     """
     norm, stop = folded.text, not_names()
     for intro in _NAME_INTRO.finditer(norm):
-        spans, pos = [], intro.end()
+        spans: list[tuple[int, int]] = []
+        pos = intro.end()
         while len(spans) < 3 and (w := _NAME_WORD.match(norm, pos)) and w[1] not in stop:
             spans.append(w.span(1))
             pos = w.end()
@@ -266,9 +267,9 @@ def leading_name(source: str, folded: Folded, start: int, *, alone: bool) -> tup
     `alone`: the reply is only the name ("Ana", "ana garcía 😊", "Ramón, para servirle");
     otherwise the name must be followed by punctuation ("Ana, 35 años").
     """
-    norm, spans, stop = folded.text, [], not_names()
-    pos = _NOISE.match(norm, start).end()
-    pos = _HERE.match(norm, pos).end()
+    norm, stop = folded.text, not_names()
+    spans: list[tuple[int, int]] = []
+    pos = skip(_HERE, norm, skip(_NOISE, norm, start))
     while len(spans) < 3 and (w := _NAME_WORD.match(norm, pos)) and w[1] not in stop:
         spans.append(w.span(1))
         pos = w.end()

@@ -12,8 +12,10 @@ from agent.brains.spanish_numbers import (
     currency_word,
     find_birth_date,
     find_numbers,
+    mask,
     periods_in_years,
     range_bounds,
+    skip,
 )
 from agent.brains.spanish_smoking import read_smoking
 
@@ -144,10 +146,6 @@ def _put(fields: dict[str, object], key: str, value: int) -> None:
     low, high = _LIMITS[key]
     if key not in fields and low <= value <= high:
         fields[key] = value
-
-
-def _mask(text: str, start: int, end: int) -> str:
-    return text[:start] + "·" * (end - start) + text[end:]
 
 
 def _corrected(value: int, expecting: str | None) -> str | None:
@@ -296,8 +294,10 @@ def _numbers(
 
 def _name_and_age(
     source: str, folded: Folded, start: int, expecting: str | None
-) -> tuple[tuple[str, int] | None, bool, int | None]:
+) -> tuple[tuple[str, int] | None, bool, tuple[int, int, int] | None]:
     """(name and where it ends, whether it was introduced, the age written right after it).
+
+    The age comes with its span in the folded text, so the caller can mask it.
 
     A reply to "¿cómo te llamas?" may start with the name ("Elena, 33, no fumo").
     """
@@ -308,7 +308,7 @@ def _name_and_age(
     if not named:
         return None, False, None
     norm = folded.text
-    at = _NAME_GAP.match(norm, named[1]).end()
+    at = skip(_NAME_GAP, norm, named[1])
     n = next((n for n in find_numbers(norm) if n.start == at), None)
     if n and not n.money and 18 <= n.value <= 99 and not _NOT_AGE_AFTER_NAME.match(norm, n.end):
         return named, bool(said), (n.value, n.start, n.end)
@@ -329,11 +329,12 @@ def read_profile(
     `start`: where the message begins after a greeting. A bare number answers the pending
     question: it comes back as `option` when one was asked.
     """
-    norm, fields = folded.text, {}
+    norm = folded.text
+    fields: dict[str, object] = {}
     named, introduced, age = _name_and_age(source, folded, start, expecting)
     if age:
         fields["age"] = age[0]
-        norm = _mask(norm, age[1], age[2])
+        norm = mask(norm, age[1], age[2])
     norm = plain(periods_in_years(norm))
     insured, relation = people.insured(norm, expecting, yes, no)
     other = insured == "other"
@@ -344,10 +345,10 @@ def read_profile(
     born = find_birth_date(norm, today)
     if born:
         fields["birth_date"] = born[0]
-        norm = _mask(norm, born[1], born[2])
+        norm = mask(norm, born[1], born[2])
     elif year := _birth_year(norm, today):
         fields["age"] = year[0]
-        norm = _mask(norm, year[1], year[2])
+        norm = mask(norm, year[1], year[2])
     correcting = bool(_CORRECTING.search(norm)) and bool(find_numbers(norm))
     if correcting:  # "no, perdón, quise decir 43": the no takes back a number, it answers nothing
         yes = no = False
@@ -363,8 +364,8 @@ def read_profile(
     if dependants is not None:
         _put(fields, "dependants", dependants)
     if bare and correcting:  # "43, digo 44": the last number said is the right one
-        if key := _corrected(bare[-1], expecting):
-            _put(fields, key, bare[-1])
+        if corrected := _corrected(bare[-1], expecting):
+            _put(fields, corrected, bare[-1])
     elif bare and expecting in NUMERIC_ASKS:
         _put(fields, expecting, bare[0])  # "35" answers "¿qué edad tienes?"
     purpose = _purpose(people.ON_BEHALF.sub("·", norm) if insured else norm)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from agent.brains.spanish_numbers import find_numbers
+from agent.brains.spanish_numbers import find_numbers, mask
 
 # Anything smoked or vaped, occasionally or not, is smoking.
 _PRODUCTS = (
@@ -104,10 +104,6 @@ class Smoking:
     masked: str = ""
 
 
-def _mask(text: str, start: int, end: int) -> str:
-    return text[:start] + "·" * (end - start) + text[end:]
-
-
 def _quit_months(norm: str, today: date, asked: bool) -> tuple[int | None, str]:
     """Months since quitting, and `norm` with that time masked; None when not clearly said."""
     norm = _YEAR_AND_HALF.sub("un ano y medio", norm)
@@ -120,21 +116,21 @@ def _quit_months(norm: str, today: date, asked: bool) -> tuple[int | None, str]:
         months = numbers[0].value * _UNIT_MONTHS[m["unit"]] + (6 if m["half"] else 0)
         if m["q"] == "casi":
             months = max(0, months - 1)
-        return months, _mask(norm, m.start(), m.end())
-    if m := _YEAR.search(norm):
-        year = int(m["year"])
-        if (m["year"] and m.group(0).strip().startswith(("desde", "en", "dese"))) or asked:
+        return months, mask(norm, *m.span())
+    if said := _YEAR.search(norm):
+        year = int(said["year"])
+        if said[0].strip().startswith(("desde", "en", "dese")) or asked:
             # Quit at some point of that year: the fewest months it can be, to price prudently.
             months = max(0, (today.year - year) * 12 + today.month - 12)
-            return (months if year <= today.year else None), _mask(norm, m.start(), m.end())
+            return (months if year <= today.year else None), mask(norm, *said.span())
     if _LAST_YEAR.search(norm):
         return today.month, norm
-    if m := _LAST.search(norm):
-        return (1 if (m["unit"] or m["unit2"]) == "mes" else 0), _mask(norm, m.start(), m.end())
-    if m := _IN_MONTH.search(norm):
-        name = m["month"] or "diciembre"
+    if last := _LAST.search(norm):
+        return (1 if (last["unit"] or last["unit2"]) == "mes" else 0), mask(norm, *last.span())
+    if when := _IN_MONTH.search(norm):
+        name = when["month"] or "diciembre"
         month = _MONTH_NAMES.index("septiembre" if name == "setiembre" else name) + 1
-        return (today.month - month) % 12, _mask(norm, m.start(), m.end())
+        return (today.month - month) % 12, mask(norm, *when.span())
     if _YEARS_AGO.search(norm):
         return 24, norm  # "hace años": two at least
     return None, norm
