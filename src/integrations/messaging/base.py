@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
@@ -193,3 +193,35 @@ def send_parts(provider: Provider, parts: Sequence[Callable[[], str]]) -> SentMe
             exc.sent = tuple(ids)
             raise
     return SentMessage(provider, tuple(ids))
+
+
+def post_json(
+    session: requests.Session,
+    url: str,
+    *,
+    provider: Provider,
+    refused: Callable[[requests.Response], SendError],
+    timeout: float | tuple[float, float],
+    **request: Any,
+) -> dict[str, Any]:
+    """One POST to a provider's API, its JSON answer back; every failure a typed `SendError`.
+
+    A network failure becomes `network_error`, a non-2xx answer `refused(response)`, and a 2xx
+    whose body is not JSON a SendError that may have been sent (the provider said yes).
+    """
+    try:
+        response = session.post(url, timeout=timeout, **request)
+    except requests.RequestException as exc:
+        raise network_error(provider, exc) from exc
+    if not response.ok:
+        raise refused(response)
+    try:
+        answer: dict[str, Any] = response.json()
+    except ValueError:
+        raise SendError(
+            f"{provider} answered 2xx with a body that is not JSON",
+            provider=provider,
+            status=response.status_code,
+            maybe_sent=True,
+        ) from None
+    return answer

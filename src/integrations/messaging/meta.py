@@ -27,7 +27,7 @@ from integrations.messaging.base import (
     TransientSendError,
     check_e164,
     error_for,
-    network_error,
+    post_json,
     send_parts,
 )
 from integrations.messaging.media import (
@@ -241,25 +241,16 @@ class MetaWhatsAppSender:
 
     def _request(self, payload: dict[str, Any], *, idempotent: bool = False) -> dict[str, Any]:
         """The one way out to the Graph API: POST, map errors, retry what may be retried."""
-
-        def attempt() -> dict[str, Any]:
-            try:
-                response = self._session.post(
-                    self._url, json=payload, headers=self._headers, timeout=self._timeout
-                )
-            except requests.RequestException as exc:
-                raise network_error("meta", exc) from exc
-            if response.ok:
-                try:
-                    return response.json()
-                except ValueError:
-                    raise SendError(
-                        "meta answered 2xx with a body that is not JSON",
-                        provider="meta",
-                        status=response.status_code,
-                        maybe_sent=True,
-                    ) from None
-            raise _error(response)
+        attempt = partial(
+            post_json,
+            self._session,
+            self._url,
+            provider="meta",
+            refused=_error,
+            timeout=self._timeout,
+            json=payload,
+            headers=self._headers,
+        )
 
         try:
             return self._retry.call(attempt, idempotent=idempotent)

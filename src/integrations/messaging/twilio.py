@@ -28,7 +28,7 @@ from integrations.messaging.base import (
     TransientSendError,
     check_e164,
     error_for,
-    network_error,
+    post_json,
     send_parts,
 )
 from integrations.messaging.media import MEDIA_LIMIT, Download, fetch_bytes, media_filename
@@ -177,25 +177,16 @@ class TwilioSender:
 
     def _request(self, form: dict[str, str]) -> dict[str, Any]:
         """The one way out to Twilio: POST, map errors, retry what may be retried."""
-
-        def attempt() -> dict[str, Any]:
-            try:
-                response = self._session.post(
-                    self._url, data=form, auth=self._auth, timeout=self._timeout
-                )
-            except requests.RequestException as exc:
-                raise network_error("twilio", exc) from exc
-            if response.ok:
-                try:
-                    return response.json()
-                except ValueError:
-                    raise SendError(
-                        "twilio answered 2xx with a body that is not JSON",
-                        provider="twilio",
-                        status=response.status_code,
-                        maybe_sent=True,
-                    ) from None
-            raise _error(response)
+        attempt = partial(
+            post_json,
+            self._session,
+            self._url,
+            provider="twilio",
+            refused=_error,
+            timeout=self._timeout,
+            data=form,
+            auth=self._auth,
+        )
 
         try:
             return self._retry.call(attempt)
