@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from agent.brains.base import Intent, Topic
+from agent.brains.spanish_numbers import MONTH
 
 Q = r"(?:que|q|k)"
 
@@ -107,8 +108,7 @@ _THINK = re.compile(
     rf"|avisare|escribo|escribire|contacto|contactare|llamo|contesto|cuento)\b"
     rf"|\b(?:te|le|les|os)\s+(?:aviso|avisare|escribo|escribire|contacto|contactare|llamo|digo"
     rf"|dire)\s+(?:en|el|la|mas\s+tarde|luego|despues|manana|otro\s+dia|cuando|la\s+semana)\b"
-    rf"|\b(?:en|para|el|dentro\s+de)\s+(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto"
-    rf"|septiembre|setiembre|octubre|noviembre|diciembre|unos\s+(?:dias|meses|semanas)"
+    rf"|\b(?:en|para|el|dentro\s+de)\s+(?:{MONTH}|unos\s+(?:dias|meses|semanas)"
     rf"|(?:el\s+)?(?:mes|ano|semana)\s+(?:que\s+viene|proxim[oa]))\b[^.?!]{{0,25}}"
     rf"\b(?:te|le|les|os)\s+(?:escribo|aviso|contacto|llamo|digo)\b"
 )

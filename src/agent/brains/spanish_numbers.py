@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -65,6 +66,15 @@ def skip(pattern: re.Pattern[str], text: str, pos: int) -> int:
     return found.end() if found else pos
 
 
+def one_of(words: Iterable[str]) -> str:
+    """A regex group matching any of `words` literally, the longest first ("sept" before "sep").
+
+    A space in a word matches any run of whitespace: "medio millon".
+    """
+    ordered = sorted(words, key=len, reverse=True)
+    return "(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered) + ")"
+
+
 _WORD_VALUES = {
     "un": 1, "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
     "tre": 3, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12, "trece": 13,
@@ -97,13 +107,12 @@ _CURRENCIES = {
 _PESO_COUNTRIES = {"mexicano": "MXN", "mx": "MXN", "argentino": "ARS", "arg": "ARS",
                    "chileno": "CLP", "colombiano": "COP", "col": "COP",
                    "uruguayo": "UYU"}  # fmt: skip
-_CURRENCY = "|".join(re.escape(c) for c in sorted(_CURRENCIES, key=len, reverse=True))
-_COUNTRY = rf"(?:\s+(?P<country>{'|'.join(_PESO_COUNTRIES)})s?(?![a-z]))?"
+_CURRENCY = one_of(_CURRENCIES)
+_COUNTRY = rf"(?:\s+(?P<country>{one_of(_PESO_COUNTRIES)})s?(?![a-z]))?"
 # "lucas" are thousands and "palos" millions of pesos: the size matters less than the currency.
 _SLANG_SCALE = {"luca": 1_000, "lucas": 1_000, "palo": 1_000_000, "palos": 1_000_000}
 
-_WORD = "|".join(w.replace(" ", r"\s+") for w in sorted(_WORD_VALUES, key=len, reverse=True))
-_WORD = rf"(?:{_WORD})(?![a-z])"
+_WORD = rf"{one_of(_WORD_VALUES)}(?![a-z])"
 # "y" joins tens and units only: "treinta y cinco", but "entre cien y ciento cincuenta" is two.
 _TENS_Y = "(?:" + "|".join(
     f"(?<={t})" for t in ("treinta", "cuarenta", "cincuenta", "sesenta", "setenta", "ochenta",
@@ -259,13 +268,17 @@ def parse_amount(text: str) -> int | None:
     return chosen[0].value if chosen else None
 
 
-_MONTHS = {
-    "enero": 1, "ene": 1, "febrero": 2, "feb": 2, "marzo": 3, "mar": 3, "abril": 4, "abr": 4,
-    "mayo": 5, "may": 5, "junio": 6, "jun": 6, "julio": 7, "jul": 7, "agosto": 8, "ago": 8,
-    "septiembre": 9, "setiembre": 9, "sep": 9, "sept": 9, "octubre": 10, "oct": 10,
-    "noviembre": 11, "nov": 11, "diciembre": 12, "dic": 12,
+# Month names -> their number; "setiembre" is how much of South America writes it.
+MONTH_NUMBERS = {
+    "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7,
+    "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
 }  # fmt: skip
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+MONTH = one_of(MONTH_NUMBERS)
+_MONTHS = MONTH_NUMBERS | {
+    "ene": 1, "feb": 2, "mar": 3, "abr": 4, "may": 5, "jun": 6, "jul": 7, "ago": 8, "sep": 9,
+    "sept": 9, "oct": 10, "nov": 11, "dic": 12,
+}  # fmt: skip
+_MONTH = one_of(_MONTHS)
 _DMY = re.compile(r"(?<![\d.,])(\d{1,2})\s?[/.-]\s?(\d{1,2})\s?[/.-]\s?(\d{4}|\d{2})(?!\d)")
 _YMD = re.compile(r"(?<![\d.,])(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})(?!\d)")
 _SPELLED = re.compile(

@@ -6,13 +6,14 @@ import re
 from dataclasses import dataclass, field
 
 from agent.brains.spanish_intents import COMPARE, PRICE_OBJECTION, Q
+from agent.brains.spanish_numbers import one_of
 
 _ORDINALS = {"primera": 1, "primero": 1, "primer": 1, "1a": 1, "uno": 1, "segunda": 2,
              "segundo": 2, "2a": 2, "dos": 2, "tercera": 3, "tercero": 3, "tercer": 3, "3a": 3,
              "tres": 3}  # fmt: skip
 _PLANS = {"basica": 1, "basico": 1, "recomendada": 2, "recomendado": 2, "completa": 3,
           "completo": 3}  # fmt: skip
-_ORD, _PLAN = "|".join(_ORDINALS), "|".join(_PLANS)
+_ORD, _PLAN = one_of(_ORDINALS), one_of(_PLANS)
 # An option described by what it does: "la que cubre todo", "la que trae más cobertura".
 DESCRIBED_FULLEST = (
     r"\b(?:la|el)\s+(?:que|q)\s+(?:lo\s+)?(?:cubre|incluye|trae|tiene|lleva|abarca|da)\s+"
@@ -90,9 +91,8 @@ class Options:
 
 
 def _value(m: re.Match[str]) -> int:
-    key = m["clear"] or m["named"] or m["pos"] or ""
-    if key:
-        return int(key) if key.isdigit() else _PLANS.get(key) or _ORDINALS[key]
+    if key := m["clear"] or m["named"] or m["pos"]:
+        return _key(key)
     if m["gal"]:  # Galician and Portuguese: "a segunda"
         return {"pri": 1, "seg": 2, "ter": 3}[m["gal"][:3]]
     return 2 if m["middle"] else 1 if m["cheapest"] else 3

@@ -7,7 +7,7 @@ import re
 from functools import cache
 from importlib import resources
 
-from agent.brains.spanish_numbers import NUMBER_WORDS, Folded, skip
+from agent.brains.spanish_numbers import NUMBER_WORDS, Folded, one_of, skip
 
 # Kin words (folded) -> the Reading's insured_relation.
 RELATIONS = {
@@ -26,7 +26,7 @@ RELATIONS = {
     "prima": "otro", "cunado": "otro", "cunada": "otro", "sobrino": "otro", "sobrina": "otro",
     "amigo": "otro", "amiga": "otro",
 }  # fmt: skip
-_REL = "|".join(RELATIONS)
+KIN = one_of(RELATIONS)
 # A list of family after the relation ("para mi mujer y mis hijos") names who is protected.
 ON_BEHALF_OF = (
     r"(?:\b(?:escribo|escribe|escribimos|te\s+escribo|les\s+escribo|le\s+escribo|llamo|consulto"
@@ -38,19 +38,19 @@ ON_BEHALF_OF = (
 _NOT_A_LIST = r"(?!\s*(?:,|y|e)\s+(?:a\s+)?(?:mis|mi|los|las|toda)\b)"
 _INSURED_OTHER = re.compile(
     rf"\b(?:seguro|poliza|es|seria|sera|lo\s+(?:quiero|busco|necesito)|cotiza\w*|presupuesto"
-    rf"|precio)\s+(?:de\s+vida\s+)?(?:para|a)\s+mi\s+(?P<a>{_REL})\b{_NOT_A_LIST}"
-    rf"|^\W*(?:y\s+)?(?:es\s+)?para\s+mi\s+(?P<e>{_REL})\b{_NOT_A_LIST}"
-    rf"|\basegurar(?:le)?\s+(?:a\s+)?(?:la\s+vida\s+de\s+)?mi\s+(?P<b>{_REL})\b"
-    rf"|\b(?:la\s+)?vida\s+de\s+mi\s+(?P<c>{_REL})\b"
-    rf"|\b(?:el|la)\s+asegurad[oa]\s+(?:es|seria|sera)\s+mi\s+(?P<d>{_REL})\b"
-    rf"|{ON_BEHALF_OF}\s+mi\s+(?P<f>{_REL})\b"
+    rf"|precio)\s+(?:de\s+vida\s+)?(?:para|a)\s+mi\s+(?P<a>{KIN})\b{_NOT_A_LIST}"
+    rf"|^\W*(?:y\s+)?(?:es\s+)?para\s+mi\s+(?P<e>{KIN})\b{_NOT_A_LIST}"
+    rf"|\basegurar(?:le)?\s+(?:a\s+)?(?:la\s+vida\s+de\s+)?mi\s+(?P<b>{KIN})\b"
+    rf"|\b(?:la\s+)?vida\s+de\s+mi\s+(?P<c>{KIN})\b"
+    rf"|\b(?:el|la)\s+asegurad[oa]\s+(?:es|seria|sera)\s+mi\s+(?P<d>{KIN})\b"
+    rf"|{ON_BEHALF_OF}\s+mi\s+(?P<f>{KIN})\b"
     # "mi esposa quiere un seguro", "mi papá está interesado": not "mi mujer quiere que me asegure"
-    rf"|\bmi\s+(?P<g>{_REL})\s+(?:(?:tambien|ya|me\s+dijo\s+que)\s+)?(?:quiere|quisiera|queria"
+    rf"|\bmi\s+(?P<g>{KIN})\s+(?:(?:tambien|ya|me\s+dijo\s+que)\s+)?(?:quiere|quisiera|queria"
     rf"|necesita|busca|buscaba|desea|deseaba|pregunta|preguntaba|esta\s+interesad[oa]|esta\s+buscando"
     rf"|le\s+interesa|quiere\s+saber|queria\s+saber|tiene\s+interes)\b(?!\s+(?:que|q)\b)"
 )
 # The writer is not the customer: "escribo por mi esposo", "pregunto de parte de mi mamá".
-ON_BEHALF = re.compile(rf"{ON_BEHALF_OF}\s+mi\s+(?:{_REL})\b")
+ON_BEHALF = re.compile(rf"{ON_BEHALF_OF}\s+mi\s+{KIN}\b")
 _INSURED_SELF = re.compile(
     r"\b(?:es|seria|sera|lo\s+quiero|seguro)\s+para\s+mi(?:\s+mism[oa])?(?=\s*(?:$|[,.;:!?)]"
     r"|y\b|no\b|sol[oa]\b|tengo\b|que\b))|\bpara\s+mi\s+mism[oa]\b"
@@ -59,7 +59,7 @@ _INSURED_SELF = re.compile(
     r"|\b(?:es|seria|sera)\s+(?:sobre\s+)?mi\s+vida\b"
 )
 # Answers to "¿el seguro sería sobre la vida de tu padre?"
-_ANSWER_OTHER = re.compile(rf"^(?:para\s+)?(?:el|ella|esa\s+persona)\b|\bmi\s+(?P<rel>{_REL})\b")
+_ANSWER_OTHER = re.compile(rf"^(?:para\s+)?(?:el|ella|esa\s+persona)\b|\bmi\s+(?P<rel>{KIN})\b")
 # "sí, de él", "la de ella", "sobre él": someone else's life or age, whatever was asked.
 _WHOSE_OTHER = re.compile(
     r"^\W*(?:(?:si|claro|exacto|eso)\W*)?(?:(?:es|seria|la|el|los)\s+)?(?:de|para|sobre)\s+"
@@ -68,8 +68,8 @@ _WHOSE_OTHER = re.compile(
 _ANSWER_SELF = re.compile(r"^(?:no\W*)?(?:(?:es\s+)?para\s+mi|yo|a\s+mi)\b")
 # A relative named as the beneficiary is not the insured: "mi hijo sería el beneficiario".
 _BENEFICIARY = re.compile(
-    rf"\bmi\s+(?:{_REL})\s+(?:seria|sera|es|quedaria|como|de)\s+(?:el\s+|la\s+|mi\s+)?"
-    rf"beneficiari\w*|\bbeneficiari\w*\s+(?:seria|sera|es|a|para)?\s*(?:a\s+)?mi\s+(?:{_REL})\b"
+    rf"\bmi\s+{KIN}\s+(?:seria|sera|es|quedaria|como|de)\s+(?:el\s+|la\s+|mi\s+)?"
+    rf"beneficiari\w*|\bbeneficiari\w*\s+(?:seria|sera|es|a|para)?\s*(?:a\s+)?mi\s+{KIN}\b"
 )
 
 CHILD = (

@@ -7,12 +7,15 @@ from datetime import date
 
 from agent.brains import spanish_people as people
 from agent.brains.spanish_numbers import (
+    MONTH,
+    MONTH_NUMBERS,
     Folded,
     Mention,
     currency_word,
     find_birth_date,
     find_numbers,
     mask,
+    one_of,
     periods_in_years,
     range_bounds,
     skip,
@@ -83,13 +86,12 @@ _NOT_MINE_BEFORE = re.compile(
     r"\b(?:hace|desde|tiene|tienen|llevo|lleva|con|de|mi\s+\w+|su\s+\w+)\s*,?\s*$"
 )
 _THIRD_PERSON_BEFORE = re.compile(
-    rf"(?:\btiene|\b(?:mi|su)\s+(?:{people._REL})(?:\s+tiene)?)\s*(?:ya\s+|casi\s+)?$"
+    rf"(?:\btiene|\b(?:mi|su)\s+(?:{people.KIN})(?:\s+tiene)?)\s*(?:ya\s+|casi\s+)?$"
 )
 _GROUP_GAP = re.compile(r"\s*(?:anos?\s*)?(?:,|y|e|o)\s*")
 _BIRTH_YEAR = re.compile(
     r"\b(?:naci(?:do|da)?|soy)\s+(?:en\s+)?(?:del?\s+)?(?:(?:el\s+)?ano\s+)?(?:el\s+)?"
-    r"(?:(?P<month>enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre"
-    r"|octubre|noviembre|diciembre)\s+(?:de(?:l)?\s+)?)?(?P<year>(?:19|20)\d\d|\d\d)(?![\d.,/])"
+    rf"(?:(?P<month>{MONTH})\s+(?:de(?:l)?\s+)?)?(?P<year>(?:19|20)\d\d|\d\d)(?![\d.,/])"
 )
 # A bare age right after the name: "Nacho, 29", "vicente 50 no fumo", "Luis, cuarenta y cinco".
 # An age said roughly ("voy pa los 50", "casi 50", "cuarenta y pico") is asked, not guessed.
@@ -137,9 +139,6 @@ _CORRECTING = re.compile(
 _ASKED_BEFORE = {"smoker": "age", "cover": "age", "term": "cover", "dependants": "term"}
 _PLAUSIBLE = {"age": (18, 99), "term": (1, 60), "cover": (1_000, 100_000_000),
               "dependants": (0, 15), "option": (1, 3)}  # fmt: skip
-_MONTH_NUMBER = {"enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6,
-                 "julio": 7, "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10,
-                 "noviembre": 11, "diciembre": 12}  # fmt: skip
 
 
 def _put(fields: dict[str, object], key: str, value: int) -> None:
@@ -164,7 +163,7 @@ def _birth_year(norm: str, today: date) -> tuple[int, int, int] | None:
     year = int(m["year"])
     if year < 100:
         year += 2000 if 2000 + year <= today.year else 1900
-    month = _MONTH_NUMBER.get(m["month"] or "", 0)
+    month = MONTH_NUMBERS.get(m["month"] or "", 0)
     age = today.year - year - (1 if month > today.month else 0)
     return (age, m.start(), m.end()) if 0 < age <= 120 else None
 
@@ -411,7 +410,7 @@ _VOCATIVE = re.compile(
 _SHORTHAND = {"xa": "para", "pa'": "para", "q": "que", "tngo": "tengo", "tng": "tengo", "d": "de",
               "xq": "porque", "pq": "porque", "tb": "tambien", "tmb": "tambien", "aki": "aqui",
               "aka": "aca"}  # fmt: skip
-_SHORT = re.compile(rf"(?<![\w'])(?:{'|'.join(re.escape(w) for w in _SHORTHAND)})(?![\w'])")
+_SHORT = re.compile(rf"(?<![\w']){one_of(_SHORTHAND)}(?![\w'])")
 
 
 def plain(norm: str) -> str:

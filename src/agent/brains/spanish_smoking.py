@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from agent.brains.spanish_numbers import find_numbers, mask
+from agent.brains.spanish_numbers import MONTH, MONTH_NUMBERS, find_numbers, mask
 
 # Anything smoked or vaped, occasionally or not, is smoking.
 _PRODUCTS = (
@@ -83,11 +83,9 @@ _LAST = re.compile(
     r"|(?P<days>ayer|anteayer|antier|esta\s+semana|este\s+mes|hace\s+(?:unos|un\s+par\s+de|pocos)"
     r"\s+dias|el\s+otro\s+dia))\b"
 )
-_MONTH_NAMES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-                "septiembre", "octubre", "noviembre", "diciembre")  # fmt: skip
 # "lo dejé en enero", "desde navidad": the last such month that is not in the future.
 _IN_MONTH = re.compile(
-    rf"\b(?:en|desde|de)\s+(?:(?P<month>{'|'.join(_MONTH_NAMES)}|setiembre)"
+    rf"\b(?:en|desde|de)\s+(?:(?P<month>{MONTH})"
     r"|(?:(?:las|la)\s+)?(?P<xmas>navidad(?:es)?|ano\s+nuevo|nochevieja|fin\s+de\s+ano))\b"
 )
 _UNIT_MONTHS = {"ano": 12, "anos": 12, "mes": 1, "meses": 1, "semana": 0, "semanas": 0, "dia": 0,
@@ -129,8 +127,7 @@ def _quit_months(norm: str, today: date, asked: bool) -> tuple[int | None, str]:
         return (1 if (last["unit"] or last["unit2"]) == "mes" else 0), mask(norm, *last.span())
     if when := _IN_MONTH.search(norm):
         name = when["month"] or "diciembre"
-        month = _MONTH_NAMES.index("septiembre" if name == "setiembre" else name) + 1
-        return (today.month - month) % 12, mask(norm, *when.span())
+        return (today.month - MONTH_NUMBERS[name]) % 12, mask(norm, *when.span())
     if _YEARS_AGO.search(norm):
         return 24, norm  # "hace años": two at least
     return None, norm
