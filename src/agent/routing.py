@@ -53,7 +53,10 @@ def route_after_understand(
     if intent == "handoff" or (state.get("expecting") == "handoff_offer" and plain_yes(reading)):
         return "hand_off"
     language = reading.get("language")
-    if language and language != "es" and not state.get("language_told"):
+    # Told once; asked for consent or a person again, a customer who can't read Spanish gets
+    # the offer in their language again: a yes to a question they can't read is no consent.
+    asked = state.get("expecting") in ("consent", "handoff_offer")
+    if language and language != "es" and (not state.get("language_told") or asked):
         return "explain_language"
     stage = state.get("stage", "INICIO")
     if intent == "resume" and state.get("handoff_reason") == "customer_request":

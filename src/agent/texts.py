@@ -456,7 +456,23 @@ FOREIGN = {
 }
 
 
-def foreign(language: str) -> str:
-    """The reply to someone writing in `language` (ISO 639-1, 'pt-BR' too); English otherwise."""
+# Asked again: only the offer, shorter.
+FOREIGN_AGAIN = {
+    "en": "Reply *yes* and a person will write to you.",
+    "pt": "Responda *sí* (sim) e uma pessoa vai escrever para você.",
+    "fr": "Répondez *sí* (oui) et une personne vous écrira.",
+    "it": "Risponda *sí* (sì) e una persona le scriverà.",
+    "de": "Antworten Sie *sí* (ja), dann schreibt Ihnen eine Person.",
+    "nl": "Antwoord *sí* (ja) en een medewerker schrijft u.",
+    "ca": "Respon *sí* i una persona t'escriurà.",
+}
+
+
+def foreign(language: str, *, again: bool = False) -> str:
+    """The reply to someone writing in `language` (ISO 639-1, 'pt-BR' too); English otherwise.
+
+    `again`: they were told already; only the offer of a person, shorter.
+    """
     code = language.replace("_", "-").split("-")[0].strip().lower()
-    return FOREIGN.get(code, FOREIGN["en"])
+    table = FOREIGN_AGAIN if again else FOREIGN
+    return table.get(code, table["en"])

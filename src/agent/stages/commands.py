@@ -16,7 +16,12 @@ def explain_language(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
         "language_told": True,
         "expecting": "handoff_offer",
         "offer_reason": "language",
-        "reply": say(state, texts.foreign(state["reading"].get("language") or "en")),
+        "reply": say(
+            state,
+            texts.foreign(
+                state["reading"].get("language") or "en", again=bool(state.get("language_told"))
+            ),
+        ),
     }
 
 
