@@ -206,7 +206,12 @@ OFF_TOPIC = re.compile(
 NOT_SURE = re.compile(
     r"(?:no\s+(?:lo\s+)?(?:se|sabria|entiendo|comprendo|te\s+entiendo)|ni\s+idea)(?!\w)"
 )
-_FILLER = re.compile(r"^(?:(?:bueno|bue|weno|pues|pos|mmm*|hmm*|eh+|ah+|oh+|oye|mira|a\s+ver)\s+)+")
+_BUENO = r"(?:bue+no+p?|bue+|gue+no+|we+no+|wue+no+)"
+_FILLER = re.compile(rf"^(?:(?:{_BUENO}|pues|pos|mmm*|hmm*|eh+|ah+|oh+|oye|mira|a\s+ver)\s+)+")
+# Only hesitation: what is left when a reply is nothing but filler ("mmm bueno" -> "bueno").
+_HESITATION = re.compile(r"^(?:(?:mmm*|hmm*|eh+|ah+|oh+|oye|mira|a\s+ver)\s+)+")
+# "¿bueno?" answers the phone (MX) or wonders; it is not a yes.
+_BUENO_ASKED = re.compile(rf"(?:\w+\s+)?{_BUENO}")
 _DENY = re.compile(
     rf"(?:claro\s+{Q}\s+no|por\s+supuesto\s+{Q}\s+no|para\s+nada|ni\s+hablar|en\s+absoluto"
     r"|de\s+ninguna\s+manera|mejor\s+no|ni\s+de\s+cona|ni\s+loc[oa]|ni\s+ahi|ni\s+en\s+pedo"
@@ -238,9 +243,12 @@ _NOT_REALLY = re.compile(
     r"|\bno\s+gracias\b|\bya\s+veo\b|\bni\s+modo\b"
 )
 # Short words that are a yes only on their own ("va", "sale", "ya"): "¿cuánto sale?" is not.
+# A bare "bueno" (UY, AR, MX: "ok") answering a yes/no question is a yes; "bueno, pero..." is
+# not, nor "bueno... no sé" (the filler is stripped and the rest decides).
 _AFFIRM_WHOLE = re.compile(
     r"(?:va|sale|ya|eso|arre|ta|como\s+no|a\s+huevo|va\s+que\s+va|es[ae](?:\s+(?:mer[ao]|merit[ao]"
-    r"|mism[ao]|es))?)(?:\s+(?:po|pues|pue|dale|ok|okey|vale|si|bueno|pues\s+si|todo\s+bien"
+    rf"|mism[ao]|es))?|(?:(?:pues|pos|ah+|oh+|ya)\s+)?{_BUENO})(?:\s+(?:po|pues|pue|pos|dale|ok|okey"
+    rf"|vale|si|{_BUENO}|pues\s+si|todo\s+bien"
     r"|correcto|perfecto|bien|listo|de\s+una|genial|esta\s+bien|ta\s+bien|confirm\w*|acepto"
     r"|de\s+acuerdo|hecho|claro|sale|va|adelante))*"
 )
@@ -307,7 +315,12 @@ def all_topics(norm: str) -> list[Topic]:
 
 
 def strip_filler(core: str) -> str:
-    """`core` without the "bueno", "pues", "mmm" it starts with."""
+    """`core` without the "bueno", "pues", "mmm" it starts with.
+
+    A reply that is only filler keeps its words but the hesitation: "mmm bueno" is "bueno".
+    """
+    if _FILLER.fullmatch(core + " "):
+        return _HESITATION.sub("", core)
     return _FILLER.sub("", core)
 
 
@@ -323,6 +336,8 @@ def yes_no(norm: str, core: str) -> tuple[bool, bool]:
     yes = not no and bool(
         _AFFIRM.match(core) or _AFFIRM_WHOLE.fullmatch(core) or _ACCEPT.search(core)
     )
+    if yes and "?" in norm and _BUENO_ASKED.fullmatch(core):
+        return False, False
     if yes and (_NOT_REALLY.search(core) or _THINK.search(norm)):
         return False, bool(_NOT_REALLY.search(core))
     if yes or no:

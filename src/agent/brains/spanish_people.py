@@ -25,6 +25,11 @@ RELATIONS = {
     "abuelo": "otro", "abuela": "otro", "tio": "otro", "tia": "otro", "primo": "otro",
     "prima": "otro", "cunado": "otro", "cunada": "otro", "sobrino": "otro", "sobrina": "otro",
     "amigo": "otro", "amiga": "otro",
+    # A partner, in the words of each country: CL pololo, VE jevo, MX morra/chava, AR mina.
+    "prometido": "pareja", "prometida": "pareja", "pololo": "pareja", "polola": "pareja",
+    "jevo": "pareja", "jeva": "pareja", "morra": "pareja", "chava": "pareja", "chavo": "pareja",
+    "mina": "pareja", "companera": "pareja", "companero": "pareja", "amorcito": "pareja",
+    "amorcita": "pareja", "noviecito": "pareja", "noviecita": "pareja",
 }  # fmt: skip
 KIN = one_of(RELATIONS)
 # A list of family after the relation ("para mi mujer y mis hijos") names who is protected.
@@ -86,26 +91,34 @@ CHILD = (
     r"|kids?|kiddos?|babies|babys?|childrens?|child|sons|daughters?|boys|girls)"
 )
 CHILDREN_AFTER = re.compile(rf"\s*(?:{CHILD}|(?P<people>personas?|dependientes))\b")
+# A partner: words that say so alone, and words that say so after "mi" ("mi polola", "mi jeva",
+# "mi morra", "mi chava", "mi mina", "mi amorcito").
+PARTNER_ALONE = (
+    r"(?:mujer|marido|espos[oa]|pareja|novi(?:ecit)?[oa]|conyuge|muller|companer[oa]\s+de\s+vida"
+    r"|prometid[oa]|polol(?:it)?[oa]|wife|husband|hubby|spouse|partner|girlfriend|boyfriend"
+    r"|fiancee?)"
+)
+PARTNER_OWNED = (
+    r"(?:senora|parienta|dona|jermu|costilla|companer[oa]|chic[oa]|jev(?:it)?[ao]|media\s+naranja"
+    r"|churri|santa|nora|home|marit|esposit[oa]|mujercita|negr[ao]|gord(?:it)?[ao]|flac[ao]|senor"
+    r"|mina|hembra|contraria|morra|chav[oa]|amor|amorcit[oa])"
+)
 _PARTNER = re.compile(
-    r"\b(?:mujer|marido|espos[oa]|pareja|novi[oa]|conyuge|muller|companer[oa]\s+de\s+vida"
-    r"|wife|husband|hubby|spouse|partner)\b"
-    r"|\b(?:mi|la|el|a\s+mina|o\s+meu|a\s+meva|la\s+meva|el\s+meu|nuestra)\s+(?:senora|parienta"
-    r"|dona|jermu|costilla|companer[oa]|chic[oa]|jev[ao]|polol[ao]|media\s+naranja|churri|santa"
-    r"|nora|home|marit|dona|esposit[oa]|mujercita|negr[ao]|gord[ao]|flac[ao]|senor|mina|hembra"
-    r"|contraria)\b"
+    rf"\b{PARTNER_ALONE}\b"
+    rf"|\b(?:mi|la|el|a\s+mina|o\s+meu|a\s+meva|la\s+meva|el\s+meu|nuestra)\s+{PARTNER_OWNED}\b"
 )
 # One child, with "mi" or an article: "mi hijito", "la guagua", "el gurí", "el nene".
 _ONE_CHILD = (
     r"(?:hij[oa]|hijit[oa]|nin[oa]|ninit[oa]|bebe|bebit[oa]|peque|pequen[oa]|nen[ea]|crio|cria"
     r"|chamac[oa]|chamaquit[oa]|pib[ea]|pibit[oa]|guagua|guaguita|guri|gurisa|gurisit[oa]|chamo"
-    r"|chama|chiquit[oa]|morr[oa]|morrit[oa]|escuincle|cipote|patoj[oa]|carajit[oa]|botija"
+    r"|chama|chiquit[oa]|morro|morrit[oa]|escuincle|cipote|patoj[oa]|carajit[oa]|botija"
     r"|chaval|chavalin|cabrit[oa]|chiquill[oa]|pelad(?:it)?[oa]|muchach(?:it)?[oa]|baby|kid"
     r"|son|daughter)"
 )
 _MY_CHILD = re.compile(
     rf"\b(?:mi|el|la|nuestr[oa]|o\s+meu|a\s+mina|o|mina|meu|my|the)\s+(?:{_ONE_CHILD}|cativ[oa]|nen[oa]"
     r"|fill[oa]|rapaz|rapaza|neno|nena|bich[oa]|guirr?[oa]|chiguin|carajill[oa]|guila|pelao"
-    r"|chibol[oa]|wawa|purrete|huerc[oa]|chav[oa]|nano|zagal|enan[oa])\b"
+    r"|chibol[oa]|wawa|purrete|huerc[oa]|nano|zagal|enan[oa])\b"
 )
 _MY_CHILDREN = re.compile(
     rf"\b(?:mis|my|y\s+(?:los|las))\s+{CHILD}\b|\bthe\s+(?:kids|babies|children|boys|girls)\b"

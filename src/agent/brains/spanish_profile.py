@@ -85,6 +85,9 @@ _NEGATED_BEFORE = re.compile(r"\bno\s+(?:tengo\s+|son\s+|es\s+|era\s+|eran\s+)?$
 _NOT_MINE_BEFORE = re.compile(
     r"\b(?:hace|desde|tiene|tienen|llevo|lleva|con|de|mi\s+\w+|su\s+\w+)\s*,?\s*$"
 )
+_OPTION_BEFORE = re.compile(
+    r"(?:^|\b(?:con|quedo|quiero|elijo|prefiero|dame|y|o)\s+)la\s+$|\bopcion\s+$"
+)
 _THIRD_PERSON_BEFORE = re.compile(
     rf"(?:\btiene|\b(?:mi|su)\s+(?:{people.KIN})(?:\s+tiene)?)\s*(?:ya\s+|casi\s+)?$"
 )
@@ -278,6 +281,8 @@ def _numbers(
                     _put(fields, "age", n.value)
             elif _PLAZO_BEFORE.search(before) or _LEFT_BEFORE.search(before):
                 _put(fields, "term", n.value)
+            elif _OPTION_BEFORE.search(before) and expecting != "option":
+                continue  # "la 1" names a quoted option, never a count of people or years
             elif not _NOT_MINE_BEFORE.search(before):
                 bare.append(n.value)
     adult = [v for v in bare if 18 <= v <= 99]
@@ -380,8 +385,8 @@ def read_profile(
 
 _OWNER = r"(?:mis?|sus?|nuestr[oa]s?|los|las)"
 _FAMILY = (
-    rf"(?:{people.CHILD}|mujer|marido|espos[oa]|pareja|senora|padres?|madres?|papas?|mamas?"
-    r"|hermanos?)"
+    rf"(?:{people.CHILD}|{people.PARTNER_ALONE}|senora|padres?|madres?|papas?|mamas?|hermanos?"
+    rf"|(?<=mi\s){people.PARTNER_OWNED}|(?<=su\s){people.PARTNER_OWNED})"
 )
 _PURPOSES = (
     ("hipoteca", re.compile(r"\bhipotec\w*|\bhipo\b|\bhip\b")),

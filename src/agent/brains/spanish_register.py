@@ -45,9 +45,18 @@ _MARKERS = {
         voglio della per parla italiano salve""",
 }
 # Spanish words that no other of those languages writes the same way.
-_SPANISH_WORDS = """hola quiero tengo el los y cuanto cuesta precio soy yo hijos gracias buenas
-    buenos tardes cual donde necesito puedo quisiera informacion usted pero muy tambien ahora"""
-_SPANISH = frozenset(_SPANISH_WORDS.split())
+_SPANISH_WORDS = """hola y cuanto cuesta precio yo gracias buenas buenos tardes cual donde puedo
+    informacion usted pero muy tambien ahora"""
+# Words and phrases only someone writing Spanish puts in a sentence (verbs in the first person,
+# articles, "para mi"): with one of them a message is Spanish, however many English words it
+# has ("hi, quiero info del life insurance", "tengo 35 years", "my husband para mi familia").
+_SPANISH_GRAMMAR = """quiero quisiera tengo tenemos necesito necesitaria buscaba soy
+    estoy interesa interesaria el los las mis hijos hijas hijo hija mujer"""
+_GRAMMAR = frozenset(_SPANISH_GRAMMAR.split())
+_SPANISH_PHRASE = re.compile(
+    r"\b(?:para|pa|de|a)\s+mis?\b|\binfo(?:rmacion)?\s+(?:del|de\s+(?:el|la|los|las|un|una))\b"
+)
+_SPANISH = frozenset(_SPANISH_WORDS.split()) | _GRAMMAR
 _WORDS = {lang: frozenset(words.split()) - _SPANISH for lang, words in _MARKERS.items()}
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
@@ -64,10 +73,12 @@ def formality(norm: str) -> Register | None:
 def language(norm: str) -> str | None:
     """The ISO 639-1 code of a message clearly not in Spanish; None for Spanish or unclear.
 
-    A Spanish message with an English word or two stays Spanish.
+    A Spanish message with English words stays Spanish: "hi, quiero info del life insurance".
     """
     tokens = _TOKEN.findall(norm)
     if len(tokens) < 2:
+        return None
+    if _GRAMMAR.intersection(tokens) or _SPANISH_PHRASE.search(norm):
         return None
     spanish = sum(t in _SPANISH for t in tokens)
     best, hits = None, 0

@@ -414,6 +414,20 @@ def test_register(text, formality):
         ("tengo 40 años, ok?", None),
         ("ok", None),
         ("Kevin", None),
+        # Spanglish: clear Spanish words make it Spanish, however many English ones it has
+        ("hi, quiero info del life insurance", None),
+        ("hi, quiero life insurance", None),
+        ("hi! tengo 35 years old y no smoke", None),
+        ("necesito un life insurance for my wife", None),
+        ("hello, i need life insurance para mi familia", None),
+        ("how much cuesta el seguro", None),
+        ("me interesa el life insurance for my family", None),
+        ("my husband y 2 kids", None),
+        ("Oi, tudo bem? Queria saber o preço de um seguro de vida", "pt"),
+        ("I want insurance for my kids, how much is it?", "en"),
+        ("Hi, I am 40 years old and I want a life insurance quote for my wife, gracias", "en"),
+        ("Buongiorno, mi chiamo Marco e vorrei un'assicurazione sulla vita", "it"),
+        ("Je voudrais une assurance vie pour ma femme et mes enfants", "fr"),
     ],
 )
 def test_language(text, language):
@@ -512,6 +526,12 @@ def test_writing_on_someone_elses_behalf(text, expecting, expected):
         ("la barata y ya", "option", dict(intent="choose_option", option=1)),
         ("mejor la 1, la 3 es muy cara", "option",
          dict(intent="choose_option", option=1, options_mentioned=[3])),
+        # "la 1" names an option whatever was asked last, never a count of people or years
+        ("la 1", "dependants", dict(intent="choose_option", option=1, dependants=None)),
+        ("me quedo con la 2", "dependants", dict(option=2, dependants=None)),
+        ("opción 3", "dependants", dict(option=3, dependants=None)),
+        ("la 1", "term", dict(option=1, term=None)),
+        ("1", "dependants", dict(dependants=1)),
         # still no pick
         ("bueno, la 3... no sé", "option", dict(option=None, topic="compare")),
         ("mmm, la 2 tal vez", "option", dict(option=None)),

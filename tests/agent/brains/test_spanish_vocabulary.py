@@ -33,13 +33,23 @@ YES = [
     ("SV", "chivo, sí"), ("AR", "macanudo"), ("ES", "estupendo"), ("ES", "de lujo"),
     ("LATAM", "excelente"), ("LATAM", "sin problema"), ("LATAM", "entendido"), ("LATAM", "ajá"),
     ("GZ", "si, todo ben"), ("PT", "sim"), ("VE", "dale pues"), ("LATAM", "ok dale"),
+    # a bare "bueno" (UY, AR, MX: "ok") answers a yes/no question with a yes
+    ("UY", "bueno"), ("AR", "Bueno."), ("MX", "bueno pues"), ("MX", "pues bueno"),
+    ("AR", "bueno dale"), ("AR", "bueno, dale"), ("MX", "güeno"), ("AR", "bue"), ("ES", "weno"),
+    ("UY", "bueeeno"), ("MX", "mmm bueno"), ("UY", "bueno, sí"), ("AR", "ah bueno"),
+    ("MX", "güeno dale"), ("LATAM", "bueno ok"),
 ]  # fmt: skip
 NO = [
     ("ES", "no"), ("ES", "no es correcto"), ("ES", "está mal"), ("ES", "para nada"),
     ("ES", "qué va"), ("ES", "ni de coña"), ("ES", "no, gracias"), ("ES", "incorrecto"),
     ("MX", "nel"), ("MX", "nel pastel"), ("CL", "ni ahí"), ("LATAM", "nop"), ("LATAM", "nones"),
     ("ES", "ah vale, pues nada, gracias"), ("CL", "ah ok, gracias igual"),
-    ("MX", "ok, gracias de todos modos"),
+    ("MX", "ok, gracias de todos modos"), ("UY", "bueno, no"), ("AR", "bueno no"),
+]  # fmt: skip
+# "bueno" only opening something else is neither a yes nor a no.
+NOT_YES = [
+    ("UY", "bueno... no sé"), ("AR", "bueno, pero"), ("MX", "¿bueno?"), ("LATAM", "mmm"),
+    ("MX", "pues"), ("AR", "bueno, no sé"), ("MX", "bueno pues no sé"),
 ]  # fmt: skip
 # A yes word softening a later is no yes; to the offer of a person it is a no.
 LATER = [
@@ -73,6 +83,12 @@ DEPENDANTS = [
     ("US", "mi husband y mi baby", 2), ("US", "tengo 2 kids", 2), ("US", "mi esposa y the baby", 2),
     ("ES", "de momento nadie, es para la hipoteca que tengo con mi chico", 0),
     ("ES", "por ahora ninguno", 0),
+    # a partner, in each country's word
+    ("CL", "para mi polola", 1), ("CL", "mi pololo y la guagua", 2), ("VE", "mi jevo", 1),
+    ("MX", "mi morra y mis dos morros", 3), ("MX", "mi chava y el chamaco", 2),
+    ("AR", "mi mina", 1), ("ES", "mi novia", 1), ("LATAM", "mi amorcito y mi hijo", 2),
+    ("UY", "mi compañera y dos gurises", 3), ("LATAM", "mi pareja", 1),
+    ("US", "mi girlfriend y 2 kids", 3), ("ES", "mi prometida", 1),
 ]  # fmt: skip
 SMOKING = [
     ("ES", "algún puro en navidades", True), ("ES", "fumo socialmente", True),
@@ -112,6 +128,9 @@ RELATIONS = [
     ("MX", "escribo por mi esposo", "marido"), ("CO", "de parte de mi mamá", "madre"),
     ("AR", "pregunto por mi viejo", "padre"), ("MX", "mi jefa quiere un seguro", "madre"),
     ("MX", "es para mi viejita", "madre"), ("LATAM", "es para mi mamacita", "madre"),
+    ("CL", "es para mi polola", "pareja"), ("VE", "es para mi jevo", "pareja"),
+    ("MX", "mi morra quiere un seguro", "pareja"), ("MX", "es para mi chavo", "pareja"),
+    ("ES", "es para mi novia", "pareja"), ("AR", "es para mi mina", "pareja"),
 ]  # fmt: skip
 COVER = [("ES", "200.000 €", 200_000), ("ES", "200 mil euros", 200_000), ("ES", "200 mil", 200_000),
          ("ES", "150k", 150_000)]  # fmt: skip
@@ -131,6 +150,12 @@ def test_yes_words(country, phrase, expecting):
 @pytest.mark.parametrize("expecting", ["consent", "readback", "confirm_option", "handoff_offer"])
 def test_no_words(country, phrase, expecting):
     assert read(phrase, expecting).intent == "deny"
+
+
+@pytest.mark.parametrize(("country", "phrase"), NOT_YES)
+@pytest.mark.parametrize("expecting", ["consent", "readback", "confirm_option", "handoff_offer"])
+def test_an_opening_bueno_is_no_answer(country, phrase, expecting):
+    assert read(phrase, expecting).intent not in ("affirm", "deny")
 
 
 @pytest.mark.parametrize(("country", "phrase"), LATER)
@@ -177,6 +202,13 @@ PURPOSES = [
     ("MX", "Para que no nos deje gastos a mis hermanos y a mí", "familia"),
     ("ES", "para no dejar deudas a mis hijos", "deudas"), ("LATAM", "pa mis hijos", "familia"),
     ("LATAM", "que no queden desamparados", "familia"),
+    ("CL", "para mi polola", "familia"), ("VE", "para mi jeva", "familia"),
+    ("CL", "soy benjamin, 28 años, no fumo, quiero 100 mil euros a 30 años, para mi polola",
+     "familia"),
+    ("MX", "pa mi morra", "familia"), ("MX", "para mi chava", "familia"),
+    ("AR", "para proteger a mi mina", "familia"), ("ES", "para mi novio", "familia"),
+    ("LATAM", "para mi amorcito", "familia"), ("UY", "para mi compañera", "familia"),
+    ("LATAM", "para mi pareja y mis hijos", "familia"), ("US", "para mi husband", "familia"),
 ]  # fmt: skip
 EX_SMOKERS = [
     ("AR", "largué el faso hace 3 años", 36), ("AR", "dejé los puchos hace 2 años", 24),
