@@ -130,6 +130,12 @@ _MY_PARENT = re.compile(
     r"|papi|papito|padrecito|apa|jefe|viejo|viejito|suegr[oa]|abuel(?:it)?[oa])\b"
 )
 DEPEND = re.compile(r"\bdepend\w*|\ba\s+mi\s+cargo\b")
+# "dejarle algo a mi señora y a mi hija": whom the writer provides for are the dependants.
+PROVIDE_FOR = re.compile(
+    r"\bdejar(?:le|les)?\s+(?:algo|dinero|plata|lana|un\s+(?:dinero|dinerito|colchon|patrimonio)"
+    r"|una\s+(?:lana|herencia))\s+(?:\w+\s+)?a\s+(?:mis?|nuestr[oa]s?)\b"
+    r"|\b(?:que\s+)?(?:a\s+)?(?:mis?|nuestr[oa]s?)\s+\w+(?:\s+\w+){0,6}\s+(?:les?\s+)?quede\s+algo\b"
+)
 _NO_DEPENDANTS = re.compile(
     r"\bnadie\s+depende\b|\bno\s+depende\s+nadie\b|\bviv[oa]\s+sol[oa]\b"
     r"|\bsin\s+(?:hijos|cargas|personas\s+a\s+mi\s+cargo)\b"
@@ -159,6 +165,11 @@ _COURTESY = re.compile(
     r"|(?:mucho\s+)?gusto|encantad[oa]|un\s+placer|servidora?)\W*"
 )
 _NOISE = re.compile(r"[\W_]*")
+# "Manolo, soy fontanero", "Manolo y trabajo de taxista": the name, then what the writer does.
+_OCCUPATION = re.compile(
+    r"[\W_]*(?:y\s+)?(?:soy|trabajo\s+(?:de|como)|de\s+profesion|profesion)?\s*(?:un|una)?\s*"
+    r"(?P<job>[^\W\d_]+)[\W_]*"
+)
 # "aki brandon", "acá Luis": the place word before a name is not part of it.
 _HERE = re.compile(r"(?:(?:por\s+)?(?:aqui|aki|aca|aka)\b[\W_]*)?")
 
@@ -214,7 +225,7 @@ def dependants(norm: str, expecting: str | None, children: int, ages: int) -> in
         return 0  # "de momento nadie, es para la hipoteca que tengo con mi chico"
     if not children and ages and _MY_CHILDREN.search(norm):
         children = ages  # "mis hijas tienen 4 y 9 años"
-    if children or expecting == "dependants" or DEPEND.search(norm):
+    if children or expecting == "dependants" or DEPEND.search(norm) or PROVIDE_FOR.search(norm):
         if _MY_CHILDREN.search(norm) and not children:
             return None  # "mi mujer y mis hijos": how many is not said
         children += len(_MY_CHILD.findall(norm)) + len(_MY_PARENT.findall(norm))
@@ -227,6 +238,20 @@ def dependants(norm: str, expecting: str | None, children: int, ages: int) -> in
     if expecting == "dependants" and _NO_DEPENDANTS_ANSWER.match(norm):
         return 0
     return None
+
+
+@cache
+def professions() -> frozenset[str]:
+    """Professions in every gender and number ("fontanero", "taxistas"), from the data file."""
+    source = resources.files("agent") / "data" / "spanish_not_names.json"
+    data = json.loads(source.read_text(encoding="utf-8"))
+    return frozenset(f for w in data["inflected"]["professions"] for f in _forms(w))
+
+
+def _occupation_only(rest: str) -> bool:
+    """`rest` only says what the writer does: ", soy fontanero", " y trabajo de taxista"."""
+    m = _OCCUPATION.fullmatch(rest)
+    return bool(m and m["job"] in professions())
 
 
 def proper(word: str) -> str:
@@ -289,7 +314,7 @@ def leading_name(source: str, folded: Folded, start: int, *, alone: bool) -> tup
     rest = norm[pos:]
     if alone:
         ends = not _ALNUM.search(rest) or bool(
-            _FROM_PLACE.fullmatch(rest) or _COURTESY.fullmatch(rest)
+            _FROM_PLACE.fullmatch(rest) or _COURTESY.fullmatch(rest) or _occupation_only(rest)
         )
     else:
         ends = bool(_NAME_END.match(rest) or _NUMBER_NEXT.match(rest))

@@ -36,6 +36,7 @@ _UNIT_AFTER = re.compile(
     r"|veces|kilos?|kg|cm|metros?|horas?|minutos?|dias?|semanas?|%|por\s+ciento)\b"
 )
 _CHILD_YEARS_AFTER = re.compile(r"\s*(?:anitos|mesecitos|meses)\b")
+_DIMINUTIVE_YEARS_AFTER = re.compile(r"\s*anitos\b")  # "tengo 24 añitos": the writer's age
 _YEARS_AFTER = re.compile(r"\s*(?:anos?|anitos|tacos|primaveras)\b")
 _TERM_AFTER = re.compile(
     r"\s*anos?\s+(?:de\s+|mas\s+de\s+)?(?:plazo|duracion|hipoteca|prestamo|credito|cobertura)\b"
@@ -43,6 +44,7 @@ _TERM_AFTER = re.compile(
 _IS = r"(?:\s+(?:de|es|son|seria|serian|sera|sea|a|en|que\s+sean?))*\s*:?\s*"
 _TERM_BEFORE = re.compile(
     rf"\b(?:a|durante|por|en|hasta|dentro\s+de|pa|para|pon(?:le|me|emos|gamos|ga|gale)?"
+    r"|(?:cubrir|asegurar|proteger)(?:me|nos|los|las|les|la|lo)?|(?:cubiert|asegurad|protegid)[oa]s?"
     rf"|plazo{_IS}|duracion{_IS}|quedan?"
     r"|faltan?)'?\s*:?\s*$"
 )
@@ -239,6 +241,7 @@ def _numbers(
                 _CHILD_YEARS_AFTER.match(after)
                 and expecting != "term"
                 and not _TERM_BEFORE.search(before)
+                and not (_DIMINUTIVE_YEARS_AFTER.match(after) and _AGE_BEFORE.search(before))
             ):
                 continue  # "6 añitos" is a child's age
             elif (
@@ -396,6 +399,8 @@ _PURPOSES = (
         rf"\bfamili\w*|\blos\s+mios\b|\b(?:para|pa|proteger|cubrir|por)'?\s+(?:a\s+)?"
         rf"(?:nosotros|(?:{_OWNER}\s+)?{_FAMILY})\b"
         rf"|\b(?:para|hasta)\s+que\s+(?:{_OWNER}\s+)?{_FAMILY}\b"
+        rf"|\bdejar(?:le|les)?\s+(?:algo|dinero|plata|lana|un\s+\w+|una\s+\w+)\s+(?:\w+\s+)?a\s+"
+        rf"(?:{_OWNER}\s+)?{_FAMILY}\b"
         rf"|\b(?:a|para|pa)\s+(?:mis|nuestr[oa]s)\s+{_FAMILY}\b|\bno\s+(?:les?\s+|nos\s+|se\s+)?(?:deje|dejar"
         rf"|quede|queden)\s+(?:gastos|desamparad\w+|sin\s+nada|en\s+la\s+calle|tirad\w+)\b"
     )),

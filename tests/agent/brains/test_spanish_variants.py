@@ -197,3 +197,53 @@ def test_names_words_of_address_and_text_speak(text, expecting, expected):
 )
 def test_usted(text):
     assert read_spanish(text, expecting=None, today=TODAY).formality == "usted"
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "expected"),
+    [
+        # A name, then the profession: professions stay non-names.
+        ("Manolo, soy fontanero", "name", dict(name="Manolo", intent="provide_info")),
+        ("Manolo, fontanero", "name", dict(name="Manolo")),
+        ("manolo y soy albañil", "name", dict(name="Manolo")),
+        ("Ana, soy enfermera", "name", dict(name="Ana")),
+        ("Manolo, trabajo de camionero", "name", dict(name="Manolo")),
+        ("soy fontanero", "name", dict(name=None)),
+        ("fontanero", "name", dict(name=None)),
+        # "añitos" after "tengo" is the writer's age; after a child it is the child's.
+        ("tengo 24 añitos", "age", dict(age=24)),
+        ("ya tengo 30 añitos", "age", dict(age=30)),
+        ("Lupita, tengo 24 añitos", "name", dict(name="Lupita", age=24)),
+        ("mi hijo de 3 añitos", "age", dict(age=None)),
+        ("mi hijo tiene 3 añitos", "age", dict(age=None)),
+        ("tengo 6 meses", "age", dict(age=None)),
+        ("tengo un hijo de 3 añitos", "dependants", dict(age=None, dependants=1)),
+        ("para mi hijo de 3 años", "dependants",
+         dict(dependants=1, purpose="familia", insured=None, age=None)),
+        ("es para mi niña de 2 añitos", "dependants",
+         dict(dependants=1, purpose="familia", insured=None, age=None)),
+        # cubrir / asegurar / proteger + N años is a term, never an age.
+        ("quiero cubrir 20 años", "cover", dict(term=20, age=None)),
+        ("quiero cubrir 20 años", "age", dict(term=20, age=None)),
+        ("asegurar 20 años", "cover", dict(term=20, age=None)),
+        ("proteger 25 años", "cover", dict(term=25, age=None)),
+        ("quiero estar cubierto 15 años", "cover", dict(term=15, age=None)),
+        ("cubrirme 30 años", "cover", dict(term=30, age=None)),
+        ("tengo 40, quiero cubrir 20 años", "age", dict(age=40, term=20)),
+        ("quiero proteger a mi hijo de 5 años", "dependants", dict(term=None, age=None)),
+        # Whom the writer wants to leave something to are the dependants.
+        ("dejarle algo a mi señora y a mi hija la más chica", "dependants",
+         dict(dependants=2, purpose="familia")),
+        ("quiero dejarle algo a mi señora y a mi hija la más chica por si me pasa algo", "name",
+         dict(dependants=2, purpose="familia")),
+        ("quiero dejarle algo a mi esposa y a mis 2 hijos", "term",
+         dict(dependants=3, purpose="familia")),
+        ("quiero dejarles algo a mi mujer y a mi hijo", None,
+         dict(dependants=2, purpose="familia")),
+        ("quiero dejarle dinero a mi mamá", None, dict(dependants=1, purpose="familia")),
+        ("sí, así es", "readback", dict(intent="affirm")),
+        ("así es", "readback", dict(intent="affirm")),
+    ],
+)  # fmt: skip
+def test_professions_diminutive_ages_cover_years_and_leaving_something(text, expecting, expected):
+    check(text, expecting, expected)
