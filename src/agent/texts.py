@@ -245,6 +245,23 @@ def summary(fields: dict, *, relation: str | None = None) -> str:
     return f"Anotado: {', '.join(parts)}." if parts else ""
 
 
+def changes(changed: dict) -> str:
+    """Data the customer changed, said as changes: 'Cambio la edad: 45 → 52 años.'."""
+    if not changed:
+        return ""
+    names = {"age": "la edad", "smoker": "el tabaco", "cover": "el capital", "term": "el plazo"}
+
+    def said(key: str, value: object) -> str:
+        if key == "smoker":
+            return "fuma" if value else "no fuma"
+        if key == "cover":
+            return format_eur(str(value))
+        return f"{value} años"
+
+    parts = [f"{names[k]}: {said(k, old)} → {said(k, new)}" for k, (old, new) in changed.items()]
+    return f"Cambio {'; '.join(parts)}."
+
+
 def option_lines_sms(quote: dict) -> list[str]:
     """One short line per quoted option, numbered: the proposal as an SMS lists it."""
     return [

@@ -318,3 +318,12 @@ def test_a_foreign_speaker_gets_one_reply_in_their_language_and_a_person():
     assert "Spanish" in state["reply"] and state["expecting"] == "handoff_offer"
     state = chat.say("yes")
     assert state["handoff"] and state["handoff_reason"] == "language"
+
+
+def test_a_datum_already_given_is_changed_out_loud_never_silently():
+    chat = consented()
+    chat.say("Soy Héctor, tengo 45 años")
+    state = chat.say("perdona, tengo 52")
+    assert state["profile"]["age"] == 52
+    assert "Cambio la edad: 45 años → 52 años." in state["reply"]
+    assert "Anotado: 52 años" not in state["reply"]

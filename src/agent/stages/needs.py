@@ -6,7 +6,7 @@ from langgraph.runtime import Runtime
 
 from agent import texts
 from agent.context import AgentContext, context_of
-from agent.profile import absorb, missing_field
+from agent.profile import PRICED, absorb, missing_field
 from agent.routing import plain_yes
 from agent.stages.common import Update, answer, confirmed, now, say
 from agent.state import AgentState
@@ -52,8 +52,17 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         "declared": absorbed.declared,
         "ineligible": absorbed.ineligible,
     }
-    parts.append(texts.summary(absorbed.accepted, relation=texts.insured_relation(profile)))
-    note = _insured_note(state.get("profile") or {}, profile)
+    before = state.get("profile") or {}
+    # A datum already given that changes is said as a change, never silently replaced.
+    changed = {
+        k: (before[k], v)
+        for k, v in absorbed.accepted.items()
+        if k in PRICED and before.get(k) is not None and before[k] != v
+    }
+    new = {k: v for k, v in absorbed.accepted.items() if k not in changed}
+    parts.append(texts.summary(new, relation=texts.insured_relation(profile)))
+    parts.append(texts.changes(changed))
+    note = _insured_note(before, profile)
     parts.append(note)
     if absorbed.ineligible:
         why = absorbed.ineligible_why
