@@ -92,3 +92,9 @@ Customer wrote: {text}
 DRAFT:
 {draft}
 """
+
+KNOWN = """
+Already known about the insured: {known}. A bare number of years now is more likely the datum
+still missing (e.g. the term) than a change of a known one, unless the customer says it is a
+correction ("perdona, tengo 52").
+"""

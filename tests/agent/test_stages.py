@@ -44,7 +44,9 @@ class ScriptedBrain:
         self.reads: list[tuple] = []
         self.phrased: list[tuple] = []
 
-    def read(self, text: str, *, expecting, today: date) -> Reading:
+    def read(
+        self, text: str, *, expecting, today: date, known: frozenset[str] = frozenset()
+    ) -> Reading:
         self.reads.append((text, expecting, today))
         return self.readings.pop(0)
 

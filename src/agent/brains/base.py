@@ -138,8 +138,19 @@ class Brain(Protocol):
 
     name: str
 
-    def read(self, text: str, *, expecting: Field_ | None, today: date) -> Reading:
-        """Understand `text`; `expecting` is the datum the bot asked for last."""
+    def read(
+        self,
+        text: str,
+        *,
+        expecting: Field_ | None,
+        today: date,
+        known: frozenset[str] = frozenset(),
+    ) -> Reading:
+        """Understand `text`; `expecting` is the datum the bot asked for last.
+
+        `known` names the priced data already given (age, smoker, cover, term): with the age
+        known, a bare "20 años" at the cover question is far likelier a term than a new age.
+        """
         ...
 
     def phrase(self, draft: str, *, text: str, stage: str) -> str:

@@ -68,9 +68,18 @@ class LLMBrain:
         if self._on_call is not None:
             self._on_call(call, error)
 
-    def read(self, text: str, *, expecting: Field_ | None, today: date) -> Reading:
+    def read(
+        self,
+        text: str,
+        *,
+        expecting: Field_ | None,
+        today: date,
+        known: frozenset[str] = frozenset(),
+    ) -> Reading:
         """Have the model fill a Reading of `text`; the fallback brain reads it if that fails."""
         system = prompts.READ_SYSTEM.format(expecting=expecting or "nothing", today=today)
+        if known:
+            system += prompts.KNOWN.format(known=", ".join(sorted(known)))
         try:
             reading = self._reader.invoke([SystemMessage(system), HumanMessage(text)])
         except Exception as exc:  # any provider failure: the rules brain takes this turn
@@ -78,10 +87,10 @@ class LLMBrain:
             # The error's own text only at DEBUG: providers quote the request in it.
             log.warning("llm read failed, using rules brain: %s", type(exc).__name__)
             log.debug("llm read error", exc_info=True)
-            return self._fallback.read(text, expecting=expecting, today=today)
+            return self._fallback.read(text, expecting=expecting, today=today, known=known)
         if not isinstance(reading, Reading):
             self._called("read", "invalid_output")
-            return self._fallback.read(text, expecting=expecting, today=today)
+            return self._fallback.read(text, expecting=expecting, today=today, known=known)
         self._called("read")
         return reading
 

@@ -13,9 +13,16 @@ class RulesBrain:
 
     name = "rules"
 
-    def read(self, text: str, *, expecting: str | None, today: date) -> Reading:
+    def read(
+        self,
+        text: str,
+        *,
+        expecting: str | None,
+        today: date,
+        known: frozenset[str] = frozenset(),
+    ) -> Reading:
         """Read `text` with the Spanish rules."""
-        return read_spanish(text, expecting=expecting, today=today)
+        return read_spanish(text, expecting=expecting, today=today, known=known)
 
     def phrase(self, draft: str, *, text: str, stage: str) -> str:
         """Return `draft` unchanged: the rules brain has no words of its own."""

@@ -51,7 +51,9 @@ _GREETING_LEAD = re.compile(
 _PLEASE = re.compile(r"^(?:por\s+favor\s+)?(.*?)(?:\s+por\s+favor)?$")
 
 
-def read_spanish(text: str, *, expecting: str | None, today: date) -> Reading:
+def read_spanish(
+    text: str, *, expecting: str | None, today: date, known: frozenset[str] = frozenset()
+) -> Reading:
     """Understand one customer message; `expecting` is the datum the bot asked for last.
 
     Never raises: any string (empty, emojis only, thousands of characters) gets a Reading.

@@ -8,6 +8,7 @@ from langgraph.runtime import Runtime
 from agent import texts, voice
 from agent.brains.base import Reading
 from agent.context import AgentContext, context_of
+from agent.profile import PRICED
 from agent.stages.common import Update, last_customer_text
 from agent.state import AgentState
 
@@ -19,8 +20,12 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         # A tapped option button says what it means: nothing to read, no model call.
         reading = Reading(intent="choose_option", option=choice)
     else:
+        profile = state.get("profile") or {}
         reading = ctx.brain.read(
-            last_customer_text(state), expecting=state.get("expecting"), today=ctx.clock().date()
+            last_customer_text(state),
+            expecting=state.get("expecting"),
+            today=ctx.clock().date(),
+            known=frozenset(k for k in PRICED if profile.get(k) is not None),
         )
     update: Update = {
         "reading": {

@@ -15,7 +15,7 @@ TODAY = date(2026, 11, 23)
 class FixedBrain:
     name = "fixed"
 
-    def read(self, text, *, expecting, today):
+    def read(self, text, *, expecting, today, known=frozenset()):
         return Reading(intent="affirm")
 
     def phrase(self, draft, *, text, stage):

@@ -37,9 +37,16 @@ class CountingBrain(RulesBrain):
     def __init__(self) -> None:
         self.read_texts: list[str] = []
 
-    def read(self, text: str, *, expecting: str | None, today: date) -> Reading:
+    def read(
+        self,
+        text: str,
+        *,
+        expecting: str | None,
+        today: date,
+        known: frozenset[str] = frozenset(),
+    ) -> Reading:
         self.read_texts.append(text)
-        return super().read(text, expecting=expecting, today=today)
+        return super().read(text, expecting=expecting, today=today, known=known)
 
 
 @pytest.fixture
