@@ -66,7 +66,7 @@ def read_spanish(
     polite = _PLEASE.fullmatch(" ".join(_NOISE.sub(" ", norm[start:]).split()))
     core = intents.strip_filler(polite[1]) if polite else ""
     yes, no = intents.yes_no(norm, core)
-    fields = read_profile(source, folded, start, expecting, today, yes, no)
+    fields = read_profile(source, folded, start, expecting, today, yes, no, known)
     bare_option = fields.pop("option", None)
     asked = without_descriptions(norm)
     if expecting not in ("option", "confirm_option"):

@@ -232,7 +232,7 @@ _AFFIRM = re.compile(
     r"|burda\s+de\s+bien|cheque|chequi|excelente|estupendo|fantastico|de\s+lujo|macanudo"
     r"|re\s+bien|tal\s+cual|totalmente|entendido|sisas|sipi|simon|sim|yeah|chivo|fierro|jalo"
     r"|me\s+late|me\s+cuadra|va\s+pues?|sale\s+pues?|dale\s+pues?|ok\s+dale|claro\s+que\s+si"
-    r"|sin\s+problema|aja|ajam|ajap|oui)(?!\w)"
+    r"|sin\s+problema|aja|ajam|ajap|oui|guay|guai|chachi|fenomenal)(?!\w)"
 )
 # A yes word that only softens a no or a delay is not a yes: "vale, me lo pienso",
 # "ah vale, pues nada, gracias", "ok, gracias igual".

@@ -87,6 +87,7 @@ CHILD = (
     r"|pelaos|culicagad[oa]s|chibol[oa]s|wawas|purretes|chilpayates|huerc[oa]s|plebes|chav[oa]s"
     r"|churumbeles|nanos|zagal(?:es|as)|mocos[oa]s|cativ[oa]s?|rapaces|rapazas|nen[oa]s|fill[oa]s"
     r"|nens|fills|enanos|bendiciones|retonos|criaturas|pequen(?:in)?[oa]s|pequenines|bichos"
+    r"|txikis|txikit[oa]s|guajes|guajas|chavalas|zagalas|chiquet[oa]s|churumbel|zagal"
     # Spanglish: "mi esposa y 2 kids"
     r"|kids?|kiddos?|babies|babys?|childrens?|child|sons|daughters?|boys|girls)"
 )
@@ -118,7 +119,8 @@ _ONE_CHILD = (
 _MY_CHILD = re.compile(
     rf"\b(?:mi|el|la|nuestr[oa]|o\s+meu|a\s+mina|o|mina|meu|my|the)\s+(?:{_ONE_CHILD}|cativ[oa]|nen[oa]"
     r"|fill[oa]|rapaz|rapaza|neno|nena|bich[oa]|guirr?[oa]|chiguin|carajill[oa]|guila|pelao"
-    r"|chibol[oa]|wawa|purrete|huerc[oa]|nano|zagal|enan[oa])\b"
+    r"|chibol[oa]|wawa|purrete|huerc[oa]|nano|zagal|zagala|enan[oa]|txiki|txikit[oa]|guaj[ea]"
+    r"|chavala|churumbel|chiquet[oa]|renacuaj[oa])\b"
 )
 _MY_CHILDREN = re.compile(
     rf"\b(?:mis|my|y\s+(?:los|las))\s+{CHILD}\b|\bthe\s+(?:kids|babies|children|boys|girls)\b"
@@ -149,8 +151,15 @@ _EXCEPT = re.compile(r"\b(?:solo|salvo|excepto|menos|aparte|pero|ademas|quitando
 
 _NAME_INTRO = re.compile(
     r"\b(?:m[e']?\s*(?:llamo|yamo|iamo)|mi\s+nombre\s*(?:es|:)|(?:soy|soi)(?:\s+(?:el|la)(?=\s))?"
-    r"|me\s+(?:dicen|llaman)|(?:te|le|les|os)\s+(?:escribe|habla|saluda))\s+"
+    r"|me\s+(?:dicen|llaman|conocen\s+como)|(?:te|le|les|os)\s+(?:escribe|habla|saluda))\s+"
 )
+# "Guadalupe pero me dicen Lupita": the name said first is the legal one, the nickname follows.
+NICKNAME_NEXT = re.compile(
+    r"\s*,?\s*(?:pero|aunque|y)\s+(?:(?:todos|todo\s+el\s+mundo)\s+)?me\s+(?:dicen|llaman"
+    r"|conocen\s+como)\b"
+)
+# "Rocio y tengo 40": the name, then a datum about the writer.
+_DATA_NEXT = re.compile(r"\s*,?\s*(?:y|e)\s+(?:tengo|cumpli\w*|naci\w*|no\s+fumo|fumo)\b")
 _NAME_WORD = re.compile(r"\s*([^\W\d_]+(?:['-][^\W\d_]+)*)")
 _NAME_END = re.compile(r"\s*[,.;:!]")
 _ALNUM = re.compile(r"\w")
@@ -308,7 +317,12 @@ def leading_name(source: str, folded: Folded, start: int, *, alone: bool) -> tup
     norm, stop = folded.text, not_names()
     spans: list[tuple[int, int]] = []
     pos = skip(_HERE, norm, skip(_NOISE, norm, start))
-    while len(spans) < 3 and (w := _NAME_WORD.match(norm, pos)) and w[1] not in stop:
+    while (
+        len(spans) < 3
+        and not (spans and NICKNAME_NEXT.match(norm, pos))
+        and (w := _NAME_WORD.match(norm, pos))
+        and w[1] not in stop
+    ):
         spans.append(w.span(1))
         pos = w.end()
     rest = norm[pos:]
@@ -317,7 +331,12 @@ def leading_name(source: str, folded: Folded, start: int, *, alone: bool) -> tup
             _FROM_PLACE.fullmatch(rest) or _COURTESY.fullmatch(rest) or _occupation_only(rest)
         )
     else:
-        ends = bool(_NAME_END.match(rest) or _NUMBER_NEXT.match(rest))
+        ends = bool(
+            _NAME_END.match(rest)
+            or _NUMBER_NEXT.match(rest)
+            or NICKNAME_NEXT.match(rest)
+            or _DATA_NEXT.match(rest)
+        )
     if not spans or spans[0][1] - spans[0][0] < 2 or not ends:
         return None
     return " ".join(proper(folded.original(source, s, e)) for s, e in spans), spans[-1][1]

@@ -37,11 +37,12 @@ _UNIT_AFTER = re.compile(
 )
 _CHILD_YEARS_AFTER = re.compile(r"\s*(?:anitos|mesecitos|meses)\b")
 _DIMINUTIVE_YEARS_AFTER = re.compile(r"\s*anitos\b")  # "tengo 24 añitos": the writer's age
-_YEARS_AFTER = re.compile(r"\s*(?:anos?|anitos|tacos|primaveras)\b")
+_YEARS_AFTER = re.compile(r"\s*(?:anos?|anys|anitos|tacos|primaveras)\b")  # anys: Catalan
 _TERM_AFTER = re.compile(
     r"\s*anos?\s+(?:de\s+|mas\s+de\s+)?(?:plazo|duracion|hipoteca|prestamo|credito|cobertura)\b"
 )
-_IS = r"(?:\s+(?:de|es|son|seria|serian|sera|sea|a|en|que\s+sean?))*\s*:?\s*"
+# "el plazo, que sean 15 años": a field named before the number decides it.
+_IS = r"(?:(?:\s*,\s*|\s+)(?:de|es|son|seria|serian|sera|sea|a|en|que\s+sean?))*\s*[:,]?\s*"
 _TERM_BEFORE = re.compile(
     rf"\b(?:a|durante|por|en|hasta|dentro\s+de|pa|para|pon(?:le|me|emos|gamos|ga|gale)?"
     r"|(?:cubrir|asegurar|proteger)(?:me|nos|los|las|les|la|lo)?|(?:cubiert|asegurad|protegid)[oa]s?"
@@ -77,7 +78,7 @@ _RETIREMENT = re.compile(
     r"|retirarme)\b"
 )
 _AGE_BEFORE = re.compile(
-    r"\b(?:tengo|edad(?:\s+(?:es|de))?|cumpl\w*|he\s+cumplido)\s*:?\s*(?:ya\s+|casi\s+|unos\s+)?$"
+    rf"\b(?:tengo|edad{_IS}|cumpl\w*|he\s+cumplido)\s*:?\s*(?:ya\s+|casi\s+|unos\s+)?$"
 )
 _NOT_AGE_AFTER = re.compile(
     r"\s*anos?\s+(?:de\s+)?(?:antiguedad|experiencia|casad\w*|trabajando|cotizad\w*|juntos)"
@@ -190,7 +191,13 @@ def _groups(mentions: list[Mention], norm: str) -> list[list[Mention]]:
 
 
 def _numbers(
-    norm: str, expecting: str | None, fields: dict[str, object], other: bool, *, correcting: bool
+    norm: str,
+    expecting: str | None,
+    fields: dict[str, object],
+    other: bool,
+    *,
+    correcting: bool,
+    known: frozenset[str],
 ) -> tuple[int, int, list[int]]:
     """Classify every number by the words around it into `fields`.
 
@@ -198,6 +205,8 @@ def _numbers(
     numbers nothing around them explained. `other`: the insured is someone else, so their
     third-person age counts and the writer's own does not. `correcting`: the message takes a
     number back ("perdón, 20 años, no 25" after the term was asked corrects the term).
+    `known`: the priced data already in the profile; with the age known, a bare "20 años"
+    is the term.
     """
     depends = bool(people.DEPEND.search(norm))
     children, ages, pending_years, bare = 0, 0, [], []
@@ -293,8 +302,11 @@ def _numbers(
         _put(fields, "age", adult[0])  # "20 años, 250 mil euros, 37": 37 is the age
         bare.remove(adult[0])
     term_before = correcting and _ASKED_BEFORE.get(expecting or "") == "term"
+    age_known = "age" in known and expecting != "age" and not correcting
     for value in pending_years:  # "35 años" alone: an age, unless the age is known or asked
-        term = expecting == "term" or "age" in fields or term_before
+        if correcting and value == fields.get("age"):
+            continue  # "Jordi, 35 anys... 35 años perdón": the same age, said again
+        term = expecting == "term" or "age" in fields or term_before or age_known
         _put(fields, "term" if term else "age", value)
     return children, ages, bare
 
@@ -309,6 +321,9 @@ def _name_and_age(
     A reply to "¿cómo te llamas?" may start with the name ("Elena, 33, no fumo").
     """
     said = people.name(source, folded)
+    legal = people.leading_name(source, folded, start, alone=False) if said else None
+    if legal and people.NICKNAME_NEXT.match(folded.text, legal[1]):
+        said = legal  # "Guadalupe pero me dicen Lupita": Guadalupe
     named = said or (
         people.leading_name(source, folded, start, alone=False) if expecting == "name" else None
     )
@@ -330,6 +345,7 @@ def read_profile(
     today: date,
     yes: bool,
     no: bool,
+    known: frozenset[str] = frozenset(),
 ) -> dict[str, object]:
     """Every field of the Reading `source` states, besides intent, topic and options.
 
@@ -366,7 +382,9 @@ def read_profile(
             fields[key] = value
     if _RETIREMENT.search(norm):
         fields["until_retirement"] = True
-    children, ages, bare = _numbers(norm, expecting, fields, other, correcting=correcting)
+    children, ages, bare = _numbers(
+        norm, expecting, fields, other, correcting=correcting, known=known
+    )
     dependants = people.dependants(norm, expecting, children, ages)
     if dependants is not None:
         _put(fields, "dependants", dependants)
@@ -376,6 +394,10 @@ def read_profile(
     elif bare and expecting in NUMERIC_ASKS:
         _put(fields, expecting, bare[0])  # "35" answers "¿qué edad tienes?"
     purpose = _purpose(people.ON_BEHALF.sub("·", norm) if insured else norm)
+    if not purpose and expecting == "dependants" and "dependants" not in fields:
+        # "mis hijos" answers "¿para qué quieres el seguro y cuántos dependen de ti?": how many
+        # is not said, what for is.
+        purpose = "familia" if _FAMILY_ANSWER.fullmatch(norm) else None
     if purpose:
         fields["purpose"] = purpose
     # A leading or trailing word set off by a comma is a name only next to data: "Ana, 35 años".
@@ -391,8 +413,15 @@ _FAMILY = (
     rf"(?:{people.CHILD}|{people.PARTNER_ALONE}|senora|padres?|madres?|papas?|mamas?|hermanos?"
     rf"|(?<=mi\s){people.PARTNER_OWNED}|(?<=su\s){people.PARTNER_OWNED})"
 )
+_FAMILY_ANSWER = re.compile(rf"(?:(?:a|para|pa|por)\s+)?(?:{_OWNER}\s+)?{_FAMILY}\W*")
 _PURPOSES = (
-    ("hipoteca", re.compile(r"\bhipotec\w*|\bhipo\b|\bhip\b")),
+    ("hipoteca", re.compile(
+        r"\bhipotec\w*|\bhipo\b|\bhip\b|\bdividendos?\b"  # Chile: the mortgage instalment
+        r"|\b(?:prestamos?|creditos?)\s+(?:hipotec\w*|(?:de|para|por)\s+(?:la|mi|el|nuestr[oa])\s+"
+        r"(?:casa|vivienda|piso|depa|departamento|apartamento|apto))\b"
+        r"|\b(?:para|pa|pagar|cubrir)\s+(?:la|mi|el|nuestr[oa])\s+(?:casa|vivienda|piso|depa"
+        r"|departamento|apartamento)\b"
+    )),
     ("deudas", re.compile(r"\b(?:prestamos?|deudas?|creditos?)\b")),
     ("negocio", re.compile(r"\b(?:negocios?|socios?|socias?|empresas?)\b")),
     ("familia", re.compile(
@@ -430,5 +459,5 @@ def plain(norm: str) -> str:
 
 
 def _purpose(norm: str) -> str | None:
-    hits = [(m.start(), purpose) for purpose, rx in _PURPOSES if (m := rx.search(norm))]
-    return min(hits)[1] if hits else None
+    hits = [(m.start(), i) for i, (_, rx) in enumerate(_PURPOSES) if (m := rx.search(norm))]
+    return _PURPOSES[min(hits)[1]][0] if hits else None

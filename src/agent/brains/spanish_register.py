@@ -22,6 +22,11 @@ _USTED = re.compile(
     r"|hagal[ao]|mandemel[ao]|enviemel[ao]|cuenteme|expliquemel[ao]|aclareme|ayudeme|perdoneme"
     r"|confirmemel[ao]|disculpe\s+usted|estimad[oa]s?|senores|muy\s+amable|atentamente|cordialmente"
     r"|cordial\s+saludo)\b"
+    # "Desearía información sobre su seguro de vida": a formal wish addressed to the company.
+    r"|\b(?:desearia|deseaba|quisiera|me\s+gustaria)\b.*\bsus?\s+(?:seguros?|productos?|servicios?"
+    r"|polizas?|ofertas?|planes|plan|tarifas?|condiciones|precios?|coberturas?)\b"
+    r"|\bque\s+me\s+(?:informaran|informasen|informen|llamaran|llamasen|llamen|explicaran"
+    r"|expliquen|contactaran|contacten|enviaran|envien|mandaran|manden)\b"
 )
 _TU = re.compile(
     r"\btu\b|\bpuedes\b|\btienes\b|\bsabes\b|\bpodrias\b|\beres\b|\bquieres\b|\bnecesitas\b"

@@ -590,3 +590,83 @@ def test_openings_asking_for_information(text, expecting, expected):
 )
 def test_ex_smokers_and_smoking_less(text, expecting, expected):
     check(text, expecting, expected)
+
+
+AGE = frozenset({"age"})
+ALL = frozenset({"age", "smoker", "cover", "term"})
+NONE: frozenset[str] = frozenset()
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "known", "expected"),
+    [
+        # With the age known, a bare "N años" is the term; an age or correction cue keeps it an age.
+        ("100000 euros, 20 años", "cover", AGE, dict(cover=100_000, term=20, age=None)),
+        ("200 mil y 25 años", "cover", AGE, dict(cover=200_000, term=25, age=None)),
+        ("30 años", "term", AGE, dict(term=30, age=None)),
+        ("mejor 15 años", "readback", ALL, dict(term=15, age=None)),
+        ("tengo 52 años", "readback", ALL, dict(age=52, term=None)),
+        ("perdona, tengo 52", "readback", ALL, dict(age=52, term=None)),
+        ("la edad, 52 años", "readback", ALL, dict(age=52, term=None)),
+        ("20 años", "cover", frozenset(), dict(age=20, term=None)),
+        ("35 años", "age", AGE, dict(age=35, term=None)),
+        # A field named before the number decides it, even after a comma.
+        ("el plazo, que sean 15 años", "readback", ALL, dict(term=15, age=None)),
+        ("el plazo, 15 años", None, frozenset(), dict(term=15, age=None)),
+        ("la duración, que sea de 12", "readback", ALL, dict(term=12, age=None)),
+        ("el capital, 150 mil", "readback", ALL, dict(cover=150_000)),
+        # Catalan "anys"; the same age said again with a "perdón" restates it.
+        ("Jordi, 35 anys... 35 años perdon", "name", NONE, dict(name="Jordi", age=35, term=None)),
+        ("Marta, 41 anys", "name", frozenset(), dict(name="Marta", age=41, term=None)),
+    ],
+)  # fmt: skip
+def test_years_by_what_is_known(text, expecting, known, expected):
+    reading = read_spanish(text, expecting=expecting, today=TODAY, known=known)
+    got = {key: getattr(reading, key) for key in expected}
+    assert got == expected, reading
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "expected"),
+    [
+        # One child each: regional words with an article.
+        ("mi mujer y la txiki", "dependants", dict(dependants=2)),
+        ("mi mujer y el guaje", "dependants", dict(dependants=2)),
+        ("mi marido y la guaja", "dependants", dict(dependants=2)),
+        ("mi mujer y el txikito", "dependants", dict(dependants=2)),
+        ("mi pareja y el churumbel", "dependants", dict(dependants=2)),
+        ("mi mujer y la zagala", "dependants", dict(dependants=2)),
+        ("mi mujer, el neno y la rapaza", "dependants", dict(dependants=3)),
+        ("tengo 2 guajes", "dependants", dict(dependants=2)),
+        # A bare family answer to "¿para qué y cuántos dependen de ti?" is the purpose.
+        ("mis hijos", "dependants", dict(purpose="familia", dependants=None)),
+        ("para mis niños", "dependants", dict(purpose="familia", dependants=None)),
+        ("mis hijos", "purpose", dict(purpose=None)),
+        # Mortgage words across countries.
+        ("para el dividendo de la casa", "dependants", dict(purpose="hipoteca")),
+        ("el crédito hipotecario", "dependants", dict(purpose="hipoteca")),
+        ("el préstamo de la casa", None, dict(purpose="hipoteca")),
+        ("es para pagar el depa", None, dict(purpose="hipoteca")),
+        ("tengo un préstamo del coche", None, dict(purpose="deudas")),
+        # Yes words.
+        ("guay si", "consent", dict(intent="affirm")),
+        ("genial, sí", "consent", dict(intent="affirm")),
+        ("de lujo", "readback", dict(intent="affirm")),
+        ("perfecto si", "consent", dict(intent="affirm")),
+        ("chachi", "readback", dict(intent="affirm")),
+        # The name before a datum or a nickname.
+        ("Rocio y tengo 40", "name", dict(name="Rocio", age=40)),
+        ("Pedro y no fumo", "name", dict(name="Pedro", smoker=False)),
+        ("Guadalupe pero me dicen lupita", "name", dict(name="Guadalupe")),
+        ("Francisco, pero me llaman Paco", "name", dict(name="Francisco")),
+        ("José aunque todos me dicen Pepe", "name", dict(name="José")),
+        ("me dicen Lupita", "name", dict(name="Lupita")),
+        # Formal wishes addressed to the company.
+        ("Desearia informacion sobre su seguro de vida", None, dict(formality="usted")),
+        ("quisiera conocer sus seguros", None, dict(formality="usted")),
+        ("me gustaría que me informaran", None, dict(formality="usted")),
+        ("quiero info del seguro", None, dict(formality=None)),
+    ],
+)  # fmt: skip
+def test_regional_words(text, expecting, expected):
+    check(text, expecting, expected)
