@@ -2,7 +2,7 @@
 # Sourced by ./test: Debian packages that some tests drive for real (a browser, a database server).
 # Missing ones are installed once when we may (root with apt-get, as on CI); otherwise the tests
 # that need them skip, and this line says exactly what to install.
-system_packages=()  # e.g. chromium chromium-driver postgresql
+system_packages=(chromium chromium-driver)  # the console's browser tests
 
 missing=()
 for package in "${system_packages[@]}"; do
