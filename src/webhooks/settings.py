@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     twilio_sms_number: str | None = None
     twilio_api_url: str = "https://api.twilio.com"
 
+    # Evolution API: WhatsApp numbers linked by QR code (the apikey goes only to this server).
+    evolution_api_url: str | None = None
+    evolution_api_key: SecretStr | None = None
+    evolution_instance: str | None = None
+    evolution_webhook_token: SecretStr | None = None
+
     public_base_url: str | None = None
     max_body_bytes: int = 1024 * 1024
 
