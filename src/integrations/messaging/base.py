@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from integrations.messaging.media import Download
 
 Channel = Literal["whatsapp", "sms"]
-Provider = Literal["meta", "twilio"]
+Provider = Literal["meta", "twilio", "evolution"]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 Channel = Literal["whatsapp", "sms"]
-Provider = Literal["meta", "twilio"]
+Provider = Literal["meta", "twilio", "evolution"]
 Kind = Literal[
     "text",  # plain text
     "button",  # a tapped reply button, list row or template quick reply (payload in `choice`)
