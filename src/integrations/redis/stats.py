@@ -6,6 +6,7 @@ Redis Cluster too, and every key expires: memory is bounded by the retention, no
     {prefix}:{stats}:day:<date>            hash: in, out, started, responses, response_ms
     {prefix}:{stats}:rt:<date>             list: the newest RESPONSE_SAMPLES response times (ms)
     {prefix}:{stats}:stage:<date>:<STAGE>  HyperLogLog: phones that ended a turn at STAGE
+    {prefix}:{stats}:leads:<date>          HyperLogLog: phones whose turn handed a lead over
     {prefix}:{stats}:users:<date>T<hour>   HyperLogLog: phones that wrote in that hour
 """
 
@@ -36,6 +37,15 @@ class StageCount:
 
 
 @dataclass(frozen=True)
+class DayCount:
+    """The messages of one UTC day."""
+
+    day: date
+    messages_in: int
+    messages_out: int
+
+
+@dataclass(frozen=True)
 class StatsReport:
     """The admin statistics over a period: traffic, response times, users, the funnel."""
 
@@ -50,6 +60,8 @@ class StatsReport:
     active_users_24h: int
     active_users_7d: int
     funnel: tuple[StageCount, ...]
+    leads: int = 0
+    days: tuple[DayCount, ...] = ()
 
 
 class StatsStore:
@@ -84,6 +96,9 @@ class StatsStore:
     def _stage(self, day: date, stage: str) -> str:
         return f"{self._base}:stage:{day.isoformat()}:{stage}"
 
+    def _leads(self, day: date) -> str:
+        return f"{self._base}:leads:{day.isoformat()}"
+
     def _users(self, hour: datetime) -> str:
         return f"{self._base}:users:{hour:%Y-%m-%dT%H}"
 
@@ -98,10 +113,12 @@ class StatsStore:
         started: bool,
         stage: str,
         arrived: float | None,
+        lead: bool = False,
     ) -> None:
         """Count a customer turn: `inbound` messages answered by `outbound` replies.
 
-        `arrived` is when the first of them reached us (Unix seconds), for the response time.
+        `arrived` is when the first of them reached us (Unix seconds), for the response time;
+        `lead` says the conversation's confirmed choice has been handed to an advisor.
         """
         now = self.now()
         day, keep = self._day(now.date()), self.retention_days * 86400
@@ -123,6 +140,9 @@ class StatsStore:
         reached = self._stage(now.date(), stage)
         pipe.pfadd(reached, phone)
         pipe.expire(reached, keep)
+        if lead:
+            pipe.pfadd(self._leads(now.date()), phone)
+            pipe.expire(self._leads(now.date()), keep)
         users = self._users(now)
         pipe.pfadd(users, phone)
         pipe.expire(users, USER_HOURS_KEPT * 3600)
@@ -161,9 +181,11 @@ class StatsStore:
             pipe.lrange(self._samples(day), 0, -1)
         answers = pipe.execute()
         totals: dict[str, int] = {}
-        for counters in answers[: len(days)]:
+        per_day = []
+        for day, counters in zip(days, answers[: len(days)], strict=True):
             for field, value in counters.items():
                 totals[field.decode()] = totals.get(field.decode(), 0) + int(value)
+            per_day.append(DayCount(day, int(counters.get(b"in", 0)), int(counters.get(b"out", 0))))
         samples = sorted(int(v) for day_samples in answers[len(days) :] for v in day_samples)
         responses = totals.get("responses", 0)
         hour = now.replace(minute=0, second=0, microsecond=0)
@@ -182,6 +204,8 @@ class StatsStore:
             active_users_24h=self._redis.pfcount(*map(self._users, hours[:24])),
             active_users_7d=self._redis.pfcount(*map(self._users, hours)),
             funnel=self._funnel(days),
+            leads=self._redis.pfcount(*map(self._leads, days)),
+            days=tuple(per_day),
         )
 
     def _funnel(self, days: list[date]) -> tuple[StageCount, ...]:

@@ -289,6 +289,7 @@ class Worker:
             started=result.turn == 1,
             stage=result.stage,
             arrived=first.received_at or first.timestamp or None,
+            lead=bool(result.values.get("lead")),
         )
 
     def deliver(self, phone: str, last: InboundMessage, result: TurnResult) -> dict:
