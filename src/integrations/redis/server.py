@@ -126,11 +126,16 @@ class RedisProcess:
         port: int | None = None,
         appendonly: bool = False,
         executable: str | None = None,
+        config: dict[str, str] | None = None,
     ) -> None:
-        """A server keeping its files in `data_dir`, on `port` (a free one when None)."""
+        """A server keeping its files in `data_dir`, on `port` (a free one when None).
+
+        `config` adds redis.conf directives (`{"cluster-enabled": "yes"}`, say).
+        """
         self.data_dir = Path(data_dir)
         self.port = port
         self.appendonly = appendonly
+        self.config = dict(config or {})
         self.executable = executable or find_redis_server()
         self._proc: subprocess.Popen[bytes] | None = None
 
@@ -170,6 +175,7 @@ class RedisProcess:
                 "logfile": str(self.logfile.resolve()),
                 "save": '""',
                 "appendonly": "yes" if self.appendonly else "no",
+                **self.config,
             },
         )
         proc = subprocess.Popen(
