@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import redis
 import requests
@@ -79,18 +80,35 @@ CHECKS: dict[str, Callable[[Settings], str | None]] = {
 }
 
 
-def run_checks(settings: Settings) -> int:
-    """Try every check and print one line each; the exit code is 1 when any failed."""
-    failed = 0
+@dataclass(frozen=True)
+class CheckOutcome:
+    """One check's result: `ok` is None when the service is not configured."""
+
+    name: str
+    ok: bool | None
+    detail: str
+
+
+def outcomes(settings: Settings) -> list[CheckOutcome]:
+    """Try every check (the CLI prints them, the console shows them)."""
+    found = []
     for name, check in CHECKS.items():
         try:
             outcome = check(settings)
         except Exception as exc:  # report every failure the same plain way
-            failed += 1
-            print(f"✗ {name:9} {type(exc).__name__}: {str(exc)[:160]}")
+            found.append(CheckOutcome(name, False, f"{type(exc).__name__}: {str(exc)[:160]}"))
             continue
-        print(f"{'·' if outcome is None else '✓'} {name:9} {outcome or 'not configured'}")
-    return 1 if failed else 0
+        found.append(CheckOutcome(name, None if outcome is None else True, outcome or ""))
+    return found
+
+
+def run_checks(settings: Settings) -> int:
+    """Try every check and print one line each; the exit code is 1 when any failed."""
+    found = outcomes(settings)
+    for o in found:
+        mark = {True: "✓", False: "✗", None: "·"}[o.ok]
+        print(f"{mark} {o.name:9} {o.detail or 'not configured'}")
+    return 1 if any(o.ok is False for o in found) else 0
 
 
 if __name__ == "__main__":
