@@ -30,7 +30,12 @@ def _configured(services: Services) -> dict[str, bool]:
 @bp.get("/webhook/status")
 def status() -> tuple[Response, int]:
     """Health of Redis and of each configured service, without personal data."""
-    services = services_of()
+    body, code = report(services_of())
+    return jsonify(body), code
+
+
+def report(services: Services) -> tuple[dict, int]:
+    """The status document and its HTTP code (the console's overview shows the same)."""
     settings, service, queue = services.settings, services.conversations, services.queue
     brain = service.context.brain.name
     components: dict[str, dict] = {
@@ -58,10 +63,10 @@ def status() -> tuple[Response, int]:
 
     redis_up = components["redis"]["reachable"]
     failing = any(c.get("reachable") is False for c in components.values())
-    return jsonify(
-        status="ok" if redis_up and not failing else "degraded",
-        version=version("iagente-vida"),
-        uptime_seconds=round(time.monotonic() - services.started, 1),
-        queue=depth,
-        components=components,
-    ), (200 if redis_up else 503)
+    return {
+        "status": "ok" if redis_up and not failing else "degraded",
+        "version": version("iagente-vida"),
+        "uptime_seconds": round(time.monotonic() - services.started, 1),
+        "queue": depth,
+        "components": components,
+    }, (200 if redis_up else 503)
