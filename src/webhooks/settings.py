@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import Field, PositiveInt, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -68,6 +68,27 @@ class Settings(BaseSettings):
     chatwoot_user_token: SecretStr | None = None
     chatwoot_inbox_id: int | None = None
     chatwoot_webhook_secret: SecretStr | None = None
+    # Leads routed: the Chatwoot team and/or agent (ids) each kind of handover is assigned to
+    # (webhooks/crm/routing.py); unset: Chatwoot's own assignment rules.
+    chatwoot_team_lead: PositiveInt | None = None
+    chatwoot_assignee_lead: PositiveInt | None = None
+    chatwoot_team_human: PositiveInt | None = None
+    chatwoot_assignee_human: PositiveInt | None = None
+    chatwoot_team_ineligible: PositiveInt | None = None
+    chatwoot_assignee_ineligible: PositiveInt | None = None
+
+    # The typing pause: messages of one phone this close together are one turn (0: off), never
+    # delayed more than DEBOUNCE_MAX_SECONDS after the first of them.
+    debounce_seconds: float = Field(default=2.0, ge=0, le=60)
+    debounce_max_seconds: float = Field(default=8.0, ge=0, le=300)
+
+    # Voice notes: transcribed by an OpenAI-compatible /audio/transcriptions when a model is set.
+    transcription_model: str | None = None
+    transcription_base_url: str | None = None
+    transcription_api_key: SecretStr | None = None
+    # Larger audio is not transcribed (~16 minutes of a WhatsApp voice note); OpenAI takes 25 MB.
+    transcription_max_bytes: int = Field(default=2_000_000, gt=0, le=25 * 1024 * 1024)
+    transcription_timeout_seconds: float = Field(default=30.0, gt=0)
 
     admin_token: SecretStr | None = None
     webhook_host: str = "127.0.0.1"
