@@ -14,24 +14,18 @@ from typing import NoReturn
 from flask import Blueprint, Response, abort, jsonify, request, stream_with_context
 from flask.typing import ResponseReturnValue
 
-from agent import texts
 from agent.state import STAGES
-from integrations.messaging.phones import mask_phone
-from integrations.redis.conversations import now_iso
-from webhooks.crm.ops import outgoing_op
 from webhooks.http.openapi import CHANNELS, MAX_TEXT, PAGE_MAX, PER_PAGE_MAX, openapi
 from webhooks.inbound import client_json
 from webhooks.inbound.phones import PhoneError, normalise_phone
 from webhooks.services import Services, services_of
-from webhooks.turns import operator
+from webhooks.turns import operations
 from webhooks.turns.conversations import ConversationService
-from webhooks.turns.worker import STATUS_RANK
+from webhooks.turns.operations import OperationError
 
 log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__)
 
-SCAN_CHUNK = 500
-FAILED = ("failed", "undelivered")
 ITEM_FIELDS = (
     "phone",
     "channel",
@@ -54,6 +48,11 @@ def _service() -> ConversationService:
 
 def _fail(status: int, why: str, **headers: str) -> NoReturn:
     abort(Response(json.dumps({"error": why}), status, headers, mimetype="application/json"))
+
+
+@bp.errorhandler(OperationError)
+def _not_done(exc: OperationError) -> Response:
+    return Response(json.dumps({"error": str(exc)}), exc.status, mimetype="application/json")
 
 
 @bp.before_request
@@ -85,19 +84,6 @@ def _phone(raw: str) -> str:
         _fail(400, "not an E.164 phone number")
 
 
-def _item(phone: str, summary: dict) -> dict:
-    return {
-        "phone": phone,
-        "channel": summary.get("channel"),
-        "provider": summary.get("provider"),
-        "stage": summary.get("stage", "INICIO"),
-        "last_message_at": summary.get("last_message_at"),
-        "handoff": bool(summary.get("handoff")),
-        "opted_out": bool(summary.get("opted_out")),
-        "profile_name": summary.get("profile_name"),
-    }
-
-
 def _filter() -> Callable[[dict], bool] | None:
     """The `stage`, `channel` and `handoff` filters of the query, or None when there are none."""
     wanted: dict = {}
@@ -119,14 +105,7 @@ def _filter() -> Callable[[dict], bool] | None:
 
 
 def _matching(keep: Callable[[dict], bool] | None) -> Iterator[dict]:
-    """Every kept conversation passing `keep`, newest activity first."""
-    store, offset = _service().store, 0
-    while phones := store.recent(offset, SCAN_CHUNK):
-        for phone, summary in zip(phones, store.summaries(phones), strict=True):
-            item = _item(phone, summary)
-            if summary and (keep is None or keep(item)):
-                yield item
-        offset += len(phones)
+    return operations.matching(_service(), keep)
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -150,7 +129,7 @@ def conversations() -> Response:
     if keep is None:
         phones = store.recent(start, per_page)
         items = [
-            _item(phone, summary)
+            operations.item(phone, summary)
             for phone, summary in zip(phones, store.summaries(phones), strict=True)
             if summary
         ]
@@ -202,131 +181,32 @@ def conversations_csv() -> Response:
     )
 
 
-def _with_delivery(entry: dict, statuses: dict[str, dict]) -> dict:
-    """An outbound entry with the delivery statuses of its provider messages merged in."""
-    ids = entry.get("ids") or []
-    known = [{"id": i, **statuses[i]} for i in ids if i in statuses]
-    if entry.get("direction") != "out" or not known:
-        return entry
-    failed = [s for s in known if s["status"] in FAILED]
-    if failed:
-        overall = failed[0]
-    elif len(known) < len(ids):
-        return {**entry, "delivery": known}  # some parts have no news yet
-    else:
-        overall = min(known, key=lambda s: STATUS_RANK.get(s["status"], 0))
-    return {**entry, "status": overall["status"], "status_at": overall["at"], "delivery": known}
-
-
 @bp.get("/webhook/conversation/<phone>")
 def conversation(phone: str) -> Response:
     """One conversation: its funnel state, who has it, and the transcript with deliveries."""
-    phone, service = _phone(phone), _service()
-    values = service.state(phone)
-    summary = service.store.summary(phone)
-    if not values and not summary:
-        _fail(404, "no such conversation")
-    statuses = service.store.statuses(phone)
-    chatwoot = _services().chatwoot
-    owner = chatwoot.links.owner(phone) if chatwoot else {}
-    return jsonify(
-        phone=phone,
-        channel=summary.get("channel"),
-        provider=summary.get("provider"),
-        profile_name=summary.get("profile_name"),
-        last_message_at=summary.get("last_message_at"),
-        stage=values.get("stage", summary.get("stage", "INICIO")),
-        profile=values.get("profile") or {},
-        quote=values.get("quote"),
-        chosen=values.get("chosen"),
-        handoff=bool(values.get("handoff")),
-        handoff_reason=values.get("handoff_reason"),
-        lead=bool(values.get("lead")),
-        opted_out=bool(values.get("opted_out")),
-        human=owner.get("owner") == "human",  # a sales agent has it in Chatwoot
-        human_reason=owner.get("owner_reason"),
-        consent=values.get("consent"),
-        declared=values.get("declared") or {},
-        transcript=[_with_delivery(e, statuses) for e in service.store.transcript(phone)],
-    )
+    return jsonify(operations.detail(_services(), _phone(phone)))
 
 
 @bp.delete("/webhook/conversation/<phone>")
 def reset(phone: str) -> Response:
     """Forget a conversation, so the customer's next message starts over."""
-    phone, services = _phone(phone), _services()
-    service = services.conversations
-    if not service.exists(phone):
-        _fail(404, "no such conversation")
-    # Under the turn lock: a turn running now finishes first, and none starts until we are done.
-    with service.locked(phone):
-        service.reset(phone)
-        if services.chatwoot:
-            services.chatwoot.links.release(phone)  # the bot starts over; Chatwoot's is kept
-    log.info("conversation reset phone=%s", mask_phone(phone))
+    phone = _phone(phone)
+    operations.reset(_services(), phone)
     return jsonify(phone=phone, reset=True)
 
 
 @bp.post("/webhook/conversation/<phone>/close")
 def close(phone: str) -> Response:
     """End a conversation at FINALIZADO, saying goodbye while the 24-hour window allows."""
-    phone, service = _phone(phone), _service()
-    if not service.exists(phone):
-        _fail(404, "no such conversation")
-    with service.locked(phone):
-        values = service.state(phone)
-        text = ""
-        if not values.get("opted_out"):
-            name = texts.name_suffix(values.get("profile") or {})
-            text = texts.CONVERSATION_CLOSED.format(name=name)
-        service.close(phone, text)
-        record = _outbound(_send_closing(service, phone, text)) if text else None
-        service.store.record_exchange(phone, [], record, summary={"stage": "FINALIZADO"})
-        _mirror(phone, record)
-    _services().queue.nudge(phone)  # a message that arrived meanwhile found the phone locked
-    if record and record["status"] == "accepted" and service.stats:
-        service.stats.record_outbound()
-    log.info("conversation closed phone=%s notified=%s", mask_phone(phone), bool(record))
+    phone = _phone(phone)
+    record = operations.close(_services(), phone)
     return jsonify(phone=phone, stage="FINALIZADO", message=record)
-
-
-def _mirror(phone: str, record: dict | None) -> None:
-    """Show agents in Chatwoot what an operator sent (or tried to) from here."""
-    if record and (chatwoot := _services().chatwoot) is not None:
-        chatwoot.outbox.add(phone, [outgoing_op(record, author="operator")])
-
-
-def _outbound(record: dict) -> dict:
-    """The transcript entry as it is stored (and answered)."""
-    return {"direction": "out", "at": now_iso(), **record}
-
-
-def _send_closing(service: ConversationService, phone: str, text: str) -> dict:
-    store, summary = service.store, service.store.summary(phone)
-    try:
-        return operator.send(
-            _services().channels,
-            phone,
-            text,
-            summary=summary,
-            last_inbound=store.last_inbound_at(phone),
-            template=False,  # a re-engagement template is no way to say goodbye
-        )
-    except operator.CannotSendError as exc:
-        return {
-            "text": text,
-            "channel": summary.get("channel"),
-            "provider": summary.get("provider"),
-            "author": "operator",
-            "status": "failed",
-            "error": {"title": str(exc)},
-        }
 
 
 @bp.post("/webhook/conversation/<phone>/messages")
 def operator_message(phone: str) -> ResponseReturnValue:
     """Send an operator's text to the customer (the approved template outside the window)."""
-    phone, service = _phone(phone), _service()
+    phone = _phone(phone)
     try:
         body = client_json.loads(request.get_data())
     except client_json.ClientJSONError:
@@ -336,31 +216,9 @@ def operator_message(phone: str) -> ResponseReturnValue:
         _fail(400, 'a JSON body {"text": "..."} with a non-empty text is required')
     if len(text) > MAX_TEXT:
         _fail(400, f"text is longer than {MAX_TEXT} characters")
-    if not service.exists(phone):
-        _fail(404, "no such conversation")
-    store, summary = service.store, service.store.summary(phone)
-    values = service.state(phone)
-    if values.get("opted_out") or summary.get("opted_out"):
-        _fail(409, "the customer opted out: no messages")
-    try:
-        record = operator.send(
-            _services().channels,
-            phone,
-            text.strip(),
-            summary=summary,
-            last_inbound=store.last_inbound_at(phone),
-            template=True,
-        )
-    except operator.CannotSendError as exc:
-        _fail(409, str(exc))
-    record = _outbound(record)
-    store.record_exchange(phone, [], record, summary={})
-    _mirror(phone, record)
+    record = operations.send_message(_services(), phone, text)
     if record["status"] != "accepted":
         return jsonify(error="the provider refused the message", message=record), 502
-    if service.stats:
-        service.stats.record_outbound()
-    log.info("operator message phone=%s template=%s", mask_phone(phone), "template" in record)
     return jsonify(phone=phone, message=record)
 
 
@@ -386,24 +244,7 @@ def _stats() -> dict:
     service = _service()
     if service.stats is None:
         _fail(404, "this service keeps no statistics")
-    report = service.stats.report(_since(service.stats.now().date()))
-    return {
-        "since": report.since.isoformat(),
-        "until": report.until.isoformat(timespec="seconds"),
-        "active_conversations": service.store.count(since=report.since.timestamp()),
-        "conversations_started": report.conversations_started,
-        "messages_in": report.messages_in,
-        "messages_out": report.messages_out,
-        "responses": report.responses,
-        "avg_response_ms": report.avg_response_ms,
-        "p90_response_ms": report.p90_response_ms,
-        "active_users_24h": report.active_users_24h,
-        "active_users_7d": report.active_users_7d,
-        "funnel": [
-            {"stage": s.stage, "reached": s.reached, "conversion": s.conversion}
-            for s in report.funnel
-        ],
-    }
+    return operations.stats(_services(), _since(service.stats.now().date()))
 
 
 @bp.get("/webhook/logs")
