@@ -10,9 +10,11 @@ import requests
 
 from agent import texts
 from integrations.messaging.base import Provider, Sender, SendError, SentMessage
+from integrations.messaging.evolution import EvolutionSender
 from integrations.messaging.meta import MetaWhatsAppSender
 from integrations.messaging.text import OptionTexts
 from integrations.messaging.twilio import TwilioSender
+from integrations.redis.evolution import EvolutionBook
 from webhooks.inbound.messages import InboundMessage
 from webhooks.settings import Settings
 
@@ -45,6 +47,7 @@ class Channels:
         whatsapp_template: str | None = None,
         template_language: str = "es",
         twilio_template_sid: str | None = None,
+        evolution: EvolutionSender | None = None,
     ) -> None:
         """Senders as given (absent ones: that channel is not configured) and the templates.
 
@@ -55,6 +58,7 @@ class Channels:
             whatsapp_template: the approved Meta template sent outside the 24-hour window.
             template_language: that template's language code.
             twilio_template_sid: Twilio's approved content template, for the same purpose.
+            evolution: the sender of the number linked through Evolution API.
         """
         metas = [meta] if isinstance(meta, MetaWhatsAppSender) else list(meta or [])
         # One sender per business number we serve; the first answers when none is named.
@@ -63,13 +67,20 @@ class Channels:
             ("meta", "whatsapp"): metas[0] if metas else None,
             ("twilio", "whatsapp"): twilio_whatsapp,
             ("twilio", "sms"): twilio_sms,
+            ("evolution", "whatsapp"): evolution,
         }
         self._templates = {"meta": whatsapp_template, "twilio": twilio_template_sid}
         self._language = template_language
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Channels:
-        """The senders the settings configure, sharing one HTTP session."""
+    def from_settings(
+        cls, settings: Settings, evolution_book: EvolutionBook | None = None
+    ) -> Channels:
+        """The senders the settings configure, sharing one HTTP session.
+
+        `evolution_book` tells the Evolution sender the WhatsApp address each customer wrote
+        from (a LID, WhatsApp's own form of a Mexican number).
+        """
         session = requests.Session()
         meta: list[MetaWhatsAppSender] = []
         twilio_wa = twilio_sms = None
@@ -109,6 +120,7 @@ class Channels:
             whatsapp_template=settings.whatsapp_template_name,
             template_language=settings.whatsapp_template_language,
             twilio_template_sid=settings.twilio_template_sid,
+            evolution=_evolution(settings, session, evolution_book),
         )
 
     def sender_for(
@@ -130,11 +142,29 @@ class Channels:
         return sender.send_template(phone, template, [], language=self._language)
 
     def typing(self, message: InboundMessage) -> None:
-        """Mark the message read and show 'typing…' while the turn runs (Meta only)."""
+        """Mark the message read and show 'typing…' while the turn runs (WhatsApp only)."""
         sender = self.sender_for(message.provider, message.channel, message.our_number)
-        if message.provider != "meta" or not isinstance(sender, MetaWhatsAppSender):
-            return
         try:
-            sender.typing(message.message_id)
+            if isinstance(sender, EvolutionSender):
+                sender.typing(message.phone, message.message_id)
+            elif message.provider == "meta" and isinstance(sender, MetaWhatsAppSender):
+                sender.typing(message.message_id)
         except SendError as exc:  # cosmetic: never hold up the reply for it
             log.info("typing indicator failed: %s", exc.code)
+
+
+def _evolution(
+    settings: Settings, session: requests.Session, book: EvolutionBook | None
+) -> EvolutionSender | None:
+    if not (
+        settings.evolution_api_url and settings.evolution_api_key and settings.evolution_instance
+    ):
+        return None
+    return EvolutionSender(
+        api_url=settings.evolution_api_url,
+        api_key=settings.evolution_api_key.get_secret_value(),
+        instance=settings.evolution_instance,
+        session=session,
+        texts=OPTION_TEXTS,
+        addresses=book.address if book else None,
+    )

@@ -1,0 +1,303 @@
+"""Evolution API sender: WhatsApp through a number linked by QR code, one request function.
+
+Routes and answers are Evolution API 2.3.6's (tests/data/evolution/rest.md). Every call goes to
+the configured server with our `apikey` header, and nowhere else. Errors come as
+`{"status", "error", "response": {"message": [...]}}`; a number that is not on WhatsApp is a 400
+whose message holds `{"exists": false, ...}`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from integrations.messaging.base import (
+    AuthSendError,
+    Channel,
+    Option,
+    RecipientError,
+    SendError,
+    SentMessage,
+    TransientSendError,
+    check_e164,
+    error_for,
+    network_error,
+    post_json,
+    send_parts,
+)
+from integrations.messaging.media import MEDIA_LIMIT, Download, media_filename, too_large
+from integrations.messaging.phones import mask_phone, redact_phones
+from integrations.messaging.retry import RetryPolicy, parse_retry_after
+from integrations.messaging.text import OptionTexts, numbered, split_text
+
+log = logging.getLogger(__name__)
+
+TEXT_LIMIT = 4096
+TYPING_MS = 800  # Evolution answers sendPresence only after showing "typing…" this long
+# (reply JID, read-receipt JID) of a customer's phone, as their messages came; None: unknown.
+Addresses = Callable[[str], tuple[str | None, str | None]]
+WEBHOOK_EVENTS = ("QRCODE_UPDATED", "CONNECTION_UPDATE", "MESSAGES_UPSERT", "MESSAGES_UPDATE")
+
+
+class EvolutionSender:
+    """Sends WhatsApp messages from the number linked to one Evolution API instance."""
+
+    channel: Channel = "whatsapp"
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        api_key: str,
+        instance: str,
+        session: requests.Session | None = None,
+        timeout: float | tuple[float, float] = (3.05, 10.0),
+        retry: RetryPolicy | None = None,
+        texts: OptionTexts,
+        addresses: Addresses | None = None,
+    ) -> None:
+        """Send through `instance` of the Evolution server at `api_url`, with its `api_key`.
+
+        `addresses` tells the JID a customer wrote from (a LID, WhatsApp's own Mexican form);
+        without one, the phone's digits are sent and Evolution finds the JID.
+        """
+        self._base = api_url.rstrip("/")
+        self.instance = instance
+        self._instance = quote(instance, safe="")
+        self._headers = {"apikey": api_key}
+        self._session = session or requests.Session()
+        self._timeout = timeout
+        self._retry = retry or RetryPolicy()
+        self._texts = texts
+        self._addresses = addresses
+
+    def __repr__(self) -> str:
+        """The instance only, never the key: safe in logs."""
+        return f"EvolutionSender(instance={self.instance!r})"
+
+    # The Sender protocol
+
+    def send_text(self, to: str, text: str) -> SentMessage:
+        """A text message; long texts go out as several, split at paragraphs or sentences."""
+        number = self._number(to)
+        return send_parts(
+            "evolution",
+            [
+                partial(self._send, "sendText", to, {"number": number, "text": part})
+                for part in split_text(text, TEXT_LIMIT)
+            ],
+        )
+
+    def send_options(self, to: str, text: str, options: Sequence[Option]) -> SentMessage:
+        """Numbered text: lists and buttons from a linked phone rarely reach customers."""
+        return self.send_text(to, numbered(text, options, self._texts))
+
+    def send_template(
+        self, to: str, name_or_sid: str, params: Sequence[str], language: str = "es"
+    ) -> SentMessage:
+        """Never needed: a linked number has no 24-hour window, so no templates either."""
+        raise SendError(
+            "evolution has no message templates", provider="evolution", title="no templates"
+        )
+
+    def send_media(
+        self,
+        to: str,
+        *,
+        kind: str,
+        media: str,
+        mime_type: str | None = None,
+        filename: str | None = None,
+        caption: str | None = None,
+    ) -> SentMessage:
+        """A file (`kind` image, video, audio or document) by https URL or bare base64."""
+        body: dict[str, Any] = {"number": self._number(to), "mediatype": kind, "media": media}
+        for name, value in (("mimetype", mime_type), ("fileName", filename), ("caption", caption)):
+            if value:
+                body[name] = value
+        return SentMessage("evolution", (self._send("sendMedia", to, body),))
+
+    def typing(self, to: str, message_id: str) -> None:
+        """Mark the customer's message read, then show "typing…" for a moment."""
+        reply, read = self._address(to)
+        if read:  # Evolution silently skips receipts to a LID
+            receipt = {"id": message_id, "fromMe": False, "remoteJid": read}
+            self._request("POST", "chat/markMessageAsRead", {"readMessages": [receipt]}, True)
+        presence = {"number": reply, "presence": "composing", "delay": TYPING_MS}
+        self._request("POST", "chat/sendPresence", presence, True)
+
+    def download(self, source: str, /, *, limit: int = MEDIA_LIMIT) -> Download:
+        """A file a customer sent: the webhook's own base64 (a data URL), or by message id."""
+        data: object
+        if source.startswith("data:"):
+            header, _, data = source.partition(",")
+            mime_type = header.removeprefix("data:").removesuffix(";base64") or None
+            stem = "media"
+        else:
+            answer = self._request(
+                "POST",
+                "chat/getBase64FromMediaMessage",
+                {"message": {"key": {"id": source}}, "convertToMp4": False},
+                True,
+            )
+            data, mime_type = answer.get("base64"), answer.get("mimetype")
+            stem = source
+        if not isinstance(data, str) or len(data) > (limit * 4) // 3 + 4:
+            if isinstance(data, str):
+                raise too_large("evolution", limit)
+            raise SendError("evolution media answer without base64", provider="evolution")
+        try:
+            content = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            raise SendError("evolution media is not base64", provider="evolution") from None
+        mime_type = str(mime_type or "application/octet-stream")
+        log.info("evolution downloaded media (%d bytes, %s)", len(content), mime_type)
+        return Download(content, mime_type, media_filename(stem, mime_type))
+
+    # Linking the number (iagente whatsapp-web link, iagente check)
+
+    def connection_state(self) -> str:
+        """The instance's state: open, connecting, close or refused."""
+        answer = self._request("GET", "instance/connectionState", None, True)
+        return str(_dict(answer.get("instance")).get("state") or "unknown")
+
+    def create_instance(self, webhook: dict[str, Any]) -> dict[str, Any]:
+        """Create the instance (a Baileys one, linked by QR code) with its webhook."""
+        body = {
+            "instanceName": self.instance,
+            "integration": "WHATSAPP-BAILEYS",
+            "qrcode": True,
+            "groupsIgnore": True,
+            "webhook": webhook,
+        }
+        return self._request("POST", "instance/create", body, False, scoped=False)
+
+    def connect(self) -> dict[str, Any]:
+        """Start (or keep) connecting: the QR code to scan, or the state once linked."""
+        return self._request("GET", "instance/connect", None, True)
+
+    def set_webhook(self, webhook: dict[str, Any]) -> dict[str, Any]:
+        """Point the instance's webhook at us (an upsert: calling it twice is harmless)."""
+        return self._request("POST", "webhook/set", {"webhook": webhook}, True)
+
+    # Plumbing
+
+    def _address(self, to: str) -> tuple[str, str | None]:
+        phone = check_e164("evolution", to)
+        reply, read = self._addresses(phone) if self._addresses else (None, None)
+        return reply or phone.removeprefix("+"), read
+
+    def _number(self, to: str) -> str:
+        # Digits without '+': Evolution matches Mexican/Argentine variants on the raw string.
+        return self._address(to)[0]
+
+    def _send(self, route: str, to: str, body: dict[str, Any]) -> str:
+        answer = self._request("POST", f"message/{route}", body, False)
+        message_id = _dict(answer.get("key")).get("id")
+        if not isinstance(message_id, str) or not message_id:
+            raise SendError(
+                "evolution answered 2xx without a message id",
+                provider="evolution",
+                maybe_sent=True,
+            )
+        log.info("evolution sent %s to %s: %s", route, mask_phone(to), message_id)
+        return message_id
+
+    def _request(
+        self,
+        method: str,
+        route: str,
+        body: dict[str, Any] | None,
+        idempotent: bool,
+        *,
+        scoped: bool = True,
+    ) -> dict[str, Any]:
+        """The one way out to Evolution: call, map errors, retry what may be retried."""
+        url = f"{self._base}/{route}/{self._instance}" if scoped else f"{self._base}/{route}"
+        call: Callable[[], dict[str, Any]]
+        if method == "POST":
+            call = partial(
+                post_json,
+                self._session,
+                url,
+                provider="evolution",
+                refused=_error,
+                timeout=self._timeout,
+                json=body,
+                headers=self._headers,
+            )
+        else:
+            call = partial(self._get, url)
+        try:
+            return self._retry.call(call, idempotent=idempotent)
+        except SendError as exc:
+            log.warning("evolution %s failed: %s", route, exc)
+            raise
+
+    def _get(self, url: str) -> dict[str, Any]:
+        try:
+            response = self._session.get(url, headers=self._headers, timeout=self._timeout)
+        except requests.RequestException as exc:
+            raise network_error("evolution", exc) from exc
+        if not response.ok:
+            raise _error(response)
+        try:
+            answer = response.json()
+        except ValueError:
+            raise SendError(
+                "evolution answered 2xx with a body that is not JSON", provider="evolution"
+            ) from None
+        return answer if isinstance(answer, dict) else {"answer": answer}
+
+
+def webhook_config(url: str, token: str) -> dict[str, Any]:
+    """The instance webhook we want: our URL, the JWT key, the events we act on, no base64.
+
+    Files are fetched by id when needed: base64 in every webhook would make bodies larger than
+    we accept.
+    """
+    return {
+        "enabled": True,
+        "url": url,
+        "headers": {"jwt_key": token},
+        "byEvents": False,
+        "base64": False,
+        "events": list(WEBHOOK_EVENTS),
+    }
+
+
+def _error(response: requests.Response) -> SendError:
+    try:
+        body = response.json()
+        messages = _dict(body.get("response")).get("message")
+        code = body.get("error")
+    except (ValueError, AttributeError):
+        messages, code = None, None
+    items = messages if isinstance(messages, list) else [messages] if messages else []
+    kind: type[SendError] | None = None
+    if any(isinstance(m, dict) and m.get("exists") is False for m in items):
+        kind = RecipientError
+    elif response.status_code in (401, 403):
+        kind = AuthSendError
+    elif response.status_code == 429 or response.status_code >= 500:
+        kind = TransientSendError
+    title = "; ".join(str(m) for m in items if isinstance(m, str)) or response.reason
+    return error_for(
+        "evolution",
+        response.status_code,
+        code if isinstance(code, str) else None,
+        redact_phones(title or ""),
+        kind=kind,
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+    )
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
