@@ -18,13 +18,16 @@ class WindowClosedError(Exception):
     """The window is closed and the caller did not allow the template instead."""
 
 
-def window_closed(channel: str | None, last_inbound: datetime | None) -> bool:
+def window_closed(
+    channel: str | None, last_inbound: datetime | None, provider: str | None = None
+) -> bool:
     """Whether free text may no longer go out on `channel`.
 
-    WhatsApp takes it only within 24 hours of the customer's last message (unknown: closed);
-    SMS has no window.
+    WhatsApp's Business API takes it only within 24 hours of the customer's last message
+    (unknown: closed); SMS has no window, nor has a number linked by QR code (Evolution API),
+    which is an ordinary WhatsApp account.
     """
-    if channel != "whatsapp":
+    if channel != "whatsapp" or provider == "evolution":
         return False
     return last_inbound is None or datetime.now(UTC) - last_inbound > WINDOW
 
@@ -54,7 +57,7 @@ def send_in_window(
             raise WindowClosedError("the 24-hour window is closed")
         return channels.send_template(provider, channel, phone, our_number), True
 
-    if window_closed(channel, last_inbound):
+    if window_closed(channel, last_inbound, provider):
         return instead()
     try:
         return send(), False

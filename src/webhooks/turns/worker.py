@@ -44,6 +44,7 @@ QUIET_KINDS = {"reaction"}
 NEEDED = {
     "meta": "WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID",
     "twilio": "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and the sender number",
+    "evolution": "EVOLUTION_API_URL, EVOLUTION_API_KEY, EVOLUTION_INSTANCE",
 }
 TEMPLATE_SETTING = {"meta": "WHATSAPP_TEMPLATE_NAME", "twilio": "TWILIO_TEMPLATE_SID"}
 WINDOW_CLOSED = "24-hour window closed and no template configured"
