@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from agent.quote import format_eur
 
 GREETING = (
@@ -179,6 +181,47 @@ OPTED_OUT = (
     "opinión, escribe ALTA."
 )
 RESTARTED = "Empezamos de nuevo."
+
+# A reminder to a customer who stopped answering (FOLLOW_UP_AFTER), by where they stopped;
+# `{question}` is the question they left unanswered.
+FOLLOW_UPS = {
+    "data": "¿Seguimos con tu presupuesto{name}? Solo me faltan unos datos. {question}",
+    "readback": (
+        "Tengo tus datos listos para calcular el precio{name}. ¿Son correctos? Responde *sí* o "
+        "dime qué cambio."
+    ),
+    "proposal": (
+        "¿Has podido mirar las opciones de tu presupuesto{name}? Siguen guardadas: responde "
+        "1, 2 o 3 para elegir, o dime qué dato cambio y lo recalculo."
+    ),
+    "confirm": (
+        "Tenías elegida la opción *{option}* ({monthly} al mes). ¿La confirmo? Responde *sí* o "
+        "*no*."
+    ),
+    "advisor": "¿Quieres que te escriba un asesor humano{name}? Responde *sí* o *no*.",
+    "other": (
+        "¿Seguimos con tu seguro de vida{name}? Cuando quieras, escríbeme por aquí y lo "
+        "dejamos listo en un par de minutos."
+    ),
+}
+# Said after the last reminder: we won't write again until the customer does.
+FOLLOW_UP_LAST = "No te escribiré más por ahora; tu conversación queda guardada."
+# A handover or a new lead outside the advisors' hours (BUSINESS_HOURS): when one will write.
+AFTER_HOURS = "Ahora mismo nuestros asesores están fuera de horario: te escribirán {when}."
+WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
+
+
+def advisor_when(start: datetime, now: datetime) -> str:
+    """When advisors start, seen from `now` (both local to the customer): 'mañana a partir de…'."""
+    clock = f"{'la' if start.hour == 1 else 'las'} {start.hour}:{start.minute:02d}"
+    days = (start.date() - now.date()).days
+    if days == 0:
+        return f"hoy a partir de {clock}"
+    if days == 1:
+        return f"mañana a partir de {clock}"
+    if days < 7:
+        return f"el {WEEKDAYS[start.weekday()]} a partir de {clock}"
+    return f"el {WEEKDAYS[start.weekday()]} {start.day}/{start.month} a partir de {clock}"
 
 
 def smoker_label(smoker: bool, *, relation: str | None = None) -> str:
