@@ -82,13 +82,24 @@ def _chatwoot(settings: Settings) -> str:
     return f"mirror on ({host}); webhook secret {_set(settings.chatwoot_webhook_secret)}"
 
 
+def webhook_urls(settings: Settings) -> list[tuple[str, str, str]]:
+    """(provider, URL, where it goes) of each webhook, on PUBLIC_BASE_URL (else this machine)."""
+    origin = (settings.public_base_url or local_origin(settings)).rstrip("/")
+    return [
+        ("Meta WhatsApp", f"{origin}/webhook/whatsapp", "verify token: WHATSAPP_VERIFY_TOKEN"),
+        ("Twilio inbound", f"{origin}/webhook/twilio", "A message comes in, POST"),
+        ("Twilio status", f"{origin}/webhook/twilio/status", ""),
+        ("Chatwoot", f"{origin}/webhook/chatwoot", ""),
+        ("Evolution", f"{origin}/webhook/evolution", "webhook JWT: EVOLUTION_WEBHOOK_TOKEN"),
+    ]
+
+
 def banner(
     settings: Settings, *, redis_url: str | None, embedded: bool, prog: str = "./run"
 ) -> str:
     """What `serve` prints at start: where it listens, the URLs to paste, what is configured."""
     local = local_origin(settings)
-    public = settings.public_base_url.rstrip("/") if settings.public_base_url else None
-    origin = public or local
+    public = settings.public_base_url
     lines = [
         f"iAgente Vida is listening on {local}  (health: {local}/webhook/status)",
         "",
@@ -96,10 +107,10 @@ def banner(
         if public
         else "Webhook URLs (PUBLIC_BASE_URL is not set: these are local; providers need your "
         "public https origin there):",
-        f"  Meta WhatsApp      {origin}/webhook/whatsapp  (verify token: WHATSAPP_VERIFY_TOKEN)",
-        f"  Twilio inbound     {origin}/webhook/twilio  (A message comes in, POST)",
-        f"  Twilio status      {origin}/webhook/twilio/status",
-        f"  Chatwoot           {origin}/webhook/chatwoot",
+        *(
+            f"  {name:18} {url}" + (f"  ({note})" if note else "")
+            for name, url, note in webhook_urls(settings)
+        ),
         "",
         "Configured:",
         f"  brain     {_brain(settings)}",
