@@ -215,6 +215,20 @@ class ChatwootClient:
         data = self._request("POST", path, json_body={"status": status})
         return data.get("payload", data)
 
+    def assign(
+        self, conversation_id: int, *, assignee_id: int | None = None, team_id: int | None = None
+    ) -> None:
+        """Give the conversation to a team and/or an agent (the assignments API).
+
+        Chatwoot ignores `team_id` when `assignee_id` is in the same request, so both are two
+        calls: the team first, then the agent (who then works in that team's view).
+        """
+        path = f"conversations/{int(conversation_id)}/assignments"
+        if team_id is not None:
+            self._request("POST", path, json_body={"team_id": int(team_id)})
+        if assignee_id is not None:
+            self._request("POST", path, json_body={"assignee_id": int(assignee_id)})
+
     def labels(self, conversation_id: int) -> list[str]:
         """The labels the conversation carries now."""
         data = self._request("GET", f"conversations/{int(conversation_id)}/labels")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import redis
 from flask import Flask, current_app
@@ -28,6 +28,7 @@ from agent.state import STAGES
 from integrations.chatwoot import ChatwootClient
 from integrations.redis.conversations import ConversationStore
 from integrations.redis.delivery_log import DeliveryLog
+from integrations.redis.evolution import EvolutionBook
 from integrations.redis.health import HealthBook
 from integrations.redis.links import ChatwootLinks
 from integrations.redis.outbox import Outbox
@@ -35,6 +36,7 @@ from integrations.redis.stats import StatsStore
 from webhooks import metrics
 from webhooks.crm.handover import ChatwootSide, Handover
 from webhooks.crm.mirror import ChatwootMirror
+from webhooks.crm.routing import LeadRouting
 from webhooks.inbound.queue import MessageQueue
 from webhooks.settings import Settings, SettingsError
 from webhooks.turns.channels import Channels
@@ -59,6 +61,7 @@ class Services:
     health         the latest outcome of each outside service (GET /webhook/status)
     deliveries     the latest webhook deliveries (GET /webhook/logs)
     chatwoot       the Chatwoot mirror and handover, or None when Chatwoot is not configured
+    evolution      Evolution customers' WhatsApp addresses and the linked number's state
     started        time.monotonic() when they were built: the service's uptime
     """
 
@@ -70,6 +73,7 @@ class Services:
     health: HealthBook
     deliveries: DeliveryLog
     chatwoot: ChatwootSide | None = None
+    evolution: EvolutionBook | None = None
     started: float = field(default_factory=time.monotonic)
 
     def init_app(self, app: Flask) -> None:
@@ -95,7 +99,8 @@ def build_services(
     """
     client = redis_client or connect_redis(settings)
     conversations = build_conversations(settings, client, brain or build_brain(settings))
-    channels = channels or Channels.from_settings(settings)
+    evolution = EvolutionBook(client, ttl_seconds=settings.ttl_seconds)
+    channels = channels or Channels.from_settings(settings, evolution)
     health = HealthBook(client)
     return Services(
         settings=settings,
@@ -106,16 +111,23 @@ def build_services(
         health=health,
         deliveries=DeliveryLog(client),
         chatwoot=_chatwoot(settings, client, conversations, channels, health),
+        evolution=evolution,
     )
 
 
 def connect_redis(settings: Settings) -> redis.Redis:
-    """A client of REDIS_URL (connections are made on first use)."""
+    """A client of REDIS_URL, or of its Redis Cluster when REDIS_CLUSTER is on."""
     if not settings.redis_url:
         raise SettingsError(
             "REDIS_URL is not set: start the service with `iagente` (or ./run, or "
             "run_webhook.py), which starts the embedded Redis, or set REDIS_URL"
         )
+    if settings.redis_cluster:
+        # Every store issues the same commands to either client: a conversation's keys share
+        # one hash slot (integrations/redis/keys.py), so its transactions and scripts route to
+        # one node. Typed as redis.Redis, the interface the stores are written against.
+        cluster = redis.RedisCluster.from_url(settings.redis_url, health_check_interval=30)
+        return cast(redis.Redis, cluster)
     return redis.Redis.from_url(settings.redis_url, health_check_interval=30)
 
 
@@ -195,5 +207,7 @@ def _chatwoot(
         # Without a webhook secret anyone could post an "agent message": ask Chatwoot first.
         confirm_messages=settings.chatwoot_webhook_secret is None,
     )
-    mirror = ChatwootMirror(api, outbox, links, channels, health=health)
+    mirror = ChatwootMirror(
+        api, outbox, links, channels, health=health, routing=LeadRouting.from_settings(settings)
+    )
     return ChatwootSide(api, links, outbox, mirror, handover)

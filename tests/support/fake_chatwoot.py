@@ -277,6 +277,7 @@ class FakeChatwoot:
             "custom_attributes": dict(body.get("custom_attributes") or {}),
             "additional_attributes": dict(body.get("additional_attributes") or {}),
             "assignee_id": body.get("assignee_id"),
+            "team_id": body.get("team_id"),
             "messages": [],
         }
         self.conversations[conversation["id"]] = conversation
@@ -290,6 +291,17 @@ class FakeChatwoot:
         conversation["status"] = record["json"]["status"]
         payload = {"success": True, "conversation_id": conversation_id, "snoozed_until": None}
         return 200, {"meta": {}, "payload": payload | {"current_status": conversation["status"]}}
+
+    def _assign(self, record: dict, conversation_id: int) -> tuple:
+        """As assignments_controller: an agent when assignee_id is given, else the team."""
+        conversation, body = _find(self.conversations, conversation_id), record["json"]
+        if "assignee_id" in body:
+            conversation["assignee_id"] = body["assignee_id"]
+            return 200, {**API_USER, "id": body["assignee_id"]}
+        if "team_id" in body:
+            conversation["team_id"] = body["team_id"]
+            return 200, {"id": body["team_id"], "name": f"team {body['team_id']}"}
+        return 200, None
 
     def _conversation_labels(self, record: dict, conversation_id: int) -> tuple:
         return 200, {"payload": list(_find(self.conversations, conversation_id)["labels"])}
@@ -410,6 +422,8 @@ class FakeChatwoot:
         meta = {"sender": self._contact_view(contact, False), "channel": "Channel::Api"}
         if conversation["assignee_id"]:
             meta["assignee"] = {**API_USER, "id": conversation["assignee_id"]}
+        if team := conversation.get("team_id"):
+            meta["team"] = {"id": team, "name": f"team {team}"}
         return {
             "meta": meta,
             "id": conversation["id"],
@@ -465,6 +479,7 @@ _ROUTES: list[tuple[str, str, Callable[..., tuple]]] = [
     ("POST", r"conversations", FakeChatwoot._create_conversation),
     ("GET", r"conversations/(\d+)", FakeChatwoot._show_conversation),
     ("POST", r"conversations/(\d+)/toggle_status", FakeChatwoot._toggle_status),
+    ("POST", r"conversations/(\d+)/assignments", FakeChatwoot._assign),
     ("GET", r"conversations/(\d+)/labels", FakeChatwoot._conversation_labels),
     ("POST", r"conversations/(\d+)/labels", FakeChatwoot._set_conversation_labels),
     ("POST", r"conversations/(\d+)/custom_attributes", FakeChatwoot._set_custom_attributes),

@@ -31,6 +31,7 @@ from integrations.redis.links import ChatwootLinks, content_digest
 from integrations.redis.outbox import Outbox
 from webhooks import metrics
 from webhooks.crm.ops import CONTACT_ATTRIBUTES, LABELS, OUR_ATTRIBUTES
+from webhooks.crm.routing import LeadRouting
 from webhooks.turns.channels import Channels
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class ChatwootMirror:
         health: HealthBook | None = None,
         poll_seconds: float = 0.25,
         max_backoff: float = 60.0,
+        routing: LeadRouting | None = None,
     ) -> None:
         """A mirror on the Chatwoot API `client`.
 
@@ -72,6 +74,7 @@ class ChatwootMirror:
             health: where Chatwoot's latest outcome is noted, if anywhere.
             poll_seconds: how long a drainer with nothing due waits before looking again.
             max_backoff: the longest wait while Chatwoot is unavailable.
+            routing: the team and agent each kind of handover is assigned to, if any.
         """
         self.client = client
         self.outbox = outbox
@@ -80,6 +83,7 @@ class ChatwootMirror:
         self.health = health
         self.poll_seconds = poll_seconds
         self.max_backoff = max_backoff
+        self.routing = routing
         self._labels_ready = False
         self._failures: dict[tuple[str, float], int] = {}
 
@@ -226,9 +230,31 @@ class ChatwootMirror:
             self._state(phone, conversation, op)
         elif kind == "handoff":
             self.client.toggle_status(conversation, "open")
-            self.client.create_message(conversation, op["text"], private=True)
+            unassigned = self._assign(phone, conversation, op.get("reason"))
+            self.client.create_message(conversation, op["text"] + unassigned, private=True)
         else:
             raise ValueError(f"unknown operation {kind}")
+
+    def _assign(self, phone: str, conversation: int, reason: str | None) -> str:
+        """Give the conversation to its route's team and agent; a line for the note if refused.
+
+        Before the note: an unavailable Chatwoot retries the whole operation, and opening and
+        assigning again change nothing, where a second note would show twice.
+        """
+        route = self.routing.for_reason(reason) if self.routing else None
+        if not route:
+            return ""
+        try:
+            self.client.assign(conversation, team_id=route.team_id, assignee_id=route.assignee_id)
+        except (ChatwootNotFound, ChatwootRejected) as exc:
+            log.warning(
+                "chatwoot refused the assignment phone=%s reason=%s why=%s",
+                mask_phone(phone),
+                reason,
+                exc.title,
+            )
+            return f"\n⚠️ No se pudo asignar al equipo o asesor configurado ({exc.title})."
+        return ""
 
     def ensure(self, phone: str, op: dict) -> int:
         """The phone's Chatwoot conversation: remembered, or found/created (contact too)."""
