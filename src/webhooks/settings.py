@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     )
 
     redis_url: str | None = None
+    # REDIS_URL names one node of a Redis Cluster: the client finds the others, routes by slot.
+    redis_cluster: bool = False
     var_dir: Path = Path("var")
     # Port of the embedded server (REDIS_URL unset); a busy port makes it pick a free one.
     embedded_redis_port: int = 6390
@@ -31,6 +33,8 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
     llm_timeout_seconds: float = 20.0
+    # Which drafted replies the llm brain's model rewords: none, the proposal's, or every one.
+    llm_rephrase: Literal["off", "proposal", "all"] = "proposal"
     # The insurer's own tariff and product facts (JSON, the packaged files' format); unset: the
     # packaged ones.
     tariff_file: Path | None = None
