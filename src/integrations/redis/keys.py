@@ -12,8 +12,8 @@ a turn writes them in one MULTI; its checkpoints are tagged by the graph thread 
     {prefix}:chatwoot:inflight:<phone>                     a Chatwoot message being created
 
 Shared keys hold the phone as a member: `{prefix}:conversations` (the admin index) and
-`{prefix}:outbox:<name>:due`. `ConversationKeys.all` and `.members` are what erasing a phone
-deletes; `.reset` what an admin reset does.
+`{prefix}:outbox:<name>:due`. `ConversationKeys.all` and `.erased_members` are what erasing a
+phone deletes; `.reset` and `.members` what an admin reset does.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import unquote
 
-OUTBOXES = ("chatwoot",)  # the outboxes the service has (Outbox's `name`)
+OUTBOXES = ("chatwoot", "archive")  # the outboxes the service has (Outbox's `name`)
+# The SQL archive's pending writes are the sales record: a reset keeps them (an erasure not).
+KEPT_ON_RESET = ("archive",)
 
 
 def conversation_key(prefix: str, phone: str, what: str) -> str:
@@ -152,15 +154,23 @@ class ConversationKeys:
 
     @property
     def reset(self) -> tuple[str, ...]:
-        """What a reset deletes: all but the turn lock and the Chatwoot link.
+        """What a reset deletes: all but the turn lock, the Chatwoot link and the archive's work.
 
         The resetter holds the lock (it goes when released); agents keep the same Chatwoot
-        conversation.
+        conversation; what happened before the reset is still written to the SQL archive.
         """
-        return tuple(key for key in self.all if key not in (self.lock, self.chatwoot))
+        kept = {self.lock, self.chatwoot}
+        kept |= {key for n in KEPT_ON_RESET for key in (self.outbox(n), f"{self.outbox(n)}:lease")}
+        return tuple(key for key in self.all if key not in kept)
 
     @property
     def members(self) -> tuple[tuple[str, str], ...]:
-        """(shared sorted set, member) pairs that name this phone."""
-        sets = [index_key(self.prefix), *(outbox_due_key(self.prefix, n) for n in OUTBOXES)]
-        return tuple((key, self.phone) for key in sets)
+        """(shared sorted set, member) pairs that name this phone, as a reset removes them."""
+        due = (outbox_due_key(self.prefix, n) for n in OUTBOXES if n not in KEPT_ON_RESET)
+        return tuple((key, self.phone) for key in (index_key(self.prefix), *due))
+
+    @property
+    def erased_members(self) -> tuple[tuple[str, str], ...]:
+        """(shared sorted set, member) pairs that erasing the phone removes: every one."""
+        due = [outbox_due_key(self.prefix, n) for n in OUTBOXES]
+        return tuple((key, self.phone) for key in (index_key(self.prefix), *due))
