@@ -6,14 +6,17 @@ import json
 import logging
 import re
 import time
+from dataclasses import replace
 from typing import NoReturn
 
 from flask import Blueprint, Response, abort, g, jsonify, request
 
 from integrations.messaging.phones import mask_phone
+from integrations.redis.evolution import EvolutionBook
 from webhooks import logs, metrics
 from webhooks.inbound import chatwoot as chatwoot_events
 from webhooks.inbound import client_json
+from webhooks.inbound import evolution as evolution_events
 from webhooks.inbound import meta as meta_events
 from webhooks.inbound import twilio as twilio_events
 from webhooks.inbound.messages import InboundMessage, StatusUpdate
@@ -201,6 +204,82 @@ def twilio_status() -> Response:
         _refuse(400, "not a Twilio status callback", "malformed")
     _queue([], [status])
     return _twiml()
+
+
+@bp.post("/webhook/evolution")
+def evolution_webhook() -> Response:
+    """Evolution API events: JWT checked; messages and statuses queued, link state noted.
+
+    Evolution stops retrying on 400/401/403/404/422 and retries anything else: a failure on
+    our side (Redis down) must answer 5xx, which the error handler does.
+    """
+    body = request.get_data(cache=False)
+    settings = _services().settings
+    token = _secret("evolution_webhook_token")
+    if token:
+        try:
+            evolution_events.verify_token(request.headers.get("Authorization"), token)
+        except evolution_events.TokenMissingError:
+            _refuse(401, "bearer token missing", "missing_signature")
+        except evolution_events.TokenError:
+            _refuse(403, "bearer token invalid or expired", "forged")
+    elif not settings.allow_unsigned_webhooks:
+        _refuse(403, "EVOLUTION_WEBHOOK_TOKEN is not configured", "unconfigured")
+    try:
+        event = evolution_events.parse_event(client_json.loads(body), received_at=time.time())
+    except ValueError:
+        _refuse(400, "not an Evolution API webhook", "malformed")
+    if settings.evolution_instance and event.instance != settings.evolution_instance:
+        g.outcome = "foreign_instance"
+        return jsonify(accepted=0, ignored="another instance")
+    book = _evolution_book()
+    if event.connection is not None:
+        _linked(book, event.connection)
+    messages = []
+    for message, where in event.messages:
+        if not where.phone_known and where.lid and (phone := book.phone_of(where.lid)):
+            message = replace(message, phone=phone)  # a LID already seen with its phone
+        book.remember(
+            message.phone, reply_jid=where.reply_jid, read_jid=where.read_jid, lid=where.lid
+        )
+        messages.append(message)
+    statuses = []
+    for status, lid in event.statuses:
+        if status.phone is None and lid and (phone := book.phone_of(lid)):
+            status = replace(status, phone=phone)
+        statuses.append(status)
+    new, duplicates = _queue(messages, statuses)
+    if event.ignored and not messages and not statuses:
+        g.outcome = "ignored"
+    answer = {"accepted": new, "duplicates": duplicates, "statuses": len(statuses)}
+    return jsonify(answer | ({"ignored": event.ignored} if event.ignored else {}))
+
+
+def _evolution_book() -> EvolutionBook:
+    book = _services().evolution
+    if book is None:  # services built without it: a 5xx, so that Evolution retries
+        raise RuntimeError("the services have no Evolution book")
+    return book
+
+
+def _linked(book: EvolutionBook, connection: evolution_events.Connection) -> None:
+    """Note the linked number's state; a lost link is logged and shows in /webhook/status."""
+    services = _services()
+    book.set_connection(connection.state, connection.reason)
+    g.outcome = "connection"
+    if connection.state == "open":
+        services.health.ok("evolution")
+        log.info("evolution: the WhatsApp number is linked (state open)")
+    elif connection.state in ("close", "refused"):
+        services.health.failed("evolution", f"{connection.reason} {connection.state}")
+        log.warning(
+            "evolution: the WhatsApp number is disconnected (state %s, reason %s); link it "
+            "again with `iagente whatsapp-web link`",
+            connection.state,
+            connection.reason,
+        )
+    elif connection.qr:
+        log.info("evolution: a new QR code is waiting to be scanned")
 
 
 # Chatwoot events the worker acts on; everything else is acknowledged and ignored.
