@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import redis
 from flask import Flask, current_app
@@ -36,7 +36,6 @@ from integrations.redis.stats import StatsStore
 from webhooks import metrics
 from webhooks.crm.handover import ChatwootSide, Handover
 from webhooks.crm.mirror import ChatwootMirror
-from webhooks.crm.routing import LeadRouting
 from webhooks.inbound.queue import MessageQueue
 from webhooks.settings import Settings, SettingsError
 from webhooks.turns.channels import Channels
@@ -116,18 +115,12 @@ def build_services(
 
 
 def connect_redis(settings: Settings) -> redis.Redis:
-    """A client of REDIS_URL, or of its Redis Cluster when REDIS_CLUSTER is on."""
+    """A client of REDIS_URL (connections are made on first use)."""
     if not settings.redis_url:
         raise SettingsError(
             "REDIS_URL is not set: start the service with `iagente` (or ./run, or "
             "run_webhook.py), which starts the embedded Redis, or set REDIS_URL"
         )
-    if settings.redis_cluster:
-        # Every store issues the same commands to either client: a conversation's keys share
-        # one hash slot (integrations/redis/keys.py), so its transactions and scripts route to
-        # one node. Typed as redis.Redis, the interface the stores are written against.
-        cluster = redis.RedisCluster.from_url(settings.redis_url, health_check_interval=30)
-        return cast(redis.Redis, cluster)
     return redis.Redis.from_url(settings.redis_url, health_check_interval=30)
 
 
@@ -207,7 +200,5 @@ def _chatwoot(
         # Without a webhook secret anyone could post an "agent message": ask Chatwoot first.
         confirm_messages=settings.chatwoot_webhook_secret is None,
     )
-    mirror = ChatwootMirror(
-        api, outbox, links, channels, health=health, routing=LeadRouting.from_settings(settings)
-    )
+    mirror = ChatwootMirror(api, outbox, links, channels, health=health)
     return ChatwootSide(api, links, outbox, mirror, handover)
