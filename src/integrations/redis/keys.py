@@ -32,6 +32,14 @@ def conversation_key(prefix: str, phone: str, what: str) -> str:
     return f"{prefix}:conv:{{{phone}}}:{what}"
 
 
+def debounce_key(prefix: str, what: str) -> str:
+    """The typing pause's sorted sets of phones ("due", "first", "firing"), one hash tag.
+
+    A phone stays in them only for its pause (seconds), so a reset or an erasure leaves them be.
+    """
+    return f"{prefix}:{{debounce}}:{what}"
+
+
 def index_key(prefix: str) -> str:
     """The sorted set of phones by latest activity (the admin API's list)."""
     return f"{prefix}:conversations"
