@@ -26,11 +26,13 @@ def send(
     summary: dict,
     last_inbound: datetime | None,
     template: bool,
+    now: datetime | None = None,
 ) -> dict:
     """Send `text` where the customer last wrote from; the transcript record of the outcome.
 
     WhatsApp allows free text only within 24 hours of the customer's last message; after that
-    the approved template goes out instead when `template`, else nothing (CannotSendError).
+    the approved template goes out instead when `template`, else nothing (CannotSendError);
+    `now` is when the window is judged (default: the time now).
     A provider's refusal comes back as a record with status "failed".
     """
     provider, channel = summary.get("provider"), summary.get("channel")
@@ -49,6 +51,7 @@ def send(
             our_number=our_number,
             last_inbound=last_inbound,
             template=template,
+            now=now,
         )
     except WindowClosedError as exc:
         raise CannotSendError(str(exc)) from exc

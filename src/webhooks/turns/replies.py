@@ -19,9 +19,12 @@ class WindowClosedError(Exception):
 
 
 def window_closed(
-    channel: str | None, last_inbound: datetime | None, provider: str | None = None
+    channel: str | None,
+    last_inbound: datetime | None,
+    provider: str | None = None,
+    now: datetime | None = None,
 ) -> bool:
-    """Whether free text may no longer go out on `channel`.
+    """Whether free text may no longer go out on `channel` at `now` (default: the time now).
 
     WhatsApp's Business API takes it only within 24 hours of the customer's last message
     (unknown: closed); SMS has no window, nor has a number linked by QR code (Evolution API),
@@ -29,7 +32,7 @@ def window_closed(
     """
     if channel != "whatsapp" or provider == "evolution":
         return False
-    return last_inbound is None or datetime.now(UTC) - last_inbound > WINDOW
+    return last_inbound is None or (now or datetime.now(UTC)) - last_inbound > WINDOW
 
 
 def send_in_window(
@@ -42,11 +45,13 @@ def send_in_window(
     our_number: str | None,
     last_inbound: datetime | None,
     template: bool = True,
+    now: datetime | None = None,
 ) -> tuple[SentMessage, bool]:
     """`send()` while the window is open, else the approved template when `template` allows it.
 
-    The window is closed by our clock or by the provider's word; with `template` false that
-    raises WindowClosedError. No template configured: TemplateMissingError.
+    The window is closed by our clock (`now`, default the time now) or by the provider's word;
+    with `template` false that raises WindowClosedError. No template configured:
+    TemplateMissingError.
 
     Returns:
         What went out, and whether it was the template.
@@ -57,7 +62,7 @@ def send_in_window(
             raise WindowClosedError("the 24-hour window is closed")
         return channels.send_template(provider, channel, phone, our_number), True
 
-    if window_closed(channel, last_inbound, provider):
+    if window_closed(channel, last_inbound, provider, now):
         return instead()
     try:
         return send(), False
