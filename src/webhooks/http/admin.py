@@ -264,14 +264,8 @@ def stats() -> Response:
 @bp.get("/webhook/stats.csv")
 def stats_csv() -> Response:
     """The same statistics, as a spreadsheet."""
-    numbers = _stats()
-    funnel = numbers.pop("funnel")
-    rows = [["metric", "value"], *([k, v] for k, v in numbers.items())]
-    for step in funnel:
-        rows.append([f"funnel.{step['stage']}.reached", step["reached"]])
-        rows.append([f"funnel.{step['stage']}.conversion", step["conversion"]])
     return Response(
-        "".join(_csv(iter(rows))),
+        "".join(_csv(iter(operations.stats_rows(_stats())))),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=stats.csv"},
     )

@@ -13,6 +13,7 @@ from datetime import date
 from agent import texts
 from integrations.messaging.phones import mask_phone
 from integrations.redis.conversations import now_iso
+from integrations.redis.stats import StatsReport
 from webhooks.crm.ops import outgoing_op
 from webhooks.services import Services
 from webhooks.turns import operator
@@ -109,12 +110,21 @@ def detail(services: Services, phone: str) -> dict:
     }
 
 
+def report(services: Services, since: date) -> StatsReport:
+    """The statistics report from UTC day `since` until now."""
+    if services.conversations.stats is None:
+        raise OperationError(404, "this service keeps no statistics")
+    return services.conversations.stats.report(since)
+
+
 def stats(services: Services, since: date) -> dict:
     """The service's statistics from UTC day `since` until now."""
+    return numbers(services, report(services, since))
+
+
+def numbers(services: Services, report: StatsReport) -> dict:
+    """A report's figures, as the admin API answers them."""
     service = services.conversations
-    if service.stats is None:
-        raise OperationError(404, "this service keeps no statistics")
-    report = service.stats.report(since)
     return {
         "since": report.since.isoformat(),
         "until": report.until.isoformat(timespec="seconds"),
@@ -132,6 +142,16 @@ def stats(services: Services, since: date) -> dict:
             for s in report.funnel
         ],
     }
+
+
+def stats_rows(figures: dict) -> list[list]:
+    """The statistics as spreadsheet rows: a metric and its value on each."""
+    rows: list[list] = [["metric", "value"]]
+    rows += [[k, v] for k, v in figures.items() if k != "funnel"]
+    for step in figures["funnel"]:
+        rows.append([f"funnel.{step['stage']}.reached", step["reached"]])
+        rows.append([f"funnel.{step['stage']}.conversion", step["conversion"]])
+    return rows
 
 
 # --- doing --------------------------------------------------------------------------------------
