@@ -172,8 +172,9 @@ class ConversationStore:
         The keys are `ConversationKeys.reset`: the records of every store, and its checkpoints.
         """
         keys = self.keys(phone)
+        # One DEL: every key of a reset carries the phone's hash tag, so it is one cluster slot.
+        self._redis.delete(*keys.reset)
         pipe = self._redis.pipeline(transaction=False)
-        pipe.delete(*keys.reset)
         for shared, member in keys.members:
             pipe.zrem(shared, member)
         pipe.execute()

@@ -1,19 +1,27 @@
 """Every Redis key of a conversation, in one place: how each is named and which a phone owns.
 
 A conversation's records share the phone as hash tag, so they sit in one Redis Cluster slot and
-a turn writes them in one MULTI; its checkpoints are tagged by the graph thread (the phone):
+a turn writes them in one MULTI; its checkpoints are tagged by the graph thread (the phone), the
+same tag, so a reset deletes all of them with one DEL:
 
     {prefix}:conv:{<phone>}:transcript|summary|statuses   ConversationStore
     {prefix}:conv:{<phone>}:lock                           the turn lock
     {prefix}:conv:{<phone>}:seen|inbox|missed              the inbound queue
     {prefix}:conv:{<phone>}:chatwoot                       ChatwootLinks: ids, owner
+    {prefix}:conv:{<phone>}:inflight                       a Chatwoot message being created
     {prefix}:conv:{<phone>}:outbox:<name>[:lease]          Outbox: pending operations
     {prefix}:ckpt:{<thread>}:idx|cp|blobs|writes|widx      RedisSaver
-    {prefix}:chatwoot:inflight:<phone>                     a Chatwoot message being created
 
 Shared keys hold the phone as a member: `{prefix}:conversations` (the admin index) and
 `{prefix}:outbox:<name>:due`. `ConversationKeys.all` and `.erased_members` are what erasing a
 phone deletes; `.reset` and `.members` what an admin reset does.
+
+Keys no phone owns each sit on the slot of their own name, and no command or transaction
+touches two of them: `{prefix}:queue` (the stream of work), `{prefix}:conversations`,
+`{prefix}:outbox:<name>:due|dead`, `{prefix}:chatwoot:<part>:…`, `{prefix}:health`,
+`{prefix}:webhook_log`; statistics share the `{stats}` tag (stats.py) so a PFCOUNT over days
+is one slot. A new key a turn's transaction touches must carry the phone's tag
+(`conversation_key`); a new shared key must be read and written one key per command.
 """
 
 from __future__ import annotations
@@ -30,6 +38,11 @@ KEPT_ON_RESET = ("archive",)
 def conversation_key(prefix: str, phone: str, what: str) -> str:
     """One record of a conversation: `{prefix}:conv:{<phone>}:<what>`."""
     return f"{prefix}:conv:{{{phone}}}:{what}"
+
+
+def queue_key(prefix: str) -> str:
+    """The stream of work: one entry per message (or status, or Chatwoot event) to handle."""
+    return f"{prefix}:queue"
 
 
 def debounce_key(prefix: str, what: str) -> str:
@@ -136,6 +149,11 @@ class ConversationKeys:
         """The phone's Chatwoot link (ids, owner, digests)."""
         return self.of("chatwoot")
 
+    @property
+    def inflight(self) -> str:
+        """The digest of a Chatwoot message being created for the phone (seconds-long)."""
+        return self.of("inflight")
+
     def outbox(self, name: str) -> str:
         """The phone's pending operations for the outside service `name`."""
         return self.of(f"outbox:{name}")
@@ -157,7 +175,7 @@ class ConversationKeys:
             self.chatwoot,
             *outboxes,
             *self.checkpoints.all,
-            chatwoot_key(self.prefix, "inflight", self.phone),
+            self.inflight,
         )
 
     @property

@@ -15,7 +15,7 @@ from typing import cast
 
 import redis
 
-from integrations.redis.keys import chatwoot_key, conversation_key
+from integrations.redis.keys import ConversationKeys, chatwoot_key, conversation_key
 
 # Clients are made with decode_responses=False: replies hold bytes, which redis-py types
 # `bytes | str` since it cannot know. The casts below say so.
@@ -46,6 +46,9 @@ class ChatwootLinks:
 
     def _global(self, *parts: object) -> str:
         return chatwoot_key(self._prefix, *parts)
+
+    def _inflight(self, phone: str) -> str:
+        return ConversationKeys(self._prefix, phone).inflight
 
     # --- ids -----------------------------------------------------------------------------------
 
@@ -100,22 +103,20 @@ class ChatwootLinks:
 
     def creating(self, phone: str, content: str | None) -> None:
         """About to create a message: its echo may arrive before we learn its id."""
-        self._redis.set(
-            self._global("inflight", phone), content_digest(content), ex=INFLIGHT_SECONDS
-        )
+        self._redis.set(self._inflight(phone), content_digest(content), ex=INFLIGHT_SECONDS)
 
     def created(self, phone: str, message_id: int | str) -> None:
         """We made message `message_id`: its echo is ours from now on."""
         pipe = self._redis.pipeline(transaction=False)
         pipe.set(self._global("ours", message_id), 1, ex=ECHO_SECONDS)
-        pipe.delete(self._global("inflight", phone))
+        pipe.delete(self._inflight(phone))
         pipe.execute()
 
     def is_ours(self, phone: str, message_id: int | str, content: str | None) -> bool:
         """The webhook's message is one we created (by id, or by text while in flight)."""
         pipe = self._redis.pipeline(transaction=False)
         pipe.exists(self._global("ours", message_id))
-        pipe.get(self._global("inflight", phone))
+        pipe.get(self._inflight(phone))
         ours, inflight = pipe.execute()
         return bool(ours) or (inflight is not None and inflight.decode() == content_digest(content))
 

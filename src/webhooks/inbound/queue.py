@@ -17,7 +17,8 @@ from typing import Any, cast
 
 import redis
 
-from integrations.redis.keys import conversation_key
+from integrations.redis.keys import conversation_key, queue_key
+from webhooks.inbound.debounce import Debounce
 from webhooks.inbound.messages import InboundMessage, StatusUpdate
 
 # Atomic "have we seen this provider id? if not, queue the message": both keys share the phone's
@@ -38,14 +39,23 @@ class MessageQueue:
     """Inbound work on Redis: webhooks accept messages into it, workers take them out."""
 
     def __init__(
-        self, client: redis.Redis, *, prefix: str = "iagente", dedupe_seconds: int = 7 * 86400
+        self,
+        client: redis.Redis,
+        *,
+        prefix: str = "iagente",
+        dedupe_seconds: int = 7 * 86400,
+        debounce: Debounce | None = None,
     ) -> None:
-        """Queue on `client`; a message id is kept `dedupe_seconds` to drop provider retries."""
+        """Queue on `client`; a message id is kept `dedupe_seconds` to drop provider retries.
+
+        With `debounce`, a phone's messages wait for its typing pause before their turn.
+        """
         self._redis = client
+        self.debounce = debounce
         self._prefix = prefix
         self._dedupe_seconds = dedupe_seconds
         self._accept = client.register_script(_ACCEPT)
-        self.stream = f"{prefix}:queue"
+        self.stream = queue_key(prefix)
 
     def _key(self, phone: str, what: str) -> str:
         return conversation_key(self._prefix, phone, what)
@@ -65,8 +75,12 @@ class MessageQueue:
         for attempt in (1, 2):
             pipe = self._redis.pipeline(transaction=False)
             pipe.evalsha(self._accept.sha, len(keys), *keys, *args)
+            if self.debounce:  # due after the pause; this notification shows "typing…"
+                self.debounce.schedule(pipe, message.phone)
             pipe.xadd(self.stream, {"phone": message.phone})
-            new, _ = pipe.execute(raise_on_error=False)
+            new, *rest = pipe.execute(raise_on_error=False)
+            if errors := [r for r in rest if isinstance(r, Exception)]:
+                raise errors[0]
             if not isinstance(new, redis.exceptions.NoScriptError) or attempt == 2:
                 break
             self._redis.script_load(_ACCEPT)
@@ -103,11 +117,46 @@ class MessageQueue:
                 raise
 
     def read(self, consumer: str, *, count: int = 10, block_ms: int = 1000) -> list[tuple]:
-        """New notifications for this consumer: [(entry_id, {field: value})]."""
+        """New notifications for this consumer: [(entry_id, {field: value})].
+
+        With a typing pause, the phones whose pause is over are notified first, and the read
+        blocks no longer than until the next one is.
+        """
+        if self.debounce:
+            block_ms = self._release_due(block_ms)
         answer = self._redis.xreadgroup(GROUP, consumer, {self.stream: ">"}, count, block_ms)
         # RESP2, as our clients speak: [[stream, [(entry_id, fields), ...]]] (RESP3 gives a dict).
         streams = cast("list[list[Any]]", answer or [])
         return [(eid, _decode(fields)) for _, entries in streams for eid, fields in entries]
+
+    def _release_due(self, block_ms: int) -> int:
+        """Notify the phones whose pause is over; how long the next read may block."""
+        if not self.debounce:
+            return block_ms
+        phones, next_due = self.debounce.release()
+        if phones:
+            pipe = self._redis.pipeline(transaction=False)
+            for phone in phones:
+                pipe.xadd(self.stream, {"phone": phone, "due": "1"})
+            self.debounce.released(pipe, phones)
+            pipe.execute()
+        return self.debounce.block_ms(block_ms, next_due)
+
+    def pausing(self, fields: dict[str, str]) -> InboundMessage | None:
+        """The newest message of a phone still in its typing pause, else None.
+
+        A message's own notification comes before its pause is over: the phone gets another
+        (`due`) when it is. Off without a pause, and for those `due` notifications.
+        """
+        if not self.debounce or "due" in fields or "phone" not in fields:
+            return None
+        pipe = self._redis.pipeline(transaction=False)
+        self.debounce.waiting(pipe, fields["phone"])
+        pipe.lindex(self._key(fields["phone"], "inbox"), -1)
+        due, newest = pipe.execute()
+        if not self.debounce.still_waiting(due) or newest is None:
+            return None
+        return InboundMessage.from_json(newest)
 
     def claim_stale(self, consumer: str, *, min_idle_ms: int, count: int = 10) -> list[tuple]:
         """Notifications a dead or stuck worker took and never acknowledged."""
