@@ -356,6 +356,8 @@ class ChatwootMirror:
         )
         for media in op.get("media") or []:
             source = media.get("id") if op.get("provider") == "meta" else media.get("url")
+            if op.get("provider") == "evolution":
+                source = source or media.get("id")  # the webhook's base64, else by message id
             try:
                 if sender is None or not source:
                     raise LookupError("no way to fetch it")

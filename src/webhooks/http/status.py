@@ -17,12 +17,16 @@ from webhooks.services import Services, services_of
 
 bp = Blueprint("status", __name__)
 
+# Evolution API's licence asks that administrators be told it is in use.
+EVOLUTION_NOTICE = "WhatsApp by QR code through Evolution API (evolution-api.com, Apache-2.0)"
+
 
 def _configured(services: Services) -> dict[str, bool]:
     settings = services.settings
     return {
         "meta": bool(settings.whatsapp_token and settings.whatsapp_phone_number_id),
         "twilio": bool(settings.twilio_account_sid and settings.twilio_auth_token),
+        "evolution": bool(settings.evolution_api_url and settings.evolution_instance),
         "chatwoot": services.chatwoot is not None,
     }
 
@@ -50,6 +54,12 @@ def report(services: Services) -> tuple[dict, int]:
         if services.chatwoot is not None:
             seen["chatwoot"] = seen.get("chatwoot", {}) | {
                 "outbox": services.chatwoot.outbox.backlog()
+            }
+        if services.evolution is not None:
+            # The linked phone's state as Evolution last reported it; a lost link is degraded.
+            seen["evolution"] = seen.get("evolution", {}) | {
+                "connection": services.evolution.connection(),
+                "notice": EVOLUTION_NOTICE,
             }
     except redis.RedisError as exc:
         components["redis"] = {
