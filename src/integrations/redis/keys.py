@@ -10,17 +10,19 @@ same tag, so a reset deletes all of them with one DEL:
     {prefix}:conv:{<phone>}:chatwoot                       ChatwootLinks: ids, owner
     {prefix}:conv:{<phone>}:inflight                       a Chatwoot message being created
     {prefix}:conv:{<phone>}:outbox:<name>[:lease]          Outbox: pending operations
+    {prefix}:conv:{<phone>}:followup                       FollowUpTimers: the next reminder
     {prefix}:ckpt:{<thread>}:idx|cp|blobs|writes|widx      RedisSaver
 
-Shared keys hold the phone as a member: `{prefix}:conversations` (the admin index) and
-`{prefix}:outbox:<name>:due`. `ConversationKeys.all` and `.erased_members` are what erasing a
-phone deletes; `.reset` and `.members` what an admin reset does.
+Shared keys hold the phone as a member: `{prefix}:conversations` (the admin index),
+`{prefix}:outbox:<name>:due` and `{prefix}:followups:due` (reminders by due time).
+`ConversationKeys.all` and `.erased_members` are what erasing a phone deletes; `.reset` and
+`.members` what an admin reset does.
 
 Keys no phone owns each sit on the slot of their own name, and no command or transaction
 touches two of them: `{prefix}:queue` (the stream of work), `{prefix}:conversations`,
-`{prefix}:outbox:<name>:due|dead`, `{prefix}:chatwoot:<part>:…`, `{prefix}:health`,
-`{prefix}:webhook_log`; statistics share the `{stats}` tag (stats.py) so a PFCOUNT over days
-is one slot. A new key a turn's transaction touches must carry the phone's tag
+`{prefix}:outbox:<name>:due|dead`, `{prefix}:followups:due`, `{prefix}:chatwoot:<part>:…`,
+`{prefix}:health`, `{prefix}:webhook_log`; statistics share the `{stats}` tag (stats.py) so a
+PFCOUNT over days is one slot. A new key a turn's transaction touches must carry the phone's tag
 (`conversation_key`); a new shared key must be read and written one key per command.
 """
 
@@ -61,6 +63,11 @@ def index_key(prefix: str) -> str:
 def outbox_due_key(prefix: str, name: str) -> str:
     """The sorted set of phones with work in outbox `name`, by when to try next."""
     return f"{prefix}:outbox:{name}:due"
+
+
+def followups_due_key(prefix: str) -> str:
+    """The sorted set of phones with a follow-up reminder pending, by when it is due."""
+    return f"{prefix}:followups:due"
 
 
 def outbox_dead_key(prefix: str, name: str) -> str:
@@ -166,7 +173,10 @@ class ConversationKeys:
     @property
     def all(self) -> tuple[str, ...]:
         """Every key that belongs to this phone alone."""
-        records = ("transcript", "summary", "statuses", "lock", "seen", "inbox", "missed")
+        records = (
+            *("transcript", "summary", "statuses", "lock", "seen", "inbox", "missed"),
+            "followup",
+        )
         outboxes = [
             key for name in OUTBOXES for key in (self.outbox(name), f"{self.outbox(name)}:lease")
         ]
@@ -193,10 +203,12 @@ class ConversationKeys:
     def members(self) -> tuple[tuple[str, str], ...]:
         """(shared sorted set, member) pairs that name this phone, as a reset removes them."""
         due = (outbox_due_key(self.prefix, n) for n in OUTBOXES if n not in KEPT_ON_RESET)
-        return tuple((key, self.phone) for key in (index_key(self.prefix), *due))
+        shared = (index_key(self.prefix), followups_due_key(self.prefix), *due)
+        return tuple((key, self.phone) for key in shared)
 
     @property
     def erased_members(self) -> tuple[tuple[str, str], ...]:
         """(shared sorted set, member) pairs that erasing the phone removes: every one."""
         due = [outbox_due_key(self.prefix, n) for n in OUTBOXES]
-        return tuple((key, self.phone) for key in (index_key(self.prefix), *due))
+        shared = (index_key(self.prefix), followups_due_key(self.prefix), *due)
+        return tuple((key, self.phone) for key in shared)

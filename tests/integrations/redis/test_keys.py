@@ -13,6 +13,7 @@ from integrations.redis.keys import ConversationKeys
 from integrations.redis.links import ChatwootLinks
 from integrations.redis.outbox import Outbox
 from integrations.redis.saver import RedisSaver
+from integrations.redis.timers import FollowUpTimers
 from webhooks.inbound.messages import InboundMessage
 from webhooks.inbound.queue import MessageQueue
 
@@ -20,7 +21,7 @@ PHONE, OTHER = "+34600000070", "+34600000071"
 
 
 def converse(client, phone: str) -> None:
-    """Everything the service writes about a phone: a turn, a status, queued and mirrored work."""
+    """Everything the service writes about a phone: a turn, queued and mirrored work, timers."""
     store, queue, links = ConversationStore(client), MessageQueue(client), ChatwootLinks(client)
     outbox = Outbox(client)
     saver = RedisSaver(client)
@@ -39,6 +40,7 @@ def converse(client, phone: str) -> None:
     links.take(phone, "customer_request")
     links.creating(phone, "¡Hola!")
     store.lock(phone, timeout=30).acquire()
+    FollowUpTimers(client).arm(phone, anchor=1.0, due=2.0)
 
 
 def keys_naming(client, phone: str) -> set[str]:
