@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, cast
 
 from pydantic import Field, PositiveInt, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from agent.hours import BusinessHours, QuietHours, parse_delays, parse_holidays
+
+# An empty value means unset, except for these, which are on by default: empty turns them off.
+EMPTY_MEANS_OFF = ("follow_up_after", "quiet_hours")
 
 
 class SettingsError(ValueError):
@@ -86,6 +99,15 @@ class Settings(BaseSettings):
     debounce_seconds: float = Field(default=2.0, ge=0, le=60)
     debounce_max_seconds: float = Field(default=8.0, ge=0, le=300)
 
+    # Reminders to a customer who stopped answering, this long after their last message
+    # (units s, m, h); empty: none. Nothing proactive in QUIET_HOURS of the customer's local
+    # time (empty: no quiet hours). Advisors' BUSINESS_HOURS ("mon-fri 09:00-19:00 Europe/Madrid")
+    # and BUSINESS_HOLIDAYS (2026-12-08, or 12-25 for every year); unset: always working.
+    follow_up_after: str = "2h,22h"
+    quiet_hours: str = "21:00-09:00"
+    business_hours: str | None = None
+    business_holidays: str = ""
+
     # Voice notes: transcribed by an OpenAI-compatible /audio/transcriptions when a model is set.
     transcription_model: str | None = None
     transcription_base_url: str | None = None
@@ -116,6 +138,75 @@ class Settings(BaseSettings):
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
+    @field_validator("follow_up_after")
+    @classmethod
+    def _delays(cls, value: str) -> str:
+        parse_delays(value)
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        QuietHours.parse(value)
+        return value
+
+    @field_validator("business_hours")
+    @classmethod
+    def _business(cls, value: str | None) -> str | None:
+        if value is not None:
+            BusinessHours.parse(value)
+        return value
+
+    @field_validator("business_holidays")
+    @classmethod
+    def _holidays(cls, value: str) -> str:
+        parse_holidays(value)
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The usual sources, and after each of env and .env its EMPTY_MEANS_OFF values."""
+        dotenv = cast(DotEnvSettingsSource, dotenv_settings)
+        env_empty = EnvSettingsSource(settings_cls, env_ignore_empty=False)
+        dotenv_empty = DotEnvSettingsSource(
+            settings_cls,
+            env_file=dotenv.env_file,
+            env_file_encoding=dotenv.env_file_encoding,
+            env_ignore_empty=False,
+        )
+        return (
+            init_settings,
+            env_settings,
+            _EmptyMeansOff(settings_cls, env_empty),
+            dotenv_settings,
+            _EmptyMeansOff(settings_cls, dotenv_empty),
+            file_secret_settings,
+        )
+
+    @property
+    def follow_up_delays(self) -> tuple[timedelta, ...]:
+        """FOLLOW_UP_AFTER's delays, shortest first (none: follow-ups are off)."""
+        return parse_delays(self.follow_up_after)
+
+    @property
+    def quiet(self) -> QuietHours:
+        """QUIET_HOURS, in the customer's local time."""
+        return QuietHours.parse(self.quiet_hours)
+
+    @property
+    def advisor_hours(self) -> BusinessHours | None:
+        """BUSINESS_HOURS with BUSINESS_HOLIDAYS, or None: advisors always work."""
+        if self.business_hours is None:
+            return None
+        return BusinessHours.parse(self.business_hours, self.business_holidays)
+
     @property
     def brain(self) -> Literal["llm", "rules"]:
         """The brain in use: AGENT_BRAIN, where auto means llm when an OpenAI key is set."""
@@ -133,6 +224,23 @@ class Settings(BaseSettings):
         """Our Meta numbers: WHATSAPP_PHONE_NUMBER_ID may list several, comma-separated."""
         raw = self.whatsapp_phone_number_id or ""
         return tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+
+
+class _EmptyMeansOff(PydanticBaseSettingsSource):
+    """The EMPTY_MEANS_OFF variables a source (env or .env) sets to '' - that is, off."""
+
+    def __init__(self, settings_cls: type[BaseSettings], source: EnvSettingsSource) -> None:
+        super().__init__(settings_cls)
+        self._source = source
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        """Unused: `__call__` reads the source's variables itself."""
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        """{field: ''} for each EMPTY_MEANS_OFF variable the source sets empty."""
+        found = self._source.env_vars
+        return {name: "" for name in EMPTY_MEANS_OFF if found.get(name) == ""}
 
 
 def load_settings(**overrides) -> Settings:
