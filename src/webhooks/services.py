@@ -36,6 +36,8 @@ from integrations.redis.stats import StatsStore
 from webhooks import metrics
 from webhooks.crm.handover import ChatwootSide, Handover
 from webhooks.crm.mirror import ChatwootMirror
+from webhooks.crm.routing import LeadRouting
+from webhooks.inbound.debounce import Debounce
 from webhooks.inbound.queue import MessageQueue
 from webhooks.settings import Settings, SettingsError
 from webhooks.turns.channels import Channels
@@ -105,7 +107,7 @@ def build_services(
         settings=settings,
         redis=client,
         conversations=conversations,
-        queue=MessageQueue(client),
+        queue=MessageQueue(client, debounce=Debounce.from_settings(settings, client)),
         channels=channels,
         health=health,
         deliveries=DeliveryLog(client),
@@ -200,5 +202,7 @@ def _chatwoot(
         # Without a webhook secret anyone could post an "agent message": ask Chatwoot first.
         confirm_messages=settings.chatwoot_webhook_secret is None,
     )
-    mirror = ChatwootMirror(api, outbox, links, channels, health=health)
+    mirror = ChatwootMirror(
+        api, outbox, links, channels, health=health, routing=LeadRouting.from_settings(settings)
+    )
     return ChatwootSide(api, links, outbox, mirror, handover)

@@ -37,6 +37,7 @@ class FakeProviders:
         twilio_cdn: str | None = None,
     ) -> None:
         self.sent: list[dict] = []
+        self.receipts: list[dict] = []  # Meta read receipts and typing indicators
         self.fail_next: deque[tuple[int, dict]] = deque()
         self.changed = threading.Condition()
         self.media: dict[str, tuple[bytes, str]] = {}
@@ -72,6 +73,8 @@ class FakeProviders:
                     )
                     if failure is None and not receipt:
                         server.sent.append(record)
+                    elif receipt:
+                        server.receipts.append(record)
                     server.changed.notify_all()
                 status, body = failure or (200, server._answer(record, next(ids)))
                 payload = json.dumps(body).encode()

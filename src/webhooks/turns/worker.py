@@ -160,6 +160,8 @@ class Worker:
                 event = ChatwootEvent.from_json(fields["chatwoot"])
                 if self.chatwoot and (phone := self.chatwoot.handover.apply(event)):
                     self.queue.nudge(phone)  # customer messages that waited for the lock
+            elif pausing := self.queue.pausing(fields):
+                self.channels.typing(pausing)  # its turn comes when the typing pause is over
             elif not self.process_phone(fields["phone"]):
                 return  # the phone is busy; if its holder died, this entry is claimed again
         except Exception:
