@@ -211,10 +211,11 @@ class StatsStore:
     def _funnel(self, days: list[date]) -> tuple[StageCount, ...]:
         # A phone has passed every stage before the furthest one it reached (COTIZACION, say,
         # is left within the same turn): "reached S" is the union over S and every later stage.
-        pipe = self._redis.pipeline(transaction=False)
-        for n in range(len(self._stages)):
-            pipe.pfcount(*(self._stage(d, s) for s in self._stages[n:] for d in days))
-        reached = pipe.execute()
+        # One PFCOUNT per stage, not a pipeline: a Redis Cluster pipeline refuses PFCOUNT.
+        reached = [
+            self._redis.pfcount(*(self._stage(d, s) for s in self._stages[n:] for d in days))
+            for n in range(len(self._stages))
+        ]
         counts: list[StageCount] = []
         previous: int | None = None
         for stage, count in zip(self._stages, reached, strict=True):

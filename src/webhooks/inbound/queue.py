@@ -55,6 +55,8 @@ class MessageQueue:
         self._prefix = prefix
         self._dedupe_seconds = dedupe_seconds
         self._accept = client.register_script(_ACCEPT)
+        # A cluster pipeline refuses EVALSHA (it can't load a script a node lacks): EVAL there.
+        self._cluster = isinstance(client, redis.RedisCluster)
         self.stream = queue_key(prefix)
 
     def _key(self, phone: str, what: str) -> str:
@@ -74,7 +76,10 @@ class MessageQueue:
         # what puts the already-queued message back in front of a worker.
         for attempt in (1, 2):
             pipe = self._redis.pipeline(transaction=False)
-            pipe.evalsha(self._accept.sha, len(keys), *keys, *args)
+            if self._cluster:  # ClusterPipeline has no eval(); EVAL routes by its keys' slot
+                pipe.execute_command("EVAL", _ACCEPT, len(keys), *keys, *args)
+            else:
+                pipe.evalsha(self._accept.sha, len(keys), *keys, *args)
             if self.debounce:  # due after the pause; this notification shows "typing…"
                 self.debounce.schedule(pipe, message.phone)
             pipe.xadd(self.stream, {"phone": message.phone})
