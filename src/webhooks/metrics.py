@@ -60,6 +60,12 @@ CHATWOOT_OPS = Counter(
     "outcome: ok, retry (kept in the outbox), refused (set aside)",
     ["op", "outcome"],
 )
+ARCHIVE_OPS = Counter(
+    "iagente_archive_ops",
+    "SQL archive writes, by operation (turn, status, audit) and outcome: ok, retry (kept in the "
+    "outbox while the database is away), refused (set aside)",
+    ["op", "outcome"],
+)
 
 
 def turn(brain: str, seconds: float, stage_from: str, stage_to: str) -> None:
