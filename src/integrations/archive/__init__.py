@@ -1,0 +1,1 @@
+"""The SQL archive: the durable sales record (customers, messages, consents, quotes, leads...)."""

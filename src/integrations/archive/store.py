@@ -1,0 +1,227 @@
+"""ArchiveStore: the archive's one door: write operations, audit, export, erase, list, count."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from integrations.archive import erasure, writes
+from integrations.archive.models import (
+    EVENTS,
+    AuditEntry,
+    Base,
+    Conversation,
+    Customer,
+    Delivery,
+    Message,
+)
+
+# The columns an export leaves out: the database's own ids mean nothing to the customer.
+INTERNAL = {"id", "customer_id", "conversation_id"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    return value
+
+
+def row_dict(row: Base, *, keep: Iterable[str] = ()) -> dict[str, Any]:
+    """A row as JSON-safe values, without internal ids (but those named in `keep`)."""
+    kept = set(keep)
+    return {
+        column.key: _plain(getattr(row, column.key))
+        for column in row.__table__.columns
+        if column.key not in INTERNAL or column.key in kept
+    }
+
+
+class ArchiveStore:
+    """The SQL archive on `engine` (its schema migrated by `database.upgrade`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        """Sessions on `engine`; objects stay readable after commit."""
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back when it raises."""
+        with self._sessions.begin() as session:
+            yield session
+
+    def ping(self) -> None:
+        """Reach the database (raises when it is away)."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def apply(self, phone: str, op: dict[str, Any]) -> None:
+        """Apply one outbox operation in its own transaction; applying it again changes nothing.
+
+        Raises:
+            OperationError: the operation can never be applied.
+            sqlalchemy.exc.SQLAlchemyError: the database is unavailable (try again later).
+        """
+        try:
+            with self.session() as session:
+                writes.apply(session, phone, op)
+        except IntegrityError:
+            # Someone wrote the same natural key between our look-up and our insert (an
+            # admin's audit, another process): the second look finds it.
+            with self.session() as session:
+                writes.apply(session, phone, op)
+
+    def audit(
+        self, actor: str, action: str, phone: str | None, detail: dict[str, Any] | None = None
+    ) -> None:
+        """Append an operator's or admin's action to the audit log, now."""
+        with self.session() as session:
+            writes.audit(session, actor, action, phone, detail or {})
+
+    # --- a customer's data -----------------------------------------------------------------
+
+    def export(self, phone: str) -> dict[str, Any]:
+        """Everything the archive holds about `phone` (empty lists when nothing)."""
+        with self.session() as session:
+            who = session.scalar(select(Customer).where(Customer.phone == phone))
+            audit = session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.subject == writes.subject_of(phone))
+                .order_by(AuditEntry.at, AuditEntry.id)
+            )
+            found: dict[str, Any] = {
+                "customer": row_dict(who) if who else None,
+                "audit": [row_dict(e) for e in audit],
+            }
+            mine = who.id if who else -1
+            keys = dict(
+                session.execute(
+                    select(Conversation.id, Conversation.key).where(
+                        Conversation.customer_id == mine
+                    )
+                ).all()
+            )
+            found["conversations"] = [
+                row_dict(c)
+                for c in session.scalars(
+                    select(Conversation).where(Conversation.customer_id == mine)
+                )
+            ]
+            found["messages"] = [
+                self._exported(m, keys)
+                for m in session.scalars(
+                    select(Message).where(Message.customer_id == mine).order_by(Message.id)
+                )
+            ]
+            found["deliveries"] = [
+                row_dict(d)
+                for d in session.scalars(select(Delivery).where(Delivery.customer_id == mine))
+            ]
+            for model in EVENTS:
+                rows = session.scalars(
+                    select(model).where(model.customer_id == mine).order_by(model.id)
+                )
+                found[model.__tablename__] = [self._exported(row, keys) for row in rows]
+            return found
+
+    @staticmethod
+    def _exported(row: Base, conversations: dict[int, str]) -> dict[str, Any]:
+        values = row_dict(row)
+        conversation_id = getattr(row, "conversation_id", None)
+        if conversation_id is not None:
+            values["conversation"] = conversations.get(conversation_id)
+        return values
+
+    def erase(
+        self, phone: str, *, hold: Iterable[str], held_since: datetime, actor: str = "admin"
+    ) -> dict[str, Any]:
+        """Erase `phone` but held rows newer than `held_since`; audited in the same transaction."""
+        with self.session() as session:
+            outcome = erasure.erase_customer(session, phone, hold=hold, held_since=held_since)
+            writes.audit(session, actor, "erase", phone, outcome)
+            return outcome
+
+    def purge(self, *, before: datetime, hold: Iterable[str], held_since: datetime) -> dict:
+        """The retention job (see `erasure.purge_unconverted`), audited."""
+        with self.session() as session:
+            counts = erasure.purge_unconverted(
+                session, before=before, hold=hold, held_since=held_since
+            )
+            detail = {"before": before.isoformat(), "held_since": held_since.isoformat()}
+            writes.audit(session, "retention", "purge", None, detail | {"deleted": counts})
+            return counts
+
+    # --- the admin API's long periods ------------------------------------------------------
+
+    def conversations(
+        self, since: datetime, *, offset: int, limit: int, where: dict[str, Any] | None = None
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Conversations with activity since `since`, newest first, and how many there are."""
+        query = (
+            select(Conversation, Customer.phone, Customer.profile_name)
+            .join(Customer, Customer.id == Conversation.customer_id)
+            .where(Conversation.last_message_at >= since)
+        )
+        for name, value in (where or {}).items():
+            query = query.where(getattr(Conversation, name) == value)
+        with self.session() as session:
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = session.execute(
+                query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+                .offset(offset)
+                .limit(limit)
+            ).all()
+        return [
+            {
+                "phone": phone,
+                "channel": c.channel,
+                "provider": c.provider,
+                "stage": c.stage,
+                "last_message_at": _plain(c.last_message_at),
+                "handoff": c.handoff,
+                "opted_out": c.opted_out,
+                "profile_name": name,
+            }
+            for c, phone, name in rows
+        ], total
+
+    def counts(self, since: datetime, stages: Iterable[str]) -> dict[str, Any]:
+        """Conversations and messages since `since`, and how far the conversations got."""
+        order = list(stages)
+        with self.session() as session:
+            active = session.scalar(
+                select(func.count()).where(Conversation.last_message_at >= since)
+            )
+            started = dict(
+                session.execute(
+                    select(Conversation.stage, func.count())
+                    .where(Conversation.started_at >= since)
+                    .group_by(Conversation.stage)
+                ).all()
+            )
+            messages = dict(
+                session.execute(
+                    select(Message.direction, func.count())
+                    .where(Message.at >= since)
+                    .group_by(Message.direction)
+                ).all()
+            )
+        # A conversation at a stage has reached every earlier one.
+        reached = [
+            sum(n for stage, n in started.items() if stage in order[i:]) for i in range(len(order))
+        ]
+        return {
+            "active_conversations": active or 0,
+            "conversations_started": sum(started.values()),
+            "messages_in": messages.get("in", 0),
+            "messages_out": messages.get("out", 0),
+            "reached": dict(zip(order, reached, strict=True)),
+        }

@@ -1,0 +1,162 @@
+"""The archive's drainer: writes the outbox's operations to the SQL archive, and runs retention.
+
+The worker adds a turn's operation to the archive outbox in the transaction that records the
+turn, and never waits for the database. Drainer threads in the worker process apply the
+operations in order per phone and pop each one only once it is committed: a database that is
+slow or away only makes the backlog grow (GET /webhook/status, /metrics), and nothing is lost.
+An operation the archive can never take is set aside (the outbox's dead list), not retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from contextlib import suppress
+
+import redis
+from redis.exceptions import LockError
+from sqlalchemy.exc import SQLAlchemyError
+
+from integrations.archive.writes import OperationError
+from integrations.messaging.phones import mask_phone
+from integrations.redis.health import HealthBook
+from webhooks import metrics
+from webhooks.records.archive import Archive
+
+log = logging.getLogger(__name__)
+RETENTION_KEY = "iagente:archive:retention"
+
+
+class ArchiveDrainer:
+    """Applies the archive outbox, phone by phone, in order; waits while the database is away."""
+
+    def __init__(
+        self,
+        archive: Archive,
+        client: redis.Redis,
+        *,
+        health: HealthBook | None = None,
+        poll_seconds: float = 0.25,
+        max_backoff: float = 60.0,
+        retention_every_seconds: int = 86_400,
+    ) -> None:
+        """A drainer of `archive`'s outbox.
+
+        Args:
+            archive: the store, its outbox and retention policy.
+            client: Redis, where the retention job notes that it ran (once a day for all).
+            health: where the database's latest outcome is noted, if anywhere.
+            poll_seconds: how long a drainer with nothing due waits before looking again.
+            max_backoff: the longest wait while the database is unavailable.
+            retention_every_seconds: how often the retention job runs, across processes.
+        """
+        self.archive = archive
+        self.outbox = archive.outbox
+        self.redis = client
+        self.health = health
+        self.poll_seconds = poll_seconds
+        self.max_backoff = max_backoff
+        self.retention_every = retention_every_seconds
+
+    def run(self, stop: threading.Event) -> None:
+        """Drain until `stop`; back off while the database (or Redis) is unavailable."""
+        backoff = 1.0
+        with suppress(redis.RedisError):
+            if found := self.outbox.rescan():
+                log.info("archive outbox has work for %d conversations", found)
+        while not stop.is_set():
+            try:
+                self.archive.ready()
+                self.retain()
+                phones = self.outbox.due()
+            except (SQLAlchemyError, redis.RedisError) as exc:
+                self._unavailable(exc)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+                continue
+            random.shuffle(phones)  # several drainers: each starts somewhere else
+            drained = 0
+            for phone in phones:
+                if stop.is_set():
+                    break
+                try:
+                    outcome = self.drain(phone, delay=backoff)
+                except redis.RedisError as exc:
+                    self._unavailable(exc)
+                    outcome = False
+                if outcome is False:
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, self.max_backoff)
+                    break
+                drained += outcome is True
+            else:
+                backoff = 1.0
+                if not drained:
+                    stop.wait(self.poll_seconds)
+
+    def drain(self, phone: str, *, delay: float = 1.0) -> bool | None:
+        """Apply the phone's operations in order.
+
+        Returns:
+            True when the outbox was worked through, False when the database could not take
+            them (they wait), None when another drainer has the phone.
+        """
+        lease = self.outbox.lease(phone)
+        if lease is None:
+            return None
+        try:
+            return self.drain_leased(phone, delay=delay)
+        finally:
+            with suppress(LockError, redis.RedisError):
+                lease.release()
+
+    def drain_leased(self, phone: str, *, delay: float = 1.0) -> bool:
+        """`drain` for a caller that holds the phone's lease (an erasure does)."""
+        store, done = self.archive.store, 0
+        while (op := self.outbox.head(phone)) is not None:
+            kind = op.get("op", "?")
+            try:
+                store.apply(phone, op)
+            except OperationError as exc:
+                log.error("archive refused an operation phone=%s: %s", mask_phone(phone), exc)
+                metrics.ARCHIVE_OPS.labels(kind, "refused").inc()
+                self.outbox.bury(phone, op, str(exc))
+                continue
+            except SQLAlchemyError as exc:
+                metrics.ARCHIVE_OPS.labels(kind, "retry").inc()
+                self._unavailable(exc)
+                self.outbox.retry_later(phone, delay)
+                return False
+            metrics.ARCHIVE_OPS.labels(kind, "ok").inc()
+            self.outbox.pop(phone)
+            done += 1
+        if done and self.health:
+            self.health.ok("archive")
+        self.outbox.finish(phone)
+        return True
+
+    def retain(self) -> dict | None:
+        """Run the retention job when it is due (once per period across processes)."""
+        policy = self.archive.policy
+        before = policy.unconverted_before()
+        if before is None or not self.redis.set(
+            RETENTION_KEY, "1", nx=True, ex=self.retention_every
+        ):
+            return None
+        try:
+            counts = self.archive.store.purge(
+                before=before, hold=policy.hold, held_since=policy.held_since()
+            )
+        except SQLAlchemyError:
+            self.redis.delete(RETENTION_KEY)  # not done: the next round tries again
+            raise
+        if counts:
+            log.info("archive retention purged %s", counts)
+        return counts
+
+    def _unavailable(self, exc: Exception) -> None:
+        why = type(exc).__name__
+        if self.health and isinstance(exc, SQLAlchemyError):
+            self.health.failed("archive", why)
+        log.warning("archive unavailable (%s), its outbox waits", why)

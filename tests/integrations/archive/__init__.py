@@ -1,0 +1,1 @@
+"""Tests of the SQL archive: schema migrations and the store, on SQLite and PostgreSQL."""
