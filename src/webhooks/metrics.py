@@ -66,6 +66,13 @@ ARCHIVE_OPS = Counter(
     "outbox while the database is away), refused (set aside)",
     ["op", "outcome"],
 )
+FOLLOW_UPS = Counter(
+    "iagente_follow_ups",
+    "Reminders to silent customers, by outcome: sent, template (24-hour window closed), failed, "
+    "deferred (quiet hours), cancelled (the customer wrote or may no longer be reminded), "
+    "answered, human, not_wanted, unknown (a poller died mid-send: not sent again), busy",
+    ["outcome"],
+)
 
 
 def turn(brain: str, seconds: float, stage_from: str, stage_to: str) -> None:
@@ -85,6 +92,30 @@ def llm_call(call: str, error: str | None) -> None:
 def sent(provider: str | None, channel: str | None, outcome: str) -> None:
     """Count one outbound message by provider, channel and outcome."""
     SENDS.labels(provider or "none", channel or "none", outcome).inc()
+
+
+def follow_up(outcome: str) -> None:
+    """Count what came of one follow-up reminder (or of cancelling one)."""
+    FOLLOW_UPS.labels(outcome).inc()
+
+
+class _FollowUpCollector:
+    """Reminders scheduled, read from Redis at scrape time."""
+
+    def __init__(self, timers) -> None:
+        self._timers = timers
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        try:
+            pending = self._timers.pending()
+        except redis.RedisError:
+            return
+        yield GaugeMetricFamily(
+            "iagente_follow_ups_pending", "Reminders scheduled for silent customers", value=pending
+        )
 
 
 class _QueueCollector:
@@ -134,7 +165,7 @@ class _ThisProcess:
         return REGISTRY.collect()
 
 
-def registry(queue, outbox=None) -> CollectorRegistry:
+def registry(queue, outbox=None, timers=None) -> CollectorRegistry:
     """What one scrape shows: every process's samples (or this one's) and the queue."""
     scrape = CollectorRegistry(auto_describe=False)
     path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
@@ -143,6 +174,8 @@ def registry(queue, outbox=None) -> CollectorRegistry:
     else:
         scrape.register(_ThisProcess())
     scrape.register(_QueueCollector(queue, outbox))
+    if timers is not None:
+        scrape.register(_FollowUpCollector(timers))
     return scrape
 
 

@@ -3,7 +3,8 @@
 Every key carries the `{stats}` hash tag, so a union over days (PFCOUNT of many keys) works on
 Redis Cluster too, and every key expires: memory is bounded by the retention, not by traffic.
 
-    {prefix}:{stats}:day:<date>            hash: in, out, started, responses, response_ms
+    {prefix}:{stats}:day:<date>            hash: in, out, started, responses, response_ms,
+                                           follow_ups
     {prefix}:{stats}:rt:<date>             list: the newest RESPONSE_SAMPLES response times (ms)
     {prefix}:{stats}:stage:<date>:<STAGE>  HyperLogLog: phones that ended a turn at STAGE
     {prefix}:{stats}:leads:<date>          HyperLogLog: phones whose turn handed a lead over
@@ -60,6 +61,7 @@ class StatsReport:
     active_users_24h: int
     active_users_7d: int
     funnel: tuple[StageCount, ...]
+    follow_ups_sent: int = 0  # reminders to silent customers (also counted in messages_out)
     leads: int = 0
     days: tuple[DayCount, ...] = ()
 
@@ -156,6 +158,15 @@ class StatsStore:
         pipe.expire(day, self.retention_days * 86400)
         self._run(pipe)
 
+    def record_follow_up(self) -> None:
+        """A reminder went out to a silent customer (a message out, counted apart as well)."""
+        day = self._day(self.now().date())
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.hincrby(day, "out", 1)
+        pipe.hincrby(day, "follow_ups", 1)
+        pipe.expire(day, self.retention_days * 86400)
+        self._run(pipe)
+
     @staticmethod
     def _run(pipe: redis.client.Pipeline) -> None:
         try:
@@ -204,6 +215,7 @@ class StatsStore:
             active_users_24h=self._redis.pfcount(*map(self._users, hours[:24])),
             active_users_7d=self._redis.pfcount(*map(self._users, hours)),
             funnel=self._funnel(days),
+            follow_ups_sent=totals.get("follow_ups", 0),
             leads=self._redis.pfcount(*map(self._leads, days)),
             days=tuple(per_day),
         )
