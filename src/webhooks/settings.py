@@ -116,6 +116,17 @@ class Settings(BaseSettings):
     transcription_max_bytes: int = Field(default=2_000_000, gt=0, le=25 * 1024 * 1024)
     transcription_timeout_seconds: float = Field(default=30.0, gt=0)
 
+    # The SQL archive (the sales record): any SQLAlchemy URL (a plain postgresql:// one gets the
+    # psycopg driver); unset: a SQLite file under VAR_DIR.
+    database_url: str | None = None
+    # What an erasure keeps, as archive tables (comma-separated; empty: nothing), and for how
+    # many years after each record was made.
+    legal_hold: str = "consents,leads"
+    retention_years: int = Field(default=6, ge=0)
+    # Conversations that never became leads leave the archive this long after their last
+    # message (0: kept for ever).
+    unconverted_retention_days: int = Field(default=365, ge=0)
+
     admin_token: SecretStr | None = None
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 5000
@@ -213,6 +224,11 @@ class Settings(BaseSettings):
         if self.agent_brain == "auto":
             return "llm" if self.openai_api_key else "rules"
         return self.agent_brain
+
+    @property
+    def legal_hold_tables(self) -> tuple[str, ...]:
+        """LEGAL_HOLD as a tuple of archive table names."""
+        return tuple(dict.fromkeys(t.strip() for t in self.legal_hold.split(",") if t.strip()))
 
     @property
     def ttl_seconds(self) -> int:
