@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     if settings.twilio_auth_token and not settings.public_base_url:
         log.warning("PUBLIC_BASE_URL is unset: Twilio signatures fail behind a proxy")
 
+    from webhooks.http import console
     from webhooks.http.admin import bp as admin_bp
     from webhooks.http.providers import bp as providers_bp
     from webhooks.http.status import bp as status_bp
@@ -46,4 +47,5 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.register_blueprint(providers_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(metrics_bp)
+    console.init_app(app)
     return app
