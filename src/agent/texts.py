@@ -156,6 +156,11 @@ CONVERSATION_CLOSED = (
 UNREADABLE = (
     "¡Gracias! De momento solo sé leer mensajes de texto. ¿Me lo puedes escribir, por favor?"
 )
+# A voice note we could not listen to (transcription off, failed, or the audio too long).
+VOICE_NOT_HEARD = (
+    "¡Gracias por tu nota de voz! Ahora mismo no puedo escucharla. "
+    "¿Me lo puedes escribir, por favor?"
+)
 # What a sender adds around options: WhatsApp buttons and lists, numbered text where the channel
 # has no buttons (SMS). `{numbers}` is "1, 2 o 3" (joined with OPTIONS_OR), at most five.
 OPTIONS_ANSWER = "Responde {numbers}."

@@ -54,6 +54,7 @@ class InboundMessage:
     reply_to: str | None = None  # id of the message this one answers, when given
     received_at: float = 0.0  # when our webhook queued it, Unix seconds (response times)
     our_number: str | None = None  # which of our numbers it reached: Meta's phone_number_id
+    transcript: str | None = None  # a voice note's words, once transcribed (turns/voice.py)
 
     def to_json(self) -> str:
         """The message as compact JSON, for the queue (`from_json` reads it back)."""
