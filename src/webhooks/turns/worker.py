@@ -32,8 +32,10 @@ from webhooks.inbound.chatwoot import ChatwootEvent
 from webhooks.inbound.messages import InboundMessage
 from webhooks.inbound.queue import MessageQueue
 from webhooks.services import Services
+from webhooks.turns.advisors import AdvisorHours
 from webhooks.turns.channels import Channels, TemplateMissingError
 from webhooks.turns.conversations import ConversationService, TurnResult
+from webhooks.turns.followups import FollowUps
 from webhooks.turns.replies import send_in_window
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,8 @@ class Worker:
         block_ms: int = 1000,
         health: HealthBook | None = None,
         chatwoot: ChatwootSide | None = None,
+        followups: FollowUps | None = None,
+        advisors: AdvisorHours | None = None,
     ) -> None:
         """A worker named `name` in the queue's consumer group.
 
@@ -116,7 +120,11 @@ class Worker:
             block_ms: how long one read waits for new notifications.
             health: where the outcome of each send is noted, if anywhere.
             chatwoot: the Chatwoot side, when Chatwoot is configured.
+            followups: the reminders to silent customers, armed (or cancelled) by each turn.
+            advisors: the advisors' business hours, when they are configured.
         """
+        self.followups = followups
+        self.advisors = advisors
         self.service = service
         self.chatwoot = chatwoot
         self.health = health
@@ -217,6 +225,8 @@ class Worker:
                 choice=choice,
                 before=state,
             )
+            if self.advisors is not None:
+                result = self.advisors.tell(phone, state, result)
         else:
             result = TurnResult.of(phone, state)
             silent = result.opted_out or (result.handoff and result.stage != "FINALIZADO")
@@ -252,6 +262,8 @@ class Worker:
         )
         if ops and self.chatwoot is not None:
             self.chatwoot.outbox.schedule(phone)
+        if self.followups is not None:
+            self.followups.after_turn(phone, result.values, human=human)
         self.count(phone, batch, outbound, result)
 
     def finish(
@@ -276,7 +288,7 @@ class Worker:
         after = result.values if result else None
         if after and after.get("handoff") and not before.get("handoff"):
             self.chatwoot.links.take(phone, after.get("handoff_reason") or "handoff")
-        return turn_ops(batch, before, after, outbound)
+        return turn_ops(batch, before, after, outbound) + AdvisorHours.notes(after)
 
     def count(
         self, phone: str, batch: list[InboundMessage], outbound: dict | None, result: TurnResult
