@@ -25,6 +25,10 @@ from agent.facts import ProductFacts, default_facts
 from agent.graph import build_graph
 from agent.quote import QuoteEngine
 from agent.state import STAGES
+from integrations.archive.database import database_url, make_engine
+from integrations.archive.erasure import RetentionPolicy
+from integrations.archive.models import EVENTS
+from integrations.archive.store import ArchiveStore
 from integrations.chatwoot import ChatwootClient
 from integrations.redis.conversations import ConversationStore
 from integrations.redis.delivery_log import DeliveryLog
@@ -39,6 +43,8 @@ from webhooks.crm.mirror import ChatwootMirror
 from webhooks.crm.routing import LeadRouting
 from webhooks.inbound.debounce import Debounce
 from webhooks.inbound.queue import MessageQueue
+from webhooks.records.archive import Archive
+from webhooks.records.drainer import ArchiveDrainer
 from webhooks.settings import Settings, SettingsError
 from webhooks.turns.channels import Channels
 from webhooks.turns.checkpoints import TurnSaver
@@ -63,6 +69,7 @@ class Services:
     deliveries     the latest webhook deliveries (GET /webhook/logs)
     chatwoot       the Chatwoot mirror and handover, or None when Chatwoot is not configured
     evolution      Evolution customers' WhatsApp addresses and the linked number's state
+    archive        the SQL archive (the sales record): store, outbox, drainer, retention policy
     started        time.monotonic() when they were built: the service's uptime
     """
 
@@ -75,6 +82,7 @@ class Services:
     deliveries: DeliveryLog
     chatwoot: ChatwootSide | None = None
     evolution: EvolutionBook | None = None
+    archive: Archive | None = None
     started: float = field(default_factory=time.monotonic)
 
     def init_app(self, app: Flask) -> None:
@@ -112,8 +120,32 @@ def build_services(
         health=health,
         deliveries=DeliveryLog(client),
         chatwoot=_chatwoot(settings, client, conversations, channels, health),
+        archive=build_archive(settings, client, health),
         evolution=evolution,
     )
+
+
+def build_archive(settings: Settings, client: redis.Redis, health: HealthBook) -> Archive:
+    """The SQL archive on DATABASE_URL (a SQLite file under VAR_DIR when unset).
+
+    Nothing connects here: the drainer migrates the schema when it starts, and waits while the
+    database is away; turns only ever write to its outbox in Redis.
+    """
+    tables = {model.__tablename__ for model in EVENTS}
+    if unknown := set(settings.legal_hold_tables) - tables:
+        raise SettingsError(
+            f"LEGAL_HOLD: unknown archive tables {', '.join(sorted(unknown))} "
+            f"(known: {', '.join(sorted(tables))})"
+        )
+    store = ArchiveStore(make_engine(database_url(settings.database_url, settings.var_dir)))
+    outbox = Outbox(client, name="archive")  # no expiry: the sales record is never dropped
+    policy = RetentionPolicy(
+        hold=settings.legal_hold_tables,
+        years=settings.retention_years,
+        unconverted_days=settings.unconverted_retention_days,
+    )
+    drainer = ArchiveDrainer(store, outbox, policy, client, health=health)
+    return Archive(store=store, outbox=outbox, drainer=drainer, policy=policy)
 
 
 def connect_redis(settings: Settings) -> redis.Redis:
