@@ -31,6 +31,8 @@ from webhooks.crm.ops import turn_ops
 from webhooks.inbound.chatwoot import ChatwootEvent
 from webhooks.inbound.messages import InboundMessage
 from webhooks.inbound.queue import MessageQueue
+from webhooks.records.archive import Archive
+from webhooks.records.ops import status_op, turn_op
 from webhooks.services import Services
 from webhooks.turns.advisors import AdvisorHours
 from webhooks.turns.channels import Channels, TemplateMissingError
@@ -104,6 +106,7 @@ class Worker:
         claim_idle_ms: int = 30_000,
         block_ms: int = 1000,
         health: HealthBook | None = None,
+        archive: Archive | None = None,
         chatwoot: ChatwootSide | None = None,
         followups: FollowUps | None = None,
         advisors: AdvisorHours | None = None,
@@ -119,6 +122,7 @@ class Worker:
                 from the worker that read it.
             block_ms: how long one read waits for new notifications.
             health: where the outcome of each send is noted, if anywhere.
+            archive: the SQL archive, whose outbox gets each turn's record.
             chatwoot: the Chatwoot side, when Chatwoot is configured.
             followups: the reminders to silent customers, armed (or cancelled) by each turn.
             advisors: the advisors' business hours, when they are configured.
@@ -127,6 +131,7 @@ class Worker:
         self.advisors = advisors
         self.service = service
         self.chatwoot = chatwoot
+        self.archive = archive
         self.health = health
         self.queue = queue
         self.channels = channels
@@ -241,6 +246,7 @@ class Worker:
             )
         outbound = self.deliver(phone, last, result) if result.reply else None
         ops = self.mirror_ops(phone, batch, state, None if human else result, outbound)
+        record = self.archive_op(phone, batch, state, None if human else result, outbound)
         self.service.store.record_exchange(
             phone,
             [
@@ -258,21 +264,45 @@ class Worker:
                 # Operators and agents answer later from the number the customer wrote to.
                 **({"our_number": last.our_number} if last.our_number else {}),
             },
-            also=lambda pipe: self.finish(pipe, phone, len(batch), ops),
+            also=lambda pipe: self.finish(pipe, phone, len(batch), ops, record),
         )
         if ops and self.chatwoot is not None:
             self.chatwoot.outbox.schedule(phone)
+        if record and self.archive is not None:
+            self.archive.outbox.schedule(phone)
         if self.followups is not None:
             self.followups.after_turn(phone, result.values, human=human)
         self.count(phone, batch, outbound, result)
 
     def finish(
-        self, pipe: redis.client.Pipeline, phone: str, answered: int, ops: list[dict]
+        self,
+        pipe: redis.client.Pipeline,
+        phone: str,
+        answered: int,
+        ops: list[dict],
+        record: dict | None = None,
     ) -> None:
         """The turn's own commands in its transaction: answered messages out, mirror work in."""
         self.queue.done(phone, answered, pipe)
         if ops and self.chatwoot is not None:
             self.chatwoot.outbox.push(pipe, phone, ops)
+        if record and self.archive is not None:
+            self.archive.outbox.push(pipe, phone, [record])
+
+    def archive_op(
+        self,
+        phone: str,
+        batch: list[InboundMessage],
+        before: dict,
+        result: TurnResult | None,
+        outbound: dict | None,
+    ) -> dict | None:
+        """The sales record of this turn for the SQL archive (None when there is no archive)."""
+        if self.archive is None:
+            return None
+        started = result is not None and result.turn == 1
+        after = result.values if result else None
+        return turn_op(phone, batch, before, after, outbound, started=started)
 
     def mirror_ops(
         self,
@@ -401,6 +431,8 @@ class Worker:
         if update.get("errors"):
             entry["errors"] = update["errors"]
         store.record_status(phone, update["message_id"], entry)
+        if self.archive is not None:
+            self.archive.outbox.add(phone, [status_op(update)])
         if status in ("failed", "undelivered"):
             codes = [e.get("code") for e in update.get("errors", [])]
             log.warning("delivery %s phone=%s codes=%s", status, mask_phone(phone), codes)
@@ -428,6 +460,7 @@ def run_workers(
             name=f"{base}-{i}",
             claim_idle_ms=int(settings.claim_idle_seconds * 1000),
             health=services.health,
+            archive=services.archive,
             chatwoot=chatwoot,
         )
         for i in range(threads or settings.worker_threads)
@@ -439,6 +472,13 @@ def run_workers(
         pool += [
             threading.Thread(target=chatwoot.mirror.run, args=(stop,), name=f"chatwoot-{i}")
             for i in range(len(workers))
+        ]
+    if services.archive:
+        # The database is quick next to Chatwoot: two drainers keep up with many workers.
+        drainer = services.archive.drainer
+        pool += [
+            threading.Thread(target=drainer.run, args=(stop,), name=f"archive-{i}")
+            for i in range(min(2, len(workers)))
         ]
     for thread in pool:
         thread.start()
