@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ class Stack:
 @contextlib.contextmanager
 def running(redis_url: str, **overrides: Any) -> Iterator[Stack]:
     """The app (`.client`) and `.start_workers()`; the workers stop when the block ends."""
-    with FakeProviders() as providers:
+    with FakeProviders() as providers, tempfile.TemporaryDirectory() as scratch:
         values: dict[str, Any] = {
             "whatsapp_app_secret": SECRET,
             "whatsapp_token": META_TOKEN,
@@ -58,6 +59,8 @@ def running(redis_url: str, **overrides: Any) -> Iterator[Stack]:
             "public_base_url": BASE,
             "turn_lock_seconds": 2,
             "claim_idle_seconds": 1,
+            # The SQL archive: a SQLite file of this stack's own (tests may name another).
+            "database_url": f"sqlite:///{scratch}/archive.sqlite3",
         }
         settings = settings_for(redis_url, **(values | overrides))
         services = build_services(settings)
