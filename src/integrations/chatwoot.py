@@ -176,6 +176,10 @@ class ChatwootClient:
         data = self._request("PUT", f"contacts/{int(contact_id)}", json_body=fields)
         return data.get("payload", data)  # the spec documents no body; the view wraps it
 
+    def delete_contact(self, contact_id: int) -> None:
+        """Delete the contact, and with it its conversations (a customer's erasure)."""
+        self._request("DELETE", f"contacts/{int(contact_id)}")
+
     def create_contact_inbox(self, contact_id: int, source_id: str) -> dict:
         """Link the contact to our inbox under `source_id`: {"source_id": ..., "inbox": {...}}."""
         body = {"inbox_id": self.inbox_id, "source_id": source_id}

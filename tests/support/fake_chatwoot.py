@@ -256,6 +256,14 @@ class FakeChatwoot:
                 contact[key] |= body.get(key) or {}
         return 200, {"payload": self._contact_view(contact)}
 
+    def _delete_contact(self, record: dict, contact_id: int) -> tuple:
+        _find(self.contacts, contact_id)
+        del self.contacts[contact_id]
+        for conversation_id, conversation in list(self.conversations.items()):
+            if conversation["contact_id"] == contact_id:
+                del self.conversations[conversation_id]
+        return 200, {}
+
     def _create_contact_inbox(self, record: dict, contact_id: int) -> tuple:
         body = record["json"]
         source_id = body.get("source_id") or str(uuid.uuid4())
@@ -475,6 +483,7 @@ _ROUTES: list[tuple[str, str, Callable[..., tuple]]] = [
     ("POST", r"contacts", FakeChatwoot._create_contact),
     ("GET", r"contacts/(\d+)", FakeChatwoot._show_contact),
     ("PUT", r"contacts/(\d+)", FakeChatwoot._update_contact),
+    ("DELETE", r"contacts/(\d+)", FakeChatwoot._delete_contact),
     ("POST", r"contacts/(\d+)/contact_inboxes", FakeChatwoot._create_contact_inbox),
     ("POST", r"conversations", FakeChatwoot._create_conversation),
     ("GET", r"conversations/(\d+)", FakeChatwoot._show_conversation),
