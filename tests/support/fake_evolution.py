@@ -126,7 +126,11 @@ class FakeEvolution:
 
     def calls(self, route: str) -> list[dict]:
         """Every request to `route` (e.g. "chat/sendPresence"), whatever its answer."""
-        return [r for r in list(self.requests) if r["path"].strip("/").startswith(route)]
+        return [
+            r
+            for r in list(self.requests)
+            if r["path"].strip("/") == route or r["path"].strip("/").startswith(route + "/")
+        ]
 
     def wait_for(self, count: int, timeout: float = 20.0) -> list[dict]:
         """Block until `count` messages were accepted (or time runs out); return them."""

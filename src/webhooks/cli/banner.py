@@ -82,6 +82,16 @@ def _chatwoot(settings: Settings) -> str:
     return f"mirror on ({host}); webhook secret {_set(settings.chatwoot_webhook_secret)}"
 
 
+def _evolution(settings: Settings) -> str:
+    if not (settings.evolution_api_url and settings.evolution_instance):
+        return "not configured (EVOLUTION_API_URL, EVOLUTION_INSTANCE)"
+    # Evolution API's licence asks that administrators be told it is in use.
+    return (
+        f"instance {settings.evolution_instance} through Evolution API (evolution-api.com); "
+        f"webhook JWT key {_set(settings.evolution_webhook_token)}"
+    )
+
+
 def webhook_urls(settings: Settings) -> list[tuple[str, str, str]]:
     """(provider, URL, where it goes) of each webhook, on PUBLIC_BASE_URL (else this machine)."""
     origin = (settings.public_base_url or local_origin(settings)).rstrip("/")
@@ -118,6 +128,7 @@ def banner(
         f"  meta      {_meta(settings)}",
         f"  twilio    {_twilio(settings)}",
         f"  chatwoot  {_chatwoot(settings)}",
+        f"  evolution {_evolution(settings)}",
         f"  admin     ADMIN_TOKEN {_set(settings.admin_token)}"
         + ("" if settings.admin_token else " (admin endpoints answer 403)"),
     ]

@@ -71,12 +71,27 @@ def _chatwoot(settings: Settings) -> str | None:
     return f"inbox {r.json().get('name', '?')}"
 
 
+def _evolution(settings: Settings) -> str | None:
+    from integrations.messaging.evolution import EvolutionSender
+    from webhooks.turns.channels import Channels
+
+    sender = Channels.from_settings(settings).sender_for("evolution", "whatsapp")
+    if not isinstance(sender, EvolutionSender):
+        return None
+    state = sender.connection_state()
+    if state != "open":
+        raise RuntimeError(f"number not linked (state {state}): run `iagente whatsapp-web link`")
+    # Evolution API's licence asks that administrators be told it is in use.
+    return f"instance {sender.instance} linked (state open) · uses Evolution API"
+
+
 CHECKS: dict[str, Callable[[Settings], str | None]] = {
     "redis": _redis,
     "model": _model,
     "meta": _meta,
     "twilio": _twilio,
     "chatwoot": _chatwoot,
+    "evolution": _evolution,
 }
 
 

@@ -1,4 +1,4 @@
-"""The `iagente` command: serve, worker, chat, check and simulate.
+"""The `iagente` command: serve, worker, chat, check, simulate and whatsapp-web.
 
 Every command takes its settings from one place (the environment, then .env), and so do the
 processes `serve` starts: gunicorn's web workers get the very object, the worker process reads
@@ -164,6 +164,13 @@ def simulate(args: argparse.Namespace, settings: Settings) -> int:
     )
 
 
+def whatsapp_web(args: argparse.Namespace, settings: Settings) -> int:
+    """Link a WhatsApp number by QR code through Evolution API."""
+    from webhooks.cli.whatsapp_web import link
+
+    return link(settings, wait_seconds=args.wait)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the `iagente` command given by `argv` (default: the process's arguments)."""
     parser = argparse.ArgumentParser(
@@ -194,6 +201,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--url", help="the service's origin (default: WEBHOOK_HOST:WEBHOOK_PORT)")
     p.add_argument("--timeout", type=float, default=60, help="seconds to wait for the reply")
     p.set_defaults(func=simulate)
+    p = sub.add_parser("whatsapp-web", help="a WhatsApp number linked by QR code (Evolution API)")
+    web = p.add_subparsers(dest="action", required=True)
+    p = web.add_parser("link", help="create the instance, set its webhook, show the QR code")
+    p.add_argument("--wait", type=float, default=300, help="seconds to wait for the scan")
+    p.set_defaults(func=whatsapp_web)
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
