@@ -16,21 +16,12 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from integrations.redis.stats import DayCount, StatsStore
-from tests.support.stack import Stack, post_meta, running
+from tests.support.console import ADMIN, SALE, csrf_of, talk
+from tests.support.stack import Stack, running
 from webhooks.http.console import access
-from webhooks.turns.worker import Worker
 
-ADMIN = "console-admin-token"
 PHONE, OTHER = "+34600111222", "+34600333444"
-TO_QUOTE = [
-    "Hola",
-    "sí",
-    "Soy Ana, 35 años, no fumo",
-    "150.000 €",
-    "20 años",
-    "para mi familia",
-    "sí",
-]
+TO_QUOTE = SALE
 
 
 @pytest.fixture
@@ -40,29 +31,10 @@ def stack(redis_url: str) -> Iterator[Stack]:
         yield running_stack
 
 
-def csrf_of(page: TestResponse) -> str:
-    """The CSRF token of the first form of `page`."""
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
-    assert found, "the page has no form with a CSRF token"
-    return found.group(1)
-
-
 def sign_in(client: FlaskClient, token: str = ADMIN) -> TestResponse:
     """Open the sign-in page and post `token` with the page's CSRF token."""
     form = client.get("/console/login")
     return client.post("/console/login", data={"token": token, "csrf_token": csrf_of(form)})
-
-
-def talk(stack: Stack, phone: str, texts: list[str]) -> None:
-    """Post each text signed as Meta signs it, and let a worker answer it before the next."""
-    services = stack.services
-    worker = Worker(services.conversations, services.queue, services.channels, name="console")
-    services.queue.ensure_group()
-    for n, text in enumerate(texts):
-        assert post_meta(stack, phone, text, f"wamid.{phone[1:]}.{n}").status_code == 200
-        while entries := services.queue.read(worker.name, count=10, block_ms=1):
-            for entry_id, fields in entries:
-                worker.handle(entry_id, fields)
 
 
 # --- access ------------------------------------------------------------------------------------
