@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     from webhooks.http import console
     from webhooks.http.admin import bp as admin_bp
+    from webhooks.http.customers import bp as customers_bp
     from webhooks.http.providers import bp as providers_bp
     from webhooks.http.status import bp as status_bp
     from webhooks.metrics import bp as metrics_bp
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.register_blueprint(status_bp)
     app.register_blueprint(providers_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(customers_bp)
     app.register_blueprint(metrics_bp)
     console.init_app(app)
     return app

@@ -56,7 +56,8 @@ def _not_done(exc: OperationError) -> Response:
 
 
 @bp.before_request
-def _authorise() -> None:
+def authorise() -> None:
+    """Admin requests carry `Authorization: Bearer $ADMIN_TOKEN` (the customers' API's too)."""
     token = _services().settings.admin_token
     expected = token.get_secret_value().encode() if token else b""
     if not expected:
