@@ -8,13 +8,39 @@ about the phone goes. The audit log is never erased: it names phones by a digest
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from integrations.archive.models import EVENTS, Conversation, Customer, Delivery, Message
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """What a legal hold keeps, and for how long the archive keeps the rest.
+
+    hold               event tables kept through an erasure (LEGAL_HOLD)
+    years              how long held rows are kept after they were made (RETENTION_YEARS)
+    unconverted_days   how long a conversation that never became a lead is kept after its last
+                       message (UNCONVERTED_RETENTION_DAYS; 0: for ever)
+    """
+
+    hold: tuple[str, ...] = ("consents", "leads")
+    years: int = 6
+    unconverted_days: int = 365
+
+    def held_since(self, now: datetime | None = None) -> datetime:
+        """Held rows made before this are past their hold."""
+        return (now or datetime.now(UTC)) - timedelta(days=round(self.years * 365.25))
+
+    def unconverted_before(self, now: datetime | None = None) -> datetime | None:
+        """Conversations without a lead idle since before this are purged (None: never)."""
+        if not self.unconverted_days:
+            return None
+        return (now or datetime.now(UTC)) - timedelta(days=self.unconverted_days)
 
 
 def _held(table: str, hold: Iterable[str]) -> bool:

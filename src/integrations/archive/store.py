@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from integrations.archive import erasure, writes
+from integrations.archive import database, erasure, writes
 from integrations.archive.models import (
     EVENTS,
     AuditEntry,
@@ -49,6 +50,20 @@ class ArchiveStore:
         """Sessions on `engine`; objects stay readable after commit."""
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._migrated = False
+        self._migrating = threading.Lock()
+
+    def ready(self) -> ArchiveStore:
+        """This store, its schema migrated to the newest revision (once per process).
+
+        Raises:
+            sqlalchemy.exc.SQLAlchemyError: the database is unavailable.
+        """
+        with self._migrating:
+            if not self._migrated:
+                database.upgrade(self.engine)
+                self._migrated = True
+        return self
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -141,12 +156,21 @@ class ArchiveStore:
         return values
 
     def erase(
-        self, phone: str, *, hold: Iterable[str], held_since: datetime, actor: str = "admin"
+        self,
+        phone: str,
+        *,
+        hold: Iterable[str],
+        held_since: datetime,
+        actor: str = "admin",
+        detail: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Erase `phone` but held rows newer than `held_since`; audited in the same transaction."""
+        """Erase `phone` but held rows newer than `held_since`; audited in the same transaction.
+
+        `detail` adds what was erased elsewhere (Redis, Chatwoot) to the audit entry.
+        """
         with self.session() as session:
             outcome = erasure.erase_customer(session, phone, hold=hold, held_since=held_since)
-            writes.audit(session, actor, "erase", phone, outcome)
+            writes.audit(session, actor, "erase", phone, (detail or {}) | outcome)
             return outcome
 
     def purge(self, *, before: datetime, hold: Iterable[str], held_since: datetime) -> dict:

@@ -18,11 +18,13 @@ import redis
 from redis.exceptions import LockError
 from sqlalchemy.exc import SQLAlchemyError
 
+from integrations.archive.erasure import RetentionPolicy
+from integrations.archive.store import ArchiveStore
 from integrations.archive.writes import OperationError
 from integrations.messaging.phones import mask_phone
 from integrations.redis.health import HealthBook
+from integrations.redis.outbox import Outbox
 from webhooks import metrics
-from webhooks.records.archive import Archive
 
 log = logging.getLogger(__name__)
 RETENTION_KEY = "iagente:archive:retention"
@@ -33,7 +35,9 @@ class ArchiveDrainer:
 
     def __init__(
         self,
-        archive: Archive,
+        store: ArchiveStore,
+        outbox: Outbox,
+        policy: RetentionPolicy,
         client: redis.Redis,
         *,
         health: HealthBook | None = None,
@@ -44,15 +48,18 @@ class ArchiveDrainer:
         """A drainer of `archive`'s outbox.
 
         Args:
-            archive: the store, its outbox and retention policy.
+            store: the archive.
+            outbox: the operations waiting, per phone.
+            policy: what the retention job purges, and what a legal hold keeps.
             client: Redis, where the retention job notes that it ran (once a day for all).
             health: where the database's latest outcome is noted, if anywhere.
             poll_seconds: how long a drainer with nothing due waits before looking again.
             max_backoff: the longest wait while the database is unavailable.
             retention_every_seconds: how often the retention job runs, across processes.
         """
-        self.archive = archive
-        self.outbox = archive.outbox
+        self.store = store
+        self.outbox = outbox
+        self.policy = policy
         self.redis = client
         self.health = health
         self.poll_seconds = poll_seconds
@@ -67,7 +74,7 @@ class ArchiveDrainer:
                 log.info("archive outbox has work for %d conversations", found)
         while not stop.is_set():
             try:
-                self.archive.ready()
+                self.store.ready()
                 self.retain()
                 phones = self.outbox.due()
             except (SQLAlchemyError, redis.RedisError) as exc:
@@ -113,7 +120,7 @@ class ArchiveDrainer:
 
     def drain_leased(self, phone: str, *, delay: float = 1.0) -> bool:
         """`drain` for a caller that holds the phone's lease (an erasure does)."""
-        store, done = self.archive.store, 0
+        store, done = self.store, 0
         while (op := self.outbox.head(phone)) is not None:
             kind = op.get("op", "?")
             try:
@@ -138,14 +145,14 @@ class ArchiveDrainer:
 
     def retain(self) -> dict | None:
         """Run the retention job when it is due (once per period across processes)."""
-        policy = self.archive.policy
+        policy = self.policy
         before = policy.unconverted_before()
         if before is None or not self.redis.set(
             RETENTION_KEY, "1", nx=True, ex=self.retention_every
         ):
             return None
         try:
-            counts = self.archive.store.purge(
+            counts = self.store.purge(
                 before=before, hold=policy.hold, held_since=policy.held_since()
             )
         except SQLAlchemyError:
