@@ -14,6 +14,7 @@ MAX_TEXT = 4096  # WhatsApp's limit for one text message
 
 PHONE = {"type": "string", "pattern": r"^\+[1-9][0-9]{6,14}$", "examples": ["+34600000000"]}
 TIME = {"type": "string", "format": "date-time"}
+COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
 STAGE = {"type": "string", "enum": list(STAGES)}
 
 
@@ -150,6 +151,38 @@ SCHEMAS = {
         }
     ),
     "WebhookDeliveries": _obj({"items": {"type": "array", "items": _ref("WebhookDelivery")}}),
+    "CustomerExport": _obj(
+        {
+            "phone": PHONE,
+            "exported_at": TIME,
+            "redis": {
+                "type": "object",
+                "description": "the running conversation: keys held, graph state, summary, "
+                "transcript, delivery statuses, Chatwoot link, pending work",
+            },
+            "archive": {
+                "type": "object",
+                "description": "the SQL archive's rows, by table (customer, conversations, "
+                "messages, deliveries, consents, needs_records, quotes, choices, leads, "
+                "handovers, opt_outs) and the audit log's entries about the phone",
+            },
+        }
+    ),
+    "EraseRequest": _obj({"chatwoot": {"type": "boolean", "default": False}}, required=[]),
+    "Erased": _obj(
+        {
+            "phone": PHONE,
+            "erased": {"const": True},
+            "chatwoot": {
+                "type": "string",
+                "description": "kept, not configured, not found, deleted, or failed: <why>",
+            },
+            "redis_keys": {"type": "integer", "minimum": 0},
+            "archive": {**COUNTS, "description": "rows deleted, by table"},
+            "held": {**COUNTS, "description": "rows the legal hold keeps, by table"},
+            "held_until": _nullable({"type": "string"}),
+        }
+    ),
     "Stats": _obj(
         {
             "since": TIME,
@@ -194,6 +227,18 @@ DESCRIPTIONS = {
         "from our webhook receiving the customer's (first) message to the reply going out; the "
         "p90 comes from up to 1000 samples a day. Funnel: customers who reached each stage "
         "(a later stage implies the earlier ones) and the share of the previous stage's."
+    ),
+    "export": (
+        "Everything held about the phone, to answer a customer's access request: the running "
+        "conversation in Redis and every row of the SQL archive, with the audit log's entries "
+        "about it. The export itself is audited."
+    ),
+    "erase": (
+        "Erases the phone's data, to answer an erasure request: every Redis key of the phone, "
+        "the archive's rows, and with `chatwoot: true` its Chatwoot contact (and conversations). "
+        "What LEGAL_HOLD names (consents and leads by default) is kept for RETENTION_YEARS after "
+        "it was made, and the audit log records the erasure. Operations still waiting for the "
+        "archive are written first; when the database is unavailable nothing is erased (503)."
     ),
 }
 
@@ -360,6 +405,34 @@ def _paths() -> dict:
                 "parameters": SINCE,
                 "responses": {"200": _csv("one metric a row, with a header"), **BAD, **AUTH},
             }
+        },
+        "/webhook/customer/{phone}/export": {
+            "parameters": [PHONE_PARAM],
+            "get": {
+                "summary": "Everything held about a customer (access request)",
+                "description": DESCRIPTIONS["export"],
+                "responses": {
+                    "200": _answer("the customer's data", "CustomerExport"),
+                    "400": _answer("not an E.164 phone number"),
+                    **AUTH,
+                    "404": _answer("nothing is held about this phone"),
+                    "503": _answer("the archive database is unavailable"),
+                },
+            },
+        },
+        "/webhook/customer/{phone}/erase": {
+            "parameters": [PHONE_PARAM],
+            "post": {
+                "summary": "Erase a customer's data but what a legal hold keeps (erasure request)",
+                "description": DESCRIPTIONS["erase"],
+                "requestBody": {"required": False, **_json("EraseRequest")},
+                "responses": {
+                    "200": _answer("erased, with what was kept", "Erased"),
+                    "400": _answer("not an E.164 phone number, or a body other than EraseRequest"),
+                    **AUTH,
+                    "503": _answer("the archive database is unavailable: nothing was erased"),
+                },
+            },
         },
     }
 
