@@ -1,8 +1,10 @@
 """What the Evolution provider keeps in Redis: customers' WhatsApp addresses, the link's state.
 
 A customer may write from a phone JID or from a LID (WhatsApp's privacy id); replies go back
-to the JID the customer wrote from, read receipts to the phone JID. Both are kept per phone for
-as long as a conversation is (`ttl_seconds`), as is which phone a LID belongs to.
+to the JID the customer wrote from, read receipts to the phone JID. Both are kept per phone, in
+the conversation's `evolution` record (keys.py: erased with the customer, kept on a reset), for
+as long as a conversation is (`ttl_seconds`); which phone a LID belongs to is kept as long, under
+`{prefix}:evolution:lid:<lid>`, and the linked number's state under `{prefix}:evolution:connection`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import cast
 
 import redis
 
+from integrations.redis.keys import conversation_key
+
 
 class EvolutionBook:
     """Addresses of Evolution customers, and the linked number's connection state."""
@@ -20,6 +24,7 @@ class EvolutionBook:
         """Keep entries under `{prefix}:evolution:` for `ttl_seconds` after their last use."""
         self._redis = client
         self._ttl = ttl_seconds
+        self._root = prefix
         self._prefix = f"{prefix}:evolution"
 
     def remember(
@@ -27,7 +32,7 @@ class EvolutionBook:
     ) -> None:
         """Where `phone` wrote from; a LID seen with a phone number maps to that phone."""
         pipe = self._redis.pipeline(transaction=False)
-        key = f"{self._prefix}:address:{phone}"
+        key = conversation_key(self._root, phone, "evolution")
         pipe.hset(key, "reply", reply_jid)
         if read_jid:
             pipe.hset(key, "read", read_jid)
@@ -43,7 +48,8 @@ class EvolutionBook:
 
     def address(self, phone: str) -> tuple[str | None, str | None]:
         """(reply JID, read-receipt JID) of `phone`, each None when unknown."""
-        raw = cast(dict[bytes, bytes], self._redis.hgetall(f"{self._prefix}:address:{phone}"))
+        key = conversation_key(self._root, phone, "evolution")
+        raw = cast(dict[bytes, bytes], self._redis.hgetall(key))
         reply, read = raw.get(b"reply"), raw.get(b"read")
         return (reply.decode() if reply else None, read.decode() if read else None)
 

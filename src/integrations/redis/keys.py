@@ -11,6 +11,7 @@ same tag, so a reset deletes all of them with one DEL:
     {prefix}:conv:{<phone>}:inflight                       a Chatwoot message being created
     {prefix}:conv:{<phone>}:outbox:<name>[:lease]          Outbox: pending operations
     {prefix}:conv:{<phone>}:followup                       FollowUpTimers: the next reminder
+    {prefix}:conv:{<phone>}:evolution                      EvolutionBook: the customer's JIDs
     {prefix}:ckpt:{<thread>}:idx|cp|blobs|writes|widx      RedisSaver
 
 Shared keys hold the phone as a member: `{prefix}:conversations` (the admin index),
@@ -176,6 +177,7 @@ class ConversationKeys:
         records = (
             *("transcript", "summary", "statuses", "lock", "seen", "inbox", "missed"),
             "followup",
+            "evolution",
         )
         outboxes = [
             key for name in OUTBOXES for key in (self.outbox(name), f"{self.outbox(name)}:lease")
@@ -190,12 +192,13 @@ class ConversationKeys:
 
     @property
     def reset(self) -> tuple[str, ...]:
-        """What a reset deletes: all but the turn lock, the Chatwoot link and the archive's work.
+        """What a reset deletes: all but the lock, the Chatwoot link, the archive's, the JIDs.
 
         The resetter holds the lock (it goes when released); agents keep the same Chatwoot
-        conversation; what happened before the reset is still written to the SQL archive.
+        conversation; what happened before the reset is still written to the SQL archive; an
+        operator can still reach an Evolution customer where they wrote from.
         """
-        kept = {self.lock, self.chatwoot}
+        kept = {self.lock, self.chatwoot, self.of("evolution")}
         kept |= {key for n in KEPT_ON_RESET for key in (self.outbox(n), f"{self.outbox(n)}:lease")}
         return tuple(key for key in self.all if key not in kept)
 
