@@ -160,12 +160,38 @@ class _QueueCollector:
         )
 
 
+class _ArchiveCollector:
+    """The SQL archive's writes waiting in Redis, read at scrape time."""
+
+    def __init__(self, outbox) -> None:
+        self._outbox = outbox
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        try:
+            backlog = self._outbox.backlog()
+        except redis.RedisError:
+            return
+        yield GaugeMetricFamily(
+            "iagente_archive_outbox_pending",
+            "SQL archive writes waiting (the database slow or unavailable)",
+            value=backlog["pending"],
+        )
+        yield GaugeMetricFamily(
+            "iagente_archive_outbox_oldest_age_seconds",
+            "Age of the oldest waiting SQL archive write",
+            value=backlog["oldest_age_seconds"],
+        )
+
+
 class _ThisProcess:
     def collect(self):
         return REGISTRY.collect()
 
 
-def registry(queue, outbox=None, timers=None) -> CollectorRegistry:
+def registry(queue, outbox=None, timers=None, archive=None) -> CollectorRegistry:
     """What one scrape shows: every process's samples (or this one's) and the queue."""
     scrape = CollectorRegistry(auto_describe=False)
     path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
@@ -176,6 +202,8 @@ def registry(queue, outbox=None, timers=None) -> CollectorRegistry:
     scrape.register(_QueueCollector(queue, outbox))
     if timers is not None:
         scrape.register(_FollowUpCollector(timers))
+    if archive is not None:
+        scrape.register(_ArchiveCollector(archive))
     return scrape
 
 
@@ -190,5 +218,6 @@ def metrics() -> Response:
 
     services = services_of()
     outbox = services.chatwoot.outbox if services.chatwoot else None
-    body = encode(registry(services.queue, outbox))
+    archive = services.archive.outbox if services.archive else None
+    body = encode(registry(services.queue, outbox, archive=archive))
     return Response(body, content_type=content_type)

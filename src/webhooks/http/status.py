@@ -28,6 +28,7 @@ def _configured(services: Services) -> dict[str, bool]:
         "twilio": bool(settings.twilio_account_sid and settings.twilio_auth_token),
         "evolution": bool(settings.evolution_api_url and settings.evolution_instance),
         "chatwoot": services.chatwoot is not None,
+        "archive": services.archive is not None,
     }
 
 
@@ -54,6 +55,11 @@ def report(services: Services) -> tuple[dict, int]:
         if services.chatwoot is not None:
             seen["chatwoot"] = seen.get("chatwoot", {}) | {
                 "outbox": services.chatwoot.outbox.backlog()
+            }
+        if services.archive is not None:
+            # The SQL archive's writes waiting in Redis: they grow while the database is away.
+            seen["archive"] = seen.get("archive", {}) | {
+                "outbox": services.archive.outbox.backlog()
             }
         if services.evolution is not None:
             # The linked phone's state as Evolution last reported it; a lost link is degraded.
