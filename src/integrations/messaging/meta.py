@@ -21,6 +21,7 @@ from integrations.messaging.base import (
     Channel,
     Option,
     OutsideWindowError,
+    ProviderSession,
     RecipientError,
     SendError,
     SentMessage,
@@ -97,7 +98,7 @@ class MetaWhatsAppSender:
         self._api_url = api_url.rstrip("/")
         self._url = f"{self._api_url}/{phone_number_id}/messages"
         self._headers = {"Authorization": f"Bearer {token}"}
-        self._session = session or requests.Session()
+        self._session = session or ProviderSession()
         self._timeout = timeout
         self._retry = retry or RetryPolicy()
         self._texts = texts

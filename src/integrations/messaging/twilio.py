@@ -22,6 +22,7 @@ from integrations.messaging.base import (
     Channel,
     Option,
     OutsideWindowError,
+    ProviderSession,
     RecipientError,
     SendError,
     SentMessage,
@@ -96,7 +97,7 @@ class TwilioSender:
         if not E164.fullmatch(from_number):
             raise ValueError("from_number must be an E.164 number, '+' included")
         self._from = self._address(from_number)
-        self._session = session or requests.Session()
+        self._session = session or ProviderSession()
         self._timeout = timeout
         self._retry = retry or RetryPolicy()
         self._status_callback = status_callback

@@ -9,7 +9,7 @@ from functools import partial
 import requests
 
 from agent import texts
-from integrations.messaging.base import Provider, Sender, SendError, SentMessage
+from integrations.messaging.base import Provider, ProviderSession, Sender, SendError, SentMessage
 from integrations.messaging.evolution import EvolutionSender
 from integrations.messaging.meta import MetaWhatsAppSender
 from integrations.messaging.text import OptionTexts
@@ -81,7 +81,7 @@ class Channels:
         `evolution_book` tells the Evolution sender the WhatsApp address each customer wrote
         from (a LID, WhatsApp's own form of a Mexican number).
         """
-        session = requests.Session()
+        session = ProviderSession()
         meta: list[MetaWhatsAppSender] = []
         twilio_wa = twilio_sms = None
         if settings.whatsapp_token:
