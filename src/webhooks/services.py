@@ -37,6 +37,7 @@ from integrations.redis.health import HealthBook
 from integrations.redis.links import ChatwootLinks
 from integrations.redis.outbox import Outbox
 from integrations.redis.stats import StatsStore
+from integrations.transcription import Transcriber
 from webhooks import metrics
 from webhooks.crm.handover import ChatwootSide, Handover
 from webhooks.crm.mirror import ChatwootMirror
@@ -49,6 +50,7 @@ from webhooks.settings import Settings, SettingsError
 from webhooks.turns.channels import Channels
 from webhooks.turns.checkpoints import TurnSaver
 from webhooks.turns.conversations import ConversationService
+from webhooks.turns.voice import VoiceNotes
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -69,6 +71,7 @@ class Services:
     deliveries     the latest webhook deliveries (GET /webhook/logs)
     chatwoot       the Chatwoot mirror and handover, or None when Chatwoot is not configured
     evolution      Evolution customers' WhatsApp addresses and the linked number's state
+    voice          voice notes transcribed, or None when TRANSCRIPTION_MODEL is not set
     archive        the SQL archive (the sales record): store, outbox, drainer, retention policy
     started        time.monotonic() when they were built: the service's uptime
     """
@@ -82,6 +85,7 @@ class Services:
     deliveries: DeliveryLog
     chatwoot: ChatwootSide | None = None
     evolution: EvolutionBook | None = None
+    voice: VoiceNotes | None = None
     archive: Archive | None = None
     started: float = field(default_factory=time.monotonic)
 
@@ -122,6 +126,7 @@ def build_services(
         chatwoot=_chatwoot(settings, client, conversations, channels, health),
         archive=build_archive(settings, client, health),
         evolution=evolution,
+        voice=_voice(settings, channels),
     )
 
 
@@ -146,6 +151,12 @@ def build_archive(settings: Settings, client: redis.Redis, health: HealthBook) -
     )
     drainer = ArchiveDrainer(store, outbox, policy, client, health=health)
     return Archive(store=store, outbox=outbox, drainer=drainer, policy=policy)
+
+
+def _voice(settings: Settings, channels: Channels) -> VoiceNotes | None:
+    """Voice notes heard, or None: whether transcription is on is decided here only."""
+    transcriber = Transcriber.from_settings(settings)
+    return VoiceNotes(channels, transcriber) if transcriber else None
 
 
 def connect_redis(settings: Settings) -> redis.Redis:

@@ -1,11 +1,15 @@
-"""A small OpenAI-compatible chat-completions server for tests, on 127.0.0.1."""
+"""A small OpenAI-compatible server for tests, on 127.0.0.1: chat completions and transcriptions."""
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from werkzeug.formparser import parse_form_data
 
 
 class FakeOpenAI:
@@ -20,6 +24,12 @@ class FakeOpenAI:
         self.hanging = threading.Event()
         # request body -> (HTTP status, error body): every request fails, as an outage would
         self.fail_with = None
+        # /audio/transcriptions: the words of each audio file (by its bytes), and every upload as
+        # it was parsed: {"path", "auth", "content_type", "form", "files": [{"field",
+        # "filename", "content_type", "content"}]}
+        self.transcripts: dict[bytes, str] = {}
+        self.uploads: list[dict] = []
+        self.transcription_status = 200  # another status: every transcription fails with it
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -27,6 +37,9 @@ class FakeOpenAI:
                 pass
 
             def do_POST(self):
+                if self.path.endswith("/audio/transcriptions"):
+                    server.transcribe(self)
+                    return
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 server.requests.append(
                     {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
@@ -52,6 +65,53 @@ class FakeOpenAI:
     def __exit__(self, *exc) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+    def transcribe(self, handler: BaseHTTPRequestHandler) -> None:
+        """Answer an upload as OpenAI does: {"text": ...}, or an error body."""
+        raw = handler.rfile.read(int(handler.headers["Content-Length"]))
+        environ = {
+            "wsgi.input": io.BytesIO(raw),
+            "CONTENT_LENGTH": str(len(raw)),
+            "CONTENT_TYPE": handler.headers.get("Content-Type", ""),
+            "REQUEST_METHOD": "POST",
+        }
+        _, form, files = parse_form_data(environ)
+        parts: list[dict[str, Any]] = []
+        for field, part in files.items(multi=True):
+            content = part.read()
+            part.close()  # a SpooledTemporaryFile: left open, it warns when collected
+            parts.append(
+                {
+                    "field": field,
+                    "filename": part.filename,
+                    "content_type": part.mimetype,
+                    "content": content,
+                }
+            )
+        fields = form.to_dict()
+        upload: dict[str, Any] = {
+            "path": handler.path,
+            "auth": handler.headers.get("Authorization"),
+            "content_type": handler.headers.get("Content-Type", ""),
+            "form": fields,
+            "files": parts,
+        }
+        self.uploads.append(upload)
+        audio: bytes = parts[0]["content"] if parts else b""
+        reply: dict[str, Any]
+        status, reply = 200, {"text": self.transcripts.get(audio, "")}
+        if self.transcription_status != 200:
+            error: dict[str, Any] = {"message": "transcription failed", "type": "server_error"}
+            status, reply = self.transcription_status, {"error": error}
+        elif "model" not in fields or not parts:
+            error = {"message": "file and model are required", "type": "invalid_request_error"}
+            status, reply = 400, {"error": error}
+        answer = json.dumps(reply).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(answer)))
+        handler.end_headers()
+        handler.wfile.write(answer)
 
     def answer(self, body: dict) -> dict:
         if body.get("tools"):

@@ -367,6 +367,8 @@ class ChatwootMirror:
                 word = MEDIA_WORDS.get(media.get("kind"), media.get("kind") or "archivo")
                 where = media.get("url") or f"id {media.get('id')}"
                 lines.append(f"📎 {word} no disponible ({type(exc).__name__}): {where}")
+        if op.get("transcript"):
+            lines.append(f"🎤 Transcripción: {op['transcript']}")
         if op.get("location"):
             place = op["location"]
             where = f"{place.get('latitude')},{place.get('longitude')}"

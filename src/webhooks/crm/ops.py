@@ -133,6 +133,7 @@ def incoming_op(message: InboundMessage) -> dict:
         "provider": message.provider,
         "channel": message.channel,
         "name": message.profile_name,
+        **({"transcript": message.transcript} if message.transcript else {}),
         # Meta serves a customer's media file only to the number it was sent to.
         **({"our_number": message.our_number} if message.our_number else {}),
     }

@@ -21,7 +21,7 @@ from typing import Any
 import redis
 
 from agent.brains.spanish import read_spanish
-from agent.texts import UNREADABLE
+from agent.texts import UNREADABLE, VOICE_NOT_HEARD
 from integrations.messaging.base import Option, RecipientError, Sender, SendError, SentMessage
 from integrations.messaging.phones import mask_phone
 from integrations.redis.health import HealthBook
@@ -39,6 +39,7 @@ from webhooks.turns.channels import Channels, TemplateMissingError
 from webhooks.turns.conversations import ConversationService, TurnResult
 from webhooks.turns.followups import FollowUps
 from webhooks.turns.replies import send_in_window
+from webhooks.turns.voice import VoiceNotes, is_voice
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ def as_text(message: InboundMessage) -> str:
         return f"opción {option}"  # read with the words it came with (see `what_was_said`)
     if message.kind in ("text", "button"):
         return message.text
+    if message.transcript:
+        return message.transcript  # a voice note's words
     if message.kind in ("image", "video", "document") and message.text:
         return message.text  # a caption
     return ""
@@ -108,6 +111,7 @@ class Worker:
         health: HealthBook | None = None,
         archive: Archive | None = None,
         chatwoot: ChatwootSide | None = None,
+        voice: VoiceNotes | None = None,
         followups: FollowUps | None = None,
         advisors: AdvisorHours | None = None,
     ) -> None:
@@ -124,6 +128,7 @@ class Worker:
             health: where the outcome of each send is noted, if anywhere.
             archive: the SQL archive, whose outbox gets each turn's record.
             chatwoot: the Chatwoot side, when Chatwoot is configured.
+            voice: what transcribes voice notes, when TRANSCRIPTION_MODEL is set.
             followups: the reminders to silent customers, armed (or cancelled) by each turn.
             advisors: the advisors' business hours, when they are configured.
         """
@@ -131,6 +136,7 @@ class Worker:
         self.advisors = advisors
         self.service = service
         self.chatwoot = chatwoot
+        self.voice = voice
         self.archive = archive
         self.health = health
         self.queue = queue
@@ -212,6 +218,8 @@ class Worker:
         if answered in ids[:-1]:
             # A retry after a crash, with newer messages behind: finish the old turn first.
             batch = batch[: ids.index(answered) + 1]
+        if self.voice:
+            batch = self.voice.hear(batch)
         last = batch[-1]
         text, choice = what_was_said(batch)
         human = self.chatwoot is not None and self.chatwoot.links.human(phone)
@@ -238,7 +246,7 @@ class Worker:
             quiet = silent or all(m.kind in QUIET_KINDS for m in batch)
             result = TurnResult(
                 phone=phone,
-                reply="" if quiet else UNREADABLE,
+                reply="" if quiet else VOICE_NOT_HEARD if any(map(is_voice, batch)) else UNREADABLE,
                 stage=result.stage,
                 handoff=result.handoff,
                 opted_out=result.opted_out,
@@ -250,7 +258,13 @@ class Worker:
         self.service.store.record_exchange(
             phone,
             [
-                {"text": m.text, "kind": m.kind, "channel": m.channel, "id": m.message_id}
+                {
+                    "text": m.text,
+                    "kind": m.kind,
+                    "channel": m.channel,
+                    "id": m.message_id,
+                    **({"transcript": m.transcript} if m.transcript else {}),
+                }
                 for m in batch
             ],
             outbound,
@@ -462,6 +476,7 @@ def run_workers(
             health=services.health,
             archive=services.archive,
             chatwoot=chatwoot,
+            voice=services.voice,
         )
         for i in range(threads or settings.worker_threads)
     ]
