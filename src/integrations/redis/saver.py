@@ -65,6 +65,8 @@ from integrations.redis.saver_layout import (
 
 _PAGE = 100
 _TXN_ATTEMPTS = 10
+# A checkpoint as stored: its ref, its record, its channels' blobs and its pending writes.
+RawTuple = tuple[bytes, bytes, list[bytes | None], list[bytes | None]]
 
 # The client is made with decode_responses=False (checked in __init__), so replies hold bytes;
 # redis-py types them `bytes | str` since it cannot know. The casts below say so, nothing more.
@@ -101,6 +103,11 @@ class RedisSaver(BaseCheckpointSaver[str]):
 
     def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         """The checkpoint the config names, or the newest of its namespace, with its writes."""
+        raw = self._get_raw(config)
+        return self._decode(config["configurable"]["thread_id"], raw) if raw else None
+
+    def _get_raw(self, config: RunnableConfig) -> RawTuple | None:
+        """What `get_tuple` decodes, as Redis holds it (decode it again for a fresh copy)."""
         conf = config["configurable"]
         thread_id, ns = conf["thread_id"], conf.get("checkpoint_ns", "")
         keys = self._keys(thread_id)
@@ -113,7 +120,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
             if not newest:
                 return None
             wanted = newest[0]
-        found = self._load(keys, thread_id, [wanted], None)
+        found = self._fetch(keys, [wanted], None)
         return found[0] if found else None
 
     def list(
@@ -174,6 +181,15 @@ class RedisSaver(BaseCheckpointSaver[str]):
         filter: dict[str, Any] | None,
     ) -> builtins.list[CheckpointTuple]:
         """Tuples for `refs` that exist and match `filter`, in two round trips."""
+        return [self._decode(thread_id, raw) for raw in self._fetch(keys, refs, filter)]
+
+    def _fetch(
+        self,
+        keys: ThreadKeys,
+        refs: Sequence[bytes],
+        filter: dict[str, Any] | None,
+    ) -> builtins.list[RawTuple]:
+        """The stored bytes of `refs` that exist and match `filter`, in two round trips."""
         pipe = self.client.pipeline(transaction=False)
         pipe.hmget(keys.cp, refs)
         for r in refs:
@@ -183,32 +199,37 @@ class RedisSaver(BaseCheckpointSaver[str]):
         for r, record, fields in zip(refs, records, write_fields, strict=True):
             if record is None:
                 continue
-            header, payload = unpack(record)
+            header = unpack(record)[0]
             metadata = header["metadata"]
             if filter and any(metadata.get(k) != v for k, v in filter.items()):
                 continue
             ns = split_ref(r)[0]
             blob_fields = [blob_field(ns, ch, v) for ch, v in header["versions"].items()]
-            matched.append((r, header, payload, blob_fields, fields))
+            matched.append((r, record, blob_fields, fields))
         pipe = self.client.pipeline(transaction=False)
-        for _, _, _, blob_fields, fields in matched:
+        for _, _, blob_fields, fields in matched:
             if blob_fields:  # HMGET needs at least one field
                 pipe.hmget(keys.blobs, blob_fields)
             if fields:
                 pipe.hmget(keys.writes, fields)
         values = iter(pipe.execute())
         return [
-            decode_tuple(
-                self.serde,
-                thread_id,
+            (
                 r,
-                header,
-                payload,
-                blobs=next(values) if blob_fields else [],
-                writes=next(values) if fields else [],
+                record,
+                next(values) if blob_fields else [],
+                next(values) if fields else [],
             )
-            for r, header, payload, blob_fields, fields in matched
+            for r, record, blob_fields, fields in matched
         ]
+
+    def _decode(self, thread_id: Any, raw: RawTuple) -> CheckpointTuple:
+        """A new CheckpointTuple from stored bytes (each call returns objects of its own)."""
+        checkpoint_ref, record, blobs, writes = raw
+        header, payload = unpack(record)
+        return decode_tuple(
+            self.serde, thread_id, checkpoint_ref, header, payload, blobs=blobs, writes=writes
+        )
 
     # --- writes ----------------------------------------------------------------------------
 

@@ -3,13 +3,13 @@
 A turn reads the state before running the graph (is this message a replay? does a person have
 the conversation? what did it look like before, for the Chatwoot mirror?), and the graph reads
 the same checkpoint again when it starts. Under the phone's turn lock nobody else writes that
-checkpoint, so inside `ConversationService.locked` the first read is kept and the graph's is
-served from memory; any write of the thread forgets it.
+checkpoint, so inside `ConversationService.locked` the bytes of the first read are kept and the
+graph's read is decoded from them (a fresh copy: the graph updates what it loads in place, and
+decoding is cheaper than `copy.deepcopy`); any write of the thread forgets them.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -25,14 +25,14 @@ from langgraph.checkpoint.base import (
     get_checkpoint_id,
 )
 
-from integrations.redis.saver import RedisSaver
+from integrations.redis.saver import RawTuple, RedisSaver
 
 
 @dataclass
 class _Held:
     thread_id: str
     loaded: bool = False
-    found: CheckpointTuple | None = None
+    found: RawTuple | None = None
 
 
 _HELD: ContextVar[_Held | None] = ContextVar("iagente_held_checkpoint", default=None)
@@ -61,9 +61,8 @@ class TurnSaver(RedisSaver):
         ):
             return super().get_tuple(config)
         if not held.loaded:
-            held.found, held.loaded = super().get_tuple(config), True
-        # A copy: the graph updates the checkpoint it loads in place.
-        return copy.deepcopy(held.found)
+            held.found, held.loaded = self._get_raw(config), True
+        return self._decode(conf["thread_id"], held.found) if held.found else None
 
     def _forget(self, thread_id: Any) -> None:
         held = _HELD.get()

@@ -82,17 +82,18 @@ def worker(services):
 def checkpoint_io(monkeypatch):
     """How many checkpoint reads and writes reach Redis."""
     counts = {"get_tuple": 0, "put": 0}
-    get_tuple, put = RedisSaver.get_tuple, RedisSaver.put
+    # Every checkpoint read from Redis goes through _get_raw (get_tuple decodes what it gives).
+    get_raw, put = RedisSaver._get_raw, RedisSaver.put
 
     def counted_get_tuple(self, config):
         counts["get_tuple"] += 1
-        return get_tuple(self, config)
+        return get_raw(self, config)
 
     def counted_put(self, *args, **kwargs):
         counts["put"] += 1
         return put(self, *args, **kwargs)
 
-    monkeypatch.setattr(RedisSaver, "get_tuple", counted_get_tuple)
+    monkeypatch.setattr(RedisSaver, "_get_raw", counted_get_tuple)
     monkeypatch.setattr(RedisSaver, "put", counted_put)
     return counts
 
