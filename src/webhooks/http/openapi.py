@@ -8,6 +8,7 @@ from importlib.metadata import version
 from agent.state import STAGES
 
 CHANNELS = ("whatsapp", "sms", "chat")
+PROVIDERS = ("meta", "twilio", "evolution")
 PER_PAGE_MAX = 100
 PAGE_MAX = 1_000_000  # (page - 1) * per_page must stay a Redis integer
 MAX_TEXT = 4096  # WhatsApp's limit for one text message
@@ -43,7 +44,7 @@ SCHEMAS = {
         {
             "phone": PHONE,
             "channel": _nullable({"type": "string", "enum": [*CHANNELS, None]}),
-            "provider": _nullable({"type": "string", "enum": ["meta", "twilio", None]}),
+            "provider": _nullable({"type": "string", "enum": [*PROVIDERS, None]}),
             "stage": STAGE,
             "last_message_at": _nullable(TIME),
             "handoff": {"type": "boolean"},
@@ -81,7 +82,7 @@ SCHEMAS = {
             "channel": {"type": "string"},
             "kind": {"type": "string", "description": "inbound: text, button, image..."},
             "id": {"type": "string", "description": "inbound: the provider's message id"},
-            "provider": _nullable({"type": "string", "enum": ["meta", "twilio", None]}),
+            "provider": _nullable({"type": "string", "enum": [*PROVIDERS, None]}),
             "author": {"type": "string", "enum": ["operator"]},
             "template": {
                 "type": "boolean",
