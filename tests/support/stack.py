@@ -90,6 +90,8 @@ def running(redis_url: str, **overrides: Any) -> Iterator[Stack]:
             stop.set()
             for thread in threads:
                 thread.join()
+            if services.archive is not None:
+                services.archive.store.engine.dispose()  # its database may be dropped next
 
 
 def post_meta(stack: Stack, phone: str, text: str, message_id: str, **headers: str) -> TestResponse:
