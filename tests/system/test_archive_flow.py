@@ -1,0 +1,157 @@
+"""The SQL archive through the whole service: webhook, worker, outbox, drainer, database.
+
+Each test runs on a SQLite file and on a real PostgreSQL server (tests/support/databases.py).
+A database outage is made for real: PostgreSQL refuses connections to the archive's database
+(ALLOW_CONNECTIONS false, its sessions ended), SQLite's directory is moved away.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from integrations.archive.database import database_url
+from tests.support.databases import archive_url, postgres_server
+from tests.support.stack import Stack, post_meta
+from tests.webhooks.test_metrics import scrape
+
+__all__ = ["archive_url", "postgres_server"]
+
+PHONE = "+34600300401"
+SALE = ["Hola", "sí", "Soy Ana, 35 años, no fumo", "150.000 €", "20 años", "para mi familia", "sí"]
+CLOSE = ["la 2", "sí"]
+
+
+@pytest.fixture
+def stack_settings(archive_url: str) -> dict:
+    return {"database_url": archive_url, "admin_token": "admin-token-for-archive"}
+
+
+@pytest.fixture
+def stack(stack: Stack) -> Stack:
+    stack.start_workers()
+    return stack
+
+
+def wait_until(check, timeout: float = 30.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def converse(stack: Stack, phone: str, texts: list[str], start: int = 0) -> None:
+    """Say each text and wait for its answer, as a customer does."""
+    for n, said in enumerate(texts, start=start):
+        before = len(stack.providers.texts_to(phone))
+        assert post_meta(stack, phone, said, f"wamid.{phone[1:]}.{n}").status_code == 200
+        wait_until(lambda b=before: len(stack.providers.texts_to(phone)) > b, what=repr(said))
+
+
+def archived(stack: Stack, phone: str) -> dict:
+    archive = stack.services.archive
+    assert archive is not None
+    return archive.store.ready().export(phone)
+
+
+def backlog(stack: Stack) -> int:
+    return stack.client.get("/webhook/status").json["components"]["archive"]["outbox"]["pending"]
+
+
+def test_a_sale_is_archived_by_the_worker_through_its_outbox(stack):
+    converse(stack, PHONE, SALE + CLOSE)
+    found = wait_until(lambda: (a := archived(stack, PHONE))["leads"] and a, what="the lead")
+    wait_until(lambda: backlog(stack) == 0, what="an empty outbox")
+    found = archived(stack, PHONE)
+
+    transcript = stack.service.store.transcript(PHONE)
+    assert [(m["direction"], m["text"]) for m in found["messages"]] == [
+        (e["direction"], e["text"]) for e in transcript
+    ]
+    assert len(found["messages"]) == 2 * len(SALE + CLOSE)
+    [conversation] = found["conversations"]
+    assert conversation["stage"] == "FINALIZADO" and conversation["lead"] is True
+    assert [c["given"] for c in found["consents"]] == [True]
+    assert "consentimiento" in found["consents"][0]["text"]  # the question the customer read
+    [needs] = found["needs_records"]
+    assert needs["data"]["age"] == 35 and needs["data"]["smoker"] is False
+    assert found["quotes"][0]["inputs"]["cover"] == "150000.00"
+    assert found["quotes"][0]["tariff"]
+    state = stack.service.state(PHONE)
+    assert found["choices"][-1]["option_id"] == state["chosen"]
+    monthly = {o["id"]: o["monthly"] for o in state["quote"]["options"]}
+    assert found["choices"][-1]["monthly"] == monthly[state["chosen"]]
+    assert [lead["option_id"] for lead in found["leads"]] == [state["chosen"]]
+    assert [h["reason"] for h in found["handovers"]] == ["lead"]
+    ours = [m for m in found["messages"] if m["direction"] == "out"]
+    assert all(m["provider_ids"] and m["status"] == "accepted" for m in ours)
+
+    status = stack.client.get("/webhook/status").json
+    assert status["components"]["archive"]["reachable"] is True
+    samples = scrape(stack.client)
+    assert samples[("iagente_archive_outbox_pending", ())] == 0
+    assert samples[("iagente_archive_ops_total", (("op", "turn"), ("outcome", "ok")))] >= 9
+
+
+def _outage(stack: Stack, archive_url: str):
+    """Make the archive's database unreachable; returns what brings it back."""
+    engine = stack.services.archive.store.engine
+    if archive_url.startswith("sqlite"):
+        folder = Path(make_url(archive_url).database or "").parent
+        away = folder.with_name(folder.name + "-away")
+        engine.dispose()
+        folder.rename(away)
+        return lambda: away.rename(folder)
+    name = make_url(archive_url).database
+    admin = create_engine(
+        database_url(archive_url, Path()).replace(f"/{name}", "/postgres"),
+        isolation_level="AUTOCOMMIT",
+        poolclass=NullPool,
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+        connection.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+            {"n": name},
+        )
+
+    def back() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        admin.dispose()
+
+    return back
+
+
+def test_customers_are_answered_while_the_database_is_away_and_nothing_is_lost(stack, archive_url):
+    converse(stack, PHONE, SALE[:1])
+    wait_until(lambda: archived(stack, PHONE)["messages"], what="the first turn archived")
+    back = _outage(stack, archive_url)
+    try:
+        converse(stack, PHONE, SALE[1:4], start=1)  # answered as usual
+        wait_until(lambda: backlog(stack) >= 3, what="the backlog")
+        status = wait_until(
+            lambda: (
+                (s := stack.client.get("/webhook/status").json)["components"]["archive"].get(
+                    "reachable"
+                )
+                is False
+                and s
+            ),
+            what="the outage seen",
+        )
+        assert status["status"] == "degraded"
+        assert scrape(stack.client)[("iagente_archive_outbox_pending", ())] >= 3
+    finally:
+        back()
+    wait_until(lambda: backlog(stack) == 0, timeout=90, what="the backlog drained")
+    found = archived(stack, PHONE)
+    assert [m["text"] for m in found["messages"] if m["direction"] == "in"] == SALE[:4]
+    assert len(found["messages"]) == 8 and [c["given"] for c in found["consents"]] == [True]
