@@ -62,7 +62,9 @@ def archived(stack: Stack, phone: str) -> dict:
 
 
 def backlog(stack: Stack) -> int:
-    return stack.client.get("/webhook/status").json["components"]["archive"]["outbox"]["pending"]
+    status = stack.client.get("/webhook/status").json
+    assert status is not None
+    return status["components"]["archive"]["outbox"]["pending"]
 
 
 def test_a_sale_is_archived_by_the_worker_through_its_outbox(stack):
@@ -102,6 +104,7 @@ def test_a_sale_is_archived_by_the_worker_through_its_outbox(stack):
 
 def _outage(stack: Stack, archive_url: str):
     """Make the archive's database unreachable; returns what brings it back."""
+    assert stack.services.archive is not None
     engine = stack.services.archive.store.engine
     if archive_url.startswith("sqlite"):
         folder = Path(make_url(archive_url).database or "").parent
