@@ -18,7 +18,8 @@ from flask import Flask
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
-from tests.support.stack import Stack, post_meta, post_twilio
+from tests.support.signed import meta_headers, meta_text
+from tests.support.stack import SECRET, Stack, post_twilio
 from webhooks.turns.worker import Worker
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
@@ -38,10 +39,10 @@ ADMIN = "console-admin-token"
 SALE = ["Hola", "sí", "Soy Ana, 35 años, no fumo", "150.000 €", "20 años", "para mi familia", "sí"]
 # Seeded customers: one lead, one at the proposal, one giving data, one who only said hello.
 CUSTOMERS = {
-    "+34600111222": [*SALE, "la 2", "sí"],
-    "+34600333444": SALE,
-    "+34600555666": ["Hola", "sí", "Soy Luis, 52 años"],
-    "+34600777888": ["Buenas"],
+    "+34600111222": ("Ana", [*SALE, "la 2", "sí"]),
+    "+34600333444": ("Ana M.", SALE),
+    "+34600555666": ("Luis", ["Hola", "sí", "Soy Luis, 52 años"]),
+    "+34600777888": ("Marta", ["Buenas"]),
 }
 SMS_CUSTOMER = ("+34600999000", ["Hola", "sí"])
 
@@ -53,7 +54,9 @@ def csrf_of(page: TestResponse) -> str:
     return found.group(1)
 
 
-def talk(stack: Stack, phone: str, texts: list[str], *, sms: bool = False) -> None:
+def talk(
+    stack: Stack, phone: str, texts: list[str], *, sms: bool = False, name: str = "Ana"
+) -> None:
     """Post each text signed as the provider signs it; the worker answers it before the next."""
     services = stack.services
     worker = Worker(services.conversations, services.queue, services.channels, name="console")
@@ -62,7 +65,10 @@ def talk(stack: Stack, phone: str, texts: list[str], *, sms: bool = False) -> No
         if sms:
             answer = post_twilio(stack, phone, text, f"SM{phone[1:]}{n:020d}")
         else:
-            answer = post_meta(stack, phone, text, f"wamid.{phone[1:]}.{n}")
+            body = meta_text(phone, text, f"wamid.{phone[1:]}.{n}", name=name)
+            answer = stack.client.post(
+                "/webhook/whatsapp", data=body, headers=meta_headers(body, SECRET)
+            )
         assert answer.status_code == 200
         while entries := services.queue.read(worker.name, count=10, block_ms=1):
             for entry_id, fields in entries:
@@ -71,8 +77,8 @@ def talk(stack: Stack, phone: str, texts: list[str], *, sms: bool = False) -> No
 
 def seed(stack: Stack) -> None:
     """The seeded customers, on WhatsApp (Meta) and one on SMS (Twilio)."""
-    for phone, texts in CUSTOMERS.items():
-        talk(stack, phone, texts)
+    for phone, (name, texts) in CUSTOMERS.items():
+        talk(stack, phone, texts, name=name)
     talk(stack, SMS_CUSTOMER[0], SMS_CUSTOMER[1], sms=True)
 
 

@@ -60,6 +60,16 @@ def all_css(driver, selector: str) -> list:
     return driver.find_elements(By.CSS_SELECTOR, selector)
 
 
+def navigating(driver, act) -> None:
+    """Do `act` (a click, a key) and wait until the next page has replaced this one."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    page = by_css(driver, "html")
+    act()
+    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
+
+
 def sign_in(driver, origin: str, token: str = ADMIN) -> None:
     """Type the token and press Enter, as an operator at a keyboard does."""
     from selenium.webdriver.common.keys import Keys
@@ -67,7 +77,7 @@ def sign_in(driver, origin: str, token: str = ADMIN) -> None:
     driver.get(f"{origin}/console/login")
     field = by_css(driver, "#token")
     assert driver.switch_to.active_element == field  # the field has the focus on arrival
-    field.send_keys(token, Keys.ENTER)
+    navigating(driver, lambda: field.send_keys(token, Keys.ENTER))
 
 
 def test_sign_in_then_the_funnel_of_the_seeded_conversations(
@@ -103,12 +113,12 @@ def test_open_a_conversation_and_send_an_operator_message(
     browser.get(f"{origin}/console/conversaciones?etapa=PRESENTACION_PROPUESTA")
     links = all_css(browser, "#conversaciones tbody th a")
     assert [a.text for a in links] == [PROPOSAL]
-    links[0].click()
+    navigating(browser, links[0].click)
     assert "Soy Ana, 35 años, no fumo" in by_css(browser, "#transcripcion").text
     assert len(all_css(browser, "#cotizacion tbody tr")) >= 2
     before = len(stack.providers.sent)
     by_css(browser, "#texto").send_keys("Hola Ana, soy Marta, su asesora. ¿Le llamo hoy?")
-    by_css(browser, "form[action$='/mensaje'] button").click()
+    navigating(browser, by_css(browser, "form[action$='/mensaje'] button").click)
     assert "Mensaje enviado." in by_css(browser, ".flash.ok").text
     sent = stack.providers.sent[before:]
     assert [r["json"] for r in sent] == [
@@ -154,7 +164,7 @@ def test_a_post_without_the_csrf_token_is_refused(stack: Stack, origin: str, bro
         "document.querySelector(\"form[action$='/mensaje'] input[name=csrf_token]\").remove()"
     )
     by_css(browser, "#texto").send_keys("Sin token")
-    by_css(browser, "form[action$='/mensaje'] button").click()
+    navigating(browser, by_css(browser, "form[action$='/mensaje'] button").click)
     assert by_css(browser, "h1").text == "Error 400"
     assert "token CSRF" in by_css(browser, "main").text
     assert len(stack.providers.sent) == before

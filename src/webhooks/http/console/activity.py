@@ -58,6 +58,7 @@ def activity() -> str:
         since=report.since.date().isoformat(),
         chosen=request.args.get("dias") if not request.args.get("desde") else None,
         percent=charts.percent,
+        duration=charts.duration,
     )
 
 

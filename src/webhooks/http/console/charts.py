@@ -74,6 +74,15 @@ def percent(share: float | None) -> str:
     return "—" if share is None else f"{share * 100:.1f} %".replace(".", ",")
 
 
+def duration(millis: float | None) -> str:
+    """A response time as Spanish shows it: 850 ms, 2,4 s, or a dash."""
+    if millis is None:
+        return "—"
+    if millis < 1000:
+        return f"{round(millis)} ms"
+    return f"{millis / 1000:.1f} s".replace(".", ",")
+
+
 def funnel(stages: Sequence[dict]) -> Funnel:
     """The funnel of a stats report (`stage`, `reached`, `conversion` per stage)."""
     widest = max((s["reached"] for s in stages), default=0) or 1

@@ -17,3 +17,9 @@ document.addEventListener("click", function (event) {
     done();
   }
 });
+
+// The transcript opens at its newest message.
+document.addEventListener("DOMContentLoaded", function () {
+  var transcript = document.getElementById("transcripcion");
+  if (transcript) transcript.scrollTop = transcript.scrollHeight;
+});

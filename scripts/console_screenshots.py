@@ -1,0 +1,62 @@
+"""Screenshots of every console page into docs/console/ (the README shows them).
+
+    .venv/bin/python scripts/console_screenshots.py
+
+The whole service runs here as the tests run it: a throwaway redis-server, fake providers, the
+seeded customers of tests/support/console.py, and Debian's headless Chromium.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from integrations.redis.server import RedisProcess  # noqa: E402
+from tests.support.console import ADMIN, chromium, missing_browser, seed, served  # noqa: E402
+from tests.support.stack import running  # noqa: E402
+
+OUT = ROOT / "docs" / "console"
+LEAD = "+34600111222"
+
+
+def _shoot(driver, url: str, name: str) -> None:
+    """Load `url` and save the whole page as docs/console/<name>.png."""
+    driver.get(url)
+    width = driver.get_window_size()["width"]
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(width, max(600, height + 120))  # the window's frame takes some
+    driver.save_screenshot(str(OUT / f"{name}.png"))
+    print(f"docs/console/{name}.png")
+
+
+def main() -> int:
+    """Run the service, seed it, and photograph each page (desktop, and one on a phone)."""
+    if why := missing_browser():
+        print(why, file=sys.stderr)
+        return 1
+    OUT.mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory() as data,
+        RedisProcess(Path(data)) as redis,
+        running(redis.url, admin_token=ADMIN) as stack,
+        served(stack.app) as origin,
+    ):
+        seed(stack)
+        for width, suffix in ((1280, ""), (390, "-movil")):
+            with chromium(width, 844) as driver:
+                _shoot(driver, f"{origin}/console/login", f"login{suffix}")
+                driver.find_element("css selector", "#token").send_keys(ADMIN)
+                driver.find_element("css selector", "form button").click()
+                _shoot(driver, f"{origin}/console/", f"resumen{suffix}")
+                _shoot(driver, f"{origin}/console/actividad?dias=7", f"actividad{suffix}")
+                _shoot(driver, f"{origin}/console/conversaciones", f"conversaciones{suffix}")
+                _shoot(driver, f"{origin}/console/conversaciones/{LEAD}", f"conversacion{suffix}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
