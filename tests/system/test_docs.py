@@ -26,7 +26,13 @@ def test_every_setting_is_documented_in_the_readme_and_env_example():
 
 def test_the_compose_file_parses_and_names_the_services():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
-    assert set(compose["services"]) == {"redis", "web", "worker"}
+    services = compose["services"]
+    assert set(services) == {"redis", "web", "worker", "evolution", "evolution-db"}
+    # Evolution API starts only when asked for (docker compose --profile evolution up).
+    assert (
+        services["evolution"]["profiles"] == services["evolution-db"]["profiles"] == ["evolution"]
+    )
+    assert services["evolution"]["environment"]["TELEMETRY_ENABLED"] == "false"
     assert "--appendonly" in compose["services"]["redis"]["command"]
     assert compose["services"]["worker"]["command"] == ["iagente", "worker"]
 
