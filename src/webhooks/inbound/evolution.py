@@ -216,23 +216,29 @@ def customer_phone(digits: str) -> str:
 
 
 def _address(remote: str, alt: Any) -> tuple[str, Address] | None:
-    """The conversation's phone and how to reach it, from the chat JID and its alternative."""
-    jids = [remote] + ([alt] if isinstance(alt, str) else [])
+    """The conversation's phone and how to reach it, from the chat JID and its alternative.
+
+    None when the chat JID is not a person's (phone or LID), or no phone can be read from it.
+    """
+    if _JID.fullmatch(remote) is None:
+        return None
+    jids = [remote] + ([alt] if isinstance(alt, str) and _JID.fullmatch(alt) else [])
     phone_jid = next((j for j in jids if j.endswith("@s.whatsapp.net")), None)
     lid = next((j for j in jids if j.endswith("@lid")), None)
-    for jid in (phone_jid, lid):
-        match = _JID.fullmatch(jid or "")
-        if match is None:
-            continue
-        try:
-            phone = customer_phone(match["user"])
-        except PhoneError:
-            continue
-        if jid is lid and phone_jid is not None:
-            continue  # a phone JID that did not read as a phone: don't key by the LID
-        where = Address(reply_jid=remote, read_jid=phone_jid, lid=lid, phone_known=jid is phone_jid)
-        return phone, where
-    return None
+    # Keyed by the phone when there is one: a phone JID that does not read as a phone is not
+    # replaced by the LID, which would split the customer in two.
+    keyed_by = phone_jid or lid
+    match = _JID.fullmatch(keyed_by or "")
+    if match is None:
+        return None
+    try:
+        phone = customer_phone(match["user"])
+    except PhoneError:
+        return None
+    where = Address(
+        reply_jid=remote, read_jid=phone_jid, lid=lid, phone_known=keyed_by == phone_jid
+    )
+    return phone, where
 
 
 def _content(message: dict, raw: dict) -> dict[str, Any]:
