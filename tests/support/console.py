@@ -54,13 +54,27 @@ def csrf_of(page: TestResponse) -> str:
     return found.group(1)
 
 
+def work(stack: Stack) -> None:
+    """Let one worker (as the service builds them) take everything queued, then return."""
+    services = stack.services
+    worker = Worker(
+        services.conversations,
+        services.queue,
+        services.channels,
+        name="console",
+        health=services.health,
+        chatwoot=services.chatwoot,
+    )
+    services.queue.ensure_group()
+    while entries := services.queue.read(worker.name, count=10, block_ms=1):
+        for entry_id, fields in entries:
+            worker.handle(entry_id, fields)
+
+
 def talk(
     stack: Stack, phone: str, texts: list[str], *, sms: bool = False, name: str = "Ana"
 ) -> None:
     """Post each text signed as the provider signs it; the worker answers it before the next."""
-    services = stack.services
-    worker = Worker(services.conversations, services.queue, services.channels, name="console")
-    services.queue.ensure_group()
     for n, text in enumerate(texts):
         if sms:
             answer = post_twilio(stack, phone, text, f"SM{phone[1:]}{n:020d}")
@@ -70,9 +84,7 @@ def talk(
                 "/webhook/whatsapp", data=body, headers=meta_headers(body, SECRET)
             )
         assert answer.status_code == 200
-        while entries := services.queue.read(worker.name, count=10, block_ms=1):
-            for entry_id, fields in entries:
-                worker.handle(entry_id, fields)
+        work(stack)
 
 
 def seed(stack: Stack) -> None:

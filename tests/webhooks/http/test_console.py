@@ -7,6 +7,7 @@ tests/system/test_console_browser.py.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,8 +17,9 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from integrations.redis.stats import DayCount, StatsStore
-from tests.support.console import ADMIN, SALE, csrf_of, talk
-from tests.support.stack import Stack, running
+from tests.support.console import ADMIN, SALE, csrf_of, talk, work
+from tests.support.signed import meta_headers
+from tests.support.stack import SECRET, Stack, running
 from webhooks.http.console import access
 
 PHONE, OTHER = "+34600111222", "+34600333444"
@@ -342,3 +344,93 @@ def test_stats_count_leads_and_messages_per_day(redis_client) -> None:
     first = datetime.fromtimestamp(now[0] - 86400, UTC).date()
     assert report.days[0] == DayCount(first, 3, 2)
     assert report.days[1].messages_in == 1 and report.days[1].messages_out == 0
+
+
+def _meta_post(stack: Stack, value: dict) -> None:
+    """POST one signed Cloud API `messages` change carrying `value` (statuses or messages)."""
+    body = json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "1234567890",
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "messaging_product": "whatsapp",
+                                "metadata": {
+                                    "display_phone_number": "34910000000",
+                                    "phone_number_id": "1122334455667",
+                                },
+                                **value,
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+    ).encode()
+    answer = stack.client.post("/webhook/whatsapp", data=body, headers=meta_headers(body, SECRET))
+    assert answer.status_code == 200
+
+
+def test_the_transcript_shows_delivery_statuses_and_media(stack: Stack) -> None:
+    talk(stack, PHONE, ["Hola"])
+    wamid = stack.service.store.transcript(PHONE)[1]["ids"][0]
+    _meta_post(
+        stack,
+        {
+            "statuses": [
+                {
+                    "id": wamid,
+                    "status": "read",
+                    "timestamp": "1700000000",
+                    "recipient_id": PHONE[1:],
+                }
+            ]
+        },
+    )
+    stack.providers.media["photo-1"] = (b"\xff\xd8\xff\xe0 a jpeg", "image/jpeg")
+    _meta_post(
+        stack,
+        {
+            "contacts": [{"profile": {"name": "Ana"}, "wa_id": PHONE[1:]}],
+            "messages": [
+                {
+                    "from": PHONE[1:],
+                    "id": "wamid.photo",
+                    "timestamp": "1700000100",
+                    "type": "image",
+                    "image": {"id": "photo-1", "mime_type": "image/jpeg", "caption": "mi DNI"},
+                }
+            ],
+        },
+    )
+    work(stack)
+    sign_in(stack.client)
+    html = stack.client.get(f"/console/conversaciones/{PHONE}").get_data(as_text=True)
+    transcript = html[html.index('id="transcripcion"') : html.index("</ol>")]
+    assert '<span class="delivery read">leído</span>' in transcript
+    assert re.search(r'<span class="badge">image</span>.*?<p>mi DNI</p>', transcript, re.S)
+
+
+def test_a_mirrored_conversation_links_to_chatwoot_and_the_outbox_shows(redis_url: str) -> None:
+    chatwoot = {
+        "chatwoot_base_url": "https://chatwoot.example.com/",
+        "chatwoot_account_id": 3,
+        "chatwoot_user_token": "chatwoot-token",
+        "chatwoot_inbox_id": 7,
+        "chatwoot_webhook_secret": "chatwoot-secret",
+    }
+    with running(redis_url, admin_token=ADMIN, **chatwoot) as stack:
+        talk(stack, PHONE, ["Hola"])
+        assert stack.services.chatwoot is not None
+        stack.services.chatwoot.links.save(PHONE, conversation_id=42)
+        sign_in(stack.client)
+        html = stack.client.get(f"/console/conversaciones/{PHONE}").get_data(as_text=True)
+        assert 'href="https://chatwoot.example.com/app/accounts/3/conversations/42"' in html
+        overview = stack.client.get("/console/").get_data(as_text=True)
+        outbox = overview[overview.index("Salida hacia Chatwoot") :]
+        pending = re.search(r"<dt>Operaciones pendientes</dt><dd>(\d+)</dd>", outbox)
+        assert pending and int(pending.group(1)) > 0  # nothing drained it: no mirror running
