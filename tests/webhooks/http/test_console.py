@@ -16,11 +16,15 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from integrations.redis.server import free_port
 from integrations.redis.stats import DayCount, StatsStore
 from tests.support.console import ADMIN, SALE, csrf_of, talk, work
+from tests.support.settings import settings_for
 from tests.support.signed import meta_headers
 from tests.support.stack import SECRET, Stack, running
+from webhooks.app import create_app
 from webhooks.http.console import access
+from webhooks.services import build_services
 
 PHONE, OTHER = "+34600111222", "+34600333444"
 TO_QUOTE = SALE
@@ -434,3 +438,15 @@ def test_a_mirrored_conversation_links_to_chatwoot_and_the_outbox_shows(redis_ur
         outbox = overview[overview.index("Salida hacia Chatwoot") :]
         pending = re.search(r"<dt>Operaciones pendientes</dt><dd>(\d+)</dd>", outbox)
         assert pending and int(pending.group(1)) > 0  # nothing drained it: no mirror running
+
+
+def test_without_redis_the_console_says_so_with_a_503() -> None:
+    services = build_services(settings_for(f"redis://127.0.0.1:{free_port()}/0", admin_token=ADMIN))
+    client = create_app(services=services).test_client()
+    assert client.get("/console/login").status_code == 200  # the form needs no Redis
+    with client.session_transaction() as session:
+        session["sid"] = "a session id Redis would have to confirm"
+    answer = client.get("/console/")
+    assert answer.status_code == 503
+    assert "Redis no responde" in answer.get_data(as_text=True)
+    services.redis.close()

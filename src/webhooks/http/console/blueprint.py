@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import redis
 from flask import Blueprint, Response, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+log = logging.getLogger(__name__)
 _WEBHOOKS = Path(__file__).resolve().parents[2]
 
 bp = Blueprint(
@@ -49,6 +52,14 @@ def _error_page(exc: HTTPException) -> tuple[str, int]:
     else:
         message = _MESSAGES.get(code)
     return render_template("console/error.html", code=code, message=message), code
+
+
+@bp.errorhandler(redis.RedisError)
+def _redis_down(exc: redis.RedisError) -> tuple[str, int]:
+    # Sessions, throttling and every page need Redis: say so plainly rather than a bare 500.
+    log.warning("console without redis: %s", type(exc).__name__)
+    message = "Redis no responde: la consola (y el servicio) no pueden trabajar ahora."
+    return render_template("console/error.html", code=503, message=message), 503
 
 
 _MESSAGES = {
