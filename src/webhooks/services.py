@@ -37,6 +37,7 @@ from integrations.redis.health import HealthBook
 from integrations.redis.links import ChatwootLinks
 from integrations.redis.outbox import Outbox
 from integrations.redis.stats import StatsStore
+from integrations.redis.timers import FollowUpTimers
 from integrations.transcription import Transcriber
 from webhooks import metrics
 from webhooks.crm.handover import ChatwootSide, Handover
@@ -47,9 +48,11 @@ from webhooks.inbound.queue import MessageQueue
 from webhooks.records.archive import Archive
 from webhooks.records.drainer import ArchiveDrainer
 from webhooks.settings import Settings, SettingsError
+from webhooks.turns.advisors import AdvisorHours
 from webhooks.turns.channels import Channels
 from webhooks.turns.checkpoints import TurnSaver
 from webhooks.turns.conversations import ConversationService
+from webhooks.turns.followups import FollowUps
 from webhooks.turns.voice import VoiceNotes
 
 if TYPE_CHECKING:
@@ -73,6 +76,8 @@ class Services:
     evolution      Evolution customers' WhatsApp addresses and the linked number's state
     voice          voice notes transcribed, or None when TRANSCRIPTION_MODEL is not set
     archive        the SQL archive (the sales record): store, outbox, drainer, retention policy
+    followups      reminders to silent customers (FOLLOW_UP_AFTER; off when it names none)
+    advisors       the advisors' BUSINESS_HOURS, or None when they are not set
     started        time.monotonic() when they were built: the service's uptime
     """
 
@@ -87,6 +92,8 @@ class Services:
     evolution: EvolutionBook | None = None
     voice: VoiceNotes | None = None
     archive: Archive | None = None
+    followups: FollowUps | None = None
+    advisors: AdvisorHours | None = None
     started: float = field(default_factory=time.monotonic)
 
     def init_app(self, app: Flask) -> None:
@@ -115,18 +122,22 @@ def build_services(
     evolution = EvolutionBook(client, ttl_seconds=settings.ttl_seconds)
     channels = channels or Channels.from_settings(settings, evolution)
     health = HealthBook(client)
+    queue = MessageQueue(client, debounce=Debounce.from_settings(settings, client))
+    chatwoot = _chatwoot(settings, client, conversations, channels, health)
     return Services(
         settings=settings,
         redis=client,
         conversations=conversations,
-        queue=MessageQueue(client, debounce=Debounce.from_settings(settings, client)),
+        queue=queue,
         channels=channels,
         health=health,
         deliveries=DeliveryLog(client),
-        chatwoot=_chatwoot(settings, client, conversations, channels, health),
+        chatwoot=chatwoot,
         archive=build_archive(settings, client, health),
         evolution=evolution,
         voice=_voice(settings, channels),
+        followups=build_followups(settings, client, conversations, channels, queue, chatwoot),
+        advisors=AdvisorHours(hours) if (hours := settings.advisor_hours) else None,
     )
 
 
@@ -249,3 +260,25 @@ def _chatwoot(
         api, outbox, links, channels, health=health, routing=LeadRouting.from_settings(settings)
     )
     return ChatwootSide(api, links, outbox, mirror, handover)
+
+
+def build_followups(
+    settings: Settings,
+    client: redis.Redis,
+    conversations: ConversationService,
+    channels: Channels,
+    queue: MessageQueue,
+    chatwoot: ChatwootSide | None,
+) -> FollowUps:
+    """Reminders to silent customers: FOLLOW_UP_AFTER's delays, never in QUIET_HOURS."""
+    hours = settings.advisor_hours
+    return FollowUps(
+        conversations,
+        FollowUpTimers(client, ttl_seconds=settings.ttl_seconds),
+        channels,
+        queue,
+        delays=settings.follow_up_delays,
+        quiet=settings.quiet,
+        zone=hours.zone if hours else None,
+        chatwoot=chatwoot,
+    )

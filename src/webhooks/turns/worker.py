@@ -255,6 +255,9 @@ class Worker:
         outbound = self.deliver(phone, last, result) if result.reply else None
         ops = self.mirror_ops(phone, batch, state, None if human else result, outbound)
         record = self.archive_op(phone, batch, state, None if human else result, outbound)
+        if self.followups is not None:
+            # Before the turn is recorded: a worker killed after recording it can't lose it.
+            self.followups.after_turn(phone, result.values, human=human)
         self.service.store.record_exchange(
             phone,
             [
@@ -284,8 +287,6 @@ class Worker:
             self.chatwoot.outbox.schedule(phone)
         if record and self.archive is not None:
             self.archive.outbox.schedule(phone)
-        if self.followups is not None:
-            self.followups.after_turn(phone, result.values, human=human)
         self.count(phone, batch, outbound, result)
 
     def finish(
@@ -477,6 +478,8 @@ def run_workers(
             archive=services.archive,
             chatwoot=chatwoot,
             voice=services.voice,
+            followups=services.followups,
+            advisors=services.advisors,
         )
         for i in range(threads or settings.worker_threads)
     ]
@@ -495,6 +498,11 @@ def run_workers(
             threading.Thread(target=drainer.run, args=(stop,), name=f"archive-{i}")
             for i in range(min(2, len(workers)))
         ]
+    if services.followups and services.followups.enabled:
+        # One poller per process: claims are atomic, so any number of processes may poll.
+        pool.append(
+            threading.Thread(target=services.followups.run, args=(stop,), name="follow-ups")
+        )
     for thread in pool:
         thread.start()
     log.info(
