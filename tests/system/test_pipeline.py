@@ -257,3 +257,43 @@ def test_sends_report_the_channel_healthy_in_the_status(stack):
             break
         time.sleep(0.05)
     assert meta["configured"] and meta["reachable"] is True and meta["last_ok_at"]
+
+
+def test_meta_twilio_and_evolution_customers_at_once_each_answered_on_their_channel(redis_url):
+    """A customer on a number linked by QR code (Evolution API) beside Meta's and Twilio's."""
+    from tests.support.fake_evolution import FakeEvolution
+    from tests.support.stack import running
+    from tests.system.test_evolution_flow import (
+        API_KEY,
+        INSTANCE,
+        MEXICO,
+        MEXICO_JID,
+        post,
+        text_event,
+    )
+    from tests.system.test_evolution_flow import TOKEN as EVOLUTION_TOKEN
+
+    with (
+        FakeEvolution(api_key=API_KEY, instances={INSTANCE: "open"}) as evolution,
+        running(
+            redis_url,
+            evolution_api_url=evolution.url,
+            evolution_api_key=API_KEY,
+            evolution_instance=INSTANCE,
+            evolution_webhook_token=EVOLUTION_TOKEN,
+        ) as stack,
+    ):
+        stack.start_workers()
+        assert post_meta(stack, "+34600100900", "Hola", "wamid.mixed1").status_code == 200
+        assert post_twilio(stack, "+34600100901", "Hola", "SM" + "7" * 32).status_code == 200
+        assert post(stack, text_event("Hola", "3AMIXED0000000000001")).status_code == 200
+        stack.providers.wait_for(2)
+        [reply] = evolution.wait_for(1)
+        assert reply["json"]["number"] == MEXICO_JID and "iAgente Vida" in reply["json"]["text"]
+        assert "iAgente Vida" in stack.providers.texts_to("+34600100900")[0]
+        assert "iAgente Vida" in stack.providers.texts_to("+34600100901")[0]
+        deadline = time.time() + 10
+        while time.time() < deadline and not stack.service.store.summary(MEXICO).get("provider"):
+            time.sleep(0.05)
+        summary = stack.service.store.summary(MEXICO)
+        assert summary["provider"] == "evolution" and summary["channel"] == "whatsapp"
