@@ -6,6 +6,7 @@ no test waits on time: the pause is over when the test moves the clock past it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -196,3 +197,33 @@ def test_a_duplicate_delivery_during_the_pause_is_one_message(paused, clock):
     work(paused, worker)
     assert len(paused.providers.texts_to(PHONE)) == 1
     assert transcript(paused)[0] == ("in", "Hola") and len(transcript(paused)) == 2
+
+
+def test_worker_threads_answer_a_burst_once_when_its_pause_is_over(redis_url, clock):
+    with running(redis_url, debounce_seconds=0.2, debounce_max_seconds=0.5) as stack:
+        debounce = stack.services.queue.debounce
+        assert debounce is not None
+        debounce.clock = clock  # stands still until the test moves it
+        stack.start_workers(2)
+        for n, text in enumerate(["Hola", "quiero un seguro", "para mi familia"]):
+            post_meta(stack, PHONE, text, f"wamid.t{n}")
+
+        def typing_shown() -> int:
+            return sum("typing_indicator" in r["json"] for r in stack.providers.receipts)
+
+        wait_until(lambda: typing_shown() >= 3, what="each message's typing indicator")
+        assert stack.providers.sent == []  # the pause is not over while the clock stands
+        clock.advance(0.2)
+        stack.providers.wait_for(1)
+        wait_until(lambda: stack.services.queue.depth()["depth"] == 0, what="all acknowledged")
+        assert len(stack.providers.texts_to(PHONE)) == 1
+        assert [d for d, _ in transcript(stack)] == ["in", "in", "in", "out"]
+
+
+def wait_until(check, timeout: float = 20.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
