@@ -84,6 +84,8 @@ def child_env(redis_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
         AGENT_BRAIN="rules",
         WHATSAPP_APP_SECRET=SECRET,
         LOG_LEVEL="INFO",  # what production runs with: one line per webhook and per turn
+        # The pipeline's own speed: the typing pause's cost is bench/debounce_bench.py's.
+        DEBOUNCE_SECONDS="0",
     )
     env.update(extra)
     return env
