@@ -117,7 +117,7 @@ def test_a_sale_on_a_number_linked_by_qr_code(stack: Stack, evolution: FakeEvolu
     presence = evolution.calls("chat/sendPresence")
     assert all(r["json"]["presence"] == "composing" and r["status"] == 201 for r in presence)
 
-    assert post(stack, text_event("la 2", "3A7C1E4B9D2F60A80008")).status_code == 200
+    assert post(stack, text_event("2", "3A7C1E4B9D2F60A80008")).status_code == 200
     evolution.wait_for(len(script) + 1)
     assert "¿La confirmo?" in evolution.texts_to(MEXICO_JID)[-1]
     assert post(stack, text_event("sí", "3A7C1E4B9D2F60A80009")).status_code == 200
