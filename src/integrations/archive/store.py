@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -151,8 +151,8 @@ class ArchiveStore:
     def _exported(row: Base, conversations: dict[int, str]) -> dict[str, Any]:
         values = row_dict(row)
         conversation_id = getattr(row, "conversation_id", None)
-        if conversation_id is not None:
-            values["conversation"] = conversations.get(conversation_id)
+        # The conversation's natural key, or None once it was erased or purged (a held row).
+        values["conversation"] = conversations.get(conversation_id) if conversation_id else None
         return values
 
     def erase(
@@ -162,15 +162,19 @@ class ArchiveStore:
         hold: Iterable[str],
         held_since: datetime,
         actor: str = "admin",
-        detail: dict[str, Any] | None = None,
+        elsewhere: Callable[[], dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        """Erase `phone` but held rows newer than `held_since`; audited in the same transaction.
+        """Erase `phone` but held rows newer than `held_since`, audited, in one transaction.
 
-        `detail` adds what was erased elsewhere (Redis, Chatwoot) to the audit entry.
+        `elsewhere` erases the phone's data outside the archive once the archive's rows are
+        deleted but not yet committed (a database that fails before then leaves everything as
+        it was); what it returns joins the audit entry.
         """
         with self.session() as session:
             outcome = erasure.erase_customer(session, phone, hold=hold, held_since=held_since)
-            writes.audit(session, actor, "erase", phone, (detail or {}) | outcome)
+            session.flush()
+            outcome = (elsewhere() if elsewhere else {}) | outcome
+            writes.audit(session, actor, "erase", phone, outcome)
             return outcome
 
     def purge(self, *, before: datetime, hold: Iterable[str], held_since: datetime) -> dict:

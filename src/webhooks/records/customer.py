@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import redis
 from redis.exceptions import LockError
+from sqlalchemy.exc import SQLAlchemyError
 
 from integrations.chatwoot import ChatwootError, ChatwootNotFound
 from integrations.messaging.phones import mask_phone
@@ -67,8 +68,6 @@ def export(services: Services, archive: Archive, phone: str) -> dict[str, Any] |
     Raises:
         ArchiveUnavailableError: the archive could not be read.
     """
-    from sqlalchemy.exc import SQLAlchemyError
-
     held_in_redis = redis_data(services, phone)
     try:
         held_in_archive = archive.store.ready().export(phone)
@@ -95,8 +94,6 @@ def erase(services: Services, archive: Archive, phone: str, *, chatwoot: bool) -
     Raises:
         ArchiveUnavailableError: the archive could not be reached: nothing was erased.
     """
-    from sqlalchemy.exc import SQLAlchemyError
-
     try:
         archive.store.ready()
     except SQLAlchemyError as exc:
@@ -106,20 +103,30 @@ def erase(services: Services, archive: Archive, phone: str, *, chatwoot: bool) -
         try:
             if not archive.drainer.drain_leased(phone):
                 raise ArchiveUnavailableError("its pending writes could not be made")
-            outcome: dict[str, Any] = {"chatwoot": _erase_chatwoot(services, phone, chatwoot)}
-            outcome["redis_keys"] = _erase_redis(services, phone)
+
+            def elsewhere() -> dict[str, Any]:
+                return {
+                    "chatwoot": _erase_chatwoot(services, phone, chatwoot),
+                    "redis_keys": _erase_redis(services, phone),
+                }
+
             policy = archive.policy
             try:
-                stored = archive.store.erase(
-                    phone, hold=policy.hold, held_since=policy.held_since(), detail=outcome
+                done = archive.store.erase(
+                    phone, hold=policy.hold, held_since=policy.held_since(), elsewhere=elsewhere
                 )
             except SQLAlchemyError as exc:
                 raise ArchiveUnavailableError(type(exc).__name__) from None
         finally:
             with suppress(LockError, redis.RedisError):
                 lease.release()
-    log.info("customer erased phone=%s held=%s", mask_phone(phone), stored["held"])
-    return {**outcome, "archive": stored["deleted"], "held": stored["held"]}
+    log.info("customer erased phone=%s held=%s", mask_phone(phone), done["held"])
+    return {
+        "chatwoot": done["chatwoot"],
+        "redis_keys": done["redis_keys"],
+        "archive": done["deleted"],
+        "held": done["held"],
+    }
 
 
 def _lease(archive: Archive, phone: str):

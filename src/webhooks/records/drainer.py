@@ -121,6 +121,12 @@ class ArchiveDrainer:
     def drain_leased(self, phone: str, *, delay: float = 1.0) -> bool:
         """`drain` for a caller that holds the phone's lease (an erasure does)."""
         store, done = self.store, 0
+        try:
+            store.ready()
+        except SQLAlchemyError as exc:
+            self._unavailable(exc)
+            self.outbox.retry_later(phone, delay)
+            return False
         while (op := self.outbox.head(phone)) is not None:
             kind = op.get("op", "?")
             try:
