@@ -40,6 +40,9 @@ SALE = [
     "sí",
 ]
 CLOSE = ["la 2", "sí"]
+# A customer's access and erasure requests: every answer is produced, on SQLite and PostgreSQL,
+# by tests/system/test_archive_requests.py.
+CUSTOMER_PATHS = "/webhook/customer/"
 
 
 class Clock:
@@ -603,6 +606,7 @@ def test_every_documented_answer_is_produced_and_matches_the_document(admin):
     documented = {
         (path, method, int(status))
         for path, item in admin.document["paths"].items()
+        if not path.startswith(CUSTOMER_PATHS)
         for method, operation in item.items()
         if method != "parameters"
         for status in operation["responses"]
