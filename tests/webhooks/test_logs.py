@@ -30,7 +30,8 @@ from webhooks import logs
 API_KEY = "sk-test-Zq8pL2vX9kR4mN7bT1cY"
 META_PHONE, SMS_PHONE = "+34600100900", "+34600100901"
 SCRIPT = [
-    "Hola buenas",
+    # Free-form, so the llm brain asks the model to read it (the rules read the rest).
+    "Hola buenas, os escribo porque un amigo me habló de vosotros y quería saber cómo va esto",
     "sí, acepto",
     "Me llamo Ana Pérez Gil, tengo 35 años y no fumo",
     "quiero 150.000 euros",

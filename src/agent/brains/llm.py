@@ -1,8 +1,12 @@
-"""The llm brain: a chat model reads messages into a Reading and rephrases drafted replies.
+"""The llm brain: the rules read first, a chat model reads what they can't and rephrases.
 
-Two model calls per turn at most (one read, one phrase). Any model error or timeout falls back
-to the rules brain for that call, so a turn never fails because the model did. The model never
-decides a number: a rephrased reply that adds, drops or changes any figure is discarded.
+A message is read by the rules brain; the model is asked only when that Reading is not
+`confident` (agent/brains/confidence.py: free-form, an unknown intent, another language, a
+figure left over). Replies are reworded by the model as `rephrase` says: never ("off"), the
+proposal stage's only ("proposal"), or every one ("all"). So a typical turn costs no model call,
+and none costs more than two. Any model error or timeout keeps the rules' Reading or the draft,
+so a turn never fails because the model did. The model never decides a number: a rephrased
+reply that adds, drops or changes any figure is discarded.
 """
 
 from __future__ import annotations
@@ -11,18 +15,23 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import date
+from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from agent import prompts
 from agent.brains.base import Brain, Field_, Reading
+from agent.brains.confidence import confident
 from agent.brains.rules import RulesBrain
 
 log = logging.getLogger(__name__)
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _AMOUNT = re.compile(r"\d+(?:[.,]\d+)*\s?€")
+
+Rephrase = Literal["off", "proposal", "all"]
+PROPOSAL_STAGES = frozenset({"PRESENTACION_PROPUESTA"})  # the quote laid out, options discussed
 
 
 def keeps_figures(draft: str, phrased: str) -> bool:
@@ -47,18 +56,23 @@ class LLMBrain:
         *,
         fallback: Brain | None = None,
         on_call: Callable[[str, str | None], None] | None = None,
+        on_read: Callable[[str], None] | None = None,
+        rephrase: Rephrase = "proposal",
     ) -> None:
-        """Wrap `model`; `fallback` takes any call the model fails (the rules brain by default).
+        """Wrap `model`; `fallback` reads first and takes any call the model fails (rules).
 
         `on_call(call, error)` hears of every model call ("read" or "phrase"), with the error's
-        name when it failed: how the service counts them without this package knowing about
-        metrics.
+        name when it failed, and `on_read(reader)` of every message read ("rules" when their
+        Reading was confident, else "model"): how the service counts them without this package
+        knowing about metrics. `rephrase` says which drafts the model rewords.
         """
         self._model = model
         # Tool calling is the structured-output method most OpenAI-compatible servers support.
         self._reader = model.with_structured_output(Reading, method="function_calling")
         self._fallback = fallback or RulesBrain()
         self._on_call = on_call
+        self._on_read = on_read
+        self.rephrase = rephrase
         self.calls = 0
         self.errors = 0
 
@@ -76,7 +90,13 @@ class LLMBrain:
         today: date,
         known: frozenset[str] = frozenset(),
     ) -> Reading:
-        """Have the model fill a Reading of `text`; the fallback brain reads it if that fails."""
+        """The rules' Reading of `text` if confident, else the model's (the rules' if it fails)."""
+        first = self._fallback.read(text, expecting=expecting, today=today, known=known)
+        trusted = confident(first, text)
+        if self._on_read is not None:
+            self._on_read("rules" if trusted else "model")
+        if trusted:
+            return first
         system = prompts.READ_SYSTEM.format(expecting=expecting or "nothing", today=today)
         if known:
             system += prompts.KNOWN.format(known=", ".join(sorted(known)))
@@ -87,15 +107,20 @@ class LLMBrain:
             # The error's own text only at DEBUG: providers quote the request in it.
             log.warning("llm read failed, using rules brain: %s", type(exc).__name__)
             log.debug("llm read error", exc_info=True)
-            return self._fallback.read(text, expecting=expecting, today=today, known=known)
+            return first
         if not isinstance(reading, Reading):
             self._called("read", "invalid_output")
-            return self._fallback.read(text, expecting=expecting, today=today, known=known)
+            return first
         self._called("read")
         return reading
 
     def phrase(self, draft: str, *, text: str, stage: str) -> str:
-        """Have the model reword `draft`; the draft itself when it fails or changes a figure."""
+        """The model's wording of `draft` if `rephrase` covers `stage`; else the draft itself.
+
+        The draft is also what goes out when the model fails or changes a figure.
+        """
+        if self.rephrase == "off" or (self.rephrase == "proposal" and stage not in PROPOSAL_STAGES):
+            return draft
         user = prompts.PHRASE_USER.format(stage=stage, text=text, draft=draft)
         try:
             answer = self._model.invoke([SystemMessage(prompts.PHRASE_SYSTEM), HumanMessage(user)])

@@ -1,4 +1,4 @@
-"""The llm brain with a fake chat model: structured reading, phrasing guard, fallback."""
+"""The llm brain with a fake chat model: rules first, structured reading, phrasing, fallback."""
 
 from datetime import date
 
@@ -10,6 +10,8 @@ from agent.brains.llm import LLMBrain, keeps_figures
 from tests.support.fakes import ExplodingModel, FakeToolModel, reading_call
 
 TODAY = date(2026, 11, 23)
+# More words than the rules read with confidence: the model is asked.
+FREE_FORM = "pues mira, el mes que viene cumplo los treinta y cinco y hace años que no fumo"
 
 
 class FixedBrain:
@@ -26,15 +28,63 @@ def test_reads_the_structured_output_of_the_model():
     model = FakeToolModel(
         messages=iter([reading_call(intent="provide_info", age=35, smoker=False)])
     )
-    reading = LLMBrain(model).read("tengo 35 y no fumo", expecting="age", today=TODAY)
+    brain = LLMBrain(model)
+    reading = brain.read(FREE_FORM, expecting="age", today=TODAY)
     assert reading == Reading(intent="provide_info", age=35, smoker=False)
+    assert brain.calls == 1
+
+
+def test_a_message_the_rules_read_with_confidence_costs_no_model_call():
+    readers: list[str] = []
+    brain = LLMBrain(ExplodingModel(messages=iter([])), on_read=readers.append)
+    reading = brain.read("Soy Ana, 35 años, no fumo", expecting="name", today=TODAY)
+    assert reading.intent == "provide_info" and (reading.name, reading.age) == ("Ana", 35)
+    assert brain.read("sí", expecting="consent", today=TODAY).intent == "affirm"
+    assert brain.calls == 0 and readers == ["rules", "rules"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting"),
+    [
+        (FREE_FORM, "age"),  # free-form
+        ("asdf qwerty", None),  # no known intent
+        ("I would like a life insurance", None),  # not Spanish
+        ("200.000 dólares", "cover"),  # a figure the rules left over
+    ],
+)
+def test_the_model_reads_what_the_rules_cannot_read_with_confidence(text, expecting):
+    readers: list[str] = []
+    model = FakeToolModel(messages=iter([reading_call(intent="provide_info", term=20)]))
+    brain = LLMBrain(model, on_read=readers.append)
+    assert brain.read(text, expecting=expecting, today=TODAY) == Reading(
+        intent="provide_info", term=20
+    )
+    assert brain.calls == 1 and readers == ["model"]
 
 
 def test_a_model_error_falls_back_to_the_other_brain():
-    brain = LLMBrain(ExplodingModel(messages=iter([])), fallback=FixedBrain())
-    assert brain.read("sí", expecting="consent", today=TODAY) == Reading(intent="affirm")
+    brain = LLMBrain(ExplodingModel(messages=iter([])), fallback=FixedBrain(), rephrase="all")
+    assert brain.read(FREE_FORM, expecting="consent", today=TODAY) == Reading(intent="affirm")
     assert brain.phrase("Hola, ¿sí o no?", text="hola", stage="INICIO") == "Hola, ¿sí o no?"
     assert brain.errors == 2
+
+
+@pytest.mark.parametrize(
+    ("rephrase", "phrased_stages"),
+    [
+        ("off", []),
+        ("proposal", ["PRESENTACION_PROPUESTA"]),
+        ("all", ["INICIO", "NEEDS_ANALYSIS", "PRESENTACION_PROPUESTA", "FINALIZADO"]),
+    ],
+)
+def test_the_rephrase_setting_says_which_replies_the_model_rewords(rephrase, phrased_stages):
+    stages = ["INICIO", "NEEDS_ANALYSIS", "PRESENTACION_PROPUESTA", "FINALIZADO"]
+    model = FakeToolModel(messages=iter([AIMessage("Dicho de otro modo.")] * len(stages)))
+    brain = LLMBrain(model, rephrase=rephrase)
+    said = {stage: brain.phrase(stage, text="hola", stage=stage) for stage in stages}
+    assert [stage for stage in stages if said[stage] == "Dicho de otro modo."] == phrased_stages
+    assert all(said[stage] == stage for stage in stages if stage not in phrased_stages)
+    assert brain.calls == len(phrased_stages)
 
 
 def test_phrasing_that_keeps_every_figure_is_used():

@@ -16,6 +16,8 @@ from webhooks.services import build_services
 from webhooks.settings import Settings
 
 SECRET = "meta-app-secret"
+# Free-form (more words than the rules read with confidence), so the turn asks the model.
+YES = "pues mira te cuento, la verdad es que sí quiero seguir con esto y que me vayas preguntando"
 
 
 def start_worker(env: dict) -> subprocess.Popen:
@@ -29,8 +31,8 @@ def start_worker(env: dict) -> subprocess.Popen:
 
 def test_a_killed_worker_loses_nothing_and_no_reply_is_sent_twice(redis_url, tmp_path):
     with FakeProviders() as providers, FakeOpenAI() as model:
-        model.by_text = {"Hola": {"intent": "greeting"}, "sí": {"intent": "affirm"}}
-        model.hang_once_on = "sí"
+        model.by_text = {YES: {"intent": "affirm"}}
+        model.hang_once_on = YES
         config = {
             "REDIS_URL": redis_url,
             "AGENT_BRAIN": "llm",
@@ -58,7 +60,7 @@ def test_a_killed_worker_loses_nothing_and_no_reply_is_sent_twice(redis_url, tmp
         try:
             post("Hola", "wamid.k1")
             assert len(providers.wait_for(1, timeout=30)) == 1
-            post("sí", "wamid.k2")
+            post(YES, "wamid.k2")
             assert model.hanging.wait(30), "the turn never reached the model"
         finally:
             first.send_signal(signal.SIGKILL)  # mid-turn: the model call is in flight
