@@ -41,7 +41,18 @@ STAGE_TRANSITIONS = Counter(
     "Turns that moved a conversation from one funnel stage to another",
     ["from_stage", "to_stage"],
 )
-LLM_CALLS = Counter("iagente_llm_calls", "Chat model calls, by call (read, phrase)", ["call"])
+LLM_CALLS = Counter(
+    "iagente_llm_calls",
+    "Chat model calls, by purpose: read (the rules could not read the message with confidence), "
+    "phrase (a reply reworded, as LLM_REPHRASE says); per turn: divide by "
+    'iagente_turn_duration_seconds_count{brain="llm"}',
+    ["call"],
+)
+LLM_READS = Counter(
+    "iagente_llm_reads",
+    "Messages the llm brain read, by reader: rules (read with confidence, no model call) or model",
+    ["reader"],
+)
 LLM_ERRORS = Counter(
     "iagente_llm_errors",
     "Chat model calls that failed (the rules brain or the draft took over), by error type",
@@ -80,6 +91,11 @@ def turn(brain: str, seconds: float, stage_from: str, stage_to: str) -> None:
     TURN_SECONDS.labels(brain).observe(seconds)
     if stage_from != stage_to:
         STAGE_TRANSITIONS.labels(stage_from, stage_to).inc()
+
+
+def llm_read(reader: str) -> None:
+    """The llm brain's observer: one message read, by the rules or by the model."""
+    LLM_READS.labels(reader).inc()
 
 
 def llm_call(call: str, error: str | None) -> None:

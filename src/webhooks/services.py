@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import redis
 from flask import Flask, current_app
@@ -171,12 +171,18 @@ def _voice(settings: Settings, channels: Channels) -> VoiceNotes | None:
 
 
 def connect_redis(settings: Settings) -> redis.Redis:
-    """A client of REDIS_URL (connections are made on first use)."""
+    """A client of REDIS_URL, or of its Redis Cluster when REDIS_CLUSTER is on."""
     if not settings.redis_url:
         raise SettingsError(
             "REDIS_URL is not set: start the service with `iagente` (or ./run, or "
             "run_webhook.py), which starts the embedded Redis, or set REDIS_URL"
         )
+    if settings.redis_cluster:
+        # Every store issues the same commands to either client: a conversation's keys share
+        # one hash slot (integrations/redis/keys.py), so its transactions and scripts route to
+        # one node. Typed as redis.Redis, the interface the stores are written against.
+        cluster = redis.RedisCluster.from_url(settings.redis_url, health_check_interval=30)
+        return cast(redis.Redis, cluster)
     return redis.Redis.from_url(settings.redis_url, health_check_interval=30)
 
 
@@ -186,7 +192,12 @@ def build_brain(settings: Settings) -> Brain:
         return RulesBrain()
     from agent.brains.llm import LLMBrain
 
-    return LLMBrain(build_chat_model(settings), on_call=metrics.llm_call)
+    return LLMBrain(
+        build_chat_model(settings),
+        on_call=metrics.llm_call,
+        on_read=metrics.llm_read,
+        rephrase=settings.llm_rephrase,
+    )
 
 
 def build_chat_model(settings: Settings) -> BaseChatModel:
