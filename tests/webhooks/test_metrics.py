@@ -111,17 +111,26 @@ def test_llm_calls_and_errors_are_counted_where_they_happen(client):
             agent_brain="llm",
             openai_api_key="sk-test-metrics-000000",
             openai_base_url=server.base_url,
+            llm_rephrase="all",
         )
         brain = build_brain(settings)
         before = scrape(client)
+        unsure = (
+            "pues no sé qué decirte la verdad, déjame que lo piense un poco más despacio "
+            "antes de nada"
+        )
         server.readings.append({"intent": "affirm"})
+        assert brain.read(unsure, expecting="consent", today=TODAY) == Reading(intent="affirm")
         assert brain.read("sí", expecting="consent", today=TODAY) == Reading(intent="affirm")
         assert brain.phrase("Hola.", text="hola", stage="INICIO") == "¡Claro! Hola."
         server.fail_with = lambda body: (500, {"error": {"message": "down", "type": "server"}})
-        brain.read("sí", expecting="consent", today=TODAY)
+        brain.read(unsure, expecting="consent", today=TODAY)
         after = scrape(client)
     assert moved(before, after, "iagente_llm_calls_total", call="read") == 2
     assert moved(before, after, "iagente_llm_calls_total", call="phrase") == 1
+    # "sí" was read by the rules, with confidence: no model call.
+    assert moved(before, after, "iagente_llm_reads_total", reader="rules") == 1
+    assert moved(before, after, "iagente_llm_reads_total", reader="model") == 2
     errors = {
         labels: value - before.get((name, labels), 0)
         for (name, labels), value in after.items()
