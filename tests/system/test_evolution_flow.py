@@ -290,3 +290,33 @@ def test_media_reaches_the_turn_and_can_be_fetched(stack: Stack, evolution: Fake
         "message": {"key": {"id": message_id}},
         "convertToMp4": False,
     }
+
+
+def test_no_phone_jid_text_or_secret_reaches_the_logs(
+    stack: Stack, evolution: FakeEvolution, caplog: pytest.LogCaptureFixture
+):
+    stack.start_workers()
+    with caplog.at_level("DEBUG"):
+        post(stack, text_event("Hola, me llamo Mariana Secreta", "3ALOG0000000000000001"))
+        lid = recorded("messages_upsert_lid")
+        post(stack, lid)
+        evolution.wait_for(2)
+        post(stack, recorded("connection_update_close_logged_out"))
+        post(stack, text_event("Hola", "3ALOG0000000000000002"), headers={})  # refused: 401
+    logged = "\n".join(
+        f"{r.getMessage()} {r.__dict__.get('phone') or ''}"
+        for r in caplog.records
+        if r.name.split(".")[0] in ("webhooks", "integrations")
+    )
+    assert "+525*******78" in logged  # the service logged these requests, phones masked
+    for secret in (
+        "5215512345678",
+        "525512345678",
+        "34600000000",
+        "187045612398765",
+        "203918475610293",
+        "Mariana Secreta",
+        TOKEN,
+        API_KEY,
+    ):
+        assert secret not in logged
