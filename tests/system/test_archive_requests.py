@@ -68,6 +68,8 @@ class Requests:
         assert document is not None
         self.spec = OpenAPI.from_dict(document)
         self.n = 0
+        self.document = document
+        self.seen: set[tuple[str, str, int]] = set()
 
     def call(self, method: str, path: str, *, auth: dict | None = AUTH, **kw):
         answer = self.stack.client.open(path, method=method, headers=auth or {}, **kw)
@@ -76,6 +78,8 @@ class Requests:
         self.spec.validate_response(request, WerkzeugOpenAPIResponse(answer))
         if answer.status_code == 200:
             self.spec.validate_request(request)
+        template = "/webhook/customer/{phone}/" + path.rsplit("/", 1)[-1]
+        self.seen.add((template, method.lower(), answer.status_code))
         return answer
 
     def say(self, phone: str, *texts: str) -> None:
@@ -229,3 +233,33 @@ def test_erasing_an_unknown_phone_is_harmless(requests_):
     answer = requests_.call("POST", f"/webhook/customer/{OTHER}/erase", json={"chatwoot": True})
     assert answer.status_code == 200
     assert answer.json["chatwoot"] == "not found" and answer.json["held"] == {}
+
+
+def test_every_documented_answer_of_the_customer_endpoints_is_produced(requests_, archive_url):
+    requests_.say(PHONE, "Hola")
+    for method, action in (("GET", "export"), ("POST", "erase")):
+        path = f"/webhook/customer/{PHONE}/{action}"
+        requests_.call(method, path, auth=None)
+        requests_.call(method, path, auth={"Authorization": "Bearer wrong"})
+        requests_.call(method, f"/webhook/customer/nope/{action}")
+    requests_.call("POST", f"/webhook/customer/{PHONE}/erase", json={"everything": True})
+    requests_.call("GET", f"/webhook/customer/{OTHER}/export")
+    requests_.call("GET", f"/webhook/customer/{PHONE}/export")
+    back = _outage(requests_.stack, archive_url)
+    try:
+        requests_.call("GET", f"/webhook/customer/{PHONE}/export")
+        requests_.call("POST", f"/webhook/customer/{PHONE}/erase")
+    finally:
+        back()
+    requests_.call("POST", f"/webhook/customer/{PHONE}/erase", json={"chatwoot": False})
+
+    documented = {
+        (path, method, int(status))
+        for path, item in requests_.document["paths"].items()
+        if path.startswith("/webhook/customer/")
+        for method, operation in item.items()
+        if method != "parameters"
+        for status in operation["responses"]
+    }
+    assert len(documented) == 11
+    assert documented == requests_.seen
