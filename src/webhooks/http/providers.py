@@ -233,8 +233,6 @@ def evolution_webhook() -> Response:
         g.outcome = "foreign_instance"
         return jsonify(accepted=0, ignored="another instance")
     book = _evolution_book()
-    if event.connection is not None:
-        _linked(book, event.connection)
     messages = []
     for message, where in event.messages:
         if not where.phone_known and where.lid and (phone := book.phone_of(where.lid)):
@@ -249,8 +247,8 @@ def evolution_webhook() -> Response:
             status = replace(status, phone=phone)
         statuses.append(status)
     new, duplicates = _queue(messages, statuses)
-    if event.ignored and not messages and not statuses:
-        g.outcome = "ignored"
+    if event.connection is not None:
+        _linked(book, event.connection)
     answer = {"accepted": new, "duplicates": duplicates, "statuses": len(statuses)}
     return jsonify(answer | ({"ignored": event.ignored} if event.ignored else {}))
 

@@ -32,6 +32,9 @@ from webhooks.inbound.phones import PhoneError, normalise_phone
 log = logging.getLogger(__name__)
 
 CLAIMS = {"app": "evolution", "action": "webhook"}
+# Seconds two servers' clocks may disagree by: a token issued "in the future" by a clock a little
+# ahead of ours is still Evolution's.
+CLOCK_SKEW = 30
 MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z
 _BEARER = re.compile(r"Bearer\s+(\S+)", re.IGNORECASE)
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
@@ -91,7 +94,9 @@ def verify_token(authorization: str | None, key: str, *, now: float | None = Non
         "verify_iat": now is None,
     }
     try:
-        claims = jwt.decode(match.group(1), key, algorithms=["HS256"], options=options)
+        claims = jwt.decode(
+            match.group(1), key, algorithms=["HS256"], options=options, leeway=CLOCK_SKEW
+        )
     except jwt.PyJWTError as exc:
         raise TokenError(f"token refused ({type(exc).__name__})") from None
     expires = claims["exp"]

@@ -65,7 +65,7 @@ def test_a_fresh_token_passes_and_a_missing_one_is_missing():
     [
         fresh(app="another"),
         fresh(action="send"),
-        fresh(exp=int(time.time()) - 1),
+        fresh(exp=int(time.time()) - 60),  # past even the clock skew allowed
         "Bearer " + jwt.encode({"iat": int(time.time()), "app": "evolution"}, KEY, "HS256"),
         "Bearer " + jwt.encode({"app": "evolution", "action": "webhook"}, KEY, "HS256"),
         "Basic dXNlcjpwYXNz",
@@ -261,3 +261,12 @@ def test_odd_insides_become_unsupported_or_are_skipped():
     assert message.profile_name is None
     raw["data"]["key"]["remoteJid"] = "not-a-jid@s.whatsapp.net"
     assert ev.parse_event(raw).ignored == "unreadable"
+
+
+def test_a_clock_a_little_ahead_is_tolerated_and_a_token_from_the_future_is_not():
+    now = int(time.time())
+    ev.verify_token(fresh(iat=now + 10, exp=now + 610), KEY)
+    with pytest.raises(ev.TokenError):
+        ev.verify_token(fresh(iat=now + 600, exp=now + 1200), KEY)
+    with pytest.raises(ev.TokenError):
+        ev.verify_token(fresh(iat=now - 700, exp=now - ev.CLOCK_SKEW - 5), KEY)
