@@ -147,21 +147,30 @@ def build_archive(settings: Settings, client: redis.Redis, health: HealthBook) -
     Nothing connects here: the drainer migrates the schema when it starts, and waits while the
     database is away; turns only ever write to its outbox in Redis.
     """
+    store, policy = build_archive_store(settings), retention_policy(settings)
+    outbox = Outbox(client, name="archive")  # no expiry: the sales record is never dropped
+    drainer = ArchiveDrainer(store, outbox, policy, client, health=health)
+    return Archive(store=store, outbox=outbox, drainer=drainer, policy=policy)
+
+
+def build_archive_store(settings: Settings) -> ArchiveStore:
+    """The archive's tables on DATABASE_URL (`iagente db` uses them without Redis)."""
+    return ArchiveStore(make_engine(database_url(settings.database_url, settings.var_dir)))
+
+
+def retention_policy(settings: Settings) -> RetentionPolicy:
+    """LEGAL_HOLD, RETENTION_YEARS and UNCONVERTED_RETENTION_DAYS, checked."""
     tables = {model.__tablename__ for model in EVENTS}
     if unknown := set(settings.legal_hold_tables) - tables:
         raise SettingsError(
             f"LEGAL_HOLD: unknown archive tables {', '.join(sorted(unknown))} "
             f"(known: {', '.join(sorted(tables))})"
         )
-    store = ArchiveStore(make_engine(database_url(settings.database_url, settings.var_dir)))
-    outbox = Outbox(client, name="archive")  # no expiry: the sales record is never dropped
-    policy = RetentionPolicy(
+    return RetentionPolicy(
         hold=settings.legal_hold_tables,
         years=settings.retention_years,
         unconverted_days=settings.unconverted_retention_days,
     )
-    drainer = ArchiveDrainer(store, outbox, policy, client, health=health)
-    return Archive(store=store, outbox=outbox, drainer=drainer, policy=policy)
 
 
 def _voice(settings: Settings, channels: Channels) -> VoiceNotes | None:
