@@ -83,17 +83,20 @@ def erase_customer(
 
 
 def purge_unconverted(
-    session: Session, *, before: datetime, hold: Iterable[str], held_since: datetime
+    session: Session, *, before: datetime | None, hold: Iterable[str], held_since: datetime
 ) -> dict[str, int]:
     """The retention job: conversations that never became leads, idle since before `before`.
 
     Their messages and records go (held rows are kept, detached, while the hold lasts); held
-    rows whose hold ran out go too, and customers left with nothing at all.
+    rows whose hold ran out go too, and customers left with nothing at all. `before` None
+    purges no conversation.
     """
-    stale = select(Conversation.id).where(
-        Conversation.lead.is_(False), Conversation.last_message_at < before
-    )
-    ids = list(session.scalars(stale))
+    ids: list[int] = []
+    if before is not None:
+        stale = select(Conversation.id).where(
+            Conversation.lead.is_(False), Conversation.last_message_at < before
+        )
+        ids = list(session.scalars(stale))
     counts: dict[str, int] = {}
 
     def count(table: str, result: Any) -> None:

@@ -177,13 +177,16 @@ class ArchiveStore:
             writes.audit(session, actor, "erase", phone, outcome)
             return outcome
 
-    def purge(self, *, before: datetime, hold: Iterable[str], held_since: datetime) -> dict:
+    def purge(self, *, before: datetime | None, hold: Iterable[str], held_since: datetime) -> dict:
         """The retention job (see `erasure.purge_unconverted`), audited."""
         with self.session() as session:
             counts = erasure.purge_unconverted(
                 session, before=before, hold=hold, held_since=held_since
             )
-            detail = {"before": before.isoformat(), "held_since": held_since.isoformat()}
+            detail = {
+                "before": before.isoformat() if before else None,
+                "held_since": held_since.isoformat(),
+            }
             writes.audit(session, "retention", "purge", None, detail | {"deleted": counts})
             return counts
 
