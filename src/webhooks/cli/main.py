@@ -1,4 +1,4 @@
-"""The `iagente` command: serve, worker, chat, check, simulate and whatsapp-web.
+"""The `iagente` command: serve, worker, chat, check, simulate, db and whatsapp-web.
 
 Every command takes its settings from one place (the environment, then .env), and so do the
 processes `serve` starts: gunicorn's web workers get the very object, the worker process reads
@@ -164,6 +164,13 @@ def simulate(args: argparse.Namespace, settings: Settings) -> int:
     )
 
 
+def db(args: argparse.Namespace, settings: Settings) -> int:
+    """Migrate the SQL archive's schema, or run its retention job."""
+    from webhooks.cli.db import run
+
+    return run(args, settings, PROG)
+
+
 def whatsapp_web(args: argparse.Namespace, settings: Settings) -> int:
     """Link a WhatsApp number by QR code through Evolution API."""
     from webhooks.cli.whatsapp_web import link
@@ -201,6 +208,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--url", help="the service's origin (default: WEBHOOK_HOST:WEBHOOK_PORT)")
     p.add_argument("--timeout", type=float, default=60, help="seconds to wait for the reply")
     p.set_defaults(func=simulate)
+    p = sub.add_parser("db", help="the SQL archive: migrate its schema, run its retention job")
+    actions = p.add_subparsers(dest="action", required=True)
+    p = actions.add_parser("upgrade", help="migrate the schema up (default: to the newest)")
+    p.add_argument("revision", nargs="?", default="head")
+    p = actions.add_parser("downgrade", help="migrate the schema down ('base': no tables)")
+    p.add_argument("revision")
+    actions.add_parser("current", help="the schema's revision")
+    actions.add_parser("purge", help="delete unconverted conversations and expired holds now")
+    for action in actions.choices.values():
+        action.set_defaults(func=db)
     p = sub.add_parser("whatsapp-web", help="a WhatsApp number linked by QR code (Evolution API)")
     web = p.add_subparsers(dest="action", required=True)
     p = web.add_parser("link", help="create the instance, set its webhook, show the QR code")
