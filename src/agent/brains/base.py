@@ -131,6 +131,11 @@ class Reading(BaseModel):
         default=None,
         description="ISO 639-1 code of the message's language when clearly not Spanish",
     )
+    consents: bool | None = Field(
+        default=None,
+        description="True when the message gives consent in so many words: acepto, autorizo, "
+        "consiento, doy mi consentimiento (a bare 'sí' is not)",
+    )
 
 
 class Brain(Protocol):

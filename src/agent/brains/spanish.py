@@ -48,6 +48,8 @@ _GREETING_LEAD = re.compile(
     r"^(?:hola+|holi\w*|buenas(?:\s+(?:tardes|noches))?|buenos\s+dias|buen\s+dia|saludos|hey|ey|hi"
     r"|hello|w?enas|wena|alo+|que\s+(?:tal|onda|hubo|pex|pedo)|quiubo|quiubole|epale)\b\s*"
 )
+# A name that is also a yes, written as a name in answer to "¿cómo te llamas?".
+_YES_NAME = re.compile(r"Vale[.!]?")
 _PLEASE = re.compile(r"^(?:por\s+favor\s+)?(.*?)(?:\s+por\s+favor)?$")
 
 
@@ -110,6 +112,8 @@ def read_spanish(
         intent = "greeting"  # "me interesa un seguro de vida", "me pueden dar info"
     elif intents.NOT_SURE.match(core):
         intent = "unknown"
+    elif expecting == "name" and yes and _YES_NAME.fullmatch(source.strip()):
+        intent, fields["name"] = "provide_info", source.strip(" .!")  # "Vale" (Valeria) is a name
     elif no or yes:
         intent = "deny" if no else "affirm"
     elif fields:
@@ -138,5 +142,6 @@ def read_spanish(
         options_mentioned=options.mentioned,
         formality=formality(norm),
         language=language(norm),
+        consents=bool(intents.CONSENTS.search(norm)) or None,
         **fields,
     )

@@ -43,7 +43,9 @@ _OPT_OUT = re.compile(
     r"|\bno\s+(?:escribirme|contactarme|mandarme|molestarme|enviarme|escribirnos|contactarnos)\b"
 )
 # "¿puedo darme de baja del seguro?" asks about cancelling the policy, not the messages.
-_OPT_OUT_BAJA = re.compile(r"\b(?:dar(?:me|nos)?|dame|dadme|me\s+doy)\s+de\s+baja\b")
+_OPT_OUT_BAJA = re.compile(
+    r"\b(?:dar(?:me|nos)?|dame|dadme|denme|denos|deme|me\s+doy)\s+de\s+baja\b"
+)
 _ABOUT_POLICY = re.compile(r"\?|\b(?:seguro|poliza|contrato|cobertura)s?\b")
 _OPT_IN_WHOLE = re.compile(r"(?:alta|start|unstop|reanudar|suscribirme|dar(?:me)?\s+de\s+alta)")
 _OPT_IN = re.compile(
@@ -85,6 +87,8 @@ BOT = re.compile(
     r"\beres\s+(?:(?:un|una)\s+)?(?:robot|bot|chatbot|maquina|ia|inteligencia\s+artificial"
     r"|persona|humano|humana|real|programa)\b|\bhablo\s+con\s+(?:(?:un|una)\s+)?(?:robot|bot"
     r"|maquina|persona|humano|ia)\b|\b(?:es|sois)\s+(?:un\s+)?(?:bot|robot)\b|\bchatgpt\b"
+    r"|\b(?:usted\s+es|es\s+usted|ustedes\s+son|son\s+ustedes)\s+(?:(?:un|una)\s+)?(?:robot|bot"
+    r"|chatbot|maquina|persona|humano|humana|real|programa)\b"
 )
 
 # "es caro", "no me llega": a complaint about the price.
@@ -253,6 +257,10 @@ _AFFIRM_WHOLE = re.compile(
     r"|de\s+acuerdo|hecho|claro|sale|va|adelante))*"
 )
 _ACCEPT = re.compile(r"(?<!no )\b(?:acepto|autorizo|consiento|confirmo)\b")
+# Consent in so many words, as the refusal text invites: "bueno venga, acepto".
+CONSENTS = re.compile(
+    r"(?<!no )\b(?:acepto|aceptamos|autorizo|consiento|doy\s+(?:mi\s+)?consentimiento)\b"
+)
 _THUMBS_DOWN = re.compile("[👎❌🙅]")
 _THUMBS_UP = re.compile("[👍👌✅🙆🆗]")
 # Asking for information in general is an opening, not a question the facts answer.

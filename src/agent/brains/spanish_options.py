@@ -19,6 +19,16 @@ DESCRIBED_FULLEST = (
     r"\b(?:la|el)\s+(?:que|q)\s+(?:lo\s+)?(?:cubre|incluye|trae|tiene|lleva|abarca|da)\s+"
     r"(?:todo|(?:de\s+)?mas(?:\s+(?:cobertura|cosas|coberturas|proteccion))?)\b"
 )
+# The middle option by its covers: invalidity, but not the serious illness or accident extras.
+DESCRIBED_MIDDLE = (
+    r"\b(?:la|el)\s+(?:que|q)\s+(?:\w+\s+){0,3}invalidez\b[^.?!]{0,40}?\b(?:sin|pero\s+no"
+    r"|menos|no\s+(?:la|el|lo)\s+de)\s+(?:\w+\s+){0,3}(?:enfermedad(?:es)?\s+grave|accidente|doble)"
+)
+# The first option by its cover: death alone.
+DESCRIBED_LEAST = (
+    r"\b(?:la|el)\s+(?:que|q)\s+(?:solo|solamente|unicamente)\s+(?:cubre|es|incluye|tiene|paga)"
+    r"\s+(?:(?:el|la|por)\s+)?(?:fallecimiento|muerte)\b|\b(?:la|el)\s+de\s+solo\s+(?:fallecimiento|muerte)\b"
+)
 _OPTION = re.compile(
     rf"\b(?:opcion|plan|modalidad)\s*(?:n(?:o|um|umero)?\.?\s*)?(?P<clear>[1-9]|{_ORD}|{_PLAN})\b"
     rf"|\b(?:la|el)\s+(?P<named>{_PLAN})\b"
@@ -27,6 +37,7 @@ _OPTION = re.compile(
     r"|\b(?:a|o)\s+(?P<gal>primeira|primeiro|segunda|segundo|terceira|terceiro)\b"
     r"|\bla\s+(?:mas\s+(?P<fullest>cara|completa)|(?:mas\s+)?(?P<cheapest>barata|economica))\b"
     rf"|(?P<covers_all>{DESCRIBED_FULLEST})"
+    rf"|(?P<covers_middle>{DESCRIBED_MIDDLE})|(?P<covers_least>{DESCRIBED_LEAST})"
 )
 # "entre la 1 y 3", "la 2 o la tercera": further options listed right after one.
 _LISTED = re.compile(
@@ -72,7 +83,7 @@ _DECIDED = re.compile(
     r"(?:la|el)\s+(?:opcion\s+)?(?:[1-9]|primera|segunda|tercera|basica|recomendada|completa"
     r"|del?\s+medio|mas\s+(?:barata|economica|completa|cara)|barata|economica|que)\b"
 )
-_DESCRIBED = re.compile(DESCRIBED_FULLEST)
+_DESCRIBED = re.compile(f"{DESCRIBED_FULLEST}|{DESCRIBED_MIDDLE}|{DESCRIBED_LEAST}")
 
 
 def without_descriptions(norm: str) -> str:
@@ -95,7 +106,9 @@ def _value(m: re.Match[str]) -> int:
         return _key(key)
     if m["gal"]:  # Galician and Portuguese: "a segunda"
         return {"pri": 1, "seg": 2, "ter": 3}[m["gal"][:3]]
-    return 2 if m["middle"] else 1 if m["cheapest"] else 3
+    if m["middle"] or m["covers_middle"]:
+        return 2
+    return 1 if m["cheapest"] or m["covers_least"] else 3
 
 
 def _key(key: str) -> int:
@@ -113,7 +126,9 @@ def read_options(norm: str, core: str, expecting: str | None, *, asks_topic: boo
         clear = True
     for m in _OPTION.finditer(norm):
         found.append((_value(m), m.start(), m.end()))
-        clear = clear or bool(m["clear"] or m["named"] or m["covers_all"])
+        clear = clear or bool(
+            m["clear"] or m["named"] or m["covers_all"] or m["covers_middle"] or m["covers_least"]
+        )
         pos = m.end()
         while listed := _LISTED.match(norm, pos):
             found.append((_key(listed["key"]), listed.start("key"), listed.end()))

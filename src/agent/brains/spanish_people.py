@@ -43,8 +43,8 @@ ON_BEHALF_OF = (
 _NOT_A_LIST = r"(?!\s*(?:,|y|e)\s+(?:a\s+)?(?:mis|mi|los|las|toda)\b)"
 _INSURED_OTHER = re.compile(
     rf"\b(?:seguro|poliza|es|seria|sera|lo\s+(?:quiero|busco|necesito)|cotiza\w*|presupuesto"
-    rf"|precio)\s+(?:de\s+vida\s+)?(?:para|a)\s+mi\s+(?P<a>{KIN})\b{_NOT_A_LIST}"
-    rf"|^\W*(?:y\s+)?(?:es\s+)?para\s+mi\s+(?P<e>{KIN})\b{_NOT_A_LIST}"
+    rf"|precio)\s+(?:de\s+vida\s+)?(?:para|pa|a)\s+mi\s+(?P<a>{KIN})\b{_NOT_A_LIST}"
+    rf"|^\W*(?:y\s+)?(?:es\s+)?(?:para|pa)\s+mi\s+(?P<e>{KIN})\b{_NOT_A_LIST}"
     rf"|\basegurar(?:le)?\s+(?:a\s+)?(?:la\s+vida\s+de\s+)?mi\s+(?P<b>{KIN})\b"
     rf"|\b(?:la\s+)?vida\s+de\s+mi\s+(?P<c>{KIN})\b"
     rf"|\b(?:el|la)\s+asegurad[oa]\s+(?:es|seria|sera)\s+mi\s+(?P<d>{KIN})\b"
@@ -80,7 +80,7 @@ _BENEFICIARY = re.compile(
 CHILD = (
     r"(?:hij[oa]s?|hijit[oa]s?|nin[oa]s?|crios?|crias?|nen[ea]s?|peques?|chaval(?:es)?"
     r"|chavalin(?:es)?|bebes?|niet[oa]s?|chamac[oa]s?|chamaquit[oa]s?|escuincles?|morr[oa]s?"
-    r"|morrit[oa]s?|pibes?|pibas?|pibit[oa]s?|guaguas?|cabr(?:o|a)s?\s+chic[oa]s|cabrit[oa]s?"
+    r"|morrit[oa]s?|pibes?|pibas?|pibit[oa]s?|guaguas?|cabr(?:o|a)s?\s+chic[oa]s|cabrit[oa]s?|cabr[oa]s"
     r"|chiquill[oa]s?|chiquit[oa]s?|gurises?|gurisas?|botijas?|chamos?|chamas?|carajit[oa]s?"
     r"|patoj[oa]s?|cipotes?|chavales?|chicos?|chicas?|pelad(?:it)?[oa]s|guri"
     r"|muchach(?:it)?[oa]s?|nenes|nenas|bebitos|bebitas|guirr?[oa]s?|chiguines|carajillos|guilas"
@@ -142,6 +142,7 @@ _NO_DEPENDANTS = re.compile(
     r"\bnadie\s+depende\b|\bno\s+depende\s+nadie\b|\bviv[oa]\s+sol[oa]\b"
     r"|\bsin\s+(?:hijos|cargas|personas\s+a\s+mi\s+cargo)\b"
     r"|\bno\s+(?:tengo|hay)\s+(?:hijos|ninos|a\s+nadie|nadie|personas|cargas)\b"
+    r"|\b(?:hijos|ninos|cargas)\s+no\s+(?:tengo|tenemos|hay)\b|\bnadie\s+a\s+mi\s+cargo\b"
 )
 _NO_DEPENDANTS_ANSWER = re.compile(
     r"^\W*(?:(?:de\s+momento|por\s+ahora|por\s+el\s+momento|aun|todavia|ahora\s+mismo|pues)\W*)?"

@@ -74,8 +74,8 @@ _AGES_BEFORE = re.compile(r"\b(?:tienen|de|con)\s*$")
 # "tiene 55", "ella tiene 39": the insured's age when the bot asked it.
 _BARE_TIENE = re.compile(r"(?:^|[,.;]\s*)(?:(?:el|ella|esa\s+persona)\s+)?tiene\s*$")
 _RETIREMENT = re.compile(
-    r"\bhasta\s+(?:que\s+me\s+(?:jubile|retire)|(?:la|mi)\s+jubilacion|jubilarme|(?:mi|el)\s+retiro"
-    r"|retirarme)\b"
+    r"\bhasta\s+(?:que\s+(?:me|se)\s+(?:jubile|retire)|(?:la|mi|su)\s+jubilacion|jubilar(?:me|se)"
+    r"|(?:mi|su|el)\s+retiro|retirar(?:me|se))\b"
 )
 _AGE_BEFORE = re.compile(
     rf"\b(?:tengo|edad{_IS}|cumpl\w*|he\s+cumplido)\s*:?\s*(?:ya\s+|casi\s+|unos\s+)?$"

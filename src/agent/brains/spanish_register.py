@@ -28,6 +28,12 @@ _USTED = re.compile(
     r"|\bque\s+me\s+(?:informaran|informasen|informen|llamaran|llamasen|llamen|explicaran"
     r"|expliquen|contactaran|contacten|enviaran|envien|mandaran|manden)\b"
 )
+# "Buenos días. Quisiera información…": a formal salutation and a courteous wish, which say
+# usted unless a tú form follows.
+_COURTEOUS_OPENING = re.compile(
+    r"^(?:buenos\s+dias|buenas\s+tardes|buenas\s+noches)\b\W+(?:\w+\s+){0,2}(?:quisiera|desearia"
+    r"|deseaba|me\s+gustaria)\b"
+)
 _TU = re.compile(
     r"\btu\b|\bpuedes\b|\btienes\b|\bsabes\b|\bpodrias\b|\beres\b|\bquieres\b|\bnecesitas\b"
     r"|\bdime\b|\bexplicame\b|\bmandame\b|\benviame\b|\bllamame\b|\bte\s+(?:pregunto|escribo"
@@ -72,6 +78,8 @@ def formality(norm: str) -> Register | None:
         return "usted"
     if _TU.search(norm):
         return "tu"
+    if _COURTEOUS_OPENING.search(norm):
+        return "usted"
     return None
 
 

@@ -39,15 +39,7 @@ def greet(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             "pending_profile": pending,
         }
     if expecting == "consent" and plain_yes(reading):
-        return {
-            "consent": {"given": True, "at": now(runtime)},
-            "stage": "NEEDS_ANALYSIS",
-            "reply": say(state, texts.CONSENT_THANKS),
-            "reading": {**pending, "intent": "affirm"},
-            "pending_profile": {},
-            "expecting": None,
-            "misses": {},
-        }
+        return _consented(state, runtime, pending)
     # "no fumo" is data, not a refusal: only a no that says nothing else refuses.
     if expecting == "consent" and intent == "deny" and not has_data(reading):
         refused_before = consent is not None and not consent["given"]
@@ -61,7 +53,10 @@ def greet(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             "misses": {},
         }
     if consent is not None and not consent["given"] and expecting != "consent":
-        # Refused once: only a yes to the question asked afresh counts as consent.
+        # Refused once: consent in so many words ("acepto", as the refusal invited) counts;
+        # a bare yes only when it answers the question asked afresh.
+        if reading.get("consents") and intent not in ("deny", "opt_out"):
+            return _consented(state, runtime, pending)
         if intent == "affirm":
             return {"reply": say(state, texts.CONSENT_ASK_AGAIN), "expecting": "consent"}
         return {"reply": say(state, answer(reading, None, runtime) or texts.CONSENT_STILL_REFUSED)}
@@ -80,4 +75,17 @@ def greet(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         "reply": say(state, said, reminder),
         "pending_profile": pending,
         "misses": {"consent": misses},
+    }
+
+
+def _consented(state: AgentState, runtime: Runtime[AgentContext], pending: dict) -> Update:
+    """Consent given: on to the data, with whatever the customer already told us."""
+    return {
+        "consent": {"given": True, "at": now(runtime)},
+        "stage": "NEEDS_ANALYSIS",
+        "reply": say(state, texts.CONSENT_THANKS),
+        "reading": {**pending, "intent": "affirm"},
+        "pending_profile": {},
+        "expecting": None,
+        "misses": {},
     }
