@@ -17,10 +17,11 @@ CONSENT_QUESTION = (
     "¿Me das tu consentimiento? Responde *sí* o *no*."
 )
 # SMS costs by the segment and shows no formatting: the same steps, said in fewer words.
+# Each SMS text fits one GSM-7 segment (160 characters; the SMS sender drops á í ó ú accents
+# and emoji, and € counts twice) with a name of ten letters.
 GREETING_SMS = (
-    "Hola, soy el asistente automático de iAgente Vida: calculo tu seguro de vida en 2 minutos. "
-    "¿Aceptas que use tus datos (edad, tabaco, capital, plazo) solo para el presupuesto? "
-    "Responde SI o NO."
+    "Hola, soy el asistente automático de iAgente Vida. ¿Aceptas que use tus datos (edad, "
+    "tabaco, capital, plazo) solo para calcular tu seguro de vida? SI o NO"
 )
 CONSENT_REMINDER = (
     "Antes de seguir necesito saber si me das tu consentimiento para usar tus datos: ¿sí o no?"
@@ -58,6 +59,14 @@ QUESTIONS = {
     ),
 }
 
+# The first asking on SMS where the WhatsApp question is long: the same facts, fewer words.
+QUESTIONS_SMS = {
+    "cover": (
+        "¿Qué capital quieres asegurar? Lo que recibiría tu familia: suele ser de 5 a 10 veces "
+        "tus ingresos anuales."
+    ),
+}
+
 NOT_UNDERSTOOD = "Perdona, no te he entendido del todo."
 OFF_TOPIC = "De eso no sé mucho, yo solo te puedo ayudar con tu seguro de vida 🙂."
 
@@ -84,8 +93,8 @@ INELIGIBLE_DECLINED = (
 PROPOSAL_HEADER = (
     "Aquí tienes tu presupuesto{name}: capital de {cover} durante {term} años, {smoker}."
 )
-PROPOSAL_SMS = "Tu presupuesto{name} ({cover}, {term} años):"
-PROPOSAL_FOOTER_SMS = "Precios orientativos. Responde 1, 2 o 3 para elegir."
+PROPOSAL_SMS = "Presupuesto{name} ({cover}, {term} años):"
+PROPOSAL_FOOTER_SMS = "Precios orientativos. Responde 1, 2 o 3."
 PROPOSAL_FOOTER = (
     "¿Con cuál te quedas? Responde 1, 2 o 3. Si quieres, cambio cualquier dato "
     "(por ejemplo «mejor 200.000 €» o «a 15 años») y lo recalculo."
@@ -138,6 +147,10 @@ CLOSED = (
     "¡Perfecto{name}! 🎉 Has elegido la opción *{option}*: {monthly} al mes ({annual} al año), "
     "con un capital de {cover} durante {term} años. Un asesor humano te contactará muy pronto "
     "por este mismo chat para formalizarla. ¡Gracias por confiar en nosotros!"
+)
+CLOSED_SMS = (
+    "¡Perfecto{name}! Opción {option}: {monthly}/mes ({annual}/año), {cover} a {term} años. "
+    "Un asesor te contactará pronto para formalizarla. ¡Gracias!"
 )
 CHANGED_CHOICE = (
     "Cambiado: ahora tienes elegida la opción *{option}*, {monthly} al mes ({annual} al año)."
@@ -346,7 +359,7 @@ INSURED_SELF = "Entendido, el seguro es sobre tu propia vida."
 READBACK = (
     "Antes de calcular, repaso los datos:\n{lines}\n¿Es correcto? Responde *sí* o dime qué cambio."
 )
-READBACK_SMS = "Confirma tus datos: {data}. ¿Correcto? Responde SI o dime qué cambio."
+READBACK_SMS = "Confirma: {data}. ¿Correcto? Responde SI o dime qué cambio."
 READBACK_WHAT = (
     "Sin problema, ¿qué dato cambio? Dímelo con su valor, por ejemplo «el plazo son 15 años».",
     "¿Qué dato está mal? Por ejemplo: «tengo 45» o «capital 120.000 €».",
@@ -402,6 +415,13 @@ def readback_lines(profile: dict) -> str:
             f"• Plazo: {profile['term']} años",
         )
     )
+
+
+def readback_sms(profile: dict) -> str:
+    """The read-back's data on one line, fewer labels: 'tú (Ana), 35 años, no fumas, ...'."""
+    values = [line.split(": ", 1)[1] for line in readback_lines(profile).split("\n")]
+    who, age, smokes, cover, term = values
+    return f"{who}, {age}, {smokes}, capital {cover}, plazo {term}"
 
 
 # --- Asking again: each re-ask is worded differently and shorter; the third miss offers a person.
@@ -466,11 +486,12 @@ def question(
     relation: str | None = None,
     rule: str = "",
     about_insured: bool = False,
+    sms: bool = False,
 ) -> str:
     """The question for `field`, asked for the `attempt`-th time again (0: the first time).
 
     `relation` is who the insured would be ("padre"); `rule` is the ex-smoker rule the
-    quit_when question states (ProductFacts.ex_smoker_rule).
+    quit_when question states (ProductFacts.ex_smoker_rule); `sms` asks in fewer words.
     """
     if field == "insured" and (not relation or relation == "otro"):
         field = "insured_unknown"
@@ -478,7 +499,8 @@ def question(
     if about_insured and field in ABOUT_INSURED:
         wordings = ABOUT_INSURED[field]
     elif field in QUESTIONS:
-        wordings = (QUESTIONS[field], *REASKS[field])
+        first = QUESTIONS_SMS.get(field, QUESTIONS[field]) if sms else QUESTIONS[field]
+        wordings = (first, *REASKS[field])
     else:
         wordings = REASKS[field]
     text = wordings[min(attempt, len(wordings) - 1)]

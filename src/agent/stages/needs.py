@@ -26,8 +26,7 @@ def _insured_note(before: dict, after: dict) -> str:
 def _readback(profile: dict, channel: str | None) -> str:
     """The data about to be priced, for the customer to confirm or correct."""
     if channel == "sms":
-        data = texts.readback_lines(profile).replace("• ", "").replace("\n", ", ")
-        return texts.READBACK_SMS.format(data=data)
+        return texts.READBACK_SMS.format(data=texts.readback_sms(profile))
     return texts.READBACK.format(lines=texts.readback_lines(profile))
 
 
@@ -136,6 +135,7 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         relation=profile.get("insured_relation"),
         rule=ctx.facts.ex_smoker_rule(ctx.quotes),
         about_insured=profile.get("insured") == "other",
+        sms=state.get("channel") == "sms",
     )
     return {
         **update,

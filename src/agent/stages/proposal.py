@@ -33,7 +33,7 @@ def make_quote(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     if state.get("channel") == "sms":
         header = texts.PROPOSAL_SMS.format(name=name, cover=cover, term=quote["term"])
         lines = "\n".join(texts.option_lines_sms(quote))
-        parts: tuple[str, ...] = (f"{header}\n{lines}", texts.PROPOSAL_FOOTER_SMS)
+        parts: tuple[str, ...] = (f"{header}\n{lines}\n{texts.PROPOSAL_FOOTER_SMS}",)
     else:
         smoker = texts.smoker_label(quote["smoker"], relation=texts.insured_relation(profile))
         header = texts.PROPOSAL_HEADER.format(
@@ -149,7 +149,8 @@ def handle_proposal(state: AgentState, runtime: Runtime[AgentContext]) -> Update
 def close_sale(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     """FINALIZADO: confirm the choice and hand the lead to a human advisor."""
     option = chosen_option(state)
-    reply = texts.CLOSED.format(
+    closed = texts.CLOSED_SMS if state.get("channel") == "sms" else texts.CLOSED
+    reply = closed.format(
         name=texts.name_suffix(state["profile"]),
         option=option["name"],
         monthly=texts.price(option["monthly"]),

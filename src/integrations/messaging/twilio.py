@@ -32,6 +32,7 @@ from integrations.messaging.base import (
     post_json,
     send_parts,
 )
+from integrations.messaging.gsm import to_gsm7
 from integrations.messaging.media import MEDIA_LIMIT, Download, fetch_bytes, media_filename
 from integrations.messaging.phones import E164, mask_phone
 from integrations.messaging.retry import RetryPolicy, parse_retry_after
@@ -110,7 +111,8 @@ class TwilioSender:
     def send_text(self, to: str, text: str) -> SentMessage:
         """Long texts go out as several messages, split at paragraphs, sentences or words."""
         if self.channel == "sms":
-            text = strip_markdown(text)
+            # Billed by the segment: GSM-7 holds 153-160 characters a segment, UCS-2 only 67-70.
+            text = to_gsm7(strip_markdown(text))
         return send_parts(
             "twilio",
             [partial(self._send, to, {"Body": part}) for part in split_text(text, BODY_LIMIT)],

@@ -142,7 +142,9 @@ def test_a_4000_character_sms_goes_out_in_parts_at_paragraphs_in_order(twilio, s
     assert len(text) >= 3900
     parts = ["\n\n".join(paragraphs[i].strip() for i in group) for group in ([0, 1], [2, 3], [4])]
     for n, part in enumerate(parts, start=1):
-        expect(twilio, sms_form(part), sid=f"SM{n}")
+        # SMS in GSM-7: á and ó are not in it, and lose their accent.
+        gsm = part.replace("Párrafo", "Parrafo").replace("póliza", "poliza")
+        expect(twilio, sms_form(gsm), sid=f"SM{n}")
     assert sms.send_text(TO, text).message_ids == ("SM1", "SM2", "SM3")
     assert all(len(part) <= BODY_LIMIT for part in parts)
 
@@ -174,7 +176,7 @@ def test_options_on_sms_are_a_numbered_list(twilio, sms):
         Option("b", "Plus", "con invalidez"),
         Option("c", "Premium"),
     ]
-    body = "Elige un plan:\n\n1. Básico\n2. Plus - con invalidez\n3. Premium\n\nResponde 1, 2 o 3."
+    body = "Elige un plan:\n\n1. Basico\n2. Plus - con invalidez\n3. Premium\n\nResponde 1, 2 o 3."
     expect(twilio, sms_form(body))
     sms.send_options(TO, "Elige un plan:", options)
 
