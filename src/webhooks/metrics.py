@@ -235,5 +235,6 @@ def metrics() -> Response:
     services = services_of()
     outbox = services.chatwoot.outbox if services.chatwoot else None
     archive = services.archive.outbox if services.archive else None
-    body = encode(registry(services.queue, outbox, archive=archive))
+    timers = services.followups.timers if services.followups else None
+    body = encode(registry(services.queue, outbox, timers, archive=archive))
     return Response(body, content_type=content_type)

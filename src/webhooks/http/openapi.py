@@ -120,7 +120,16 @@ SCHEMAS = {
             "human_reason": _nullable({"type": "string"}),
             "consent": _nullable({"type": "object"}),
             "declared": {"type": "object"},
+            "follow_up": _ref("FollowUp"),
             "transcript": {"type": "array", "items": _ref("TranscriptEntry")},
+        }
+    ),
+    "FollowUp": _obj(
+        {
+            "next_due": _nullable(TIME),
+            "step": {"type": "integer", "minimum": 0},
+            "sent": {"type": "integer", "minimum": 0},
+            "last_sent_at": _nullable(TIME),
         }
     ),
     "Reset": _obj({"phone": PHONE, "reset": {"const": True}}),
@@ -197,6 +206,8 @@ SCHEMAS = {
             "p90_response_ms": _nullable({"type": "number", "minimum": 0}),
             "active_users_24h": {"type": "integer", "minimum": 0},
             "active_users_7d": {"type": "integer", "minimum": 0},
+            "follow_ups_sent": {"type": "integer", "minimum": 0},
+            "follow_ups_pending": {"type": "integer", "minimum": 0},
             "funnel": {"type": "array", "items": _ref("FunnelStep")},
         }
     ),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 
 from agent import texts
 from integrations.messaging.phones import mask_phone
@@ -106,7 +106,23 @@ def detail(services: Services, phone: str) -> dict:
         "human_reason": owner.get("owner_reason"),
         "consent": values.get("consent"),
         "declared": values.get("declared") or {},
+        "follow_up": follow_up(services, phone),
         "transcript": [with_delivery(e, statuses) for e in service.store.transcript(phone)],
+    }
+
+
+def follow_up(services: Services, phone: str) -> dict:
+    """The phone's reminders: when the next is due, which delay it is, how many went out."""
+    timer = services.followups.timers.get(phone) if services.followups else None
+
+    def iso(moment: float | None) -> str | None:
+        return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds") if moment else None
+
+    return {
+        "next_due": iso(timer.due) if timer else None,
+        "step": timer.step if timer else 0,
+        "sent": timer.sent if timer else 0,
+        "last_sent_at": iso(timer.sent_at) if timer else None,
     }
 
 
@@ -137,6 +153,8 @@ def numbers(services: Services, report: StatsReport) -> dict:
         "p90_response_ms": report.p90_response_ms,
         "active_users_24h": report.active_users_24h,
         "active_users_7d": report.active_users_7d,
+        "follow_ups_sent": report.follow_ups_sent,
+        "follow_ups_pending": services.followups.timers.pending() if services.followups else 0,
         "funnel": [
             {"stage": s.stage, "reached": s.reached, "conversion": s.conversion}
             for s in report.funnel

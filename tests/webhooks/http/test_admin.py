@@ -511,6 +511,8 @@ def test_stats_of_a_known_scenario(admin):
         "p90_response_ms": 1100.0,
         "active_users_24h": 3,
         "active_users_7d": 3,
+        "follow_ups_sent": 0,
+        "follow_ups_pending": 0,
     }
     assert stats["funnel"] == [
         {"stage": "INICIO", "reached": 3, "conversion": None},
