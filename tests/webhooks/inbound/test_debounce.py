@@ -14,6 +14,7 @@ import pytest
 
 from tests.support.stack import Stack, post_meta, post_twilio, running
 from webhooks.inbound.debounce import Debounce
+from webhooks.settings import SettingsError, load_settings
 from webhooks.turns.worker import Worker
 
 PHONE = "+34611200001"
@@ -227,3 +228,11 @@ def wait_until(check, timeout: float = 20.0, what: str = "condition"):
             return value
         time.sleep(0.02)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.parametrize("value", ["-1", "pronto", "nan"])
+def test_a_pause_that_cant_be_used_is_one_line_naming_it(value):
+    with pytest.raises(SettingsError) as caught:
+        load_settings(_env_file=None, debounce_seconds=value)
+    message = str(caught.value)
+    assert message.startswith("DEBOUNCE_SECONDS: ") and "\n" not in message
