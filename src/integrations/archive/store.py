@@ -193,7 +193,12 @@ class ArchiveStore:
     # --- the admin API's long periods ------------------------------------------------------
 
     def conversations(
-        self, since: datetime, *, offset: int, limit: int, where: dict[str, Any] | None = None
+        self,
+        since: datetime,
+        *,
+        offset: int,
+        limit: int | None,
+        where: dict[str, Any] | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
         """Conversations with activity since `since`, newest first, and how many there are."""
         query = (
