@@ -18,6 +18,7 @@ from agent.state import STAGES
 from webhooks.http.openapi import CHANNELS, MAX_TEXT, PAGE_MAX, PER_PAGE_MAX, openapi
 from webhooks.inbound import client_json
 from webhooks.inbound.phones import PhoneError, normalise_phone
+from webhooks.records import periods
 from webhooks.services import Services, services_of
 from webhooks.turns import operations
 from webhooks.turns.conversations import ConversationService
@@ -127,7 +128,11 @@ def conversations() -> Response:
     per_page = _int_arg("per_page", 20, 1, PER_PAGE_MAX)
     keep, store = _filter(), _service().store
     start = (page - 1) * per_page
-    if keep is None:
+    if request.args.get("since"):  # a period, which may reach past what Redis keeps
+        items, total = periods.conversations(
+            _services(), _since(datetime.now(UTC).date()), keep, start, per_page
+        )
+    elif keep is None:
         phones = store.recent(start, per_page)
         items = [
             operations.item(phone, summary)
@@ -245,7 +250,8 @@ def _stats() -> dict:
     service = _service()
     if service.stats is None:
         _fail(404, "this service keeps no statistics")
-    return operations.stats(_services(), _since(service.stats.now().date()))
+    since = _since(service.stats.now().date())
+    return periods.stats(_services(), since, operations.stats(_services(), since))
 
 
 @bp.get("/webhook/logs")

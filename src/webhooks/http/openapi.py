@@ -216,7 +216,9 @@ SCHEMAS = {
 DESCRIPTIONS = {
     "conversations": (
         "Kept conversations (those not yet forgotten after CONVERSATION_TTL_DAYS), newest "
-        "activity first. With a filter the whole index is scanned."
+        "activity first. With a filter the whole index is scanned. With `since`, the conversations "
+        "active since then, read from the SQL archive when that is further back than "
+        "CONVERSATION_TTL_DAYS."
     ),
     "reset": (
         "Forgets everything kept about the phone (checkpoints, transcript, delivery statuses, "
@@ -233,8 +235,10 @@ DESCRIPTIONS = {
         "24-hour window the approved template goes out instead (`template: true`)."
     ),
     "stats": (
-        "Counted from the start of the UTC day of `since` (default: 30 days ago; at most the "
-        "400 days kept). Active conversations: with activity since then. Active users: "
+        "Counted from the start of the UTC day of `since` (default: 30 days ago). Further "
+        "back than Redis keeps (CONVERSATION_TTL_DAYS for active conversations, 400 days for the "
+        "rest), conversations, messages and the funnel are counted in the SQL archive; response "
+        "times and active users only as far as Redis keeps them. Active conversations: with activity since then. Active users: "
         "customers who wrote in the last 24 hours (hourly buckets) and 7 days. Response time: "
         "from our webhook receiving the customer's (first) message to the reply going out; the "
         "p90 comes from up to 1000 samples a day. Funnel: customers who reached each stage "
@@ -347,6 +351,7 @@ def _paths() -> dict:
                         "items per page",
                     ),
                     *FILTERS,
+                    *SINCE,
                 ],
                 "responses": {"200": _answer("a page", "ConversationPage"), **BAD, **AUTH},
             }

@@ -15,6 +15,7 @@ from integrations.messaging.phones import mask_phone
 from integrations.redis.conversations import now_iso
 from integrations.redis.stats import StatsReport
 from webhooks.crm.ops import outgoing_op
+from webhooks.records.ops import audit_op, operator_op
 from webhooks.services import Services
 from webhooks.turns import operator
 from webhooks.turns.conversations import ConversationService
@@ -186,6 +187,7 @@ def reset(services: Services, phone: str) -> None:
         if services.chatwoot:
             services.chatwoot.links.release(phone)  # the bot starts over; Chatwoot's is kept
     log.info("conversation reset phone=%s", mask_phone(phone))
+    _audit(services, phone, "reset")
 
 
 def close(services: Services, phone: str) -> dict | None:
@@ -207,6 +209,7 @@ def close(services: Services, phone: str) -> dict | None:
     if record and record["status"] == "accepted" and service.stats:
         service.stats.record_outbound()
     log.info("conversation closed phone=%s notified=%s", mask_phone(phone), bool(record))
+    _audit(services, phone, "close", notified=bool(record))
     return record
 
 
@@ -239,6 +242,7 @@ def send_message(services: Services, phone: str, text: str) -> dict:
     if record["status"] == "accepted" and service.stats:
         service.stats.record_outbound()
     log.info("operator message phone=%s template=%s", mask_phone(phone), "template" in record)
+    _audit(services, phone, "message", status=record["status"])
     return record
 
 
@@ -246,6 +250,14 @@ def _mirror(services: Services, phone: str, record: dict | None) -> None:
     """Show agents in Chatwoot what an operator sent (or tried to) from here."""
     if record and services.chatwoot is not None:
         services.chatwoot.outbox.add(phone, [outgoing_op(record, author="operator")])
+    if record and services.archive is not None:
+        services.archive.outbox.add(phone, [operator_op(record)])
+
+
+def _audit(services: Services, phone: str, action: str, **detail: object) -> None:
+    """Note an operator's action in the archive's audit log (through its outbox: no wait)."""
+    if services.archive is not None:
+        services.archive.outbox.add(phone, [audit_op("operator", action, detail)])
 
 
 def _outbound(record: dict) -> dict:

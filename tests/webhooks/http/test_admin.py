@@ -538,7 +538,8 @@ def test_stats_of_a_known_scenario(admin):
     again = admin.call("GET", "/webhook/stats", query_string={"since": moment}).json
     assert again["since"] == f"{today}T00:00:00+00:00" and again["messages_in"] == 13
     ancient = admin.call("GET", "/webhook/stats?since=2001-01-01").json
-    assert ancient["since"] == f"{today - timedelta(days=399)}T00:00:00+00:00"
+    # Further back than Redis keeps: counted in the SQL archive (which this worker doesn't feed).
+    assert ancient["since"] == "2001-01-01T00:00:00+00:00" and ancient["messages_in"] == 0
 
 
 def test_stats_count_by_day_and_hour(admin, redis_client):
