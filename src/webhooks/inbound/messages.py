@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Literal
 
 Channel = Literal["whatsapp", "sms"]
@@ -58,7 +58,9 @@ class InboundMessage:
 
     def to_json(self) -> str:
         """The message as compact JSON, for the queue (`from_json` reads it back)."""
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        # vars(), not dataclasses.asdict: asdict deep-copies every field, a tenth of the webhook.
+        fields = {**vars(self), "media": [vars(m) for m in self.media]}
+        return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> InboundMessage:
