@@ -25,10 +25,16 @@ LEAD = "+34600111222"
 
 def _shoot(driver, url: str, name: str) -> None:
     """Load `url` and save the whole page as docs/console/<name>.png."""
+    width = driver.execute_script("return window.innerWidth")
+    mobile = width < 500
+
+    def screen(height: int) -> None:
+        metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+
+    screen(480)  # short first, so the page's own height is measured
     driver.get(url)
-    width = driver.get_window_size()["width"]
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(width, max(600, height + 120))  # the window's frame takes some
+    screen(driver.execute_script("return document.documentElement.scrollHeight"))
     driver.save_screenshot(str(OUT / f"{name}.png"))
     print(f"docs/console/{name}.png")
 

@@ -126,6 +126,9 @@ def chromium(width: int = 1280, height: int = 900) -> Iterator:
     for flag in (*FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console errors (CSP)
+    if width < 500:  # a desktop window is never narrower: emulate the phone's screen instead
+        metrics = {"width": width, "height": height, "pixelRatio": 1, "mobile": True}
+        options.add_experimental_option("mobileEmulation", {"deviceMetrics": metrics})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     try:
         driver.set_page_load_timeout(30)
