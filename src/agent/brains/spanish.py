@@ -28,7 +28,7 @@ import re
 from datetime import date
 
 from agent.brains import spanish_intents as intents
-from agent.brains.base import Intent, Reading
+from agent.brains.base import Intent, Reading, Topic
 from agent.brains.spanish_numbers import fold, normalise, parse_amount, parse_birth_date
 from agent.brains.spanish_options import read_options, without_descriptions
 from agent.brains.spanish_people import leading_name
@@ -39,6 +39,8 @@ __all__ = ["normalise", "parse_amount", "parse_birth_date", "read_spanish"]
 
 _COMMANDS = ("opt_out", "opt_in", "restart", "handoff", "resume")
 _YES_NO_ASKS = ("readback", "confirm_option", "insured", "handoff_offer")
+# A recommendation asked for while the bot waits for a figure is about that figure.
+_ADVICE_ON: dict[str | None, Topic] = {"cover": "capital", "term": "term"}
 _NOT_DATA = frozenset({"purpose", "insured", "insured_relation", "option"})
 _MAX_CHARS = 4096  # WhatsApp's own limit; anything longer is cut, not refused
 
@@ -74,6 +76,8 @@ def read_spanish(
     if expecting not in ("option", "confirm_option"):
         asked = intents.WISH_TO_CONTRACT.sub("·", asked)
     found = intents.topic(asked, core)
+    if found == ("question", "compare") and expecting in _ADVICE_ON:
+        found = ("question", _ADVICE_ON[expecting])  # "¿qué me recomiendas?" asked for a figure
     options = read_options(norm, core, expecting, asks_topic=bool(found and found[0] == "question"))
     if options.mentioned and not options.option:
         bare_option = None  # "2 o 3" names two options: neither is picked

@@ -136,6 +136,14 @@ TOPICS: tuple[tuple[Intent, Topic, re.Pattern[str]], ...] = (
     )),
     ("objection", "think", _THINK),
     ("question", "bot", BOT),
+    # Asking which option to take, without naming one: the options side by side answer it.
+    ("question", "compare", re.compile(
+        rf"\bcual\s+(?:es\s+(?:la\s+)?)?(?:mejor|me\s+(?:recomiendas|recomienda|recomendais"
+        rf"|recomiendan|conviene|aconsejas|aconseja|sugieres))\b"
+        rf"|\b{Q}\s+(?:me\s+)?(?:recomiendas|recomienda|recomiendan|aconsejas|aconseja|sugieres)\b"
+        rf"|\bcual\s+(?:elegirias|escogerias|tomarias|cogerias|elegiria|escogeria|eligirias)\b"
+        rf"|\b(?:tu|vos|usted)\s+(?:cual|{Q})\s+(?:elegirias|escogerias|harias|elegiria|haria)\b"
+    )),
     ("question", "data", re.compile(
         r"\bmis\s+datos\b|\bdatos\s+personales\b|\bprivacidad\b|\bproteccion\s+de\s+datos\b"
         r"|\b(?:rgpd|lopd|gdpr|arco)\b|\b(?:sacasteis|sacaron|sacaste|conseguisteis|consiguieron"

@@ -1,0 +1,75 @@
+"""Readings that independently written customers (customers_dec.yaml) found missing.
+
+Each row names only the fields it is about; a field given as None must stay unset.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from agent.brains.spanish import read_spanish
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "expected"),
+    [
+        # consent in so many words, as the refusal text invites; a bare yes is not
+        ("bueno venga, acepto", None, dict(intent="affirm", consents=True)),
+        ("doy mi consentimiento", "consent", dict(consents=True)),
+        ("sí", None, dict(intent="affirm", consents=None)),
+        ("no acepto", "consent", dict(intent="deny", consents=None)),
+        # a name that is also a yes, written as a name when the name was asked
+        ("Vale", "name", dict(intent="provide_info", name="Vale")),
+        ("vale", "name", dict(intent="affirm", name=None)),
+        ("Vale", "age", dict(intent="affirm", name=None)),
+        # options by their covers
+        (
+            "la que cubre tambien la invalidez pero sin lo de enfermedad grave",
+            "option",
+            dict(intent="choose_option", option=2),
+        ),
+        ("la que solo cubre fallecimiento", "option", dict(intent="choose_option", option=1)),
+        ("¿qué cubre la completa?", "option", dict(intent="question", option=None)),
+        # opt-out and is-it-a-bot, said to usted/ustedes
+        ("no me interesa, denme de baja", "age", dict(intent="opt_out")),
+        ("¿puedo darme de baja del seguro?", None, dict(intent="question", topic="cancel")),
+        ("¿Usted es una persona o una máquina?", "age", dict(intent="question", topic="bot")),
+        # which option to take, or which figure, without naming one
+        ("cual me recomiendas?", "option", dict(intent="question", topic="compare")),
+        ("y vos cual elegirias?", "option", dict(intent="question", topic="compare")),
+        ("que me recomiendas?", "cover", dict(intent="question", topic="capital")),
+        ("cuantos años me recomiendas?", "term", dict(intent="question", topic="term")),
+        # someone else's retirement, "pa", Chilean kids, "hijos no tengo"
+        ("hasta que se jubile", "term", dict(until_retirement=True, term=None)),
+        (
+            "Saludos, es pa mi esposa el seguro",
+            None,
+            dict(insured="other", insured_relation="mujer"),
+        ),
+        ("mi señora y mis 2 cabros", "dependants", dict(dependants=3)),
+        (
+            "es por la hipoteca, hijos no tengo ni nadie a mi cargo",
+            "dependants",
+            dict(dependants=0, purpose="hipoteca"),
+        ),
+        # a formal salutation with a courteous wish is usted, unless a tú form follows
+        (
+            "Buenos días. Quisiera información sobre un seguro de vida para mí.",
+            None,
+            dict(formality="usted"),
+        ),
+        (
+            "Buenos dias, quisiera saber cuanto me costaria, puedes decirme?",
+            None,
+            dict(formality="tu"),
+        ),
+        ("Hola, quisiera información", None, dict(formality=None)),
+    ],
+)
+def test_december_readings(text, expecting, expected):
+    reading = read_spanish(text, expecting=expecting, today=TODAY)
+    assert {key: getattr(reading, key) for key in expected} == expected, reading
