@@ -131,6 +131,9 @@ def banner(
         f"  evolution {_evolution(settings)}",
         f"  admin     ADMIN_TOKEN {_set(settings.admin_token)}"
         + ("" if settings.admin_token else " (admin endpoints answer 403)"),
+        f"  console   {local}/console/ (sign in with ADMIN_TOKEN)"
+        if settings.admin_token
+        else "  console   off (set ADMIN_TOKEN)",
     ]
     if settings.allow_unsigned_webhooks:
         lines.append("  WARNING   ALLOW_UNSIGNED_WEBHOOKS is on: signatures are not checked")

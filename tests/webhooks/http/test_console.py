@@ -23,6 +23,7 @@ from tests.support.settings import settings_for
 from tests.support.signed import meta_headers
 from tests.support.stack import SECRET, Stack, running
 from webhooks.app import create_app
+from webhooks.cli.banner import banner
 from webhooks.http.console import access
 from webhooks.services import build_services
 
@@ -450,3 +451,11 @@ def test_without_redis_the_console_says_so_with_a_503() -> None:
     assert answer.status_code == 503
     assert "Redis no responde" in answer.get_data(as_text=True)
     services.redis.close()
+
+
+def test_the_banner_says_where_the_console_is(redis_url: str) -> None:
+    on = banner(settings_for(redis_url, admin_token=ADMIN), redis_url=redis_url, embedded=False)
+    assert "console   http://127.0.0.1:5000/console/ (sign in with ADMIN_TOKEN)" in on
+    assert ADMIN not in on
+    off = banner(settings_for(redis_url), redis_url=redis_url, embedded=False)
+    assert "console   off (set ADMIN_TOKEN)" in off
