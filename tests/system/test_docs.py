@@ -27,7 +27,11 @@ def test_every_setting_is_documented_in_the_readme_and_env_example():
 def test_the_compose_file_parses_and_names_the_services():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     services = compose["services"]
-    assert set(services) == {"redis", "web", "worker", "evolution", "evolution-db"}
+    assert set(services) == {"redis", "db", "web", "worker", "evolution", "evolution-db"}
+    # The SQL archive is PostgreSQL's, for the web app (exports, erasures) and the worker.
+    for name in ("web", "worker"):
+        assert services[name]["environment"]["DATABASE_URL"].startswith("postgresql://")
+        assert services[name]["depends_on"]["db"] == {"condition": "service_healthy"}
     # Evolution API starts only when asked for (docker compose --profile evolution up).
     assert (
         services["evolution"]["profiles"] == services["evolution-db"]["profiles"] == ["evolution"]
