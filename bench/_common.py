@@ -104,6 +104,18 @@ def group_cpu_seconds(pgid: int) -> dict[int, float]:
     return found
 
 
+def group_rss_mb(pgid: int) -> dict[int, float]:
+    """Resident memory (MB) of each live process of a process group (Linux only)."""
+    found = {}
+    with contextlib.suppress(OSError):
+        for pid in group_cpu_seconds(pgid):
+            with contextlib.suppress(OSError):
+                status = Path(f"/proc/{pid}/status").read_text()
+                kb = next(line.split()[1] for line in status.splitlines() if line[:6] == "VmRSS:")
+                found[pid] = int(kb) / 1024
+    return found
+
+
 @dataclass
 class Load:
     generator: str
