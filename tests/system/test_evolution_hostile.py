@@ -9,55 +9,30 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
-import jwt
 import pytest
 
+from tests.support.evolution import (
+    HOSTILE,
+    WEBHOOK_TOKEN,
+    bearer,
+    evolution_variants,
+    leaves,
+    recorded_webhooks,
+    replaced,
+)
 from tests.support.fake_evolution import FakeEvolution
 from tests.support.stack import Stack, running
 from tests.system.test_hostile_input import JSON_BODIES
 from webhooks.inbound import evolution as ev
 
-DATA = Path(__file__).parents[1] / "data" / "evolution" / "webhooks"
 API_KEY = "429683C4C977415CAAFCCE10F7D57E11"
-TOKEN = "evolution-webhook-token-for-tests-0123456789"
-HOSTILE: list[Any] = [None, [], {}, [None], 10**30, -1, 1.5, True, "", "x" * 10_000, "٣٤٦"]
-
-
-def recorded() -> dict[str, dict]:
-    return {p.stem: json.loads(p.read_text()) for p in sorted(DATA.glob("*.json"))}
-
-
-def leaves(value: Any, path: tuple = ()) -> Iterator[tuple]:
-    """Paths to every value in a payload, index-keyed byte objects counted once."""
-    if isinstance(value, dict) and value and not all(k.isdigit() for k in value):
-        yield path
-        for key, inner in value.items():
-            yield from leaves(inner, (*path, key))
-    elif isinstance(value, list) and value:
-        yield path
-        for n, inner in enumerate(value):
-            yield from leaves(inner, (*path, n))
-    else:
-        yield path
-
-
-def replaced(payload: Any, path: tuple, new: Any) -> Any:
-    if not path:
-        return new
-    copy = json.loads(json.dumps(payload))
-    where = copy
-    for part in path[:-1]:
-        where = where[part]
-    where[path[-1]] = new
-    return copy
+TOKEN = WEBHOOK_TOKEN
 
 
 def test_every_value_of_every_recorded_webhook_replaced_by_garbage_parses_or_is_refused():
     tried = 0
-    for name, payload in recorded().items():
+    for name, payload in recorded_webhooks().items():
         for path in leaves(payload):
             for new in HOSTILE:
                 try:
@@ -70,15 +45,6 @@ def test_every_value_of_every_recorded_webhook_replaced_by_garbage_parses_or_is_
                     assert where.reply_jid.endswith(("@s.whatsapp.net", "@lid")), (name, path)
                     json.loads(message.to_json())
     assert tried > 5000
-
-
-def bearer() -> dict[str, str]:
-    now = int(time.time())
-    claims = {"iat": now, "exp": now + 600, "app": "evolution", "action": "webhook"}
-    return {
-        "Authorization": "Bearer " + jwt.encode(claims, TOKEN, algorithm="HS256"),
-        "Content-Type": "application/json",
-    }
 
 
 @pytest.fixture
@@ -109,15 +75,9 @@ def test_hostile_bodies_get_json_4xx_and_customers_are_still_answered(stack):
 
     for n, body in enumerate(JSON_BODIES):
         post(body, bearer(), f"body {n}")
-    base = recorded()["messages_upsert_conversation"]
-    for n, path in enumerate(leaves(base)):
-        for m, new in enumerate(HOSTILE):
-            variant = replaced(base, path, new)
-            if isinstance(variant, dict) and isinstance(variant.get("data"), dict):
-                key = variant["data"].get("key")
-                if isinstance(key, dict) and "id" not in path:
-                    key["id"] = f"3AH{n:04d}{m:02d}"  # each one a new message
-            post(json.dumps(variant).encode(), bearer(), f"{path}={new!r:.20}")
+    base = recorded_webhooks()["messages_upsert_conversation"]
+    for n, body in enumerate(evolution_variants()):
+        post(body, bearer(), f"variant {n}")
     for header in ("Bearer", "Bearer " + "x" * 100_000, "Bearer a.b.c", "Bearer ..", "Basic x"):
         post(json.dumps(base).encode(), {"Authorization": header}, header[:20])
     assert problems == []

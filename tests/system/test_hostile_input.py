@@ -11,6 +11,9 @@ import time
 import pytest
 from redis import Redis
 
+from tests.support.evolution import WEBHOOK_TOKEN as EVOLUTION_TOKEN
+from tests.support.evolution import bearer as evolution_headers
+from tests.support.evolution import evolution_variants
 from tests.support.signed import (
     chatwoot_headers,
     meta_headers,
@@ -232,6 +235,7 @@ def stack_settings():
         "admin_token": ADMIN,
         "chatwoot_webhook_secret": CHATWOOT_SECRET,
         "whatsapp_verify_token": VERIFY,
+        "evolution_webhook_token": EVOLUTION_TOKEN,
     }
 
 
@@ -306,6 +310,12 @@ def test_hostile_input_gets_json_4xx_at_every_endpoint_and_customers_are_still_a
         for body in (b"", b"\xff\xfe=\xff", b"a" * (2 * 1024 * 1024), b'{"From": "+34600400100"}'):
             for content_type in ("application/x-www-form-urlencoded", "application/json"):
                 call("POST", path, data=body, headers={"Content-Type": content_type})
+
+    evolution = evolution_headers()
+    for body in JSON_BODIES + evolution_variants():
+        call("POST", "/webhook/evolution", data=body, headers=evolution)
+    for auth in ("", "Bearer", "Bearer a.b.c", "Basic \xff", "Bearer " + "x" * 10_000):
+        call("POST", "/webhook/evolution", data=b"{}", headers={"Authorization": auth})
 
     admin_bodies = [*JSON_BODIES, b'{"text": 123}', b'{"text": null}', b'{"text": "   "}']
     admin_bodies.append(json.dumps({"text": "a" * 10_000}).encode())
