@@ -102,7 +102,13 @@ def reply_to_text(stack: Stack, text: str) -> str:
 
 
 def inbound(stack: Stack, phone: str) -> list[dict]:
-    return [e for e in stack.service.store.transcript(phone) if e["direction"] == "in"]
+    """The customer's side of the transcript, once the turn is recorded (after its reply)."""
+
+    def recorded() -> list[dict]:
+        entries = stack.service.store.transcript(phone)
+        return [e for e in entries if e["direction"] == "in"] if len(entries) > 1 else []
+
+    return wait_until(recorded, what="the turn recorded")
 
 
 # --- through the whole service ---------------------------------------------------------------
