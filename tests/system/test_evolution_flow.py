@@ -15,12 +15,13 @@ from typing import Any
 import jwt
 import pytest
 
+from tests.support.evolution import WEBHOOK_TOKEN, bearer
 from tests.support.fake_evolution import FakeEvolution
 from tests.support.stack import Stack, running
 
 DATA = Path(__file__).parents[1] / "data" / "evolution" / "webhooks"
 API_KEY = "429683C4C977415CAAFCCE10F7D57E11"
-TOKEN = "evolution-webhook-token-for-tests-0123456789"
+TOKEN = WEBHOOK_TOKEN
 INSTANCE = "seguros-vida"
 MEXICO_JID = "5215512345678@s.whatsapp.net"  # the customer of the recorded payloads
 MEXICO = "+525512345678"
@@ -28,12 +29,6 @@ MEXICO = "+525512345678"
 
 def recorded(name: str) -> dict[str, Any]:
     return json.loads((DATA / f"{name}.json").read_text())
-
-
-def bearer(key: str = TOKEN) -> dict[str, str]:
-    now = int(time.time())
-    claims = {"iat": now, "exp": now + 600, "app": "evolution", "action": "webhook"}
-    return {"Authorization": "Bearer " + jwt.encode(claims, key, algorithm="HS256")}
 
 
 def text_event(text: str, message_id: str, *, base: str = "messages_upsert_conversation") -> dict:
