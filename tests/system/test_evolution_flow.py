@@ -227,6 +227,15 @@ def test_without_a_token_the_webhook_fails_closed(redis_url: str, evolution: Fak
     with running(redis_url, evolution_api_url=evolution.url, evolution_instance=INSTANCE) as stack:
         answer = post(stack, text_event("Hola", "3ADD00000000000000001"))
         assert answer.status_code == 403 and "EVOLUTION_WEBHOOK_TOKEN" in answer.json["error"]
+    # Local development only: unsigned calls accepted when the operator says so.
+    with running(
+        redis_url,
+        evolution_api_url=evolution.url,
+        evolution_instance=INSTANCE,
+        allow_unsigned_webhooks=True,
+    ) as stack:
+        answer = post(stack, text_event("Hola", "3ADD00000000000000002"), headers={})
+        assert answer.status_code == 200 and answer.json["accepted"] == 1
 
 
 def test_another_instances_events_are_not_ours(stack: Stack):
