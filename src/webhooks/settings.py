@@ -275,4 +275,7 @@ def _explain(exc: ValidationError) -> str:
         secret = field is not None and "SecretStr" in str(field.annotation)
         shown = "" if secret else f" (got {error['input']!r})"
         problems.append(f"{name}: {error['msg']}{shown}")
-    return "; ".join(problems) + " - fix it in .env or the environment (empty means unset)"
+    empty = "empty means unset"
+    if any(str(e["loc"][0]) in EMPTY_MEANS_OFF for e in exc.errors() if e["loc"]):
+        empty += "; an empty FOLLOW_UP_AFTER or QUIET_HOURS turns it off"
+    return "; ".join(problems) + f" - fix it in .env or the environment ({empty})"
