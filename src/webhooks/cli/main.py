@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("text", nargs="+", help="what the customer writes")
     p.add_argument("--phone", default="+34600000002", help="the customer's phone number (E.164)")
-    p.add_argument("--provider", choices=("meta", "twilio"), default="meta")
+    p.add_argument("--provider", choices=("meta", "twilio", "evolution"), default="meta")
     p.add_argument("--channel", choices=("sms", "whatsapp"), default="sms", help="Twilio's channel")
     p.add_argument("--url", help="the service's origin (default: WEBHOOK_HOST:WEBHOOK_PORT)")
     p.add_argument("--timeout", type=float, default=60, help="seconds to wait for the reply")

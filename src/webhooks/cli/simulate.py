@@ -118,6 +118,52 @@ def post_twilio(settings: Settings, base: str, phone: str, text: str, channel: s
     return sid
 
 
+def evolution_payload(phone: str, text: str, message_id: str, instance: str) -> bytes:
+    """An Evolution API `messages.upsert` webhook with one text message, written now."""
+    payload = {
+        "event": "messages.upsert",
+        "instance": instance,
+        "data": {
+            "key": {
+                "remoteJid": f"{phone.lstrip('+')}@s.whatsapp.net",
+                "fromMe": False,
+                "id": message_id,
+                "participant": "",
+                "addressingMode": "pn",
+            },
+            "pushName": "Simulación",
+            "status": "DELIVERY_ACK",
+            "message": {"conversation": text},
+            "messageType": "conversation",
+            "messageTimestamp": int(time.time()),
+            "source": "web",
+        },
+    }
+    return json.dumps(payload, ensure_ascii=False).encode()
+
+
+def post_evolution(settings: Settings, base: str, phone: str, text: str) -> str:
+    """Post `text` from `phone` as Evolution would, with its JWT; returns the message id."""
+    import jwt
+
+    token = _secret(settings.evolution_webhook_token)
+    if not token and not settings.allow_unsigned_webhooks:
+        raise SimulateError(
+            "EVOLUTION_WEBHOOK_TOKEN is not set, so the service refuses Evolution webhooks: set "
+            "it in .env and restart the service."
+        )
+    message_id = "3A" + uuid.uuid4().hex[:18].upper()
+    instance = settings.evolution_instance or "simulate"
+    body = evolution_payload(phone, text, message_id, instance)
+    headers = {"Content-Type": "application/json"}
+    if token:
+        now = int(time.time())
+        claims = {"iat": now, "exp": now + 600, "app": "evolution", "action": "webhook"}
+        headers["Authorization"] = "Bearer " + jwt.encode(claims, token, algorithm="HS256")
+    _post(f"{base}/webhook/evolution", headers, data=body, what="EVOLUTION_WEBHOOK_TOKEN")
+    return message_id
+
+
 def _post(url: str, headers: dict, *, data, what: str) -> None:
     try:
         answer = requests.post(url, data=data, headers=headers, timeout=10)
@@ -167,11 +213,10 @@ def explain(entry: dict, provider: str) -> str:
     error = entry.get("error") or {}
     title = error.get("title") or "unknown error"
     if title == "channel not configured":
-        needs = (
-            "WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID"
-            if provider == "meta"
-            else "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and the sender number"
-        )
+        needs = {
+            "meta": "WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID",
+            "evolution": "EVOLUTION_API_URL, EVOLUTION_API_KEY and EVOLUTION_INSTANCE",
+        }.get(provider, "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and the sender number")
         return (
             f"not sent: no {provider} sender is configured ({needs}). That is expected for a "
             "local test; the conversation goes on as if it had been delivered."
@@ -208,6 +253,8 @@ def simulate(
     try:
         if provider == "meta":
             message_id = post_meta(settings, base, phone, text)
+        elif provider == "evolution":
+            message_id = post_evolution(settings, base, phone, text)
         else:
             message_id = post_twilio(settings, base, phone, text, channel)
     except SimulateError as exc:
