@@ -192,7 +192,7 @@ class ConversationKeys:
 
     @property
     def reset(self) -> tuple[str, ...]:
-        """What a reset deletes: all but the lock, the Chatwoot link, the archive's, the JIDs.
+        """What a reset deletes: all but the lock, the Chatwoot link, the archive's work, the JIDs.
 
         The resetter holds the lock (it goes when released); agents keep the same Chatwoot
         conversation; what happened before the reset is still written to the SQL archive; an
