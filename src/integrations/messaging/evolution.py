@@ -149,10 +149,10 @@ class EvolutionSender:
             )
             data, mime_type = answer.get("base64"), answer.get("mimetype")
             stem = source
-        if not isinstance(data, str) or len(data) > (limit * 4) // 3 + 4:
-            if isinstance(data, str):
-                raise too_large("evolution", limit)
+        if not isinstance(data, str):
             raise SendError("evolution media answer without base64", provider="evolution")
+        if len(data) > (limit * 4) // 3 + 4:  # base64 takes 4 characters for 3 bytes
+            raise too_large("evolution", limit)
         try:
             content = base64.b64decode(data, validate=True)
         except (binascii.Error, ValueError):
