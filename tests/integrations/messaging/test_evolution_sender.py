@@ -262,3 +262,55 @@ def test_not_an_e164_number_sends_nothing(api):
     with pytest.raises(RecipientError):
         sender(API).send_text("600123456", "Hola")
     assert len(api.calls) == 0
+
+
+# --- the fake refuses what Evolution refuses (else the tests above would prove nothing) ------
+
+
+@pytest.mark.parametrize(
+    ("route", "body", "status", "message"),
+    [
+        ("message/sendText", {"number": "34600123456"}, 400, 'instance requires property "text"'),
+        ("message/sendText", {"number": 34600123456, "text": "x"}, 400, "Invalid format"),
+        ("message/sendText", {"number": "34600123456", "text": "  "}, 400, "Text is required"),
+        ("chat/sendPresence", {"number": "1", "presence": "composing"}, 400, '"delay"'),
+        ("chat/sendPresence", {"number": "1", "presence": "typing", "delay": 1}, 400, "enum"),
+        (
+            "chat/markMessageAsRead",
+            {"readMessages": [{"id": "x", "fromMe": False}]},
+            400,
+            "remoteJid",
+        ),
+        (
+            "message/sendMedia",
+            {"number": "1", "mediatype": "image", "media": "data:x;base64,AA"},
+            400,
+            "url or base64",
+        ),
+        (
+            "message/sendMedia",
+            {"number": "1", "mediatype": "document", "media": "QUJD"},
+            400,
+            "file name",
+        ),
+        ("webhook/set", {"url": "https://x", "enabled": True}, 400, '"webhook"'),
+    ],
+)
+def test_the_fake_refuses_what_evolution_refuses(fake, route, body, status, message):
+    answer = requests.post(
+        f"{fake.url}/{route}/{INSTANCE}", json=body, headers={"apikey": KEY}, timeout=5
+    )
+    said = " ".join(map(str, answer.json()["response"]["message"]))
+    assert answer.status_code == status and message in said
+
+
+def test_the_fake_checks_the_key_and_the_instance(fake):
+    body = {"number": "34600123456", "text": "Hola"}
+    url = f"{fake.url}/message/sendText"
+    assert requests.post(f"{url}/{INSTANCE}", json=body, timeout=5).status_code == 401
+    wrong = requests.post(f"{url}/{INSTANCE}", json=body, headers={"apikey": "x"}, timeout=5)
+    assert wrong.status_code == 401 and wrong.json() == recorded("error_401")
+    unknown = requests.post(f"{url}/another", json=body, timeout=5)  # 404 before the key
+    assert unknown.status_code == 404
+    nowhere = requests.post(f"{fake.url}/message/nowhere/{INSTANCE}", json=body, timeout=5)
+    assert nowhere.status_code == 404
