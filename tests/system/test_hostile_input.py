@@ -339,6 +339,19 @@ def test_hostile_input_gets_json_4xx_at_every_endpoint_and_customers_are_still_a
             "/webhook/conversation/<phone>/messages",
             json={"text": "hola"},
         )
+    for phone in BAD_PHONES + ["+34600999999"]:
+        for method, action in (("GET", "export"), ("POST", "erase")):
+            rule = f"/webhook/customer/<phone>/{action}"
+            _admin(call, method, f"/webhook/customer/{phone}/{action}", rule)
+    for body in JSON_BODIES:  # an erasure's body, for a phone nothing is held about
+        _admin(
+            call,
+            "POST",
+            "/webhook/customer/+34600999999/erase",
+            "/webhook/customer/<phone>/erase",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
     for path, query in BAD_QUERIES:
         _admin(call, "GET", f"{path}?{query}")
     for path in ("/webhook/openapi.json", "/webhook/conversations", "/webhook/stats"):
