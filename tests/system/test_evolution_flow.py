@@ -324,3 +324,20 @@ def test_no_phone_jid_text_or_secret_reaches_the_logs(
         API_KEY,
     ):
         assert secret not in logged
+
+
+def test_a_reply_that_met_a_dropped_link_goes_out_once_the_link_is_back(
+    stack: Stack, evolution: FakeEvolution
+):
+    evolution.state[INSTANCE] = "close"  # Evolution answers sends with "Connection Closed"
+    stack.start_workers()
+    assert post(stack, text_event("Hola", "3ADROP00000000000001")).json["accepted"] == 1
+    deadline = time.time() + 10
+    while time.time() < deadline and not evolution.calls("message/sendText"):
+        time.sleep(0.05)
+    assert evolution.sent() == []  # tried, refused
+    evolution.state[INSTANCE] = "open"
+    [reply] = evolution.wait_for(1)
+    assert "consentimiento" in reply["json"]["text"]
+    time.sleep(0.5)
+    assert len(evolution.sent()) == 1  # once

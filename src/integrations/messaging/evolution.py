@@ -43,6 +43,7 @@ TEXT_LIMIT = 4096
 TYPING_MS = 800  # Evolution answers sendPresence only after showing "typing…" this long
 # (reply JID, read-receipt JID) of a customer's phone, as their messages came; None: unknown.
 Addresses = Callable[[str], tuple[str | None, str | None]]
+CLOSED = "Connection Closed"  # Baileys' error when the socket to WhatsApp is down
 WEBHOOK_EVENTS = ("QRCODE_UPDATED", "CONNECTION_UPDATE", "MESSAGES_UPSERT", "MESSAGES_UPDATE")
 
 
@@ -284,6 +285,10 @@ def _error(response: requests.Response) -> SendError:
     kind: type[SendError] | None = None
     if any(isinstance(m, dict) and m.get("exists") is False for m in items):
         kind = RecipientError
+    elif any(isinstance(m, str) and CLOSED in m for m in items):
+        # The link to the phone dropped (Baileys' "Connection Closed"): nothing went out, and
+        # Evolution reconnects by itself, so the same request may succeed later.
+        kind = TransientSendError
     elif response.status_code in (401, 403):
         kind = AuthSendError
     elif response.status_code == 429 or response.status_code >= 500:

@@ -183,6 +183,18 @@ def test_refusals_are_typed(api, status, name, kind):
     assert refused.value.status == status and len(api.calls) == 1
 
 
+def test_a_dropped_link_is_transient_and_nothing_went_out(api, sleeps):
+    closed = {
+        "status": 400,
+        "error": "Bad Request",
+        "response": {"message": ["Error: Connection Closed"]},
+    }
+    api.post(TEXT_URL, status=400, json=closed)
+    api.post(TEXT_URL, status=201, json=recorded("message_sendText_201"))
+    assert sender(API).send_text(TO, "Hola").message_ids == ("3EB0F2A61C9D4B7E8A0C35",)
+    assert len(api.calls) == 2 and len(sleeps) == 1
+
+
 def test_the_number_evolution_quotes_stays_out_of_errors_and_logs(api, caplog):
     api.post(
         TEXT_URL,
