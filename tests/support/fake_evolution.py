@@ -173,6 +173,8 @@ class FakeEvolution:
         if self.fail_next:
             return self.fail_next.pop(0)
         if self.state[instance] != "open":
+            # rest.md: a failed send is 400 ["Error: <message>"]; Baileys' own message for a
+            # socket that is down is "Connection Closed".
             return _error(400, "Bad Request", ["Error: Connection Closed"])
         answer = recorded("message_sendText_201")
         answer["key"]["id"] = f"3EB0{n:018X}"
