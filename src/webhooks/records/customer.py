@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import redis
 from redis.exceptions import LockError
+from redis.lock import Lock
 from sqlalchemy.exc import SQLAlchemyError
 
 from integrations.chatwoot import ChatwootError, ChatwootNotFound
@@ -58,7 +59,7 @@ def redis_data(services: Services, phone: str) -> dict[str, Any]:
         "delivery_statuses": service.store.statuses(phone),
         "chatwoot_link": services.chatwoot.links.get(phone) if services.chatwoot else {},
         "pending_operations": pending,
-        "inbox": [m.to_json() for m in services.queue.inbox(phone)],
+        "inbox": [json.loads(m.to_json()) for m in services.queue.inbox(phone)],
     }
 
 
@@ -129,7 +130,7 @@ def erase(services: Services, archive: Archive, phone: str, *, chatwoot: bool) -
     }
 
 
-def _lease(archive: Archive, phone: str):
+def _lease(archive: Archive, phone: str) -> Lock:
     """The phone's archive outbox lease: a drainer working on it finishes first."""
     deadline = time.monotonic() + LEASE_WAIT_SECONDS
     while (lease := archive.outbox.lease(phone)) is None:
