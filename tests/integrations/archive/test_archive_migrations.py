@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,3 +94,26 @@ def test_no_database_url_means_a_sqlite_file_under_var_dir(tmp_path):
     database.upgrade(engine)
     assert (tmp_path / "var" / "archive.sqlite3").is_file()
     engine.dispose()
+
+
+MIGRATE = """
+import sys
+from integrations.archive.database import make_engine, upgrade
+engine = make_engine(sys.argv[1])
+upgrade(engine)
+engine.dispose()
+"""
+
+
+def test_worker_processes_migrating_at_once_leave_one_schema(engine, archive_url):
+    """Worker processes that start together each migrate: none fails, the schema is made once."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a SQLite archive is one host's: no processes elsewhere migrate it")
+    url = database.database_url(archive_url, Path())
+    processes = [
+        subprocess.Popen([sys.executable, "-c", MIGRATE, url], stderr=subprocess.PIPE)
+        for _ in range(3)
+    ]
+    outcomes = [(p.communicate(timeout=120)[1], p.returncode) for p in processes]
+    assert [code for _, code in outcomes] == [0, 0, 0], outcomes
+    assert tables(engine) == TABLES and database.revision(engine) == database.head()
