@@ -17,8 +17,8 @@ from sqlalchemy.pool import NullPool
 
 from integrations.archive.database import database_url
 from tests.support.databases import archive_url, postgres_server
+from tests.support.metrics import scrape
 from tests.support.stack import Stack, post_meta
-from tests.webhooks.test_metrics import scrape
 
 __all__ = ["archive_url", "postgres_server"]
 
