@@ -70,7 +70,7 @@ _HANDOFF = re.compile(
     rf"\b(?:hablar|habla|hable|contactar|pasame|pasadme|pasarme|ponme|ponerme|comunicarme)"
     rf"\s+(?:con\s+)?(?:(?:un|una|el|la|algun|alguna)\s+)?{_HUMAN}\b"
     r"|\b(?:quiero|prefiero|necesito)\s+(?:(?:un|una|a)\s+)?(?:persona|humano|agente|asesor\w*)\b"
-    r"|\bllam(?:adme|ame|eme|enme)\b|\bque\s+me\s+llam(?:e|en|eis)\b"
+    r"|\bllam(?:adme|ame|eme|enme)\b|\bque\s+(?:me|nos)\s+llam(?:e|en|eis)\b"
     r"|\bme\s+(?:podeis|puedes|puede|pueden|podrias|podriais)\s+llamar\b"
     r"|\b(?:falar|conversar)\s+com\s+(?:uma?\s+)?(?:pessoa|humano|atendente|agente|alguem)\b"
     r"|\b(?:talk|speak)\s+(?:to|with)\s+(?:a\s+|an\s+)?(?:real\s+)?(?:person|human|agent|advis[eo]r"
@@ -82,6 +82,11 @@ _HANDOFF = re.compile(
 _HANDOFF_NOUN = re.compile(
     rf"\bcon\s+(?:(?:un|una|el|la)\s+)?{_HUMAN}\b|\b(?:un|una)\s+(?:humano|humana)\b"
     r"|\bpersona\s+real\b|\basesor(?:a|es)?\b"
+)
+# Asking when or how the advisor will get in touch is a question, not a request for one.
+ADVISOR_WHEN = re.compile(
+    r"\b(?:cuando|como|a\s+que\s+hora|que\s+dia)\s+(?:me\s+|nos\s+)?(?:llama|llamara|llaman|llamaran"
+    r"|escribe|escribira|contacta|contactara|va\s+a\s+(?:llamar|escribir|contactar))\b"
 )
 BOT = re.compile(
     r"\beres\s+(?:(?:un|una)\s+)?(?:robot|bot|chatbot|maquina|ia|inteligencia\s+artificial"
@@ -102,7 +107,7 @@ PRICE_OBJECTION = re.compile(
 _THINK = re.compile(
     rf"\b(?:lo|me\s+lo)\s+(?:pienso|pensare|voy\s+a\s+pensar|tengo\s+{Q}\s+pensar)\b|\bpensar(?:lo|melo)\b|\btengo\s+{Q}\s+pensar"
     rf"|\bdejame\s+pensar\w*|\bya\s+te\s+(?:digo|dire|aviso|contesto|escribo|cuento)\b"
-    rf"|\bmas\s+adelante\b|\ben\s+otro\s+momento\b|\botro\s+dia\b|\bahora\s+no\b"
+    rf"|\bmas\s+adelante\b(?![^?]*\?)|\ben\s+otro\s+momento\b|\botro\s+dia\b|\bahora\s+no\b"
     rf"|\b(?:luego|despues|manana)\s+te\s+(?:digo|escribo|contesto)\b"
     rf"|\b(?:consultarlo|hablarlo)\s+con\b"
     rf"|\b(?:ya\s+)?lo\s+(?:mirare|miro|vere|veo|consulto|consultare|hablo|hablare|comento"
@@ -161,7 +166,7 @@ TOPICS: tuple[tuple[Intent, Topic, re.Pattern[str]], ...] = (
     ("question", "cancel", re.compile(
         r"\bcancel\w*|\bpermanencia\b|\banular\b|\bbaja\s+del?\s+(?:seguro|poliza)\b"
         r"|\bdar(?:me|lo|la)?\s+de\s+baja\b|\brescindir\b|\bdesisti\w*|\bdesistimiento\b"
-        r"|\bme\s+arrepiento\b|\bdevolucion\b"
+        r"|\bme\s+arrepiento\b|\bdevolucion\b|\bquitar(?:lo|la|melo|mela)\b"
     )),
     ("question", "price", re.compile(
         r"\bcuanto\s+(?:me\s+|nos\s+)?(?:cuesta|vale|sale|saldria|costaria|cobrais|cobran|pagaria"
@@ -169,12 +174,13 @@ TOPICS: tuple[tuple[Intent, Topic, re.Pattern[str]], ...] = (
     )),
     ("question", "payment", re.compile(
         r"\b(?:como|cuando|donde)\s+(?:se\s+)?pag\w*|\bpuedo\s+pagar\b|\bse\s+paga\b"
-        r"|\bformas?\s+de\s+pago\b|\bpagar\s+(?:con|cada|al|por|en)\b|\bmensual\w*|\brecargo\w*"
+        r"|\bformas?\s+de\s+pago\b|\bpagar\s+(?:con|cada|al|por|en|todos\s+los\s+meses|mes\s+a\s+mes)\b|\bmensual\w*|\brecargo\w*"
         r"|\btrimestral\w*|\bsemestral\w*|\banual\w*|\bdomicilia\w*|\btarjeta\b|\ba\s+plazos\b"
         r"|\btransferencia\b|\bbizum\b|\brecibos?\b|\bfraccion\w*|\b(?:cada|al|por)\s+mes\b"
     )),
     ("question", "capital", re.compile(
-        rf"\bcapital\b|\bsuma\s+asegurada\b|\bcuanto\s+(?:dinero\s+)?(?:debo|deberia|tengo\s+{Q}"
+        rf"\bcapital\b|\bsuma\s+asegurada\b|\bcuanto\s+(?:se\s+)?suelen?\s+(?:poner|asegurar|contratar"
+        rf"|coger|elegir|pedir)\b|\bcuanto\s+(?:dinero\s+)?(?:debo|deberia|tengo\s+{Q}"
         rf"|me\s+conviene|necesito)\s+asegurar\b|\bcuanto\s+(?:cobraria|cobrarian|recibiria"
         rf"|recibirian|les\s+quedaria|dejaria)\b"
     )),
@@ -219,7 +225,9 @@ NOT_SURE = re.compile(
     r"(?:no\s+(?:lo\s+)?(?:se|sabria|entiendo|comprendo|te\s+entiendo)|ni\s+idea)(?!\w)"
 )
 _BUENO = r"(?:bue+no+p?|bue+|gue+no+|we+no+|wue+no+)"
-_FILLER = re.compile(rf"^(?:(?:{_BUENO}|pues|pos|mmm*|hmm*|eh+|ah+|oh+|oye|mira|a\s+ver)\s+)+")
+_FILLER = re.compile(
+    rf"^(?:(?:{_BUENO}|pues|pos|mmm*|hmm*|eh+|ah+|oh+|oye|mira|a\s+ver|chach[oe]|mi\s+nin[oa])\s+)+"
+)
 # Only hesitation: what is left when a reply is nothing but filler ("mmm bueno" -> "bueno").
 _HESITATION = re.compile(r"^(?:(?:mmm*|hmm*|eh+|ah+|oh+|oye|mira|a\s+ver)\s+)+")
 # "¿bueno?" answers the phone (MX) or wonders; it is not a yes.
@@ -303,7 +311,9 @@ def command(norm: str, core: str) -> Intent | None:
         return "restart"
     if _RESUME.search(norm):
         return "resume"
-    if _HANDOFF.search(norm) or (_HANDOFF_NOUN.search(norm) and not BOT.search(norm)):
+    if _HANDOFF.search(norm) or (
+        _HANDOFF_NOUN.search(norm) and not BOT.search(norm) and not ADVISOR_WHEN.search(norm)
+    ):
         return "handoff"
     return None
 

@@ -286,6 +286,13 @@ _SPELLED = re.compile(
     r"(\d{4}|\d{2})(?!\d)"
 )
 _DATES = (("dmy", _DMY), ("ymd", _YMD), ("dmy", _SPELLED))
+# The same in words, as a voice note comes transcribed: "el doce de mayo del ochenta y ocho",
+# "treinta de diciembre de mil novecientos ochenta y cinco".
+_IN_WORDS = re.compile(
+    rf"(?<![a-z\d])(?P<day>\d{{1,2}}|{_WORD}(?:{_TENS_Y}{_WORD})?)\s+de\s+(?P<month>{MONTH})"
+    rf"\s+(?:de(?:l)?\s+)?(?:(?:el\s+)?ano\s+)?"
+    rf"(?P<year>\d{{4}}|\d{{2}}|{_WORD}(?:\s+{_WORD}|{_TENS_Y}{_WORD})*)(?![a-z\d])"
+)
 
 
 def _make_date(year: str, month: str, day: str, today: date) -> date | None:
@@ -308,7 +315,17 @@ def find_birth_date(text: str, today: date) -> tuple[date, int, int] | None:
             born = _make_date(year, month, day, today)
             if born:
                 return born, m.start(), m.end()
+    for m in _IN_WORDS.finditer(text):
+        day, year = (_as_digits(m[key]) for key in ("day", "year"))
+        born = _make_date(year, m["month"], day, today)
+        if born:
+            return born, m.start(), m.end()
     return None
+
+
+def _as_digits(said: str) -> str:
+    """A number in digits or words as digits; years under 100 keep two ("noventa": "90")."""
+    return said if said.isdigit() else f"{_words_value(said):02d}"
 
 
 def parse_birth_date(text: str, today: date) -> date | None:

@@ -39,6 +39,13 @@ _OPTION = re.compile(
     rf"|(?P<covers_all>{DESCRIBED_FULLEST})"
     rf"|(?P<covers_middle>{DESCRIBED_MIDDLE})|(?P<covers_least>{DESCRIBED_LEAST})"
 )
+# One option preferred to another: "mejor la recomendada que la completa", "prefiero la 2 a la 3",
+# "mejor la otra, la recomendada, que la completa está muy cara".
+_KEY = rf"(?:(?:la|el)\s+)?(?:opcion\s+)?(?:[1-9]|{_ORD}|{_PLAN})"
+_PREFERRED = re.compile(
+    rf"\b(?:mejor|prefiero|antes|mas\s+bien)\s+(?:(?:la|el)\s+otra?\s*,?\s*)?(?P<x>{_KEY})\s*,?\s+"
+    rf"(?:(?:que|q|a|en\s+vez\s+de|en\s+lugar\s+de)\s+)(?P<y>{_KEY})(?![\w])"
+)
 # "entre la 1 y 3", "la 2 o la tercera": further options listed right after one.
 _LISTED = re.compile(
     rf"\s*(?:,|y|e|o|u|ni|vs\.?|versus|contra)\s*(?:(?:la|el)\s+)?(?:opcion\s+)?"
@@ -80,7 +87,8 @@ _HESITATE = re.compile(
 _DECIDED = re.compile(
     r"\b(?:mejor|al\s+final|finalmente|entonces|ok|vale|bueno|listo|ya)\s*,?\s*(?:me\s+quedo\s+con"
     r"|(?:me\s+)?(?:voy\s+(?:con|por)|decido\s+por)|quiero|dame|ponme|elijo|escojo|prefiero)?\s*"
-    r"(?:la|el)\s+(?:opcion\s+)?(?:[1-9]|primera|segunda|tercera|basica|recomendada|completa"
+    r"(?:la|el)\s+(?:otra\s*,?\s*(?:la|el)\s+)?(?:opcion\s+)?(?:[1-9]|primera|segunda|tercera|basica"
+    r"|recomendada|completa"
     r"|del?\s+medio|mas\s+(?:barata|economica|completa|cara)|barata|economica|que)\b"
 )
 _DESCRIBED = re.compile(f"{DESCRIBED_FULLEST}|{DESCRIBED_MIDDLE}|{DESCRIBED_LEAST}")
@@ -135,6 +143,10 @@ def read_options(norm: str, core: str, expecting: str | None, *, asks_topic: boo
             pos = listed.end()
     if not found:
         return Options()
+    if (preferred := _PREFERRED.search(norm)) and "?" not in norm:
+        x, y = (_key(preferred[k].split()[-1]) for k in ("x", "y"))  # the key ends each
+        if x != y:
+            return Options(x, [y])
     negated = {int(m[1] or m[2]) for m in _BARE_NEGATED.finditer(core)} if bare else set()
     negated.update(
         v

@@ -117,7 +117,7 @@ _ONE_CHILD = (
     r"|son|daughter)"
 )
 _MY_CHILD = re.compile(
-    rf"\b(?:mi|el|la|nuestr[oa]|o\s+meu|a\s+mina|o|mina|meu|my|the)\s+(?:{_ONE_CHILD}|cativ[oa]|nen[oa]"
+    rf"\b(?:mi|el|la|nuestr[oa]|o\s+meu|a\s+mina|o|mina|meu|my|the|(?<=\w\s)(?:y|e))\s+(?:{_ONE_CHILD}|cativ[oa]|nen[oa]"
     r"|fill[oa]|rapaz|rapaza|neno|nena|bich[oa]|guirr?[oa]|chiguin|carajill[oa]|guila|pelao"
     r"|chibol[oa]|wawa|purrete|huerc[oa]|nano|zagal|zagala|enan[oa]|txiki|txikit[oa]|guaj[ea]"
     r"|chavala|churumbel|chiquet[oa]|renacuaj[oa])\b"
@@ -148,6 +148,11 @@ _NO_DEPENDANTS_ANSWER = re.compile(
     r"^\W*(?:(?:de\s+momento|por\s+ahora|por\s+el\s+momento|aun|todavia|ahora\s+mismo|pues)\W*)?"
     r"(?:no|nop|ningun[oa]|nadie|cero|solo\s+yo|yo\s+solo|estoy\s+sol[oa])\b"
 )
+# "vivo con mi pareja pero trabajamos los dos": the partner is named and does not depend.
+_BOTH_EARN = re.compile(
+    r"\b(?:trabajamos|cobramos|ganamos)\s+(?:los\s+dos|las\s+dos|ambos|ambas)\b"
+    r"|\b(?:el|ella)\s+(?:tambien\s+)?(?:trabaja|gana|cobra)\b|\bno\s+depende\s+de\s+mi\b"
+)
 _EXCEPT = re.compile(r"\b(?:solo|salvo|excepto|menos|aparte|pero|ademas|quitando)\b")
 
 _NAME_INTRO = re.compile(
@@ -156,11 +161,13 @@ _NAME_INTRO = re.compile(
 )
 # "Guadalupe pero me dicen Lupita": the name said first is the legal one, the nickname follows.
 NICKNAME_NEXT = re.compile(
-    r"\s*,?\s*(?:pero|aunque|y)\s+(?:(?:todos|todo\s+el\s+mundo)\s+)?me\s+(?:dicen|llaman"
-    r"|conocen\s+como)\b"
+    r"\s*,?\s*(?:pero|aunque|y)\s+(?:(?:(?:todos|todo\s+el\s+mundo)\s+)?me\s+(?:dicen|llaman"
+    r"|conocen\s+como)|decime|dime|digame|llamame|llameme|llamenme|diganme)\b"
 )
-# "Rocio y tengo 40": the name, then a datum about the writer.
-_DATA_NEXT = re.compile(r"\s*,?\s*(?:y|e)\s+(?:tengo|cumpli\w*|naci\w*|no\s+fumo|fumo)\b")
+# "Rocio y tengo 40", "pilar tengo 57": the name, then a datum about the writer.
+# "ignacio pero decime nacho": the name, then only the nickname.
+_NICKNAME_ALONE = re.compile(NICKNAME_NEXT.pattern + r"\s+[^\W\d_]+(?:\s+[^\W\d_]+)?\W*")
+_DATA_NEXT = re.compile(r"\s*,?\s*(?:(?:y|e)\s+)?(?:tengo|cumpli\w*|naci\w*|no\s+fumo|fumo)\b")
 _NAME_WORD = re.compile(r"\s*([^\W\d_]+(?:['-][^\W\d_]+)*)")
 _NAME_END = re.compile(r"\s*[,.;:!]")
 _ALNUM = re.compile(r"\w")
@@ -182,6 +189,8 @@ _OCCUPATION = re.compile(
 )
 # "aki brandon", "acá Luis": the place word before a name is not part of it.
 _HERE = re.compile(r"(?:(?:por\s+)?(?:aqui|aki|aca|aka)\b[\W_]*)?")
+# A voice note's hesitation before the name: "eh jordi", "pues este… Ramón".
+_HESITATION = re.compile(r"(?:(?:eh+|em+|mmm*|ehm|pues|este|o\s+sea)\b[\W_]*)*")
 
 
 def _forms(word: str) -> set[str]:
@@ -230,7 +239,7 @@ def dependants(norm: str, expecting: str | None, children: int, ages: int) -> in
         expecting == "dependants"
         and not children
         and _NO_DEPENDANTS_ANSWER.match(norm)
-        and not _EXCEPT.search(norm)
+        and not (_EXCEPT.search(norm) and not _BOTH_EARN.search(norm))
     ):
         return 0  # "de momento nadie, es para la hipoteca que tengo con mi chico"
     if not children and ages and _MY_CHILDREN.search(norm):
@@ -317,7 +326,7 @@ def leading_name(source: str, folded: Folded, start: int, *, alone: bool) -> tup
     """
     norm, stop = folded.text, not_names()
     spans: list[tuple[int, int]] = []
-    pos = skip(_HERE, norm, skip(_NOISE, norm, start))
+    pos = skip(_HERE, norm, skip(_HESITATION, norm, skip(_NOISE, norm, start)))
     while (
         len(spans) < 3
         and not (spans and NICKNAME_NEXT.match(norm, pos))
@@ -329,7 +338,10 @@ def leading_name(source: str, folded: Folded, start: int, *, alone: bool) -> tup
     rest = norm[pos:]
     if alone:
         ends = not _ALNUM.search(rest) or bool(
-            _FROM_PLACE.fullmatch(rest) or _COURTESY.fullmatch(rest) or _occupation_only(rest)
+            _FROM_PLACE.fullmatch(rest)
+            or _COURTESY.fullmatch(rest)
+            or _occupation_only(rest)
+            or _NICKNAME_ALONE.fullmatch(rest)
         )
     else:
         ends = bool(
@@ -340,4 +352,6 @@ def leading_name(source: str, folded: Folded, start: int, *, alone: bool) -> tup
         )
     if not spans or spans[0][1] - spans[0][0] < 2 or not ends:
         return None
-    return " ".join(proper(folded.original(source, s, e)) for s, e in spans), spans[-1][1]
+    words = [proper(folded.original(source, s, e)) for s, e in spans]
+    said = [w for i, w in enumerate(words) if not i or w != words[i - 1]]  # "jordi jordi puig"
+    return " ".join(said), spans[-1][1]

@@ -448,7 +448,7 @@ _VOCATIVE = re.compile(
 # Not "k" nor "m": "150 k", "1,5 m" are amounts.
 _SHORTHAND = {"xa": "para", "pa'": "para", "q": "que", "tngo": "tengo", "tng": "tengo", "d": "de",
               "xq": "porque", "pq": "porque", "tb": "tambien", "tmb": "tambien", "aki": "aqui",
-              "aka": "aca"}  # fmt: skip
+              "aka": "aca", "anitos": "anos", "anito": "ano"}  # fmt: skip
 _SHORT = re.compile(rf"(?<![\w']){one_of(_SHORTHAND)}(?![\w'])")
 
 

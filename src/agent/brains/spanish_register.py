@@ -9,7 +9,7 @@ from agent.brains.base import Register
 _USTED = re.compile(
     r"\busted(?:es)?\b|\bud\.?s?\b|\bdisculpe\b|\bperdone\b|\boiga\b|\bdigame\b|\bpodria\b"
     r"|\b(?:me|nos)\s+(?:puede|podria|permite|indica|explica|dice|informa|manda|envia)\b"
-    r"|\ble\s+(?:agradezco|agradeceria|pregunto|escribo|comento|consulto|molesto)\b"
+    r"|\ble\s+(?:agradezco|agradeceria|pregunto|escribo|comento|consulto|molesto|hablo)\b"
     r"|\b(?:expliqueme|indiqueme|digame|envieme|mandeme|llameme|contacteme|disculpeme)\b"
     r"|\b(?:sabe|quiere|necesita|puede)\s+usted\b|\bsu\s+(?:empresa|compania|aseguradora)\b"
     r"|\bpara\s+servirle(?:s)?\b|\ba\s+sus\s+ordenes\b|\bsu\s+servidora?\b"

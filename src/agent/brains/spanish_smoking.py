@@ -49,6 +49,9 @@ _SMOKER = re.compile(
     rf"\b(?:fumo|fumadora?|fumao|fumaora?|fumando|vapeo|vapeadora?|vapeando|piti|pitis"
     rf"|{_PRODUCTS})\b"
 )
+_FIRST_PERSON = re.compile(
+    r"\b(?:fumo|vapeo|fumamos|vapeamos|fumaba|vapeaba|soy\s+fumadora?|yo\s+(?:si|tambien))\b"
+)
 # In a question, only first-person smoking counts, and not "si fumo..." (if I smoke...).
 _SMOKER_IN_QUESTION = re.compile(r"(?<!si )\b(?:fumo|vapeo|soy\s+fumadora?)\b")
 # "un paquete al día" answering "¿fumas?"
@@ -147,7 +150,9 @@ def read_smoking(
         months, masked = _quit_months(norm, today, asked=True)
         return Smoking(ex_smoker=True if months is not None else None, quit_months=months,
                        masked=masked)  # fmt: skip
-    if other or (asked and _THIRD_PERSON.search(norm) and not _SMOKER.search(norm)):
+    # "fuma, unos tres cigarrillos al día" answering "¿fuma tu marido?": his, not the writer's.
+    third = _THIRD_PERSON.search(norm) and not _FIRST_PERSON.search(norm)
+    if other or (asked and third):
         if _THIRD_DOES_NOT.search(norm):
             return Smoking(smoker=False, masked=norm)
         if _THIRD_SMOKES.search(norm):

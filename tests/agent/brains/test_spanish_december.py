@@ -68,6 +68,52 @@ TODAY = date(2026, 11, 23)
             dict(formality="tu"),
         ),
         ("Hola, quisiera información", None, dict(formality=None)),
+        # voice-note style (customers_jan.yaml): numbers in words, hesitations, lower case
+        ("nací el doce de mayo del ochenta y ocho", "age", dict(birth_date=date(1988, 5, 12))),
+        (
+            "el treinta y uno de enero de mil novecientos setenta y dos",
+            "age",
+            dict(birth_date=date(1972, 1, 31)),
+        ),
+        ("pilar tengo cincuenta y siete años", "name", dict(name="Pilar", age=57)),
+        ("eh jordi jordi puig", "name", dict(name="Jordi Puig")),
+        ("ignacio pero decime nacho", "name", dict(name="Ignacio")),
+        ("treinta añitos", "age", dict(age=30)),
+        ("chacho sí claro", "consent", dict(intent="affirm")),
+        ("mi hija nomás soy mamá soltera", "dependants", dict(name=None, dependants=1)),
+        ("esposa e hija", "dependants", dict(dependants=2)),
+        (
+            "de momento nadie o sea vivo con mi pareja pero trabajamos los dos",
+            "dependants",
+            dict(dependants=0),
+        ),
+        ("fuma pero poquito unos tres cigarrillos al día", "smoker", dict(smoker=True)),
+        (
+            "eh no sé cuánto se suele poner o sea yo cobro unos cuarenta mil al año",
+            "cover",
+            dict(intent="question", topic="capital", cover=None),
+        ),
+        ("Buenos días le hablo desde Lugo quería informarme", None, dict(formality="usted")),
+        # changing the option at its confirmation; asking about the advisor is no request
+        (
+            "mmm no mejor la otra la recomendada",
+            "confirm_option",
+            dict(intent="choose_option", option=2),
+        ),
+        (
+            "mmm no espera mejor la recomendada que la completa se me va de presupuesto",
+            "confirm_option",
+            dict(intent="choose_option", option=2),
+        ),
+        ("¿es mejor la 2 que la 3?", "option", dict(intent="question", option=None)),
+        ("cuándo me llama el asesor?", "option", dict(intent="question")),
+        ("mi marido dice que mejor que nos llame una persona", "option", dict(intent="handoff")),
+        (
+            "¿Se puede pagar todos los meses? ¿Y si quiero quitarlo más adelante?",
+            "option",
+            dict(intent="question", topics=["cancel", "payment"]),
+        ),
+        ("lo vemos mas adelante", "option", dict(intent="objection", topic="think")),
     ],
 )
 def test_december_readings(text, expecting, expected):
