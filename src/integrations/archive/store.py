@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from integrations.archive import database, erasure, writes
@@ -86,13 +86,17 @@ class ArchiveStore:
             sqlalchemy.exc.SQLAlchemyError: the database is unavailable (try again later).
         """
         try:
-            with self.session() as session:
-                writes.apply(session, phone, op)
-        except IntegrityError:
-            # Someone wrote the same natural key between our look-up and our insert (an
-            # admin's audit, another process): the second look finds it.
-            with self.session() as session:
-                writes.apply(session, phone, op)
+            try:
+                with self.session() as session:
+                    writes.apply(session, phone, op)
+            except IntegrityError:
+                # Someone wrote the same natural key between our look-up and our insert
+                # (another process): the second look finds it.
+                with self.session() as session:
+                    writes.apply(session, phone, op)
+        except (IntegrityError, DataError) as exc:
+            # The database refuses this operation's data, and always will: set it aside.
+            raise writes.OperationError(f"refused by the database: {type(exc).__name__}") from exc
 
     def audit(
         self, actor: str, action: str, phone: str | None, detail: dict[str, Any] | None = None

@@ -21,6 +21,7 @@ from integrations.archive.models import (
     Conversation,
     Customer,
     Delivery,
+    Event,
     Message,
 )
 
@@ -31,6 +32,14 @@ STATUS_RANK = {"queued": 0, "accepted": 0, "sent": 1, "delivered": 2, "read": 3,
 
 class OperationError(ValueError):
     """An operation the archive can never apply (unknown kind, missing field): set it aside."""
+
+
+def clean(text: str | None, limit: int | None = None) -> str | None:
+    """Customer text as every database stores it: no NUL (PostgreSQL refuses it), capped."""
+    if text is None:
+        return None
+    text = text.replace("\x00", "")
+    return text[:limit] if limit else text
 
 
 def subject_of(phone: str) -> str:
@@ -100,7 +109,7 @@ def _turn(session: Session, phone: str, op: dict[str, Any]) -> None:
     at = moment(op["at"])
     who = customer(session, phone, at)
     if op.get("profile_name"):
-        who.profile_name = op["profile_name"]
+        who.profile_name = clean(op["profile_name"], 200)
     who.last_seen_at = max(_aware(who.last_seen_at), at)
     conversation = _conversation(session, who, phone, op, at)
     for message in op.get("messages", []):
@@ -110,7 +119,7 @@ def _turn(session: Session, phone: str, op: dict[str, Any]) -> None:
         if model is None:
             raise OperationError(f"unknown archive table {event['table']!r}")
         if session.scalar(select(model.id).where(model.key == event["key"])) is None:
-            fields = {k: v for k, v in event.items() if k not in ("table", "at")}
+            fields = _fitted(model, {k: v for k, v in event.items() if k not in ("table", "at")})
             session.add(
                 model(
                     **fields,
@@ -166,7 +175,7 @@ def _message(
             provider=message.get("provider"),
             kind=message.get("kind"),
             author=message.get("author") or ("customer" if message["direction"] == "in" else "bot"),
-            text=message.get("text") or "",
+            text=clean(message.get("text")) or "",
             provider_ids=list(message.get("provider_ids") or []),
             status=message.get("status"),
             error=message.get("error"),
@@ -194,6 +203,17 @@ def _status(session: Session, phone: str, op: dict[str, Any]) -> None:
         )
     elif STATUS_RANK.get(op["status"], 9) > STATUS_RANK.get(found.status, 9):
         found.status, found.at, found.errors = op["status"], at, list(op.get("errors") or [])
+
+
+def _fitted(model: type[Event], fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a row, strings cut to their column's length (an insurer's long tariff name)."""
+    columns = model.__table__.columns
+    fitted = {}
+    for name, value in fields.items():
+        if isinstance(value, str):
+            value = clean(value, getattr(columns[name].type, "length", None))
+        fitted[name] = value
+    return fitted
 
 
 def _aware(value: datetime) -> datetime:

@@ -192,3 +192,28 @@ def test_retention_purges_only_old_conversations_that_never_became_leads(archive
     assert [c["given"] for c in other["consents"]] == [True]  # held, detached from the sale
     assert len(archive.export(PHONE)["messages"]) == 6
     assert [e["action"] for e in archive.export(PHONE)["audit"]] == []
+
+
+def test_customer_text_the_database_would_refuse_is_archived_cleaned(archive):
+    """NUL (PostgreSQL refuses it in text), a huge profile name, a long tariff name."""
+    hostile = InboundMessage(
+        "meta", "whatsapp", PHONE, "w.nul", "text", "ho\x00la", profile_name="A" * 5000
+    )
+    quote = {**QUOTE, "tariff": "T" * 1000}
+    op = turn_op(PHONE, [hostile], {}, {"stage": "COTIZACION", "quote": quote}, None, started=True)
+    archive.apply(PHONE, op)
+    found = archive.export(PHONE)
+    assert found["messages"][0]["text"] == "hola"
+    assert found["customer"]["profile_name"] == "A" * 200
+    assert found["quotes"][0]["tariff"] == "T" * 200
+
+
+def test_an_operation_the_database_refuses_for_good_is_an_operation_error(archive):
+    op = turn_op(PHONE, [message("Hola", "w.long")], {}, {}, None, started=True)
+    op["messages"][0]["key"] = "k" * 5000  # past its column: PostgreSQL refuses it
+    if archive.engine.dialect.name == "sqlite":
+        archive.apply(PHONE, op)  # SQLite stores it as it is
+        assert archive.export(PHONE)["messages"][0]["key"] == "k" * 5000
+    else:
+        with pytest.raises(OperationError, match="refused by the database"):
+            archive.apply(PHONE, op)
