@@ -7,6 +7,8 @@ never the audio's words, never the key.
 
 from __future__ import annotations
 
+import io
+import wave
 from typing import Any
 
 import openai
@@ -79,17 +81,31 @@ class Transcriber:
         """The words spoken in `audio` (a file as the customer sent it: ogg/opus, amr, mp3...)."""
         if len(audio) > min(self.max_bytes, UPLOAD_LIMIT):
             raise AudioTooLongError(f"audio of {len(audio)} bytes, over {self.max_bytes}")
+        text = getattr(self._upload(filename, audio, mime_type), "text", None)
+        if not isinstance(text, str) or not text.strip():
+            raise TranscriptionError("no words in the transcription")
+        return text.strip()
+
+    def probe(self) -> None:
+        """One real round trip with a quarter second of silence (`iagente check`).
+
+        Any answer the server accepts will do: silence may well have no words.
+        """
+        silence = io.BytesIO()
+        with wave.open(silence, "wb") as audio:
+            audio.setnchannels(1)
+            audio.setsampwidth(2)
+            audio.setframerate(16_000)
+            audio.writeframes(b"\x00\x00" * 4_000)
+        self._upload("check.wav", silence.getvalue(), "audio/wav")
+
+    def _upload(self, filename: str, audio: bytes, mime_type: str) -> object:
+        """The one way out: POST the file and the model; the server's answer, or the error."""
         try:
-            answer = self._client.audio.transcriptions.create(
-                model=self.model,
-                file=(filename, audio, mime_type),
-                response_format="json",
+            return self._client.audio.transcriptions.create(
+                model=self.model, file=(filename, audio, mime_type), response_format="json"
             )
         except openai.APIStatusError as exc:
             raise TranscriptionError(f"{exc.status_code} from the transcription server") from None
         except openai.APIError as exc:  # timeouts, refused connections, bodies not JSON
             raise TranscriptionError(type(exc).__name__) from None
-        text = getattr(answer, "text", None)
-        if not isinstance(text, str) or not text.strip():
-            raise TranscriptionError("no words in the transcription")
-        return text.strip()

@@ -30,6 +30,7 @@ from tests.support.stack import (
     post_meta,
     running,
 )
+from webhooks.cli.checks import outcomes
 
 VOICE = b"OggS\x00\x02" + bytes(range(256)) * 30  # the bytes the customer recorded
 WORDS = "Hola, quiero un seguro de vida"
@@ -251,3 +252,17 @@ def test_a_bad_transcription_setting_is_one_clear_line():
     with pytest.raises(SettingsError) as caught:
         load_settings(_env_file=None, transcription_max_bytes="muchos")
     assert "TRANSCRIPTION_MAX_BYTES" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_iagente_check_tries_the_transcription_server(whisper):
+    settings = settings_for(None, **heard_settings(whisper))
+    [voice] = [o for o in outcomes(settings) if o.name == "voice"]
+    assert voice.ok is True and "whisper-1" in voice.detail
+    [upload] = whisper.uploads  # a real upload: a short silence, as WAV
+    assert upload["form"]["model"] == "whisper-1"
+    assert upload["files"][0]["content"].startswith(b"RIFF")
+    whisper.transcription_status = 401
+    [voice] = [o for o in outcomes(settings) if o.name == "voice"]
+    assert voice.ok is False and "401" in voice.detail
+    off = [o for o in outcomes(settings_for(None)) if o.name == "voice"]
+    assert [o.ok for o in off] == [None]

@@ -85,6 +85,16 @@ def _evolution(settings: Settings) -> str | None:
     return f"instance {sender.instance} linked (state open) · uses Evolution API"
 
 
+def _voice(settings: Settings) -> str | None:
+    from integrations.transcription import Transcriber
+
+    transcriber = Transcriber.from_settings(settings)
+    if transcriber is None:
+        return None
+    transcriber.probe()  # a real upload: URL, key and model all checked
+    return f"{settings.transcription_model} transcribes voice notes"
+
+
 CHECKS: dict[str, Callable[[Settings], str | None]] = {
     "redis": _redis,
     "model": _model,
@@ -92,6 +102,7 @@ CHECKS: dict[str, Callable[[Settings], str | None]] = {
     "twilio": _twilio,
     "chatwoot": _chatwoot,
     "evolution": _evolution,
+    "voice": _voice,
 }
 
 
