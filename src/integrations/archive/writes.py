@@ -42,6 +42,13 @@ def clean(text: str | None, limit: int | None = None) -> str | None:
     return text[:limit] if limit else text
 
 
+def natural(key: str, limit: int = 300) -> str:
+    """A natural key that fits its column: a long one (a provider's long id) ends in a digest."""
+    if len(key) <= limit:
+        return key
+    return f"{key[: limit - 65]}#{hashlib.sha256(key.encode()).hexdigest()}"
+
+
 def subject_of(phone: str) -> str:
     """How the audit log names a phone: a digest, so the entry outlives the customer's erasure."""
     return hashlib.sha256(phone.encode()).hexdigest()
@@ -118,8 +125,10 @@ def _turn(session: Session, phone: str, op: dict[str, Any]) -> None:
         model = EVENT_TABLES.get(event["table"])
         if model is None:
             raise OperationError(f"unknown archive table {event['table']!r}")
-        if session.scalar(select(model.id).where(model.key == event["key"])) is None:
+        key = natural(event["key"])
+        if session.scalar(select(model.id).where(model.key == key)) is None:
             fields = _fitted(model, {k: v for k, v in event.items() if k not in ("table", "at")})
+            fields["key"] = key
             session.add(
                 model(
                     **fields,
@@ -137,8 +146,9 @@ def _conversation(
     state = op.get("conversation")
     if state is None:
         return None
+    key = natural(op["key"])
     if op.get("started"):
-        found = session.scalar(select(Conversation).where(Conversation.key == op["key"]))
+        found = session.scalar(select(Conversation).where(Conversation.key == key))
     else:
         found = session.scalar(
             select(Conversation)
@@ -149,7 +159,7 @@ def _conversation(
     if found is None:
         # Started here, or begun before the archive was on: this turn opens its record.
         found = Conversation(
-            key=op["key"], customer_id=who.id, started_at=at, last_message_at=at, stage="INICIO"
+            key=key, customer_id=who.id, started_at=at, last_message_at=at, stage="INICIO"
         )
         session.add(found)
     found.last_message_at = max(_aware(found.last_message_at or at), at)
@@ -163,11 +173,12 @@ def _conversation(
 def _message(
     session: Session, who: Customer, conversation: Conversation | None, message: dict[str, Any]
 ) -> None:
-    if session.scalar(select(Message.id).where(Message.key == message["key"])) is not None:
+    key = natural(message["key"])
+    if session.scalar(select(Message.id).where(Message.key == key)) is not None:
         return
     session.add(
         Message(
-            key=message["key"],
+            key=key,
             customer_id=who.id,
             conversation_id=conversation.id if conversation else None,
             direction=message["direction"],
@@ -189,12 +200,12 @@ def _status(session: Session, phone: str, op: dict[str, Any]) -> None:
     at = moment(op.get("at"))
     who = customer(session, phone, at)
     found = session.scalar(
-        select(Delivery).where(Delivery.provider_message_id == op["provider_message_id"])
+        select(Delivery).where(Delivery.provider_message_id == natural(op["provider_message_id"]))
     )
     if found is None:
         session.add(
             Delivery(
-                provider_message_id=op["provider_message_id"],
+                provider_message_id=natural(op["provider_message_id"]),
                 customer_id=who.id,
                 status=op["status"],
                 at=at,

@@ -208,12 +208,24 @@ def test_customer_text_the_database_would_refuse_is_archived_cleaned(archive):
     assert found["quotes"][0]["tariff"] == "T" * 200
 
 
+def test_a_provider_id_too_long_for_its_column_still_makes_one_row(archive):
+    long_id = "w" * 1000
+    op = turn_op(PHONE, [message("Hola", long_id)], {}, {}, None, started=True)
+    archive.apply(PHONE, op)
+    archive.apply(PHONE, op)
+    archive.apply(PHONE, status_op({"message_id": long_id, "status": "read"}))
+    found = archive.export(PHONE)
+    assert len(found["messages"]) == 1 and len(found["messages"][0]["key"]) == 300
+    assert found["messages"][0]["provider_ids"] == [long_id]
+    assert len(found["deliveries"]) == 1
+
+
 def test_an_operation_the_database_refuses_for_good_is_an_operation_error(archive):
     op = turn_op(PHONE, [message("Hola", "w.long")], {}, {}, None, started=True)
-    op["messages"][0]["key"] = "k" * 5000  # past its column: PostgreSQL refuses it
+    op["messages"][0]["channel"] = "c" * 5000  # past its column: PostgreSQL refuses it
     if archive.engine.dialect.name == "sqlite":
         archive.apply(PHONE, op)  # SQLite stores it as it is
-        assert archive.export(PHONE)["messages"][0]["key"] == "k" * 5000
+        assert archive.export(PHONE)["messages"][0]["channel"] == "c" * 5000
     else:
         with pytest.raises(OperationError, match="refused by the database"):
             archive.apply(PHONE, op)
