@@ -95,8 +95,25 @@ def _voice(settings: Settings) -> str | None:
     return f"{settings.transcription_model} transcribes voice notes"
 
 
+def _archive(settings: Settings) -> str:
+    from integrations.archive import database
+    from webhooks.services import build_archive_store
+
+    store = build_archive_store(settings)
+    try:
+        store.ping()
+        current, newest = database.revision(store.engine), database.head()
+    finally:
+        store.engine.dispose()
+    where = store.engine.url.render_as_string(hide_password=True)
+    if current == newest:
+        return f"{where}, schema up to date"
+    return f"{where}, schema at {current}: the worker (or `iagente db upgrade`) migrates it"
+
+
 CHECKS: dict[str, Callable[[Settings], str | None]] = {
     "redis": _redis,
+    "archive": _archive,
     "model": _model,
     "meta": _meta,
     "twilio": _twilio,
