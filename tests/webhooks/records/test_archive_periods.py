@@ -9,10 +9,13 @@ import pytest
 
 from tests.support.databases import archive_url, postgres_server
 from tests.support.stack import Stack
+from webhooks.cli.checks import run_checks
 from webhooks.cli.main import main
 from webhooks.inbound.messages import InboundMessage
 from webhooks.records.drainer import RETENTION_KEY
 from webhooks.records.ops import turn_op
+from webhooks.services import build_archive_store
+from webhooks.settings import Settings
 
 __all__ = ["archive_url", "postgres_server"]
 
@@ -107,3 +110,22 @@ def test_iagente_db_says_when_the_database_is_unreachable(monkeypatch, capsys):
     assert main(["db", "upgrade"]) == 1
     said = capsys.readouterr().err
     assert "the archive database" in said and "secret" not in said
+
+
+def test_iagente_check_tries_the_archive(archive_url, redis_url, capsys):
+    checked = Settings(_env_file=None, redis_url=redis_url, database_url=archive_url)
+    assert run_checks(checked) == 0
+    assert "schema at None: the worker" in capsys.readouterr().out
+    store = build_archive_store(checked)
+    store.ready()
+    store.engine.dispose()
+    assert run_checks(checked) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "archive" in x)
+    assert line.startswith("✓ archive") and line.endswith("schema up to date")
+
+
+def test_iagente_check_names_an_unreachable_archive_without_its_password(redis_url, capsys):
+    url = "postgresql://archive:secret@127.0.0.1:1/archive"
+    assert run_checks(Settings(_env_file=None, redis_url=redis_url, database_url=url)) == 1
+    out = capsys.readouterr().out
+    assert "✗ archive" in out and "secret" not in out
