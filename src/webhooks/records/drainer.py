@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from contextlib import suppress
 
 import redis
@@ -28,6 +29,7 @@ from webhooks import metrics
 
 log = logging.getLogger(__name__)
 RETENTION_KEY = "iagente:archive:retention"
+RETENTION_LOOK_SECONDS = 60  # how often a drainer asks Redis whether the job is due
 
 
 class ArchiveDrainer:
@@ -65,6 +67,7 @@ class ArchiveDrainer:
         self.poll_seconds = poll_seconds
         self.max_backoff = max_backoff
         self.retention_every = retention_every_seconds
+        self._next_look = 0.0  # when this drainer next asks whether the retention job is due
 
     def run(self, stop: threading.Event) -> None:
         """Drain until `stop`; back off while the database (or Redis) is unavailable."""
@@ -75,7 +78,9 @@ class ArchiveDrainer:
         while not stop.is_set():
             try:
                 self.store.ready()
-                self.retain()
+                if time.monotonic() >= self._next_look:
+                    self.retain()
+                    self._next_look = time.monotonic() + RETENTION_LOOK_SECONDS
                 phones = self.outbox.due()
             except (SQLAlchemyError, redis.RedisError) as exc:
                 self._unavailable(exc)
