@@ -122,6 +122,8 @@ def test_an_access_request_returns_redis_and_archive_and_is_audited(requests_):
     assert held["conversation"]["lead"] is True
     assert held["chatwoot_link"]["contact_id"]
     assert held["keys"] and all(PHONE in key for key in held["keys"])
+    other = held["other_records"]
+    assert set(other) <= set(held["keys"]) and f"iagente:conv:{{{PHONE}}}:seen" in other
     archive = found["archive"]
     assert [m["text"] for m in archive["messages"] if m["direction"] == "in"] == SALE + CLOSE
     assert archive["consents"][0]["given"] is True and archive["leads"]

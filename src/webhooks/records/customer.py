@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from integrations.chatwoot import ChatwootError, ChatwootNotFound
 from integrations.messaging.phones import mask_phone
-from integrations.redis.keys import chatwoot_key
+from integrations.redis.keys import OUTBOXES, chatwoot_key
 from webhooks.records.archive import Archive
 from webhooks.services import Services
 
@@ -47,10 +47,12 @@ def redis_data(services: Services, phone: str) -> dict[str, Any]:
     values = {k: v for k, v in service.state(phone).items() if k not in ("messages", "reading")}
     present = [key for key in keys.all if services.redis.exists(key)]
     pending: dict[str, list] = {}
-    for name in ("chatwoot", "archive"):
+    for name in OUTBOXES:
         raw = cast(list[bytes], services.redis.lrange(keys.outbox(name), 0, -1))
         if raw:
             pending[name] = [json.loads(op) for op in raw]
+    shown = {keys.of(w) for w in ("transcript", "summary", "statuses", "inbox", "lock")}
+    shown |= {keys.chatwoot, *keys.checkpoints.all, *(keys.outbox(n) for n in OUTBOXES)}
     return {
         "keys": present,
         "conversation": _plain(values),
@@ -60,7 +62,26 @@ def redis_data(services: Services, phone: str) -> dict[str, Any]:
         "chatwoot_link": services.chatwoot.links.get(phone) if services.chatwoot else {},
         "pending_operations": pending,
         "inbox": [json.loads(m.to_json()) for m in services.queue.inbox(phone)],
+        # The phone's other records (reminders, Evolution addresses, dedupe marks...), as kept.
+        "other_records": {key: _record(services, key) for key in present if key not in shown},
     }
+
+
+def _record(services: Services, key: str) -> Any:
+    """A Redis record as text: a hash as a map, a list or set as a list, a string as is."""
+    kind = cast(bytes, services.redis.type(key)).decode()
+    client = services.redis
+    if kind == "hash":
+        raw = cast(dict[bytes, bytes], client.hgetall(key))
+        return {k.decode(errors="replace"): v.decode(errors="replace") for k, v in raw.items()}
+    if kind == "list":
+        return [v.decode(errors="replace") for v in cast(list[bytes], client.lrange(key, 0, -1))]
+    if kind in ("set", "zset"):
+        members = client.smembers(key) if kind == "set" else client.zrange(key, 0, -1)
+        return sorted(v.decode(errors="replace") for v in cast(list[bytes], members))
+    if kind == "string":
+        return cast(bytes, client.get(key)).decode(errors="replace")
+    return kind
 
 
 def export(services: Services, archive: Archive, phone: str) -> dict[str, Any] | None:
