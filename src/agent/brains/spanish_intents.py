@@ -226,7 +226,7 @@ NOT_SURE = re.compile(
 )
 _BUENO = r"(?:bue+no+p?|bue+|gue+no+|we+no+|wue+no+)"
 _FILLER = re.compile(
-    rf"^(?:(?:{_BUENO}|pues|pos|mmm*|hmm*|eh+|ah+|oh+|oye|mira|a\s+ver|chach[oe]|mi\s+nin[oa])\s+)+"
+    rf"^(?:(?:{_BUENO}|pues|pos|mmm*|hmm*|eh+|ah+|oh+|oye|mira|a\s+ver|chach[oe]|mi\s+nin[oa]|bo|che|wey|guey)\s+)+"
 )
 # Only hesitation: what is left when a reply is nothing but filler ("mmm bueno" -> "bueno").
 _HESITATION = re.compile(r"^(?:(?:mmm*|hmm*|eh+|ah+|oh+|oye|mira|a\s+ver)\s+)+")

@@ -114,6 +114,7 @@ TODAY = date(2026, 11, 23)
             dict(intent="question", topics=["cancel", "payment"]),
         ),
         ("lo vemos mas adelante", "option", dict(intent="objection", topic="think")),
+        ("bo si, dale", "consent", dict(intent="affirm")),  # Uruguay (customers_feb.yaml)
     ],
 )
 def test_december_readings(text, expecting, expected):
