@@ -20,13 +20,14 @@ import pytest
 import redis
 
 from integrations.redis.local_cluster import LocalCluster
+from tests.support.fake_chatwoot import FakeChatwoot
 from tests.support.fake_providers import FakeProviders
 from tests.support.openai_server import FakeOpenAI
 from tests.support.signed import meta_headers, meta_text
 from tests.support.stack import Stack, running
-from tests.system import test_pipeline
+from tests.system import test_chatwoot_flow, test_pipeline
 from webhooks.app import create_app
-from webhooks.services import build_services
+from webhooks.services import build_services, services_of
 from webhooks.settings import Settings
 
 SECRET = "meta-app-secret"
@@ -59,6 +60,7 @@ def cluster_stack(cluster_url: str) -> Iterator[Stack]:
     with running(cluster_url, redis_cluster=True) as stack:
         assert isinstance(stack.services.redis, redis.RedisCluster)
         yield stack
+    stack.services.redis.close()  # a cluster client holds a connection pool per node
 
 
 PIPELINE_TESTS: dict[str, Callable[[Stack], None]] = {
@@ -74,6 +76,37 @@ PIPELINE_TESTS: dict[str, Callable[[Stack], None]] = {
 @pytest.mark.parametrize("scenario", PIPELINE_TESTS.values(), ids=PIPELINE_TESTS.keys())
 def test_the_pipeline_on_a_cluster(cluster_stack: Stack, scenario: Callable[[Stack], None]):
     scenario(cluster_stack)
+
+
+flow = test_chatwoot_flow
+CHATWOOT_TESTS: dict[str, Callable[[Stack, FakeChatwoot], None]] = {
+    "mirrored_sale": (
+        flow.test_a_sale_leaves_contact_conversation_messages_labels_attributes_and_notes
+    ),
+    "agent_reply": (
+        flow.test_an_agent_reply_reaches_the_customer_silences_the_bot_and_resolving_gives_it_back
+    ),
+    "chatwoot_down": (
+        flow.test_with_chatwoot_down_customers_get_every_reply_and_the_mirror_catches_up
+    ),
+}
+
+
+@pytest.mark.parametrize("scenario", CHATWOOT_TESTS.values(), ids=CHATWOOT_TESTS.keys())
+def test_the_chatwoot_mirror_and_handover_on_a_cluster(
+    cluster_url: str, scenario: Callable[[Stack, FakeChatwoot], None]
+) -> None:
+    with (
+        FakeChatwoot(
+            token=test_chatwoot_flow.CW_TOKEN, account_id=test_chatwoot_flow.ACCOUNT
+        ) as fake,
+        running(
+            cluster_url, redis_cluster=True, **test_chatwoot_flow.chatwoot_settings(fake)
+        ) as stack,
+    ):
+        stack.start_workers()
+        scenario(stack, fake)
+    stack.services.redis.close()
 
 
 def test_a_reset_and_the_statistics_work_on_a_cluster(cluster_stack: Stack):
@@ -123,7 +156,8 @@ def test_two_worker_processes_on_a_cluster_and_a_killed_one_loses_nothing(
         }
         env = {**os.environ, **config, "VAR_DIR": str(tmp_path)}
         settings = Settings(_env_file=None, **{k.lower(): v for k, v in config.items()})
-        client = create_app(settings).test_client()
+        app = create_app(settings)
+        client = app.test_client()
 
         def post(phone: str, text: str, message_id: str) -> None:
             body = meta_text(phone, text, message_id)
@@ -178,8 +212,11 @@ def test_two_worker_processes_on_a_cluster_and_a_killed_one_loses_nothing(
     for record in providers.sent:
         by_phone[record["json"]["to"]] = by_phone.get(record["json"]["to"], 0) + 1
     assert all(by_phone[p.lstrip("+")] == 1 for p in phones)
-    service = build_services(settings).conversations
+    services_of(app).redis.close()
+    services = build_services(settings)
+    service = services.conversations
     state = service.state(victim)
     assert state["turns"] == 2 and state["stage"] == "NEEDS_ANALYSIS"
     assert [e["direction"] for e in service.store.transcript(victim)] == ["in", "out", "in", "out"]
     assert "¿Cómo te llamas?" in service.store.transcript(victim)[-1]["text"]
+    services.redis.close()
