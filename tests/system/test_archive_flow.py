@@ -7,6 +7,7 @@ A database outage is made for real: PostgreSQL refuses connections to the archiv
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from sqlalchemy.pool import NullPool
 from integrations.archive.database import database_url
 from tests.support.databases import archive_url, postgres_server
 from tests.support.metrics import scrape
-from tests.support.stack import Stack, post_meta
+from tests.support.signed import meta_headers
+from tests.support.stack import SECRET, Stack, post_meta
 
 __all__ = ["archive_url", "postgres_server"]
 
@@ -53,6 +55,24 @@ def converse(stack: Stack, phone: str, texts: list[str], start: int = 0) -> None
         before = len(stack.providers.texts_to(phone))
         assert post_meta(stack, phone, said, f"wamid.{phone[1:]}.{n}").status_code == 200
         wait_until(lambda b=before: len(stack.providers.texts_to(phone)) > b, what=repr(said))
+
+
+def meta_status(wamid: str, status: str) -> dict:
+    """Meta's status callback for one of our messages to PHONE."""
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "34910000000", "phone_number_id": "1122334455667"},
+        "statuses": [
+            {
+                "id": wamid,
+                "status": status,
+                "timestamp": str(int(time.time())),
+                "recipient_id": PHONE.lstrip("+"),
+            }
+        ],
+    }
+    change = {"field": "messages", "value": value}
+    return {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [change]}]}
 
 
 def archived(stack: Stack, phone: str) -> dict:
@@ -94,6 +114,15 @@ def test_a_sale_is_archived_by_the_worker_through_its_outbox(stack):
     assert [h["reason"] for h in found["handovers"]] == ["lead"]
     ours = [m for m in found["messages"] if m["direction"] == "out"]
     assert all(m["provider_ids"] and m["status"] == "accepted" for m in ours)
+
+    # A delivery status Meta reports for our last reply reaches the archive too.
+    wamid = ours[-1]["provider_ids"][0]
+    body = json.dumps(meta_status(wamid, "read")).encode()
+    answer = stack.client.post("/webhook/whatsapp", data=body, headers=meta_headers(body, SECRET))
+    assert answer.json["statuses"] == 1
+    wait_until(lambda: archived(stack, PHONE)["deliveries"], what="the delivery status")
+    [delivery] = archived(stack, PHONE)["deliveries"]
+    assert (delivery["provider_message_id"], delivery["status"]) == (wamid, "read")
 
     status = stack.client.get("/webhook/status").json
     assert status["components"]["archive"]["reachable"] is True
