@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from integrations.archive.database import database_url, make_engine, upgrade
 from integrations.archive.store import ArchiveStore
-from tests.support.databases import archive_url, postgres_server
+from tests.support.databases import archive_url, fresh_postgres, postgres_server
 
 __all__ = ["archive_url", "postgres_server"]
 
@@ -19,6 +19,20 @@ __all__ = ["archive_url", "postgres_server"]
 def engine(archive_url: str) -> Iterator[Engine]:
     """An engine on the empty archive database (no tables yet)."""
     built = make_engine(database_url(archive_url, Path()))
+    yield built
+    built.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """An empty PostgreSQL database, for what only PostgreSQL does."""
+    yield from fresh_postgres(postgres_server)
+
+
+@pytest.fixture
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    """An engine on that database (no tables yet)."""
+    built = make_engine(database_url(postgres_url, Path()))
     yield built
     built.dispose()
 

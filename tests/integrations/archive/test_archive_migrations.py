@@ -64,9 +64,8 @@ def test_upgrade_twice_is_harmless(engine):
     assert database.revision(engine) == database.head()
 
 
-def test_the_audit_log_refuses_updates_and_deletes_on_postgresql(engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("the append-only trigger is PostgreSQL's")
+def test_the_audit_log_refuses_updates_and_deletes_on_postgresql(postgres_engine):
+    engine = postgres_engine
     database.upgrade(engine)
     ArchiveStore(engine).audit("admin", "export", "+34600000001", {"tables": 1})
     for statement in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"):
@@ -105,11 +104,13 @@ engine.dispose()
 """
 
 
-def test_worker_processes_migrating_at_once_leave_one_schema(engine, archive_url):
-    """Worker processes that start together each migrate: none fails, the schema is made once."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("a SQLite archive is one host's: no processes elsewhere migrate it")
-    url = database.database_url(archive_url, Path())
+def test_worker_processes_migrating_at_once_leave_one_schema(postgres_engine, postgres_url):
+    """Worker processes that start together each migrate: none fails, the schema is made once.
+
+    PostgreSQL only: a SQLite archive is one host's, migrated by its one worker.
+    """
+    engine = postgres_engine
+    url = database.database_url(postgres_url, Path())
     processes = [
         subprocess.Popen([sys.executable, "-c", MIGRATE, url], stderr=subprocess.PIPE)
         for _ in range(3)
