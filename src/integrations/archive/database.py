@@ -54,10 +54,10 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _config(engine: Engine) -> Config:
+def _config(engine: Engine | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["engine"] = engine
+    config.attributes["engine"] = engine  # migrations/env.py migrates this one
     return config
 
 
@@ -81,4 +81,4 @@ def head() -> str | None:
     """The newest revision the service ships."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(_config(create_engine("sqlite://"))).get_current_head()
+    return ScriptDirectory.from_config(_config()).get_current_head()

@@ -33,13 +33,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def row_dict(row: Base, *, keep: Iterable[str] = ()) -> dict[str, Any]:
-    """A row as JSON-safe values, without internal ids (but those named in `keep`)."""
-    kept = set(keep)
+def row_dict(row: Base) -> dict[str, Any]:
+    """A row as JSON-safe values, without the database's internal ids."""
     return {
         column.key: _plain(getattr(row, column.key))
         for column in row.__table__.columns
-        if column.key not in INTERNAL or column.key in kept
+        if column.key not in INTERNAL
     }
 
 
