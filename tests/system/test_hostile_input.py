@@ -11,6 +11,7 @@ import time
 import pytest
 from redis import Redis
 
+from tests.support.console import csrf_of
 from tests.support.evolution import WEBHOOK_TOKEN as EVOLUTION_TOKEN
 from tests.support.evolution import bearer as evolution_headers
 from tests.support.evolution import evolution_variants
@@ -219,6 +220,7 @@ BAD_QUERIES = [
     ("/webhook/stats.csv", "since=99999-01-01"),
 ]
 # Successful answers that are not JSON by contract.
+CONSOLE_TYPES = {"text/html", "text/csv", "text/css", "text/javascript", "application/javascript"}
 NOT_JSON = {
     "/webhook/twilio": "text/xml",
     "/webhook/twilio/status": "text/xml",
@@ -255,6 +257,12 @@ class Calls:
         what = f"{method} {path[:80]} ({str(kwargs.get('data', ''))[:60]!r})"
         if answer.status_code >= 500:
             self.problems.append(f"{answer.status_code} for {what}")
+        if path.startswith("/console"):  # pages for people: a page or the way to one, never JSON
+            answer.get_data()  # a static file is streamed: read it whole, then let it go
+            answer.close()
+            if answer.mimetype not in CONSOLE_TYPES:
+                self.problems.append(f"{answer.status_code} {answer.mimetype} for {what}")
+            return answer
         expected = NOT_JSON.get(path.partition("?")[0])
         plain_ok = answer.status_code == 200 and answer.mimetype == expected
         if not plain_ok and not answer.is_json:
@@ -280,6 +288,53 @@ def _twilio_post(call: Calls, path: str, form: dict, **headers) -> None:
 def _admin(call: Calls, method: str, path: str, rule: str | None = None, **kwargs) -> None:
     headers = {"Authorization": f"Bearer {ADMIN}", **kwargs.pop("headers", {})}
     call(method, path, rule=rule, headers=headers, **kwargs)
+
+
+def _console(call: Calls) -> None:
+    """The operator console: hostile paths, queries and forms, signed out and signed in."""
+    pages = ["/console/", "/console/actividad", "/console/actividad.csv", "/console/conversaciones"]
+    queries = ["desde=2026-13-45", "desde=" + "9" * 5000, "dias=-1", "dias=abc", "dias=1e400",
+               "pagina=-1", "pagina=99999999999999999999", "etapa=NOPE&canal=fax&traspaso=x",
+               "telefono=" + "٣" * 3000, "lead=%00", "next=https://evil.example/"]  # fmt: skip
+    phones = [*BAD_PHONES, "+34600999999", CUSTOMER]
+    detail = "/console/conversaciones/<phone>"
+    actions = ("mensaje", "cerrar", "reiniciar")
+
+    def posted(form: dict | bytes) -> dict:
+        if isinstance(form, bytes):  # a raw body, as a browser would never send it
+            return {"data": form, "headers": {"Content-Type": "application/x-www-form-urlencoded"}}
+        return {"data": form}
+
+    def everything(form: dict | bytes) -> None:
+        for page in pages:
+            for query in ("", *queries):
+                call("GET", f"{page}?{query}", rule=page)
+        for phone in phones:
+            call("GET", f"/console/conversaciones/{phone}", rule=detail)
+            for action in actions:
+                path = f"/console/conversaciones/{phone}/{action}"
+                call("POST", path, rule=f"{detail}/{action}", **posted(form))
+        call("POST", "/console/checks", **posted(form))
+        for name in ("console.css", "../../../etc/passwd", "%00", "x" * 5000):
+            call("GET", f"/console/static/{name}", rule="/console/static/<path:filename>")
+
+    everything({})  # signed out: the sign-in page, whatever is asked
+    page = call("GET", "/console/login?next=" + "x" * 5000, rule="/console/login")
+    token = csrf_of(page)
+    signed = call("POST", "/console/login", data={"token": ADMIN, "csrf_token": token})
+    assert signed.status_code == 303, signed.status_code
+    token = csrf_of(call("GET", "/console/", rule="/console/"))
+    forms: list = [{}, {"csrf_token": "forged"}, {"csrf_token": token, "texto": "a" * 100_000}]
+    forms.append({"csrf_token": token, "texto": "\x00\u202e", "confirmar": "si" * 5000})
+    forms.append(f"csrf_token={token}&texto=%ED%A0%80%FF&confirmar=si".encode())  # bad UTF-8
+    for form in forms:
+        everything(form)
+    for body in JSON_BODIES[:6]:
+        call("POST", "/console/login", data=body, headers={"Content-Type": "application/json"})
+    for form in ({}, {"token": "x" * 100_000, "csrf_token": token}, b"token=%ED%A0%80"):
+        call("POST", "/console/login", **posted(form))
+    call("POST", "/console/logout", data={})
+    call("POST", "/console/logout", data={"csrf_token": token})
 
 
 def test_hostile_input_gets_json_4xx_at_every_endpoint_and_customers_are_still_answered(stack):
@@ -361,6 +416,8 @@ def test_hostile_input_gets_json_4xx_at_every_endpoint_and_customers_are_still_a
         call("GET", path, headers={"Authorization": "Basic \xff"})
     call("GET", "/webhook/status")
     call("GET", "/metrics")
+
+    _console(call)
 
     # Wrong methods and unknown paths.
     for method, path in (
