@@ -6,7 +6,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from pydantic import Field, PositiveInt, SecretStr, ValidationError, field_validator
+from pydantic import (
+    Field,
+    PositiveInt,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -143,6 +150,13 @@ class Settings(BaseSettings):
     worker_threads: int = 4
     # A notification a worker took and did not finish for this long is given to another worker.
     claim_idle_seconds: float = 30
+
+    @field_validator("redis_cluster")
+    @classmethod
+    def _cluster_named(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and not info.data.get("redis_url"):
+            raise ValueError("needs REDIS_URL, one node of the cluster (the embedded Redis is one)")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod
