@@ -13,7 +13,7 @@ from tests.support.settings import settings_for
 from webhooks.app import create_app
 from webhooks.crm.handover import ChatwootSide
 from webhooks.services import build_services, services_of
-from webhooks.settings import SettingsError
+from webhooks.settings import SettingsError, load_settings
 
 CHATWOOT = {
     "chatwoot_base_url": "http://127.0.0.1:9",
@@ -63,6 +63,13 @@ def test_no_redis_url_is_a_settings_error_and_no_redis_server_is_started(tmp_pat
     with pytest.raises(SettingsError, match="REDIS_URL"):
         create_app(settings_for(None, var_dir=tmp_path / "var"))
     assert not (tmp_path / "var").exists()
+
+
+def test_redis_cluster_without_a_node_to_start_from_is_a_settings_error(monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("REDIS_CLUSTER", "1")
+    with pytest.raises(SettingsError, match="REDIS_CLUSTER: .*needs REDIS_URL"):
+        load_settings(_env_file=None)
 
 
 def test_the_insurers_tariff_and_product_facts_files_are_used(redis_url, tmp_path):
