@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +12,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-# Alembic announces each of its plugins at INFO on every run; the migrations themselves stay.
-logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 SQLITE_FILE = "archive.sqlite3"
 # Drivers for URLs that name only the database: the one installed with the service.
 DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
