@@ -131,6 +131,11 @@ class Reading(BaseModel):
         default=None,
         description="ISO 639-1 code of the message's language when clearly not Spanish",
     )
+    price_named: float | None = Field(
+        default=None,
+        description="the price the customer picks an option by, when they name it by its price "
+        "instead of its name or number ('la de 12 y pico al mes' -> 12, 'la de 38 euros' -> 38)",
+    )
     consents: bool | None = Field(
         default=None,
         description="True when the message gives consent in so many words: acepto, autorizo, "

@@ -82,6 +82,11 @@ def read_spanish(
     if options.mentioned and not options.option:
         bare_option = None  # "2 o 3" names two options: neither is picked
     option = options.option or bare_option
+    priced_pick = None
+    if expecting in ("option", "confirm_option") and not option and "?" not in norm:
+        priced_pick = intents.price_named(norm)  # "la de 12 y pico al mes": the one costing it
+        if priced_pick:
+            fields.pop("cover", None)  # a premium, not the capital
     if options.compare:
         found = ("question", "compare")
     wants_info = bool(intents.WANTS_INFO.search(norm))
@@ -94,7 +99,7 @@ def read_spanish(
         intent = command
     elif expecting == "consent" and (yes or no):
         intent = "affirm" if yes else "deny"
-    elif option:
+    elif option or priced_pick:
         intent = "choose_option"
     elif data:
         intent = "provide_info"
@@ -147,5 +152,6 @@ def read_spanish(
         formality=formality(norm),
         language=language(norm),
         consents=bool(intents.CONSENTS.search(norm)) or None,
+        price_named=priced_pick if intent == "choose_option" and not option else None,
         **fields,
     )

@@ -297,6 +297,23 @@ GREETING = re.compile(rf"\bhola\b|\bbuenos\s+dias\b|\bbuenas\s+(?:tardes|noches)
 THANKS = re.compile(r"\bgraci\w*|\bgrax\b|\bthx\b|\bthanks\b|\bagradec\w*|🙏")
 
 
+# An option named by its price: "la de 12 y pico al mes", "me quedo con la de 38 euros".
+_PRICE_PICK = re.compile(
+    r"\b(?:la|el)\s+(?:de|que\s+(?:cuesta|sale|vale|cobra))\s+(?:unos\s+|como\s+)?"
+    r"(?P<price>\d{1,4}(?:[.,]\d{1,2})?)(?!\s*(?:mil|k)\b)"
+    r"(?P<said>\s*(?:y\s+(?:pico|algo)|€|euros?|eur|pavos|\$))?(?P<when>\s+(?:al|por|cada)\s+(?:mes|ano))?"
+)
+
+
+def price_named(norm: str) -> float | None:
+    """The price a message picks an option by; a bare small number is an option's number."""
+    m = _PRICE_PICK.search(norm)
+    if not m:
+        return None
+    price = float(m["price"].replace(",", "."))
+    return price if price > 3 or m["said"] or m["when"] else None
+
+
 def command(norm: str, core: str) -> Intent | None:
     """opt_out, opt_in, restart or handoff: they win over anything else the message says."""
     if (

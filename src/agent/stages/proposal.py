@@ -62,6 +62,8 @@ def make_quote(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
 def _picked(reading: dict, expecting: str | None, quote: dict) -> dict | None:
     """The option a message clearly picks: never one only asked about, compared or refused."""
     option = reading.get("option")
+    if not option and reading.get("intent") == "choose_option" and reading.get("price_named"):
+        return _costing(quote, reading["price_named"])
     if not option or reading.get("intent") not in ("choose_option", "affirm", "provide_info"):
         return None
     if reading.get("intent") != "choose_option" and expecting not in ("option", "confirm_option"):
@@ -243,3 +245,14 @@ def follow_up(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     option = chosen_option(state)
     reminder = texts.FOLLOW_UP.format(option=option["name"], monthly=texts.price(option["monthly"]))
     return {"reply": say(state, reminder)}
+
+
+def _costing(quote: dict, price: float) -> dict | None:
+    """The one option whose monthly or annual premium is `price`, in whole euros or within 5 %."""
+
+    def near(amount: str) -> bool:
+        value = float(amount)
+        return int(value) == int(price) or abs(value - price) <= 0.05 * value
+
+    found = [o for o in quote["options"] if near(o["monthly"]) or near(o["annual"])]
+    return found[0] if len(found) == 1 else None

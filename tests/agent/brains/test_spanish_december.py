@@ -114,7 +114,16 @@ TODAY = date(2026, 11, 23)
             dict(intent="question", topics=["cancel", "payment"]),
         ),
         ("lo vemos mas adelante", "option", dict(intent="objection", topic="think")),
-        ("bo si, dale", "consent", dict(intent="affirm")),  # Uruguay (customers_feb.yaml)
+        ("bo si, dale", "consent", dict(intent="affirm")),
+        # an option picked by its price: the graph finds the option that costs it
+        ("la de 12 y pico al mes", "option", dict(intent="choose_option", price_named=12.0)),
+        (
+            "me quedo con la de 38 euros",
+            "option",
+            dict(intent="choose_option", price_named=38.0, cover=None),
+        ),
+        ("la de 2", "option", dict(price_named=None)),
+        ("la de 12 y pico al mes", "cover", dict(price_named=None)),  # Uruguay (customers_feb.yaml)
     ],
 )
 def test_december_readings(text, expecting, expected):
