@@ -167,6 +167,8 @@ TOPICS: tuple[tuple[Intent, Topic, re.Pattern[str]], ...] = (
         r"\bcancel\w*|\bpermanencia\b|\banular\b|\bbaja\s+del?\s+(?:seguro|poliza)\b"
         r"|\bdar(?:me|lo|la)?\s+de\s+baja\b|\brescindir\b|\bdesisti\w*|\bdesistimiento\b"
         r"|\bme\s+arrepiento\b|\bdevolucion\b|\bquitar(?:lo|la|melo|mela)\b"
+        r"|\b(?:puedo|podre|se\s+puede)\s+cambiar(?:la|lo|me)?\s+(?:de\s+opcion\s+)?(?:luego|despues"
+        r"|mas\s+adelante|mas\s+tarde)\b"
     )),
     ("question", "price", re.compile(
         r"\bcuanto\s+(?:me\s+|nos\s+)?(?:cuesta|vale|sale|saldria|costaria|cobrais|cobran|pagaria"

@@ -21,8 +21,14 @@ DESCRIBED_FULLEST = (
 )
 # The middle option by its covers: invalidity, but not the serious illness or accident extras.
 DESCRIBED_MIDDLE = (
-    r"\b(?:la|el)\s+(?:que|q)\s+(?:\w+\s+){0,3}invalidez\b[^.?!]{0,40}?\b(?:sin|pero\s+no"
+    r"\b(?:la|el)\s+(?:que|q)\s+(?:\w+\s+){0,3}invalidez\b[^.?!]{0,40}?\b(?:(?:sin|pero\s+no"
     r"|menos|no\s+(?:la|el|lo)\s+de)\s+(?:\w+\s+){0,3}(?:enfermedad(?:es)?\s+grave|accidente|doble)"
+    r"|pero\s+no\s+(?:la\s+)?(?:mas\s+cara|completa|de\s+mas))"
+)
+# The last option by what only it has: serious illness, double capital for an accident.
+DESCRIBED_EXTRAS = (
+    r"\b(?:la|el)\s+(?:que|q)\s+(?:\w+\s+){0,2}(?:incluye|cubre|tiene|trae|lleva|da)\s+"
+    r"(?:tambien\s+)?(?:lo\s+de\s+|la\s+|el\s+)?(?:enfermedad(?:es)?\s+grave|doble\s+capital)"
 )
 # The first option by its cover: death alone.
 DESCRIBED_LEAST = (
@@ -36,7 +42,7 @@ _OPTION = re.compile(
     r"|\bla\s+(?P<middle>del?\s+(?:en\s*)?medio|intermedia)\b"
     r"|\b(?:a|o)\s+(?P<gal>primeira|primeiro|segunda|segundo|terceira|terceiro)\b"
     r"|\bla\s+(?:mas\s+(?P<fullest>cara|completa)|(?:mas\s+)?(?P<cheapest>barata|economica))\b"
-    rf"|(?P<covers_all>{DESCRIBED_FULLEST})"
+    rf"|(?P<covers_all>{DESCRIBED_FULLEST}|{DESCRIBED_EXTRAS})"
     rf"|(?P<covers_middle>{DESCRIBED_MIDDLE})|(?P<covers_least>{DESCRIBED_LEAST})"
 )
 # One option preferred to another: "mejor la recomendada que la completa", "prefiero la 2 a la 3",
@@ -91,7 +97,9 @@ _DECIDED = re.compile(
     r"|recomendada|completa"
     r"|del?\s+medio|mas\s+(?:barata|economica|completa|cara)|barata|economica|que)\b"
 )
-_DESCRIBED = re.compile(f"{DESCRIBED_FULLEST}|{DESCRIBED_MIDDLE}|{DESCRIBED_LEAST}")
+_DESCRIBED = re.compile(
+    f"{DESCRIBED_FULLEST}|{DESCRIBED_EXTRAS}|{DESCRIBED_MIDDLE}|{DESCRIBED_LEAST}"
+)
 
 
 def without_descriptions(norm: str) -> str:

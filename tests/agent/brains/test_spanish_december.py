@@ -115,6 +115,22 @@ TODAY = date(2026, 11, 23)
         ),
         ("lo vemos mas adelante", "option", dict(intent="objection", topic="think")),
         ("bo si, dale", "consent", dict(intent="affirm")),
+        # customers_mar.yaml: options by what only they cover; a yes with a question waits
+        (
+            "quiero la que incluye lo de enfermedad grave",
+            "option",
+            dict(intent="choose_option", option=3),
+        ),
+        (
+            "la que cubre invalidez pero no la mas cara",
+            "option",
+            dict(intent="choose_option", option=2),
+        ),
+        (
+            "sí pero ¿puedo cambiar luego?",
+            "confirm_option",
+            dict(intent="question", topic="cancel"),
+        ),
         # an option picked by its price: the graph finds the option that costs it
         ("la de 12 y pico al mes", "option", dict(intent="choose_option", price_named=12.0)),
         (
