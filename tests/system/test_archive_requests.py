@@ -265,3 +265,19 @@ def test_every_documented_answer_of_the_customer_endpoints_is_produced(requests_
     }
     assert len(documented) == 11
     assert documented == requests_.seen
+
+
+def test_an_erasure_forgets_the_customers_whatsapp_lid_and_no_one_elses(requests_, stack):
+    book = stack.services.evolution
+    mine, theirs = "145296358047756", "199911112222333"
+    book.remember(PHONE, reply_jid=f"{mine}@lid", read_jid="34600111222@s.whatsapp.net", lid=mine)
+    book.remember(
+        OTHER, reply_jid=f"{theirs}@lid", read_jid="34600333444@s.whatsapp.net", lid=theirs
+    )
+    assert book.phone_of(mine) == PHONE
+
+    answer = requests_.call("POST", f"/webhook/customer/{PHONE}/erase", json={})
+
+    assert answer.status_code == 200
+    assert book.phone_of(mine) is None
+    assert book.phone_of(theirs) == OTHER

@@ -39,7 +39,18 @@ class EvolutionBook:
         pipe.expire(key, self._ttl)
         if lid and read_jid:
             pipe.set(f"{self._prefix}:lid:{lid}", phone, ex=self._ttl)
+            pipe.hset(key, "lid", lid)  # so that erasing the phone can find its LID's key
         pipe.execute()
+
+    def forget(self, phone: str) -> int:
+        """Delete the LID -> `phone` map (an erasure; the phone's own record goes with keys.py)."""
+        lid = self._redis.hget(conversation_key(self._root, phone, "evolution"), "lid")
+        if lid is None:
+            return 0
+        key = f"{self._prefix}:lid:{cast(bytes, lid).decode()}"
+        if self.phone_of(cast(bytes, lid).decode()) != phone:
+            return 0  # the LID has since been seen with another phone: not this customer's
+        return int(self._redis.delete(key))
 
     def phone_of(self, lid: str) -> str | None:
         """The phone a LID was last seen with, if any."""

@@ -189,7 +189,7 @@ def _erase_redis(services: Services, phone: str) -> int:
     extra = []
     if link.get("conversation_id"):  # the reverse link, agent's conversation -> phone
         extra.append(chatwoot_key(keys.prefix, "conversation", link["conversation_id"]))
-    deleted = 0
+    deleted = services.evolution.forget(phone) if services.evolution else 0
     for key in (*keys.all, *extra):  # one key per command: they may sit on different slots
         deleted += services.redis.delete(key)
     for shared, member in keys.erased_members:
