@@ -55,7 +55,7 @@ class MessageQueue:
         self._prefix = prefix
         self._dedupe_seconds = dedupe_seconds
         self._accept = client.register_script(_ACCEPT)
-        # A cluster pipeline refuses EVALSHA (it can't load a script a node lacks): EVAL there.
+        # On Redis Cluster, accepting is three ordered commands, not a pipeline.
         self._cluster = isinstance(client, redis.RedisCluster)
         self.stream = queue_key(prefix)
 
@@ -74,12 +74,11 @@ class MessageQueue:
         # Script object in a pipeline, so EVALSHA directly and load the script if Redis lost it).
         # Notify even for a duplicate: if we crashed between the two, the provider's retry is
         # what puts the already-queued message back in front of a worker.
+        if self._cluster:
+            return self._accept_on_cluster(message.phone, keys, args)
         for attempt in (1, 2):
             pipe = self._redis.pipeline(transaction=False)
-            if self._cluster:  # ClusterPipeline has no eval(); EVAL routes by its keys' slot
-                pipe.execute_command("EVAL", _ACCEPT, len(keys), *keys, *args)
-            else:
-                pipe.evalsha(self._accept.sha, len(keys), *keys, *args)
+            pipe.evalsha(self._accept.sha, len(keys), *keys, *args)
             if self.debounce:  # due after the pause; this notification shows "typing…"
                 self.debounce.schedule(pipe, message.phone)
             pipe.xadd(self.stream, {"phone": message.phone})
@@ -91,6 +90,19 @@ class MessageQueue:
             self._redis.script_load(_ACCEPT)
         if isinstance(new, Exception):
             raise new
+        return bool(new)
+
+    def _accept_on_cluster(self, phone: str, keys: list[str], args: list[str | float]) -> bool:
+        # The inbox, the typing pause and the stream sit on different nodes, and a cluster
+        # pipeline gives no order across nodes: a notification that overtook its message would
+        # find the inbox empty and be acknowledged, leaving the message waiting for the next one.
+        # So one command after the other (the script loads itself: EVAL).
+        new = self._redis.eval(_ACCEPT, len(keys), *keys, *args)
+        if self.debounce:
+            pipe = self._redis.pipeline(transaction=False)
+            self.debounce.schedule(pipe, phone)
+            pipe.execute()
+        self._redis.xadd(self.stream, {"phone": phone})
         return bool(new)
 
     def accept_status(self, status: StatusUpdate) -> None:
