@@ -107,10 +107,10 @@ class ChatwootLinks:
 
     def created(self, phone: str, message_id: int | str) -> None:
         """We made message `message_id`: its echo is ours from now on."""
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.set(self._global("ours", message_id), 1, ex=ECHO_SECONDS)
-        pipe.delete(self._inflight(phone))
-        pipe.execute()
+        # In this order, and not pipelined: on Redis Cluster the two keys are on different
+        # nodes, and an echo checked between the two must still be recognised.
+        self._redis.set(self._global("ours", message_id), 1, ex=ECHO_SECONDS)
+        self._redis.delete(self._inflight(phone))
 
     def is_ours(self, phone: str, message_id: int | str, content: str | None) -> bool:
         """The webhook's message is one we created (by id, or by text while in flight)."""
