@@ -27,7 +27,7 @@ from tests.support.signed import meta_headers, meta_text
 from tests.support.stack import Stack, running
 from tests.system import test_chatwoot_flow, test_pipeline
 from webhooks.app import create_app
-from webhooks.services import build_services, services_of
+from webhooks.services import build_services
 from webhooks.settings import Settings
 
 SECRET = "meta-app-secret"
@@ -60,7 +60,6 @@ def cluster_stack(cluster_url: str) -> Iterator[Stack]:
     with running(cluster_url, redis_cluster=True) as stack:
         assert isinstance(stack.services.redis, redis.RedisCluster)
         yield stack
-    stack.services.redis.close()  # a cluster client holds a connection pool per node
 
 
 PIPELINE_TESTS: dict[str, Callable[[Stack], None]] = {
@@ -106,7 +105,6 @@ def test_the_chatwoot_mirror_and_handover_on_a_cluster(
     ):
         stack.start_workers()
         scenario(stack, fake)
-    stack.services.redis.close()
 
 
 def test_a_reset_and_the_statistics_work_on_a_cluster(cluster_stack: Stack):
@@ -156,8 +154,7 @@ def test_two_worker_processes_on_a_cluster_and_a_killed_one_loses_nothing(
         }
         env = {**os.environ, **config, "VAR_DIR": str(tmp_path)}
         settings = Settings(_env_file=None, **{k.lower(): v for k, v in config.items()})
-        app = create_app(settings)
-        client = app.test_client()
+        client = create_app(settings).test_client()
 
         def post(phone: str, text: str, message_id: str) -> None:
             body = meta_text(phone, text, message_id)
@@ -212,11 +209,8 @@ def test_two_worker_processes_on_a_cluster_and_a_killed_one_loses_nothing(
     for record in providers.sent:
         by_phone[record["json"]["to"]] = by_phone.get(record["json"]["to"], 0) + 1
     assert all(by_phone[p.lstrip("+")] == 1 for p in phones)
-    services_of(app).redis.close()
-    services = build_services(settings)
-    service = services.conversations
+    service = build_services(settings).conversations
     state = service.state(victim)
     assert state["turns"] == 2 and state["stage"] == "NEEDS_ANALYSIS"
     assert [e["direction"] for e in service.store.transcript(victim)] == ["in", "out", "in", "out"]
     assert "¿Cómo te llamas?" in service.store.transcript(victim)[-1]["text"]
-    services.redis.close()
