@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import requests
 
+from integrations.http import ProviderSession
 from integrations.messaging.base import (
     AuthSendError,
     Channel,
@@ -73,7 +74,7 @@ class EvolutionSender:
         self.instance = instance
         self._instance = quote(instance, safe="")
         self._headers = {"apikey": api_key}
-        self._session = session or requests.Session()
+        self._session = session or ProviderSession()
         self._timeout = timeout
         self._retry = retry or RetryPolicy()
         self._texts = texts

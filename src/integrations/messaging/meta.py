@@ -16,12 +16,12 @@ from urllib.parse import urlsplit
 
 import requests
 
+from integrations.http import ProviderSession
 from integrations.messaging.base import (
     AuthSendError,
     Channel,
     Option,
     OutsideWindowError,
-    ProviderSession,
     RecipientError,
     SendError,
     SentMessage,

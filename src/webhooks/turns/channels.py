@@ -9,7 +9,8 @@ from functools import partial
 import requests
 
 from agent import texts
-from integrations.messaging.base import Provider, ProviderSession, Sender, SendError, SentMessage
+from integrations.http import ProviderSession
+from integrations.messaging.base import Provider, Sender, SendError, SentMessage
 from integrations.messaging.evolution import EvolutionSender
 from integrations.messaging.meta import MetaWhatsAppSender
 from integrations.messaging.text import OptionTexts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from integrations.messaging.base import ProviderSession
+from integrations.http import ProviderSession
 
 
 def settings(session: requests.Session, url: str) -> dict:
