@@ -13,8 +13,12 @@ dies between its MULTI and the mark leaves work unmarked: `rescan` finds it when
 from __future__ import annotations
 
 import json
+import logging
+import random
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import suppress
 from typing import cast
 
 import redis
@@ -26,6 +30,8 @@ from integrations.redis.keys import (
     outbox_pattern,
     phone_in,
 )
+
+log = logging.getLogger(__name__)
 
 # Clients are made with decode_responses=False: replies hold bytes, which redis-py types
 # `bytes | str` since it cannot know. The casts below say so.
@@ -50,7 +56,7 @@ class Outbox:
     ) -> None:
         """Queue operations for the service `name`; a drainer's lease lasts `lease_seconds`."""
         self._redis = client
-        self._name = name
+        self._name = self.name = name
         self._prefix = prefix
         self._lease = lease_seconds
         self._ttl = ttl_seconds
@@ -167,3 +173,57 @@ class Outbox:
             "dead": self._redis.llen(self.dead_key),
             **({"partial": True} if conversations > sample else {}),
         }
+
+
+def drain_forever(
+    outbox: Outbox,
+    drain: Callable[[str, float], bool | None],
+    stop: threading.Event,
+    *,
+    poll_seconds: float,
+    max_backoff: float,
+    unavailable: Callable[[Exception], None],
+    away: tuple[type[Exception], ...] = (),
+    before_round: Callable[[], None] | None = None,
+) -> None:
+    """Work `outbox` until `stop`: its due phones, each drained by `drain(phone, delay)`.
+
+    `drain` answers True (worked through), False (the far side could not take it: wait and back
+    off, doubling up to `max_backoff`) or None (another drainer has the phone). Several drainers
+    start at random places. `before_round` runs before each look at the due phones; an error of
+    Redis or of `away` there, or of Redis in `drain`, goes to `unavailable` and backs off too.
+    """
+    backoff = 1.0
+    errors: tuple[type[Exception], ...] = (redis.RedisError, *away)
+    with suppress(redis.RedisError):
+        if found := outbox.rescan():
+            log.info("%s outbox has work for %d conversations", outbox.name, found)
+    while not stop.is_set():
+        try:
+            if before_round:
+                before_round()
+            phones = outbox.due()
+        except errors as exc:
+            unavailable(exc)
+            stop.wait(backoff)
+            backoff = min(backoff * 2, max_backoff)
+            continue
+        random.shuffle(phones)  # several drainers: each starts somewhere else
+        drained = 0
+        for phone in phones:
+            if stop.is_set():
+                break
+            try:
+                outcome = drain(phone, backoff)
+            except redis.RedisError as exc:
+                unavailable(exc)
+                outcome = False
+            if outcome is False:
+                stop.wait(backoff)
+                backoff = min(backoff * 2, max_backoff)
+                break
+            drained += outcome is True
+        else:
+            backoff = 1.0
+            if not drained:  # nothing due, or all of it in other drainers' hands
+                stop.wait(poll_seconds)

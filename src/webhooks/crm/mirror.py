@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import threading
 from contextlib import suppress
 
@@ -28,7 +27,7 @@ from integrations.messaging.base import SendError
 from integrations.messaging.phones import mask_phone
 from integrations.redis.health import HealthBook
 from integrations.redis.links import ChatwootLinks, content_digest
-from integrations.redis.outbox import Outbox
+from integrations.redis.outbox import Outbox, drain_forever
 from webhooks import metrics
 from webhooks.crm.ops import CONTACT_ATTRIBUTES, LABELS, OUR_ATTRIBUTES
 from webhooks.crm.routing import LeadRouting
@@ -91,36 +90,14 @@ class ChatwootMirror:
 
     def run(self, stop: threading.Event) -> None:
         """Drain until `stop`; back off while Chatwoot is unavailable (the whole service is)."""
-        backoff = 1.0
-        with suppress(redis.RedisError):
-            if found := self.outbox.rescan():
-                log.info("chatwoot outbox has work for %d conversations", found)
-        while not stop.is_set():
-            try:
-                phones = self.outbox.due()
-            except redis.RedisError as exc:
-                log.warning("outbox unreachable (%s)", type(exc).__name__)
-                stop.wait(backoff)
-                continue
-            random.shuffle(phones)  # several drainers: each starts somewhere else
-            drained = 0
-            for phone in phones:
-                if stop.is_set():
-                    break
-                try:
-                    outcome = self.drain(phone, delay=backoff)
-                except redis.RedisError as exc:
-                    log.warning("outbox unreachable (%s)", type(exc).__name__)
-                    outcome = False
-                if outcome is False:
-                    stop.wait(backoff)
-                    backoff = min(backoff * 2, self.max_backoff)
-                    break
-                drained += outcome is True
-            else:
-                backoff = 1.0
-                if not drained:  # nothing due, or all of it in other drainers' hands
-                    stop.wait(self.poll_seconds)
+        drain_forever(
+            self.outbox,
+            lambda phone, delay: self.drain(phone, delay=delay),
+            stop,
+            poll_seconds=self.poll_seconds,
+            max_backoff=self.max_backoff,
+            unavailable=lambda exc: log.warning("outbox unreachable (%s)", type(exc).__name__),
+        )
 
     def drain(self, phone: str, *, delay: float = 1.0) -> bool | None:
         """Apply the phone's operations in order.

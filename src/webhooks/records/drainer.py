@@ -10,7 +10,6 @@ An operation the archive can never take is set aside (the outbox's dead list), n
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from contextlib import suppress
@@ -24,7 +23,7 @@ from integrations.archive.store import ArchiveStore
 from integrations.archive.writes import OperationError
 from integrations.messaging.phones import mask_phone
 from integrations.redis.health import HealthBook
-from integrations.redis.outbox import Outbox
+from integrations.redis.outbox import Outbox, drain_forever
 from webhooks import metrics
 
 log = logging.getLogger(__name__)
@@ -71,41 +70,23 @@ class ArchiveDrainer:
 
     def run(self, stop: threading.Event) -> None:
         """Drain until `stop`; back off while the database (or Redis) is unavailable."""
-        backoff = 1.0
-        with suppress(redis.RedisError):
-            if found := self.outbox.rescan():
-                log.info("archive outbox has work for %d conversations", found)
-        while not stop.is_set():
-            try:
-                self.store.ready()
-                if time.monotonic() >= self._next_look:
-                    self.retain()
-                    self._next_look = time.monotonic() + RETENTION_LOOK_SECONDS
-                phones = self.outbox.due()
-            except (SQLAlchemyError, redis.RedisError) as exc:
-                self._unavailable(exc)
-                stop.wait(backoff)
-                backoff = min(backoff * 2, self.max_backoff)
-                continue
-            random.shuffle(phones)  # several drainers: each starts somewhere else
-            drained = 0
-            for phone in phones:
-                if stop.is_set():
-                    break
-                try:
-                    outcome = self.drain(phone, delay=backoff)
-                except redis.RedisError as exc:
-                    self._unavailable(exc)
-                    outcome = False
-                if outcome is False:
-                    stop.wait(backoff)
-                    backoff = min(backoff * 2, self.max_backoff)
-                    break
-                drained += outcome is True
-            else:
-                backoff = 1.0
-                if not drained:
-                    stop.wait(self.poll_seconds)
+        drain_forever(
+            self.outbox,
+            lambda phone, delay: self.drain(phone, delay=delay),
+            stop,
+            poll_seconds=self.poll_seconds,
+            max_backoff=self.max_backoff,
+            unavailable=self._unavailable,
+            away=(SQLAlchemyError,),
+            before_round=self._before_round,
+        )
+
+    def _before_round(self) -> None:
+        """The schema migrated, and the retention job run when its time has come."""
+        self.store.ready()
+        if time.monotonic() >= self._next_look:
+            self.retain()
+            self._next_look = time.monotonic() + RETENTION_LOOK_SECONDS
 
     def drain(self, phone: str, *, delay: float = 1.0) -> bool | None:
         """Apply the phone's operations in order.
