@@ -28,7 +28,7 @@ import redis
 
 from integrations.redis.outbox import Outbox
 from integrations.redis.server import RedisProcess
-from tests.support.stack import post_meta, running
+from testkit.stack import post_meta, running
 
 ROOT = Path(__file__).resolve().parents[1]
 SALE = ["Hola", "sí", "Soy Ana, 35 años, no fumo", "150.000 €", "20 años", "para mi familia", "sí"]
@@ -50,11 +50,11 @@ def customer(stack, n: int, tag: str) -> list[float]:
 
 
 class ChatwootProcess:
-    """The fake Chatwoot (tests.support) in a child process; `violations` read when it stops."""
+    """The fake Chatwoot (testkit) in a child process; `violations` read when it stops."""
 
     CHILD = (
         "import sys, time\n"
-        "from tests.support.fake_chatwoot import FakeChatwoot\n"
+        "from testkit.fake_chatwoot import FakeChatwoot\n"
         "with FakeChatwoot(token=sys.argv[1]) as fake:\n"
         "    fake.delay, fake.down = float(sys.argv[2]), sys.argv[3] == 'down'\n"
         "    print(fake.url, flush=True)\n"

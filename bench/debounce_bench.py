@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.debounce_bench [--phones 40] [--pauses 0.5,2] [--rounds 2]
 
 The web app (Flask's test client), worker threads and a real redis-server run in this process,
-with the fake Meta of `tests/support/fake_providers.py` and the rules brain. For each setting
+with the fake Meta of `testkit/fake_providers.py` and the rules brain. For each setting
 (DEBOUNCE_SECONDS=0, the baseline, then each of `--pauses`), taking turns for `--rounds` rounds:
 
 - **lone**: each phone writes one message; post → reply latency, p50 and p99, and what the pause
@@ -28,7 +28,7 @@ from pathlib import Path
 import redis
 
 from integrations.redis.server import RedisProcess
-from tests.support.stack import Stack, post_meta, running
+from testkit.stack import Stack, post_meta, running
 
 BURST = ["Hola", "quiero un seguro", "para mi familia"]
 

@@ -4,7 +4,7 @@
 
 The service's own turn (lock, graph, transcript; `ConversationService.turn`) runs on a real
 redis-server with the llm brain against the local OpenAI-compatible test server
-(`tests/support/openai_server.py`), scripted so that every run takes the same path: it answers a
+(`testkit/openai_server.py`), scripted so that every run takes the same path: it answers a
 read with the Reading the rules brain gives the same message, and a rewording with the draft
 behind "¡Claro! ", after `--model-ms` (a typical hosted model's latency). The conversations are a
 whole textbook sale, then the first `--customers` scripted customers of tests/data.
@@ -39,8 +39,8 @@ from prometheus_client.parser import text_string_to_metric_families
 import agent.brains.llm as llm_module
 from agent.brains.rules import RulesBrain
 from integrations.redis.server import RedisProcess
-from tests.support.openai_server import FakeOpenAI
-from tests.support.settings import settings_for
+from testkit.openai_server import FakeOpenAI
+from testkit.settings import settings_for
 from webhooks.app import create_app
 from webhooks.services import build_services
 

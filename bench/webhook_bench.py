@@ -154,7 +154,7 @@ def post(port: int, headers: dict, body: bytes, conn=None) -> tuple[int, dict]:
 
 def signed(phones: list[str], tag: str, count: int, text: str = "Hola") -> list[tuple]:
     """`count` signed Meta text webhooks from `phones` in turn, message ids unique per tag."""
-    from tests.support.signed import meta_headers, meta_text
+    from testkit.signed import meta_headers, meta_text
 
     pool = []
     for n in range(count):
@@ -339,7 +339,7 @@ def wait_for_readers(client, count: int, children: Children, workers: dict) -> N
 def end_to_end(children: Children, env: dict, client, redis_url: str, args, tmp: Path) -> bool:
     """Part 2: customers through web app, queue and workers to the reply; True if all went well."""
     from integrations.redis.conversations import ConversationStore
-    from tests.support.fake_providers import FakeProviders
+    from testkit.fake_providers import FakeProviders
 
     client.flushall()  # part 1 left tens of thousands of unanswered messages queued
     port, web = start_gunicorn(children, "real-e2e", TARGETS["real"], env, args, tmp)

@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     from integrations.redis.server import RedisProcess
-    from tests.support.stack import running
+    from testkit.stack import running
     from webhooks import logs
 
     # Production's JSON lines at INFO, formatted in full and thrown away.

@@ -3,7 +3,7 @@
     .venv/bin/python scripts/console_screenshots.py
 
 The whole service runs here as the tests run it: a throwaway redis-server, fake providers, the
-seeded customers of tests/support/console.py, and Debian's headless Chromium.
+seeded customers of testkit/console.py, and Debian's headless Chromium.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from integrations.redis.server import RedisProcess  # noqa: E402
-from tests.support.console import ADMIN, chromium, missing_browser, seed, served  # noqa: E402
-from tests.support.stack import running  # noqa: E402
+from testkit.console import ADMIN, chromium, missing_browser, seed, served  # noqa: E402
+from testkit.stack import running  # noqa: E402
 
 OUT = ROOT / "docs" / "console"
 LEAD = "+34600111222"

@@ -15,8 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from integrations.redis.server import RedisProcess
-from tests.support.settings import settings_for
-from tests.support.stack import Stack, running
+from testkit.settings import settings_for
+from testkit.stack import Stack, running
 from webhooks.app import create_app
 from webhooks.services import Services, build_services
 from webhooks.settings import Settings

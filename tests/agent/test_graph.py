@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.texts import price
-from tests.support.chat import ENGINE, NOW, Chat
+from testkit.chat import ENGINE, NOW, Chat
 
 
 def consented(*, brain=None) -> Chat:

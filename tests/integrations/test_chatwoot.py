@@ -23,8 +23,8 @@ from integrations.chatwoot import (
     ChatwootUnavailable,
 )
 from integrations.messaging.retry import RetryPolicy
-from tests.support import refused
-from tests.support.fake_chatwoot import FakeChatwoot
+from testkit import refused
+from testkit.fake_chatwoot import FakeChatwoot
 from webhooks.settings import Settings
 
 TOKEN, ACCOUNT, INBOX = "cw-user-token-for-tests", 3, 7

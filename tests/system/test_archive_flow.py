@@ -1,6 +1,6 @@
 """The SQL archive through the whole service: webhook, worker, outbox, drainer, database.
 
-Each test runs on a SQLite file and on a real PostgreSQL server (tests/support/databases.py).
+Each test runs on a SQLite file and on a real PostgreSQL server (testkit/databases.py).
 A database outage is made for real: PostgreSQL refuses connections to the archive's database
 (ALLOW_CONNECTIONS false, its sessions ended), SQLite's directory is moved away.
 """
@@ -17,10 +17,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from integrations.archive.database import database_url
-from tests.support.databases import archive_url, postgres_server
-from tests.support.metrics import scrape
-from tests.support.signed import meta_headers
-from tests.support.stack import SECRET, Stack, post_meta
+from testkit.databases import archive_url, postgres_server
+from testkit.metrics import scrape
+from testkit.signed import meta_headers
+from testkit.stack import SECRET, Stack, post_meta
 
 __all__ = ["archive_url", "postgres_server"]
 

@@ -14,9 +14,9 @@ from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from werkzeug.test import EnvironBuilder
 
-from tests.support.databases import archive_url, postgres_server
-from tests.support.fake_chatwoot import FakeChatwoot
-from tests.support.stack import Stack, post_meta
+from testkit.databases import archive_url, postgres_server
+from testkit.fake_chatwoot import FakeChatwoot
+from testkit.stack import Stack, post_meta
 from tests.system.test_archive_flow import _outage
 from webhooks.turns.worker import Worker
 

@@ -16,18 +16,18 @@ import pytest
 
 from agent import texts
 from integrations.redis.outbox import Outbox
-from tests.support import DATA
-from tests.support.fake_chatwoot import FakeChatwoot
-from tests.support.signed import (
+from testkit import DATA
+from testkit.fake_chatwoot import FakeChatwoot
+from testkit.signed import (
     chatwoot_headers,
     meta_headers,
     meta_text,
     twilio_form,
     twilio_headers,
 )
-from tests.support.stack import BASE, TWILIO_SID, TWILIO_WA, post_meta, post_twilio, running
-from tests.support.stack import SECRET as META_SECRET
-from tests.support.stack import TOKEN as TWILIO_TOKEN
+from testkit.stack import BASE, TWILIO_SID, TWILIO_WA, post_meta, post_twilio, running
+from testkit.stack import SECRET as META_SECRET
+from testkit.stack import TOKEN as TWILIO_TOKEN
 from webhooks.crm.ops import LABELS
 
 FIXTURES = DATA / "chatwoot" / "webhooks"

@@ -20,11 +20,11 @@ import pytest
 import redis
 
 from integrations.redis.local_cluster import LocalCluster
-from tests.support.fake_chatwoot import FakeChatwoot
-from tests.support.fake_providers import FakeProviders
-from tests.support.openai_server import FakeOpenAI
-from tests.support.signed import meta_headers, meta_text
-from tests.support.stack import Stack, running
+from testkit.fake_chatwoot import FakeChatwoot
+from testkit.fake_providers import FakeProviders
+from testkit.openai_server import FakeOpenAI
+from testkit.signed import meta_headers, meta_text
+from testkit.stack import Stack, running
 from tests.system import test_chatwoot_flow, test_pipeline
 from webhooks.app import create_app
 from webhooks.services import build_services

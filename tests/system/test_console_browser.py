@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.console import (
+from testkit.console import (
     ADMIN,
     CUSTOMERS,
     chromium,
@@ -19,7 +19,7 @@ from tests.support.console import (
     served,
     talk,
 )
-from tests.support.stack import Stack, running
+from testkit.stack import Stack, running
 from webhooks.http.console import access
 
 pytestmark = pytest.mark.skipif(bool(missing_browser()), reason=missing_browser() or "")

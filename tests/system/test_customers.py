@@ -33,7 +33,7 @@ from agent.graph import build_graph
 from agent.quote import QuoteEngine
 from agent.state import AgentState
 from integrations.redis.saver import RedisSaver
-from tests.support import DATA
+from testkit import DATA
 
 CORPUS = DATA / "customers.yaml"  # our own corpus: the one held to the coverage
 CORPORA = sorted(DATA.glob("customers*.yaml"))

@@ -7,7 +7,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.diagram import mermaid
-from tests.support import ROOT
+from testkit import ROOT
 from webhooks.settings import Settings
 
 

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.support.fake_chatwoot import FakeChatwoot
-from tests.support.fake_evolution import FakeEvolution
-from tests.support.stack import Stack, running
+from testkit.fake_chatwoot import FakeChatwoot
+from testkit.fake_evolution import FakeEvolution
+from testkit.stack import Stack, running
 from tests.system.test_chatwoot_flow import (
     CW_TOKEN,
     chatwoot_settings,

@@ -15,9 +15,9 @@ from typing import Any
 import jwt
 import pytest
 
-from tests.support.evolution import WEBHOOK_TOKEN, bearer
-from tests.support.fake_evolution import FakeEvolution
-from tests.support.stack import Stack, running
+from testkit.evolution import WEBHOOK_TOKEN, bearer
+from testkit.fake_evolution import FakeEvolution
+from testkit.stack import Stack, running
 
 DATA = Path(__file__).parents[1] / "data" / "evolution" / "webhooks"
 API_KEY = "429683C4C977415CAAFCCE10F7D57E11"

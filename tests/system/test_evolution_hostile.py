@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.evolution import (
+from testkit.evolution import (
     HOSTILE,
     WEBHOOK_TOKEN,
     bearer,
@@ -21,8 +21,8 @@ from tests.support.evolution import (
     recorded_webhooks,
     replaced,
 )
-from tests.support.fake_evolution import FakeEvolution
-from tests.support.stack import Stack, running
+from testkit.fake_evolution import FakeEvolution
+from testkit.stack import Stack, running
 from tests.system.test_hostile_input import JSON_BODIES
 from webhooks.inbound import evolution as ev
 

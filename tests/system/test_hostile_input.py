@@ -11,18 +11,18 @@ import time
 import pytest
 from redis import Redis
 
-from tests.support.console import csrf_of
-from tests.support.evolution import WEBHOOK_TOKEN as EVOLUTION_TOKEN
-from tests.support.evolution import bearer as evolution_headers
-from tests.support.evolution import evolution_variants
-from tests.support.signed import (
+from testkit.console import csrf_of
+from testkit.evolution import WEBHOOK_TOKEN as EVOLUTION_TOKEN
+from testkit.evolution import bearer as evolution_headers
+from testkit.evolution import evolution_variants
+from testkit.signed import (
     chatwoot_headers,
     meta_headers,
     meta_text,
     twilio_form,
     twilio_headers,
 )
-from tests.support.stack import BASE, SECRET, TOKEN, TWILIO_SMS, post_meta, post_twilio
+from testkit.stack import BASE, SECRET, TOKEN, TWILIO_SMS, post_meta, post_twilio
 
 ADMIN = "admin-token-for-tests"
 CHATWOOT_SECRET = "chatwoot-secret-for-tests"

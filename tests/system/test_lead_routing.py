@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.fake_chatwoot import FakeChatwoot
-from tests.support.stack import running
+from testkit.fake_chatwoot import FakeChatwoot
+from testkit.stack import running
 from tests.system.test_chatwoot_flow import (
     CLOSE,
     SALE,

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from tests.support.signed import meta_headers, meta_text, twilio_form, twilio_headers
-from tests.support.stack import (
+from testkit.signed import meta_headers, meta_text, twilio_form, twilio_headers
+from testkit.stack import (
     BASE,
     META_TOKEN,
     SECRET,
@@ -261,8 +261,8 @@ def test_sends_report_the_channel_healthy_in_the_status(stack):
 
 def test_meta_twilio_and_evolution_customers_at_once_each_answered_on_their_channel(redis_url):
     """A customer on a number linked by QR code (Evolution API) beside Meta's and Twilio's."""
-    from tests.support.fake_evolution import FakeEvolution
-    from tests.support.stack import running
+    from testkit.fake_evolution import FakeEvolution
+    from testkit.stack import running
     from tests.system.test_evolution_flow import (
         API_KEY,
         INSTANCE,

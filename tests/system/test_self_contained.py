@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import DATA, ROOT
+from testkit import DATA, ROOT
 
 # Patterns and examples are assembled from pieces: this file is scanned like any other.
 _OUTSIDE = re.compile(

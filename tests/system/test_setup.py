@@ -25,10 +25,10 @@ import requests
 
 from integrations.redis.conversations import ConversationStore
 from integrations.redis.server import free_port, stop_local_redis
-from tests.support import ROOT
-from tests.support.fake_providers import FakeProviders
-from tests.support.signed import meta_headers, meta_text
-from tests.support.stack import SECRET, post_meta, running
+from testkit import ROOT
+from testkit.fake_providers import FakeProviders
+from testkit.signed import meta_headers, meta_text
+from testkit.stack import SECRET, post_meta, running
 from webhooks.cli.banner import banner
 from webhooks.settings import Settings
 

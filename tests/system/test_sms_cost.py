@@ -7,7 +7,7 @@ WhatsApp (Meta) gets the same sale in its full Spanish, accents and emoji includ
 from __future__ import annotations
 
 from integrations.messaging.gsm import is_gsm7, segments
-from tests.support.stack import Stack, post_meta, post_twilio
+from testkit.stack import Stack, post_meta, post_twilio
 
 SALE = ["Hola", "si", "Soy Ana, 35 años, no fumo", "150.000 €", "20 años", "para mi familia"]
 CLOSE = ["si", "la 2", "si"]  # the read-back confirmed, an option chosen and confirmed

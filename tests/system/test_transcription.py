@@ -15,12 +15,12 @@ import pytest
 
 from agent import texts
 from integrations.transcription import AudioTooLongError, Transcriber, TranscriptionError
-from tests.support import DATA
-from tests.support.fake_chatwoot import FakeChatwoot
-from tests.support.openai_server import FakeOpenAI
-from tests.support.settings import settings_for
-from tests.support.signed import meta_headers, twilio_headers
-from tests.support.stack import (
+from testkit import DATA
+from testkit.fake_chatwoot import FakeChatwoot
+from testkit.openai_server import FakeOpenAI
+from testkit.settings import settings_for
+from testkit.signed import meta_headers, twilio_headers
+from testkit.stack import (
     BASE,
     META_TOKEN,
     SECRET,

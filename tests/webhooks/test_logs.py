@@ -14,9 +14,9 @@ from types import SimpleNamespace
 import pytest
 
 from integrations.chatwoot import ChatwootClient
-from tests.support.fake_chatwoot import FakeChatwoot
-from tests.support.openai_server import FakeOpenAI
-from tests.support.stack import (
+from testkit.fake_chatwoot import FakeChatwoot
+from testkit.openai_server import FakeOpenAI
+from testkit.stack import (
     META_TOKEN,
     SECRET,
     TOKEN,

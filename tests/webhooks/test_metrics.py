@@ -10,12 +10,12 @@ import time
 from datetime import date
 
 from agent.brains.base import Reading
-from tests.support import ROOT
-from tests.support.metrics import moved, scrape
-from tests.support.openai_server import FakeOpenAI
-from tests.support.settings import settings_for
-from tests.support.signed import meta_headers, meta_text
-from tests.support.stack import SECRET, post_meta, post_twilio, running
+from testkit import ROOT
+from testkit.metrics import moved, scrape
+from testkit.openai_server import FakeOpenAI
+from testkit.settings import settings_for
+from testkit.signed import meta_headers, meta_text
+from testkit.stack import SECRET, post_meta, post_twilio, running
 from webhooks.services import build_brain
 
 TODAY = date(2026, 11, 23)
@@ -141,7 +141,7 @@ def test_llm_calls_and_errors_are_counted_where_they_happen(client):
 
 
 WEB = """
-from tests.support.signed import meta_headers, meta_text
+from testkit.signed import meta_headers, meta_text
 from webhooks.app import create_app
 from webhooks.settings import Settings
 

@@ -8,8 +8,8 @@ from importlib import resources
 import pytest
 
 from agent.brains.rules import RulesBrain
-from tests.support import DATA
-from tests.support.settings import settings_for
+from testkit import DATA
+from testkit.settings import settings_for
 from webhooks.app import create_app
 from webhooks.crm.handover import ChatwootSide
 from webhooks.services import build_services, services_of

@@ -7,7 +7,7 @@ from langchain_core.messages import AIMessage
 
 from agent.brains.base import Reading
 from agent.brains.llm import LLMBrain, keeps_figures
-from tests.support.fakes import ExplodingModel, FakeToolModel, reading_call
+from testkit.fakes import ExplodingModel, FakeToolModel, reading_call
 
 TODAY = date(2026, 11, 23)
 # More words than the rules read with confidence: the model is asked.

@@ -6,8 +6,8 @@ from langchain_openai import ChatOpenAI
 
 from agent.brains.llm import LLMBrain
 from agent.texts import price
-from tests.support.chat import ENGINE, Chat
-from tests.support.openai_server import FakeOpenAI
+from testkit.chat import ENGINE, Chat
+from testkit.openai_server import FakeOpenAI
 
 # Said in many words, so the rules don't trust their reading and the model is asked.
 FREE_POLICY = (

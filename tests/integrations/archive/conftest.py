@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from integrations.archive.database import database_url, make_engine, upgrade
 from integrations.archive.store import ArchiveStore
-from tests.support.databases import archive_url, fresh_postgres, postgres_server
+from testkit.databases import archive_url, fresh_postgres, postgres_server
 
 __all__ = ["archive_url", "postgres_server"]
 

@@ -17,7 +17,7 @@ from integrations.messaging.media import Download, media_filename
 from integrations.messaging.meta import MetaWhatsAppSender
 from integrations.messaging.retry import RetryPolicy
 from integrations.messaging.twilio import TwilioSender
-from tests.support.fake_providers import FakeProviders
+from testkit.fake_providers import FakeProviders
 from webhooks.turns.channels import OPTION_TEXTS
 
 META_TOKEN = "EAAGmediatoken"

@@ -26,7 +26,7 @@ from integrations.messaging.base import (
 )
 from integrations.messaging.evolution import TEXT_LIMIT, EvolutionSender
 from integrations.messaging.retry import RetryPolicy
-from tests.support.fake_evolution import FakeEvolution
+from testkit.fake_evolution import FakeEvolution
 from webhooks.turns.channels import OPTION_TEXTS
 
 DATA = Path(__file__).parents[2] / "data" / "evolution" / "rest-responses"

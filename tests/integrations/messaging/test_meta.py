@@ -27,7 +27,7 @@ from integrations.messaging.base import (
 )
 from integrations.messaging.meta import MetaWhatsAppSender
 from integrations.messaging.retry import RetryPolicy
-from tests.support import DATA, refused
+from testkit import DATA, refused
 from webhooks.turns.channels import OPTION_TEXTS
 
 BASE = "https://graph.test"

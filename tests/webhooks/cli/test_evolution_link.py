@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.fake_evolution import FakeEvolution
-from tests.support.settings import settings_for
+from testkit.fake_evolution import FakeEvolution
+from testkit.settings import settings_for
 from webhooks.cli.checks import run_checks
 from webhooks.cli.whatsapp_web import link
 from webhooks.settings import Settings

@@ -9,9 +9,9 @@ from dataclasses import replace
 import pytest
 from werkzeug.serving import make_server
 
-from tests.support.evolution import WEBHOOK_TOKEN
-from tests.support.fake_evolution import FakeEvolution
-from tests.support.stack import Stack, running
+from testkit.evolution import WEBHOOK_TOKEN
+from testkit.fake_evolution import FakeEvolution
+from testkit.stack import Stack, running
 from webhooks.cli.simulate import simulate
 
 API_KEY = "429683C4C977415CAAFCCE10F7D57E11"

@@ -12,8 +12,8 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from integrations.redis.server import free_port
-from tests.support.fake_providers import FakeProviders
-from tests.support.signed import meta_headers, meta_text
+from testkit.fake_providers import FakeProviders
+from testkit.signed import meta_headers, meta_text
 
 SECRET = "serve-secret"
 SENT = ("iagente_sends_total", ("accepted", "meta", "whatsapp"))

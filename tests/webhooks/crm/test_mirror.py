@@ -9,7 +9,7 @@ from integrations.messaging.retry import RetryPolicy
 from integrations.redis.health import HealthBook
 from integrations.redis.links import ChatwootLinks
 from integrations.redis.outbox import Outbox
-from tests.support.fake_chatwoot import FakeChatwoot
+from testkit.fake_chatwoot import FakeChatwoot
 from webhooks.crm.mirror import ChatwootMirror
 from webhooks.settings import Settings
 from webhooks.turns.channels import Channels

@@ -22,9 +22,9 @@ from agent import texts
 from agent.state import STAGES
 from integrations.messaging.gsm import to_gsm7
 from integrations.redis.stats import StatsStore
-from tests.support.fake_providers import FakeProviders
-from tests.support.signed import meta_headers, meta_text, twilio_form, twilio_headers
-from tests.support.stack import BASE, SECRET, TOKEN, TWILIO_SMS, running
+from testkit.fake_providers import FakeProviders
+from testkit.signed import meta_headers, meta_text, twilio_form, twilio_headers
+from testkit.stack import BASE, SECRET, TOKEN, TWILIO_SMS, running
 from webhooks.services import services_of
 from webhooks.turns.worker import Worker
 

@@ -18,10 +18,10 @@ from werkzeug.test import TestResponse
 
 from integrations.redis.server import free_port
 from integrations.redis.stats import DayCount, StatsStore
-from tests.support.console import ADMIN, SALE, csrf_of, talk, work
-from tests.support.settings import settings_for
-from tests.support.signed import meta_headers
-from tests.support.stack import SECRET, Stack, running
+from testkit.console import ADMIN, SALE, csrf_of, talk, work
+from testkit.settings import settings_for
+from testkit.signed import meta_headers
+from testkit.stack import SECRET, Stack, running
 from webhooks.app import create_app
 from webhooks.cli.banner import banner
 from webhooks.http.console import access

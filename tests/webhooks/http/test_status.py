@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from integrations.redis.health import HealthBook
-from tests.support.settings import settings_for
+from testkit.settings import settings_for
 from webhooks.app import create_app
 
 

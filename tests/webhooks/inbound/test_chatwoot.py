@@ -10,7 +10,7 @@ from typing import TypedDict
 
 import pytest
 
-from tests.support import DATA
+from testkit import DATA
 from webhooks.inbound.chatwoot import (
     AgentMessage,
     ChatwootEvent,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.stack import Stack, post_meta, post_twilio, running
+from testkit.stack import Stack, post_meta, post_twilio, running
 from webhooks.inbound.debounce import Debounce
 from webhooks.settings import SettingsError, load_settings
 from webhooks.turns.worker import Worker

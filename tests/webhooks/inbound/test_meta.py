@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import DATA
+from testkit import DATA
 from webhooks.inbound.messages import InboundMessage, Media, StatusUpdate
 from webhooks.inbound.meta import (
     PayloadError,

@@ -9,9 +9,9 @@ import json
 import logging
 import time
 
-from tests.support.metrics import moved, scrape
-from tests.support.signed import meta_headers, meta_text
-from tests.support.stack import META_TOKEN, SECRET, running
+from testkit.metrics import moved, scrape
+from testkit.signed import meta_headers, meta_text
+from testkit.stack import META_TOKEN, SECRET, running
 
 OURS, SECOND, FOREIGN = "1122334455667", "2233445566778", "9988776655443"
 ADMIN = "admin-token-for-tests"

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from tests.support import DATA
+from testkit import DATA
 from webhooks.inbound.messages import InboundMessage, Media, StatusUpdate
 from webhooks.inbound.twilio import (
     EMPTY_TWIML,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.signed import twilio_form, twilio_headers
-from tests.support.stack import BASE, TOKEN, TWILIO_SMS
+from testkit.signed import twilio_form, twilio_headers
+from testkit.stack import BASE, TOKEN, TWILIO_SMS
 
 
 def _post(stack, sender: str, sid: str):

@@ -13,7 +13,7 @@ from integrations.archive.erasure import RetentionPolicy
 from integrations.archive.store import ArchiveStore
 from integrations.redis.health import HealthBook
 from integrations.redis.outbox import Outbox
-from tests.support.databases import archive_url, postgres_server
+from testkit.databases import archive_url, postgres_server
 from webhooks.inbound.messages import InboundMessage
 from webhooks.records.drainer import ArchiveDrainer
 from webhooks.records.ops import audit_op, turn_op

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.support.databases import archive_url, postgres_server
-from tests.support.stack import Stack
+from testkit.databases import archive_url, postgres_server
+from testkit.stack import Stack
 from webhooks.cli.checks import run_checks
 from webhooks.cli.main import main
 from webhooks.inbound.messages import InboundMessage

@@ -8,7 +8,7 @@ from collections import defaultdict
 import redis
 
 from agent.brains.rules import RulesBrain
-from tests.support.settings import settings_for
+from testkit.settings import settings_for
 from webhooks.services import build_services
 
 SALE = [

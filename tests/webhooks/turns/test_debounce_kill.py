@@ -10,8 +10,8 @@ import time
 
 import redis
 
-from tests.support.fake_providers import FakeProviders
-from tests.support.signed import meta_headers, meta_text
+from testkit.fake_providers import FakeProviders
+from testkit.signed import meta_headers, meta_text
 from webhooks.app import create_app
 from webhooks.services import build_services
 from webhooks.settings import Settings

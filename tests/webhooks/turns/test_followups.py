@@ -14,7 +14,7 @@ import redis
 from agent import texts
 from agent.hours import QuietHours
 from integrations.redis.timers import FollowUpTimers
-from tests.support.stack import Stack
+from testkit.stack import Stack
 from webhooks.inbound.messages import InboundMessage
 from webhooks.services import Services
 from webhooks.turns.channels import Channels

@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from integrations.redis.local_cluster import LocalCluster
-from tests.support.stack import Stack, running
+from testkit.stack import Stack, running
 from tests.webhooks.turns.test_followups import START, TO_NAME, Clock, customer, follow_ups
 from webhooks.turns.worker import Worker
 

@@ -12,8 +12,8 @@ import sys
 import time
 
 from agent import texts
-from tests.support.fake_providers import FakeProviders
-from tests.support.signed import meta_headers, meta_text
+from testkit.fake_providers import FakeProviders
+from testkit.signed import meta_headers, meta_text
 from webhooks.app import create_app
 from webhooks.services import build_services
 from webhooks.settings import Settings

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.support.metrics import moved, scrape
+from testkit.metrics import moved, scrape
 from tests.webhooks.turns.test_followups import SPAIN, TO_NAME, Clock, customer, follow_ups
 from webhooks.turns.worker import Worker
 

@@ -8,9 +8,9 @@ import subprocess
 import sys
 import time
 
-from tests.support.fake_providers import FakeProviders
-from tests.support.openai_server import FakeOpenAI
-from tests.support.signed import meta_headers, meta_text
+from testkit.fake_providers import FakeProviders
+from testkit.openai_server import FakeOpenAI
+from testkit.signed import meta_headers, meta_text
 from webhooks.app import create_app
 from webhooks.services import build_services
 from webhooks.settings import Settings

@@ -5,7 +5,7 @@ import time
 
 import redis
 
-from tests.support.stack import post_meta, running
+from testkit.stack import post_meta, running
 from webhooks.inbound.queue import MessageQueue
 from webhooks.turns.worker import Worker
 

@@ -13,9 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.support.fake_providers import FakeProviders
-from tests.support.settings import settings_for
-from tests.support.signed import meta_headers, meta_text, twilio_form, twilio_headers
+from testkit.fake_providers import FakeProviders
+from testkit.settings import settings_for
+from testkit.signed import meta_headers, meta_text, twilio_form, twilio_headers
 from webhooks.app import create_app
 from webhooks.services import Services, build_services
 from webhooks.settings import Settings

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-DATA = Path(__file__).parents[1] / "data" / "evolution" / "rest-responses"
+DATA = Path(__file__).parents[1] / "tests" / "data" / "evolution" / "rest-responses"
 PRESENCES = ("unavailable", "available", "composing", "recording", "paused")
 MEDIA_TYPES = ("image", "video", "document", "audio")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")

@@ -14,6 +14,7 @@ class FakeToolModel(GenericFakeChatModel):
     """Replays `messages` in order; bind_tools is accepted so with_structured_output works."""
 
     def bind_tools(self, tools, **kwargs):
+        """Accepted and ignored, so that with_structured_output works on this model."""
         return self
 
 
@@ -28,6 +29,7 @@ class ExplodingModel(GenericFakeChatModel):
     """Every call fails, as a provider outage would."""
 
     def bind_tools(self, tools, **kwargs):
+        """Accepted and ignored, so that with_structured_output works on this model."""
         return self
 
     def _generate(self, *args, **kwargs):

@@ -114,6 +114,7 @@ class FakeOpenAI:
         handler.wfile.write(answer)
 
     def answer(self, body: dict) -> dict:
+        """The chat completion this server gives for a request `body`."""
         if body.get("tools"):
             said = body["messages"][-1]["content"]
             if said == self.hang_once_on and not self.hanging.is_set():

@@ -25,7 +25,7 @@ from openapi_core.contrib.requests import RequestsOpenAPIRequest
 from openapi_core.exceptions import OpenAPIError
 from werkzeug.formparser import parse_form_data
 
-from tests.support import DATA
+from testkit import DATA
 
 SPEC = DATA / "chatwoot" / "swagger.json"
 MESSAGES = "/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages"
@@ -144,6 +144,7 @@ class FakeChatwoot:
             return found[-1] if found else None
 
     def messages(self, conversation_id: int) -> list[dict]:
+        """The messages of a conversation, in the order they were created."""
         with self.changed:
             return list(self.conversations[conversation_id]["messages"])
 

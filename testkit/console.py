@@ -18,8 +18,8 @@ from flask import Flask
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
-from tests.support.signed import meta_headers, meta_text
-from tests.support.stack import SECRET, Stack, post_twilio
+from testkit.signed import meta_headers, meta_text
+from testkit.stack import SECRET, Stack, post_twilio
 from webhooks.turns.worker import Worker
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")

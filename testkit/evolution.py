@@ -10,7 +10,7 @@ from typing import Any
 
 import jwt
 
-WEBHOOKS = Path(__file__).parents[1] / "data" / "evolution" / "webhooks"
+WEBHOOKS = Path(__file__).parents[1] / "tests" / "data" / "evolution" / "webhooks"
 WEBHOOK_TOKEN = "evolution-webhook-token-for-tests-0123456789"
 # Values a hostile or broken sender could put anywhere in a payload.
 HOSTILE: list[Any] = [None, [], {}, [None], 10**30, -1, 1.5, True, "", "x" * 10_000, "٣٤٦"]

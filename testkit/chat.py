@@ -27,5 +27,6 @@ class Chat:
         self.config: RunnableConfig = {"configurable": {"thread_id": "+34600000001"}}
 
     def say(self, text: str, channel: str = "whatsapp") -> dict:
+        """One customer turn through the compiled graph; the state after it."""
         turn: AgentState = {"messages": [HumanMessage(text)], "channel": channel}
         return self.graph.invoke(turn, self.config, context=self.context)
