@@ -62,7 +62,8 @@ class DeliveryLog:
             threading.Event().wait(self._every)
             try:
                 self.flush()
-            except redis.RedisError as exc:
+            except Exception as exc:  # the flusher must outlive any one failure
+                # Redis away, or a cluster client closed under us: the next round tries again.
                 log.warning("could not write the webhook delivery log: %s", type(exc).__name__)
 
     def latest(self, limit: int) -> list[dict]:
