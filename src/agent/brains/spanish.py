@@ -41,6 +41,8 @@ _COMMANDS = ("opt_out", "opt_in", "restart", "handoff", "resume")
 _YES_NO_ASKS = ("readback", "confirm_option", "insured", "handoff_offer")
 # A recommendation asked for while the bot waits for a figure is about that figure.
 _ADVICE_ON: dict[str | None, Topic] = {"cover": "capital", "term": "term"}
+# Questions about the options themselves: one never picks an option it asks about.
+_ABOUT_OPTIONS = frozenset({"price", "compare", "coverage", "exclusions", "payment", "other"})
 _NOT_DATA = frozenset({"purpose", "insured", "insured_relation", "option"})
 _MAX_CHARS = 4096  # WhatsApp's own limit; anything longer is cut, not refused
 
@@ -78,7 +80,14 @@ def read_spanish(
     found = intents.topic(asked, core)
     if found == ("question", "compare") and expecting in _ADVICE_ON:
         found = ("question", _ADVICE_ON[expecting])  # "¿qué me recomiendas?" asked for a figure
-    options = read_options(norm, core, expecting, asks_topic=bool(found and found[0] == "question"))
+    asked_about = found[1] if found and found[0] == "question" else None
+    options = read_options(
+        norm,
+        core,
+        expecting,
+        asks_topic=asked_about in _ABOUT_OPTIONS,
+        asks_aside=asked_about is not None and asked_about not in _ABOUT_OPTIONS,
+    )
     if options.mentioned and not options.option:
         bare_option = None  # "2 o 3" names two options: neither is picked
     option = options.option or bare_option

@@ -125,6 +125,16 @@ _THINK = re.compile(
 # First match wins: a distributor question is not a trust objection, a price question about
 # an option is a price question.
 TOPICS: tuple[tuple[Intent, Topic, re.Pattern[str]], ...] = (
+    # "con tanto capital, ¿me van a pedir análisis?": the medical exam, whatever else is named
+    ("question", "process", re.compile(
+        r"\bpedir\s+(?:algun\s+|un\s+|unos\s+)?(?:analisis|examen\w*|pruebas?|reconocimiento)\b"
+        r"|\breconocimiento\s+medico\b"
+    )),
+    # "¿cuánto más caro sale pagar mensual que anual?" asks about paying, not about the price
+    ("question", "payment", re.compile(
+        r"\b(?:mensual\w*|cada\s+mes)\b[^?]{0,30}\b(?:anual\w*|al\s+ano|cada\s+ano)\b"
+        r"|\b(?:anual\w*|al\s+ano)\b[^?]{0,30}\b(?:mensual\w*|cada\s+mes)\b"
+    )),
     ("question", "distributor", re.compile(
         rf"\bquien(?:es)?\s+(?:sois|son\s+ustedes|son|estais)\b|\bregistrad\w*|\binscrit\w*"
         rf"|\bnumero\s+de\s+registro\b|\bregistro\s+(?:de|en)\s+(?:la\s+)?(?:dgsfp|distrib\w*)"
@@ -157,8 +167,11 @@ TOPICS: tuple[tuple[Intent, Topic, re.Pattern[str]], ...] = (
     )),
     ("question", "exclusions", re.compile(
         rf"\b{Q}\s+no\s+(?:cubre|incluye|entra)\b|\bno\s+(?:me\s+)?(?:cubre|cubriria|pagaria)\b"
-        rf"|\bexclu\w+|\bsuicidio\b|\bdeportes?\s+(?:de\s+riesgo|extremos?)\b|\bpreexistent\w*"
+        rf"|\bexclu\w+|\bsuicid\w*|\bdeportes?\s+(?:de\s+riesgo|extremos?)\b|\bpreexistent\w*"
         rf"|\benfermedad(?:es)?\s+previas?\b"
+        # an illness had or had now, asked about: "tuve un cáncer", "tengo diabetes, ¿cuenta?"
+        rf"|\b(?:tuve|tengo|he\s+tenido|padezco|sufro\s+de|me\s+operaron\s+de)\s+(?:un\s+|una\s+)?"
+        rf"(?:cancer|diabetes|infarto|ictus|tumor|hipertension|asma|epilepsia|vih|hepatitis|depresion)\b"
         rf"|\b(?:enduro|motocross|moto\s+cross|paracaidismo|escalada|alpinismo|montanismo|buceo"
         rf"|submarinismo|parapente|ala\s+delta|puenting|boxeo|artes\s+marciales|rally|toreo|torero"
         rf"|kitesurf|heliesqui|barranquismo|espeleologia|motociclismo|carreras\s+de\s+(?:motos|coches))\b"
@@ -179,6 +192,7 @@ TOPICS: tuple[tuple[Intent, Topic, re.Pattern[str]], ...] = (
         r"|\bformas?\s+de\s+pago\b|\bpagar\s+(?:con|cada|al|por|en|todos\s+los\s+meses|mes\s+a\s+mes)\b|\bmensual\w*|\brecargo\w*"
         r"|\btrimestral\w*|\bsemestral\w*|\banual\w*|\bdomicilia\w*|\btarjeta\b|\ba\s+plazos\b"
         r"|\btransferencia\b|\bbizum\b|\brecibos?\b|\bfraccion\w*|\b(?:cada|al|por)\s+mes\b"
+        r"|\bel\s+pago\s+(?:es|se\s+hace|va)\b|\b(?:bank\s+account|credit\s+card|card|debito)\b"
     )),
     ("question", "capital", re.compile(
         rf"\bcapital\b|\bsuma\s+asegurada\b|\bcuanto\s+(?:se\s+)?suelen?\s+(?:poner|asegurar|contratar"
@@ -187,18 +201,23 @@ TOPICS: tuple[tuple[Intent, Topic, re.Pattern[str]], ...] = (
         rf"|recibirian|les\s+quedaria|dejaria)\b"
     )),
     ("question", "term", re.compile(
-        r"\bplazo\b|\bduracion\b|\bcuant[oa]s?\s+(?:anos|tiempo)\s+(?:pongo|dura|deberia|me"
+        r"\bhasta\s+(?:que|cuantos?)\s+(?:edad|anos)\s+(?:me\s+)?(?:puede|cubre|dura|llega)\w*"
+        r"|\bplazo\b|\bduracion\b|\bcuant[oa]s?\s+(?:anos|tiempo)\s+(?:pongo|dura|deberia|me"
         r"|es\s+mejor|elijo|cubre)\b|\bpor\s+cuanto\s+tiempo\b|\bcuanto\s+dura\b"
     )),
     ("question", "process", re.compile(
         rf"\bcontrat\w*|\breconocimiento\s+medico\b|\b(?:analisis|examen(?:es)?|pruebas?)\s+medic"
+        rf"|\bpedir\s+(?:algun\s+|un\s+)?(?:analisis|examen\w*|pruebas?|reconocimiento)\b|\bproceso\b"
+        rf"|\bir\s+a\s+(?:alguna\s+|una\s+|la\s+)?oficina\b"
         rf"|\bdocumentacion\b|\bpapeles\b|\brequisitos?\b|\bcuanto\s+tarda\b|\bcomo\s+funciona\b"
         rf"|\bfirmar\b|\b{Q}\s+necesito\b"
     )),
     ("question", "coverage", re.compile(
         r"\bcubre\b|\bcubriria\b|\bcubierto\b|\bcobertura\w*|\bincluye\b|\binvalidez\b"
         r"|\bfallec\w*|\bmuer(?:o|e|te)\b|\benfermedad\w*|\baccidente\w*|\bbeneficiari\w*"
-        r"|\bherederos?\b|\bque\s+pasa\s+si\b"
+        r"|\bherederos?\b|\bque\s+pasa\s+si\b|\b(?:se\s+lo\s+(?:llevaria|llevara|dan|darian)"
+        r"|lo\s+(?:cobre|cobrara|cobraria|reciba|recibiria))\b|\b(?:quedo|quedaria|estoy|estaria)\s+cubiert[oa]\b"
+        r"|\b(?:covid|coronavirus|pandemia|viaje|viajo|extranjero|fuera\s+del\s+pais)\b"
     )),
 )  # fmt: skip
 COMPARE = re.compile(
@@ -215,7 +234,8 @@ ON_TOPIC = re.compile(
     r"|cotiza|tarifa|contrat|benefici|fallec|muer|invalidez|hipotec|prestamo|deuda|famil|hij"
     r"|fum|vape|tabaco|edad|ano|dinero|pag|euro|cuant|plazo|opcion|propuesta|mensaje|robot|bot"
     r"|asesor|agente|dato|asegura|cancel|baja|alta|mes|naci|fecha|nombre|llamo|soy|tengo"
-    r"|espos|marido|mujer|pareja|nin[oa]s?\b|kids?\b|bebe|padre|madre|papa|mama)"
+    r"|espos|marido|mujer|pareja|nin[oa]s?\b|kids?\b|bebe|padre|madre|papa|mama|impuest|desgrav"
+    r"|deduc|hacienda|fiscal|renta\b)"
 )
 OFF_TOPIC = re.compile(
     r"\b(?:tiempo|lluvia|llueve|calor|frio|futbol|partido|liga|gol|chiste|receta"
@@ -249,6 +269,8 @@ _AFFIRM = re.compile(
     r"|acepto|autorizo|consiento|conforme|hecho|listo|yes|yep|sure|obvio|de\s+una|hagale"
     r"|orale|andale|simon|asi\s+es|todo\s+bien|todo\s+correcto|chevere|bacan|de\s+ley"
     r"|sale\s+y\s+vale|ya\s+po|ya\s+pues|por\s+supuesto|desde\s+luego|efectivamente"
+    r"|ya\s+(?:los\s+datos\s+)?(?:estan\s+|esta\s+)?(?:bien|correctos?)|(?:los\s+)?datos\s+(?:estan\s+)?(?:bien"
+    r"|correctos)"
     r"|confirm(?:o|e|a|ado|ada|ar|amos|ad)|lo\s+confirmo|todo\s+ok|ta\s+bueno|esta\s+bueno"
     r"|dalo|de\s+pelos|bacano|sii+|si\s*po|joya|barbaro|fino|de\s+diez|buenisimo"
     r"|burda\s+de\s+bien|cheque|chequi|excelente|estupendo|fantastico|de\s+lujo|macanudo"

@@ -131,8 +131,14 @@ def _key(key: str) -> int:
     return int(key) if key.isdigit() else _PLANS.get(key) or _ORDINALS[key]
 
 
-def read_options(norm: str, core: str, expecting: str | None, *, asks_topic: bool) -> Options:
-    """`asks_topic`: the message raises a question topic (price, coverage...) about them."""
+def read_options(
+    norm: str, core: str, expecting: str | None, *, asks_topic: bool, asks_aside: bool = False
+) -> Options:
+    """`asks_topic`: the message raises a question topic (price, coverage...) about them.
+
+    `asks_aside`: it asks something else (cancelling, paying...), which stops a pick only when no
+    verb of choosing says one: "me quedo con la 2, pero ¿hay permanencia?" picks the 2.
+    """
     found: list[tuple[int, int, int]] = []  # (value, start, end)
     clear = False
     asked = expecting in ("option", "confirm_option")
@@ -174,7 +180,8 @@ def read_options(norm: str, core: str, expecting: str | None, *, asks_topic: boo
     compare = len(kept) > 1 or weighs
     objects = bool(PRICE_OBJECTION.search(_SUPERLATIVE.sub("·", norm)))
     complains = objects and not (chooser or decided)
-    asking = asks_topic or complains or bool(_ASKS.search(without_descriptions(core)))
+    asking = asks_topic or (asks_aside and not chooser) or complains
+    asking = asking or bool(_ASKS.search(without_descriptions(core)))
     if "?" in norm and not (chooser or asked):
         asking = True
     short = len(core.split()) <= 4

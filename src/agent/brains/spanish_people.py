@@ -148,6 +148,11 @@ _NO_DEPENDANTS_ANSWER = re.compile(
     r"^\W*(?:(?:de\s+momento|por\s+ahora|por\s+el\s+momento|aun|todavia|ahora\s+mismo|pues)\W*)?"
     r"(?:no|nop|ningun[oa]|nadie|cero|solo\s+yo|yo\s+solo|estoy\s+sol[oa])\b"
 )
+# Asking who would be paid: "¿el dinero se lo llevaría mi mujer?", "quiero que lo cobre mi mamá".
+PAYEE_ASKED = re.compile(
+    r"\b(?:se\s+lo\s+(?:llevaria|llevara|dan|darian)|lo\s+(?:cobre|cobrara|cobraria|reciba"
+    r"|recibiria)|beneficiari\w*)\b[^.!]*\?"
+)
 # "vivo con mi pareja pero trabajamos los dos": the partner is named and does not depend.
 _BOTH_EARN = re.compile(
     r"\b(?:trabajamos|cobramos|ganamos)\s+(?:los\s+dos|las\s+dos|ambos|ambas)\b"
@@ -235,6 +240,8 @@ def dependants(norm: str, expecting: str | None, children: int, ages: int) -> in
     Counted children (or children's ages listed), plus partner and parents when dependants are
     clearly the subject.
     """
+    if PAYEE_ASKED.search(norm):
+        return None  # "¿el dinero se lo llevaría mi mujer?": who is paid, not who depends
     if (
         expecting == "dependants"
         and not children

@@ -69,6 +69,12 @@ _SIBLINGS = re.compile(
 )
 _WITH_BEFORE = re.compile(r"\b(?:con|unos|como|tipo|sobre)\s*$")
 _HASTA = re.compile(r"\bhasta\s*$")
+# When something would happen, not the term: "si lo quito a los dos años", "si muero en 5 años".
+_WHEN_BEFORE = re.compile(
+    r"\b(?:quito|quitara|quitase|cancelo|cancelara|dejo|dejara|anulo|anulara|muero|muriera"
+    r"|fallezco|falleciera|pasa\s+algo|pasara\s+algo|doy\s+de\s+baja)\b(?:\s+\w+){0,3}?\s+"
+    r"(?:a\s+los|al\s+cabo\s+de|dentro\s+de|en|despues\s+de)\s*$"
+)
 _LEFT_BEFORE = re.compile(r"\b(?:me\s+)?(?:quedan?|faltan?)\s*$")
 _AGES_BEFORE = re.compile(r"\b(?:tienen|de|con)\s*$")
 # "tiene 55", "ella tiene 39": the insured's age when the bot asked it.
@@ -230,6 +236,7 @@ def _numbers(
                 or _UNIT_AFTER.match(after)
                 or _NEGATED_BEFORE.search(before)
                 or _INCOME_BEFORE.search(before)
+                or _WHEN_BEFORE.search(before)
             ):
                 continue
             elif _WE_ARE_BEFORE.search(before):
@@ -422,7 +429,7 @@ _PURPOSES = (
         r"|\b(?:para|pa|pagar|cubrir)\s+(?:la|mi|el|nuestr[oa])\s+(?:casa|vivienda|piso|depa"
         r"|departamento|apartamento)\b"
     )),
-    ("deudas", re.compile(r"\b(?:prestamos?|deudas?|creditos?)\b")),
+    ("deudas", re.compile(r"\b(?:prestamos?|deudas?|(?<!tarjeta de )creditos?)\b")),
     ("negocio", re.compile(r"\b(?:negocios?|socios?|socias?|empresas?)\b")),
     ("familia", re.compile(
         rf"\bfamili\w*|\blos\s+mios\b|\b(?:para|pa|proteger|cubrir|por)'?\s+(?:a\s+)?"

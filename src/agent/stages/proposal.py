@@ -99,10 +99,13 @@ def handle_proposal(state: AgentState, runtime: Runtime[AgentContext]) -> Update
     if pending and picked and picked["id"] == pending["id"] and intent == "choose_option":
         return {"chosen": pending["id"], "pending_option": None}
     if picked:
+        # "me quedo con la 2, pero ¿hay permanencia?": the question answered, the pick confirmed
+        aside = reading.get("topic") not in (None, "other") and intent == "choose_option"
+        said = answer({**reading, "intent": "question"}, quote, runtime) if aside else ""
         return {
             "pending_option": picked["id"],
             "expecting": "confirm_option",
-            "reply": say(state, _confirm_text(picked, quote, state.get("channel"))),
+            "reply": say(state, said, _confirm_text(picked, quote, state.get("channel"))),
         }
     if pending and intent == "deny" and not has_data(reading):
         return {

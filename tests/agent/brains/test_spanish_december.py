@@ -131,6 +131,58 @@ TODAY = date(2026, 11, 23)
             "confirm_option",
             dict(intent="question", topic="cancel"),
         ),
+        # customers_apr.yaml: questions asked while buying
+        (
+            "si alguien se suicida el seguro paga o no?",
+            None,
+            dict(intent="question", topic="exclusions"),
+        ),
+        (
+            "tuve un cáncer de mama hace 6 años, ahora estoy bien. eso afecta?",
+            "readback",
+            dict(intent="question", topic="exclusions", term=None),
+        ),
+        (
+            "500.000. con tanto capital me van a pedir análisis o algo?",
+            "cover",
+            dict(topic="process", cover=500_000),
+        ),
+        (
+            "si viajo por trabajo fuera del país, ¿igual quedo cubierta?",
+            "term",
+            dict(intent="question", topic="coverage"),
+        ),
+        ("eso se puede deducir de impuestos?", "option", dict(intent="question", topic="other")),
+        (
+            "cuánto más caro sale pagar mensual que anual?",
+            "option",
+            dict(intent="question", topic="payment"),
+        ),
+        ("¿Y después cómo es el proceso?", "name", dict(intent="question", topic="process")),
+        ("¿Hasta qué edad me puede cubrir?", "term", dict(intent="question", topic="term")),
+        ("el pago es con bank account o con card?", "term", dict(topic="payment")),
+        ("se puede pagar con tarjeta de credito?", "option", dict(topic="payment", purpose=None)),
+        (
+            "y esto tiene permanencia? si lo quito a los dos años me penalizan?",
+            "option",
+            dict(intent="question", topic="cancel", term=None),
+        ),
+        (
+            "el dinero se lo llevaria mi mujer directamente no?",
+            "dependants",
+            dict(intent="question", topic="coverage", dependants=None),
+        ),
+        ("ya, los datos están bien", "readback", dict(intent="affirm")),
+        (
+            "me quedo con la 2, pero decime, hay permanencia?",
+            "option",
+            dict(intent="choose_option", option=2, topic="cancel"),
+        ),
+        (
+            "¿La opción 2 se puede pagar mensualmente?",
+            "option",
+            dict(intent="question", option=None),
+        ),
         # an option picked by its price: the graph finds the option that costs it
         ("la de 12 y pico al mes", "option", dict(intent="choose_option", price_named=12.0)),
         (
