@@ -54,6 +54,8 @@ _GREETING_LEAD = re.compile(
 )
 # A name that is also a yes, written as a name in answer to "¿cómo te llamas?".
 _YES_NAME = re.compile(r"Vale[.!]?")
+_LETTER_ZERO = re.compile(r"(?<![\w.,])(\d)[oO](?=\s*(?:años|anos|mil|k)\b)")
+_GLUED = re.compile(r"(?i)\b(no)(fumo|fumas|fuma|vapeo)\b|(?<![\w.,])(\d+)(años|anos|mil)\b")
 _PLEASE = re.compile(r"^(?:por\s+favor\s+)?(.*?)(?:\s+por\s+favor)?$")
 
 
@@ -65,6 +67,8 @@ def read_spanish(
     Never raises: any string (empty, emojis only, thousands of characters) gets a Reading.
     """
     source = text[:_MAX_CHARS] if isinstance(text, str) else ""
+    source = _LETTER_ZERO.sub(r"\g<1>0", source)  # "tengo 4o años": a zero typed as the letter o
+    source = _GLUED.sub(lambda m: f"{m[1] or m[3]} {m[2] or m[4]}", source)  # "nofumo", "35años"
     folded = fold(source)
     norm = folded.text
     lead = _GREETING_LEAD.match(norm)

@@ -70,7 +70,7 @@ _HANDOFF = re.compile(
     rf"\b(?:hablar|habla|hable|contactar|pasame|pasadme|pasarme|ponme|ponerme|comunicarme)"
     rf"\s+(?:con\s+)?(?:(?:un|una|el|la|algun|alguna)\s+)?{_HUMAN}\b"
     r"|\b(?:quiero|prefiero|necesito)\s+(?:(?:un|una|a)\s+)?(?:persona|humano|agente|asesor\w*)\b"
-    r"|\bllam(?:adme|ame|eme|enme)\b|\bque\s+(?:me|nos)\s+llam(?:e|en|eis)\b"
+    rf"|\bllam(?:adme|ame|eme|enme)\b|\b{Q}\s+(?:me|nos)\s+llam(?:e|en|eis)\b"
     r"|\bme\s+(?:podeis|puedes|puede|pueden|podrias|podriais)\s+llamar\b"
     r"|\b(?:falar|conversar)\s+com\s+(?:uma?\s+)?(?:pessoa|humano|atendente|agente|alguem)\b"
     r"|\b(?:talk|speak)\s+(?:to|with)\s+(?:a\s+|an\s+)?(?:real\s+)?(?:person|human|agent|advis[eo]r"
@@ -252,6 +252,7 @@ _FILLER = re.compile(
 )
 # Only hesitation: what is left when a reply is nothing but filler ("mmm bueno" -> "bueno").
 _HESITATION = re.compile(r"^(?:(?:mmm*|hmm*|eh+|ah+|oh+|oye|mira|a\s+ver)\s+)+")
+_NO_THANKS = re.compile(r"\bno\s+(?:muchas\s+)?(?:gracias|grasias|grax|gracis|thanks)\b")
 # "¿bueno?" answers the phone (MX) or wonders; it is not a yes.
 _BUENO_ASKED = re.compile(rf"(?:\w+\s+)?{_BUENO}")
 _DENY = re.compile(
@@ -399,6 +400,8 @@ def yes_no(norm: str, core: str) -> tuple[bool, bool]:
     """
     if NOT_SURE.match(core):
         return False, False
+    if _NO_THANKS.search(core):  # "vale pues no gracias": a no, however it starts
+        return False, True
     no = bool(_DENY.match(core) or _DENY_WHOLE.fullmatch(core))
     yes = not no and bool(
         _AFFIRM.match(core) or _AFFIRM_WHOLE.fullmatch(core) or _ACCEPT.search(core)

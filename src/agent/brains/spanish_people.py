@@ -96,6 +96,7 @@ CHILDREN_AFTER = re.compile(rf"\s*(?:{CHILD}|(?P<people>personas?|dependientes))
 # "mi morra", "mi chava", "mi mina", "mi amorcito").
 PARTNER_ALONE = (
     r"(?:mujer|marido|espos[oa]|pareja|novi(?:ecit)?[oa]|conyuge|muller|companer[oa]\s+de\s+vida"
+    r"|senora(?=\s+(?:y|e)\s)"
     r"|prometid[oa]|polol(?:it)?[oa]|wife|husband|hubby|spouse|partner|girlfriend|boyfriend"
     r"|fiancee?)"
 )

@@ -13,7 +13,7 @@ _USTED = re.compile(
     r"|\b(?:expliqueme|indiqueme|digame|envieme|mandeme|llameme|contacteme|disculpeme)\b"
     r"|\b(?:sabe|quiere|necesita|puede)\s+usted\b|\bsu\s+(?:empresa|compania|aseguradora)\b"
     r"|\bpara\s+servirle(?:s)?\b|\ba\s+sus\s+ordenes\b|\bsu\s+servidora?\b"
-    r"|^(?:si\s+)?senor(?:a|ita)?\b|\bsi\s+senor(?:a|ita)?\b|\ble\s+(?:cuento|digo|explico)\b"
+    r"|^(?:si\s+)?senor(?:a|ita)?\b(?!\s+(?:y|e)\s)|\bsi\s+senor(?:a|ita)?\b|\ble\s+(?:cuento|digo|explico)\b"
     r"|(?:^|[,.;!?]\s*)mire\b"
     r"|\ble\s+(?:escribe|saluda|habla|ruego|rogaria|pido|pediria|agradeceria)\b"
     r"|\b(?:si\s+fuera|sea|seria\s+usted)\s+(?:tan\s+)?amable\b|\bjovencit[oa]\b|\bcaballero\b"

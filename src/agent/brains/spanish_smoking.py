@@ -20,7 +20,7 @@ _VERBS = (
 # "no fumo", "nada de pucho", "ni un cigarro", "sin tabaco", "nunca he probado el tabaco",
 # Galician "non fumo": said of oneself, none of it is smoking.
 _NEGATED = re.compile(
-    r"\b(?:no|non|ni|nunca|jamas|tampoco|cero|nada\s+de|sin|ni\s+(?:un|una|uno)(?:\s+sol[oa])?"
+    r"\b(?:no|non|ni|nunca|nunac|nuca|jamas|tampoco|cero|nada\s+de|sin|ni\s+(?:un|una|uno)(?:\s+sol[oa])?"
     r"|libre\s+de|ni\s+de\s+(?:broma|cona|lejos)|ni\s+loc[oa]|odio|detesto|aborrezco)\s+(?:(?:en\s+mi\s+vida|jamas|nunca|de\s+nada)\s+)?"
     r"(?:(?:he|ha|hemos|soy|e|lo|la|los|uso|consumo|me\s+gusta|tomo|toco|pruebo|probado|probe"
     r"|probaria|tocado|toque|(?:el|la|los|las|un|una))\s+){0,3}"
@@ -70,7 +70,7 @@ _OCCASIONAL = re.compile(
     r"|fiestas?|cuando\s+salgo|cuando\s+bebo|navidad\w*|algun[oa]?)\b"
 )
 
-_NEVER = re.compile(r"\b(?:nunca|nada|jamas)\b")
+_NEVER = re.compile(r"\b(?:nunca|nunac|nuca|nada|jamas)\b")
 _AGO = r"(?P<ago>\b(?:hace|desde\s+hace|llevo|lleva|ya\s+van|ya\s+son)\s+(?:ya\s+)?)"
 _DURATION = re.compile(
     rf"{_AGO}?(?:(?P<q>mas\s+de|unos|unas|casi|como|cerca\s+de)\s+)?"

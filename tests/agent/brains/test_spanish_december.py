@@ -183,6 +183,13 @@ TODAY = date(2026, 11, 23)
             "option",
             dict(intent="question", option=None),
         ),
+        # customers_may.yaml: typos and glued words
+        ("tengo 4o años", "age", dict(age=40)),
+        ("jorge 40años nofumo", "name", dict(name="Jorge", age=40, smoker=False)),
+        ("no fumo nunac fume", "smoker", dict(smoker=False, ex_smoker=None)),
+        ("señora y 3 cabros", "dependants", dict(dependants=4, formality=None)),
+        ("ah vale pues no grasias", "handoff_offer", dict(intent="deny")),
+        ("mejor q me llame una persona x favor", "option", dict(intent="handoff")),
         # an option picked by its price: the graph finds the option that costs it
         ("la de 12 y pico al mes", "option", dict(intent="choose_option", price_named=12.0)),
         (
