@@ -19,6 +19,7 @@ from sqlalchemy.pool import NullPool
 from integrations.archive.database import database_url
 from testkit.databases import archive_url, postgres_server
 from testkit.metrics import scrape
+from testkit.processes import wait_until
 from testkit.signed import meta_headers
 from testkit.stack import SECRET, Stack, post_meta
 
@@ -38,15 +39,6 @@ def stack_settings(archive_url: str) -> dict:
 def stack(stack: Stack) -> Stack:
     stack.start_workers()
     return stack
-
-
-def wait_until(check, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def converse(stack: Stack, phone: str, texts: list[str], start: int = 0) -> None:

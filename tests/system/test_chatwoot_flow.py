@@ -18,6 +18,7 @@ from agent import texts
 from integrations.redis.outbox import Outbox
 from testkit import DATA
 from testkit.fake_chatwoot import FakeChatwoot
+from testkit.processes import wait_until
 from testkit.signed import (
     chatwoot_headers,
     meta_headers,
@@ -74,15 +75,6 @@ def stack(stack):
     """The conftest's stack on this file's settings, its workers running."""
     stack.start_workers()
     return stack
-
-
-def wait_until(check, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Customer:

@@ -18,6 +18,7 @@ from integrations.transcription import AudioTooLongError, Transcriber, Transcrip
 from testkit import DATA
 from testkit.fake_chatwoot import FakeChatwoot
 from testkit.openai_server import FakeOpenAI
+from testkit.processes import wait_until
 from testkit.settings import settings_for
 from testkit.signed import meta_headers, twilio_headers
 from testkit.stack import (
@@ -51,15 +52,6 @@ def heard_settings(whisper: FakeOpenAI, **more: Any) -> dict[str, Any]:
         "transcription_api_key": "transcription-key-for-tests",
         **more,
     }
-
-
-def wait_until(check, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def post_meta_voice(stack: Stack, phone: str, media_id: str, message_id: str) -> None:

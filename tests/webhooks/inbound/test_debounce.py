@@ -6,12 +6,12 @@ no test waits on time: the pause is over when the test moves the clock past it.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from testkit.processes import wait_until
 from testkit.stack import Stack, post_meta, post_twilio, running
 from webhooks.inbound.debounce import Debounce
 from webhooks.settings import SettingsError, load_settings
@@ -219,15 +219,6 @@ def test_worker_threads_answer_a_burst_once_when_its_pause_is_over(redis_url, cl
         wait_until(lambda: stack.services.queue.depth()["depth"] == 0, what="all acknowledged")
         assert len(stack.providers.texts_to(PHONE)) == 1
         assert [d for d, _ in transcript(stack)] == ["in", "in", "in", "out"]
-
-
-def wait_until(check, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.mark.parametrize("value", ["-1", "pronto", "nan"])

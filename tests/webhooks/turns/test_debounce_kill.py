@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import redis
 
 from testkit.fake_providers import FakeProviders
+from testkit.processes import start_worker, wait_until
 from testkit.signed import meta_headers, meta_text
 from webhooks.app import create_app
 from webhooks.services import build_services
@@ -20,30 +19,12 @@ SECRET = "meta-app-secret"
 PHONE = "+34600200300"
 
 
-def start_worker(env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "webhooks.cli", "worker", "--threads", "1"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-
-
 def reading(redis_url: str) -> bool:
     client = redis.Redis.from_url(redis_url)
     try:
         return any(c.get("cmd") == "xreadgroup" for c in client.client_list())
     finally:
         client.close()
-
-
-def wait_until(check, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_worker_killed_during_the_pause_loses_nothing_and_answers_once(redis_url, tmp_path):

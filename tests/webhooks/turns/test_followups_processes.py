@@ -13,6 +13,7 @@ import time
 
 from agent import texts
 from testkit.fake_providers import FakeProviders
+from testkit.processes import start_worker
 from testkit.signed import meta_headers, meta_text
 from webhooks.app import create_app
 from webhooks.services import build_services
@@ -20,15 +21,6 @@ from webhooks.settings import Settings
 
 SECRET = "meta-app-secret"
 PHONE = "+34600200300"
-
-
-def start_worker(env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "webhooks.cli", "worker", "--threads", "1"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
 
 
 def test_the_reminder_of_a_kill_9d_worker_goes_out_once_from_another(redis_url, tmp_path):

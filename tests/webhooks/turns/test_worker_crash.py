@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 
 from testkit.fake_providers import FakeProviders
 from testkit.openai_server import FakeOpenAI
+from testkit.processes import start_worker
 from testkit.signed import meta_headers, meta_text
 from webhooks.app import create_app
 from webhooks.services import build_services
@@ -18,15 +17,6 @@ from webhooks.settings import Settings
 SECRET = "meta-app-secret"
 # Free-form (more words than the rules read with confidence), so the turn asks the model.
 YES = "pues mira te cuento, la verdad es que sí quiero seguir con esto y que me vayas preguntando"
-
-
-def start_worker(env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "webhooks.cli", "worker", "--threads", "1"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
 
 
 def test_a_killed_worker_loses_nothing_and_no_reply_is_sent_twice(redis_url, tmp_path):
