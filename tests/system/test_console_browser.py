@@ -142,7 +142,14 @@ def test_overview_copy_button_runs_under_the_csp(stack: Stack, origin: str, brow
     assert field.get_attribute("value") == "https://bot.test/webhook/whatsapp"
     button = by_css(browser, "button[data-copy='url-1']")
     button.click()
-    assert button.text == "Copiada"  # the static script ran: the CSP let it, and nothing inline
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    # The static script ran (the CSP let it, and nothing inline); the clipboard answers async,
+    # and the label goes back after 2 s, so it is watched for rather than read once.
+    copied = WebDriverWait(browser, 10, poll_frequency=0.1).until(
+        lambda _: button.text == "Copiada"
+    )
+    assert copied
     errors = [e for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
     assert errors == []
 
