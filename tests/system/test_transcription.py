@@ -226,15 +226,29 @@ def test_a_transcription_error_says_why_without_the_key(whisper):
     assert "secret-k" not in repr(transcriber)
 
 
-def test_the_openai_key_goes_only_to_the_openai_server():
-    base = settings_for(None, openai_api_key="sk-openai", openai_base_url="https://llm.test/v1")
-    same = Transcriber.from_settings(base.model_copy(update={"transcription_model": "whisper-1"}))
-    assert same is not None and same._client.api_key == "sk-openai"
-    elsewhere = base.model_copy(
-        update={"transcription_model": "whisper-1", "transcription_base_url": "http://asr.test/v1"}
-    )
-    other = Transcriber.from_settings(elsewhere)
-    assert other is not None and other._client.api_key != "sk-openai"
+def test_the_openai_key_goes_only_to_the_openai_server(whisper):
+    """What each server receives: OpenAI's key reaches only the chat model's own server."""
+    with FakeOpenAI() as elsewhere:
+        elsewhere.transcripts[VOICE] = WORDS
+        base = settings_for(None, openai_api_key="sk-openai", openai_base_url=whisper.base_url)
+        same = Transcriber.from_settings(
+            base.model_copy(update={"transcription_model": "whisper-1"})
+        )
+        assert same is not None
+        assert same.transcribe(VOICE, filename="a.ogg", mime_type="audio/ogg") == WORDS
+        other = Transcriber.from_settings(
+            base.model_copy(
+                update={
+                    "transcription_model": "whisper-1",
+                    "transcription_base_url": elsewhere.base_url,
+                }
+            )
+        )
+        assert other is not None
+        assert other.transcribe(VOICE, filename="a.ogg", mime_type="audio/ogg") == WORDS
+        [at_openai], [at_elsewhere] = whisper.uploads, elsewhere.uploads
+    assert at_openai["auth"] == "Bearer sk-openai"
+    assert "sk-openai" not in (at_elsewhere["auth"] or "")
     assert Transcriber.from_settings(base) is None  # no model: off
 
 

@@ -14,7 +14,6 @@ import pytest
 
 from agent.brains.base import Reading
 from agent.brains.rules import RulesBrain
-from integrations.redis.saver import RedisSaver
 from webhooks.inbound.messages import InboundMessage
 from webhooks.inbound.queue import MessageQueue
 from webhooks.services import build_services
@@ -78,24 +77,38 @@ def worker(services):
     return Worker(services.conversations, services.queue, services.channels, name="test")
 
 
+class CheckpointIO:
+    """How many checkpoint reads and writes reached Redis, counted by the server itself.
+
+    Only the checkpointer sends these two commands: a read looks up the newest checkpoint with
+    ZREVRANGEBYLEX, and every write ends with a ZLEXCOUNT (to know when to trim).
+    """
+
+    COMMANDS = {"get_tuple": "cmdstat_zrevrangebylex", "put": "cmdstat_zlexcount"}
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self.start = self._calls()
+
+    def _calls(self) -> dict[str, int]:
+        stats = self.client.info("commandstats")
+        return {
+            name: stats.get(command, {}).get("calls", 0) for name, command in self.COMMANDS.items()
+        }
+
+    def reset(self) -> None:
+        """Count from now on."""
+        self.start = self._calls()
+
+    def counts(self) -> dict[str, int]:
+        """The reads and writes since the last reset."""
+        return {name: calls - self.start[name] for name, calls in self._calls().items()}
+
+
 @pytest.fixture
-def checkpoint_io(monkeypatch):
+def checkpoint_io(redis_client):
     """How many checkpoint reads and writes reach Redis."""
-    counts = {"get_tuple": 0, "put": 0}
-    # Every checkpoint read from Redis goes through _get_raw (get_tuple decodes what it gives).
-    get_raw, put = RedisSaver._get_raw, RedisSaver.put
-
-    def counted_get_tuple(self, config):
-        counts["get_tuple"] += 1
-        return get_raw(self, config)
-
-    def counted_put(self, *args, **kwargs):
-        counts["put"] += 1
-        return put(self, *args, **kwargs)
-
-    monkeypatch.setattr(RedisSaver, "_get_raw", counted_get_tuple)
-    monkeypatch.setattr(RedisSaver, "put", counted_put)
-    return counts
+    return CheckpointIO(redis_client)
 
 
 def test_a_worker_turn_reads_the_checkpoint_once_and_writes_it_once(
@@ -103,27 +116,27 @@ def test_a_worker_turn_reads_the_checkpoint_once_and_writes_it_once(
 ):
     phone = "+34600100001"
     for n, text in enumerate(TO_PROPOSAL[:3]):
-        checkpoint_io.update(get_tuple=0, put=0)
+        checkpoint_io.reset()
         say(worker, services.queue, phone, n, text)
-        assert checkpoint_io == {"get_tuple": 1, "put": 1}, text
+        assert checkpoint_io.counts() == {"get_tuple": 1, "put": 1}, text
     assert services.conversations.state(phone)["stage"] == "NEEDS_ANALYSIS"
 
 
 def test_a_chat_turn_reads_the_checkpoint_once_and_writes_it_once(services, checkpoint_io):
     for text in TO_PROPOSAL[:3]:
-        checkpoint_io.update(get_tuple=0, put=0)
+        checkpoint_io.reset()
         services.conversations.turn("+34600100002", text)
-        assert checkpoint_io == {"get_tuple": 1, "put": 1}, text
+        assert checkpoint_io.counts() == {"get_tuple": 1, "put": 1}, text
 
 
 def test_outside_a_turn_every_read_goes_to_redis(services, checkpoint_io):
     """The read is shared only under the phone's lock, where nobody else can write."""
     conversations = services.conversations
     conversations.turn("+34600100003", "Hola")
-    checkpoint_io.update(get_tuple=0, put=0)
+    checkpoint_io.reset()
     conversations.state("+34600100003")
     conversations.state("+34600100003")
-    assert checkpoint_io["get_tuple"] == 2
+    assert checkpoint_io.counts() == {"get_tuple": 2, "put": 0}
 
 
 def test_a_tapped_option_reaches_the_graph_as_a_choice_without_asking_the_brain(services, worker):
