@@ -7,6 +7,9 @@ Create Date: 2026-12-01
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -25,297 +28,174 @@ CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 """
 
+# In the order upgrade creates them: downgrade drops them the other way round.
+TABLES = (
+    "audit_log",
+    "customers",
+    "conversations",
+    "deliveries",
+    "choices",
+    "consents",
+    "handovers",
+    "leads",
+    "messages",
+    "needs_records",
+    "opt_outs",
+    "quotes",
+)
+
+
+def _required(name: str, kind: sa.types.TypeEngine[Any]) -> sa.Column[Any]:
+    return sa.Column(name, kind, nullable=False)
+
+
+def _optional(name: str, kind: sa.types.TypeEngine[Any]) -> sa.Column[Any]:
+    return sa.Column(name, kind, nullable=True)
+
+
+def _when(name: str = "at") -> sa.Column[Any]:
+    return _required(name, sa.DateTime(timezone=True))
+
+
+def _id() -> sa.Column[Any]:
+    return _required("id", sa.Integer())
+
+
+def _table(
+    name: str,
+    *columns: sa.Column[Any],
+    unique: str | None = "key",
+    refers: Sequence[tuple[str, str]] = (("customer_id", "customers"),),
+    indexed: Sequence[str] = (),
+) -> None:
+    """Create `name`, its primary key `id`, foreign keys, one unique column and indexes.
+
+    Constraints and indexes are named as the models' naming convention names them, so a later
+    migration can drop them by name on every database.
+    """
+    foreign_keys = [
+        sa.ForeignKeyConstraint([column], [f"{other}.id"], name=op.f(f"fk_{name}_{column}_{other}"))
+        for column, other in refers
+    ]
+    uniques = [sa.UniqueConstraint(unique, name=op.f(f"uq_{name}_{unique}"))] if unique else []
+    op.create_table(
+        name,
+        *columns,
+        *foreign_keys,
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{name}")),
+        *uniques,
+    )
+    for column in indexed:
+        op.create_index(op.f(f"ix_{name}_{column}"), name, [column], unique=False)
+
+
+def _event(
+    name: str, *details: sa.Column[Any], details_first: bool = True, indexed: Sequence[str] = ()
+) -> None:
+    """A table of what a turn records: its `details` and what every record has (`models.Event`).
+
+    A model that extends `Event` has its own columns first (SQLAlchemy puts the declaring class's
+    columns before the inherited ones); `messages` declares them all, its details between.
+    """
+    common = (
+        _id(),
+        _required("key", sa.String(length=300)),
+        _required("customer_id", sa.Integer()),
+        _optional("conversation_id", sa.Integer()),
+    )
+    columns = (*details, *common) if details_first else (*common, *details)
+    _table(
+        name,
+        *columns,
+        _when(),
+        refers=(("conversation_id", "conversations"), ("customer_id", "customers")),
+        indexed=(*indexed, "conversation_id", "customer_id"),
+    )
+
 
 def upgrade() -> None:
     """Apply this revision."""
-    op.create_table(
+    _table(
         "audit_log",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sa.String(length=40), nullable=False),
-        sa.Column("action", sa.String(length=40), nullable=False),
-        sa.Column("subject", sa.String(length=64), nullable=True),
-        sa.Column("detail", sa.JSON(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
+        _id(),
+        _when(),
+        _required("actor", sa.String(length=40)),
+        _required("action", sa.String(length=40)),
+        _optional("subject", sa.String(length=64)),
+        _required("detail", sa.JSON()),
+        unique=None,
+        refers=(),
     )
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.create_index("ix_audit_log_subject_at", ["subject", "at"], unique=False)
-
-    op.create_table(
+    op.create_index("ix_audit_log_subject_at", "audit_log", ["subject", "at"], unique=False)
+    _table(
         "customers",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("phone", sa.String(length=20), nullable=False),
-        sa.Column("profile_name", sa.String(length=200), nullable=True),
-        sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
-        sa.UniqueConstraint("phone", name=op.f("uq_customers_phone")),
+        _id(),
+        _required("phone", sa.String(length=20)),
+        _optional("profile_name", sa.String(length=200)),
+        _when("first_seen_at"),
+        _when("last_seen_at"),
+        unique="phone",
+        refers=(),
     )
-    op.create_table(
+    _table(
         "conversations",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("key", sa.String(length=300), nullable=False),
-        sa.Column("customer_id", sa.Integer(), nullable=False),
-        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("last_message_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("channel", sa.String(length=20), nullable=True),
-        sa.Column("provider", sa.String(length=20), nullable=True),
-        sa.Column("stage", sa.String(length=40), nullable=False),
-        sa.Column("handoff", sa.Boolean(), nullable=False),
-        sa.Column("opted_out", sa.Boolean(), nullable=False),
-        sa.Column("lead", sa.Boolean(), nullable=False),
-        sa.Column("turns", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_conversations_customer_id_customers")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_conversations")),
-        sa.UniqueConstraint("key", name=op.f("uq_conversations_key")),
+        _id(),
+        _required("key", sa.String(length=300)),
+        _required("customer_id", sa.Integer()),
+        _when("started_at"),
+        _when("last_message_at"),
+        _optional("channel", sa.String(length=20)),
+        _optional("provider", sa.String(length=20)),
+        _required("stage", sa.String(length=40)),
+        *(_required(flag, sa.Boolean()) for flag in ("handoff", "opted_out", "lead")),
+        _required("turns", sa.Integer()),
+        indexed=("customer_id", "last_message_at"),
     )
-    with op.batch_alter_table("conversations", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_conversations_customer_id"), ["customer_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_conversations_last_message_at"), ["last_message_at"], unique=False
-        )
-
-    op.create_table(
+    _table(
         "deliveries",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("provider_message_id", sa.String(length=300), nullable=False),
-        sa.Column("customer_id", sa.Integer(), nullable=False),
-        sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("errors", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_deliveries_customer_id_customers")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_deliveries")),
-        sa.UniqueConstraint("provider_message_id", name=op.f("uq_deliveries_provider_message_id")),
+        _id(),
+        _required("provider_message_id", sa.String(length=300)),
+        _required("customer_id", sa.Integer()),
+        _required("status", sa.String(length=20)),
+        _when(),
+        _required("errors", sa.JSON()),
+        unique="provider_message_id",
+        indexed=("customer_id",),
     )
-    with op.batch_alter_table("deliveries", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_deliveries_customer_id"), ["customer_id"], unique=False
-        )
-
-    op.create_table(
+    _event(
         "choices",
-        sa.Column("option_id", sa.String(length=40), nullable=False),
-        sa.Column("monthly", sa.String(length=20), nullable=True),
-        sa.Column("annual", sa.String(length=20), nullable=True),
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("key", sa.String(length=300), nullable=False),
-        sa.Column("customer_id", sa.Integer(), nullable=False),
-        sa.Column("conversation_id", sa.Integer(), nullable=True),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["conversation_id"],
-            ["conversations.id"],
-            name=op.f("fk_choices_conversation_id_conversations"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_choices_customer_id_customers")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_choices")),
-        sa.UniqueConstraint("key", name=op.f("uq_choices_key")),
+        _required("option_id", sa.String(length=40)),
+        _optional("monthly", sa.String(length=20)),
+        _optional("annual", sa.String(length=20)),
     )
-    with op.batch_alter_table("choices", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_choices_conversation_id"), ["conversation_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_choices_customer_id"), ["customer_id"], unique=False)
-
-    op.create_table(
-        "consents",
-        sa.Column("given", sa.Boolean(), nullable=False),
-        sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("key", sa.String(length=300), nullable=False),
-        sa.Column("customer_id", sa.Integer(), nullable=False),
-        sa.Column("conversation_id", sa.Integer(), nullable=True),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["conversation_id"],
-            ["conversations.id"],
-            name=op.f("fk_consents_conversation_id_conversations"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_consents_customer_id_customers")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_consents")),
-        sa.UniqueConstraint("key", name=op.f("uq_consents_key")),
-    )
-    with op.batch_alter_table("consents", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_consents_conversation_id"), ["conversation_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_consents_customer_id"), ["customer_id"], unique=False)
-
-    op.create_table(
-        "handovers",
-        sa.Column("reason", sa.String(length=40), nullable=True),
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("key", sa.String(length=300), nullable=False),
-        sa.Column("customer_id", sa.Integer(), nullable=False),
-        sa.Column("conversation_id", sa.Integer(), nullable=True),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["conversation_id"],
-            ["conversations.id"],
-            name=op.f("fk_handovers_conversation_id_conversations"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_handovers_customer_id_customers")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_handovers")),
-        sa.UniqueConstraint("key", name=op.f("uq_handovers_key")),
-    )
-    with op.batch_alter_table("handovers", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_handovers_conversation_id"), ["conversation_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_handovers_customer_id"), ["customer_id"], unique=False)
-
-    op.create_table(
+    _event("consents", _required("given", sa.Boolean()), _required("text", sa.Text()))
+    _event("handovers", _optional("reason", sa.String(length=40)))
+    _event(
         "leads",
-        sa.Column("option_id", sa.String(length=40), nullable=True),
-        sa.Column("reason", sa.String(length=40), nullable=True),
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("key", sa.String(length=300), nullable=False),
-        sa.Column("customer_id", sa.Integer(), nullable=False),
-        sa.Column("conversation_id", sa.Integer(), nullable=True),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["conversation_id"],
-            ["conversations.id"],
-            name=op.f("fk_leads_conversation_id_conversations"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_leads_customer_id_customers")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_leads")),
-        sa.UniqueConstraint("key", name=op.f("uq_leads_key")),
+        _optional("option_id", sa.String(length=40)),
+        _optional("reason", sa.String(length=40)),
     )
-    with op.batch_alter_table("leads", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_leads_conversation_id"), ["conversation_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_leads_customer_id"), ["customer_id"], unique=False)
-
-    op.create_table(
+    _event(
         "messages",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("key", sa.String(length=300), nullable=False),
-        sa.Column("customer_id", sa.Integer(), nullable=False),
-        sa.Column("conversation_id", sa.Integer(), nullable=True),
-        sa.Column("direction", sa.String(length=3), nullable=False),
-        sa.Column("channel", sa.String(length=20), nullable=True),
-        sa.Column("provider", sa.String(length=20), nullable=True),
-        sa.Column("kind", sa.String(length=20), nullable=True),
-        sa.Column("author", sa.String(length=20), nullable=False),
-        sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("provider_ids", sa.JSON(), nullable=False),
-        sa.Column("status", sa.String(length=20), nullable=True),
-        sa.Column("error", sa.JSON(), nullable=True),
-        sa.Column("media", sa.JSON(), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["conversation_id"],
-            ["conversations.id"],
-            name=op.f("fk_messages_conversation_id_conversations"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_messages_customer_id_customers")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_messages")),
-        sa.UniqueConstraint("key", name=op.f("uq_messages_key")),
+        _required("direction", sa.String(length=3)),
+        *(_optional(name, sa.String(length=20)) for name in ("channel", "provider", "kind")),
+        _required("author", sa.String(length=20)),
+        _required("text", sa.Text()),
+        _required("provider_ids", sa.JSON()),
+        _optional("status", sa.String(length=20)),
+        _optional("error", sa.JSON()),
+        _required("media", sa.JSON()),
+        details_first=False,
+        indexed=("at",),
     )
-    with op.batch_alter_table("messages", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_messages_at"), ["at"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_messages_conversation_id"), ["conversation_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_messages_customer_id"), ["customer_id"], unique=False)
-
-    op.create_table(
-        "needs_records",
-        sa.Column("data", sa.JSON(), nullable=False),
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("key", sa.String(length=300), nullable=False),
-        sa.Column("customer_id", sa.Integer(), nullable=False),
-        sa.Column("conversation_id", sa.Integer(), nullable=True),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["conversation_id"],
-            ["conversations.id"],
-            name=op.f("fk_needs_records_conversation_id_conversations"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_needs_records_customer_id_customers")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_needs_records")),
-        sa.UniqueConstraint("key", name=op.f("uq_needs_records_key")),
-    )
-    with op.batch_alter_table("needs_records", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_needs_records_conversation_id"), ["conversation_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_needs_records_customer_id"), ["customer_id"], unique=False
-        )
-
-    op.create_table(
-        "opt_outs",
-        sa.Column("opted_out", sa.Boolean(), nullable=False),
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("key", sa.String(length=300), nullable=False),
-        sa.Column("customer_id", sa.Integer(), nullable=False),
-        sa.Column("conversation_id", sa.Integer(), nullable=True),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["conversation_id"],
-            ["conversations.id"],
-            name=op.f("fk_opt_outs_conversation_id_conversations"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_opt_outs_customer_id_customers")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_opt_outs")),
-        sa.UniqueConstraint("key", name=op.f("uq_opt_outs_key")),
-    )
-    with op.batch_alter_table("opt_outs", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_opt_outs_conversation_id"), ["conversation_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_opt_outs_customer_id"), ["customer_id"], unique=False)
-
-    op.create_table(
+    _event("needs_records", _required("data", sa.JSON()))
+    _event("opt_outs", _required("opted_out", sa.Boolean()))
+    _event(
         "quotes",
-        sa.Column("tariff", sa.String(length=200), nullable=False),
-        sa.Column("currency", sa.String(length=3), nullable=True),
-        sa.Column("inputs", sa.JSON(), nullable=False),
-        sa.Column("options", sa.JSON(), nullable=False),
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("key", sa.String(length=300), nullable=False),
-        sa.Column("customer_id", sa.Integer(), nullable=False),
-        sa.Column("conversation_id", sa.Integer(), nullable=True),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["conversation_id"],
-            ["conversations.id"],
-            name=op.f("fk_quotes_conversation_id_conversations"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_quotes_customer_id_customers")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_quotes")),
-        sa.UniqueConstraint("key", name=op.f("uq_quotes_key")),
+        _required("tariff", sa.String(length=200)),
+        _optional("currency", sa.String(length=3)),
+        *(_required(name, sa.JSON()) for name in ("inputs", "options")),
     )
-    with op.batch_alter_table("quotes", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_quotes_conversation_id"), ["conversation_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_quotes_customer_id"), ["customer_id"], unique=False)
 
     if op.get_bind().dialect.name == "postgresql":
         # The audit log is append-only for the database too, not just for our code.
@@ -323,62 +203,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Undo this revision."""
+    """Undo this revision (a table's indexes go with it)."""
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log")
         op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
-    with op.batch_alter_table("quotes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_quotes_customer_id"))
-        batch_op.drop_index(batch_op.f("ix_quotes_conversation_id"))
-
-    op.drop_table("quotes")
-    with op.batch_alter_table("opt_outs", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_opt_outs_customer_id"))
-        batch_op.drop_index(batch_op.f("ix_opt_outs_conversation_id"))
-
-    op.drop_table("opt_outs")
-    with op.batch_alter_table("needs_records", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_needs_records_customer_id"))
-        batch_op.drop_index(batch_op.f("ix_needs_records_conversation_id"))
-
-    op.drop_table("needs_records")
-    with op.batch_alter_table("messages", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_messages_customer_id"))
-        batch_op.drop_index(batch_op.f("ix_messages_conversation_id"))
-        batch_op.drop_index(batch_op.f("ix_messages_at"))
-
-    op.drop_table("messages")
-    with op.batch_alter_table("leads", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_leads_customer_id"))
-        batch_op.drop_index(batch_op.f("ix_leads_conversation_id"))
-
-    op.drop_table("leads")
-    with op.batch_alter_table("handovers", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_handovers_customer_id"))
-        batch_op.drop_index(batch_op.f("ix_handovers_conversation_id"))
-
-    op.drop_table("handovers")
-    with op.batch_alter_table("consents", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_consents_customer_id"))
-        batch_op.drop_index(batch_op.f("ix_consents_conversation_id"))
-
-    op.drop_table("consents")
-    with op.batch_alter_table("choices", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_choices_customer_id"))
-        batch_op.drop_index(batch_op.f("ix_choices_conversation_id"))
-
-    op.drop_table("choices")
-    with op.batch_alter_table("deliveries", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_deliveries_customer_id"))
-
-    op.drop_table("deliveries")
-    with op.batch_alter_table("conversations", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_conversations_last_message_at"))
-        batch_op.drop_index(batch_op.f("ix_conversations_customer_id"))
-
-    op.drop_table("conversations")
-    op.drop_table("customers")
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.drop_index("ix_audit_log_subject_at")
-
-    op.drop_table("audit_log")
+    for table in reversed(TABLES):
+        op.drop_table(table)
