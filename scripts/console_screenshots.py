@@ -1,6 +1,6 @@
 """Screenshots of every console page into docs/console/ (the README shows them).
 
-    .venv/bin/python scripts/console_screenshots.py
+    .venv/bin/python -m scripts.console_screenshots
 
 The whole service runs here as the tests run it: a throwaway redis-server, fake providers, the
 seeded customers of testkit/console.py, and Debian's headless Chromium.
@@ -12,12 +12,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from integrations.redis.server import RedisProcess
+from testkit.console import ADMIN, chromium, missing_browser, seed, served
+from testkit.stack import running
 
-from integrations.redis.server import RedisProcess  # noqa: E402
-from testkit.console import ADMIN, chromium, missing_browser, seed, served  # noqa: E402
-from testkit.stack import running  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 OUT = ROOT / "docs" / "console"
 LEAD = "+34600111222"
