@@ -24,9 +24,9 @@ cuesta?" is provide_info with topic price. `formality` and `language` are read o
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
+from agent.brains import lexicon
 from agent.brains import spanish_intents as intents
 from agent.brains.base import Intent, Reading, Topic
 from agent.brains.spanish_numbers import fold, normalise, parse_amount, parse_birth_date
@@ -34,6 +34,9 @@ from agent.brains.spanish_options import read_options, without_descriptions
 from agent.brains.spanish_people import leading_name
 from agent.brains.spanish_profile import NUMERIC_ASKS, read_profile
 from agent.brains.spanish_register import formality, language
+
+# The patterns of agent/data/spanish/spanish.toml, by name.
+RX = lexicon.load("spanish")
 
 __all__ = ["normalise", "parse_amount", "parse_birth_date", "read_spanish"]
 
@@ -46,18 +49,6 @@ _ABOUT_OPTIONS = frozenset({"price", "compare", "coverage", "exclusions", "payme
 _NOT_DATA = frozenset({"purpose", "insured", "insured_relation", "option"})
 _MAX_CHARS = 4096  # WhatsApp's own limit; anything longer is cut, not refused
 
-_NOISE = re.compile(r"[^\w\s]+")
-_DIGIT = re.compile(r"\d")
-_GREETING_LEAD = re.compile(
-    r"^(?:hola+|holi\w*|buenas(?:\s+(?:tardes|noches))?|buenos\s+dias|buen\s+dia|saludos|hey|ey|hi"
-    r"|hello|w?enas|wena|alo+|que\s+(?:tal|onda|hubo|pex|pedo)|quiubo|quiubole|epale)\b\s*"
-)
-# A name that is also a yes, written as a name in answer to "¿cómo te llamas?".
-_YES_NAME = re.compile(r"Vale[.!]?")
-_LETTER_ZERO = re.compile(r"(?<![\w.,])(\d)[oO](?=\s*(?:años|anos|mil|k)\b)")
-_GLUED = re.compile(r"(?i)\b(no)(fumo|fumas|fuma|vapeo)\b|(?<![\w.,])(\d+)(años|anos|mil)\b")
-_PLEASE = re.compile(r"^(?:por\s+favor\s+)?(.*?)(?:\s+por\s+favor)?$")
-
 
 def read_spanish(
     text: str, *, expecting: str | None, today: date, known: frozenset[str] = frozenset()
@@ -67,20 +58,24 @@ def read_spanish(
     Never raises: any string (empty, emojis only, thousands of characters) gets a Reading.
     """
     source = text[:_MAX_CHARS] if isinstance(text, str) else ""
-    source = _LETTER_ZERO.sub(r"\g<1>0", source)  # "tengo 4o años": a zero typed as the letter o
-    source = _GLUED.sub(lambda m: f"{m[1] or m[3]} {m[2] or m[4]}", source)  # "nofumo", "35años"
+    source = RX["letter_zero"].sub(
+        r"\g<1>0", source
+    )  # "tengo 4o años": a zero typed as the letter o
+    source = RX["glued"].sub(
+        lambda m: f"{m[1] or m[3]} {m[2] or m[4]}", source
+    )  # "nofumo", "35años"
     folded = fold(source)
     norm = folded.text
-    lead = _GREETING_LEAD.match(norm)
+    lead = RX["greeting_lead"].match(norm)
     start = lead.end() if lead else 0
-    polite = _PLEASE.fullmatch(" ".join(_NOISE.sub(" ", norm[start:]).split()))
+    polite = RX["please"].fullmatch(" ".join(RX["noise"].sub(" ", norm[start:]).split()))
     core = intents.strip_filler(polite[1]) if polite else ""
     yes, no = intents.yes_no(norm, core)
     fields = read_profile(source, folded, start, expecting, today, yes, no, known)
     bare_option = fields.pop("option", None)
     asked = without_descriptions(norm)
     if expecting not in ("option", "confirm_option"):
-        asked = intents.WISH_TO_CONTRACT.sub("·", asked)
+        asked = intents.RX["wish_to_contract"].sub("·", asked)
     found = intents.topic(asked, core)
     if found == ("question", "compare") and expecting in _ADVICE_ON:
         found = ("question", _ADVICE_ON[expecting])  # "¿qué me recomiendas?" asked for a figure
@@ -102,7 +97,7 @@ def read_spanish(
             fields.pop("cover", None)  # a premium, not the capital
     if options.compare:
         found = ("question", "compare")
-    wants_info = bool(intents.WANTS_INFO.search(norm))
+    wants_info = bool(intents.RX["wants_info"].search(norm))
     if found == ("question", "other") and wants_info:
         found = None  # "¿me podría informar sobre el seguro de vida?": an opening
     data = set(fields) - _NOT_DATA
@@ -132,9 +127,9 @@ def read_spanish(
         intent = "provide_info"
     elif wants_info and expecting not in ("consent", *_YES_NO_ASKS):
         intent = "greeting"  # "me interesa un seguro de vida", "me pueden dar info"
-    elif intents.NOT_SURE.match(core):
+    elif intents.RX["not_sure"].match(core):
         intent = "unknown"
-    elif expecting == "name" and yes and _YES_NAME.fullmatch(source.strip()):
+    elif expecting == "name" and yes and RX["yes_name"].fullmatch(source.strip()):
         intent, fields["name"] = "provide_info", source.strip(" .!")  # "Vale" (Valeria) is a name
     elif no or yes:
         intent = "deny" if no else "affirm"
@@ -142,14 +137,16 @@ def read_spanish(
         intent = "provide_info"
     elif expecting == "name" and (name := leading_name(source, folded, start, alone=True)):
         intent, fields["name"] = "provide_info", name[0]
-    elif lead or intents.GREETING.search(norm):
+    elif lead or intents.RX["greeting"].search(norm):
         intent = "greeting"
-    elif intents.THANKS.search(norm):
+    elif intents.RX["thanks"].search(norm):
         intent = "thanks"
     elif (
-        not intents.ON_TOPIC.search(norm)
-        and not ((expecting in NUMERIC_ASKS or expecting in _YES_NO_ASKS) and _DIGIT.search(norm))
-        and (intents.OFF_TOPIC.search(norm) or len(core.split()) >= 3)
+        not intents.RX["on_topic"].search(norm)
+        and not (
+            (expecting in NUMERIC_ASKS or expecting in _YES_NO_ASKS) and RX["digit"].search(norm)
+        )
+        and (intents.RX["off_topic"].search(norm) or len(core.split()) >= 3)
     ):
         intent = "off_topic"
     else:
@@ -164,7 +161,7 @@ def read_spanish(
         options_mentioned=options.mentioned,
         formality=formality(norm),
         language=language(norm),
-        consents=bool(intents.CONSENTS.search(norm)) or None,
+        consents=bool(intents.RX["consents"].search(norm)) or None,
         price_named=priced_pick if intent == "choose_option" and not option else None,
         **fields,
     )

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from agent.brains import lexicon
+
 
 @dataclass(frozen=True, slots=True)
 class Folded:
@@ -108,28 +110,14 @@ _PESO_COUNTRIES = {"mexicano": "MXN", "mx": "MXN", "argentino": "ARS", "arg": "A
                    "chileno": "CLP", "colombiano": "COP", "col": "COP",
                    "uruguayo": "UYU"}  # fmt: skip
 _CURRENCY = one_of(_CURRENCIES)
-_COUNTRY = rf"(?:\s+(?P<country>{one_of(_PESO_COUNTRIES)})s?(?![a-z]))?"
 # "lucas" are thousands and "palos" millions of pesos: the size matters less than the currency.
 _SLANG_SCALE = {"luca": 1_000, "lucas": 1_000, "palo": 1_000_000, "palos": 1_000_000}
 
-_WORD = rf"{one_of(_WORD_VALUES)}(?![a-z])"
 # "y" joins tens and units only: "treinta y cinco", but "entre cien y ciento cincuenta" is two.
 _TENS_Y = "(?:" + "|".join(
     f"(?<={t})" for t in ("treinta", "cuarenta", "cincuenta", "sesenta", "setenta", "ochenta",
                           "noventa")
 ) + r")\s+y\s+"  # fmt: skip
-_NUMBER = re.compile(
-    rf"(?<![\w.,$])(?:(?P<before>€|us\$|u\$s|\$|usd|mxn|ars|clp|cop|pen|uyu|eur)\s*)?"
-    rf"(?:(?P<digits>\d+(?:[.,]\d+)*)(?![.,]?\d)|(?P<words>{_WORD}(?:\s+{_WORD}|{_TENS_Y}{_WORD})*))"
-    r"(?:\s*(?P<scale>k|mil|millones|millon|mill|mm|m)(?![a-z]))?"
-    r"(?P<half>\s+y\s+medio(?![a-z]))?"
-    rf"(?:\s*(?:de\s+)?(?P<after>{_CURRENCY})(?![a-z$]){_COUNTRY})?"
-    r"(?!\s*%)"
-)
-_CURRENCY_WORD = re.compile(
-    rf"\b(?:en|de|in)\s+(?P<after>dolares|dollars|pesos|soles|bolivares|usd|mxn|ars|clp|cop)"
-    rf"{_COUNTRY}\b"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +141,7 @@ def _currency(after: str | None, country: str | None, before: str | None = None)
 
 def currency_word(text: str) -> str | None:
     """The currency of a loose "en pesos", "en dólares" in normalised `text`, if any."""
-    m = _CURRENCY_WORD.search(text)
+    m = RX["currency_word"].search(text)
     return _currency(m["after"], m["country"]) if m else None
 
 
@@ -188,7 +176,7 @@ def _words_value(raw: str) -> int:
 def find_numbers(text: str) -> list[Mention]:
     """Every number in normalised `text`, in order: digits, words, k/mil/millones, currencies."""
     found = []
-    for m in _NUMBER.finditer(text):
+    for m in RX["number"].finditer(text):
         words = m["words"] or ""
         value = _words_value(words) if words else _digits_value(m["digits"])
         if value is None:
@@ -204,15 +192,6 @@ def find_numbers(text: str) -> list[Mention]:
     return found
 
 
-# "entre 40 y 50 mil", "de 40 a 50 mil", "40 o 50 mil": a range is asked, not guessed.
-_RANGE_GAP = re.compile(r"\s*(?:-|a|o|u|hasta)\s*")
-_RANGE_GAP_ENTRE = re.compile(r"\s*(?:y|e|-|a|o|u)\s*")
-_ENTRE_BEFORE = re.compile(r"\bentre\s*$")
-# "una década", "dos lustros", "tres décadas y media": periods said in years.
-_PERIOD = re.compile(
-    r"\b(?:(?P<n>\d{1,2}|un|una|medio|media|[a-z]+)\s+)?(?P<unit>decadas?|lustros?|siglos?)"
-    r"(?P<half>\s+y\s+media|\s+y\s+medio)?(?P<rough>\s+y\s+(?:pico|algo|tantos))?\b"
-)
 _PERIOD_YEARS = {"decada": 10, "decadas": 10, "lustro": 5, "lustros": 5, "siglo": 100,
                  "siglos": 100}  # fmt: skip
 
@@ -236,7 +215,7 @@ def periods_in_years(norm: str) -> str:
         return f"{total} anos" + (" y pico" if m["rough"] else "")
 
     return (
-        _PERIOD.sub(years, norm)
+        RX["period"].sub(years, norm)
         if "decada" in norm or "lustro" in norm or "siglo" in norm
         else norm
     )
@@ -247,9 +226,9 @@ def range_bounds(mentions: list[Mention], norm: str) -> set[int]:
     out: set[int] = set()
     for a, b in zip(mentions, mentions[1:], strict=False):
         gap = norm[a.end : b.start]
-        entre = _ENTRE_BEFORE.search(norm[max(0, a.start - 10) : a.start])
-        if (entre and _RANGE_GAP_ENTRE.fullmatch(gap)) or (
-            _RANGE_GAP.fullmatch(gap) and b.money and not a.weak and a.value < b.value
+        entre = RX["entre_before"].search(norm[max(0, a.start - 10) : a.start])
+        if (entre and RX["range_gap_entre"].fullmatch(gap)) or (
+            RX["range_gap"].fullmatch(gap) and b.money and not a.weak and a.value < b.value
         ):
             out.update((a.start, b.start))
     return out
@@ -279,20 +258,18 @@ _MONTHS = MONTH_NUMBERS | {
     "sept": 9, "oct": 10, "nov": 11, "dic": 12,
 }  # fmt: skip
 _MONTH = one_of(_MONTHS)
-_DMY = re.compile(r"(?<![\d.,])(\d{1,2})\s?[/.-]\s?(\d{1,2})\s?[/.-]\s?(\d{4}|\d{2})(?!\d)")
-_YMD = re.compile(r"(?<![\d.,])(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})(?!\d)")
-_SPELLED = re.compile(
-    rf"(?<!\d)(\d{{1,2}})\s*(?:de\s+)?({_MONTH})(?![a-z])\.?\s*(?:de(?:l)?\s+|,\s*)?"
-    r"(\d{4}|\d{2})(?!\d)"
+
+# The patterns of agent/data/spanish/numbers.toml, by name.
+RX = lexicon.load(
+    "numbers",
+    PESO_COUNTRIES=one_of(_PESO_COUNTRIES),
+    WORD_VALUES=one_of(_WORD_VALUES),
+    TENS_Y=_TENS_Y,
+    CURRENCY=_CURRENCY,
+    MONTH_OR_ABBREVIATION=_MONTH,
+    MONTH=MONTH,
 )
-_DATES = (("dmy", _DMY), ("ymd", _YMD), ("dmy", _SPELLED))
-# The same in words, as a voice note comes transcribed: "el doce de mayo del ochenta y ocho",
-# "treinta de diciembre de mil novecientos ochenta y cinco".
-_IN_WORDS = re.compile(
-    rf"(?<![a-z\d])(?P<day>\d{{1,2}}|{_WORD}(?:{_TENS_Y}{_WORD})?)\s+de\s+(?P<month>{MONTH})"
-    rf"\s+(?:de(?:l)?\s+)?(?:(?:el\s+)?ano\s+)?"
-    rf"(?P<year>\d{{4}}|\d{{2}}|{_WORD}(?:\s+{_WORD}|{_TENS_Y}{_WORD})*)(?![a-z\d])"
-)
+_DATES = (("dmy", RX["dmy"]), ("ymd", RX["ymd"]), ("dmy", RX["spelled"]))
 
 
 def _make_date(year: str, month: str, day: str, today: date) -> date | None:
@@ -315,7 +292,7 @@ def find_birth_date(text: str, today: date) -> tuple[date, int, int] | None:
             born = _make_date(year, month, day, today)
             if born:
                 return born, m.start(), m.end()
-    for m in _IN_WORDS.finditer(text):
+    for m in RX["in_words"].finditer(text):
         day, year = (_as_digits(m[key]) for key in ("day", "year"))
         born = _make_date(year, m["month"], day, today)
         if born:
