@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Unpack
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from integrations.http import ProviderSession
-from integrations.messaging.retry import RetryPolicy, parse_retry_after
+from integrations.client import HTTPOptions, ProviderClient
+from integrations.messaging.retry import parse_retry_after
 
 # The REST API renders message_type as the enum's integer (webhook payloads use the name).
 MESSAGE_TYPES = {0: "incoming", 1: "outgoing", 2: "activity", 3: "template"}
@@ -81,27 +81,16 @@ class ChatwootUnavailable(ChatwootError):
         self.maybe_sent = maybe_sent
 
 
-class ChatwootClient:
+class ChatwootClient(ProviderClient):
     """One Chatwoot account, as the user whose access token we hold, and the inbox we write to."""
 
     def __init__(
-        self,
-        base_url: str,
-        account_id: int,
-        token: str,
-        inbox_id: int,
-        *,
-        session: requests.Session | None = None,
-        timeout: float | tuple[float, float] = (3.05, 10),
-        retry: RetryPolicy | None = None,
+        self, base_url: str, account_id: int, token: str, inbox_id: int, **http: Unpack[HTTPOptions]
     ) -> None:
         """Act in account `account_id` at `base_url` as the token's user, writing to `inbox_id`."""
+        super().__init__(**http)
         self._prefix = f"{base_url.rstrip('/')}/api/v1/accounts/{account_id}"
         self._headers = {"api_access_token": token, "Accept": "application/json"}
-        # Proxy and CA settings read once, not on every request (that was ~15% of the mirror's CPU).
-        self._session = session or ProviderSession()
-        self._timeout = timeout
-        self._retry = retry or RetryPolicy()
         self.account_id = account_id
         self.inbox_id = inbox_id
 

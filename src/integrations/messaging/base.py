@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from integrations.messaging.phones import E164, mask_phone, redact_phones
+from integrations.messaging.phones import redact_phones
 
 if TYPE_CHECKING:
     from integrations.messaging.media import Download
@@ -172,27 +172,6 @@ def _never_connected(exc: requests.RequestException) -> bool:
         return False
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, NewConnectionError | ConnectTimeoutError)
-
-
-def check_e164(provider: Provider, phone: str) -> str:
-    """`phone` itself when it is an E.164 number, else a `RecipientError` (nothing is sent)."""
-    if not E164.fullmatch(phone):
-        raise RecipientError(
-            f"not an E.164 number: {mask_phone(phone)}", provider=provider, title="not E.164"
-        )
-    return phone
-
-
-def send_parts(provider: Provider, parts: Sequence[Callable[[], str]]) -> SentMessage:
-    """Send several messages in order; a failure keeps the ids of those already sent."""
-    ids: list[str] = []
-    for send in parts:
-        try:
-            ids.append(send())
-        except SendError as exc:
-            exc.sent = tuple(ids)
-            raise
-    return SentMessage(provider, tuple(ids))
 
 
 def post_json(

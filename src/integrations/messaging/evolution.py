@@ -13,29 +13,24 @@ import binascii
 import logging
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import quote
 
 import requests
 
-from integrations.http import ProviderSession
+from integrations.client import HTTPOptions
 from integrations.messaging.base import (
-    AuthSendError,
     Channel,
     Option,
     RecipientError,
     SendError,
     SentMessage,
     TransientSendError,
-    check_e164,
-    error_for,
     network_error,
-    post_json,
-    send_parts,
 )
 from integrations.messaging.media import MEDIA_LIMIT, Download, media_filename, too_large
-from integrations.messaging.phones import mask_phone, redact_phones
-from integrations.messaging.retry import RetryPolicy, parse_retry_after
+from integrations.messaging.phones import mask_phone
+from integrations.messaging.sender import HTTPSender, refused_error
 from integrations.messaging.text import OptionTexts, numbered, split_text
 
 log = logging.getLogger(__name__)
@@ -48,10 +43,11 @@ CLOSED = "Connection Closed"  # Baileys' error when the socket to WhatsApp is do
 WEBHOOK_EVENTS = ("QRCODE_UPDATED", "CONNECTION_UPDATE", "MESSAGES_UPSERT", "MESSAGES_UPDATE")
 
 
-class EvolutionSender:
+class EvolutionSender(HTTPSender):
     """Sends WhatsApp messages from the number linked to one Evolution API instance."""
 
     channel: Channel = "whatsapp"
+    provider = "evolution"
 
     def __init__(
         self,
@@ -59,25 +55,20 @@ class EvolutionSender:
         api_url: str,
         api_key: str,
         instance: str,
-        session: requests.Session | None = None,
-        timeout: float | tuple[float, float] = (3.05, 10.0),
-        retry: RetryPolicy | None = None,
         texts: OptionTexts,
         addresses: Addresses | None = None,
+        **http: Unpack[HTTPOptions],
     ) -> None:
         """Send through `instance` of the Evolution server at `api_url`, with its `api_key`.
 
         `addresses` tells the JID a customer wrote from (a LID, WhatsApp's own Mexican form);
         without one, the phone's digits are sent and Evolution finds the JID.
         """
+        super().__init__(texts=texts, **http)
         self._base = api_url.rstrip("/")
         self.instance = instance
         self._instance = quote(instance, safe="")
         self._headers = {"apikey": api_key}
-        self._session = session or ProviderSession()
-        self._timeout = timeout
-        self._retry = retry or RetryPolicy()
-        self._texts = texts
         self._addresses = addresses
 
     def __repr__(self) -> str:
@@ -89,8 +80,7 @@ class EvolutionSender:
     def send_text(self, to: str, text: str) -> SentMessage:
         """A text message; long texts go out as several, split at paragraphs or sentences."""
         number = self._number(to)
-        return send_parts(
-            "evolution",
+        return self._send_parts(
             [
                 partial(self._send, "sendText", to, {"number": number, "text": part})
                 for part in split_text(text, TEXT_LIMIT)
@@ -192,7 +182,7 @@ class EvolutionSender:
     # Plumbing
 
     def _address(self, to: str) -> tuple[str, str | None]:
-        phone = check_e164("evolution", to)
+        phone = self._e164(to)
         reply, read = self._addresses(phone) if self._addresses else (None, None)
         return reply or phone.removeprefix("+"), read
 
@@ -221,27 +211,18 @@ class EvolutionSender:
         *,
         scoped: bool = True,
     ) -> dict[str, Any]:
-        """The one way out to Evolution: call, map errors, retry what may be retried."""
+        """The one way out to Evolution: our instance's `route` (or the server's), with our key."""
         url = f"{self._base}/{route}/{self._instance}" if scoped else f"{self._base}/{route}"
-        call: Callable[[], dict[str, Any]]
         if method == "POST":
-            call = partial(
-                post_json,
-                self._session,
+            return self._post(
                 url,
-                provider="evolution",
                 refused=_error,
-                timeout=self._timeout,
+                what=route,
+                idempotent=idempotent,
                 json=body,
                 headers=self._headers,
             )
-        else:
-            call = partial(self._get, url)
-        try:
-            return self._retry.call(call, idempotent=idempotent)
-        except SendError as exc:
-            log.warning("evolution %s failed: %s", route, exc)
-            raise
+        return self._call(partial(self._get, url), what=route, idempotent=idempotent)
 
     def _get(self, url: str) -> dict[str, Any]:
         try:
@@ -290,19 +271,10 @@ def _error(response: requests.Response) -> SendError:
         # The link to the phone dropped (Baileys' "Connection Closed"): nothing went out, and
         # Evolution reconnects by itself, so the same request may succeed later.
         kind = TransientSendError
-    elif response.status_code in (401, 403):
-        kind = AuthSendError
-    elif response.status_code == 429 or response.status_code >= 500:
-        kind = TransientSendError
-    title = "; ".join(str(m) for m in items if isinstance(m, str)) or response.reason
-    return error_for(
-        "evolution",
-        response.status_code,
-        code if isinstance(code, str) else None,
-        redact_phones(title or ""),
-        kind=kind,
-        retry_after=parse_retry_after(response.headers.get("Retry-After")),
-    )
+    # Otherwise the HTTP status says: 401/403 our key, 429 and 5xx try again later.
+    title = "; ".join(str(m) for m in items if isinstance(m, str))
+    code = code if isinstance(code, str) else None
+    return refused_error("evolution", response, code=code, title=title, kind=kind)
 
 
 def _dict(value: Any) -> dict:

@@ -11,35 +11,21 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import urlsplit
 
 import requests
 
-from integrations.http import ProviderSession
-from integrations.messaging.base import (
-    AuthSendError,
-    Channel,
-    Option,
-    OutsideWindowError,
-    RecipientError,
-    SendError,
-    SentMessage,
-    TransientSendError,
-    check_e164,
-    error_for,
-    post_json,
-    send_parts,
-)
+from integrations.client import HTTPOptions
+from integrations.messaging.base import Channel, Option, SendError, SentMessage
 from integrations.messaging.media import (
     MEDIA_LIMIT,
     Download,
-    fetch_bytes,
     media_filename,
     too_large,
 )
 from integrations.messaging.phones import mask_phone
-from integrations.messaging.retry import RetryPolicy, parse_retry_after
+from integrations.messaging.sender import HTTPSender, kinds_by_code, refused_error
 from integrations.messaging.text import OptionTexts, numbered, shorten, split_text
 
 log = logging.getLogger(__name__)
@@ -57,31 +43,20 @@ LIST_BUTTON_LIMIT = 20
 # 133004) and maintenance mode (131057): Meta says try again later. 131048 (spam rate limit)
 # and 131049 (held back for engagement) are deliberately not here: an early retry makes
 # them worse.
-_TRANSIENT = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 131056, 131057, 133004})
-_AUTH = frozenset({0, 3, 10, 190, *range(200, 300)})
-_RECIPIENT = frozenset({131021, 131026, 131030, 131050})
-_OUTSIDE_WINDOW = frozenset({131047})
+_KINDS = kinds_by_code(
+    transient={1, 2, 4, 80007, 130429, 131000, 131016, 131056, 131057, 133004},
+    auth={0, 3, 10, 190, *range(200, 300)},
+    outside_window={131047},
+    recipient={131021, 131026, 131030, 131050},
+)
 _MEDIA_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
-def _kind_for_code(code: object) -> type[SendError] | None:
-    if not isinstance(code, int):
-        return None
-    if code in _TRANSIENT:
-        return TransientSendError
-    if code in _AUTH:
-        return AuthSendError
-    if code in _OUTSIDE_WINDOW:
-        return OutsideWindowError
-    if code in _RECIPIENT:
-        return RecipientError
-    return None
-
-
-class MetaWhatsAppSender:
+class MetaWhatsAppSender(HTTPSender):
     """Sends WhatsApp messages from one business number through Meta's Cloud API."""
 
     channel: Channel = "whatsapp"
+    provider = "meta"
 
     def __init__(
         self,
@@ -89,19 +64,14 @@ class MetaWhatsAppSender:
         api_url: str,
         token: str,
         phone_number_id: str,
-        session: requests.Session | None = None,
-        timeout: float | tuple[float, float] = (3.05, 10.0),
-        retry: RetryPolicy | None = None,
         texts: OptionTexts,
+        **http: Unpack[HTTPOptions],
     ) -> None:
         """Send from the business number `phone_number_id`, with a system user's `token`."""
+        super().__init__(texts=texts, **http)
         self._api_url = api_url.rstrip("/")
         self._url = f"{self._api_url}/{phone_number_id}/messages"
         self._headers = {"Authorization": f"Bearer {token}"}
-        self._session = session or ProviderSession()
-        self._timeout = timeout
-        self._retry = retry or RetryPolicy()
-        self._texts = texts
         self._list_button = shorten(texts.list_button, LIST_BUTTON_LIMIT)
         self.phone_number_id = phone_number_id
 
@@ -113,8 +83,7 @@ class MetaWhatsAppSender:
 
     def send_text(self, to: str, text: str) -> SentMessage:
         """A text message; long texts go out as several, split at paragraphs or sentences."""
-        return send_parts(
-            "meta",
+        return self._send_parts(
             [partial(self._text, to, part) for part in split_text(text, TEXT_LIMIT)],
         )
 
@@ -132,7 +101,7 @@ class MetaWhatsAppSender:
         else:
             interactive = _list(body, options, self._list_button, self._texts.section)
         parts.append(lambda: self._send("interactive", to, {"interactive": interactive}))
-        return send_parts("meta", parts)
+        return self._send_parts(parts)
 
     def send_template(
         self, to: str, name_or_sid: str, params: Sequence[str], language: str = "es"
@@ -199,21 +168,9 @@ class MetaWhatsAppSender:
     def _fetch(
         self, url: str, *, limit: int, params: Mapping[str, str] | None = None
     ) -> tuple[bytes, str]:
-        try:
-            return fetch_bytes(
-                self._session,
-                "meta",
-                url,
-                refused=_error,
-                retry=self._retry,
-                timeout=self._timeout,
-                limit=limit,
-                headers=self._headers,
-                params=params,
-            )
-        except SendError as exc:
-            log.warning("meta media download failed: %s", exc)
-            raise
+        return self._download(
+            url, refused=_error, limit=limit, headers=self._headers, params=params
+        )
 
     def _text(self, to: str, body: str) -> str:
         return self._send("text", to, {"text": {"body": body, "preview_url": False}})
@@ -222,7 +179,7 @@ class MetaWhatsAppSender:
         payload = {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
-            "to": check_e164("meta", to).removeprefix("+"),
+            "to": self._e164(to).removeprefix("+"),
             "type": kind,
             **content,
         }
@@ -241,23 +198,15 @@ class MetaWhatsAppSender:
         return SentMessage("meta", (message_id,))
 
     def _request(self, payload: dict[str, Any], *, idempotent: bool = False) -> dict[str, Any]:
-        """The one way out to the Graph API: POST, map errors, retry what may be retried."""
-        attempt = partial(
-            post_json,
-            self._session,
+        """The one way out to the Graph API: a POST of `payload` to our number's messages."""
+        return self._post(
             self._url,
-            provider="meta",
             refused=_error,
-            timeout=self._timeout,
+            what=str(payload.get("type", "read receipt")),
+            idempotent=idempotent,
             json=payload,
             headers=self._headers,
         )
-
-        try:
-            return self._retry.call(attempt, idempotent=idempotent)
-        except SendError as exc:
-            log.warning("meta %s failed: %s", payload.get("type", "read receipt"), exc)
-            raise
 
 
 def _error(response: requests.Response) -> SendError:
@@ -270,14 +219,8 @@ def _error(response: requests.Response) -> SendError:
         code = title = details = None
     if details and details != title:
         title = f"{title} ({details})" if title else details
-    return error_for(
-        "meta",
-        response.status_code,
-        code,
-        title or response.reason,
-        kind=_kind_for_code(code),
-        retry_after=parse_retry_after(response.headers.get("Retry-After")),
-    )
+    kind = _KINDS.get(code) if isinstance(code, int) else None
+    return refused_error("meta", response, code=code, title=title, kind=kind)
 
 
 def _buttons(body: str, options: Sequence[Option]) -> dict[str, Any]:

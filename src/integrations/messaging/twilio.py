@@ -12,30 +12,17 @@ import logging
 import re
 from collections.abc import Sequence
 from functools import partial
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import urlsplit
 
 import requests
 
-from integrations.http import ProviderSession
-from integrations.messaging.base import (
-    AuthSendError,
-    Channel,
-    Option,
-    OutsideWindowError,
-    RecipientError,
-    SendError,
-    SentMessage,
-    TransientSendError,
-    check_e164,
-    error_for,
-    post_json,
-    send_parts,
-)
+from integrations.client import HTTPOptions
+from integrations.messaging.base import Channel, Option, SendError, SentMessage
 from integrations.messaging.gsm import to_gsm7
-from integrations.messaging.media import MEDIA_LIMIT, Download, fetch_bytes, media_filename
+from integrations.messaging.media import MEDIA_LIMIT, Download, media_filename
 from integrations.messaging.phones import E164, mask_phone
-from integrations.messaging.retry import RetryPolicy, parse_retry_after
+from integrations.messaging.sender import HTTPSender, kinds_by_code, refused_error
 from integrations.messaging.text import OptionTexts, numbered, split_text
 
 log = logging.getLogger(__name__)
@@ -43,21 +30,14 @@ log = logging.getLogger(__name__)
 BODY_LIMIT = 1600  # Twilio refuses longer bodies (error 21617), SMS and WhatsApp alike
 TWILIO_API = "https://api.twilio.com"
 
-_KINDS: dict[int, type[SendError]] = {
-    20003: AuthSendError,
-    20429: TransientSendError,
-    20500: TransientSendError,
-    20503: TransientSendError,
-    63018: TransientSendError,
-    63016: OutsideWindowError,
-    21211: RecipientError,  # invalid 'To' number
-    21610: RecipientError,  # the recipient replied STOP
-    21612: RecipientError,  # 'To' not reachable on this route
-    21614: RecipientError,  # 'To' is not a mobile number
-    21635: RecipientError,  # 'To' is a landline
-    63003: RecipientError,  # no WhatsApp account at 'To'
-    63024: RecipientError,  # invalid message recipient
-}
+_KINDS = kinds_by_code(
+    transient={20429, 20500, 20503, 63018},
+    auth={20003},
+    outside_window={63016},
+    # Invalid 'To'; it replied STOP; not reachable on this route; not a mobile; a landline;
+    # no WhatsApp account at 'To'; invalid message recipient.
+    recipient={21211, 21610, 21612, 21614, 21635, 63003, 63024},
+)
 
 # WhatsApp formatting our agent writes: *bold*, _italic_ (and a model's Markdown **bold**).
 # Markers must hug text on the inside and touch no word outside: snake_case, 2*3 and
@@ -71,8 +51,10 @@ def strip_markdown(text: str) -> str:
     return _ITALIC.sub(r"\1", _BOLD.sub(r"\2", text))
 
 
-class TwilioSender:
+class TwilioSender(HTTPSender):
     """Sends messages on one channel (SMS or WhatsApp) from one Twilio number."""
+
+    provider = "twilio"
 
     def __init__(
         self,
@@ -82,13 +64,12 @@ class TwilioSender:
         account_sid: str,
         auth_token: str,
         from_number: str,
-        session: requests.Session | None = None,
-        timeout: float | tuple[float, float] = (3.05, 10.0),
-        retry: RetryPolicy | None = None,
         status_callback: str | None = None,
         texts: OptionTexts,
+        **http: Unpack[HTTPOptions],
     ) -> None:
         """Send on `channel` from `from_number` (E.164) with the account's credentials."""
+        super().__init__(texts=texts, **http)
         self.channel: Channel = channel
         self._url = f"{api_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
         # Where our credentials may go: Twilio's API, or the one configured (a test double).
@@ -98,11 +79,7 @@ class TwilioSender:
         if not E164.fullmatch(from_number):
             raise ValueError("from_number must be an E.164 number, '+' included")
         self._from = self._address(from_number)
-        self._session = session or ProviderSession()
-        self._timeout = timeout
-        self._retry = retry or RetryPolicy()
         self._status_callback = status_callback
-        self._texts = texts
 
     def __repr__(self) -> str:
         """The channel only, never the credentials: safe in logs."""
@@ -113,8 +90,7 @@ class TwilioSender:
         if self.channel == "sms":
             # Billed by the segment: GSM-7 holds 153-160 characters a segment, UCS-2 only 67-70.
             text = to_gsm7(strip_markdown(text))
-        return send_parts(
-            "twilio",
+        return self._send_parts(
             [partial(self._send, to, {"Body": part}) for part in split_text(text, BODY_LIMIT)],
         )
 
@@ -145,20 +121,7 @@ class TwilioSender:
                 provider="twilio",
                 title="foreign media URL",
             )
-        try:
-            content, content_type = fetch_bytes(
-                self._session,
-                "twilio",
-                url,
-                refused=_error,
-                retry=self._retry,
-                timeout=self._timeout,
-                limit=limit,
-                auth=self._auth,
-            )
-        except SendError as exc:
-            log.warning("twilio media download failed: %s", exc)
-            raise
+        content, content_type = self._download(url, refused=_error, limit=limit, auth=self._auth)
         mime_type = content_type or "application/octet-stream"
         media_sid = urlsplit(url).path.rstrip("/").rpartition("/")[2]
         log.info("twilio downloaded media %s (%d bytes, %s)", media_sid, len(content), mime_type)
@@ -168,7 +131,7 @@ class TwilioSender:
         return f"whatsapp:{phone}" if self.channel == "whatsapp" else phone
 
     def _send(self, to: str, fields: dict[str, str]) -> str:
-        form = {"From": self._from, "To": self._address(check_e164("twilio", to)), **fields}
+        form = {"From": self._from, "To": self._address(self._e164(to)), **fields}
         if self._status_callback:
             form["StatusCallback"] = self._status_callback
         data = self._request(form)
@@ -179,23 +142,10 @@ class TwilioSender:
         return str(sid)
 
     def _request(self, form: dict[str, str]) -> dict[str, Any]:
-        """The one way out to Twilio: POST, map errors, retry what may be retried."""
-        attempt = partial(
-            post_json,
-            self._session,
-            self._url,
-            provider="twilio",
-            refused=_error,
-            timeout=self._timeout,
-            data=form,
-            auth=self._auth,
+        """The one way out to Twilio: a POST of `form` to the account's messages."""
+        return self._post(
+            self._url, refused=_error, what=f"{self.channel} send", data=form, auth=self._auth
         )
-
-        try:
-            return self._retry.call(attempt)
-        except SendError as exc:
-            log.warning("twilio %s send failed: %s", self.channel, exc)
-            raise
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -213,11 +163,5 @@ def _error(response: requests.Response) -> SendError:
         code, title = error.get("code"), error.get("message")
     except (ValueError, AttributeError):
         code = title = None
-    return error_for(
-        "twilio",
-        response.status_code,
-        code,
-        title or response.reason,
-        kind=_KINDS.get(code) if isinstance(code, int) else None,
-        retry_after=parse_retry_after(response.headers.get("Retry-After")),
-    )
+    kind = _KINDS.get(code) if isinstance(code, int) else None
+    return refused_error("twilio", response, code=code, title=title, kind=kind)
