@@ -26,8 +26,16 @@ from __future__ import annotations
 import asyncio
 import builtins
 import random
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, cast
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Coroutine,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import redis
 from langchain_core.runnables import RunnableConfig
@@ -65,11 +73,48 @@ from integrations.redis.saver_layout import (
 
 _PAGE = 100
 _TXN_ATTEMPTS = 10
+
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
 # A checkpoint as stored: its ref, its record, its channels' blobs and its pending writes.
 RawTuple = tuple[bytes, bytes, list[bytes | None], list[bytes | None]]
 
 # The client is made with decode_responses=False (checked in __init__), so replies hold bytes;
 # redis-py types them `bytes | str` since it cannot know. The casts below say so, nothing more.
+
+
+def _in_thread(
+    method: Callable[Concatenate[Any, P], R],
+) -> Callable[Concatenate[Any, P], Coroutine[Any, Any, R]]:
+    """The async twin of a sync method: the same call, by name, in a worker thread.
+
+    By name, so a subclass's override of the sync method is the one that runs.
+    """
+    name = method.__name__
+
+    async def in_thread(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return cast(R, await asyncio.to_thread(getattr(self, name), *args, **kwargs))
+
+    in_thread.__name__ = f"a{name}"
+    in_thread.__doc__ = f"`{name}` in a worker thread."
+    return in_thread
+
+
+def _each_in_thread(
+    method: Callable[Concatenate[Any, P], Iterator[T]],
+) -> Callable[Concatenate[Any, P], AsyncIterator[T]]:
+    """The async twin of a sync generator method: each item fetched in a worker thread."""
+    name = method.__name__
+
+    async def each_in_thread(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[T]:
+        found = getattr(self, name)(*args, **kwargs)
+        while (item := await asyncio.to_thread(next, found, None)) is not None:
+            yield item
+
+    each_in_thread.__name__ = f"a{name}"
+    each_in_thread.__doc__ = f"`{name}` in a worker thread, one item at a time."
+    return each_in_thread
 
 
 class RedisSaver(BaseCheckpointSaver[str]):
@@ -243,6 +288,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
         """Store a checkpoint and the channel values that changed; trim past `keep_last`."""
         conf = config["configurable"]
         thread_id, ns = conf["thread_id"], conf.get("checkpoint_ns", "")
+        self._changing(thread_id)
         keys = self._keys(thread_id)
         stripped: dict[str, Any] = dict(checkpoint)
         values = stripped.pop("channel_values")
@@ -289,6 +335,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
     ) -> None:
         """Store a task's pending writes against the checkpoint the config names."""
         conf = config["configurable"]
+        self._changing(conf["thread_id"])
         ns = conf.get("checkpoint_ns", "")
         keys = self._keys(conf["thread_id"])
         owner = ref(ns, conf["checkpoint_id"])
@@ -308,6 +355,12 @@ class RedisSaver(BaseCheckpointSaver[str]):
         self._touch(pipe, keys)
         pipe.execute()
 
+    def _changing(self, thread_id: Any) -> None:
+        """Called before `put`, `put_writes` and `delete_thread` change the thread in Redis.
+
+        Nothing here; a subclass that keeps a thread's bytes forgets them.
+        """
+
     def _touch(self, pipe: redis.client.Pipeline, keys: ThreadKeys) -> None:
         if self.ttl_seconds is not None:
             for key in keys.all:
@@ -317,6 +370,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
 
     def delete_thread(self, thread_id: str) -> None:
         """Delete every checkpoint, write and blob of the thread."""
+        self._changing(thread_id)
         self.client.delete(*self._keys(thread_id).all)
 
     def delete_for_runs(self, run_ids: Sequence[str]) -> None:
@@ -439,55 +493,13 @@ class RedisSaver(BaseCheckpointSaver[str]):
 
     # --- async: the sync implementation in a worker thread ---------------------------------
 
-    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
-        """`get_tuple` in a worker thread."""
-        return await asyncio.to_thread(self.get_tuple, config)
+    aget_tuple = _in_thread(get_tuple)
 
-    async def alist(
-        self,
-        config: RunnableConfig | None,
-        *,
-        filter: dict[str, Any] | None = None,
-        before: RunnableConfig | None = None,
-        limit: int | None = None,
-    ) -> AsyncIterator[CheckpointTuple]:
-        """`list` in a worker thread, one checkpoint at a time."""
-        found = self.list(config, filter=filter, before=before, limit=limit)
-        while (item := await asyncio.to_thread(next, found, None)) is not None:
-            yield item
+    alist = _each_in_thread(list)
 
-    async def aput(
-        self,
-        config: RunnableConfig,
-        checkpoint: Checkpoint,
-        metadata: CheckpointMetadata,
-        new_versions: ChannelVersions,
-    ) -> RunnableConfig:
-        """`put` in a worker thread."""
-        return await asyncio.to_thread(self.put, config, checkpoint, metadata, new_versions)
-
-    async def aput_writes(
-        self,
-        config: RunnableConfig,
-        writes: Sequence[tuple[str, Any]],
-        task_id: str,
-        task_path: str = "",
-    ) -> None:
-        """`put_writes` in a worker thread."""
-        await asyncio.to_thread(self.put_writes, config, writes, task_id, task_path)
-
-    async def adelete_thread(self, thread_id: str) -> None:
-        """`delete_thread` in a worker thread."""
-        await asyncio.to_thread(self.delete_thread, thread_id)
-
-    async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
-        """`delete_for_runs` in a worker thread."""
-        await asyncio.to_thread(self.delete_for_runs, run_ids)
-
-    async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
-        """`copy_thread` in a worker thread."""
-        await asyncio.to_thread(self.copy_thread, source_thread_id, target_thread_id)
-
-    async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
-        """`prune` in a worker thread."""
-        await asyncio.to_thread(self.prune, thread_ids, strategy=strategy)
+    aput = _in_thread(put)
+    aput_writes = _in_thread(put_writes)
+    adelete_thread = _in_thread(delete_thread)
+    adelete_for_runs = _in_thread(delete_for_runs)
+    acopy_thread = _in_thread(copy_thread)
+    aprune = _in_thread(prune)

@@ -10,20 +10,14 @@ decoding is cheaper than `copy.deepcopy`); any write of the thread forgets them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.base import (
-    ChannelVersions,
-    Checkpoint,
-    CheckpointMetadata,
-    CheckpointTuple,
-    get_checkpoint_id,
-)
+from langgraph.checkpoint.base import CheckpointTuple, get_checkpoint_id
 
 from integrations.redis.saver import RawTuple, RedisSaver
 
@@ -64,34 +58,8 @@ class TurnSaver(RedisSaver):
             held.found, held.loaded = self._get_raw(config), True
         return self._decode(conf["thread_id"], held.found) if held.found else None
 
-    def _forget(self, thread_id: Any) -> None:
+    def _changing(self, thread_id: Any) -> None:
+        """A write of a held thread: its checkpoint is read from Redis again after it."""
         held = _HELD.get()
         if held is not None and held.thread_id == thread_id:
             held.loaded, held.found = False, None
-
-    def put(
-        self,
-        config: RunnableConfig,
-        checkpoint: Checkpoint,
-        metadata: CheckpointMetadata,
-        new_versions: ChannelVersions,
-    ) -> RunnableConfig:
-        """Store a checkpoint; a held thread is read from Redis again after it."""
-        self._forget(config["configurable"]["thread_id"])
-        return super().put(config, checkpoint, metadata, new_versions)
-
-    def put_writes(
-        self,
-        config: RunnableConfig,
-        writes: Sequence[tuple[str, Any]],
-        task_id: str,
-        task_path: str = "",
-    ) -> None:
-        """Store a task's pending writes; a held thread is read from Redis again after them."""
-        self._forget(config["configurable"]["thread_id"])
-        super().put_writes(config, writes, task_id, task_path)
-
-    def delete_thread(self, thread_id: str) -> None:
-        """Delete every checkpoint of the thread, and what this saver holds of it."""
-        self._forget(thread_id)
-        super().delete_thread(thread_id)
