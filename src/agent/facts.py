@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from string import Formatter
-from typing import Any
+from typing import Any, Final
 
+from agent import datafile
 from agent.quote import QuoteEngine, format_eur
 
 # The topics a brain can ask about (Reading.topic) that the facts file must answer.
@@ -53,24 +52,35 @@ class FactsError(ValueError):
 
 
 class ProductFacts:
-    """Answers from the product-facts file, completed with the figures of a tariff."""
+    """Answers from the product-facts file, completed with the figures of a tariff.
+
+    Attributes:
+        name: the product's name, as customers are told it.
+        illustrative: the facts are an example, not a real insurer's: customers are told so
+            with the notice.
+        notice: the file's disclaimer, said next to the distributor's details when illustrative.
+        retirement_age: the age "hasta que me jubile" means.
+        withdrawal_days: days after signing in which the customer may withdraw without giving
+            reasons.
+        distributor_name: who sells the insurance: the name the bot introduces itself with.
+    """
 
     def __init__(self, facts: dict[str, Any] | None = None) -> None:
         """Check and keep `facts` (the parsed product file); the bundled file when None."""
         if facts is None:
-            source = resources.files("agent") / "data" / "product.json"
-            facts = json.loads(source.read_text(encoding="utf-8"))
-        self._name: str = _text(facts, "name", "facts")
-        self._illustrative: bool = _get(facts, "illustrative", bool, "facts")
-        self._notice: str = _text(facts, "notice", "facts")
-        self._retirement_age = _count(facts, "retirement_age", "facts")
-        self._withdrawal_days = _count(facts, "withdrawal_days", "facts")
+            facts = datafile.bundled("product.json")
+        self.name: Final[str] = _text(facts, "name", "facts")
+        self.illustrative: Final[bool] = _get(facts, "illustrative", bool, "facts")
+        self.notice: Final[str] = _text(facts, "notice", "facts")
+        self.retirement_age: Final[int] = _count(facts, "retirement_age", "facts")
+        self.withdrawal_days: Final[int] = _count(facts, "withdrawal_days", "facts")
         self._retention_months = _count(facts, "retention_months", "facts")
         distributor = _get(facts, "distributor", dict, "facts")
         self._distributor = {
             key: _text(distributor, key, "distributor")
             for key in ("name", "registry", "registry_authority")
         }
+        self.distributor_name: Final[str] = self._distributor["name"]
         self._ex_smoker_rule = _template(facts, "ex_smoker_rule", "facts")
         answers = _get(facts, "answers", dict, "facts")
         unknown = sorted(set(answers) - set(TOPICS))
@@ -81,47 +91,13 @@ class ProductFacts:
     @classmethod
     def from_file(cls, path: str | Path) -> ProductFacts:
         """The facts of an insurer's own file."""
-        try:
-            facts = json.loads(Path(path).read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
-            raise FactsError(f"{path}: not valid JSON ({error})") from error
-        return cls(facts)
-
-    @property
-    def name(self) -> str:
-        """The product's name, as customers are told it."""
-        return self._name
-
-    @property
-    def illustrative(self) -> bool:
-        """The facts are an example, not a real insurer's: customers are told so with the notice."""
-        return self._illustrative
-
-    @property
-    def notice(self) -> str:
-        """The file's disclaimer, said next to the distributor's details when illustrative."""
-        return self._notice
-
-    @property
-    def retirement_age(self) -> int:
-        """The age "hasta que me jubile" means."""
-        return self._retirement_age
-
-    @property
-    def withdrawal_days(self) -> int:
-        """Days after signing in which the customer may withdraw without giving reasons."""
-        return self._withdrawal_days
-
-    @property
-    def distributor_name(self) -> str:
-        """Who sells the insurance: the name the bot introduces itself with."""
-        return self._distributor["name"]
+        return cls(datafile.read(path, FactsError))
 
     def answer(self, topic: str, tariff: QuoteEngine) -> str:
         """The file's answer on `topic`, with the tariff's figures; KeyError for other topics."""
         text = self._answers[topic].format(**self.values(tariff))
-        if topic == "distributor" and self._illustrative:
-            return f"{text} _{self._notice}_"
+        if topic == "distributor" and self.illustrative:
+            return f"{text} _{self.notice}_"
         return text
 
     def ex_smoker_rule(self, tariff: QuoteEngine) -> str:
@@ -142,10 +118,10 @@ class ProductFacts:
             "min_age": str(limits.min_age),
             "max_age": str(limits.max_age),
             "currency": _CURRENCY_NAMES.get(tariff.currency, tariff.currency),
-            "retirement_age": str(self._retirement_age),
-            "withdrawal_days": str(self._withdrawal_days),
+            "retirement_age": str(self.retirement_age),
+            "withdrawal_days": str(self.withdrawal_days),
             "retention_months": str(self._retention_months),
-            "distributor_name": self._distributor["name"],
+            "distributor_name": self.distributor_name,
             "distributor_registry": self._distributor["registry"],
             "registry_authority": self._distributor["registry_authority"],
         }
@@ -211,15 +187,7 @@ def coverage_lines(options: list[dict[str, Any]]) -> str:
 
 
 def _get(mapping: Any, key: str, kind: type, where: str) -> Any:
-    if not isinstance(mapping, dict):
-        raise FactsError(f"{where} must be an object")
-    if key not in mapping:
-        raise FactsError(f"{where}: missing '{key}'")
-    value = mapping[key]
-    # bool is an int subclass; true must not pass for a number of days.
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise FactsError(f"{where}.{key}: unexpected {type(value).__name__} {value!r}")
-    return value
+    return datafile.field(mapping, key, kind, where, FactsError)
 
 
 def _text(mapping: Any, key: str, where: str) -> str:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
-from importlib import resources
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
+
+from agent import datafile
 
 _CENT = Decimal("0.01")
 _THOUSAND = Decimal(1000)
@@ -94,63 +94,47 @@ def format_eur(amount: str | Decimal | int, *, cents: bool = False) -> str:
 
 
 class QuoteEngine:
-    """Prices the tariff's options for one customer; validates the tariff once, on load."""
+    """Prices the tariff's options for one customer; validates the tariff once, on load.
+
+    Attributes:
+        limits: who can be insured, for how much and how long: what data is checked against.
+        currency: ISO code of the currency every amount of this tariff is in (cover and
+            premiums).
+        ex_smoker_months: an ex-smoker is priced as a non-smoker after this many months
+            without tobacco.
+        monthly_loading: paying monthly costs this factor of the annual premium (1.03: 3 % more).
+    """
 
     def __init__(self, tariff: dict[str, Any] | None = None) -> None:
         """Check and keep `tariff` (the parsed tariff file); the bundled one when None."""
         if tariff is None:
-            source = resources.files("agent") / "data" / "tariff.json"
-            tariff = json.loads(source.read_text(encoding="utf-8"))
+            tariff = datafile.bundled("tariff.json")
         self._name: str = _get(tariff, "name", str, "tariff")
         # Required by the tariff format, read by no code: customers read the product facts'
         # `notice` (agent.facts).
         _get(tariff, "notice", str, "tariff")
         self._illustrative: bool = _get(tariff, "illustrative", bool, "tariff")
-        self._currency: str = _get(tariff, "currency", str, "tariff")
-        self._limits = _limits(_get(tariff, "limits", dict, "tariff"))
-        term_ids, self._term_bands = _term_bands(tariff, self._limits)
-        self._age_bands = _age_bands(tariff, self._limits, term_ids)
+        self.currency: Final[str] = _get(tariff, "currency", str, "tariff")
+        self.limits: Final[Limits] = _limits(_get(tariff, "limits", dict, "tariff"))
+        term_ids, self._term_bands = _term_bands(tariff, self.limits)
+        self._age_bands = _age_bands(tariff, self.limits, term_ids)
         self._options = _options(tariff)
         self._fee = _money(tariff, "policy_fee", "tariff")
         self._minimum = _money(tariff, "minimum_annual_premium", "tariff")
-        self._loading = _decimal(tariff, "monthly_loading", "tariff")
-        self._ex_smoker_months: int = _get(tariff, "ex_smoker_months", int, "tariff")
-        _check_loading(self._loading, smallest=max(self._minimum, self._fee))
+        self.monthly_loading: Final[Decimal] = _decimal(tariff, "monthly_loading", "tariff")
+        self.ex_smoker_months: Final[int] = _get(tariff, "ex_smoker_months", int, "tariff")
+        _check_loading(self.monthly_loading, smallest=max(self._minimum, self._fee))
 
     @classmethod
     def from_file(cls, path: str | Path) -> QuoteEngine:
         """An engine for an insurer's own tariff file."""
-        try:
-            tariff = json.loads(Path(path).read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
-            raise TariffError(f"{path}: not valid JSON ({error})") from error
-        return cls(tariff)
-
-    @property
-    def limits(self) -> Limits:
-        """Who can be insured, for how much and how long: what data is checked against."""
-        return self._limits
-
-    @property
-    def currency(self) -> str:
-        """ISO code of the currency every amount of this tariff is in (cover and premiums)."""
-        return self._currency
-
-    @property
-    def ex_smoker_months(self) -> int:
-        """An ex-smoker is priced as a non-smoker after this many months without tobacco."""
-        return self._ex_smoker_months
-
-    @property
-    def monthly_loading(self) -> Decimal:
-        """Paying monthly costs this factor of the annual premium (1.03: 3 % more)."""
-        return self._loading
+        return cls(datafile.read(path, TariffError))
 
     def problems(
         self, age: int | None = None, cover: int | Decimal | None = None, term: int | None = None
     ) -> list[str]:
         """Codes for every given value outside the limits; empty when all are acceptable."""
-        limits, codes = self._limits, []
+        limits, codes = self.limits, []
         if age is not None:
             if age < limits.min_age:
                 codes.append("age_below_min")
@@ -189,7 +173,7 @@ class QuoteEngine:
         return {
             "tariff": self._name,
             "illustrative": self._illustrative,
-            "currency": self._currency,
+            "currency": self.currency,
             "age": age,
             "smoker": smoker,
             "cover": str(_cents(amount)),
@@ -204,7 +188,7 @@ class QuoteEngine:
             risk = cover / _THOUSAND * rate * option.factor
             annual = _cents(max(risk + self._fee, self._minimum))
             # From the rounded annual, so the customer can check it against what they see.
-            monthly = _cents(annual * self._loading / _MONTHS)
+            monthly = _cents(annual * self.monthly_loading / _MONTHS)
         return {
             "id": option.id,
             "name": option.name,
@@ -216,15 +200,7 @@ class QuoteEngine:
 
 
 def _get(mapping: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
-    if not isinstance(mapping, dict):
-        raise TariffError(f"{where} must be an object")
-    if key not in mapping:
-        raise TariffError(f"{where}: missing '{key}'")
-    value = mapping[key]
-    # bool is an int subclass; true must not pass for a limit of 1.
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise TariffError(f"{where}.{key}: unexpected {type(value).__name__} {value!r}")
-    return value
+    return datafile.field(mapping, key, kind, where, TariffError)
 
 
 def _decimal(mapping: Any, key: str, where: str) -> Decimal:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
-from importlib import resources
 
+from agent import datafile
 from agent.brains import lexicon
 from agent.brains.spanish_numbers import NUMBER_WORDS, Folded, one_of, skip
 
@@ -51,8 +50,7 @@ def _forms(word: str) -> set[str]:
 @cache
 def not_names() -> frozenset[str]:
     """Words that are never a name (professions, nationalities, places...), from the data file."""
-    source = resources.files("agent") / "data" / "spanish_not_names.json"
-    data = json.loads(source.read_text(encoding="utf-8"))
+    data = datafile.bundled("spanish_not_names.json")
     words = {w for group in data["exact"].values() for w in group}
     words.update(f for group in data["inflected"].values() for w in group for f in _forms(w))
     return frozenset(words | NUMBER_WORDS)
@@ -121,8 +119,7 @@ def dependants(norm: str, expecting: str | None, children: int, ages: int) -> in
 @cache
 def professions() -> frozenset[str]:
     """Professions in every gender and number ("fontanero", "taxistas"), from the data file."""
-    source = resources.files("agent") / "data" / "spanish_not_names.json"
-    data = json.loads(source.read_text(encoding="utf-8"))
+    data = datafile.bundled("spanish_not_names.json")
     return frozenset(f for w in data["inflected"]["professions"] for f in _forms(w))
 
 
