@@ -10,15 +10,14 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import cast
+from typing import Unpack, cast
 
 import redis
 
-from integrations.redis.keys import ConversationKeys, conversation_key
+from integrations.redis.keys import ConversationKeys
 from integrations.redis.keys import index_key as conversations_index
-
-# Clients are made with decode_responses=False: replies hold bytes, which redis-py types
-# `bytes | str` since it cannot know. The casts below say so.
+from integrations.redis.phone_store import PhoneStore, StoreOptions
+from integrations.redis.phone_store import compact_json as _json
 
 
 def now_iso() -> str:
@@ -26,30 +25,19 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-class ConversationStore:
+class ConversationStore(PhoneStore):
     """A conversation's transcript, summary and delivery statuses, and the index of them all."""
 
     def __init__(
-        self,
-        client: redis.Redis,
-        *,
-        prefix: str = "iagente",
-        max_messages: int = 200,
-        ttl_seconds: int | None = None,
+        self, client: redis.Redis, *, max_messages: int = 200, **store: Unpack[StoreOptions]
     ) -> None:
-        """Keep `max_messages` transcript entries per phone; `ttl_seconds` expires idle ones."""
-        self._redis = client
-        self._prefix = prefix
+        """Keep `max_messages` transcript entries per phone."""
+        super().__init__(client, **store)
         self._max = max_messages
-        self._ttl = ttl_seconds
 
     def key(self, phone: str, what: str) -> str:
         """The phone's record `what` ("transcript", "summary", …)."""
-        return conversation_key(self._prefix, phone, what)
+        return self._phone_key(phone, what)
 
     def keys(self, phone: str) -> ConversationKeys:
         """Every key of the phone's conversation, of whichever store."""
@@ -96,9 +84,7 @@ class ConversationStore:
             pipe.rpush(transcript, *(_json(e) for e in entries))
             pipe.ltrim(transcript, -self._max, -1)
         pipe.hset(summary_key, mapping={k: _json(v) for k, v in fields.items()})
-        if self._ttl:
-            pipe.expire(transcript, self._ttl)
-            pipe.expire(summary_key, self._ttl)
+        self._expire(pipe, transcript, summary_key)
         if also:
             also(pipe)
         pipe.execute()
@@ -157,8 +143,7 @@ class ConversationStore:
         key = self.key(phone, "statuses")
         pipe = self._redis.pipeline(transaction=True)
         pipe.hset(key, message_id, _json(status))
-        if self._ttl:
-            pipe.expire(key, self._ttl)
+        self._expire(pipe, key)
         pipe.execute()
 
     def statuses(self, phone: str) -> dict[str, dict]:

@@ -13,12 +13,8 @@ import hashlib
 import time
 from typing import cast
 
-import redis
-
-from integrations.redis.keys import ConversationKeys, chatwoot_key, conversation_key
-
-# Clients are made with decode_responses=False: replies hold bytes, which redis-py types
-# `bytes | str` since it cannot know. The casts below say so.
+from integrations.redis.keys import ConversationKeys, chatwoot_key
+from integrations.redis.phone_store import PhoneStore
 
 ECHO_SECONDS = 7 * 86400
 INFLIGHT_SECONDS = 120
@@ -29,20 +25,12 @@ def content_digest(text: str | None) -> str:
     return hashlib.sha256((text or "").encode()).hexdigest()[:16]
 
 
-class ChatwootLinks:
+class ChatwootLinks(PhoneStore):
     """Per phone, its Chatwoot ids and owner; across phones, what recognises our own echoes."""
-
-    def __init__(
-        self, client: redis.Redis, *, prefix: str = "iagente", ttl_seconds: int | None = None
-    ) -> None:
-        """Keep the links under `prefix`; `ttl_seconds` expires an idle phone's link."""
-        self._redis = client
-        self._prefix = prefix
-        self._ttl = ttl_seconds
 
     def key(self, phone: str) -> str:
         """The hash that holds the phone's Chatwoot ids and owner."""
-        return conversation_key(self._prefix, phone, "chatwoot")
+        return self._phone_key(phone, "chatwoot")
 
     def _global(self, *parts: object) -> str:
         return chatwoot_key(self._prefix, *parts)
@@ -61,8 +49,7 @@ class ChatwootLinks:
         """Remember `fields` for the phone (and the phone of a new conversation id)."""
         pipe = self._redis.pipeline(transaction=False)
         pipe.hset(self.key(phone), mapping={k: str(v) for k, v in fields.items()})
-        if self._ttl:
-            pipe.expire(self.key(phone), self._ttl)
+        self._expire(pipe, self.key(phone))
         if "conversation_id" in fields:
             pipe.set(self._global("conversation", fields["conversation_id"]), phone, ex=self._ttl)
         pipe.execute()

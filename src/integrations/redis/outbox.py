@@ -19,29 +19,18 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
-from typing import cast
+from typing import Unpack, cast
 
 import redis
 
-from integrations.redis.keys import (
-    conversation_key,
-    outbox_dead_key,
-    outbox_due_key,
-    outbox_pattern,
-    phone_in,
-)
+from integrations.redis.keys import outbox_dead_key, outbox_due_key, outbox_pattern, phone_in
+from integrations.redis.phone_store import PhoneStore, StoreOptions
+from integrations.redis.phone_store import compact_json as _json
 
 log = logging.getLogger(__name__)
 
-# Clients are made with decode_responses=False: replies hold bytes, which redis-py types
-# `bytes | str` since it cannot know. The casts below say so.
 
-
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-class Outbox:
+class Outbox(PhoneStore):
     """Operations for one outside service (`name`), queued per phone and drained in order."""
 
     def __init__(
@@ -49,24 +38,21 @@ class Outbox:
         client: redis.Redis,
         *,
         name: str = "chatwoot",
-        prefix: str = "iagente",
         lease_seconds: float = 60,
-        ttl_seconds: int | None = None,
         dead_kept: int = 500,
+        **store: Unpack[StoreOptions],
     ) -> None:
         """Queue operations for the service `name`; a drainer's lease lasts `lease_seconds`."""
-        self._redis = client
+        super().__init__(client, **store)
         self._name = self.name = name
-        self._prefix = prefix
         self._lease = lease_seconds
-        self._ttl = ttl_seconds
         self._dead_kept = dead_kept
-        self.due_key = outbox_due_key(prefix, name)
-        self.dead_key = outbox_dead_key(prefix, name)
+        self.due_key = outbox_due_key(self._prefix, name)
+        self.dead_key = outbox_dead_key(self._prefix, name)
 
     def key(self, phone: str) -> str:
         """The list of the phone's pending operations."""
-        return conversation_key(self._prefix, phone, f"outbox:{self._name}")
+        return self._phone_key(phone, f"outbox:{self._name}")
 
     # --- the writer's side ---------------------------------------------------------------------
 
@@ -76,8 +62,7 @@ class Outbox:
         encoded = [_json({**op, "queued_at": op.get("queued_at", now)}) for op in ops]
         if encoded:
             pipe.rpush(self.key(phone), *encoded)
-            if self._ttl:
-                pipe.expire(self.key(phone), self._ttl)
+            self._expire(pipe, self.key(phone))
         return len(encoded)
 
     def schedule(self, phone: str, at: float | None = None) -> None:

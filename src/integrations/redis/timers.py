@@ -13,11 +13,13 @@ under the phone's turn lock, which is what makes a reminder go out once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import cast
 
 import redis
 
-from integrations.redis.keys import conversation_key, followups_due_key
+from integrations.redis.keys import followups_due_key
+from integrations.redis.phone_store import PhoneStore
 
 # Phones whose score is due, up to ARGV[3], get the score ARGV[2] (now + lease): claimed.
 _CLAIM = """
@@ -53,22 +55,21 @@ def _number(raw: bytes | None) -> float | None:
     return float(raw) if raw not in (None, b"") else None
 
 
-class FollowUpTimers:
+class FollowUpTimers(PhoneStore):
     """The follow-up timers of every phone."""
 
-    def __init__(
-        self, client: redis.Redis, *, prefix: str = "iagente", ttl_seconds: int | None = None
-    ) -> None:
-        """Timers on `client`; a phone's hash expires with its conversation (`ttl_seconds`)."""
-        self._redis = client
-        self._prefix = prefix
-        self._ttl = ttl_seconds
-        self.due_key = followups_due_key(prefix)
-        self._claim = client.register_script(_CLAIM)
+    @property
+    def due_key(self) -> str:
+        """The sorted set of phones by when to look at their timer."""
+        return followups_due_key(self._prefix)
+
+    @cached_property
+    def _claim(self) -> redis.commands.core.Script:
+        return self._redis.register_script(_CLAIM)
 
     def key(self, phone: str) -> str:
         """The phone's follow-up hash."""
-        return conversation_key(self._prefix, phone, "followup")
+        return self._phone_key(phone, "followup")
 
     def get(self, phone: str) -> FollowUpTimer | None:
         """The phone's timer, or None when it never had one."""
@@ -157,8 +158,7 @@ class FollowUpTimers:
             pipe.hincrby(key, "sent", sent)
         if dropped:
             pipe.hdel(key, *dropped)
-        if self._ttl:
-            pipe.expire(key, self._ttl)
+        self._expire(pipe, key)
         if own:
             pipe.execute()
 
