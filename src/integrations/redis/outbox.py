@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
-from typing import Unpack, cast
+from typing import Protocol, Unpack, cast
 
 import redis
 
@@ -160,9 +160,17 @@ class Outbox(PhoneStore):
         }
 
 
+class Drain(Protocol):
+    """A drainer's `drain`: one phone's operations, `delay` the wait if the far side is away."""
+
+    def __call__(self, phone: str, *, delay: float) -> bool | None:
+        """True: worked through; False: the far side could not take it; None: not ours now."""
+        ...
+
+
 def drain_forever(
     outbox: Outbox,
-    drain: Callable[[str, float], bool | None],
+    drain: Drain,
     stop: threading.Event,
     *,
     poll_seconds: float,
@@ -171,7 +179,7 @@ def drain_forever(
     away: tuple[type[Exception], ...] = (),
     before_round: Callable[[], None] | None = None,
 ) -> None:
-    """Work `outbox` until `stop`: its due phones, each drained by `drain(phone, delay)`.
+    """Work `outbox` until `stop`: its due phones, each drained by `drain(phone, delay=...)`.
 
     `drain` answers True (worked through), False (the far side could not take it: wait and back
     off, doubling up to `max_backoff`) or None (another drainer has the phone). Several drainers
@@ -199,7 +207,7 @@ def drain_forever(
             if stop.is_set():
                 break
             try:
-                outcome = drain(phone, backoff)
+                outcome = drain(phone, delay=backoff)
             except redis.RedisError as exc:
                 unavailable(exc)
                 outcome = False

@@ -92,7 +92,7 @@ class ChatwootMirror:
         """Drain until `stop`; back off while Chatwoot is unavailable (the whole service is)."""
         drain_forever(
             self.outbox,
-            lambda phone, delay: self.drain(phone, delay=delay),
+            self.drain,
             stop,
             poll_seconds=self.poll_seconds,
             max_backoff=self.max_backoff,
