@@ -102,3 +102,51 @@ Already known about the insured: {known}. A bare number of years now is more lik
 still missing (e.g. the term) than a change of a known one, unless the customer says it is a
 correction ("perdona, tengo 52").
 """
+
+
+# What the model is told each field of a Reading (agent.brains.base) holds: its schema's
+# descriptions.
+READING_FIELDS = {
+    "topics": "every topic asked about, in order, when one message asks several things",
+    "name": "customer's first name (and surname if given)",
+    "age": "age in years, as stated",
+    "birth_date": "date of birth, if given instead of age",
+    "smoker": "True if smokes or vapes, False if not",
+    "cover": "cover amount (capital asegurado) in euros",
+    "term": "policy term in years",
+    "dependants": "number of people who depend on them",
+    "purpose": "what the cover is for",
+    "option": (
+        "the quoted option the customer clearly picks, 1-based; never for a question, comparison, "
+        "hesitation or negation about options"
+    ),
+    "options_mentioned": (
+        "options named without being picked (asked about, compared, rejected), 1-based"
+    ),
+    "insured": "whose life is insured: the writer's own or someone else's",
+    "insured_relation": (
+        "who the insured is to the writer when not themself: padre, madre, mujer, marido, pareja, "
+        "hijo, hija, hermano, hermana, socio, otro"
+    ),
+    "term_end_age": "the cover should last until this age ('hasta los 65'); term unknown",
+    "until_retirement": "the cover should last until retirement ('hasta que me jubile')",
+    "currency": (
+        "the currency an amount was stated in, when it is not euros; the amount is then NOT put in "
+        "cover"
+    ),
+    "ex_smoker": (
+        "used to smoke or vape and quit; smoker is then left None (the tariff's ex-smoker rule "
+        "decides, from quit_months)"
+    ),
+    "quit_months": "months since quitting tobacco or vaping",
+    "formality": "usted when the customer addresses us formally, tu when informally",
+    "language": "ISO 639-1 code of the message's language when clearly not Spanish",
+    "price_named": (
+        "the price the customer picks an option by, when they name it by its price instead of its "
+        "name or number ('la de 12 y pico al mes' -> 12, 'la de 38 euros' -> 38)"
+    ),
+    "consents": (
+        "True when the message gives consent in so many words: acepto, autorizo, consiento, doy mi "
+        "consentimiento (a bare 'sí' is not)"
+    ),
+}

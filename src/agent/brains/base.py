@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal, Protocol
+from typing import Any, Literal, NotRequired, Protocol, TypedDict, Unpack
 
 from pydantic import BaseModel, Field
+
+from agent import prompts
 
 Intent = Literal[
     "greeting",  # hola, buenas
@@ -65,82 +67,53 @@ Register = Literal["tu", "usted"]
 Currency = Literal["EUR", "USD", "MXN", "ARS", "CLP", "COP", "PEN", "UYU", "other"]
 
 
+def _said(field: str) -> Any:
+    """A Reading field that is None unless the message says it, described as prompts tell."""
+    return Field(default=None, description=prompts.READING_FIELDS[field])
+
+
 class Reading(BaseModel):
     """One customer message, understood. Every field is optional: None means not said."""
 
     intent: Intent = "unknown"
     topic: Topic | None = None
-    topics: list[Topic] = Field(
-        default_factory=list,
-        description="every topic asked about, in order, when one message asks several things",
-    )
-    name: str | None = Field(
-        default=None, description="customer's first name (and surname if given)"
-    )
-    age: int | None = Field(default=None, description="age in years, as stated")
-    birth_date: date | None = Field(
-        default=None, description="date of birth, if given instead of age"
-    )
-    smoker: bool | None = Field(default=None, description="True if smokes or vapes, False if not")
-    cover: int | None = Field(default=None, description="cover amount (capital asegurado) in euros")
-    term: int | None = Field(default=None, description="policy term in years")
-    dependants: int | None = Field(default=None, description="number of people who depend on them")
-    purpose: Purpose | None = Field(default=None, description="what the cover is for")
-    option: int | None = Field(
-        default=None,
-        description="the quoted option the customer clearly picks, 1-based; never for a "
-        "question, comparison, hesitation or negation about options",
-    )
+    topics: list[Topic] = Field(default_factory=list, description=prompts.READING_FIELDS["topics"])
+    name: str | None = _said("name")
+    age: int | None = _said("age")
+    birth_date: date | None = _said("birth_date")
+    smoker: bool | None = _said("smoker")
+    cover: int | None = _said("cover")
+    term: int | None = _said("term")
+    dependants: int | None = _said("dependants")
+    purpose: Purpose | None = _said("purpose")
+    option: int | None = _said("option")
     options_mentioned: list[int] = Field(
-        default_factory=list,
-        description="options named without being picked (asked about, compared, rejected), 1-based",
+        default_factory=list, description=prompts.READING_FIELDS["options_mentioned"]
     )
-    insured: Literal["self", "other"] | None = Field(
-        default=None, description="whose life is insured: the writer's own or someone else's"
-    )
-    insured_relation: str | None = Field(
-        default=None,
-        description="who the insured is to the writer when not themself: padre, madre, "
-        "mujer, marido, pareja, hijo, hija, hermano, hermana, socio, otro",
-    )
-    term_end_age: int | None = Field(
-        default=None,
-        description="the cover should last until this age ('hasta los 65'); term unknown",
-    )
-    until_retirement: bool | None = Field(
-        default=None, description="the cover should last until retirement ('hasta que me jubile')"
-    )
-    currency: Currency | None = Field(
-        default=None,
-        description="the currency an amount was stated in, when it is not euros; the "
-        "amount is then NOT put in cover",
-    )
-    ex_smoker: bool | None = Field(
-        default=None,
-        description="used to smoke or vape and quit; smoker is then left None (the "
-        "tariff's ex-smoker rule decides, from quit_months)",
-    )
-    quit_months: int | None = Field(
-        default=None, description="months since quitting tobacco or vaping"
-    )
-    formality: Register | None = Field(
-        default=None,
-        description="usted when the customer addresses us formally, tu when informally",
-    )
-    language: str | None = Field(
-        default=None,
-        description="ISO 639-1 code of the message's language when clearly not Spanish",
-    )
-    price_named: float | None = Field(
-        default=None,
-        description="the price the customer picks an option by, when they name it by its price "
-        "instead of its name or number ('la de 12 y pico al mes' -> 12, 'la de 38 euros' -> 38)",
-    )
-    consents: bool | None = Field(
-        default=None,
-        description="True when the message gives consent in so many words: acepto, autorizo, "
-        "consiento, doy mi consentimiento (a bare 'sí' is not)",
-    )
+    insured: Literal["self", "other"] | None = _said("insured")
+    insured_relation: str | None = _said("insured_relation")
+    term_end_age: int | None = _said("term_end_age")
+    until_retirement: bool | None = _said("until_retirement")
+    currency: Currency | None = _said("currency")
+    ex_smoker: bool | None = _said("ex_smoker")
+    quit_months: int | None = _said("quit_months")
+    formality: Register | None = _said("formality")
+    language: str | None = _said("language")
+    price_named: float | None = _said("price_named")
+    consents: bool | None = _said("consents")
+
+
+class ReadContext(TypedDict):
+    """What a message is read against: the keyword arguments of every brain's `read`.
+
+    `expecting` is the datum the bot asked for last (a `Field_`; any other string reads as
+    none of them). `known` names the priced data already given (age, smoker, cover, term): with
+    the age known, a bare "20 años" at the cover question is far likelier a term than a new age.
+    """
+
+    expecting: str | None
+    today: date
+    known: NotRequired[frozenset[str]]
 
 
 class Brain(Protocol):
@@ -148,19 +121,8 @@ class Brain(Protocol):
 
     name: str
 
-    def read(
-        self,
-        text: str,
-        *,
-        expecting: Field_ | None,
-        today: date,
-        known: frozenset[str] = frozenset(),
-    ) -> Reading:
-        """Understand `text`; `expecting` is the datum the bot asked for last.
-
-        `known` names the priced data already given (age, smoker, cover, term): with the age
-        known, a bare "20 años" at the cover question is far likelier a term than a new age.
-        """
+    def read(self, text: str, **context: Unpack[ReadContext]) -> Reading:
+        """Understand `text`, against what the bot asked and already knows (`context`)."""
         ...
 
     def phrase(self, draft: str, *, text: str, stage: str) -> str:

@@ -14,14 +14,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from datetime import date
-from typing import Literal
+from typing import Literal, Unpack
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from agent import prompts
-from agent.brains.base import Brain, Field_, Reading
+from agent.brains.base import Brain, ReadContext, Reading
 from agent.brains.confidence import confident
 from agent.brains.rules import RulesBrain
 
@@ -82,23 +81,17 @@ class LLMBrain:
         if self._on_call is not None:
             self._on_call(call, error)
 
-    def read(
-        self,
-        text: str,
-        *,
-        expecting: Field_ | None,
-        today: date,
-        known: frozenset[str] = frozenset(),
-    ) -> Reading:
+    def read(self, text: str, **context: Unpack[ReadContext]) -> Reading:
         """The rules' Reading of `text` if confident, else the model's (the rules' if it fails)."""
-        first = self._fallback.read(text, expecting=expecting, today=today, known=known)
+        first = self._fallback.read(text, **context)
         trusted = confident(first, text)
         if self._on_read is not None:
             self._on_read("rules" if trusted else "model")
         if trusted:
             return first
+        expecting, today = context["expecting"], context["today"]
         system = prompts.READ_SYSTEM.format(expecting=expecting or "nothing", today=today)
-        if known:
+        if known := context.get("known"):
             system += prompts.KNOWN.format(known=", ".join(sorted(known)))
         try:
             reading = self._reader.invoke([SystemMessage(system), HumanMessage(text)])

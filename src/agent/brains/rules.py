@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from typing import Unpack
 
-from agent.brains.base import Reading
+from agent.brains.base import ReadContext, Reading
 from agent.brains.spanish import read_spanish
 
 
@@ -13,16 +13,9 @@ class RulesBrain:
 
     name = "rules"
 
-    def read(
-        self,
-        text: str,
-        *,
-        expecting: str | None,
-        today: date,
-        known: frozenset[str] = frozenset(),
-    ) -> Reading:
+    def read(self, text: str, **context: Unpack[ReadContext]) -> Reading:
         """Read `text` with the Spanish rules."""
-        return read_spanish(text, expecting=expecting, today=today, known=known)
+        return read_spanish(text, **context)
 
     def phrase(self, draft: str, *, text: str, stage: str) -> str:
         """Return `draft` unchanged: the rules brain has no words of its own."""
