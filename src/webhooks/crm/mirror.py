@@ -12,6 +12,7 @@ import json
 import logging
 import threading
 from contextlib import suppress
+from dataclasses import KW_ONLY, dataclass, field
 
 import redis
 from redis.exceptions import LockError
@@ -48,43 +49,33 @@ MEDIA_WORDS = {
 # --- applying operations -------------------------------------------------------------------------
 
 
+@dataclass(eq=False, repr=False)
 class ChatwootMirror:
-    """Shows the conversations in Chatwoot: drains each phone's outbox of operations, in order."""
+    """Shows the conversations in Chatwoot: drains each phone's outbox of operations, in order.
 
-    def __init__(
-        self,
-        client: ChatwootClient,
-        outbox: Outbox,
-        links: ChatwootLinks,
-        channels: Channels,
-        *,
-        health: HealthBook | None = None,
-        poll_seconds: float = 0.25,
-        max_backoff: float = 60.0,
-        routing: LeadRouting | None = None,
-    ) -> None:
-        """A mirror on the Chatwoot API `client`.
+    Attributes:
+        client: the Chatwoot API.
+        outbox: the operations waiting, per phone.
+        links: which Chatwoot contact and conversation is which phone's.
+        channels: the senders, to fetch the media customers sent.
+        health: where Chatwoot's latest outcome is noted, if anywhere.
+        poll_seconds: how long a drainer with nothing due waits before looking again.
+        max_backoff: the longest wait while Chatwoot is unavailable.
+        routing: the team and agent each kind of handover is assigned to, if any.
+    """
 
-        Args:
-            client: the Chatwoot API.
-            outbox: the operations waiting, per phone.
-            links: which Chatwoot contact and conversation is which phone's.
-            channels: the senders, to fetch the media customers sent.
-            health: where Chatwoot's latest outcome is noted, if anywhere.
-            poll_seconds: how long a drainer with nothing due waits before looking again.
-            max_backoff: the longest wait while Chatwoot is unavailable.
-            routing: the team and agent each kind of handover is assigned to, if any.
-        """
-        self.client = client
-        self.outbox = outbox
-        self.links = links
-        self.channels = channels
-        self.health = health
-        self.poll_seconds = poll_seconds
-        self.max_backoff = max_backoff
-        self.routing = routing
-        self._labels_ready = False
-        self._failures: dict[tuple[str, float], int] = {}
+    client: ChatwootClient
+    outbox: Outbox
+    links: ChatwootLinks
+    channels: Channels
+    _: KW_ONLY
+    health: HealthBook | None = None
+    poll_seconds: float = 0.25
+    max_backoff: float = 60.0
+    routing: LeadRouting | None = None
+    _labels_ready: bool = field(default=False, init=False)
+    # Unexpected failures of one operation (phone, queued_at): buried after five.
+    _failures: dict[tuple[str, float], int] = field(default_factory=dict, init=False)
 
     # --- the drainer ---------------------------------------------------------------------------
 

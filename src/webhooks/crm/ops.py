@@ -8,6 +8,7 @@ handoff   open the conversation for agents, and say why
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
 
 from agent import texts
 from agent.quote import format_eur
@@ -184,3 +185,31 @@ def handoff_op(state: dict) -> dict:
         insured=insured,
     )
     return {"op": "handoff", "reason": reason, "text": note}
+
+
+# How agents read where the customer stopped (agent.followup.situation) in the private note.
+SITUATIONS = {
+    "data": "dando sus datos",
+    "readback": "confirmando sus datos",
+    "proposal": "viendo el presupuesto",
+    "confirm": "confirmando la opción elegida",
+    "advisor": "respondiendo si quiere un asesor",
+    "other": "en mitad de la conversación",
+}
+
+
+def follow_up_note(record: dict, *, silent: timedelta, where: str) -> dict:
+    """The private note that tells agents a reminder went out, or why it did not."""
+    n = record.get("follow_up", 1)
+    if record.get("status") != "accepted":
+        why = (record.get("error") or {}).get("title") or "error"
+        return {"op": "note", "text": f"⚠️ Recordatorio automático {n} no enviado: {why}."}
+    minutes = round(silent.total_seconds() / 60)
+    since = f"{minutes} min" if minutes < 120 else f"{round(minutes / 60)} h"
+    text = (
+        f"⏰ Recordatorio automático {n} enviado: el cliente no escribe desde hace {since} "
+        f"(se quedó {SITUATIONS.get(where, SITUATIONS['other'])})."
+    )
+    if record.get("template"):
+        text += " La ventana de 24 h estaba cerrada: se envió la plantilla aprobada."
+    return {"op": "note", "text": text}

@@ -32,7 +32,7 @@ from integrations.messaging.phones import mask_phone
 from integrations.redis.timers import FollowUpTimer, FollowUpTimers
 from webhooks import metrics
 from webhooks.crm.handover import ChatwootSide
-from webhooks.crm.ops import outgoing_op
+from webhooks.crm.ops import follow_up_note, outgoing_op
 from webhooks.inbound.queue import MessageQueue
 from webhooks.turns import operator
 from webhooks.turns.channels import Channels
@@ -40,15 +40,6 @@ from webhooks.turns.conversations import ConversationService
 
 log = logging.getLogger(__name__)
 
-# How agents read where the customer stopped (agent.followup.situation) in the private note.
-WHERE = {
-    "data": "dando sus datos",
-    "readback": "confirmando sus datos",
-    "proposal": "viendo el presupuesto",
-    "confirm": "confirmando la opción elegida",
-    "advisor": "respondiendo si quiere un asesor",
-    "other": "en mitad de la conversación",
-}
 BUSY_RETRY = timedelta(seconds=5)  # the phone's turn is running: look again shortly
 
 
@@ -260,20 +251,3 @@ class FollowUps:
         if self.chatwoot is not None and record:
             note = follow_up_note(record, silent=now - anchor, where=situation(values or {}))
             self.chatwoot.outbox.add(phone, [outgoing_op(record, author="bot"), note])
-
-
-def follow_up_note(record: dict, *, silent: timedelta, where: str) -> dict:
-    """The private note that tells agents a reminder went out, or why it did not."""
-    n = record.get("follow_up", 1)
-    if record.get("status") != "accepted":
-        why = (record.get("error") or {}).get("title") or "error"
-        return {"op": "note", "text": f"⚠️ Recordatorio automático {n} no enviado: {why}."}
-    minutes = round(silent.total_seconds() / 60)
-    since = f"{minutes} min" if minutes < 120 else f"{round(minutes / 60)} h"
-    text = (
-        f"⏰ Recordatorio automático {n} enviado: el cliente no escribe desde hace {since} "
-        f"(se quedó {WHERE.get(where, WHERE['other'])})."
-    )
-    if record.get("template"):
-        text += " La ventana de 24 h estaba cerrada: se envió la plantilla aprobada."
-    return {"op": "note", "text": text}
