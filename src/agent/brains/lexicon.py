@@ -10,9 +10,10 @@ A data file holds three kinds of entries:
 
 A fragment or a pattern is one string, or a list of strings joined together, so that each
 piece keeps its comment. ``<<NAME>>`` is filled from the file's fragments or from those the
-module passes in code (word lists turned into regex, another module's fragments); ``<`` twice
-never occurs in a regex, so the placeholder cannot clash with one. A placeholder nothing
-defines, a fragment nothing uses and a fragment defined twice are errors, raised at import.
+module passes in code (word lists turned into regex, another module's fragments). Braces would
+clash with the ``{n,m}`` quantifier; no pattern here matches a literal ``<<``, and one that did
+would fail loudly as an unknown placeholder. A placeholder nothing defines, a fragment nothing
+uses and a fragment both written and given are errors, raised at import.
 """
 
 from __future__ import annotations
