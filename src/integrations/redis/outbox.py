@@ -22,6 +22,7 @@ from contextlib import suppress
 from typing import Protocol, Unpack, cast
 
 import redis
+from redis.exceptions import LockError
 
 from integrations.redis.keys import outbox_dead_key, outbox_due_key, outbox_pattern, phone_in
 from integrations.redis.phone_store import PhoneStore, StoreOptions
@@ -158,6 +159,58 @@ class Outbox(PhoneStore):
             "dead": self._redis.llen(self.dead_key),
             **({"partial": True} if conversations > sample else {}),
         }
+
+
+class OutboxDrainer:
+    """A drainer of one outbox: `run` works it, `drain` takes a phone's lease for `drain_leased`.
+
+    A subclass applies a phone's operations in `drain_leased`; `away` are its far side's errors
+    that mean "try again later", `_before_round` what it does before each look at the due phones.
+    """
+
+    outbox: Outbox
+    poll_seconds: float = 0.25
+    max_backoff: float = 60.0
+    away: tuple[type[Exception], ...] = ()
+
+    def run(self, stop: threading.Event) -> None:
+        """Drain until `stop`; back off while the far side (or Redis) is unavailable."""
+        drain_forever(
+            self.outbox,
+            self.drain,
+            stop,
+            poll_seconds=self.poll_seconds,
+            max_backoff=self.max_backoff,
+            unavailable=self._unavailable,
+            away=self.away,
+            before_round=self._before_round,
+        )
+
+    def drain(self, phone: str, *, delay: float = 1.0) -> bool | None:
+        """Apply the phone's operations in order, under its lease.
+
+        Returns:
+            True when the outbox was worked through, False when the far side could not take
+            them (they wait `delay`), None when another drainer has the phone.
+        """
+        lease = self.outbox.lease(phone)
+        if lease is None:
+            return None
+        try:
+            return self.drain_leased(phone, delay=delay)
+        finally:
+            with suppress(LockError, redis.RedisError):
+                lease.release()
+
+    def drain_leased(self, phone: str, *, delay: float = 1.0) -> bool:
+        """`drain` for a caller that holds the phone's lease."""
+        raise NotImplementedError
+
+    def _unavailable(self, exc: Exception) -> None:
+        log.warning("outbox unreachable (%s)", type(exc).__name__)
+
+    def _before_round(self) -> None:
+        """Nothing by default."""
 
 
 class Drain(Protocol):

@@ -10,12 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from contextlib import suppress
 from dataclasses import KW_ONLY, dataclass, field
-
-import redis
-from redis.exceptions import LockError
 
 from integrations.chatwoot import (
     ChatwootAuthError,
@@ -28,7 +23,7 @@ from integrations.messaging.base import SendError
 from integrations.messaging.phones import mask_phone
 from integrations.redis.health import HealthBook
 from integrations.redis.links import ChatwootLinks, content_digest
-from integrations.redis.outbox import Outbox, drain_forever
+from integrations.redis.outbox import Outbox, OutboxDrainer
 from webhooks import metrics
 from webhooks.crm.ops import CONTACT_ATTRIBUTES, LABELS, OUR_ATTRIBUTES
 from webhooks.crm.routing import LeadRouting
@@ -50,7 +45,7 @@ MEDIA_WORDS = {
 
 
 @dataclass(eq=False, repr=False)
-class ChatwootMirror:
+class ChatwootMirror(OutboxDrainer):
     """Shows the conversations in Chatwoot: drains each phone's outbox of operations, in order.
 
     Attributes:
@@ -77,46 +72,27 @@ class ChatwootMirror:
     # Unexpected failures of one operation (phone, queued_at): buried after five.
     _failures: dict[tuple[str, float], int] = field(default_factory=dict, init=False)
 
-    # --- the drainer ---------------------------------------------------------------------------
+    # --- the drainer (`run` and `drain` come from OutboxDrainer) ---------------------------------
 
-    def run(self, stop: threading.Event) -> None:
-        """Drain until `stop`; back off while Chatwoot is unavailable (the whole service is)."""
-        drain_forever(
-            self.outbox,
-            self.drain,
-            stop,
-            poll_seconds=self.poll_seconds,
-            max_backoff=self.max_backoff,
-            unavailable=lambda exc: log.warning("outbox unreachable (%s)", type(exc).__name__),
-        )
-
-    def drain(self, phone: str, *, delay: float = 1.0) -> bool | None:
-        """Apply the phone's operations in order.
+    def drain_leased(self, phone: str, *, delay: float = 1.0) -> bool:
+        """Apply the phone's operations in order; refused ones are set aside.
 
         Returns:
-            True when the outbox was worked through (refused operations set aside), False
-            when Chatwoot could not take them, None when another drainer has the conversation.
+            True when the outbox was worked through, False when Chatwoot could not take them.
         """
-        lease = self.outbox.lease(phone)
-        if lease is None:
-            return None
         done = 0
-        try:
-            while (op := self.outbox.head(phone)) is not None:
-                outcome = self._attempt(phone, op)
-                if outcome == "retry":
-                    self.outbox.retry_later(phone, delay)
-                    return False
-                if outcome == "done":
-                    self.outbox.pop(phone)
-                    done += 1
-            if done and self.health:
-                self.health.ok("chatwoot")  # once per conversation drained, not per call
-            self.outbox.finish(phone)
-            return True
-        finally:
-            with suppress(LockError, redis.RedisError):
-                lease.release()
+        while (op := self.outbox.head(phone)) is not None:
+            outcome = self._attempt(phone, op)
+            if outcome == "retry":
+                self.outbox.retry_later(phone, delay)
+                return False
+            if outcome == "done":
+                self.outbox.pop(phone)
+                done += 1
+        if done and self.health:
+            self.health.ok("chatwoot")  # once per conversation drained, not per call
+        self.outbox.finish(phone)
+        return True
 
     def _attempt(self, phone: str, op: dict) -> str:
         """done, buried (set aside for good) or retry."""
