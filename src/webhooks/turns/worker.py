@@ -253,8 +253,7 @@ class Worker:
                 values=state,
             )
         outbound = self.deliver(phone, last, result) if result.reply else None
-        ops = self.mirror_ops(phone, batch, state, None if human else result, outbound)
-        record = self.archive_op(phone, batch, state, None if human else result, outbound)
+        ops, record = self.turn_records(phone, batch, state, None if human else result, outbound)
         if self.followups is not None:
             # Before the turn is recorded: a worker killed after recording it can't lose it.
             self.followups.after_turn(phone, result.values, human=human)
@@ -304,36 +303,30 @@ class Worker:
         if record and self.archive is not None:
             self.archive.outbox.push(pipe, phone, [record])
 
-    def archive_op(
+    def turn_records(
         self,
         phone: str,
         batch: list[InboundMessage],
         before: dict,
         result: TurnResult | None,
         outbound: dict | None,
-    ) -> dict | None:
-        """The sales record of this turn for the SQL archive (None when there is no archive)."""
-        if self.archive is None:
-            return None
-        started = result is not None and result.turn == 1
-        after = result.values if result else None
-        return turn_op(phone, batch, before, after, outbound, started=started)
+    ) -> tuple[list[dict], dict | None]:
+        """What Chatwoot should show of this turn, and its sales record for the SQL archive.
 
-    def mirror_ops(
-        self,
-        phone: str,
-        batch: list[InboundMessage],
-        before: dict,
-        result: TurnResult | None,
-        outbound: dict | None,
-    ) -> list[dict]:
-        """What Chatwoot should show of this turn; a funnel's call for a human hands it over."""
-        if self.chatwoot is None:
-            return []
+        Each is empty (None) when that side is off; a funnel's call for a human hands the
+        Chatwoot conversation over.
+        """
         after = result.values if result else None
-        if after and after.get("handoff") and not before.get("handoff"):
-            self.chatwoot.links.take(phone, after.get("handoff_reason") or "handoff")
-        return turn_ops(batch, before, after, outbound) + AdvisorHours.notes(after)
+        ops: list[dict] = []
+        if self.chatwoot is not None:
+            if after and after.get("handoff") and not before.get("handoff"):
+                self.chatwoot.links.take(phone, after.get("handoff_reason") or "handoff")
+            ops = turn_ops(batch, before, after, outbound) + AdvisorHours.notes(after)
+        record = None
+        if self.archive is not None:
+            started = result is not None and result.turn == 1
+            record = turn_op(phone, batch, before, after, outbound, started=started)
+        return ops, record
 
     def count(
         self, phone: str, batch: list[InboundMessage], outbound: dict | None, result: TurnResult
