@@ -27,6 +27,18 @@ from webhooks.services import Services
 from webhooks.settings import Settings
 
 POLL_SECONDS = 0.2
+RESTART = ": set it in .env and restart the service."
+# What signs each provider's webhooks (the Settings field of that name), and how to set it.
+SIGNING = {
+    "meta": (
+        "WHATSAPP_APP_SECRET",
+        "Meta",
+        ". For a local test put any string there in .env (WHATSAPP_APP_SECRET=...), restart the "
+        "service, and run this again.",
+    ),
+    "twilio": ("TWILIO_AUTH_TOKEN", "Twilio", RESTART),
+    "evolution": ("EVOLUTION_WEBHOOK_TOKEN", "Evolution", RESTART),
+}
 
 
 class SimulateError(RuntimeError):
@@ -67,19 +79,24 @@ def _phone_number_id(settings: Settings) -> str:
     return next(iter(settings.whatsapp_phone_number_ids), "100000000000000")
 
 
-def _secret(value: SecretStr | None) -> str | None:
-    return value.get_secret_value() if value else None
+def _signing_secret(settings: Settings, provider: str) -> str | None:
+    """The secret that signs the provider's webhooks; None only where unsigned ones are allowed.
+
+    Without it the service refuses them, so there is no point posting: say how to set it.
+    """
+    variable, name, advice = SIGNING[provider]
+    value: SecretStr | None = getattr(settings, variable.lower())
+    secret = value.get_secret_value() if value else None
+    if not secret and not settings.allow_unsigned_webhooks:
+        raise SimulateError(
+            f"{variable} is not set, so the service refuses {name} webhooks{advice}"
+        )
+    return secret
 
 
 def post_meta(settings: Settings, base: str, phone: str, text: str) -> str:
     """Post `text` from `phone` as a signed Meta webhook; returns the message id it carries."""
-    secret = _secret(settings.whatsapp_app_secret)
-    if not secret and not settings.allow_unsigned_webhooks:
-        raise SimulateError(
-            "WHATSAPP_APP_SECRET is not set, so the service refuses Meta webhooks. For a local "
-            "test put any string there in .env (WHATSAPP_APP_SECRET=...), restart the service, "
-            "and run this again."
-        )
+    secret = _signing_secret(settings, "meta")
     message_id = f"wamid.simulate-{uuid.uuid4().hex}"
     body = meta_payload(phone, text, message_id, _phone_number_id(settings))
     headers = {"Content-Type": "application/json"}
@@ -91,12 +108,7 @@ def post_meta(settings: Settings, base: str, phone: str, text: str) -> str:
 
 def post_twilio(settings: Settings, base: str, phone: str, text: str, channel: str) -> str:
     """Post `text` from `phone` as a signed Twilio webhook; returns the message id it carries."""
-    token = _secret(settings.twilio_auth_token)
-    if not token and not settings.allow_unsigned_webhooks:
-        raise SimulateError(
-            "TWILIO_AUTH_TOKEN is not set, so the service refuses Twilio webhooks: set it in .env "
-            "and restart the service."
-        )
+    token = _signing_secret(settings, "twilio")
     ours = settings.twilio_whatsapp_number if channel == "whatsapp" else settings.twilio_sms_number
     prefix = "whatsapp:" if channel == "whatsapp" else ""
     sid = "SM" + uuid.uuid4().hex
@@ -146,12 +158,7 @@ def post_evolution(settings: Settings, base: str, phone: str, text: str) -> str:
     """Post `text` from `phone` as Evolution would, with its JWT; returns the message id."""
     import jwt
 
-    token = _secret(settings.evolution_webhook_token)
-    if not token and not settings.allow_unsigned_webhooks:
-        raise SimulateError(
-            "EVOLUTION_WEBHOOK_TOKEN is not set, so the service refuses Evolution webhooks: set "
-            "it in .env and restart the service."
-        )
+    token = _signing_secret(settings, "evolution")
     message_id = "3A" + uuid.uuid4().hex[:18].upper()
     instance = settings.evolution_instance or "simulate"
     body = evolution_payload(phone, text, message_id, instance)
