@@ -11,6 +11,7 @@ phone number or a message id.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import redis
 from flask import Blueprint, Response, request
@@ -115,91 +116,60 @@ def follow_up(outcome: str) -> None:
     FOLLOW_UPS.labels(outcome).inc()
 
 
-class _FollowUpCollector:
-    """Reminders scheduled, read from Redis at scrape time."""
+class _RedisGauges:
+    """Gauges read from Redis at scrape time: `read()` gives the values `gauges` name.
 
-    def __init__(self, timers) -> None:
-        self._timers = timers
+    Each gauge is (metric name, help, key of the value in what `read` returns). When Redis can't
+    answer, these gauges are left out of the scrape (the queue's `iagente_redis_up` says why).
+    """
 
-    def describe(self):
-        return []
-
-    def collect(self):
-        try:
-            pending = self._timers.pending()
-        except redis.RedisError:
-            return
-        yield GaugeMetricFamily(
-            "iagente_follow_ups_pending", "Reminders scheduled for silent customers", value=pending
-        )
-
-
-class _QueueCollector:
-    """Queue depth and age, read from Redis at scrape time; redis_up 0 when it can't be."""
-
-    def __init__(self, queue, outbox=None) -> None:
-        self._queue = queue
-        self._outbox = outbox
+    def __init__(self, read: Callable[[], dict], *gauges: tuple[str, str, str]) -> None:
+        self._read = read
+        self._gauges = gauges
 
     def describe(self):
         return []
 
     def collect(self):
         try:
-            depth = self._queue.depth()
+            values = self._read()
         except redis.RedisError:
-            yield GaugeMetricFamily("iagente_redis_up", "Redis answered this scrape", value=0)
             return
-        yield GaugeMetricFamily("iagente_redis_up", "Redis answered this scrape", value=1)
-        yield GaugeMetricFamily(
-            "iagente_queue_depth",
-            "Work notifications waiting or being worked on",
-            value=depth["depth"],
-        )
-        yield GaugeMetricFamily(
-            "iagente_queue_oldest_age_seconds",
-            "Age of the oldest work notification (0 when the queue is empty)",
-            value=depth["oldest_age_seconds"],
-        )
-        if self._outbox is None:
-            return
-        backlog = self._outbox.backlog()
-        yield GaugeMetricFamily(
-            "iagente_chatwoot_outbox_pending",
-            "Chatwoot mirror operations waiting (Chatwoot slow, down or refusing us)",
-            value=backlog["pending"],
-        )
-        yield GaugeMetricFamily(
-            "iagente_chatwoot_outbox_oldest_age_seconds",
-            "Age of the oldest waiting Chatwoot mirror operation",
-            value=backlog["oldest_age_seconds"],
-        )
+        for name, documentation, key in self._gauges:
+            yield GaugeMetricFamily(name, documentation, value=values[key])
 
 
-class _ArchiveCollector:
-    """The SQL archive's writes waiting in Redis, read at scrape time."""
+class _QueueCollector(_RedisGauges):
+    """Queue depth and age, `iagente_redis_up` (0 when Redis can't be read), then `after`'s."""
 
-    def __init__(self, outbox) -> None:
-        self._outbox = outbox
-
-    def describe(self):
-        return []
+    def __init__(self, queue, after: _RedisGauges | None = None) -> None:
+        self._after = after
+        super().__init__(
+            queue.depth,
+            ("iagente_queue_depth", "Work notifications waiting or being worked on", "depth"),
+            (
+                "iagente_queue_oldest_age_seconds",
+                "Age of the oldest work notification (0 when the queue is empty)",
+                "oldest_age_seconds",
+            ),
+        )
 
     def collect(self):
-        try:
-            backlog = self._outbox.backlog()
-        except redis.RedisError:
-            return
-        yield GaugeMetricFamily(
-            "iagente_archive_outbox_pending",
-            "SQL archive writes waiting (the database slow or unavailable)",
-            value=backlog["pending"],
-        )
-        yield GaugeMetricFamily(
-            "iagente_archive_outbox_oldest_age_seconds",
-            "Age of the oldest waiting SQL archive write",
-            value=backlog["oldest_age_seconds"],
-        )
+        gauges = list(super().collect())
+        up = 1 if gauges else 0
+        yield GaugeMetricFamily("iagente_redis_up", "Redis answered this scrape", value=up)
+        yield from gauges
+        if up and self._after is not None:
+            yield from self._after.collect()
+
+
+def _backlog(outbox, name: str, waiting: str, oldest: str) -> _RedisGauges:
+    """An outbox's waiting operations and the age of the oldest, as `iagente_<name>_outbox_*`."""
+    return _RedisGauges(
+        outbox.backlog,
+        (f"iagente_{name}_outbox_pending", waiting, "pending"),
+        (f"iagente_{name}_outbox_oldest_age_seconds", oldest, "oldest_age_seconds"),
+    )
 
 
 class _ThisProcess:
@@ -215,11 +185,24 @@ def registry(queue, outbox=None, timers=None, archive=None) -> CollectorRegistry
         MultiProcessCollector(scrape, path=path)
     else:
         scrape.register(_ThisProcess())
-    scrape.register(_QueueCollector(queue, outbox))
+    mirror = None
+    if outbox is not None:
+        waiting = "Chatwoot mirror operations waiting (Chatwoot slow, down or refusing us)"
+        oldest = "Age of the oldest waiting Chatwoot mirror operation"
+        mirror = _backlog(outbox, "chatwoot", waiting, oldest)
+    scrape.register(_QueueCollector(queue, mirror))
     if timers is not None:
-        scrape.register(_FollowUpCollector(timers))
+        pending = "Reminders scheduled for silent customers"
+        scrape.register(
+            _RedisGauges(
+                lambda: {"pending": timers.pending()},
+                ("iagente_follow_ups_pending", pending, "pending"),
+            )
+        )
     if archive is not None:
-        scrape.register(_ArchiveCollector(archive))
+        waiting = "SQL archive writes waiting (the database slow or unavailable)"
+        oldest = "Age of the oldest waiting SQL archive write"
+        scrape.register(_backlog(archive, "archive", waiting, oldest))
     return scrape
 
 
