@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from integrations.redis.stats import DayCount
 
@@ -21,6 +22,8 @@ STAGE_NAMES = {
 FUNNEL_WIDTH, FUNNEL_ROW, FUNNEL_LABEL = 640, 40, 200
 DAYS_WIDTH, DAYS_HEIGHT, DAYS_BOTTOM = 640, 200, 24
 
+Bar = TypeVar("Bar")
+
 
 @dataclass(frozen=True)
 class FunnelBar:
@@ -34,12 +37,18 @@ class FunnelBar:
 
 
 @dataclass(frozen=True)
-class Funnel:
-    """The funnel chart: one bar per stage, widths relative to the widest."""
+class Chart(Generic[Bar]):
+    """A chart: its bars, and the size of the SVG they are drawn in."""
 
-    bars: tuple[FunnelBar, ...]
+    bars: tuple[Bar, ...]
     width: int
     height: int
+
+
+@dataclass(frozen=True)
+class Funnel(Chart[FunnelBar]):
+    """The funnel chart: one bar per stage, widths relative to the widest."""
+
     label_width: int
 
 
@@ -57,12 +66,9 @@ class DayBars:
 
 
 @dataclass(frozen=True)
-class Days:
+class Days(Chart[DayBars]):
     """The messages-per-day chart."""
 
-    bars: tuple[DayBars, ...]
-    width: int
-    height: int
     bottom: int
     top: int  # the largest day's count, for the axis label
     first: str
