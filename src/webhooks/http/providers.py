@@ -6,8 +6,9 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from flask import Blueprint, Response, abort, g, jsonify, request
 
@@ -23,6 +24,8 @@ from webhooks.inbound.messages import InboundMessage, StatusUpdate
 from webhooks.services import Services, services_of
 
 log = logging.getLogger(__name__)
+# What one provider callback carries: messages and delivery statuses.
+Events = tuple[list[InboundMessage], list[StatusUpdate]]
 bp = Blueprint("providers", __name__)
 
 # What an answer means when the view did not say (Werkzeug raises 413 before the view can).
@@ -182,28 +185,30 @@ def _twiml() -> Response:
     return Response(twilio_events.EMPTY_TWIML, mimetype="text/xml")
 
 
+def _twilio(read: Callable[[Any], Events], what: str) -> Response:
+    """A Twilio callback: signature checked, `read` from its form and queued, empty TwiML back.
+
+    A form that is not a Twilio `what` is a 400.
+    """
+    form = _twilio_form()
+    try:
+        messages, statuses = read(form)
+    except twilio_events.FormError:
+        _refuse(400, f"not a Twilio {what}", "malformed")
+    _queue(messages, statuses)
+    return _twiml()
+
+
 @bp.post("/webhook/twilio")
 def twilio_webhook() -> Response:
     """A Twilio inbound message (SMS or WhatsApp), signature checked, queued."""
-    form = _twilio_form()
-    try:
-        message = twilio_events.parse_message(form)
-    except twilio_events.FormError:
-        _refuse(400, "not a Twilio message webhook", "malformed")
-    _queue([message], [])
-    return _twiml()
+    return _twilio(lambda form: ([twilio_events.parse_message(form)], []), "message webhook")
 
 
 @bp.post("/webhook/twilio/status")
 def twilio_status() -> Response:
     """A Twilio status callback of a message we sent, signature checked, queued."""
-    form = _twilio_form()
-    try:
-        status = twilio_events.parse_status(form)
-    except twilio_events.FormError:
-        _refuse(400, "not a Twilio status callback", "malformed")
-    _queue([], [status])
-    return _twiml()
+    return _twilio(lambda form: ([], [twilio_events.parse_status(form)]), "status callback")
 
 
 @bp.post("/webhook/evolution")
