@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import ColumnElement, Engine, func, select, text
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -40,6 +40,11 @@ def row_dict(row: Base) -> dict[str, Any]:
         for column in row.__table__.columns
         if column.key not in INTERNAL
     }
+
+
+def _tally(session: Session, by: Any, where: ColumnElement[bool]) -> dict[Any, int]:
+    """How many rows `where` names, for each value of `by`."""
+    return dict(session.execute(select(by, func.count()).where(where).group_by(by)).all())
 
 
 class ArchiveStore:
@@ -86,13 +91,13 @@ class ArchiveStore:
         """
         try:
             try:
-                with self.session() as session:
-                    writes.apply(session, phone, op)
+                with self.engine.begin() as db:
+                    writes.apply(db, phone, op)
             except IntegrityError:
-                # Someone wrote the same natural key between our look-up and our insert
-                # (another process): the second look finds it.
-                with self.session() as session:
-                    writes.apply(session, phone, op)
+                # Another process made the same customer or conversation between our update
+                # and our insert: the second try finds it.
+                with self.engine.begin() as db:
+                    writes.apply(db, phone, op)
         except (IntegrityError, DataError) as exc:
             # The database refuses this operation's data, and always will: set it aside.
             raise writes.OperationError(f"refused by the database: {type(exc).__name__}") from exc
@@ -239,20 +244,8 @@ class ArchiveStore:
             active = session.scalar(
                 select(func.count()).where(Conversation.last_message_at >= since)
             )
-            started = dict(
-                session.execute(
-                    select(Conversation.stage, func.count())
-                    .where(Conversation.started_at >= since)
-                    .group_by(Conversation.stage)
-                ).all()
-            )
-            messages = dict(
-                session.execute(
-                    select(Message.direction, func.count())
-                    .where(Message.at >= since)
-                    .group_by(Message.direction)
-                ).all()
-            )
+            started = _tally(session, Conversation.stage, Conversation.started_at >= since)
+            messages = _tally(session, Message.direction, Message.at >= since)
         # A conversation at a stage has reached every earlier one.
         reached = [
             sum(n for stage, n in started.items() if stage in order[i:]) for i in range(len(order))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from langchain_core.messages import AIMessage
 from sqlalchemy import func, select
 
+from integrations.archive import writes
 from integrations.archive.models import Consent, Customer, Lead, Message
 from integrations.archive.writes import OperationError, subject_of
 from webhooks.inbound.messages import InboundMessage
@@ -229,3 +231,35 @@ def test_an_operation_the_database_refuses_for_good_is_an_operation_error(archiv
     else:
         with pytest.raises(OperationError, match="refused by the database"):
             archive.apply(PHONE, op)
+
+
+def test_an_older_turn_moves_no_time_back_and_no_name_keeps_the_one_given(archive):
+    first, second = sale()[:2]
+    later = {**first, "at": "2026-01-02T10:00:00+00:00"}
+    earlier = {**second, "at": "2026-01-01T10:00:00+02:00", "profile_name": None}
+    archive.apply(PHONE, later)
+    archive.apply(PHONE, earlier)  # applied after, happened before (08:00 UTC)
+    found = archive.export(PHONE)
+    assert found["customer"]["profile_name"] == "Ana"
+    assert found["customer"]["last_seen_at"].startswith("2026-01-02T10:00:00")
+    assert found["customer"]["first_seen_at"].startswith("2026-01-02T10:00:00")
+    [conversation] = found["conversations"]
+    assert conversation["last_message_at"].startswith("2026-01-02T10:00:00")
+    assert found["consents"][0]["at"].startswith("2026-01-01T10:00:00")
+
+
+def test_a_database_without_upsert_or_update_returning_gets_the_same_record(archive, monkeypatch):
+    """Any SQLAlchemy URL: the portable statements (look up, then write) make the same rows."""
+    read = {"message_id": f"wamid.out.{PHONE}", "status": "read", "timestamp": 1767261600}
+    ops = sale() + [status_op(read)]
+    for op in ops:
+        archive.apply(PHONE, op)
+    other = json.loads(json.dumps(ops).replace(PHONE, OTHER))
+    monkeypatch.setattr(writes, "ON_CONFLICT", {})
+    monkeypatch.setattr(archive.engine.dialect, "update_returning", False)
+    for op in other + other:  # the second time changes nothing
+        archive.apply(OTHER, op)
+    assert json.dumps(archive.export(OTHER)).replace(OTHER, PHONE) == json.dumps(
+        archive.export(PHONE)
+    )
+    assert counts(archive, Customer, Message, Consent, Lead) == [2, 12, 2, 2]
