@@ -28,18 +28,22 @@ import redis
 from integrations.redis.keys import debounce_key
 
 # The phone's latest message pushes its due time forward, never past the burst's first message
-# + the cap. ZADD GT also adds a phone that has no due time yet.
-_SCHEDULE = """
-local now = tonumber(ARGV[2])
-local first = tonumber(redis.call('ZSCORE', KEYS[2], ARGV[1]))
-if not first then
-  first = now
-  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+# + the cap. ZADD GT also adds a phone that has no due time yet. A Lua function, so that the
+# queue's accept script (one round trip on one node) runs the very same code.
+SCHEDULE_FUNCTION = """
+local function schedule(due_key, first_key, phone, now_arg, seconds, max_seconds)
+  local now = tonumber(now_arg)
+  local first = tonumber(redis.call('ZSCORE', first_key, phone))
+  if not first then
+    first = now
+    redis.call('ZADD', first_key, now_arg, phone)
+  end
+  local due = math.min(now + tonumber(seconds), first + tonumber(max_seconds))
+  redis.call('ZADD', due_key, 'GT', string.format('%.6f', due), phone)
+  return string.format('%.6f', due)
 end
-local due = math.min(now + tonumber(ARGV[3]), first + tonumber(ARGV[4]))
-redis.call('ZADD', KEYS[1], 'GT', string.format('%.6f', due), ARGV[1])
-return string.format('%.6f', due)
 """
+_SCHEDULE = SCHEDULE_FUNCTION + "return schedule(KEYS[1], KEYS[2], unpack(ARGV))\n"
 
 # Due phones (and phones whose releaser died: their lease expired) are leased to the caller;
 # the reply is those phones, then the earliest due time still waiting (or an empty string).
@@ -113,8 +117,12 @@ class Debounce:
         """Queue, in `pipe`, the command that makes `phone` due after this pause."""
         # EVAL, not EVALSHA: a pipeline can't load a script Redis lost between two commands
         # (and a cluster pipeline has no eval(): the command is routed by its keys' slot).
-        args: list[str | float] = [phone, self.clock(), self.seconds, self.max_seconds]
-        pipe.execute_command("EVAL", _SCHEDULE, 2, self.keys[0], self.keys[1], *args)
+        keys, args = self.schedule_keys_args(phone)
+        pipe.execute_command("EVAL", _SCHEDULE, 2, *keys, *args)
+
+    def schedule_keys_args(self, phone: str) -> tuple[list[str], list[str | float]]:
+        """The keys (due, first) and the other arguments of `schedule` in SCHEDULE_FUNCTION."""
+        return self.keys[:2], [phone, self.clock(), self.seconds, self.max_seconds]
 
     # --- the worker side -----------------------------------------------------------------------
 

@@ -18,19 +18,35 @@ from typing import Any, cast
 import redis
 
 from integrations.redis.keys import conversation_key, queue_key
-from webhooks.inbound.debounce import Debounce
+from webhooks.inbound.debounce import SCHEDULE_FUNCTION, Debounce
 from webhooks.inbound.messages import InboundMessage, StatusUpdate
 
 # Atomic "have we seen this provider id? if not, queue the message": both keys share the phone's
 # hash tag, so this also runs on Redis Cluster.
-_ACCEPT = """
-if redis.call('ZADD', KEYS[1], 'NX', ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[4])
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('RPUSH', KEYS[2], ARGV[3])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-return 1
+_DEDUPE_AND_QUEUE = """
+local new = 0
+if redis.call('ZADD', KEYS[1], 'NX', ARGV[1], ARGV[2]) == 1 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[4])
+  redis.call('EXPIRE', KEYS[1], ARGV[4])
+  redis.call('RPUSH', KEYS[2], ARGV[3])
+  redis.call('EXPIRE', KEYS[2], ARGV[4])
+  new = 1
+end
 """
+_ACCEPT = _DEDUPE_AND_QUEUE + "return new\n"
+# On one node, all of accepting in one script: the above, the typing pause (KEYS[4], KEYS[5] and
+# ARGV[6..9], when on) and the notification on the stream (KEYS[3]), atomically, in one round
+# trip. A duplicate is notified too, as when these were three commands: a provider's retry then
+# also sends a worker to a message still waiting in its inbox.
+_ACCEPT_ALL = (
+    SCHEDULE_FUNCTION
+    + _DEDUPE_AND_QUEUE
+    + """
+if #KEYS == 5 then schedule(KEYS[4], KEYS[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]) end
+redis.call('XADD', KEYS[3], '*', 'phone', ARGV[5])
+return new
+"""
+)
 
 GROUP = "workers"
 
@@ -54,15 +70,15 @@ class MessageQueue:
         self.debounce = debounce
         self._prefix = prefix
         self._dedupe_seconds = dedupe_seconds
-        self._accept = client.register_script(_ACCEPT)
-        # On Redis Cluster, accepting is three ordered commands, not a pipeline.
+        # On Redis Cluster, accepting is three ordered commands, not one script.
         self._cluster = isinstance(client, redis.RedisCluster)
+        self._accept_all = client.register_script(_ACCEPT_ALL)
         self.stream = queue_key(prefix)
 
     def _key(self, phone: str, what: str) -> str:
         return conversation_key(self._prefix, phone, what)
 
-    # --- the webhook side: one script and one XADD per message, nothing else -------------------
+    # --- the webhook side: one script per message, nothing else -------------------------------
 
     def accept(self, message: InboundMessage) -> bool:
         """Queue `message` unless its provider id was seen before. True when it is new."""
@@ -70,26 +86,21 @@ class MessageQueue:
         queued = replace(message, received_at=now).to_json()
         keys = [self._key(message.phone, "seen"), self._key(message.phone, "inbox")]
         args: list[str | float] = [now, seen_id, queued, self._dedupe_seconds]
-        # One round trip for both commands (redis-py would add a SCRIPT EXISTS round trip for a
-        # Script object in a pipeline, so EVALSHA directly and load the script if Redis lost it).
-        # Notify even for a duplicate: if we crashed between the two, the provider's retry is
-        # what puts the already-queued message back in front of a worker.
         if self._cluster:
             return self._accept_on_cluster(message.phone, keys, args)
-        for attempt in (1, 2):
-            pipe = self._redis.pipeline(transaction=False)
-            pipe.evalsha(self._accept.sha, len(keys), *keys, *args)
-            if self.debounce:  # due after the pause; this notification shows "typing…"
-                self.debounce.schedule(pipe, message.phone)
-            pipe.xadd(self.stream, {"phone": message.phone})
-            new, *rest = pipe.execute(raise_on_error=False)
-            if errors := [r for r in rest if isinstance(r, Exception)]:
-                raise errors[0]
-            if not isinstance(new, redis.exceptions.NoScriptError) or attempt == 2:
-                break
-            self._redis.script_load(_ACCEPT)
-        if isinstance(new, Exception):
-            raise new
+        keys.append(self.stream)
+        args.append(message.phone)
+        if self.debounce:  # due after the pause; this notification shows "typing…"
+            pause_keys, pause_args = self.debounce.schedule_keys_args(message.phone)
+            keys += pause_keys
+            args += pause_args
+        # EVALSHA as a plain command: through a Script object or a pipeline it cost a third more
+        # of the webhook's CPU (bench/README.md, webhook_bench).
+        sha = self._accept_all.sha
+        try:
+            new = self._redis.execute_command("EVALSHA", sha, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:  # Redis restarted or flushed its scripts
+            new = self._redis.execute_command("EVAL", _ACCEPT_ALL, len(keys), *keys, *args)
         return bool(new)
 
     def _accept_on_cluster(self, phone: str, keys: list[str], args: list[str | float]) -> bool:
