@@ -34,6 +34,10 @@ _CREDENTIALS = [
     (re.compile(r"(?i)\b(basic)\s+(?=[A-Za-z]*[0-9+/])[A-Za-z0-9+/]{8,}=*"), r"\1 [REDACTED]"),
     (re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}"), "sk-[REDACTED]"),
 ]
+# What each of those patterns and a phone number need at the least. Most lines have neither, and
+# one search for these costs a sixth of running the full patterns over every line (45 µs a line).
+_MAYBE_CREDENTIAL = re.compile(r"(?i)bearer|basic|sk-")
+_MAYBE_PHONE = re.compile(r"\d{9}")  # redact_phones wants 9 to 15 digits in a row
 _secrets: tuple[str, ...] = ()  # longest first; replaced whole, never mutated (threads read it)
 _MIN_SECRET = 6  # shorter "secrets" would mask ordinary words and protect nothing
 
@@ -42,9 +46,10 @@ def redact(text: str) -> str:
     """`text` with registered secrets, credentials and phone numbers masked."""
     for secret in _secrets:
         text = text.replace(secret, "[REDACTED]")
-    for pattern, replacement in _CREDENTIALS:
-        text = pattern.sub(replacement, text)
-    return redact_phones(text)
+    if _MAYBE_CREDENTIAL.search(text):
+        for pattern, replacement in _CREDENTIALS:
+            text = pattern.sub(replacement, text)
+    return redact_phones(text) if _MAYBE_PHONE.search(text) else text
 
 
 def protect(values: Iterable[str | SecretStr | None]) -> None:
