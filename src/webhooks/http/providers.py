@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -140,12 +141,23 @@ def meta_webhook() -> Response:
         _refuse(400, "not a WhatsApp Business Account webhook", "malformed")
     messages, statuses, foreign = _served(messages, statuses)
     new, duplicates = _queue(messages, statuses)
-    answer = {"accepted": new, "duplicates": duplicates, "statuses": len(statuses)}
+    if foreign and not messages and not statuses:
+        g.outcome = "foreign_number"
+    return Response(
+        _meta_answer(new, duplicates, len(statuses), foreign), content_type="application/json"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _meta_answer(new: int, duplicates: int, statuses: int, foreign: int) -> bytes:
+    """The body jsonify would write, made once per distinct answer.
+
+    jsonify cost 6 % of this webhook's CPU (the JSON provider's lookups, sort and encoding).
+    """
+    answer = {"accepted": new, "duplicates": duplicates, "statuses": statuses}
     if foreign:
         answer["foreign_number"] = foreign
-        if not messages and not statuses:
-            g.outcome = "foreign_number"
-    return jsonify(answer)
+    return json.dumps(answer, sort_keys=True, separators=(",", ":")).encode() + b"\n"
 
 
 def _served(
