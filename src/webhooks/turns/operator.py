@@ -9,7 +9,7 @@ from integrations.messaging.base import SendError
 from integrations.messaging.phones import mask_phone
 from webhooks import metrics
 from webhooks.turns.channels import Channels, TemplateMissingError
-from webhooks.turns.replies import WindowClosedError, send_in_window
+from webhooks.turns.replies import Recipient, WindowClosedError, send_in_window
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,7 @@ def send(
         sent, as_template = send_in_window(
             channels,
             lambda: sender.send_text(phone, text),
-            provider=provider,
-            channel=channel,
-            phone=phone,
-            our_number=our_number,
+            Recipient(provider, channel, phone, our_number),
             last_inbound=last_inbound,
             template=template,
             now=now,

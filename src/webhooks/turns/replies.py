@@ -6,6 +6,7 @@ The one place that decides it, for the worker's replies and for operators' and a
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from integrations.messaging.base import OutsideWindowError, Provider, SentMessage
@@ -16,6 +17,19 @@ WINDOW = timedelta(hours=24)
 
 class WindowClosedError(Exception):
     """The window is closed and the caller did not allow the template instead."""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Where a message goes: the customer's phone, on the provider and channel they wrote on.
+
+    `our_number` is the business number they wrote to (Meta serves several), if known.
+    """
+
+    provider: Provider
+    channel: str
+    phone: str
+    our_number: str | None = None
 
 
 def window_closed(
@@ -38,16 +52,13 @@ def window_closed(
 def send_in_window(
     channels: Channels,
     send: Callable[[], SentMessage],
+    to: Recipient,
     *,
-    provider: Provider,
-    channel: str,
-    phone: str,
-    our_number: str | None,
     last_inbound: datetime | None,
     template: bool = True,
     now: datetime | None = None,
 ) -> tuple[SentMessage, bool]:
-    """`send()` while the window is open, else the approved template when `template` allows it.
+    """`send()` to `to` while the window is open, else the approved template if `template`.
 
     The window is closed by our clock (`now`, default the time now) or by the provider's word;
     with `template` false that raises WindowClosedError. No template configured:
@@ -60,9 +71,9 @@ def send_in_window(
     def instead() -> tuple[SentMessage, bool]:
         if not template:
             raise WindowClosedError("the 24-hour window is closed")
-        return channels.send_template(provider, channel, phone, our_number), True
+        return channels.send_template(to.provider, to.channel, to.phone, to.our_number), True
 
-    if window_closed(channel, last_inbound, provider, now):
+    if window_closed(to.channel, last_inbound, to.provider, now):
         return instead()
     try:
         return send(), False

@@ -38,7 +38,7 @@ from webhooks.turns.advisors import AdvisorHours
 from webhooks.turns.channels import Channels, TemplateMissingError
 from webhooks.turns.conversations import ConversationService, TurnResult
 from webhooks.turns.followups import FollowUps
-from webhooks.turns.replies import send_in_window
+from webhooks.turns.replies import Recipient, send_in_window
 from webhooks.turns.voice import VoiceNotes, is_voice
 
 log = logging.getLogger(__name__)
@@ -415,15 +415,8 @@ class Worker:
         # The message being answered opened the window (when it was written, if the provider
         # said; it has only just arrived otherwise).
         written = datetime.fromtimestamp(last.timestamp or time.time(), UTC)
-        return send_in_window(
-            self.channels,
-            reply,
-            provider=last.provider,
-            channel=last.channel,
-            phone=phone,
-            our_number=last.our_number,
-            last_inbound=written,
-        )
+        to = Recipient(last.provider, last.channel, phone, last.our_number)
+        return send_in_window(self.channels, reply, to, last_inbound=written)
 
     def record_status(self, update: dict) -> None:
         """Keep the furthest delivery status of a message we sent; log a failed delivery."""

@@ -8,7 +8,7 @@ import pytest
 
 from integrations.messaging.base import OutsideWindowError, SentMessage
 from webhooks.turns.channels import Channels, TemplateMissingError
-from webhooks.turns.replies import WindowClosedError, send_in_window, window_closed
+from webhooks.turns.replies import Recipient, WindowClosedError, send_in_window, window_closed
 
 TEXT, TEMPLATE = SentMessage("meta", ("wamid.text",)), SentMessage("meta", ("wamid.template",))
 
@@ -29,10 +29,7 @@ def send(channels, text, *, channel="whatsapp", last_inbound, template=True):
     return send_in_window(
         channels,
         text,
-        provider="meta",
-        channel=channel,
-        phone="+34600000001",
-        our_number="1122",
+        Recipient("meta", channel, "+34600000001", "1122"),
         last_inbound=last_inbound,
         template=template,
     )
