@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from http import HTTPStatus
-from typing import Any, Unpack
+from typing import Any, TypedDict, Unpack
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
@@ -81,6 +81,13 @@ class ChatwootUnavailable(ChatwootError):
         self.maybe_sent = maybe_sent
 
 
+class ConversationAttributes(TypedDict, total=False):
+    """What a new conversation may carry besides its contact, inbox and status."""
+
+    custom_attributes: dict
+    additional_attributes: dict
+
+
 class ChatwootClient(ProviderClient):
     """One Chatwoot account, as the user whose access token we hold, and the inbox we write to."""
 
@@ -136,13 +143,11 @@ class ChatwootClient(ProviderClient):
         custom_attributes: dict | None = None,
     ) -> dict:
         """Create a contact for `phone` (E.164) in our inbox; returns the contact."""
-        body: dict[str, Any] = {"inbox_id": self.inbox_id, "phone_number": phone}
-        if name:
-            body["name"] = name
-        if identifier:
-            body["identifier"] = identifier
-        if custom_attributes:
-            body["custom_attributes"] = custom_attributes
+        body = {
+            "inbox_id": self.inbox_id,
+            "phone_number": phone,
+            **_given(name=name, identifier=identifier, custom_attributes=custom_attributes),
+        }
         data = self._request("POST", "contacts", json_body=body)
         # The spec promises a bare contact; contacts/create.json.jbuilder renders
         # {"payload": {"contact": {...}, "contact_inbox": {...}}}, older Chatwoots
@@ -177,20 +182,16 @@ class ChatwootClient(ProviderClient):
         contact_id: int,
         source_id: str,
         status: str = "pending",
-        custom_attributes: dict | None = None,
-        additional_attributes: dict | None = None,
+        **attributes: Unpack[ConversationAttributes],
     ) -> dict:
         """Open a conversation with the contact in our inbox, by its contact inbox `source_id`."""
-        body: dict[str, Any] = {
+        body = {
             "source_id": source_id,
             "inbox_id": self.inbox_id,
             "contact_id": int(contact_id),
             "status": status,
+            **_given(**attributes),
         }
-        if custom_attributes:
-            body["custom_attributes"] = custom_attributes
-        if additional_attributes:
-            body["additional_attributes"] = additional_attributes
         return self._request("POST", "conversations", json_body=body)
 
     def get_conversation(self, conversation_id: int) -> dict:
@@ -255,13 +256,12 @@ class ChatwootClient(ProviderClient):
             raise ValueError("a Chatwoot message needs content or attachments")
         path = f"conversations/{int(conversation_id)}/messages"
         if not attachments:
-            body: dict[str, Any] = {
+            body = {
                 "content": content,
                 "message_type": message_type,
                 "private": private,
+                **_given(content_attributes=content_attributes),
             }
-            if content_attributes:
-                body["content_attributes"] = content_attributes
             return _named(self._request("POST", path, json_body=body))
         # Multipart parts are text: Rails casts "true"/"false", and the dashboard sends
         # content_attributes as a JSON string, which the message builder parses.
@@ -342,6 +342,11 @@ class ChatwootClient(ProviderClient):
         return self._retry.call(
             attempt, idempotent=method in _IDEMPOTENT, transient=ChatwootUnavailable
         )
+
+
+def _given(**fields: Any) -> dict[str, Any]:
+    """The fields that have a value: Chatwoot gets no empty ones."""
+    return {name: value for name, value in fields.items() if value}
 
 
 def _named(message: dict) -> dict:
