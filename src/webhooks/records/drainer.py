@@ -105,10 +105,13 @@ class ArchiveDrainer(OutboxDrainer):
             metrics.ARCHIVE_OPS.labels(kind, "ok").inc()
             self.outbox.pop(phone)
             done += 1
+            if done == 1 and self.outbox.finish(phone):
+                break  # the usual case, one turn waiting: no look at an empty list first
+        else:
+            self.outbox.finish(phone)
         if done and self.health and time.monotonic() - self._noted_ok >= HEALTH_NOTE_SECONDS:
             self.health.ok("archive")
             self._noted_ok = time.monotonic()
-        self.outbox.finish(phone)
         return True
 
     def retain(self) -> dict | None:
