@@ -40,6 +40,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import cast
 
@@ -82,9 +83,32 @@ def record_sale(redis_url: str) -> list[str]:
             thread.join()
         key = archive.outbox.key(TEMPLATE)
         raw = cast(list[bytes], services.redis.lrange(key, 0, -1))
-        ops = [op.decode() for op in raw]
+        ops = [json.loads(op) for op in raw]
         services.redis.flushall()
-    return ops
+    # The fake Graph API numbers its message ids; Meta's are unique, and so are they here once
+    # each phone's own number replaces the template's.
+    for n, op in enumerate(ops):
+        for message in op["messages"]:
+            if message["direction"] == "out":
+                message["provider_ids"] = [f"wamid.{TEMPLATE}.{n}"]
+    return [json.dumps(op, ensure_ascii=False) for op in ops]
+
+
+def with_statuses(ops: list[str]) -> list[str]:
+    """Each turn followed by Meta's sent, delivered and read callbacks for its reply."""
+    from webhooks.records.ops import status_op
+
+    found = []
+    for op in ops:
+        found.append(op)
+        turn = json.loads(op)
+        at = datetime.fromisoformat(turn["at"]).timestamp()
+        for message in turn["messages"]:
+            for wamid in message.get("provider_ids", []) if message["direction"] == "out" else []:
+                for status, later in (("sent", 1), ("delivered", 2), ("read", 30)):
+                    update = {"message_id": wamid, "status": status, "timestamp": int(at + later)}
+                    found.append(json.dumps(status_op(update)))
+    return found
 
 
 @contextmanager
@@ -196,7 +220,9 @@ class Round:
         ok = backlog["pending"] == 0 and backlog["dead"] == 0
         for phone in phones:
             found = self.store.export(phone)
-            ok &= len(found["messages"]) == 2 * len(self.ops) and len(found["conversations"]) == 1
+            turns = sum(json.loads(op)["op"] == "turn" for op in self.ops)
+            ok &= len(found["messages"]) == 2 * turns and len(found["conversations"]) == 1
+            ok &= len(found["deliveries"]) == (turns if len(self.ops) > turns else 0)
         return ok, contents(self.engine)
 
     def close(self) -> None:
@@ -258,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=3, help="timed rounds (best and median shown)")
     p.add_argument("--postgres", action="store_true", help="also on a pgserver PostgreSQL")
     p.add_argument("--profile", type=int, default=0, help="print the drainer's top N functions")
+    p.add_argument("--statuses", action="store_true", help="and each reply's 3 statuses")
     p.add_argument("--ops", type=Path, help="replay these recorded operations (JSON)")
     p.add_argument("--save-ops", type=Path, help="save the recorded operations here (JSON)")
     args = p.parse_args(argv)
@@ -282,12 +309,16 @@ def main(argv: list[str] | None = None) -> int:
                 ops = record_sale(server.url)
                 if args.save_ops:
                     args.save_ops.write_text(json.dumps(ops))
+            turns = len(ops)
+            if args.statuses:
+                ops = with_statuses(ops)
             client = redis.Redis.from_url(server.url)
             client.flushall()
             phones = [f"+34698{n:06d}" for n in range(1, args.phones + 1)]
             print(
-                f"{len(ops)} turn operations of a whole sale × {len(phones)} phones, one "
-                f"drainer thread, one operation per phone in the outbox at a time"
+                f"{turns} turn operations of a whole sale"
+                f"{', each with 3 delivery statuses' if args.statuses else ''} × {len(phones)} "
+                f"phones, one drainer thread, one operation per phone in the outbox at a time"
             )
             with databases(args.postgres, tmp) as found:
                 for name, fresh in found:

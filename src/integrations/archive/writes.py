@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -120,15 +121,9 @@ def audit(
     at: str | float | None = None,
 ) -> None:
     """Append an entry to the audit log (no personal data in `detail`)."""
-    db.execute(
-        insert(audit_log).values(
-            at=moment(at),
-            actor=actor,
-            action=action,
-            subject=subject_of(phone) if phone else None,
-            detail=detail,
-        )
-    )
+    subject = subject_of(phone) if phone else None
+    entry = {"at": moment(at), "actor": actor, "action": action, "subject": subject}
+    db.execute(_insert(audit_log), entry | {"detail": detail})
 
 
 def _turn(db: Connection, phone: str, op: dict[str, Any]) -> None:
@@ -198,28 +193,34 @@ def _message(who: int, conversation: int | None, message: dict[str, Any]) -> dic
 
 def _status(db: Connection, phone: str, op: dict[str, Any]) -> None:
     at = moment(op.get("at"))
-    c = customers.c
-    who = db.execute(select(c.id).where(c.phone == phone)).scalar()
-    if who is None:
-        who = _made(db, customers, {"phone": phone, "first_seen_at": at, "last_seen_at": at})
     provider_message_id = natural(op["provider_message_id"])
     status, errors = op["status"], list(op.get("errors") or [])
-    d = deliveries.c
-    found = db.execute(select(d.status).where(d.provider_message_id == provider_message_id)).first()
-    if found is None:
-        row = {"customer_id": who, "status": status, "at": at, "errors": errors}
-        db.execute(insert(deliveries), row | {"provider_message_id": provider_message_id})
-    elif STATUS_RANK.get(status, 9) > STATUS_RANK.get(found.status, 9):
+    which = {"b_phone": phone, "b_id": provider_message_id}
+    found = db.execute(DELIVERY, which).first()
+    if found is None:  # a customer we have no record of yet
+        who = _made(db, customers, {"phone": phone, "first_seen_at": at, "last_seen_at": at})
+        known = db.execute(DELIVERY_STATUS, which).scalar()
+    else:
+        who, known = found
+    row = {"status": status, "at": at, "errors": errors}
+    if known is None:
         db.execute(
-            update(deliveries)
-            .where(d.provider_message_id == provider_message_id)
-            .values(status=status, at=at, errors=errors)
+            _insert(deliveries),
+            row | {"provider_message_id": provider_message_id, "customer_id": who},
         )
+    elif STATUS_RANK.get(status, 9) > STATUS_RANK.get(known, 9):
+        db.execute(ADVANCED, row | which)
 
 
 def _made(db: Connection, table: Table, row: dict[str, Any]) -> int:
     """Insert `row`; its id."""
-    return cast("Row[Any]", db.execute(insert(table), row).inserted_primary_key)[0]
+    return cast("Row[Any]", db.execute(_insert(table), row).inserted_primary_key)[0]
+
+
+@cache
+def _insert(table: Table) -> Insert:
+    """A plain INSERT into `table`, its columns those of the row it is given (built once)."""
+    return insert(table)
 
 
 class _Touch:
@@ -280,6 +281,22 @@ LATEST = _Touch(
 )
 
 
+# The phone's customer and the status of the delivery (None: none yet), in one look; and the
+# delivery's status alone, for a phone that had no customer.
+DELIVERY = (
+    select(customers.c.id, deliveries.c.status)
+    .select_from(
+        customers.outerjoin(deliveries, deliveries.c.provider_message_id == bindparam("b_id"))
+    )
+    .where(customers.c.phone == bindparam("b_phone"))
+)
+DELIVERY_STATUS = select(deliveries.c.status).where(
+    deliveries.c.provider_message_id == bindparam("b_id")
+)
+# A delivery that got further (its new status, time and errors given as they are named).
+ADVANCED = update(deliveries).where(deliveries.c.provider_message_id == bindparam("b_id"))
+
+
 def _add_new(db: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert the rows whose natural key is not there yet (the others are left as they are)."""
     if not rows:
@@ -295,7 +312,7 @@ def _add_new(db: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     there = set(db.execute(select(table.c.key).where(table.c.key.in_(keys))).scalars())
     for row in rows:
         if row["key"] not in there:
-            db.execute(insert(table), row)
+            db.execute(_insert(table), row)
             there.add(row["key"])
 
 
