@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -27,6 +28,13 @@ from agent.hours import BusinessHours, QuietHours, parse_delays, parse_holidays
 
 # An empty value means unset, except for these, which are on by default: empty turns them off.
 EMPTY_MEANS_OFF = ("follow_up_after", "quiet_hours")
+# Text settings checked by parsing them at load time (their properties parse them again).
+PARSED: dict[str, Callable[[str], object]] = {
+    "follow_up_after": parse_delays,
+    "quiet_hours": QuietHours.parse,
+    "business_hours": BusinessHours.parse,
+    "business_holidays": parse_holidays,
+}
 
 
 class SettingsError(ValueError):
@@ -163,29 +171,11 @@ class Settings(BaseSettings):
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("follow_up_after")
+    @field_validator(*PARSED)
     @classmethod
-    def _delays(cls, value: str) -> str:
-        parse_delays(value)
-        return value
-
-    @field_validator("quiet_hours")
-    @classmethod
-    def _quiet(cls, value: str) -> str:
-        QuietHours.parse(value)
-        return value
-
-    @field_validator("business_hours")
-    @classmethod
-    def _business(cls, value: str | None) -> str | None:
+    def _parses(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None:
-            BusinessHours.parse(value)
-        return value
-
-    @field_validator("business_holidays")
-    @classmethod
-    def _holidays(cls, value: str) -> str:
-        parse_holidays(value)
+            PARSED[str(info.field_name)](value)  # a ValueError says what is wrong
         return value
 
     @classmethod
