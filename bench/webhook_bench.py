@@ -7,6 +7,7 @@
    here). Both get signed Meta payloads, each with a message id of its own (any reuse is shown as
    "repeats"), from wrk when it is on the PATH, else from a pure-Python asyncio generator. The
    targets take turns in --load-rounds rounds, so that a shared machine's drift hits both alike.
+   With --floor, a third target takes its turn too: the bare app plus the queue's one Redis write.
 2. End to end with the rules brain: `iagente worker` answering through a local fake Graph API.
    K phones write once each, all at once; each phone writes again as soon as its reply arrived,
    so every message gets a reply of its own (a burst from one phone is answered once, by design).
@@ -51,6 +52,8 @@ SECRET = "bench-app-secret"
 PHONE_NUMBER_ID = "1122334455667"
 RATIO_TARGET, P99_TARGET_MS = 0.7, 50.0
 TARGETS = {"bare": "bench.webhook_bench:bare_app()", "real": "run_webhook:app"}
+# --floor: the bare endpoint plus the one Redis write an accepted message needs.
+FLOOR = "bench.webhook_bench:floor_app()"
 TEXTS = ["Hola", "sí", "Soy Ana, 35 años, no fumo", "150.000 €", "20 años"]
 # --e2e-seconds: each customer writes a whole sale, then a new customer takes their place.
 SALE = [*TEXTS, "para mi familia", "sí", "la 2", "sí"]
@@ -66,6 +69,38 @@ def bare_app():
     def parse():
         payload = json.loads(request.get_data(cache=False))
         return jsonify(accepted=int(isinstance(payload, dict)), duplicates=0, statuses=0)
+
+    return app
+
+
+def floor_app():
+    """The bare endpoint plus what an accepted message can't do without: the real queue's accept.
+
+    No signature, no parsing into a message beyond the one field read, no log line, no hooks:
+    what the real webhook costs above this is what the service adds to a durable write.
+    """
+    import redis
+    from flask import Flask, jsonify, request
+
+    from webhooks.inbound.messages import InboundMessage
+    from webhooks.inbound.queue import MessageQueue
+
+    queue = MessageQueue(redis.Redis.from_url(os.environ["REDIS_URL"]))
+    app = Flask("floor")
+
+    @app.post(PATH)
+    def accept():
+        payload = json.loads(request.get_data(cache=False))
+        raw = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+        message = InboundMessage(
+            provider="meta",
+            channel="whatsapp",
+            phone="+" + raw["from"],
+            message_id=raw["id"],
+            kind="text",
+            text=raw["text"]["body"],
+        )
+        return jsonify(accepted=int(queue.accept(message)), duplicates=0, statuses=0)
 
     return app
 
@@ -174,8 +209,9 @@ def redis_cpu(client) -> float:
 
 def load_phase(children: Children, env: dict, client, args, tmp: Path) -> list[dict]:
     """Part 1: load on the bare and the real webhook, one row per target and generator."""
+    targets = {**TARGETS, "floor": FLOOR} if args.floor else TARGETS
     servers = {
-        name: start_gunicorn(children, name, app, env, args, tmp) for name, app in TARGETS.items()
+        name: start_gunicorn(children, name, app, env, args, tmp) for name, app in targets.items()
     }
     phones = [f"+3460{n:07d}" for n in range(args.load_phones)]
     rows = []
@@ -288,6 +324,14 @@ def print_table(rows: list[dict], args) -> bool:
             f"{per_bare:.0f} µs ({per_bare / per_real if per_real else 0:.2f}x the bare endpoint's "
             "throughput on a machine of its own)"
         )
+        if ("floor", gen) in by:
+            floor = by[("floor", gen)]
+            print(
+                f"[{gen}] floor (bare + the queue's one Redis write): "
+                f"{floor.rps / bare.rps if bare.rps else 0:.2f}x the bare rps, p99 "
+                f"{floor.percentile_ms(99):.1f} ms, CPU per request "
+                f"{cpu_per_request_us(by_row[('floor', gen)]):.0f} µs"
+            )
         if real.repeats:
             print(
                 f"[{gen}] note: {real.repeats} real requests reused a message id "
@@ -542,6 +586,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--e2e-timeout", type=float, default=120)
     p.add_argument("--grace", type=float, default=1.0, help="wait for stray replies after")
+    p.add_argument(
+        "--floor",
+        action="store_true",
+        help="also measure the bare endpoint plus the queue's one Redis write (floor_app)",
+    )
     p.add_argument("--skip-load", action="store_true")
     p.add_argument("--skip-e2e", action="store_true")
     p.add_argument("--keep", action="store_true", help="keep the logs and data directory")
