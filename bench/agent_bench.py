@@ -1,11 +1,17 @@
 """Turns per second of the funnel (rules brain) on RedisSaver against LangGraph's InMemorySaver.
 
     .venv/bin/python -m bench.agent_bench [--conversations 200] [--turns 10] [--long 100]
+    .venv/bin/python -m bench.agent_bench --langgraph [--conversations 30] [--rounds 5]
 
 Both savers run the same compiled graph with durability="exit" (what the service uses), in the
 same process and run; the Redis one talks to a real redis-server started here on 127.0.0.1.
 Also measured: the whole service turn (lock + graph + transcript), the storage one conversation
 uses after --long turns, and how a turn late in a long conversation compares with an early one.
+
+`--langgraph` measures what LangGraph itself costs a turn: the CPU (`time.thread_time`) of a
+graph turn on InMemorySaver against the same node functions called in the same order by a plain
+loop that follows the graph's own edges, routers and Commands (the nodes' work alone). Both
+must end every turn in the same state, with a fixed clock; rounds alternate the two.
 """
 
 from __future__ import annotations
@@ -16,15 +22,22 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import redis
 from langchain_core.messages import HumanMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.channels.binop import BinaryOperatorAggregate
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import Command
 
 from agent.brains.rules import RulesBrain
-from agent.context import AgentContext
+from agent.context import AgentContext, utc_now
 from agent.graph import build_graph
 from agent.quote import QuoteEngine
+from agent.state import AgentState
 from integrations.redis.saver import RedisSaver
 from integrations.redis.server import RedisProcess
 from webhooks.services import build_services
@@ -78,6 +91,88 @@ def summary(name: str, times: list[float]) -> dict:
     }
 
 
+def bare_turn(
+    builder: StateGraph[Any, Any, Any, Any], state: dict, turn_input: dict, runtime: Runtime[Any]
+) -> int:
+    """One turn of the graph's nodes called directly, updating `state` in place; nodes run."""
+    reducers = {
+        k: c.operator for k, c in builder.channels.items() if isinstance(c, BinaryOperatorAggregate)
+    }
+
+    def apply(update: dict) -> None:
+        for key, value in update.items():
+            state[key] = reducers[key](state.get(key, []), value) if key in reducers else value
+
+    apply(turn_input)
+    node: Any = next(end for start, end in builder.edges if start == START)
+    runs = 0
+    while node != END:
+        out = cast(Any, builder.nodes[node].runnable).func(state, runtime)
+        runs += 1
+        update, goto = (out.update, out.goto) if isinstance(out, Command) else (out, None)
+        apply(update or {})
+        if goto is None and (branches := builder.branches.get(node)):
+            (branch,) = branches.values()  # older trees: one conditional edge per node
+            goto = cast(Any, branch.path).func(state)
+        node = goto or next(end for start, end in builder.edges if start == node)
+    return runs
+
+
+def langgraph_cost(conversations: int, rounds: int) -> None:
+    """Print the CPU of a graph turn against the same nodes called directly (see --langgraph)."""
+    at = utc_now()
+    context = AgentContext(brain=RulesBrain(), quotes=QuoteEngine(), clock=lambda: at)
+    builder = build_graph()
+    graph = builder.compile(checkpointer=InMemorySaver())
+    runtime = Runtime(context=context)
+    texts = script(10)
+
+    def graph_run(tag: str) -> list[dict]:
+        ends = []
+        for c in range(conversations):
+            config: RunnableConfig = {"configurable": {"thread_id": f"{tag}{c}"}}
+            for text in texts:
+                turn: AgentState = {
+                    "messages": [HumanMessage(text, id=f"{c}:{text}")],
+                    "channel": "whatsapp",
+                }
+                ends.append(graph.invoke(turn, config, context=context, durability="exit"))
+        return ends
+
+    def bare_run(tag: str) -> tuple[list[dict], int]:
+        ends, runs = [], 0
+        for c in range(conversations):
+            state: dict = {}
+            for text in texts:
+                turn = {"messages": [HumanMessage(text, id=f"{c}:{text}")], "channel": "whatsapp"}
+                runs += bare_turn(builder, state, turn, runtime)
+                ends.append(dict(state))
+        return ends, runs
+
+    def plain(states: list[dict]) -> list[dict]:
+        # AIMessages get random ids: compare what they say
+        return [
+            {**s, "messages": [(m.type, m.text) for m in s.get("messages", [])]} for s in states
+        ]
+
+    bare_ends, runs = bare_run("w")
+    same = plain(graph_run("w")) == plain(bare_ends)
+    cpu: dict[str, list[float]] = {"graph": [], "bare": []}
+    for r in range(rounds):
+        for name, run in (("graph", graph_run), ("bare", bare_run)):
+            start = time.thread_time()
+            run(f"{name}{r}")
+            cpu[name].append((time.thread_time() - start) * 1000 / (conversations * len(texts)))
+    graph_ms, bare_ms = statistics.median(cpu["graph"]), statistics.median(cpu["bare"])
+    print(
+        f"LangGraph turn, {conversations}×{len(texts)} turns, median of {rounds} rounds: "
+        f"{graph_ms:.3f} ms CPU, the nodes alone {bare_ms:.3f} ms "
+        f"({runs / (conversations * len(texts)):.2f} node steps a turn); LangGraph's own "
+        f"{graph_ms - bare_ms:.3f} ms, {graph_ms / bare_ms:.2f}x the nodes; "
+        f"same states: {'PASS' if same else 'FAIL'}"
+    )
+
+
 def conversation_bytes(client: redis.Redis, phone: str) -> int:
     """Bytes Redis holds for one phone's conversation (every key tagged with it)."""
     return sum(
@@ -88,10 +183,16 @@ def conversation_bytes(client: redis.Redis, phone: str) -> int:
 def main() -> int:
     """Measure turns in memory and on Redis, and what a conversation costs in Redis memory."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--conversations", type=int, default=200)
+    parser.add_argument("--conversations", type=int, help="default 200; 30 with --langgraph")
     parser.add_argument("--turns", type=int, default=10)
     parser.add_argument("--long", type=int, default=100)
+    parser.add_argument("--langgraph", action="store_true", help="LangGraph's own cost, only")
+    parser.add_argument("--rounds", type=int, default=5, help="--langgraph rounds")
     args = parser.parse_args()
+    if args.langgraph:
+        langgraph_cost(args.conversations or 30, args.rounds)
+        return 0
+    args.conversations = args.conversations or 200
 
     context = AgentContext(brain=RulesBrain(), quotes=QuoteEngine())
     with tempfile.TemporaryDirectory() as tmp, RedisProcess(Path(tmp)) as server:

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from langchain_core.messages import HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import END, START, StateGraph
 
+from agent import routing, stages
+from agent.context import AgentContext
+from agent.state import AgentState
 from agent.texts import price
 from testkit.chat import ENGINE, NOW, Chat
 
@@ -327,3 +333,85 @@ def test_a_datum_already_given_is_changed_out_loud_never_silently():
     assert state["profile"]["age"] == 52
     assert "Cambio la edad: 45 años → 52 años." in state["reply"]
     assert "Anotado: 52 años" not in state["reply"]
+
+
+def previous_wiring() -> StateGraph[AgentState, AgentContext, AgentState, AgentState]:
+    """The funnel as wired before its routers moved into the nodes.
+
+    Conditional edges, and `respond` a node of its own: conversations it checkpointed are live.
+    """
+    graph = StateGraph(AgentState, context_schema=AgentContext)
+    for name in stages.__all__:
+        graph.add_node(name, getattr(stages, name))
+    graph.add_edge(START, "understand")
+    for name, router in (
+        ("understand", routing.route_after_understand),
+        ("greet", routing.route_after_greet),
+        ("restart", routing.route_after_restart),
+        ("resume_bot", routing.route_after_resume),
+        ("analyse_needs", routing.route_after_needs),
+        ("handle_proposal", routing.route_after_proposal),
+    ):
+        graph.add_conditional_edges(name, router)
+    for name in (
+        "make_quote",
+        "close_sale",
+        "follow_up",
+        "hand_off",
+        "opt_out",
+        "explain_language",
+    ):
+        graph.add_edge(name, "respond")
+    graph.add_edge("respond", END)
+    return graph
+
+
+SALE = ["Hola", "sí", "Soy Ana, tengo 35 años, no fumo", "150.000 € a 20 años", "para mi familia"]
+SALE_END = ["sí", "la 2", "sí", "¿qué cubre?"]
+
+
+def test_a_conversation_checkpointed_by_the_previous_wiring_goes_on_the_same():
+    saver = InMemorySaver()
+    before, after = Chat(checkpointer=saver), Chat(checkpointer=saver)
+    before.graph = previous_wiring().compile(checkpointer=saver)
+    for text in SALE:
+        before.say(text)
+    switched = [after.say(text) for text in SALE_END]
+
+    fresh = Chat()
+    for text in SALE:
+        fresh.say(text)
+    expected = [fresh.say(text) for text in SALE_END]
+    assert [s["stage"] for s in switched] == [
+        "PRESENTACION_PROPUESTA",
+        "PRESENTACION_PROPUESTA",
+        "FINALIZADO",
+        "FINALIZADO",
+    ]
+    assert [{**s, "messages": [m.text for m in s["messages"]]} for s in switched] == [
+        {**s, "messages": [m.text for m in s["messages"]]} for s in expected
+    ]
+
+
+def test_a_turn_is_understand_then_one_stage_node_that_also_phrases_the_reply():
+    chat = Chat()
+    turn = {"messages": [HumanMessage("Hola")], "channel": "whatsapp"}
+    updates = list(
+        chat.graph.stream(turn, chat.config, context=chat.context, stream_mode="updates")
+    )
+    assert [next(iter(u)) for u in updates] == ["understand", "greet"]
+    (said,) = updates[1]["greet"]["messages"]
+    assert said.text == updates[1]["greet"]["reply"] and "consentimiento" in said.text
+
+    chat.say("sí")
+    turn = {"messages": [HumanMessage("Ana, 35 años, no fumo, 150.000 € a 20 años, familia")]}
+    updates = list(
+        chat.graph.stream(turn, chat.config, context=chat.context, stream_mode="updates")
+    )
+    assert [next(iter(u)) for u in updates] == ["understand", "analyse_needs"]
+    turn = {"messages": [HumanMessage("sí")]}
+    updates = list(
+        chat.graph.stream(turn, chat.config, context=chat.context, stream_mode="updates")
+    )
+    assert [next(iter(u)) for u in updates] == ["understand", "analyse_needs", "make_quote"]
+    assert "messages" not in updates[1]["analyse_needs"]  # the quote's turn replies once

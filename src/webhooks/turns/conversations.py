@@ -238,14 +238,15 @@ class ConversationService:
         update: dict = {"stage": "FINALIZADO", "expecting": None, "reply": farewell, "buttons": []}
         if farewell:
             update["messages"] = [AIMessage(farewell)]
-        self._write(phone, update)
+        self._write(phone, update, as_node="follow_up")  # the node of FINALIZADO
 
     def end_handoff(self, phone: str, values: dict) -> dict:
         """The bot may answer again, same stage; the state after (caller holds the lock)."""
         update = {"handoff": False, "handoff_reason": None}
-        self._write(phone, update)
+        self._write(phone, update, as_node="resume_bot")  # the node that ends a handoff
         return {**values, **update}
 
-    def _write(self, phone: str, update: dict) -> None:
-        # As if the turn's last node had written it: the graph stays at rest.
-        self.graph.update_state(self._config(phone), update, as_node="respond")
+    def _write(self, phone: str, update: dict, *, as_node: str) -> None:
+        # As if `as_node` had written it: every node names the next one by Command, so a plain
+        # update names none and the graph stays at rest.
+        self.graph.update_state(self._config(phone), update, as_node=as_node)
