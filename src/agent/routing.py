@@ -1,4 +1,8 @@
-"""Pure routers: which node runs next, from the state alone."""
+"""Pure routers: which node runs next, from the state alone.
+
+"respond" means the turn's work is done: `agent.graph` phrases the reply in the same step and
+ends the turn. Each router runs inside its node's step, on the state as the node leaves it.
+"""
 
 from __future__ import annotations
 

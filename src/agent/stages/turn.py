@@ -1,4 +1,8 @@
-"""The first and last step of every turn: understand the message, phrase the reply."""
+"""How every turn starts and ends: understand the message; phrase the reply.
+
+`understand` is the turn's first node; `respond` is not a node of its own: `agent.graph` runs it
+at the end of the step whose router says "respond" (one LangGraph step fewer per turn).
+"""
 
 from __future__ import annotations
 
