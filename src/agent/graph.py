@@ -56,9 +56,9 @@ def _step(node: Node, router: Router | None) -> Callable[..., Command[Any]]:
 
     Routing inside the node's step spares the copy of every channel LangGraph makes to show a
     conditional edge the node's writes, and phrasing the reply here spares a step a turn
-    (together about a third of the graph's CPU per turn: bench/agent_bench.py --langgraph).
+    (together about a sixth of the graph's CPU per turn; see bench/README.md, worker_bench).
     A plain merge shows the routers what an edge would: none reads `messages`, the one
-    channel with a reducer, and no node but `respond` writes it.
+    channel with a reducer, and only `respond` writes it.
     """
 
     def run(state: AgentState, runtime: Runtime[AgentContext]) -> Command[Any]:
