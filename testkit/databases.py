@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from integrations.archive.database import database_url
+from testkit.stack import Stack
 
 
 @pytest.fixture(scope="session")
@@ -73,3 +74,34 @@ def archive_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
         yield f"sqlite:///{tmp_path / 'archive.sqlite3'}"
         return
     yield from fresh_postgres(request.getfixturevalue("postgres_server"))
+
+
+def database_outage(stack: Stack, archive_url: str) -> Callable[[], object]:
+    """Make the archive's database unreachable; returns what brings it back."""
+    assert stack.services.archive is not None
+    engine = stack.services.archive.store.engine
+    if archive_url.startswith("sqlite"):
+        folder = Path(make_url(archive_url).database or "").parent
+        away = folder.with_name(folder.name + "-away")
+        engine.dispose()
+        folder.rename(away)
+        return lambda: away.rename(folder)
+    name = make_url(archive_url).database
+    admin = create_engine(
+        database_url(archive_url, Path()).replace(f"/{name}", "/postgres"),
+        isolation_level="AUTOCOMMIT",
+        poolclass=NullPool,
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+        connection.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+            {"n": name},
+        )
+
+    def back() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        admin.dispose()
+
+    return back

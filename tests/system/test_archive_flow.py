@@ -9,15 +9,10 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
-from integrations.archive.database import database_url
-from testkit.databases import archive_url, postgres_server
+from testkit.databases import archive_url, database_outage, postgres_server
 from testkit.metrics import scrape
 from testkit.processes import wait_until
 from testkit.signed import meta_headers
@@ -123,41 +118,10 @@ def test_a_sale_is_archived_by_the_worker_through_its_outbox(stack):
     assert samples[("iagente_archive_ops_total", (("op", "turn"), ("outcome", "ok")))] >= 9
 
 
-def _outage(stack: Stack, archive_url: str):
-    """Make the archive's database unreachable; returns what brings it back."""
-    assert stack.services.archive is not None
-    engine = stack.services.archive.store.engine
-    if archive_url.startswith("sqlite"):
-        folder = Path(make_url(archive_url).database or "").parent
-        away = folder.with_name(folder.name + "-away")
-        engine.dispose()
-        folder.rename(away)
-        return lambda: away.rename(folder)
-    name = make_url(archive_url).database
-    admin = create_engine(
-        database_url(archive_url, Path()).replace(f"/{name}", "/postgres"),
-        isolation_level="AUTOCOMMIT",
-        poolclass=NullPool,
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-        connection.execute(
-            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-            {"n": name},
-        )
-
-    def back() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-        admin.dispose()
-
-    return back
-
-
 def test_customers_are_answered_while_the_database_is_away_and_nothing_is_lost(stack, archive_url):
     converse(stack, PHONE, SALE[:1])
     wait_until(lambda: archived(stack, PHONE)["messages"], what="the first turn archived")
-    back = _outage(stack, archive_url)
+    back = database_outage(stack, archive_url)
     try:
         converse(stack, PHONE, SALE[1:4], start=1)  # answered as usual
         wait_until(lambda: backlog(stack) >= 3, what="the backlog")

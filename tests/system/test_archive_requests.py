@@ -14,10 +14,9 @@ from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from werkzeug.test import EnvironBuilder
 
-from testkit.databases import archive_url, postgres_server
+from testkit.databases import archive_url, database_outage, postgres_server
 from testkit.fake_chatwoot import FakeChatwoot
 from testkit.stack import Stack, post_meta
-from tests.system.test_archive_flow import _outage
 from webhooks.turns.worker import Worker
 
 __all__ = ["archive_url", "postgres_server"]
@@ -189,7 +188,7 @@ def test_with_the_database_away_an_erasure_erases_nothing(requests_, archive_url
     requests_.drain()
     keys = requests_.redis_keys(PHONE)
     requests_.archive.store.engine.dispose()
-    back = _outage(requests_.stack, archive_url)
+    back = database_outage(requests_.stack, archive_url)
     try:
         answer = requests_.call("POST", f"/webhook/customer/{PHONE}/erase")
         assert answer.status_code == 503 and "nothing was erased" in answer.json["error"]
@@ -247,7 +246,7 @@ def test_every_documented_answer_of_the_customer_endpoints_is_produced(requests_
     requests_.call("POST", f"/webhook/customer/{PHONE}/erase", json={"everything": True})
     requests_.call("GET", f"/webhook/customer/{OTHER}/export")
     requests_.call("GET", f"/webhook/customer/{PHONE}/export")
-    back = _outage(requests_.stack, archive_url)
+    back = database_outage(requests_.stack, archive_url)
     try:
         requests_.call("GET", f"/webhook/customer/{PHONE}/export")
         requests_.call("POST", f"/webhook/customer/{PHONE}/erase")
