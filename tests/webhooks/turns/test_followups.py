@@ -12,80 +12,13 @@ import pytest
 import redis
 
 from agent import texts
-from agent.hours import QuietHours
-from integrations.redis.timers import FollowUpTimers
+from testkit.followups import MEXICO, SPAIN, START, TO_NAME, Clock, customer, follow_ups
 from testkit.stack import Stack
 from webhooks.inbound.messages import InboundMessage
-from webhooks.services import Services
 from webhooks.turns.channels import Channels
 from webhooks.turns.conversations import ConversationService
 from webhooks.turns.followups import FollowUps
 from webhooks.turns.worker import Worker
-
-SPAIN, MEXICO = "+34600300400", "+525512345678"
-# A Tuesday, 11:00 in Madrid (CET), 04:00 in Mexico City.
-START = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
-TO_NAME = ["Hola", "sí"]  # consent given: the bot asks the name
-
-
-class Clock:
-    """The time the code under test sees; the test moves it."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-def follow_ups(
-    services: Services,
-    clock: Clock,
-    *,
-    after: str = "2h,22h",
-    quiet: str = "",
-    channels: Channels | None = None,
-    client: redis.Redis | None = None,
-) -> FollowUps:
-    """Reminders on the stack's Redis and senders, at `clock`'s time."""
-    client = client or services.redis
-    return FollowUps(
-        services.conversations,
-        FollowUpTimers(client),
-        channels or services.channels,
-        services.queue,
-        delays=tuple(timedelta(hours=float(d.rstrip("h"))) for d in after.split(",") if d.strip()),
-        quiet=QuietHours.parse(quiet),
-        clock=clock,
-    )
-
-
-class Customer:
-    """One customer writing on WhatsApp, each message taken by the worker at once."""
-
-    def __init__(self, stack: Stack, worker: Worker, phone: str) -> None:
-        self.stack, self.worker, self.phone, self.n = stack, worker, phone, 0
-
-    def says(self, *lines: str) -> None:
-        for text in lines:
-            self.n += 1
-            message = InboundMessage(
-                provider="meta",
-                channel="whatsapp",
-                phone=self.phone,
-                message_id=f"wamid.{self.phone}.{self.n}",
-                kind="text",
-                text=text,
-                timestamp=self.worker.followups.clock().timestamp() if self.worker.followups else 0,
-            )
-            assert self.stack.services.queue.accept(message)
-            assert self.worker.process_phone(self.phone)
-
-    def received(self) -> list[str]:
-        return self.stack.providers.texts_to(self.phone)
 
 
 @pytest.fixture
@@ -108,10 +41,6 @@ def worker(stack: Stack, reminders: FollowUps) -> Worker:
         name="test",
         followups=reminders,
     )
-
-
-def customer(stack: Stack, worker: Worker, phone: str = SPAIN) -> Customer:
-    return Customer(stack, worker, phone)
 
 
 def test_a_silent_customer_gets_one_reminder_per_delay_worded_for_where_they_stopped(

@@ -13,8 +13,8 @@ import pytest
 import redis
 
 from integrations.redis.local_cluster import LocalCluster
+from testkit.followups import START, TO_NAME, Clock, customer, follow_ups
 from testkit.stack import Stack, running
-from tests.webhooks.turns.test_followups import START, TO_NAME, Clock, customer, follow_ups
 from webhooks.turns.worker import Worker
 
 PHONES = [f"+3460080{n:04d}" for n in range(6)]

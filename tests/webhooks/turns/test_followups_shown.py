@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from testkit.followups import SPAIN, TO_NAME, Clock, customer, follow_ups
 from testkit.metrics import moved, scrape
-from tests.webhooks.turns.test_followups import SPAIN, TO_NAME, Clock, customer, follow_ups
 from webhooks.turns.worker import Worker
 
 ADMIN = "admin-token-for-tests"

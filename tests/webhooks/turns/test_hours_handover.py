@@ -14,8 +14,8 @@ import pytest
 from agent import texts
 from agent.hours import BusinessHours
 from testkit.fake_chatwoot import FakeChatwoot
+from testkit.followups import SPAIN, TO_NAME, Clock, customer, follow_ups
 from testkit.stack import Stack
-from tests.webhooks.turns.test_followups import SPAIN, TO_NAME, Clock, customer, follow_ups
 from webhooks.turns.advisors import AdvisorHours
 from webhooks.turns.worker import Worker
 
