@@ -16,11 +16,11 @@ def meta_signature(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def meta_text(
-    phone: str, text: str, message_id: str, *, name: str = "Ana", ts: float | None = None
-) -> bytes:
-    """A Cloud API `messages` webhook carrying one text message, as raw bytes."""
-    wa_id = phone.lstrip("+")
+def meta_change(value: dict) -> bytes:
+    """A Cloud API `messages` webhook carrying one change `value` (messages or statuses), as bytes.
+
+    The metadata (our business number) is added to `value`.
+    """
     payload = {
         "object": "whatsapp_business_account",
         "entry": [
@@ -35,16 +35,7 @@ def meta_text(
                                 "display_phone_number": "34910000000",
                                 "phone_number_id": "1122334455667",
                             },
-                            "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
-                            "messages": [
-                                {
-                                    "from": wa_id,
-                                    "id": message_id,
-                                    "timestamp": str(int(ts or time.time())),
-                                    "type": "text",
-                                    "text": {"body": text},
-                                }
-                            ],
+                            **value,
                         },
                     }
                 ],
@@ -52,6 +43,27 @@ def meta_text(
         ],
     }
     return json.dumps(payload).encode()
+
+
+def meta_text(
+    phone: str, text: str, message_id: str, *, name: str = "Ana", ts: float | None = None
+) -> bytes:
+    """A Cloud API `messages` webhook carrying one text message, as raw bytes."""
+    wa_id = phone.lstrip("+")
+    return meta_change(
+        {
+            "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
+            "messages": [
+                {
+                    "from": wa_id,
+                    "id": message_id,
+                    "timestamp": str(int(ts or time.time())),
+                    "type": "text",
+                    "text": {"body": text},
+                }
+            ],
+        }
+    )
 
 
 def meta_headers(body: bytes, secret: str) -> dict:

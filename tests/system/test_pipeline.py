@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from testkit.signed import meta_headers, meta_text, twilio_form, twilio_headers
+from testkit.signed import meta_change, meta_headers, meta_text, twilio_form, twilio_headers
 from testkit.stack import (
     BASE,
     META_TOKEN,
@@ -164,36 +164,19 @@ def test_delivery_statuses_are_recorded_against_the_outbound_message(stack):
     time.sleep(0.3)
     outbound = stack.service.store.transcript(phone)[-1]
     (wamid,) = outbound["ids"]
-    status = {
-        "object": "whatsapp_business_account",
-        "entry": [
-            {
-                "id": "1",
-                "changes": [
-                    {
-                        "field": "messages",
-                        "value": {
-                            "messaging_product": "whatsapp",
-                            "metadata": {
-                                "display_phone_number": "34910000000",
-                                "phone_number_id": "1122334455667",
-                            },
-                            "statuses": [
-                                {
-                                    "id": wamid,
-                                    "status": "failed",
-                                    "timestamp": str(int(time.time())),
-                                    "recipient_id": phone.lstrip("+"),
-                                    "errors": [{"code": 131026, "title": "Message undeliverable"}],
-                                }
-                            ],
-                        },
-                    }
-                ],
-            }
-        ],
-    }
-    body = json.dumps(status).encode()
+    body = meta_change(
+        {
+            "statuses": [
+                {
+                    "id": wamid,
+                    "status": "failed",
+                    "timestamp": str(int(time.time())),
+                    "recipient_id": phone.lstrip("+"),
+                    "errors": [{"code": 131026, "title": "Message undeliverable"}],
+                }
+            ]
+        }
+    )
     assert (
         stack.client.post("/webhook/whatsapp", data=body, headers=meta_headers(body, SECRET)).json[
             "statuses"

@@ -7,7 +7,6 @@ tests/system/test_console_browser.py.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,7 +19,7 @@ from integrations.redis.server import free_port
 from integrations.redis.stats import DayCount, StatsStore
 from testkit.console import ADMIN, SALE, csrf_of, talk, work
 from testkit.settings import settings_for
-from testkit.signed import meta_headers
+from testkit.signed import meta_change, meta_headers
 from testkit.stack import SECRET, Stack, running
 from webhooks.app import create_app
 from webhooks.cli.banner import banner
@@ -353,29 +352,7 @@ def test_stats_count_leads_and_messages_per_day(redis_client) -> None:
 
 def _meta_post(stack: Stack, value: dict) -> None:
     """POST one signed Cloud API `messages` change carrying `value` (statuses or messages)."""
-    body = json.dumps(
-        {
-            "object": "whatsapp_business_account",
-            "entry": [
-                {
-                    "id": "1234567890",
-                    "changes": [
-                        {
-                            "field": "messages",
-                            "value": {
-                                "messaging_product": "whatsapp",
-                                "metadata": {
-                                    "display_phone_number": "34910000000",
-                                    "phone_number_id": "1122334455667",
-                                },
-                                **value,
-                            },
-                        }
-                    ],
-                }
-            ],
-        }
-    ).encode()
+    body = meta_change(value)
     answer = stack.client.post("/webhook/whatsapp", data=body, headers=meta_headers(body, SECRET))
     assert answer.status_code == 200
 
