@@ -17,6 +17,7 @@ import logging
 import random
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import Protocol, Unpack, cast
@@ -161,7 +162,7 @@ class Outbox(PhoneStore):
         }
 
 
-class OutboxDrainer:
+class OutboxDrainer(ABC):
     """A drainer of one outbox: `run` works it, `drain` takes a phone's lease for `drain_leased`.
 
     A subclass applies a phone's operations in `drain_leased`; `away` are its far side's errors
@@ -202,14 +203,14 @@ class OutboxDrainer:
             with suppress(LockError, redis.RedisError):
                 lease.release()
 
+    @abstractmethod
     def drain_leased(self, phone: str, *, delay: float = 1.0) -> bool:
         """`drain` for a caller that holds the phone's lease."""
-        raise NotImplementedError
 
     def _unavailable(self, exc: Exception) -> None:
         log.warning("outbox unreachable (%s)", type(exc).__name__)
 
-    def _before_round(self) -> None:
+    def _before_round(self) -> None:  # noqa: B027 - an optional hook, not abstract
         """Nothing by default."""
 
 
