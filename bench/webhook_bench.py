@@ -552,6 +552,108 @@ def check_e2e(phones, answers, replies, posted_at, elapsed, store, args) -> bool
     return ok
 
 
+# --- in one thread: CPU per request without gunicorn ---------------------------------------------
+
+
+def wsgi_environ(headers: dict[str, str], body: bytes) -> dict:
+    """The WSGI environ of one signed POST, as gunicorn would hand it to the app."""
+    from werkzeug.test import EnvironBuilder
+
+    builder = EnvironBuilder(PATH, method="POST", headers=list(headers.items()), data=body)
+    try:
+        return builder.get_environ()
+    finally:
+        builder.close()
+
+
+def call_apps(apps: dict, round_no: int, count: int) -> dict[str, float]:
+    """Each app called `count` times in turn: one thread's CPU per request, in µs.
+
+    Every call gets a message id of its own (a reused one would be answered as a duplicate,
+    which skips the queueing); every answer must be a 200 with the message accepted.
+    """
+    phones = [f"+3460{n:07d}" for n in range(50)]
+    spent = {}
+    for name, app in apps.items():
+        environs = [wsgi_environ(h, b) for h, b in signed(phones, f"{name}.{round_no}", count)]
+        statuses: list[str] = []
+
+        def start_response(status, headers, exc_info=None, statuses=statuses):
+            statuses.append(status)
+
+        started = time.thread_time()
+        bodies = [b"".join(app(environ, start_response)) for environ in environs]
+        spent[name] = (time.thread_time() - started) / count * 1e6
+        answers = zip(statuses, bodies, strict=True)
+        refused = [s for s, b in answers if s != "200 OK" or b'"accepted":1' not in b]
+        if refused:
+            raise ChildError(f"{name}: {len(refused)} answers were not an accepted 200")
+    return spent
+
+
+def profile_real(app, count: int, top: int) -> None:
+    """A cProfile of the real app's CPU (thread time) over `count` requests, by cumulative time."""
+    import cProfile
+    import pstats
+
+    environs = [wsgi_environ(h, b) for h, b in signed(["+34600001111"], "profile", count)]
+    profiler = cProfile.Profile(time.thread_time)
+    profiler.enable()
+    for environ in environs:
+        b"".join(app(environ, lambda *_: None))
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
+
+
+def in_process(args, tmp: Path) -> int:
+    """--inprocess: bare, floor and real called directly in this thread, taking turns by round.
+
+    No sockets, no gunicorn, no other thread: the CPU each app spends on a request, which the
+    machine's other users change far less than requests/s. The real app logs its INFO line to a
+    file, as under gunicorn.
+    """
+    import logging
+
+    from integrations.redis.server import RedisProcess
+
+    with RedisProcess(tmp / "redis") as server:
+        os.environ.update(child_env(server.url, tmp / "var"))
+        os.chdir(tmp)  # no stray .env file gets read, as for the children
+        from webhooks.app import create_app
+        from webhooks.settings import load_settings
+
+        logging.getLogger().handlers.clear()  # logs.configure installs its own, on stderr
+        sys.stderr.flush()
+        with open(tmp / "real.log", "w") as log_file:
+            saved_stderr, sys.stderr = sys.stderr, log_file
+            try:
+                real = create_app(load_settings())
+                apps = {"bare": bare_app(), "floor": floor_app(), "real": real}
+            finally:
+                sys.stderr = saved_stderr
+            spent: dict[str, list[float]] = {name: [] for name in apps}
+            for round_no in range(args.inprocess_rounds):
+                for name, us in call_apps(apps, round_no, args.inprocess_requests).items():
+                    spent[name].append(us)
+            if args.profile:
+                profile_real(apps["real"], args.inprocess_requests, args.profile)
+    print(
+        f"\none thread, WSGI apps called directly: {args.inprocess_rounds} rounds of "
+        f"{args.inprocess_requests} requests per app, thread CPU per request (µs)\n"
+    )
+    print(f"{'app':6} {'median':>7} {'min':>7}  by round")
+    for name, values in spent.items():
+        rounds = " ".join(f"{v:.0f}" for v in values)
+        print(f"{name:6} {statistics.median(values):>7.0f} {min(values):>7.0f}  {rounds}")
+    med = {name: statistics.median(values) for name, values in spent.items()}
+    print(
+        f"\nreal - floor: {med['real'] - med['floor']:.0f} µs; real / floor: "
+        f"{med['real'] / med['floor']:.2f}x; bare / real: {med['bare'] / med['real']:.2f}x "
+        f"(bare / floor: {med['bare'] / med['floor']:.2f}x)"
+    )
+    return 0
+
+
 # --- main ----------------------------------------------------------------------------------------
 
 
@@ -591,6 +693,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="also measure the bare endpoint plus the queue's one Redis write (floor_app)",
     )
+    p.add_argument(
+        "--inprocess",
+        action="store_true",
+        help="only CPU per request of bare, floor and real called in this thread (no gunicorn)",
+    )
+    p.add_argument("--inprocess-rounds", type=int, default=7, help="--inprocess: rounds per app")
+    p.add_argument(
+        "--inprocess-requests", type=int, default=2000, help="--inprocess: requests per round"
+    )
+    p.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="--inprocess: then print the N top entries of a cProfile of the real app",
+    )
     p.add_argument("--skip-load", action="store_true")
     p.add_argument("--skip-e2e", action="store_true")
     p.add_argument("--keep", action="store_true", help="keep the logs and data directory")
@@ -625,6 +743,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     tmp = Path(tempfile.mkdtemp(prefix="webhook-bench-"))
     try:
+        if args.inprocess:
+            return in_process(args, tmp)
         # Children stop before Redis does: a worker whose Redis vanished dies with tracebacks.
         with RedisProcess(tmp / "redis") as server, Children(tmp) as children:
             client = redis.Redis.from_url(server.url)
