@@ -78,7 +78,12 @@ COMPRESS_OVER = 512
 
 def pack(header: Any, payload: bytes) -> bytes:
     """A JSON header line, then opaque serde bytes; zlib-compressed when large."""
-    data = json.dumps(header, separators=(",", ":")).encode() + b"\n" + payload
+    line = _KIND_LINES.get(header) if isinstance(header, str) else None
+    if line is None:
+        line = json.dumps(header, separators=(",", ":")).encode() + b"\n"
+        if isinstance(header, str) and len(_KIND_LINES) < _KINDS_KEPT:
+            _KIND_LINES[header] = line
+    data = line + payload
     return COMPRESSED + zlib.compress(data, 1) if len(data) > COMPRESS_OVER else data
 
 
@@ -86,8 +91,21 @@ def unpack(raw: bytes) -> tuple[Any, bytes]:
     """The JSON header and serde payload of a value `pack` wrote."""
     if raw[:1] == COMPRESSED:
         raw = zlib.decompress(raw[1:])
-    header, _, payload = raw.partition(b"\n")
-    return json.loads(header), payload
+    line, _, payload = raw.partition(b"\n")
+    header = _KINDS.get(line)
+    if header is None:
+        header = json.loads(line)
+        if isinstance(header, str) and len(_KINDS) < _KINDS_KEPT:
+            _KINDS[line] = header
+    return header, payload
+
+
+# A channel value's header is only its serde kind ("msgpack", "empty", …): a handful of strings,
+# each parsed once instead of once per channel per read (a read parses about thirty). Strings
+# only: they can't be changed by whoever gets them, unlike a record's dict header.
+_KINDS_KEPT = 64
+_KINDS: dict[bytes, str] = {}
+_KIND_LINES: dict[str, bytes] = {}
 
 
 def checkpoint_config(thread_id: Any, ns: str, checkpoint_id: str) -> RunnableConfig:

@@ -16,6 +16,7 @@ from langgraph.graph.message import add_messages
 
 from integrations.redis.keys import ThreadKeys
 from integrations.redis.saver import RedisSaver
+from integrations.redis.saver_layout import pack, unpack
 
 
 def _thread_keys(client: redis.Redis, thread_id: str) -> list[bytes]:
@@ -294,3 +295,15 @@ def test_durability_exit_with_keep_last_keeps_a_conversation_small(
     fresh = _graph(RedisSaver(redis_client, keep_last=4))
     result = fresh.invoke({"messages": [HumanMessage("otra vez")]}, config, durability="exit")
     assert result["turns"] == 13
+
+
+def test_framing_round_trips_and_a_record_header_is_never_shared() -> None:
+    # Kinds are parsed once and reused; a record's header is a dict its reader may change.
+    for header in ("msgpack", "empty", 'a "quoted" kind', ["task", "ch", "msgpack", "", 0]):
+        for payload in (b"", b"x" * 600, b"\n\x00bytes"):
+            for _ in range(2):
+                assert unpack(pack(header, payload)) == (header, payload)
+    record = pack({"versions": {"stage": "1"}, "parent": None}, b"payload")
+    first = unpack(record)[0]
+    first["versions"]["stage"] = "changed"
+    assert unpack(record)[0]["versions"] == {"stage": "1"}
