@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from dataclasses import replace
 from typing import Any, cast
 
 import redis
+from redis.exceptions import LockNotOwnedError
+from redis.lock import Lock
 
 from integrations.redis.keys import conversation_key, queue_key
 from webhooks.inbound.debounce import SCHEDULE_FUNCTION, Debounce
@@ -48,7 +51,83 @@ return new
 """
 )
 
+# A worker's turn starts in one round trip: nothing waiting (0), the lock taken by someone else
+# (1: the `missed` mark is left for the holder, atomically, so its letting go can't slip between
+# the two), or the lock is ours (KEYS[2] = ARGV[1], a lease of ARGV[2] ms) and here is the inbox.
+_TAKE = """
+if redis.call('LLEN', KEYS[1]) == 0 then return 0 end
+if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  redis.call('SET', KEYS[3], 1, 'EX', ARGV[3])
+  return 1
+end
+return redis.call('LRANGE', KEYS[1], 0, -1)
+"""
+# ...and ends in one: the lock released if still ours (bit 1), and bit 2 when a notification
+# missed the lock meanwhile and messages still wait (the holder then notifies again).
+_LET_GO = """
+local released = 0
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  released = 1
+end
+if redis.call('GET', KEYS[2]) then
+  redis.call('DEL', KEYS[2])
+  if redis.call('LLEN', KEYS[3]) > 0 then return released + 2 end
+end
+return released
+"""
+MISSED_SECONDS = 3600
+
 GROUP = "workers"
+
+
+class TurnLock(Lock):
+    """A phone's turn lock taken by `MessageQueue.take`; letting it go also says `nudge`.
+
+    The same key, token and lease as redis-py's `Lock` (so renewals, and `ConversationService`
+    locking the phone elsewhere, work with it): only acquiring and releasing are our scripts.
+    """
+
+    def __init__(self, queue: MessageQueue, phone: str, name: str, lease_seconds: float) -> None:
+        """The lock `name` of `phone`, not yet taken (thread_local off: a keeper renews it)."""
+        super().__init__(queue.client, name, timeout=lease_seconds, thread_local=False)
+        self.local.token = None
+        self.keys = [queue.key(phone, "inbox"), name, queue.key(phone, "missed")]
+        self.nudge = False  # after release: a notification missed the lock and messages wait
+
+    def take(self) -> list[bytes] | None:
+        """Take the lock if messages wait: their raw JSON, or None if nothing waits.
+
+        Raises `PhoneBusyError` when someone else holds the lock (and marks the miss).
+        """
+        token = uuid.uuid4().hex.encode()
+        lease_ms = int(self.timeout * 1000) if self.timeout else 0
+        args = [token, lease_ms, MISSED_SECONDS]
+        taken = _evaluate(self.redis, _TAKE, self.keys, args)
+        if taken == 0:
+            return None
+        if taken == 1:
+            raise PhoneBusyError(self.name)
+        self.local.token = token
+        return cast("list[bytes]", taken)
+
+    def do_release(self, expected_token: str | bytes) -> None:
+        """Release if still ours, and learn whether a missed notification must be repeated."""
+        inbox, lock, missed = self.keys
+        outcome = int(_evaluate(self.redis, _LET_GO, [lock, missed, inbox], [expected_token]))
+        self.nudge = bool(outcome & 2)
+        if not outcome & 1:
+            raise LockNotOwnedError("the lease ran out and someone else took it", lock_name=lock)
+
+
+class PhoneBusyError(Exception):
+    """Another worker holds the phone's turn lock (the miss is marked for it)."""
+
+
+def _evaluate(client: redis.Redis | redis.RedisCluster, script: str, keys: list, args: list):
+    # EVAL, not EVALSHA through a Script object: nothing to reload after a Redis restart, and
+    # a body of a few hundred bytes costs less than the Script's own bookkeeping.
+    return client.execute_command("EVAL", script, len(keys), *keys, *args)
 
 
 class MessageQueue:
@@ -75,7 +154,13 @@ class MessageQueue:
         self._accept_all = client.register_script(_ACCEPT_ALL)
         self.stream = queue_key(prefix)
 
-    def _key(self, phone: str, what: str) -> str:
+    @property
+    def client(self) -> redis.Redis:
+        """The Redis client the queue works on."""
+        return self._redis
+
+    def key(self, phone: str, what: str) -> str:
+        """The phone's queue record `what` ("inbox", "missed", "seen")."""
         return conversation_key(self._prefix, phone, what)
 
     # --- the webhook side: one script per message, nothing else -------------------------------
@@ -84,7 +169,7 @@ class MessageQueue:
         """Queue `message` unless its provider id was seen before. True when it is new."""
         seen_id, now = f"{message.provider}:{message.message_id}", time.time()
         queued = replace(message, received_at=now).to_json()
-        keys = [self._key(message.phone, "seen"), self._key(message.phone, "inbox")]
+        keys = [self.key(message.phone, "seen"), self.key(message.phone, "inbox")]
         args: list[str | float] = [now, seen_id, queued, self._dedupe_seconds]
         if self._cluster:
             return self._accept_on_cluster(message.phone, keys, args)
@@ -180,7 +265,7 @@ class MessageQueue:
             return None
         pipe = self._redis.pipeline(transaction=False)
         self.debounce.waiting(pipe, fields["phone"])
-        pipe.lindex(self._key(fields["phone"], "inbox"), -1)
+        pipe.lindex(self.key(fields["phone"], "inbox"), -1)
         due, newest = pipe.execute()
         if not self.debounce.still_waiting(due) or newest is None:
             return None
@@ -198,20 +283,35 @@ class MessageQueue:
         pipe.xdel(self.stream, entry_id)
         pipe.execute()
 
+    def take(self, phone: str, lock_name: str, lease_seconds: float) -> tuple[TurnLock, list]:
+        """The phone's turn lock and its waiting messages, in one round trip.
+
+        ([], lock not taken) when nothing waits. Raises `PhoneBusyError` when another worker
+        holds the lock; the miss is marked, so the holder notifies again when it lets go
+        (`TurnLock.nudge`, then `notify`).
+        """
+        lock = TurnLock(self, phone, lock_name, lease_seconds)
+        raw = lock.take()
+        return lock, [InboundMessage.from_json(m) for m in raw or ()]
+
+    def notify(self, phone: str) -> None:
+        """One more notification for `phone` (a missed one, repeated by the lock's holder)."""
+        self._redis.xadd(self.stream, {"phone": phone})
+
     def inbox(self, phone: str) -> list[InboundMessage]:
         """Every message of `phone` not yet answered, oldest first."""
         return [
             InboundMessage.from_json(raw)
-            for raw in self._redis.lrange(self._key(phone, "inbox"), 0, -1)
+            for raw in self._redis.lrange(self.key(phone, "inbox"), 0, -1)
         ]
 
     def inbox_size(self, phone: str) -> int:
         """How many messages of `phone` wait for their turn."""
-        return self._redis.llen(self._key(phone, "inbox"))
+        return self._redis.llen(self.key(phone, "inbox"))
 
     def missed(self, phone: str) -> None:
         """A notification for `phone` found its lock taken: the holder must nudge when done."""
-        self._redis.set(self._key(phone, "missed"), 1, ex=3600)
+        self._redis.set(self.key(phone, "missed"), 1, ex=MISSED_SECONDS)
 
     def nudge(self, phone: str) -> None:
         """Notify again for `phone` if a notification missed its lock and messages still wait.
@@ -220,15 +320,15 @@ class MessageQueue:
         own notifications are still to come.
         """
         pipe = self._redis.pipeline(transaction=False)
-        pipe.getdel(self._key(phone, "missed"))
-        pipe.llen(self._key(phone, "inbox"))
+        pipe.getdel(self.key(phone, "missed"))
+        pipe.llen(self.key(phone, "inbox"))
         missed, waiting = pipe.execute()
         if missed and waiting:
             self._redis.xadd(self.stream, {"phone": phone})
 
     def done(self, phone: str, count: int, pipe: redis.client.Pipeline | None = None) -> None:
         """Drop the `count` oldest inbox messages: their turn is over."""
-        (pipe or self._redis).ltrim(self._key(phone, "inbox"), count, -1)
+        (pipe or self._redis).ltrim(self.key(phone, "inbox"), count, -1)
 
     def depth(self) -> dict:
         """Notifications waiting (including those being worked on) and the oldest one's age."""

@@ -30,7 +30,7 @@ from webhooks.crm.handover import ChatwootSide
 from webhooks.crm.ops import turn_ops
 from webhooks.inbound.chatwoot import ChatwootEvent
 from webhooks.inbound.messages import InboundMessage
-from webhooks.inbound.queue import MessageQueue
+from webhooks.inbound.queue import MessageQueue, PhoneBusyError
 from webhooks.records.archive import Archive
 from webhooks.records.ops import status_op, turn_op
 from webhooks.services import Services
@@ -197,17 +197,21 @@ class Worker:
         notification that finds the lock taken leaves a mark, and whoever holds the lock
         notifies again when it lets go; the entry itself stays pending as a safety net.
         """
-        if not self.queue.inbox_size(phone):
+        service = self.service
+        try:
+            # The inbox's size, the lock and the inbox itself in one round trip.
+            lock, batch = self.queue.take(
+                phone, service.store.key(phone, "lock"), service.lock_seconds
+            )
+        except PhoneBusyError:
+            return False  # the miss is marked: the holder notifies again when it lets go
+        if not batch:
             return True  # answered already, with an earlier message of the same burst
-        held = self.service.locked(phone, blocking=False)
-        if held is None:
-            self.queue.missed(phone)
-            return False
-        with held:
-            if batch := self.queue.inbox(phone):
-                with logs.turn_context():
-                    self.answer(phone, batch)
-        self.queue.nudge(phone)
+        # Held as `ConversationService.locked` holds it (renewed; the checkpoint read once).
+        with service._held(lock, phone), logs.turn_context():
+            self.answer(phone, batch)
+        if lock.nudge:  # learnt when the lock was let go, in the same round trip
+            self.queue.notify(phone)
         return True
 
     def answer(self, phone: str, batch: list[InboundMessage]) -> None:
