@@ -1,6 +1,7 @@
 """Worker CPU per message, and what a whole sale costs on each channel (messages, segments).
 
-    .venv/bin/python -m bench.worker_bench [--phones 40] [--profile 20] [--sms-only]
+    .venv/bin/python -m bench.worker_bench [--phones 40] [--profile 20] [--commands] [--as-run]
+        [--sms-only]
 
 1. CPU: K phones each go through a whole sale (9 messages: greeting to confirmed option) over
    Meta's WhatsApp. The messages are queued as the webhook queues them, and one worker thread
@@ -9,7 +10,11 @@
    thread, so the fake API and the posting don't count) divided by the messages it answered is
    robust to a busy machine, unlike messages/s. Logging is at INFO to a discarded stream, as in
    production. `--profile N` prints the N costliest functions of that thread (cProfile,
-   cumulative and own time).
+   cumulative and own time); `--commands` the Redis commands per message (server side, the
+   webhook's included) and the worker thread's round trips per message. The worker is built
+   bare (no archive, no follow-ups), as the earlier measurements were, unless `--as-run`:
+   then as `iagente worker` builds it (`run_workers`: the SQL archive's outbox, follow-ups,
+   advisors' hours; their drainer and poller threads don't run).
 2. Cost of a sale: the same sale driven through Twilio SMS and through Meta's WhatsApp; each
    reply's characters and billed SMS segments (GSM-7: 160 characters in one segment, 153 per
    segment when split; anything outside GSM 03.38 makes the whole message UCS-2: 70, then 67).
@@ -73,13 +78,34 @@ def queue_turn(services, provider: str, phones: list[str], turn: int) -> None:
 
 
 def drive(
-    services, providers, provider: str, phones: list[str], worker_thread: Callable
+    services,
+    providers,
+    provider: str,
+    phones: list[str],
+    worker_thread: Callable,
+    *,
+    as_run: bool = False,
 ) -> tuple[float, list[dict], int]:
     """The whole sale for `phones`; the worker thread's CPU seconds, what was sent, turns."""
     from webhooks.turns.worker import Worker
 
+    extra = {}
+    if as_run:  # what run_workers gives each worker thread
+        extra = {
+            "health": services.health,
+            "archive": services.archive,
+            "chatwoot": services.chatwoot,
+            "voice": services.voice,
+            "followups": services.followups,
+            "advisors": services.advisors,
+        }
     worker = Worker(
-        services.conversations, services.queue, services.channels, name="bench", block_ms=50
+        services.conversations,
+        services.queue,
+        services.channels,
+        name="bench",
+        block_ms=50,
+        **extra,
     )
     stop = threading.Event()
     cpu: list[float] = []
@@ -98,6 +124,29 @@ def drive(
         thread.join()
     time.sleep(0.3)  # room for a stray duplicate reply to show up
     return cpu[0], providers.sent[before:], len(phones) * len(SALE)
+
+
+class RoundTrips:
+    """Counts the watched thread's Redis round trips (each packed write is one, pipelines too)."""
+
+    def __init__(self) -> None:
+        """Patch redis-py's connection class once; only the watched thread is counted."""
+        from redis.connection import AbstractConnection
+
+        self.count = 0
+        self._thread = 0
+        send = AbstractConnection.send_packed_command
+
+        def counted(connection, command, check_health=True):
+            if threading.get_ident() == self._thread:
+                self.count += 1
+            return send(connection, command, check_health)
+
+        AbstractConnection.send_packed_command = counted  # type: ignore[method-assign]
+
+    def watch(self) -> None:
+        """Count the calling thread's round trips from now on."""
+        self._thread = threading.get_ident()
 
 
 def reply_text(record: dict) -> str:
@@ -132,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=3, help="CPU rounds (best and median shown)")
     p.add_argument("--profile", type=int, default=0, help="print the top N functions")
     p.add_argument("--commands", action="store_true", help="redis commands per message")
+    p.add_argument("--as-run", action="store_true", help="the worker as run_workers builds it")
     p.add_argument("--sms-only", action="store_true", help="only the cost of a sale")
     p.add_argument("--show", action="store_true", help="print each reply of the sale")
     args = p.parse_args(argv)
@@ -146,8 +196,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger().setLevel("INFO")
 
     profiler = cProfile.Profile(time.thread_time) if args.profile else None
+    trips = RoundTrips() if args.commands else None
 
     def worker_thread(worker, stop: threading.Event, cpu: list[float]) -> None:
+        if trips:
+            trips.watch()
         start = time.thread_time()
         if profiler:
             profiler.enable()
@@ -166,7 +219,14 @@ def main(argv: list[str] | None = None) -> int:
             store = services.conversations.store
             if not args.sms_only:
                 # Warm-up: imports, compiled regular expressions, connections.
-                drive(services, stack.providers, "meta", ["+34600000000"], worker_thread)
+                drive(
+                    services,
+                    stack.providers,
+                    "meta",
+                    ["+34600000000"],
+                    worker_thread,
+                    as_run=args.as_run,
+                )
                 if profiler:
                     profiler = cProfile.Profile(time.thread_time)
                 services.redis.config_resetstat()
@@ -174,8 +234,10 @@ def main(argv: list[str] | None = None) -> int:
                 for r in range(args.rounds):
                     phones = [f"+346{r:02d}{n:06d}" for n in range(1, args.phones + 1)]
                     services.redis.config_resetstat()
+                    if trips:
+                        trips.count = 0
                     cpu, sent, messages = drive(
-                        services, stack.providers, "meta", phones, worker_thread
+                        services, stack.providers, "meta", phones, worker_thread, as_run=args.as_run
                     )
                     commands = services.redis.info("commandstats")
                     calls = sum(v["calls"] for v in commands.values())
@@ -191,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
                     f"one reply each, in order: {'PASS' if ok else 'FAIL'}"
                 )
                 print(f"redis commands per message: {calls / messages:.1f}")
+                if trips:
+                    per = trips.count / messages
+                    print(f"worker thread's redis round trips per message: {per:.1f}")
                 if args.commands:
                     for name, v in sorted(commands.items(), key=lambda kv: -kv[1]["calls"]):
                         print(f"  {name:28} {v['calls'] / messages:6.2f}")
