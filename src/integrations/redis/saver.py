@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import hashlib
 import random
 from collections.abc import (
     AsyncIterator,
@@ -79,6 +80,25 @@ R = TypeVar("R")
 T = TypeVar("T")
 # A checkpoint as stored: its ref, its record, its channels' blobs and its pending writes.
 RawTuple = tuple[bytes, bytes, list[bytes | None], list[bytes | None]]
+
+# `put` as one script: the changed channel values, the record, its index entry and the thread's
+# TTL, answering how many checkpoints the namespace holds. As a MULTI it was ten commands whose
+# packing and replies cost the client a third of a put (bench/README.md, worker_bench).
+# KEYS: the thread's keys (ThreadKeys order). ARGV: ref, record, TTL ("" for none), the
+# namespace's BYLEX range (two), then blob field and value pairs.
+_PUT = """
+if #ARGV > 5 then
+  redis.call("HSET", KEYS[3], unpack(ARGV, 6, #ARGV))
+end
+redis.call("HSET", KEYS[2], ARGV[1], ARGV[2])
+redis.call("ZADD", KEYS[1], 0, ARGV[1])
+if ARGV[3] ~= "" then
+  for i = 1, #KEYS do
+    redis.call("EXPIRE", KEYS[i], ARGV[3])
+  end
+end
+return redis.call("ZLEXCOUNT", KEYS[1], ARGV[4], ARGV[5])
+"""
 
 # The client is made with decode_responses=False (checked in __init__), so replies hold bytes;
 # redis-py types them `bytes | str` since it cannot know. The casts below say so, nothing more.
@@ -138,6 +158,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
         if ttl_seconds is not None and ttl_seconds < 1:
             raise ValueError("ttl_seconds must be at least 1")
         self.client = client
+        self._shas: dict[str, str] = {}
         self.prefix = prefix
         self.ttl_seconds = ttl_seconds
         self.keep_last = keep_last
@@ -309,14 +330,10 @@ class RedisSaver(BaseCheckpointSaver[str]):
             for channel, version in new_versions.items()
         }
         this = ref(ns, checkpoint["id"])
-        pipe = self.client.pipeline(transaction=True)
-        if blobs:
-            pipe.hset(keys.blobs, mapping=blobs)
-        pipe.hset(keys.cp, this, pack(header, payload))
-        pipe.zadd(keys.idx, {this: 0})
-        self._touch(pipe, keys)
-        pipe.zlexcount(keys.idx, *ns_range(ns))
-        count = pipe.execute()[-1]
+        ttl = "" if self.ttl_seconds is None else self.ttl_seconds
+        args: list[EncodableT] = [this, pack(header, payload), ttl, *ns_range(ns)]
+        args += [part for pair in blobs.items() for part in pair]
+        count = self._script(_PUT, keys.all, args)
         if self.keep_last is not None and count >= self.keep_last + self.trim_slack:
             keep = self.keep_last
             self._drop(
@@ -325,6 +342,20 @@ class RedisSaver(BaseCheckpointSaver[str]):
                 attempts=1,
             )
         return checkpoint_config(thread_id, ns, checkpoint["id"])
+
+    def _script(self, source: str, keys: Sequence[str], args: Sequence[EncodableT]) -> Any:
+        """Run the Lua `source` by its SHA, sending its text only when Redis lacks it.
+
+        A plain EVALSHA, not a `Script` object: it costs the client less, and a cluster
+        client routes it by its keys like any command.
+        """
+        sha = self._shas.get(source)
+        if sha is None:
+            sha = self._shas[source] = hashlib.sha1(source.encode()).hexdigest()
+        try:
+            return self.client.execute_command("EVALSHA", sha, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:  # first use, or Redis restarted or flushed
+            return self.client.execute_command("EVAL", source, len(keys), *keys, *args)
 
     def put_writes(
         self,

@@ -307,3 +307,15 @@ def test_framing_round_trips_and_a_record_header_is_never_shared() -> None:
     first = unpack(record)[0]
     first["versions"]["stage"] = "changed"
     assert unpack(record)[0]["versions"] == {"stage": "1"}
+
+
+def test_a_put_works_again_after_redis_forgot_its_scripts(redis_client: redis.Redis) -> None:
+    # A restarted or flushed Redis has no scripts: the put sends its script's text once more.
+    saver = RedisSaver(redis_client)
+    first = _put(saver, "t", None, {"a": 1})
+    redis_client.script_flush()
+    second = _put(saver, "t", first, {"a": 2, "b": "x"})
+    found = saver.get_tuple(second)
+    assert found is not None
+    assert found.checkpoint["channel_values"] == {"a": 2, "b": "x"}
+    assert found.parent_config == first
