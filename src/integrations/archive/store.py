@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -101,6 +101,20 @@ class ArchiveStore:
         except (IntegrityError, DataError) as exc:
             # The database refuses this operation's data, and always will: set it aside.
             raise writes.OperationError(f"refused by the database: {type(exc).__name__}") from exc
+
+    def apply_all(self, ops: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Apply several phones' operations, (phone, operation) in order, in ONE transaction.
+
+        All of them or none: when one fails, nothing is written, and the caller applies them
+        one by one (`apply`) to find out which failed, and why.
+
+        Raises:
+            OperationError: an operation can never be applied.
+            sqlalchemy.exc.SQLAlchemyError: the database refused one, or is unavailable.
+        """
+        with self.engine.begin() as db:
+            for phone, op in ops:
+                writes.apply(db, phone, op)
 
     def audit(
         self, actor: str, action: str, phone: str | None, detail: dict[str, Any] | None = None

@@ -8,6 +8,11 @@ only once it succeeded, so a crash or an outage of the service loses nothing and
 Scheduling: the writer pushes, *then* marks the phone due; the drainer unmarks a phone it emptied,
 *then* looks once more. Whatever the interleaving, a phone with work stays marked. A writer that
 dies between its MULTI and the mark leaves work unmarked: `rescan` finds it when a drainer starts.
+
+A drainer may also work on many phones at once (`take`, then `settle`): their leases and heads in
+one round trip, and after the far side took the heads, pops, unmarks and looks in three more, for
+the whole batch. Each phone's commands stay on its own slot (Redis Cluster): the scripts touch a
+phone's list and lease only, and the shared sorted set is written by commands of its own.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ import logging
 import random
 import threading
 import time
+import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import Protocol, Unpack, cast
 
 import redis
@@ -30,6 +37,32 @@ from integrations.redis.phone_store import PhoneStore, StoreOptions
 from integrations.redis.phone_store import compact_json as _json
 
 log = logging.getLogger(__name__)
+
+# KEYS: a phone's list, its lease; ARGV: the lease's token. Pops the head only for the lease's
+# holder: a drainer whose lease ran out must not pop what another drainer now works on.
+_POP_IF_LEASED = """
+if redis.call('get', KEYS[2]) == ARGV[1] then
+  redis.call('lpop', KEYS[1])
+  return 1
+end
+return 0
+"""
+# The same keys: releases the lease if it is still this drainer's; the list's length.
+_RELEASE_AND_COUNT = """
+if redis.call('get', KEYS[2]) == ARGV[1] then
+  redis.call('del', KEYS[2])
+end
+return redis.call('llen', KEYS[1])
+"""
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A phone a drainer leased for a batch (`Outbox.take`): the lease's token, the head."""
+
+    phone: str
+    token: str
+    op: dict | None
 
 
 class Outbox(PhoneStore):
@@ -90,8 +123,11 @@ class Outbox(PhoneStore):
 
     def lease(self, phone: str):
         """The phone's drain lease, acquired, or None when another drainer has it."""
-        lock = self._redis.lock(f"{self.key(phone)}:lease", timeout=self._lease, thread_local=False)
+        lock = self._redis.lock(self._lease_key(phone), timeout=self._lease, thread_local=False)
         return lock if lock.acquire(blocking=False) else None
+
+    def _lease_key(self, phone: str) -> str:
+        return f"{self.key(phone)}:lease"
 
     def head(self, phone: str) -> dict | None:
         """The phone's oldest pending operation, if any."""
@@ -122,6 +158,85 @@ class Outbox(PhoneStore):
         pipe.ltrim(self.dead_key, 0, self._dead_kept - 1)
         pipe.lpop(self.key(phone))
         pipe.execute()
+
+    # --- a drainer's batch of phones ---------------------------------------------------------
+
+    def take(self, phones: Iterable[str]) -> list[Taken]:
+        """Lease `phones` and read each one's head, in one round trip.
+
+        The lease is the one `lease` takes (same key, SET NX PX, a token of its own), so a
+        phone another drainer or an erasure holds is left out. The head is read beside the
+        lease attempt and kept only where the lease was won.
+        """
+        asked = [(phone, uuid.uuid4().hex) for phone in phones]
+        pipe = self._redis.pipeline(transaction=False)
+        for phone, token in asked:
+            pipe.set(self._lease_key(phone), token, nx=True, px=int(self._lease * 1000))
+            pipe.lindex(self.key(phone), 0)
+        answers = pipe.execute()
+        return [
+            Taken(phone, token, json.loads(head) if head is not None else None)
+            for (phone, token), won, head in zip(asked, answers[::2], answers[1::2], strict=True)
+            if won
+        ]
+
+    def settle(
+        self,
+        taken: Collection[Taken],
+        *,
+        done: Collection[str],
+        waiting: Collection[str] = (),
+        delay: float = 1.0,
+    ) -> list[str]:
+        """After a batch: pop the heads of `done`, unmark, look again, release every lease.
+
+        `done` are the phones whose head the far side took, `waiting` those whose head must be
+        tried again in `delay` seconds; the rest (an empty list, a head set aside by `bury`)
+        are only unmarked. As in `finish`, a phone is unmarked *then* looked at: one with work
+        left, a writer's new operation say, is marked due again.
+
+        Returns:
+            The phones whose lease had run out before their head could be popped: another
+            drainer has them and applies that head again (the archive's writes are idempotent).
+        """
+        pipe = self._redis.pipeline(transaction=False)
+        popping = [t for t in taken if t.phone in done]
+        for t in popping:
+            self._script(pipe, _POP_IF_LEASED, t)
+        lost = [t.phone for t, popped in zip(popping, pipe.execute(), strict=True) if not popped]
+        unmark = [t.phone for t in taken if t.phone not in waiting and t.phone not in lost]
+        if unmark or waiting:
+            pipe = self._redis.pipeline(transaction=False)
+            if unmark:
+                pipe.zrem(self.due_key, *unmark)
+            if waiting:
+                pipe.zadd(self.due_key, dict.fromkeys(waiting, time.time() + delay))
+            pipe.execute()
+        pipe = self._redis.pipeline(transaction=False)
+        for t in taken:
+            self._script(pipe, _RELEASE_AND_COUNT, t)
+        left = dict(zip((t.phone for t in taken), pipe.execute(), strict=True))
+        if again := [phone for phone in unmark if left[phone]]:
+            self._redis.zadd(self.due_key, dict.fromkeys(again, time.time()))
+        return lost
+
+    def release(self, taken: Iterable[Taken]) -> None:
+        """Give back the leases of a batch that failed before `settle` (the phones stay due)."""
+        pipe = self._redis.pipeline(transaction=False)
+        for t in taken:
+            self._script(pipe, _RELEASE_AND_COUNT, t)
+        pipe.execute()
+
+    def _script(self, pipe: redis.client.Pipeline, script: str, taken: Taken) -> None:
+        """Queue `script` on the phone's list and lease with the lease's token.
+
+        A plain EVAL: redis-py's cluster pipeline has no `eval` or `evalsha` of its own, but
+        routes an EVAL by its keys (one slot: the phone's).
+        """
+        phone = taken.phone
+        pipe.execute_command(
+            "EVAL", script, 2, self.key(phone), self._lease_key(phone), taken.token
+        )
 
     def rescan(self) -> int:
         """Mark every phone that has work: finds work whose writer died before scheduling it."""
@@ -222,6 +337,14 @@ class Drain(Protocol):
         ...
 
 
+class DrainBatch(Protocol):
+    """A drainer that works on several due phones at once (see `Outbox.take`)."""
+
+    def __call__(self, phones: list[str], *, delay: float) -> int | None:
+        """How many phones it worked on; None: the far side could not take them (they wait)."""
+        ...
+
+
 def drain_forever(
     outbox: Outbox,
     drain: Drain,
@@ -232,6 +355,8 @@ def drain_forever(
     unavailable: Callable[[Exception], None],
     away: tuple[type[Exception], ...] = (),
     before_round: Callable[[], None] | None = None,
+    batch: DrainBatch | None = None,
+    limit: int = 20,
 ) -> None:
     """Work `outbox` until `stop`: its due phones, each drained by `drain(phone, delay=...)`.
 
@@ -239,6 +364,7 @@ def drain_forever(
     off, doubling up to `max_backoff`) or None (another drainer has the phone). Several drainers
     start at random places. `before_round` runs before each look at the due phones; an error of
     Redis or of `away` there, or of Redis in `drain`, goes to `unavailable` and backs off too.
+    With `batch`, each look's due phones (up to `limit`) go to it all at once instead.
     """
     backoff = 1.0
     errors: tuple[type[Exception], ...] = (redis.RedisError, *away)
@@ -249,28 +375,49 @@ def drain_forever(
         try:
             if before_round:
                 before_round()
-            phones = outbox.due()
+            phones = outbox.due(limit)
         except errors as exc:
             unavailable(exc)
             stop.wait(backoff)
             backoff = min(backoff * 2, max_backoff)
             continue
         random.shuffle(phones)  # several drainers: each starts somewhere else
-        drained = 0
-        for phone in phones:
-            if stop.is_set():
-                break
+        if batch is None:
+            drained = _drain_each(phones, drain, stop, delay=backoff, unavailable=unavailable)
+        else:
             try:
-                outcome = drain(phone, delay=backoff)
+                drained = batch(phones, delay=backoff) if phones else 0
             except redis.RedisError as exc:
                 unavailable(exc)
-                outcome = False
-            if outcome is False:
-                stop.wait(backoff)
-                backoff = min(backoff * 2, max_backoff)
-                break
-            drained += outcome is True
-        else:
-            backoff = 1.0
-            if not drained:  # nothing due, or all of it in other drainers' hands
-                stop.wait(poll_seconds)
+                drained = None
+        if drained is None:
+            stop.wait(backoff)
+            backoff = min(backoff * 2, max_backoff)
+            continue
+        backoff = 1.0
+        if not drained and not stop.is_set():  # nothing due, or all of it in other drainers' hands
+            stop.wait(poll_seconds)
+
+
+def _drain_each(
+    phones: list[str],
+    drain: Drain,
+    stop: threading.Event,
+    *,
+    delay: float,
+    unavailable: Callable[[Exception], None],
+) -> int | None:
+    """`drain` each phone in turn: how many were worked through, None at the first that failed."""
+    drained = 0
+    for phone in phones:
+        if stop.is_set():
+            break
+        try:
+            outcome = drain(phone, delay=delay)
+        except redis.RedisError as exc:
+            unavailable(exc)
+            outcome = False
+        if outcome is False:
+            return None
+        drained += outcome is True
+    return drained

@@ -5,12 +5,22 @@ turn, and never waits for the database. Drainer threads in the worker process ap
 operations in order per phone and pop each one only once it is committed: a database that is
 slow or away only makes the backlog grow (GET /webhook/status, /metrics), and nothing is lost.
 An operation the archive can never take is set aside (the outbox's dead list), not retried.
+
+Under load many phones have an operation waiting at once, so a drainer's round takes the heads
+of up to `batch_phones` due phones (one each, their leases and heads in one Redis round trip)
+and writes them in ONE transaction. If that transaction fails, they are applied one by one, as
+a single phone's are: a refused operation is set aside, a failing one waits, the rest are
+written. A drainer killed before its pops only leaves heads that are applied again (the writes
+are idempotent); one head per phone keeps that true of a batch, whatever the phone's turns.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Sequence
+from contextlib import suppress
 
 import redis
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,7 +30,7 @@ from integrations.archive.store import ArchiveStore
 from integrations.archive.writes import OperationError
 from integrations.messaging.phones import mask_phone
 from integrations.redis.health import HealthBook
-from integrations.redis.outbox import Outbox, OutboxDrainer
+from integrations.redis.outbox import Outbox, OutboxDrainer, drain_forever
 from webhooks import metrics
 
 log = logging.getLogger(__name__)
@@ -36,6 +46,7 @@ class ArchiveDrainer(OutboxDrainer):
     """Applies the archive outbox, phone by phone, in order; waits while the database is away."""
 
     away = (SQLAlchemyError,)
+    batch_phones = 50  # phones (one operation each) a round writes in one transaction
 
     def __init__(
         self,
@@ -78,6 +89,103 @@ class ArchiveDrainer(OutboxDrainer):
         if time.monotonic() >= self._next_look:
             self.retain()
             self._next_look = time.monotonic() + RETENTION_LOOK_SECONDS
+
+    def run(self, stop: threading.Event) -> None:
+        """Drain until `stop`, a batch of phones per round; back off while the database is away."""
+        drain_forever(
+            self.outbox,
+            self.drain,
+            stop,
+            poll_seconds=self.poll_seconds,
+            max_backoff=self.max_backoff,
+            unavailable=self._unavailable,
+            away=self.away,
+            before_round=self._before_round,
+            batch=self.drain_batch,
+            # Twice the batch, shuffled: two drainers looking at once mostly lease different
+            # phones instead of one of them finding every phone taken.
+            limit=2 * self.batch_phones,
+        )
+
+    def drain_batch(self, phones: list[str], *, delay: float = 1.0) -> int | None:
+        """Write the head of each of `phones` (up to `batch_phones`) that no one else holds.
+
+        The caller made the store ready (`run` does, before each round).
+
+        Returns:
+            How many phones were leased and worked on, or None when the database is away
+            (the heads not written wait `delay`).
+        """
+        taken = self.outbox.take(phones[: self.batch_phones])
+        if not taken:
+            return 0
+        work = [(t.phone, t.op) for t in taken if t.op is not None]
+        try:
+            if len(work) > 1:
+                try:
+                    self.store.apply_all(work)
+                except (OperationError, SQLAlchemyError):
+                    done, waiting, away = self._one_by_one(work, delay)
+                else:
+                    done, waiting, away = {phone for phone, _ in work}, set(), False
+                    for _, op in work:
+                        metrics.ARCHIVE_OPS.labels(op.get("op", "?"), "ok").inc()
+            else:
+                done, waiting, away = self._one_by_one(work, delay)
+        except BaseException:
+            with suppress(redis.RedisError):
+                self.outbox.release(taken)
+            raise
+        for phone in self.outbox.settle(taken, done=done, waiting=waiting, delay=delay):
+            log.warning("archive outbox lease ran out phone=%s", mask_phone(phone))
+        if done and self.health and time.monotonic() - self._noted_ok >= HEALTH_NOTE_SECONDS:
+            self.health.ok("archive")
+            self._noted_ok = time.monotonic()
+        return None if away else len(taken)
+
+    def _one_by_one(
+        self, work: Sequence[tuple[str, dict]], delay: float
+    ) -> tuple[set[str], set[str], bool]:
+        """Apply each head in its own transaction: phones done, phones waiting, database away.
+
+        A refused head is set aside. A failing one waits `delay` alone when the database still
+        answers (that head's own trouble); when it does not, every head not yet written waits.
+        """
+        done: set[str] = set()
+        waiting: set[str] = set()
+        for n, (phone, op) in enumerate(work):
+            kind = op.get("op", "?")
+            try:
+                self.store.apply(phone, op)
+            except OperationError as exc:
+                log.error("archive refused an operation phone=%s: %s", mask_phone(phone), exc)
+                metrics.ARCHIVE_OPS.labels(kind, "refused").inc()
+                self.outbox.bury(phone, op, str(exc))
+                continue
+            except SQLAlchemyError as exc:
+                metrics.ARCHIVE_OPS.labels(kind, "retry").inc()
+                waiting.add(phone)
+                if not self._answers():
+                    self._unavailable(exc)
+                    waiting.update(later for later, _ in work[n + 1 :])
+                    return done, waiting, True
+                log.warning(
+                    "archive failed an operation phone=%s (%s), it waits",
+                    mask_phone(phone),
+                    type(exc).__name__,
+                )
+                continue
+            metrics.ARCHIVE_OPS.labels(kind, "ok").inc()
+            done.add(phone)
+        return done, waiting, False
+
+    def _answers(self) -> bool:
+        """Whether the database answers at all."""
+        try:
+            self.store.ping()
+        except SQLAlchemyError:
+            return False
+        return True
 
     def drain_leased(self, phone: str, *, delay: float = 1.0) -> bool:
         """`drain` for a caller that holds the phone's lease (an erasure does)."""
