@@ -100,6 +100,21 @@ end
 return redis.call("ZLEXCOUNT", KEYS[1], ARGV[4], ARGV[5])
 """
 
+# The newest checkpoint of a namespace: its ref, its record and the fields of its pending writes
+# (nil when there is none). KEYS: idx, cp, widx. ARGV: the namespace's BYLEX range.
+_NEWEST = """
+local newest = redis.call("ZREVRANGEBYLEX", KEYS[1], ARGV[2], ARGV[1], "LIMIT", 0, 1)[1]
+if not newest then
+  return nil
+end
+local record = redis.call("HGET", KEYS[2], newest)
+if not record then
+  return nil
+end
+local writes = redis.call("ZRANGEBYLEX", KEYS[3], "[" .. newest .. "\\0", "(" .. newest .. "\\1")
+return {newest, record, writes}
+"""
+
 # The client is made with decode_responses=False (checked in __init__), so replies hold bytes;
 # redis-py types them `bytes | str` since it cannot know. The casts below say so, nothing more.
 
@@ -181,11 +196,12 @@ class RedisSaver(BaseCheckpointSaver[str]):
         if checkpoint_id:
             wanted = ref(ns, checkpoint_id)
         else:
-            low, high = ns_range(ns)
-            newest = cast(list[bytes], self.client.zrevrangebylex(keys.idx, high, low, 0, 1))
+            # The newest checkpoint, its record and its writes' fields in one round trip.
+            newest = self._script(_NEWEST, (keys.idx, keys.cp, keys.widx), ns_range(ns))
             if not newest:
                 return None
-            wanted = newest[0]
+            found = self._values(keys, self._matched([newest[0]], [newest[1]], [newest[2]], None))
+            return found[0] if found else None
         found = self._fetch(keys, [wanted], None)
         return found[0] if found else None
 
@@ -261,6 +277,16 @@ class RedisSaver(BaseCheckpointSaver[str]):
         for r in refs:
             pipe.zrangebylex(keys.widx, *write_range(r))
         records, *write_fields = pipe.execute()
+        return self._values(keys, self._matched(refs, records, write_fields, filter))
+
+    def _matched(
+        self,
+        refs: Sequence[bytes],
+        records: Sequence[bytes | None],
+        write_fields: Sequence[builtins.list[bytes]],
+        filter: dict[str, Any] | None,
+    ) -> builtins.list[tuple[bytes, bytes, builtins.list[bytes], builtins.list[bytes]]]:
+        """The checkpoints that exist and match `filter`, with the fields of their values."""
         matched = []
         for r, record, fields in zip(refs, records, write_fields, strict=True):
             if record is None:
@@ -272,6 +298,14 @@ class RedisSaver(BaseCheckpointSaver[str]):
             ns = split_ref(r)[0]
             blob_fields = [blob_field(ns, ch, v) for ch, v in header["versions"].items()]
             matched.append((r, record, blob_fields, fields))
+        return matched
+
+    def _values(
+        self,
+        keys: ThreadKeys,
+        matched: Sequence[tuple[bytes, bytes, builtins.list[bytes], builtins.list[bytes]]],
+    ) -> builtins.list[RawTuple]:
+        """The matched checkpoints with their channels' blobs and pending writes: one round trip."""
         pipe = self.client.pipeline(transaction=False)
         for _, _, blob_fields, fields in matched:
             if blob_fields:  # HMGET needs at least one field
