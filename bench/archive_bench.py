@@ -1,7 +1,7 @@
 """The archive drainer's CPU per operation, operations/s and SQL statements per operation.
 
     .venv/bin/python -m bench.archive_bench [--phones 100] [--rounds 3] [--postgres] [--profile 20]
-        [--save-ops FILE | --ops FILE]
+        [--save-ops FILE | --ops FILE] [--arrival stream|burst|single]
 
 1. Record: one real `Worker` thread (with the archive on, its drainer not running) answers a
    whole 9-message sale over Meta's WhatsApp on a real redis-server; the 9 `turn` operations it
@@ -13,10 +13,13 @@
    a database of a pgserver PostgreSQL). Turn by turn, one operation per phone is pushed and
    scheduled as the worker does, and the drainer works the outbox empty before the next turn
    (how it runs in production: a phone's next turn comes long after its last one was drained).
+   `--arrival` says how the phones are marked due: one by one as they are pushed (`stream`, the
+   default), all in one command (`burst`: many phones waiting at once, production under load),
+   or one phone at a time, the next once it was drained (`single`: a quiet service).
    The drainer thread's own CPU time (`time.thread_time`: the pushing, Redis and the database
    server don't count) per operation, best and median of `--rounds`; operations/s while it
-   drains; SQL statements (a counting round before the timed ones) and Redis commands (`INFO
-   commandstats`) per operation.
+   drains; SQL statements (a counting round before the timed ones), Redis commands (`INFO
+   commandstats`) per operation and operations per transaction.
 
 Every round checks that the outbox ended empty with nothing set aside and that the database holds
 every phone's sale; the digest (sha256 over every phone's export, ids left out) is the same for
@@ -174,10 +177,18 @@ class Round:
             self.store, outbox, policy, client, health=HealthBook(client), poll_seconds=0.005
         )
         self.outbox = outbox
-        self.polls = 0  # the bench's own ZCARD calls, left out of the Redis commands
+        self.polls = 0  # the bench's own ZADD and ZCARD calls, left out of the Redis commands
 
-    def run(self, profiler: cProfile.Profile | None = None) -> tuple[float, float, int]:
-        """Drain every turn of every phone: (drainer CPU s, seconds spent draining, operations)."""
+    def run(
+        self, profiler: cProfile.Profile | None = None, arrival: str = "stream"
+    ) -> tuple[float, float, int]:
+        """Drain every turn of every phone: (drainer CPU s, seconds spent draining, operations).
+
+        `arrival`: "stream" marks the phones due one by one as the worker does (the drainer
+        finds as many waiting as were marked since its last look), "burst" all at once (the
+        production case under load: many phones waiting), "single" one phone at a time, the
+        next only once it was drained (a quiet service: one phone waiting).
+        """
         stop, cpu = threading.Event(), []
 
         def drainer() -> None:
@@ -196,19 +207,26 @@ class Round:
         draining, count, self.polls = 0.0, 0, 0
         try:
             for op in self.ops:
-                pipe = self.redis.pipeline(transaction=False)
-                for phone in self.phones:
-                    self.outbox.push(pipe, phone, [json.loads(op.replace(TEMPLATE, phone))])
-                pipe.execute()
-                started = time.perf_counter()
-                for phone in self.phones:
-                    self.outbox.schedule(phone)
-                while self.redis.zcard(self.outbox.due_key):
+                waves = [[phone] for phone in self.phones] if arrival == "single" else [self.phones]
+                for wave in waves:
+                    pipe = self.redis.pipeline(transaction=False)
+                    for phone in wave:
+                        self.outbox.push(pipe, phone, [json.loads(op.replace(TEMPLATE, phone))])
+                    pipe.execute()
+                    started = time.perf_counter()
+                    if arrival == "burst":  # every phone marked at once, as under load
+                        self.redis.zadd(self.outbox.due_key, dict.fromkeys(wave, time.time()))
+                        self.polls += 1
+                    else:
+                        for phone in wave:
+                            self.outbox.schedule(phone)
+                        self.polls += len(wave)
+                    while self.redis.zcard(self.outbox.due_key):
+                        self.polls += 1
+                        time.sleep(0.002)
                     self.polls += 1
-                    time.sleep(0.002)
-                self.polls += 1
-                draining += time.perf_counter() - started
-                count += len(self.phones)
+                    draining += time.perf_counter() - started
+                    count += len(wave)
         finally:
             stop.set()
             thread.join()
@@ -265,15 +283,19 @@ def contents(engine) -> str:
 
 
 def count_statements(engine) -> list[int]:
-    """A counter of the SQL statements `engine` runs from now on (executemany counts once)."""
+    """Counters of the SQL statements (executemany counts once) and the commits `engine` runs."""
     from sqlalchemy import event
 
-    seen = [0]
+    seen = [0, 0]
 
-    def seen_one(*_args) -> None:
+    def statement(*_args) -> None:
         seen[0] += 1
 
-    event.listen(engine, "before_cursor_execute", seen_one)
+    def commit(*_args) -> None:
+        seen[1] += 1
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
     return seen
 
 
@@ -287,6 +309,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--statuses", action="store_true", help="and each reply's 3 statuses")
     p.add_argument("--ops", type=Path, help="replay these recorded operations (JSON)")
     p.add_argument("--save-ops", type=Path, help="save the recorded operations here (JSON)")
+    p.add_argument(
+        "--arrival",
+        choices=("stream", "burst", "single"),
+        default="stream",
+        help="phones marked due one by one (default), all at once, or one waiting at a time",
+    )
     args = p.parse_args(argv)
 
     import redis
@@ -318,7 +346,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{turns} turn operations of a whole sale"
                 f"{', each with 3 delivery statuses' if args.statuses else ''} × {len(phones)} "
-                f"phones, one drainer thread, one operation per phone in the outbox at a time"
+                f"phones, one drainer thread, one operation per phone in the outbox at a time, "
+                f"arrival {args.arrival}"
             )
             with databases(args.postgres, tmp) as found:
                 for name, fresh in found:
@@ -326,17 +355,18 @@ def main(argv: list[str] | None = None) -> int:
                     first = Round(client, fresh(), ops, phones[:20])  # type: ignore[operator]
                     statements = count_statements(first.engine)
                     client.config_resetstat()
-                    _, _, counted = first.run()
+                    _, _, counted = first.run(arrival=args.arrival)
                     commands = client.info("commandstats")
-                    # The bench's own: one RPUSH and one ZADD per operation, its ZCARD polls.
-                    calls = sum(v["calls"] for v in commands.values()) - 2 * counted - first.polls
+                    # The bench's own: one RPUSH per operation, its ZADDs and ZCARD polls.
+                    calls = sum(v["calls"] for v in commands.values()) - counted - first.polls
                     per_op_sql, per_op_redis = statements[0] / counted, calls / counted
+                    per_commit = counted / max(statements[1], 1)
                     passed, _ = first.check(phones[:20])  # its reads are not counted
                     first.close()
                     cpu_ms, rates, digests = [], [], set()
                     for _ in range(args.rounds):
                         timed = Round(client, fresh(), ops, phones)  # type: ignore[operator]
-                        cpu, wall, n = timed.run()
+                        cpu, wall, n = timed.run(arrival=args.arrival)
                         good, digest = timed.check(phones)
                         passed &= good
                         digests.add(digest)
@@ -346,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
                     if args.profile:  # a round of its own: the profiler slows what it watches
                         profiler = cProfile.Profile(time.thread_time)
                         profiled = Round(client, fresh(), ops, phones)  # type: ignore[operator]
-                        profiled.run(profiler)
+                        profiled.run(profiler, args.arrival)
                         profiled.close()
                         out = io.StringIO()
                         stats = pstats.Stats(profiler, stream=out)
@@ -358,7 +388,8 @@ def main(argv: list[str] | None = None) -> int:
                         f"({' '.join(f'{x:.3f}' for x in cpu_ms)}); "
                         f"{statistics.median(rates):.0f} operations/s (median); "
                         f"{per_op_sql:.2f} SQL statements and {per_op_redis:.2f} Redis commands "
-                        f"per operation; contents {' '.join(sorted(digests))}; "
+                        f"per operation, {per_commit:.1f} operations per transaction; "
+                        f"contents {' '.join(sorted(digests))}; "
                         f"{'PASS' if passed else 'FAIL'}"
                     )
                     ok &= passed
