@@ -2,27 +2,82 @@
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from requests.exceptions import (
+    ConnectionError,
+    ConnectTimeout,
+    InvalidHeader,
+    InvalidURL,
+    ProxyError,
+    ReadTimeout,
+    RetryError,
+    SSLError,
+)
+from urllib3.connectionpool import HTTPConnectionPool
+from urllib3.exceptions import (
+    ClosedPoolError,
+    ConnectTimeoutError,
+    LocationValueError,
+    MaxRetryError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    ResponseError,
+)
+from urllib3.exceptions import HTTPError as _HTTPError
+from urllib3.exceptions import InvalidHeader as _InvalidHeader
+from urllib3.exceptions import ProxyError as _ProxyError
+from urllib3.exceptions import SSLError as _SSLError
+from urllib3.util import Timeout
 
 # Prepared POSTs kept per URL, headers and auth: a sender posts to a handful of URLs, while
 # Chatwoot's carry conversation ids, so the cache starts again once it holds this many.
 _PREPARED_LIMIT = 256
 
+# What the direct POST stands in for. When requests' adapter is replaced (another class
+# mounted, or `responses` patching it in tests), POSTs take requests' own way through it.
+_ADAPTER_SEND = HTTPAdapter.send
+
+# Timeouts as requests takes them (a float, a (connect, read) pair); each made once.
+_TIMEOUTS = (int, float, tuple, Timeout, type(None))
+
+# Headers requests manages itself on a redirect: a request's own headers go no further.
+_BODY_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding"})
+
+
+@dataclass
+class _Route:
+    """Where a POST with given headers and auth goes: what requests works out once for it."""
+
+    template: requests.PreparedRequest  # requests' preparation of the POST without a body
+    adapter: HTTPAdapter
+    settings: dict[str, Any]  # verify, cert, proxies and stream, as requests merges them
+    target: str  # what urllib3 is asked for: the path, or the whole URL through an HTTP proxy
+    pool: HTTPConnectionPool | None = None
+
 
 class ProviderSession(requests.Session):
-    """A `requests.Session` for an API client: settings read once, POSTs prepared once, no cookies.
+    """A `requests.Session` for API clients: settings read once, POSTs by urllib3, no cookies.
 
     requests reads the environment's proxy and CA settings again on every request (it scans
-    `os.environ` for *_proxy variables, and ~/.netrc), which was a quarter of the CPU of a
-    small POST to a provider; they don't change while the service runs. It also merges the
-    session's headers, cookies and auth into every request; a provider's POST goes to one of a
-    few URLs with the same headers each time, so that part is done once per URL and only the
-    body is prepared per call. The APIs authenticate by token or key, never by cookie, so the
-    session keeps none: nothing a server sets is sent to it (or anywhere) later.
+    `os.environ` for *_proxy variables, and ~/.netrc); they don't change while the service
+    runs, so they are read once per origin. A provider's POST goes to one of a few URLs with
+    the same headers each time: requests prepares it once per URL (session headers merged,
+    auth applied, URL checked, proxy and connection pool chosen) and each call prepares only
+    its body, then hands it to that urllib3 pool as requests' `HTTPAdapter.send` would (same
+    arguments, same errors raised as the same requests exceptions) and returns a
+    `requests.Response` read whole, redirects followed as `Session.send` follows them. That
+    is about 0.7x the client CPU of requests' own way (`bench/http_bench.py`). Anything else
+    (GETs, streams, params, files, hooks) goes requests' own way. The APIs authenticate by
+    token or key, never by cookie, so the session keeps none: nothing a server sets is sent
+    to it (or anywhere) later. Safe to share between threads, as urllib3's pools are.
     """
 
     def __init__(self) -> None:
@@ -30,46 +85,145 @@ class ProviderSession(requests.Session):
         super().__init__()
         self.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         self._environment: dict[tuple[str, str], Any] = {}
-        self._prepared: dict[tuple[Any, ...], requests.PreparedRequest] = {}
+        self._routes: dict[tuple[Any, ...], _Route] = {}
 
     def request(  # type: ignore[override]
         self,
         method: str,
         url: str,
         *,
+        params: Any = None,
         data: Any = None,
         json: Any = None,
         headers: dict[str, str] | None = None,
         auth: tuple[str, str] | None = None,
+        files: Any = None,
         timeout: Any = None,
+        allow_redirects: bool = True,
         **more: Any,
     ) -> requests.Response:
-        """As requests does; a POST with only a body, headers, auth and timeout, from a template.
+        """As requests does; a POST with only a body, headers, auth and timeout, by urllib3."""
+        if (
+            method == "POST"
+            and isinstance(timeout, _TIMEOUTS)
+            and not (more or params or files or self.hooks["response"])
+        ):
+            route = self._route(url, headers, auth)
+            if route is not None:
+                return self._post(route, data, json, timeout, allow_redirects)
+        return super().request(
+            method,
+            url,
+            params=params,
+            data=data,
+            json=json,
+            headers=headers,
+            auth=auth,
+            files=files,
+            timeout=timeout,
+            allow_redirects=allow_redirects,
+            **more,
+        )
 
-        The template is requests' own preparation of the same POST without a body (URL checked,
-        session headers merged, basic auth applied); the body is prepared on a copy of it.
-        """
-        if method != "POST" or more or not isinstance(url, str):
-            return super().request(
-                method,
-                url,
-                data=data,
-                json=json,
-                headers=headers,
-                auth=auth,
-                timeout=timeout,
-                **more,
-            )
+    def _route(
+        self, url: str, headers: dict[str, str] | None, auth: tuple[str, str] | None
+    ) -> _Route | None:
+        """The POST's route from the cache, or worked out by requests; None: requests' own way."""
+        if not isinstance(url, str):
+            return None
         key = (url, tuple(headers.items()) if headers else (), auth)
-        if (template := self._prepared.get(key)) is None:
-            if len(self._prepared) >= _PREPARED_LIMIT:
-                self._prepared.clear()
+        if (route := self._routes.get(key)) is None:
+            if len(self._routes) >= _PREPARED_LIMIT:
+                self._routes.clear()
             request = requests.Request("POST", url, headers=headers, auth=auth)
-            template = self._prepared[key] = self.prepare_request(request)
-        prepared = template.copy()
+            template = self.prepare_request(request)
+            settings = self.merge_environment_settings(template.url, {}, None, None, None)
+            adapter = self.get_adapter(template.url or url)
+            if not isinstance(adapter, HTTPAdapter) or settings["stream"]:
+                return None
+            target = adapter.request_url(template, settings["proxies"])
+            route = self._routes[key] = _Route(template, adapter, settings, target)
+        if type(route.adapter).send is not _ADAPTER_SEND:
+            return None
+        return route
+
+    def _post(
+        self, route: _Route, data: Any, json: Any, timeout: Any, allow_redirects: bool
+    ) -> requests.Response:
+        """`HTTPAdapter.send` and `Session.send` for a POST on `route`, its body read whole."""
+        prepared = requests.PreparedRequest()
+        template = route.template
+        prepared.method = template.method
+        prepared.url = template.url
+        prepared.headers = template.headers.copy()
+        prepared._cookies = template._cookies  # type: ignore[attr-defined]  # empty, never changed
+        prepared.hooks = template.hooks
         prepared.prepare_body(data, None, json)
-        settings = self.merge_environment_settings(prepared.url, {}, None, None, None)
-        return self.send(prepared, timeout=timeout, allow_redirects=True, **settings)
+        raw = self._urlopen(route, prepared, timeout)
+        response = route.adapter.build_response(prepared, raw)
+        response.content  # noqa: B018  # read whole, which gives the connection back to the pool
+        if allow_redirects and response.is_redirect:
+            settings = route.settings
+            redirects = self.resolve_redirects(
+                response,
+                prepared,
+                timeout=timeout,
+                verify=settings["verify"],
+                cert=settings["cert"],
+                proxies=dict(settings["proxies"]),
+            )
+            history = [response, *redirects]
+            response = history.pop()
+            response.history = history
+        return response
+
+    def _urlopen(self, route: _Route, prepared: requests.PreparedRequest, timeout: Any) -> Any:
+        """The urllib3 exchange of `HTTPAdapter.send`, its errors raised as requests raises them."""
+        pool = route.pool
+        if pool is None or pool.pool is None:  # first use, or closed by the pool manager
+            pool = route.pool = _pool(route, prepared)
+        body = prepared.body
+        try:
+            return pool.urlopen(
+                method="POST",
+                url=route.target,
+                body=body,
+                headers=prepared.headers,
+                redirect=False,
+                assert_same_host=False,
+                preload_content=False,
+                decode_content=False,
+                retries=route.adapter.max_retries,
+                timeout=_timeout(timeout),
+                chunked=not (body is None or "Content-Length" in prepared.headers),
+            )
+        # requests' HTTPAdapter.send, clause by clause.
+        except (ProtocolError, OSError) as e:
+            raise ConnectionError(e, request=prepared) from e
+        except MaxRetryError as e:
+            if isinstance(e.reason, ConnectTimeoutError) and not isinstance(
+                e.reason, NewConnectionError
+            ):
+                raise ConnectTimeout(e, request=prepared) from e
+            if isinstance(e.reason, ResponseError):
+                raise RetryError(e, request=prepared) from e
+            if isinstance(e.reason, _ProxyError):
+                raise ProxyError(e, request=prepared) from e
+            if isinstance(e.reason, _SSLError):
+                raise SSLError(e, request=prepared) from e
+            raise ConnectionError(e, request=prepared) from e
+        except ClosedPoolError as e:
+            raise ConnectionError(e, request=prepared) from e
+        except _ProxyError as e:
+            raise ProxyError(e) from e
+        except _SSLError as e:
+            raise SSLError(e, request=prepared) from e
+        except ReadTimeoutError as e:
+            raise ReadTimeout(e, request=prepared) from e
+        except _InvalidHeader as e:
+            raise InvalidHeader(e, request=prepared) from e
+        except _HTTPError:
+            raise
 
     def merge_environment_settings(
         self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any, cert: Any
@@ -83,3 +237,52 @@ class ProviderSession(requests.Session):
             found = super().merge_environment_settings(url, {}, None, None, None)
             self._environment[origin] = found
         return {**found, "proxies": dict(found["proxies"])}
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: Any) -> None:
+        """As requests does, and a redirect to another origin also loses the request's headers.
+
+        requests drops only `Authorization` there; our clients' keys travel in headers of
+        their own (Evolution's `apikey`, Chatwoot's `api_access_token`), so every header
+        but the session's defaults and the body's goes.
+        """
+        original = response.request.url
+        if original and self.should_strip_auth(original, prepared_request.url or ""):
+            keep = {name.lower() for name in self.headers} | _BODY_HEADERS
+            for name in [h for h in prepared_request.headers if h.lower() not in keep]:
+                del prepared_request.headers[name]
+        super().rebuild_auth(prepared_request, response)
+
+
+def _pool(route: _Route, prepared: requests.PreparedRequest) -> HTTPConnectionPool:
+    """The urllib3 pool `HTTPAdapter.send` would use for `route`, TLS settings applied."""
+    settings, adapter = route.settings, route.adapter
+    try:
+        pool = adapter.get_connection_with_tls_context(
+            prepared, settings["verify"], proxies=settings["proxies"], cert=settings["cert"]
+        )
+    except LocationValueError as e:
+        raise InvalidURL(e, request=prepared) from e
+    adapter.cert_verify(pool, route.template.url, settings["verify"], settings["cert"])
+    if not isinstance(pool, HTTPConnectionPool):  # what urllib3's pool managers make
+        raise TypeError(f"not an HTTP connection pool: {type(pool).__name__}")
+    return pool
+
+
+@functools.lru_cache(maxsize=32)
+def _timeout(timeout: Any) -> Timeout:
+    """The urllib3 `Timeout` requests makes of a float or a (connect, read) pair.
+
+    One object serves every call: urllib3 clones it for each request.
+    """
+    if isinstance(timeout, Timeout):
+        return timeout
+    if isinstance(timeout, tuple):
+        try:
+            connect, read = timeout
+        except ValueError:
+            raise ValueError(
+                f"Invalid timeout {timeout}. Pass a (connect, read) timeout tuple, "
+                f"or a single float to set both timeouts to the same value."
+            ) from None
+        return Timeout(connect=connect, read=read)
+    return Timeout(connect=timeout, read=timeout)
