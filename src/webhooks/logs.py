@@ -38,6 +38,10 @@ _CREDENTIALS = [
 # one search for these costs a sixth of running the full patterns over every line (45 µs a line).
 _MAYBE_CREDENTIAL = re.compile(r"(?i)bearer|basic|sk-")
 _MAYBE_PHONE = re.compile(r"\d{9}")  # redact_phones wants 9 to 15 digits in a row
+# The same two questions for ASCII text, without a regular expression: every digit becomes "0",
+# then nine zeros in a row are looked for (bytes.translate and `in` run in C).
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_NINE_DIGITS = b"0" * 9
 _secrets: tuple[str, ...] = ()  # longest first; replaced whole, never mutated (threads read it)
 _MIN_SECRET = 6  # shorter "secrets" would mask ordinary words and protect nothing
 
@@ -46,10 +50,26 @@ def redact(text: str) -> str:
     """`text` with registered secrets, credentials and phone numbers masked."""
     for secret in _secrets:
         text = text.replace(secret, "[REDACTED]")
-    if _MAYBE_CREDENTIAL.search(text):
+    credential, phone = _may_hold(text)
+    if credential:
         for pattern, replacement in _CREDENTIALS:
             text = pattern.sub(replacement, text)
-    return redact_phones(text) if _MAYBE_PHONE.search(text) else text
+    return redact_phones(text) if phone else text
+
+
+def _may_hold(text: str) -> tuple[bool, bool]:
+    r"""Whether `text` may hold a credential, and whether it may hold a phone number.
+
+    The two searches scan a line character by character in Python's regular expression engine:
+    20 µs for a 250-character webhook line, against 1 µs for the same answers found with str and
+    bytes methods. Those are exact for ASCII text only: the patterns follow Unicode's rules (`\d`
+    takes any script's digits, IGNORECASE takes "ſ" for "s"), so other text takes the searches.
+    """
+    if text.isascii():
+        lowered = text.lower()
+        credential = "bearer" in lowered or "basic" in lowered or "sk-" in lowered
+        return credential, _NINE_DIGITS in text.encode().translate(_DIGITS_TO_ZERO)
+    return bool(_MAYBE_CREDENTIAL.search(text)), bool(_MAYBE_PHONE.search(text))
 
 
 def protect(values: Iterable[str | SecretStr | None]) -> None:

@@ -235,3 +235,25 @@ def test_third_party_debug_lines_carry_no_full_phone(configured: io.StringIO) ->
 )
 def test_phones_are_masked_however_a_library_writes_them(logged: str, masked: str) -> None:
     assert masked in logs.redact(logged) and "611000007" not in logs.redact(logged)
+
+
+@pytest.mark.parametrize(
+    ("logged", "redacted"),
+    [
+        # ASCII lines take the cheap tests (str and bytes methods) before the patterns.
+        ("Authorization: BEARER abc.def-123 ok", "Authorization: BEARER [REDACTED] ok"),
+        ("key sk-abcdef123456 to 34600111222", "key sk-[REDACTED] to 346******22"),
+        ("ids 1700000000000-0 and v23.0, ms 12.5", "ids 1700000000000-0 and v23.0, ms 12.5"),
+        ("sent to 346001112229999999", "sent to 346001112229999999"),  # 18 digits: no phone
+        (
+            '{"event": "webhook", "request_id": "5f3a9c0b"}',
+            '{"event": "webhook", "request_id": "5f3a9c0b"}',
+        ),
+        # Other text takes the regular expressions, whose Unicode rules the cheap tests lack.
+        ("Baſic QWxhZGRpbjpvcGVuIHNlc2FtZQ== sent", "Baſic [REDACTED] sent"),
+        ("llamar al ٣٤٦٠٠١١١٢٢٢ ya", "llamar al ٣٤٦******٢٢ ya"),
+        ("ñandú +34600111222 Bearer xyz", "ñandú +346******22 Bearer [REDACTED]"),
+    ],
+)
+def test_redaction_is_the_same_for_ascii_and_other_text(logged: str, redacted: str) -> None:
+    assert logs.redact(logged) == redacted
