@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
+import structlog
 
 from integrations.chatwoot import ChatwootClient
 from testkit.fake_chatwoot import FakeChatwoot
@@ -257,3 +258,26 @@ def test_phones_are_masked_however_a_library_writes_them(logged: str, masked: st
 )
 def test_redaction_is_the_same_for_ascii_and_other_text(logged: str, redacted: str) -> None:
     assert logs.redact(logged) == redacted
+
+
+@pytest.mark.parametrize("json_lines", [True, False])
+def test_a_line_without_a_trace_is_what_structlogs_formatter_writes(json_lines: bool) -> None:
+    formatter = logs.formatter(json_lines=json_lines)
+    log = logging.getLogger("tests.plain")
+    extra = {"provider": "meta", "status": 200, "ms": 1.5, "phone": "+346******11"}
+    record = log.makeRecord(
+        log.name, logging.WARNING, __file__, 1, "got %s", ("it",), None, None, extra
+    )
+    with logs.bound(request_id="req-2"):
+        ours = formatter.format(record)
+        theirs = logs.redact(structlog.stdlib.ProcessorFormatter.format(formatter, record))
+    if json_lines:
+        ours_fields, theirs_fields = json.loads(ours), json.loads(theirs)
+        for fields in (ours_fields, theirs_fields):  # the time each was written
+            assert fields.pop("timestamp").endswith("Z")
+        assert list(ours_fields.items()) == list(theirs_fields.items())
+        assert ours_fields["event"] == "got it" and ours_fields["level"] == "warning"
+        assert ours_fields["request_id"] == "req-2" and ours_fields["status"] == 200
+    else:  # the console line starts with its time
+        assert ours.split(" ", 1)[1] == theirs.split(" ", 1)[1] and "request_id=req-2" in ours
+    assert record.args == ("it",)  # the record is left as it came, for the next handler
