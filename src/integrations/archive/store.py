@@ -113,8 +113,7 @@ class ArchiveStore:
             sqlalchemy.exc.SQLAlchemyError: the database refused one, or is unavailable.
         """
         with self.engine.begin() as db:
-            for phone, op in ops:
-                writes.apply(db, phone, op)
+            writes.apply_many(db, ops)
 
     def audit(
         self, actor: str, action: str, phone: str | None, detail: dict[str, Any] | None = None

@@ -12,14 +12,17 @@ its conversation (each RETURNING its id; an INSERT only the first time), one INS
 messages and one per event; a status is one look and one INSERT or UPDATE. A quarter of the CPU
 the ORM's look-ups, unit of work and flushes took (bench/archive_bench.py). A database without
 INSERT ... ON CONFLICT or UPDATE ... RETURNING gets a look-up before each write instead.
+`apply_many` writes a batch of phones' operations (the drainer's, one per phone) in one
+transaction, their new messages and events in one INSERT per table at its end.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import cache
+from itertools import groupby
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -61,6 +64,8 @@ ON_CONFLICT: dict[str, Callable[[Table], sqlite.Insert | postgresql.Insert]] = {
     "postgresql": postgresql.insert,
 }
 _inserts: dict[tuple[str, str], Insert] = {}
+# New rows an `apply_many` writes at its end, table by table, in the order they were made.
+Later = list[tuple[Table, list[dict[str, Any]]]]
 
 
 class OperationError(ValueError):
@@ -98,12 +103,15 @@ def moment(value: str | float | None) -> datetime:
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def apply(db: Connection, phone: str, op: dict[str, Any]) -> None:
-    """Write one operation of `phone`'s outbox in `db`'s transaction (the caller commits)."""
+def apply(db: Connection, phone: str, op: dict[str, Any], later: Later | None = None) -> None:
+    """Write one operation of `phone`'s outbox in `db`'s transaction (the caller commits).
+
+    With `later`, its new messages and events are added to it instead of inserted.
+    """
     kind = op.get("op")
     try:
         if kind == "turn":
-            _turn(db, phone, op)
+            _turn(db, phone, op, later)
         elif kind == "status":
             _status(db, phone, op)
         elif kind == "audit":
@@ -112,6 +120,24 @@ def apply(db: Connection, phone: str, op: dict[str, Any]) -> None:
             raise OperationError(f"unknown archive operation {kind!r}")
     except (KeyError, TypeError) as exc:
         raise OperationError(f"malformed {kind} operation: {type(exc).__name__} {exc}") from exc
+
+
+def apply_many(db: Connection, ops: Iterable[tuple[str, dict[str, Any]]]) -> None:
+    """Write several phones' operations, in order, in `db`'s transaction (the caller commits).
+
+    Their new messages and events are inserted at the end, one INSERT ... ON CONFLICT per
+    table (and set of columns) for all of them: nothing in an operation reads them back.
+    """
+    later: Later = []
+    for phone, op in ops:
+        apply(db, phone, op, later)
+    tables: dict[Table, list[dict[str, Any]]] = {}
+    for table, rows in later:
+        tables.setdefault(table, []).extend(rows)
+    for table, rows in tables.items():
+        # One statement per run of rows with the same columns, so the ids keep their order.
+        for _, run in groupby(rows, key=lambda row: row.keys()):
+            db.execute(_on_conflict(db.dialect.name, table), list(run))
 
 
 def audit(
@@ -128,7 +154,7 @@ def audit(
     db.execute(_insert(audit_log), entry | {"detail": detail})
 
 
-def _turn(db: Connection, phone: str, op: dict[str, Any]) -> None:
+def _turn(db: Connection, phone: str, op: dict[str, Any], later: Later | None) -> None:
     if not op.get("key"):
         raise OperationError("a turn operation needs its natural key")
     at = moment(op["at"])
@@ -138,7 +164,8 @@ def _turn(db: Connection, phone: str, op: dict[str, Any]) -> None:
         made = {"phone": phone, "profile_name": name, "first_seen_at": at, "last_seen_at": at}
         who = _made(db, customers, made)
     conversation = _conversation(db, who, op, at)
-    _add_new(db, messages, [_message(who, conversation, m) for m in op.get("messages", [])])
+    said = [_message(who, conversation, m) for m in op.get("messages", [])]
+    _add_new(db, messages, said, later)
     for event in op.get("events", []):
         table = EVENT_TABLES.get(event["table"])
         if table is None:
@@ -150,7 +177,7 @@ def _turn(db: Connection, phone: str, op: dict[str, Any]) -> None:
             "conversation_id": conversation,
             "at": moment(event.get("at") or op["at"]),
         }
-        _add_new(db, table, [row])
+        _add_new(db, table, [row], later)
 
 
 def _conversation(db: Connection, who: int, op: dict[str, Any], at: datetime) -> int | None:
@@ -299,16 +326,21 @@ DELIVERY_STATUS = select(deliveries.c.status).where(
 ADVANCED = update(deliveries).where(deliveries.c.provider_message_id == bindparam("b_id"))
 
 
-def _add_new(db: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert the rows whose natural key is not there yet (the others are left as they are)."""
+def _add_new(
+    db: Connection, table: Table, rows: list[dict[str, Any]], later: Later | None = None
+) -> None:
+    """Insert the rows whose natural key is not there yet (the others are left as they are).
+
+    With `later` (and INSERT ... ON CONFLICT), the rows are added to it, for `apply_many`.
+    """
     if not rows:
         return
     dialect = db.dialect.name
     if dialect in ON_CONFLICT:
-        if (dialect, table.name) not in _inserts:
-            made = ON_CONFLICT[dialect](table)
-            _inserts[dialect, table.name] = made.on_conflict_do_nothing(index_elements=["key"])
-        db.execute(_inserts[dialect, table.name], rows)
+        if later is not None:
+            later.append((table, rows))
+        else:
+            db.execute(_on_conflict(dialect, table), rows)
         return
     keys = [row["key"] for row in rows]
     there = set(db.execute(select(table.c.key).where(table.c.key.in_(keys))).scalars())
@@ -316,6 +348,14 @@ def _add_new(db: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
         if row["key"] not in there:
             db.execute(_insert(table), row)
             there.add(row["key"])
+
+
+def _on_conflict(dialect: str, table: Table) -> Insert:
+    """INSERT INTO `table` ... ON CONFLICT (key) DO NOTHING (built once)."""
+    if (dialect, table.name) not in _inserts:
+        made = ON_CONFLICT[dialect](table)
+        _inserts[dialect, table.name] = made.on_conflict_do_nothing(index_elements=["key"])
+    return _inserts[dialect, table.name]
 
 
 def _fitted(table: Table, fields: dict[str, Any]) -> dict[str, Any]:

@@ -263,3 +263,32 @@ def test_a_database_without_upsert_or_update_returning_gets_the_same_record(arch
         archive.export(PHONE)
     )
     assert counts(archive, Customer, Message, Consent, Lead) == [2, 12, 2, 2]
+
+
+def test_operations_of_several_phones_in_one_transaction_make_the_same_record(archive):
+    """`apply_all`, a turn of each phone per transaction, as the drainer's batches write them."""
+    phones = [f"+3460000010{n}" for n in range(4)]
+    one_by_one, ops = PHONE, sale()
+    for op in ops:
+        archive.apply(one_by_one, op)
+    turns = {phone: json.loads(json.dumps(ops).replace(PHONE, phone)) for phone in phones}
+    for n in range(len(ops)):
+        archive.apply_all([(phone, turns[phone][n]) for phone in phones])
+    expected = json.dumps(archive.export(one_by_one))
+    for phone in phones:
+        assert json.dumps(archive.export(phone)).replace(phone, one_by_one) == expected
+    for n in range(len(ops)):  # a drainer killed after its commit: the batch again
+        archive.apply_all([(phone, turns[phone][n]) for phone in phones])
+    for phone in phones:
+        assert json.dumps(archive.export(phone)).replace(phone, one_by_one) == expected
+    assert counts(archive, Customer, Message, Consent, Lead) == [5, 30, 5, 5]
+
+
+def test_a_batch_with_an_operation_the_archive_refuses_writes_nothing(archive):
+    refused = turn_op(
+        OTHER, [message("Hola", "w9", OTHER)], {}, {"stage": "INICIO"}, None, started=True
+    )
+    del refused["key"]
+    with pytest.raises(OperationError):
+        archive.apply_all([(PHONE, sale()[0]), (OTHER, refused)])
+    assert counts(archive, Customer, Message) == [0, 0]
