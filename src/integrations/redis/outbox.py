@@ -11,8 +11,9 @@ dies between its MULTI and the mark leaves work unmarked: `rescan` finds it when
 
 A drainer may also work on many phones at once (`take`, then `settle`): their leases and heads in
 one round trip, and after the far side took the heads, pops, unmarks and looks in three more, for
-the whole batch. Each phone's commands stay on its own slot (Redis Cluster): the scripts touch a
-phone's list and lease only, and the shared sorted set is written by commands of its own.
+the whole batch. Each phone's commands stay on its own slot (Redis Cluster): the scripts (one
+command per phone) touch a phone's list and lease only, and the shared sorted set is written by
+commands of its own.
 """
 
 from __future__ import annotations
@@ -38,8 +39,17 @@ from integrations.redis.phone_store import compact_json as _json
 
 log = logging.getLogger(__name__)
 
-# KEYS: a phone's list, its lease; ARGV: the lease's token. Pops the head only for the lease's
-# holder: a drainer whose lease ran out must not pop what another drainer now works on.
+# KEYS: a phone's list, its lease; ARGV: the lease's token (and its milliseconds). The lease
+# taken as `lease` takes it (SET NX PX), and the head read: {1, head or nil}, or 0 when the
+# lease is someone else's.
+_TAKE = """
+if redis.call('set', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {1, redis.call('lindex', KEYS[1], 0)}
+end
+return 0
+"""
+# The same keys and token. Pops the head only for the lease's holder: a drainer whose lease ran
+# out must not pop what another drainer now works on.
 _POP_IF_LEASED = """
 if redis.call('get', KEYS[2]) == ARGV[1] then
   redis.call('lpop', KEYS[1])
@@ -165,18 +175,16 @@ class Outbox(PhoneStore):
         """Lease `phones` and read each one's head, in one round trip.
 
         The lease is the one `lease` takes (same key, SET NX PX, a token of its own), so a
-        phone another drainer or an erasure holds is left out. The head is read beside the
-        lease attempt and kept only where the lease was won.
+        phone another drainer or an erasure holds is left out; a script on the phone's slot
+        reads the head where the lease was won.
         """
-        asked = [(phone, uuid.uuid4().hex) for phone in phones]
+        asked = [Taken(phone, uuid.uuid4().hex, None) for phone in phones]
         pipe = self._redis.pipeline(transaction=False)
-        for phone, token in asked:
-            pipe.set(self._lease_key(phone), token, nx=True, px=int(self._lease * 1000))
-            pipe.lindex(self.key(phone), 0)
-        answers = pipe.execute()
+        for t in asked:
+            self._script(pipe, _TAKE, t, int(self._lease * 1000))
         return [
-            Taken(phone, token, json.loads(head) if head is not None else None)
-            for (phone, token), won, head in zip(asked, answers[::2], answers[1::2], strict=True)
+            Taken(t.phone, t.token, json.loads(won[1]) if won[1] is not None else None)
+            for t, won in zip(asked, pipe.execute(), strict=True)
             if won
         ]
 
@@ -227,16 +235,16 @@ class Outbox(PhoneStore):
             self._script(pipe, _RELEASE_AND_COUNT, t)
         pipe.execute()
 
-    def _script(self, pipe: redis.client.Pipeline, script: str, taken: Taken) -> None:
-        """Queue `script` on the phone's list and lease with the lease's token.
+    def _script(
+        self, pipe: redis.client.Pipeline, script: str, taken: Taken, *args: int | str
+    ) -> None:
+        """Queue `script` on the phone's list and lease with the lease's token (and `args`).
 
         A plain EVAL: redis-py's cluster pipeline has no `eval` or `evalsha` of its own, but
         routes an EVAL by its keys (one slot: the phone's).
         """
-        phone = taken.phone
-        pipe.execute_command(
-            "EVAL", script, 2, self.key(phone), self._lease_key(phone), taken.token
-        )
+        keys = (self.key(taken.phone), self._lease_key(taken.phone))
+        pipe.execute_command("EVAL", script, 2, *keys, taken.token, *args)
 
     def rescan(self) -> int:
         """Mark every phone that has work: finds work whose writer died before scheduling it."""

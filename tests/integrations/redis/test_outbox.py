@@ -84,3 +84,24 @@ def test_rescan_finds_work_whose_writer_died_before_scheduling_it(redis_client):
     assert outbox.due() == []
     assert outbox.rescan() == 1
     assert outbox.due() == ["+34600000007"]
+
+
+def test_a_batch_takes_the_heads_of_free_phones_and_settles_them(redis_client):
+    outbox = Outbox(redis_client)
+    add(outbox, redis_client, "+34600000011", {"op": "a", "n": 1}, {"op": "a", "n": 2})
+    add(outbox, redis_client, "+34600000012", {"op": "b", "n": 1})
+    add(outbox, redis_client, "+34600000013", {"op": "c", "n": 1})
+    outbox.schedule("+34600000014")  # marked, nothing waiting
+    held = outbox.lease("+34600000013")
+    taken = {t.phone: t for t in outbox.take(outbox.due())}
+    assert sorted(taken) == ["+34600000011", "+34600000012", "+34600000014"]
+    assert taken["+34600000011"].op["n"] == 1 and taken["+34600000014"].op is None
+    assert outbox.take(["+34600000011"]) == []  # leased by this batch
+
+    lost = outbox.settle(taken.values(), done={"+34600000011"}, waiting={"+34600000012"}, delay=30)
+    assert lost == []
+    assert outbox.head("+34600000011")["n"] == 2 and outbox.head("+34600000012")["n"] == 1
+    assert sorted(outbox.due()) == ["+34600000011", "+34600000013"]  # 12 waits its delay
+    assert redis_client.zscore(outbox.due_key, "+34600000012") > time.time() + 20
+    assert all(outbox.lease(phone) for phone in taken)  # every lease given back
+    held.release()
