@@ -65,11 +65,14 @@ class ConversationStore(PhoneStore):
         *,
         summary: dict,
         also: Callable[[redis.client.Pipeline], None] | None = None,
-    ) -> None:
+        then: Callable[[redis.client.Pipeline], None] | None = None,
+    ) -> list:
         """Append a turn (customer messages, then the reply) and update the summary, atomically.
 
         `also` adds the caller's own commands to the same transaction (the worker marks the
-        reply as sent and drops the answered messages from the inbox there).
+        reply as sent and drops the answered messages from the inbox there). `then` adds
+        commands on other slots to the round trip after it (the conversations index's): not
+        atomic with the turn, so best-effort; their replies are returned, errors included.
         """
         at = now_iso()
         entries = [{"direction": "in", "at": at, **m} for m in inbound]
@@ -94,7 +97,14 @@ class ConversationStore(PhoneStore):
         index.zadd(self.index_key, {phone: now})
         if self._ttl:
             index.zremrangebyscore(self.index_key, "-inf", now - self._ttl)  # expired meanwhile
-        index.execute()
+        own = len(index)
+        if then:
+            then(index)
+        replies = index.execute(raise_on_error=False)
+        for reply in replies[:own]:
+            if isinstance(reply, Exception):
+                raise reply
+        return replies[own:]
 
     # --- the index, for the admin API: newest activity first -----------------------------------
 

@@ -27,6 +27,34 @@ log = logging.getLogger(__name__)
 RESPONSE_SAMPLES = 1000  # per day; the average is exact, the p90 uses these samples
 USER_HOURS_KEPT = 8 * 24
 
+# A customer turn's counters in one command (every key is in the {stats} slot).
+# KEYS: day, response samples, stage reached, users of the hour[, leads]
+# ARGV: inbound, outbound, started (0/1), response ms ('' for none), phone, days kept (seconds),
+#       user hours kept (seconds), samples kept
+_TURN = """
+local day, keep, phone = KEYS[1], ARGV[6], ARGV[5]
+redis.call('HINCRBY', day, 'in', ARGV[1])
+if ARGV[2] ~= '0' then redis.call('HINCRBY', day, 'out', ARGV[2]) end
+if ARGV[3] == '1' then redis.call('HINCRBY', day, 'started', 1) end
+if ARGV[4] ~= '' then
+  redis.call('HINCRBY', day, 'responses', 1)
+  redis.call('HINCRBY', day, 'response_ms', ARGV[4])
+  redis.call('LPUSH', KEYS[2], ARGV[4])
+  redis.call('LTRIM', KEYS[2], 0, ARGV[8] - 1)
+  redis.call('EXPIRE', KEYS[2], keep)
+end
+redis.call('EXPIRE', day, keep)
+redis.call('PFADD', KEYS[3], phone)
+redis.call('EXPIRE', KEYS[3], keep)
+if #KEYS == 5 then
+  redis.call('PFADD', KEYS[5], phone)
+  redis.call('EXPIRE', KEYS[5], keep)
+end
+redis.call('PFADD', KEYS[4], phone)
+redis.call('EXPIRE', KEYS[4], ARGV[7])
+return 1
+"""
+
 
 @dataclass(frozen=True)
 class StageCount:
@@ -116,39 +144,44 @@ class StatsStore:
         stage: str,
         arrived: float | None,
         lead: bool = False,
+        pipe: redis.client.Pipeline | None = None,
     ) -> None:
         """Count a customer turn: `inbound` messages answered by `outbound` replies.
 
         `arrived` is when the first of them reached us (Unix seconds), for the response time;
-        `lead` says the conversation's confirmed choice has been handed to an advisor.
+        `lead` says the conversation's confirmed choice has been handed to an advisor. One
+        command; with `pipe` (not a transaction) it is added there, and the caller hands its
+        reply to `noted`.
         """
         now = self.now()
-        day, keep = self._day(now.date()), self.retention_days * 86400
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.hincrby(day, "in", inbound)
-        if outbound:
-            pipe.hincrby(day, "out", outbound)
-        if started:
-            pipe.hincrby(day, "started", 1)
+        keep = self.retention_days * 86400
+        millis = ""
         if outbound and arrived:
-            millis = max(0, round((now.timestamp() - arrived) * 1000))
-            samples = self._samples(now.date())
-            pipe.hincrby(day, "responses", 1)
-            pipe.hincrby(day, "response_ms", millis)
-            pipe.lpush(samples, millis)
-            pipe.ltrim(samples, 0, RESPONSE_SAMPLES - 1)
-            pipe.expire(samples, keep)
-        pipe.expire(day, keep)
-        reached = self._stage(now.date(), stage)
-        pipe.pfadd(reached, phone)
-        pipe.expire(reached, keep)
+            millis = str(max(0, round((now.timestamp() - arrived) * 1000)))
+        keys = [
+            self._day(now.date()),
+            self._samples(now.date()),
+            self._stage(now.date(), stage),
+            self._users(now),
+        ]
         if lead:
-            pipe.pfadd(self._leads(now.date()), phone)
-            pipe.expire(self._leads(now.date()), keep)
-        users = self._users(now)
-        pipe.pfadd(users, phone)
-        pipe.expire(users, USER_HOURS_KEPT * 3600)
-        self._run(pipe)
+            keys.append(self._leads(now.date()))
+        args = [inbound, outbound, int(started), millis, phone, keep, USER_HOURS_KEPT * 3600]
+        args.append(RESPONSE_SAMPLES)
+        command = ("EVAL", _TURN, len(keys), *keys, *args)
+        if pipe is not None:
+            pipe.execute_command(*command)
+            return
+        try:
+            self._redis.execute_command(*command)
+        except redis.RedisError as exc:
+            self.noted(exc)
+
+    @staticmethod
+    def noted(reply: object) -> None:
+        """The reply of a `record_turn` sent in a caller's pipeline: a failure is only logged."""
+        if isinstance(reply, Exception):  # statistics must never fail a customer's turn
+            log.warning("stats not recorded: %s", type(reply).__name__)
 
     def record_outbound(self, count: int = 1) -> None:
         """Messages sent outside a customer turn (an operator's message, a closing message)."""

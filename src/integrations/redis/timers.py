@@ -59,6 +59,11 @@ class FollowUpTimers(PhoneStore):
     """The follow-up timers of every phone."""
 
     @property
+    def client(self) -> redis.Redis:
+        """The Redis client the timers are kept on (a turn's pipelines are made from it)."""
+        return self._redis
+
+    @property
     def due_key(self) -> str:
         """The sorted set of phones by when to look at their timer."""
         return followups_due_key(self._prefix)
@@ -91,14 +96,26 @@ class FollowUpTimers(PhoneStore):
     def arm(
         self, phone: str, *, anchor: float, due: float, pipe: redis.client.Pipeline | None = None
     ) -> None:
-        """The first reminder after the customer's message at `anchor` is due at `due`."""
+        """The first reminder after the customer's message at `anchor` is due at `due`.
+
+        With `pipe` (a turn's transaction) only the hash is written, there: the caller has
+        scheduled `due` before it (`schedule`), so a worker killed in between leaves the phone
+        looked at early (the poller reads the hash) rather than a timer nobody looks at.
+        """
         self._set(phone, {"due": due, "step": 0, "anchor": anchor}, ("sending",), pipe)
-        self.schedule(phone, due)
+        if pipe is None:
+            self.schedule(phone, due)
 
     def cancel(self, phone: str, *, pipe: redis.client.Pipeline | None = None) -> None:
-        """Nothing pending for the phone (the count of reminders sent is kept)."""
+        """Nothing pending for the phone (the count of reminders sent is kept).
+
+        With `pipe` (a turn's transaction) only the hash is written, there: the caller
+        unschedules it afterwards (`schedule(phone, None, pipe=...)`); a phone left in the
+        schedule meanwhile finds nothing due in its hash and is dropped by the poller.
+        """
         self._set(phone, {"due": ""}, ("sending",), pipe)
-        self._redis.zrem(self.due_key, phone)
+        if pipe is None:
+            self._redis.zrem(self.due_key, phone)
 
     def defer(self, phone: str, due: float) -> None:
         """The pending reminder waits until `due` (quiet hours)."""
@@ -134,12 +151,18 @@ class FollowUpTimers(PhoneStore):
         """Step `step` is given up; the next is due at `due` (the caller then schedules)."""
         self._set(phone, {"step": step + 1, "due": "" if due is None else due}, ("sending",), pipe)
 
-    def schedule(self, phone: str, due: float | None) -> None:
-        """Look at the phone at `due`; None: never (its hash says nothing is pending)."""
+    def schedule(
+        self, phone: str, due: float | None, *, pipe: redis.client.Pipeline | None = None
+    ) -> None:
+        """Look at the phone at `due`; None: never (its hash says nothing is pending).
+
+        With `pipe` (not a transaction: the schedule is another slot) the command is added there.
+        """
+        target = self._redis if pipe is None else pipe
         if due is None:
-            self._redis.zrem(self.due_key, phone)
+            target.zrem(self.due_key, phone)
         else:
-            self._redis.zadd(self.due_key, {phone: due})
+            target.zadd(self.due_key, {phone: due})
 
     def _set(
         self,

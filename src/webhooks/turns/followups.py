@@ -20,7 +20,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import redis
@@ -41,6 +43,49 @@ from webhooks.turns.conversations import ConversationService
 log = logging.getLogger(__name__)
 
 BUSY_RETRY = timedelta(seconds=5)  # the phone's turn is running: look again shortly
+
+# A number's zone is libphonenumber's lookup, the same answer every turn of the conversation.
+_zone = lru_cache(maxsize=16_384)(customer_zone)
+
+
+@dataclass(frozen=True)
+class TurnReminder:
+    """What one turn does to its phone's reminder, in three parts around the turn's record.
+
+    `ahead` before the turn's transaction, `record` inside it, `after` in the round trip that
+    follows it (with the conversations index and the statistics): the hash sits in the phone's
+    slot, the schedule is a shared key of its own.
+    """
+
+    timers: FollowUpTimers
+    phone: str
+    anchor: float  # when the customer wrote
+    due: float | None  # the first reminder; None: cancel whatever is pending
+
+    def ahead(self) -> None:
+        """Schedule an armed reminder before the turn is recorded (see `FollowUpTimers.arm`)."""
+        if self.due is not None:
+            self.timers.schedule(self.phone, self.due)
+
+    def record(self, pipe: redis.client.Pipeline) -> None:
+        """The timer's hash, in the turn's transaction."""
+        if self.due is None:
+            self.timers.cancel(self.phone, pipe=pipe)
+        else:
+            self.timers.arm(self.phone, anchor=self.anchor, due=self.due, pipe=pipe)
+
+    def after(self, pipe: redis.client.Pipeline) -> Callable[[object], None] | None:
+        """A cancel's unscheduling, added to `pipe`; what takes its reply (None: nothing added)."""
+        if self.due is not None:
+            return None
+        self.timers.schedule(self.phone, None, pipe=pipe)
+        return _cancelled
+
+
+def _cancelled(removed: object) -> None:
+    """A reminder was pending (the schedule had the phone) and the turn cancelled it."""
+    if removed == 1:
+        metrics.follow_up("cancelled")
 
 
 class FollowUps:
@@ -97,21 +142,32 @@ class FollowUps:
     # --- after a turn (the caller holds the phone's lock) --------------------------------------
 
     def after_turn(self, phone: str, values: dict, *, human: bool = False) -> None:
-        """The customer just wrote: arm the first reminder, or cancel any when none is due."""
+        """The customer just wrote: arm the first reminder, or cancel any when none is due.
+
+        On its own, in its own round trips; a worker's turn uses `for_turn` instead.
+        """
+        reminder = self.for_turn(phone, values, human=human)
+        reminder.ahead()
+        pipe = self.timers.client.pipeline(transaction=True)
+        reminder.record(pipe)
+        pipe.execute()
+        after = self.timers.client.pipeline(transaction=False)
+        if counted := reminder.after(after):
+            counted(after.execute()[0])
+
+    def for_turn(self, phone: str, values: dict, *, human: bool = False) -> TurnReminder:
+        """What the turn that just ran does to `phone`'s reminder: arm the first, or cancel."""
         now = self.clock()
         planned = self._next(phone, now, 0, after=now) if self.enabled else None
         if human or planned is None or not due_follow_up(values):
-            if self.timers.next_due(phone) is not None:
-                self.timers.cancel(phone)
-                metrics.follow_up("cancelled")
-            return
-        self.timers.arm(phone, anchor=now.timestamp(), due=planned[1].timestamp())
+            return TurnReminder(self.timers, phone, anchor=now.timestamp(), due=None)
+        return TurnReminder(self.timers, phone, anchor=now.timestamp(), due=planned[1].timestamp())
 
     def _next(
         self, phone: str, anchor: datetime, step: int, *, after: datetime
     ) -> tuple[int, datetime] | None:
         """The first reminder from `step` on due after `after`, moved out of quiet hours."""
-        zone = customer_zone(phone, self.zone)
+        zone = _zone(phone, self.zone)
         for n in range(step, len(self.delays)):
             due = self.quiet.next_allowed(anchor + self.delays[n], zone)
             if due > after:
@@ -183,7 +239,7 @@ class FollowUps:
             # A poller died while sending this one: it may have gone out, so it is not sent again.
             self._done(phone, timer, now, None)
             return "unknown"
-        allowed = self.quiet.next_allowed(now, customer_zone(phone, self.zone))
+        allowed = self.quiet.next_allowed(now, _zone(phone, self.zone))
         if allowed > now:
             self.timers.defer(phone, allowed.timestamp())
             return "deferred"

@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from agent.texts import UNREADABLE, VOICE_NOT_HEARD
 from integrations.messaging.base import Option, RecipientError, Sender, SendError, SentMessage
 from integrations.messaging.phones import mask_phone
 from integrations.redis.health import HealthBook
+from integrations.redis.stats import StatsStore
 from webhooks import logs, metrics
 from webhooks.crm.handover import ChatwootSide
 from webhooks.crm.ops import turn_ops
@@ -37,7 +39,7 @@ from webhooks.services import Services
 from webhooks.turns.advisors import AdvisorHours
 from webhooks.turns.channels import Channels, TemplateMissingError
 from webhooks.turns.conversations import ConversationService, TurnResult
-from webhooks.turns.followups import FollowUps
+from webhooks.turns.followups import FollowUps, TurnReminder
 from webhooks.turns.replies import Recipient, send_in_window
 from webhooks.turns.voice import VoiceNotes, is_voice
 
@@ -94,6 +96,12 @@ def what_was_said(batch: list[InboundMessage]) -> tuple[str, int | None]:
     if said and all(taps):
         return "\n".join(m.text for m in said if m.text), taps[-1]
     return "\n".join(map(as_text, said)), None
+
+
+def _raised(reply: object) -> None:
+    """A reply of a command the turn can't do without: its error fails the turn, as before."""
+    if isinstance(reply, Exception):
+        raise reply
 
 
 class Worker:
@@ -258,10 +266,27 @@ class Worker:
             )
         outbound = self.deliver(phone, last, result) if result.reply else None
         ops, record = self.turn_records(phone, batch, state, None if human else result, outbound)
+        reminder = None
         if self.followups is not None:
+            reminder = self.followups.for_turn(phone, result.values, human=human)
             # Before the turn is recorded: a worker killed after recording it can't lose it.
-            self.followups.after_turn(phone, result.values, human=human)
-        self.service.store.record_exchange(
+            reminder.ahead()
+        replies: list[Callable[[object], None]] = []  # what takes each reply of `then`
+
+        def then(pipe: redis.client.Pipeline) -> None:
+            # After the transaction, in the conversations index's round trip (other slots).
+            now = time.time()
+            for outbox, pushed in ((self.chatwoot, ops), (self.archive, record)):
+                if pushed and outbox is not None:
+                    # `Outbox.schedule` (a drainer tries the phone now), in this round trip.
+                    pipe.zadd(outbox.outbox.due_key, {phone: now})
+                    replies.append(_raised)
+            if reminder is not None and (takes := reminder.after(pipe)):
+                replies.append(takes)
+            if self.count(phone, batch, outbound, result, pipe):
+                replies.append(StatsStore.noted)
+
+        answers = self.service.store.record_exchange(
             phone,
             [
                 {
@@ -284,13 +309,11 @@ class Worker:
                 # Operators and agents answer later from the number the customer wrote to.
                 **({"our_number": last.our_number} if last.our_number else {}),
             },
-            also=lambda pipe: self.finish(pipe, phone, len(batch), ops, record),
+            also=lambda pipe: self.finish(pipe, phone, len(batch), ops, record, reminder),
+            then=then,
         )
-        if ops and self.chatwoot is not None:
-            self.chatwoot.outbox.schedule(phone)
-        if record and self.archive is not None:
-            self.archive.outbox.schedule(phone)
-        self.count(phone, batch, outbound, result)
+        for takes, answer in zip(replies, answers, strict=True):
+            takes(answer)
 
     def finish(
         self,
@@ -299,9 +322,12 @@ class Worker:
         answered: int,
         ops: list[dict],
         record: dict | None = None,
+        reminder: TurnReminder | None = None,
     ) -> None:
         """The turn's own commands in its transaction: answered messages out, mirror work in."""
         self.queue.done(phone, answered, pipe)
+        if reminder is not None:
+            reminder.record(pipe)
         if ops and self.chatwoot is not None:
             self.chatwoot.outbox.push(pipe, phone, ops)
         if record and self.archive is not None:
@@ -333,11 +359,16 @@ class Worker:
         return ops, record
 
     def count(
-        self, phone: str, batch: list[InboundMessage], outbound: dict | None, result: TurnResult
-    ) -> None:
-        """The turn's statistics: best-effort, one pipeline."""
+        self,
+        phone: str,
+        batch: list[InboundMessage],
+        outbound: dict | None,
+        result: TurnResult,
+        pipe: redis.client.Pipeline,
+    ) -> bool:
+        """The turn's statistics (best-effort), added to `pipe`; False when none are kept."""
         if self.service.stats is None:
-            return
+            return False
         first = batch[0]
         self.service.stats.record_turn(
             phone,
@@ -347,7 +378,9 @@ class Worker:
             stage=result.stage,
             arrived=first.received_at or first.timestamp or None,
             lead=bool(result.values.get("lead")),
+            pipe=pipe,
         )
+        return True
 
     def deliver(self, phone: str, last: InboundMessage, result: TurnResult) -> dict:
         """Send the reply on the channel the customer last wrote from; describe the outcome."""

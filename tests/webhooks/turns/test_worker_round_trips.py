@@ -1,0 +1,116 @@
+"""A worker turn's writes after the graph: few round trips, the same guarantees.
+
+The reminder's hash is written in the turn's transaction (its schedule before it, or removed
+after it), and the statistics travel with the conversations index in the round trip after the
+transaction: a statistics failure is logged, never fails or repeats the turn. On a real Redis.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, date, datetime
+
+import pytest
+from prometheus_client import REGISTRY
+
+from webhooks.inbound.messages import InboundMessage
+from webhooks.turns.worker import Worker
+
+PHONE = "+34611400001"
+
+
+def message(n: int, text: str) -> InboundMessage:
+    return InboundMessage(
+        provider="meta",
+        channel="whatsapp",
+        phone=PHONE,
+        message_id=f"wamid.trips.{n}",
+        kind="text",
+        text=text,
+        timestamp=time.time(),
+    )
+
+
+@pytest.fixture
+def worker(services):
+    """A worker as run_workers builds it: with follow-ups and statistics."""
+    return Worker(
+        services.conversations,
+        services.queue,
+        services.channels,
+        name="test",
+        followups=services.followups,
+    )
+
+
+def say(worker: Worker, n: int, text: str) -> None:
+    worker.queue.accept(message(n, text))
+    assert worker.process_phone(PHONE)
+
+
+def cancelled() -> float:
+    return REGISTRY.get_sample_value("iagente_follow_ups_total", {"outcome": "cancelled"}) or 0.0
+
+
+def test_a_turn_arms_the_reminder_in_its_transaction_and_a_later_one_cancels_it(
+    services, worker, redis_client
+):
+    timers = services.followups.timers
+    say(worker, 1, "Hola")
+    say(worker, 2, "sí")  # consent given: a silent customer may now be reminded
+
+    timer = timers.get(PHONE)
+    assert timer is not None and timer.due is not None and timer.step == 0
+    assert timers.next_due(PHONE) == pytest.approx(timer.due)
+    assert timer.due > time.time() + 3600  # FOLLOW_UP_AFTER's first delay (2h), or later
+
+    before = cancelled()
+    say(worker, 3, "BAJA")  # an opt-out: no reminder is wanted any more
+
+    timer = timers.get(PHONE)
+    assert timer is not None and timer.due is None
+    assert timers.next_due(PHONE) is None
+    assert cancelled() == before + 1
+    assert services.queue.inbox_size(PHONE) == 0
+
+
+def test_a_statistics_failure_neither_fails_nor_repeats_the_turn(
+    services, worker, redis_client, caplog
+):
+    stats = services.conversations.stats
+    day = stats._day(datetime.now(UTC).date())
+    redis_client.set(day, "not a hash")  # every HINCRBY on it fails (WRONGTYPE)
+
+    with caplog.at_level(logging.WARNING, logger="integrations.redis.stats"):
+        say(worker, 1, "Hola")
+
+    assert "stats not recorded: ResponseError" in caplog.text
+    transcript = services.conversations.store.transcript(PHONE)
+    assert [e["direction"] for e in transcript] == ["in", "out"]
+    assert services.queue.inbox_size(PHONE) == 0
+    assert services.conversations.store.count() == 1  # the index, in the same round trip
+
+    redis_client.delete(day)
+    say(worker, 2, "sí")
+    report = stats.report(date.today())
+    assert report.messages_in == 1  # counted again from here
+    assert [e["direction"] for e in services.conversations.store.transcript(PHONE)] == [
+        "in",
+        "out",
+        "in",
+        "out",
+    ]
+
+
+def test_a_turns_statistics_are_counted_by_the_one_script(services, worker):
+    say(worker, 1, "Hola")
+    say(worker, 2, "sí")
+
+    report = services.conversations.stats.report(date.today())
+
+    # No sender is configured here: the replies are kept, not sent (so none counted out).
+    assert (report.messages_in, report.messages_out) == (2, 0)
+    assert report.conversations_started == 1
+    assert report.active_users_24h == 1
+    assert report.funnel[0].reached == 1
