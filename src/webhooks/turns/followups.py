@@ -213,6 +213,7 @@ class FollowUps:
             return "busy"
         with held:
             outcome = self._fire(phone)
+        self.queue.nudge(phone)  # a message that arrived meanwhile found the phone locked
         if outcome not in ("not_due", "none"):
             metrics.follow_up(outcome)
         log.info("follow-up phone=%s outcome=%s", mask_phone(phone), outcome)

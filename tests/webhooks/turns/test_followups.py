@@ -316,6 +316,25 @@ def test_a_phone_in_a_turn_is_looked_at_again_shortly(stack, worker, reminders, 
     assert reminders.timers.next_due(SPAIN) == (clock() + timedelta(seconds=5)).timestamp()
 
 
+def test_a_message_that_found_the_poller_holding_the_phone_is_notified_again(
+    stack, worker, reminders, clock
+):
+    ana = customer(stack, worker)
+    ana.says(*TO_NAME)
+    clock.advance(hours=2)
+    queue = stack.services.queue
+    notified = stack.services.redis.xlen(queue.stream)
+    queue.accept(
+        InboundMessage("meta", "whatsapp", SPAIN, "wamid.during", "text", "Ana", timestamp=1.0)
+    )
+    queue.missed(SPAIN)  # its notification came while the poller held the phone
+
+    assert reminders.fire(SPAIN) == "answered"
+
+    # Its own notification, then the poller's nudge when it let the phone go.
+    assert stack.services.redis.xlen(queue.stream) == notified + 2
+
+
 def test_a_reset_deletes_the_timer(stack, worker, reminders):
     customer(stack, worker).says(*TO_NAME)
     assert reminders.timers.next_due(SPAIN) is not None
