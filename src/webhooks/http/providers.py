@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 import logging
 import re
 import time
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, NoReturn
 
 from flask import Blueprint, Response, abort, g, jsonify, request
@@ -22,7 +23,9 @@ from webhooks.inbound import evolution as evolution_events
 from webhooks.inbound import meta as meta_events
 from webhooks.inbound import twilio as twilio_events
 from webhooks.inbound.messages import InboundMessage, StatusUpdate
+from webhooks.inbound.queue import MessageQueue
 from webhooks.services import Services, services_of
+from webhooks.settings import Settings
 
 log = logging.getLogger(__name__)
 # What one provider callback carries: messages and delivery statuses.
@@ -34,98 +37,133 @@ _OUTCOMES = {400: "malformed", 401: "missing_signature", 403: "forged", 413: "to
 _REQUEST_ID = re.compile(r"[\w.:\-]{1,64}")
 
 
+@dataclass(slots=True)
+class _Webhook:
+    """The webhook being answered, in `g.webhook`: its id, and what its line and record will say.
+
+    One object read once per hook or view: each read of `g` or `request` is a lookup through
+    Werkzeug's context-local proxies, and the hooks did about twenty of them per webhook.
+    """
+
+    request_id: str
+    log_tokens: Mapping[str, contextvars.Token]
+    started: float
+    outcome: str | None = None  # None: the answer's status says (see _OUTCOMES)
+    phone: str | None = None  # masked
+
+
 @bp.before_request
 def _start() -> None:
-    g.started = time.perf_counter()
+    started = time.perf_counter()
     given = request.headers.get("X-Request-Id", "")
-    g.request_id = given if _REQUEST_ID.fullmatch(given) else logs.new_id()
-    g.log_tokens = logs.bind(request_id=g.request_id)
+    request_id = given if _REQUEST_ID.fullmatch(given) else logs.new_id()
+    g.webhook = _Webhook(request_id, logs.bind(request_id=request_id), started)
 
 
 @bp.after_request
 def _handled(response: Response) -> Response:
     """One line and one count per webhook, whatever its outcome."""
+    webhook = _webhook()
     # Set: a blueprint's after_request runs only for requests routed to one of its views.
-    provider = (request.endpoint or "").removeprefix("providers.").split("_")[0]
-    outcome = g.get("outcome") or _OUTCOMES.get(response.status_code, "error")
-    metrics.WEBHOOK_REQUESTS.labels(provider, outcome).inc()
-    elapsed_ms = round((time.perf_counter() - g.started) * 1000, 1)
+    provider = _provider(request.endpoint or "")
+    status = response.status_code
+    outcome = webhook.outcome or _OUTCOMES.get(status, "error")
+    _requests_counter(provider, outcome).inc()
+    elapsed_ms = round((time.perf_counter() - webhook.started) * 1000, 1)
     _services().deliveries.record(
-        provider=provider,
-        outcome=outcome,
-        status=response.status_code,
-        ms=elapsed_ms,
-        phone=g.get("phone"),
+        provider=provider, outcome=outcome, status=status, ms=elapsed_ms, phone=webhook.phone
     )
     log.log(
-        logging.INFO if response.status_code < 400 else logging.WARNING,
+        logging.INFO if status < 400 else logging.WARNING,
         "webhook",
         extra={
             "provider": provider,
             "outcome": outcome,
-            "status": response.status_code,
+            "status": status,
             "ms": elapsed_ms,
-            "phone": g.get("phone"),
-            "request_id": g.request_id,
+            "phone": webhook.phone,
+            "request_id": webhook.request_id,
         },
     )
-    response.headers["X-Request-Id"] = g.request_id
+    response.headers["X-Request-Id"] = webhook.request_id
     return response
 
 
 @bp.teardown_request
 def _finish(exc: BaseException | None) -> None:
-    if tokens := g.pop("log_tokens", None):
-        logs.reset(tokens)
+    if webhook := g.pop("webhook", None):
+        logs.reset(webhook.log_tokens)
+
+
+@functools.lru_cache(maxsize=16)
+def _provider(endpoint: str) -> str:
+    """`providers.meta_webhook` -> `meta`."""
+    return endpoint.removeprefix("providers.").split("_")[0]
+
+
+@functools.lru_cache(maxsize=256)
+def _requests_counter(provider: str, outcome: str) -> Any:
+    """The labelled counter, found once: `labels()` validates and locks on every call (3 µs)."""
+    return metrics.WEBHOOK_REQUESTS.labels(provider, outcome)
+
+
+def _webhook() -> _Webhook:
+    return g.webhook
 
 
 def _services() -> Services:
     return services_of()
 
 
-def _secret(name: str) -> str | None:
-    value = getattr(_services().settings, name)
+def _secret(settings: Settings, name: str) -> str | None:
+    value = getattr(settings, name)
     return value.get_secret_value() if value is not None else None
 
 
-def _queue(messages: list[InboundMessage], statuses: list[StatusUpdate]) -> tuple[int, int]:
-    queue = _services().queue
+def _queue(
+    queue: MessageQueue, messages: list[InboundMessage], statuses: list[StatusUpdate]
+) -> tuple[int, int]:
     new = sum(queue.accept(m) for m in messages)
     for status in statuses:
         queue.accept_status(status)
     for m in messages:
         log.debug("queued provider=%s phone=%s kind=%s", m.provider, mask_phone(m.phone), m.kind)
     phones = [m.phone for m in messages] + [s.phone for s in statuses if s.phone]
-    g.phone = mask_phone(phones[0]) if phones else None
+    webhook = _webhook()
+    webhook.phone = mask_phone(phones[0]) if phones else None
     if new:
-        g.outcome = "accepted"
+        webhook.outcome = "accepted"
     elif messages:
-        g.outcome = "duplicate"
+        webhook.outcome = "duplicate"
     else:
-        g.outcome = "status" if statuses else "ignored"
+        webhook.outcome = "status" if statuses else "ignored"
     return new, len(messages) - new
 
 
 def _refuse(status: int, why: str, outcome: str) -> NoReturn:
-    g.outcome = outcome
+    _webhook().outcome = outcome
     abort(Response(json.dumps({"error": why}), status=status, mimetype="application/json"))
 
 
 @bp.get("/webhook/whatsapp")
 def meta_verification() -> Response:
     """Meta's subscription check: the challenge back when the verify token matches."""
-    challenge = meta_events.verify_subscription(request.args, _secret("whatsapp_verify_token"))
+    settings = _services().settings
+    challenge = meta_events.verify_subscription(
+        request.args, _secret(settings, "whatsapp_verify_token")
+    )
     if challenge is None:
         _refuse(403, "verification failed", "verification_failed")
-    g.outcome = "verified"
+    _webhook().outcome = "verified"
     return Response(challenge, mimetype="text/plain")
 
 
 @bp.post("/webhook/whatsapp")
 def meta_webhook() -> Response:
     """Meta's messages and statuses, signature checked, queued for the worker."""
+    services = _services()
     body = request.get_data(cache=False)  # 413 past MAX_CONTENT_LENGTH
-    secret = _secret("whatsapp_app_secret")
+    secret = _secret(services.settings, "whatsapp_app_secret")
     if secret:
         try:
             meta_events.verify_signature(body, request.headers.get("X-Hub-Signature-256"), secret)
@@ -133,16 +171,16 @@ def meta_webhook() -> Response:
             _refuse(401, "signature missing", "missing_signature")
         except meta_events.SignatureError:
             _refuse(403, "signature invalid", "forged")
-    elif not _services().settings.allow_unsigned_webhooks:
+    elif not services.settings.allow_unsigned_webhooks:
         _refuse(403, "WHATSAPP_APP_SECRET is not configured", "unconfigured")
     try:
         messages, statuses = meta_events.parse_payload(client_json.loads(body))
     except ValueError:  # ClientJSONError and PayloadError too
         _refuse(400, "not a WhatsApp Business Account webhook", "malformed")
-    messages, statuses, foreign = _served(messages, statuses)
-    new, duplicates = _queue(messages, statuses)
+    messages, statuses, foreign = _served(services.settings, messages, statuses)
+    new, duplicates = _queue(services.queue, messages, statuses)
     if foreign and not messages and not statuses:
-        g.outcome = "foreign_number"
+        _webhook().outcome = "foreign_number"
     return Response(
         _meta_answer(new, duplicates, len(statuses), foreign), content_type="application/json"
     )
@@ -161,10 +199,10 @@ def _meta_answer(new: int, duplicates: int, statuses: int, foreign: int) -> byte
 
 
 def _served(
-    messages: list[InboundMessage], statuses: list[StatusUpdate]
+    settings: Settings, messages: list[InboundMessage], statuses: list[StatusUpdate]
 ) -> tuple[list[InboundMessage], list[StatusUpdate], int]:
     """What reached one of our Meta numbers, and how much reached another app's number."""
-    served = _services().settings.whatsapp_phone_number_ids
+    served = settings.whatsapp_phone_number_ids
     if not served:
         return messages, statuses, 0  # no number configured: none to tell ours from others'
     kept = [m for m in messages if m.our_number in served]
@@ -180,7 +218,7 @@ def _twilio_form() -> dict:
     """The verified form of a Twilio webhook (403 when the signature does not match)."""
     settings = _services().settings
     form = request.form
-    token = _secret("twilio_auth_token")
+    token = _secret(settings, "twilio_auth_token")
     if token:
         base = settings.public_base_url or request.host_url
         url = twilio_events.signed_url(base, request.path, request.query_string)
@@ -207,7 +245,7 @@ def _twilio(read: Callable[[Any], Events], what: str) -> Response:
         messages, statuses = read(form)
     except twilio_events.FormError:
         _refuse(400, f"not a Twilio {what}", "malformed")
-    _queue(messages, statuses)
+    _queue(_services().queue, messages, statuses)
     return _twiml()
 
 
@@ -231,8 +269,9 @@ def evolution_webhook() -> Response:
     our side (Redis down) must answer 5xx, which the error handler does.
     """
     body = request.get_data(cache=False)
-    settings = _services().settings
-    token = _secret("evolution_webhook_token")
+    services = _services()
+    settings = services.settings
+    token = _secret(settings, "evolution_webhook_token")
     if token:
         try:
             evolution_events.verify_token(request.headers.get("Authorization"), token)
@@ -247,7 +286,7 @@ def evolution_webhook() -> Response:
     except ValueError:
         _refuse(400, "not an Evolution API webhook", "malformed")
     if settings.evolution_instance and event.instance != settings.evolution_instance:
-        g.outcome = "foreign_instance"
+        _webhook().outcome = "foreign_instance"
         return jsonify(accepted=0, ignored="another instance")
     book = _evolution_book()
     messages = []
@@ -263,7 +302,7 @@ def evolution_webhook() -> Response:
         if status.phone is None and lid and (phone := book.phone_of(lid)):
             status = replace(status, phone=phone)
         statuses.append(status)
-    new, duplicates = _queue(messages, statuses)
+    new, duplicates = _queue(services.queue, messages, statuses)
     if event.connection is not None:
         _linked(book, event.connection)
     answer = {"accepted": new, "duplicates": duplicates, "statuses": len(statuses)}
@@ -281,7 +320,7 @@ def _linked(book: EvolutionBook, connection: evolution_events.Connection) -> Non
     """Note the linked number's state; a lost link is logged and shows in /webhook/status."""
     services = _services()
     book.set_connection(connection.state, connection.reason)
-    g.outcome = "connection"
+    _webhook().outcome = "connection"
     if connection.state == "open":
         services.health.ok("evolution")
         log.info("evolution: the WhatsApp number is linked (state open)")
@@ -311,7 +350,8 @@ CHATWOOT_EVENTS = {
 def chatwoot_webhook() -> Response:
     """Account webhook or agent-bot events: an agent's reply, status and assignment changes."""
     body = request.get_data(cache=False)
-    secret = _secret("chatwoot_webhook_secret")
+    services = _services()
+    secret = _secret(services.settings, "chatwoot_webhook_secret")
     if secret:
         try:
             chatwoot_events.verify_signature(
@@ -328,15 +368,15 @@ def chatwoot_webhook() -> Response:
         event = chatwoot_events.parse_event(client_json.loads(body))
     except ValueError:
         _refuse(400, "not a Chatwoot event", "malformed")
-    g.phone = mask_phone(event.phone) if event.phone else None
-    services = _services()
+    webhook = _webhook()
+    webhook.phone = mask_phone(event.phone) if event.phone else None
     if services.chatwoot is None:
-        g.outcome = "unconfigured"
+        webhook.outcome = "unconfigured"
         return jsonify(ignored="Chatwoot is not configured")
     links, settings = services.chatwoot.links, services.settings
     delivery = request.headers.get("X-Chatwoot-Delivery")
     if delivery and not links.first_delivery(delivery):
-        g.outcome = "duplicate"
+        webhook.outcome = "duplicate"
         return jsonify(accepted=0, duplicate=True)
     wanted = event.event in CHATWOOT_EVENTS and (
         event.event != "message_created" or (event.message and event.message.from_human)
@@ -344,12 +384,12 @@ def chatwoot_webhook() -> Response:
     other_inbox = event.inbox_id is not None and event.inbox_id != settings.chatwoot_inbox_id
     ours = event.conversation_id is not None and links.phone_of(event.conversation_id)
     if not wanted or other_inbox or not ours:
-        g.outcome = "ignored"
+        webhook.outcome = "ignored"
         return jsonify(accepted=0, event=event.event)
     if event.message and links.is_ours(ours, event.message.id, event.message.content):
         # One of the messages our mirror created, coming back: no need to queue it.
-        g.outcome = "echo"
+        webhook.outcome = "echo"
         return jsonify(accepted=0, event=event.event, echo=True)
     services.queue.accept_event(event.to_json())
-    g.outcome = "accepted"
+    webhook.outcome = "accepted"
     return jsonify(accepted=1, event=event.event)
