@@ -106,6 +106,7 @@ class ProviderSession(requests.Session):
         if (
             method == "POST"
             and isinstance(timeout, _TIMEOUTS)
+            and (auth is None or isinstance(auth, tuple))  # basic auth; an AuthBase may hook
             and not (more or params or files or self.hooks["response"])
         ):
             route = self._route(url, headers, auth)

@@ -348,3 +348,21 @@ def test_a_mocked_adapter_gets_the_post():
         mock.post("https://graph.test/v1/messages", json={"mocked": True})
         answer = ProviderSession().post("https://graph.test/v1/messages", json={}, timeout=5)
     assert answer.json() == {"mocked": True}
+
+
+def test_an_auth_object_and_response_hooks_go_requests_own_way(recorder):
+    url, seen = recorder
+    called: list[object] = []
+
+    class Signed(requests.auth.AuthBase):
+        def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+            request.headers["X-Signed"] = "1"
+            request.register_hook("response", lambda response, **_: called.append("auth"))
+            return request
+
+    session = ProviderSession()
+    session.post(f"{url}/a", json={}, auth=Signed(), timeout=5)
+    session.hooks["response"].append(lambda response, **_: called.append("session"))
+    session.post(f"{url}/b", json={}, timeout=5)
+    assert called == ["auth", "session"]
+    assert seen[0]["headers"]["X-Signed"] == "1"
