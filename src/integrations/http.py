@@ -31,7 +31,6 @@ from urllib3.exceptions import (
     ReadTimeoutError,
     ResponseError,
 )
-from urllib3.exceptions import HTTPError as _HTTPError
 from urllib3.exceptions import InvalidHeader as _InvalidHeader
 from urllib3.exceptions import ProxyError as _ProxyError
 from urllib3.exceptions import SSLError as _SSLError
@@ -74,8 +73,9 @@ class ProviderSession(requests.Session):
     its body, then hands it to that urllib3 pool as requests' `HTTPAdapter.send` would (same
     arguments, same errors raised as the same requests exceptions) and returns a
     `requests.Response` read whole, redirects followed as `Session.send` follows them. That
-    is about 0.7x the client CPU of requests' own way (`bench/http_bench.py`). Anything else
-    (GETs, streams, params, files, hooks) goes requests' own way. The APIs authenticate by
+    is about 0.7x the client CPU of `Session.send` (`bench/http_bench.py`). Anything else
+    (GETs, streams, params, files, auth objects, hooks, another adapter) goes requests' own
+    way. A redirect to another origin loses the request's own headers. The APIs authenticate by
     token or key, never by cookie, so the session keeps none: nothing a server sets is sent
     to it (or anywhere) later. Safe to share between threads, as urllib3's pools are.
     """
@@ -223,8 +223,6 @@ class ProviderSession(requests.Session):
             raise ReadTimeout(e, request=prepared) from e
         except _InvalidHeader as e:
             raise InvalidHeader(e, request=prepared) from e
-        except _HTTPError:
-            raise
 
     def merge_environment_settings(
         self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any, cert: Any
