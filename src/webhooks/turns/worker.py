@@ -215,11 +215,13 @@ class Worker:
             return False  # the miss is marked: the holder notifies again when it lets go
         if not batch:
             return True  # answered already, with an earlier message of the same burst
-        # Held as `ConversationService.locked` holds it (renewed; the checkpoint read once).
-        with service._held(lock, phone), logs.turn_context():
-            self.answer(phone, batch)
-        if lock.nudge:  # learnt when the lock was let go, in the same round trip
-            self.queue.notify(phone)
+        try:
+            # Held as `ConversationService.locked` holds it (renewed; the checkpoint read once).
+            with service._held(lock, phone), logs.turn_context():
+                self.answer(phone, batch)
+        finally:
+            if lock.nudge:  # learnt when the lock was let go (its mark is gone): even if failed
+                self.queue.notify(phone)
         return True
 
     def answer(self, phone: str, batch: list[InboundMessage]) -> None:

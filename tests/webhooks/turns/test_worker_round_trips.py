@@ -15,6 +15,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from webhooks.inbound.messages import InboundMessage
+from webhooks.inbound.queue import PhoneBusyError
 from webhooks.turns.worker import Worker
 
 PHONE = "+34611400001"
@@ -114,3 +115,25 @@ def test_a_turns_statistics_are_counted_by_the_one_script(services, worker):
     assert report.conversations_started == 1
     assert report.active_users_24h == 1
     assert report.funnel[0].reached == 1
+
+
+def test_a_turn_that_fails_still_repeats_a_notification_that_missed_its_lock(
+    services, worker, redis_client, monkeypatch
+):
+    worker.queue.accept(message(1, "Hola"))
+    notified = redis_client.xlen(worker.queue.stream)
+
+    def breaks(phone: str, batch: list) -> None:
+        worker.queue.accept(message(2, "¿sigues ahí?"))
+        with pytest.raises(PhoneBusyError):  # its notification finds the lock taken
+            worker.queue.take(PHONE, services.conversations.store.key(PHONE, "lock"), 5)
+        raise RuntimeError("the turn broke")
+
+    monkeypatch.setattr(worker, "answer", breaks)
+    with pytest.raises(RuntimeError):
+        worker.process_phone(PHONE)
+
+    # Message 2's own notification, and the one repeated when the lock was let go.
+    assert redis_client.xlen(worker.queue.stream) == notified + 2
+    assert not redis_client.exists(services.conversations.store.key(PHONE, "lock"))
+    assert worker.queue.inbox_size(PHONE) == 2  # nothing answered, nothing lost
