@@ -34,6 +34,7 @@ class ConversationStore(PhoneStore):
         """Keep `max_messages` transcript entries per phone."""
         super().__init__(client, **store)
         self._max = max_messages
+        self._cluster = isinstance(client, redis.RedisCluster)
 
     def key(self, phone: str, what: str) -> str:
         """The phone's record `what` ("transcript", "summary", …)."""
@@ -71,8 +72,10 @@ class ConversationStore(PhoneStore):
 
         `also` adds the caller's own commands to the same transaction (the worker marks the
         reply as sent and drops the answered messages from the inbox there). `then` adds
-        commands on other slots to the round trip after it (the conversations index's): not
-        atomic with the turn, so best-effort; their replies are returned, errors included.
+        best-effort commands on keys of other slots; their replies are returned, errors
+        included, never raised. With them goes the conversations index: on one Redis node all
+        of it is the turn's transaction, one round trip; on a cluster a MULTI must stay in the
+        phone's slot, so they follow it in a second round trip (not atomic with the turn).
         """
         at = now_iso()
         entries = [{"direction": "in", "at": at, **m} for m in inbound]
@@ -90,17 +93,18 @@ class ConversationStore(PhoneStore):
         self._expire(pipe, transcript, summary_key)
         if also:
             also(pipe)
-        pipe.execute()
-        # The index spans every phone, so it sits outside the conversation's slot and MULTI.
+        shared = pipe
+        if self._cluster:
+            pipe.execute()
+            shared = self._redis.pipeline(transaction=False)
         now = time.time()
-        index = self._redis.pipeline(transaction=False)
-        index.zadd(self.index_key, {phone: now})
+        shared.zadd(self.index_key, {phone: now})
         if self._ttl:
-            index.zremrangebyscore(self.index_key, "-inf", now - self._ttl)  # expired meanwhile
-        own = len(index)
+            shared.zremrangebyscore(self.index_key, "-inf", now - self._ttl)  # expired meanwhile
+        own = len(shared)
         if then:
-            then(index)
-        replies = index.execute(raise_on_error=False)
+            then(shared)
+        replies = shared.execute(raise_on_error=False)
         for reply in replies[:own]:
             if isinstance(reply, Exception):
                 raise reply

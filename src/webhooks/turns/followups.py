@@ -52,9 +52,9 @@ _zone = lru_cache(maxsize=16_384)(customer_zone)
 class TurnReminder:
     """What one turn does to its phone's reminder, in three parts around the turn's record.
 
-    `ahead` before the turn's transaction, `record` inside it, `after` in the round trip that
-    follows it (with the conversations index and the statistics): the hash sits in the phone's
-    slot, the schedule is a shared key of its own.
+    `ahead` before the turn's transaction, `record` inside it, `after` with the conversations
+    index and the statistics (`ConversationStore.record_exchange`'s `then`): the hash sits in
+    the phone's slot, the schedule is a shared key of its own.
     """
 
     timers: FollowUpTimers

@@ -276,7 +276,7 @@ class Worker:
         replies: list[Callable[[object], None]] = []  # what takes each reply of `then`
 
         def then(pipe: redis.client.Pipeline) -> None:
-            # After the transaction, in the conversations index's round trip (other slots).
+            # Keys of other slots, with the conversations index (`record_exchange` says when).
             now = time.time()
             for outbox, pushed in ((self.chatwoot, ops), (self.archive, record)):
                 if pushed and outbox is not None:
