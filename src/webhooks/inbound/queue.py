@@ -276,12 +276,14 @@ class MessageQueue:
         answer = self._redis.xautoclaim(self.stream, GROUP, consumer, min_idle_ms, "0-0", count)
         return [(eid, _decode(fields)) for eid, fields in answer[1] if fields]
 
-    def ack(self, entry_id: bytes | str) -> None:
-        """Forget a notification whose work is done."""
-        pipe = self._redis.pipeline(transaction=False)
+    def ack(self, entry_id: bytes | str, pipe: redis.client.Pipeline | None = None) -> None:
+        """Forget a notification whose work is done (with `pipe`: in it, run by the caller)."""
+        own = pipe is None
+        pipe = self._redis.pipeline(transaction=False) if pipe is None else pipe
         pipe.xack(self.stream, GROUP, entry_id)
         pipe.xdel(self.stream, entry_id)
-        pipe.execute()
+        if own:
+            pipe.execute()
 
     def take(self, phone: str, lock_name: str, lease_seconds: float) -> tuple[TurnLock, list]:
         """The phone's turn lock and its waiting messages, in one round trip.

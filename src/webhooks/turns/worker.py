@@ -98,6 +98,10 @@ def what_was_said(batch: list[InboundMessage]) -> tuple[str, int | None]:
     return "\n".join(map(as_text, said)), None
 
 
+def _ignored(reply: object) -> None:
+    """A reply nothing depends on."""
+
+
 def _raised(reply: object) -> None:
     """A reply of a command the turn can't do without: its error fails the turn, as before."""
     if isinstance(reply, Exception):
@@ -152,6 +156,7 @@ class Worker:
         self.name = name or f"worker-{uuid.uuid4().hex[:8]}"
         self.claim_idle_ms = claim_idle_ms
         self.block_ms = block_ms
+        self._acked: bytes | None = None  # the notification acknowledged with its turn
 
     def run(self, stop: threading.Event) -> None:
         """Work until `stop` is set; the current phone is always finished first."""
@@ -180,6 +185,7 @@ class Worker:
 
     def handle(self, entry_id: bytes, fields: dict[str, str]) -> None:
         """Do one notification's work; acknowledge it unless it must be tried again."""
+        self._acked = None
         try:
             if "status" in fields:
                 self.record_status(json.loads(fields["status"]))
@@ -189,15 +195,16 @@ class Worker:
                     self.queue.nudge(phone)  # customer messages that waited for the lock
             elif pausing := self.queue.pausing(fields):
                 self.channels.typing(pausing)  # its turn comes when the typing pause is over
-            elif not self.process_phone(fields["phone"]):
+            elif not self.process_phone(fields["phone"], entry_id):
                 return  # the phone is busy; if its holder died, this entry is claimed again
         except Exception:
             # Left unacknowledged: another round (XAUTOCLAIM) retries it after claim_idle_ms.
             log.exception("work failed, will retry entry=%s", entry_id.decode())
             return
-        self.queue.ack(entry_id)
+        if self._acked != entry_id:
+            self.queue.ack(entry_id)
 
-    def process_phone(self, phone: str) -> bool:
+    def process_phone(self, phone: str, entry_id: bytes | None = None) -> bool:
         """One turn for everything waiting for `phone`. False when someone else holds the phone.
 
         Messages that arrive during the turn wait for their own notifications, behind other
@@ -218,14 +225,19 @@ class Worker:
         try:
             # Held as `ConversationService.locked` holds it (renewed; the checkpoint read once).
             with service._held(lock, phone), logs.turn_context():
-                self.answer(phone, batch)
+                self.answer(phone, batch, entry_id)
         finally:
             if lock.nudge:  # learnt when the lock was let go (its mark is gone): even if failed
                 self.queue.notify(phone)
         return True
 
-    def answer(self, phone: str, batch: list[InboundMessage]) -> None:
-        """One turn for the messages waiting, one reply, recorded with them in one transaction."""
+    def answer(
+        self, phone: str, batch: list[InboundMessage], entry_id: bytes | None = None
+    ) -> None:
+        """One turn for the messages waiting, one reply, recorded with them in one transaction.
+
+        `entry_id`, the notification that brought the turn, is acknowledged with its record.
+        """
         state = self.service.state(phone)
         answered = state.get("last_message_id")
         ids = [m.message_id for m in batch]
@@ -277,6 +289,11 @@ class Worker:
 
         def then(pipe: redis.client.Pipeline) -> None:
             # Keys of other slots, with the conversations index (`record_exchange` says when).
+            if entry_id is not None:
+                added = len(pipe)
+                self.queue.ack(entry_id, pipe)
+                # Not raised: an entry left unacknowledged is retried, and finds no work.
+                replies.extend([_ignored] * (len(pipe) - added))
             now = time.time()
             for outbox, pushed in ((self.chatwoot, ops), (self.archive, record)):
                 if pushed and outbox is not None:
@@ -314,6 +331,7 @@ class Worker:
             also=lambda pipe: self.finish(pipe, phone, len(batch), ops, record, reminder),
             then=then,
         )
+        self._acked = entry_id
         for takes, answer in zip(replies, answers, strict=True):
             takes(answer)
 

@@ -12,6 +12,7 @@ import time
 from datetime import UTC, date, datetime
 
 import pytest
+import redis
 from prometheus_client import REGISTRY
 
 from webhooks.inbound.messages import InboundMessage
@@ -123,7 +124,7 @@ def test_a_turn_that_fails_still_repeats_a_notification_that_missed_its_lock(
     worker.queue.accept(message(1, "Hola"))
     notified = redis_client.xlen(worker.queue.stream)
 
-    def breaks(phone: str, batch: list) -> None:
+    def breaks(phone: str, batch: list, entry_id: bytes | None = None) -> None:
         worker.queue.accept(message(2, "¿sigues ahí?"))
         with pytest.raises(PhoneBusyError):  # its notification finds the lock taken
             worker.queue.take(PHONE, services.conversations.store.key(PHONE, "lock"), 5)
@@ -137,3 +138,47 @@ def test_a_turn_that_fails_still_repeats_a_notification_that_missed_its_lock(
     assert redis_client.xlen(worker.queue.stream) == notified + 2
     assert not redis_client.exists(services.conversations.store.key(PHONE, "lock"))
     assert worker.queue.inbox_size(PHONE) == 2  # nothing answered, nothing lost
+
+
+def read_one(worker: Worker) -> tuple[bytes, dict[str, str]]:
+    worker.queue.ensure_group()
+    ((entry_id, fields),) = worker.queue.read(worker.name, block_ms=10)
+    return entry_id, fields
+
+
+def test_the_notification_is_acknowledged_with_its_turns_record(services, worker, redis_client):
+    worker.queue.accept(message(1, "Hola"))
+    entry_id, fields = read_one(worker)
+
+    worker.handle(entry_id, fields)
+
+    assert worker._acked == entry_id  # in the record's round trip, not one of its own
+    assert redis_client.xpending(worker.queue.stream, "workers")["pending"] == 0
+    assert redis_client.xlen(worker.queue.stream) == 0
+    assert [e["direction"] for e in services.conversations.store.transcript(PHONE)] == [
+        "in",
+        "out",
+    ]
+
+
+def test_a_turn_whose_record_fails_leaves_its_notification_to_be_retried(
+    services, worker, redis_client, monkeypatch
+):
+    worker.queue.accept(message(1, "Hola"))
+    entry_id, fields = read_one(worker)
+    store = services.conversations.store
+    record_exchange = store.record_exchange
+
+    def unreachable(*args, **kwargs):
+        raise redis.ConnectionError("Redis went away mid-turn")
+
+    monkeypatch.setattr(store, "record_exchange", unreachable)
+    worker.handle(entry_id, fields)  # logged, not raised: the loop goes on
+
+    assert redis_client.xpending(worker.queue.stream, "workers")["pending"] == 1
+    assert worker.queue.inbox_size(PHONE) == 1
+    monkeypatch.setattr(store, "record_exchange", record_exchange)
+    worker.handle(entry_id, fields)  # the retry (XAUTOCLAIM hands it back)
+    assert redis_client.xpending(worker.queue.stream, "workers")["pending"] == 0
+    assert worker.queue.inbox_size(PHONE) == 0
+    assert [e["direction"] for e in store.transcript(PHONE)] == ["in", "out"]
