@@ -22,6 +22,7 @@ How the less obvious events become (or don't become) `InboundMessage`s:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -287,8 +288,16 @@ def _unsupported(reply_to: str | None, text: str = "") -> dict:
 
 
 def _phone(raw: Any) -> str | None:
-    if not isinstance(raw, str):
-        return None
+    return _normalised(raw) if isinstance(raw, str) else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalised(raw: str) -> str | None:
+    """`raw` normalised, or None; remembered, as senders write many times.
+
+    Every webhook names our own number too: two regular expressions per number were a third
+    of reading a webhook (12 -> 8 µs for one text message).
+    """
     try:
         return normalise_phone(raw)
     except PhoneError:
