@@ -64,6 +64,11 @@ class FollowUpTimers(PhoneStore):
         return self._redis
 
     @property
+    def clustered(self) -> bool:
+        """On a Redis Cluster the schedule and a phone's hash are in different slots."""
+        return isinstance(self._redis, redis.RedisCluster)
+
+    @property
     def due_key(self) -> str:
         """The sorted set of phones by when to look at their timer."""
         return followups_due_key(self._prefix)

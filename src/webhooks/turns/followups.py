@@ -53,8 +53,10 @@ class TurnReminder:
     """What one turn does to its phone's reminder, in three parts around the turn's record.
 
     `ahead` before the turn's transaction, `record` inside it, `after` with the conversations
-    index and the statistics (`ConversationStore.record_exchange`'s `then`): the hash sits in
-    the phone's slot, the schedule is a shared key of its own.
+    index and the statistics (`ConversationStore.record_exchange`'s `then`). On one node the
+    hash and the schedule are both written by `record`, atomically; on a cluster the schedule
+    is a shared key of another slot, so an arming schedules `ahead` and a cancel unschedules
+    `after`.
     """
 
     timers: FollowUpTimers
@@ -63,16 +65,18 @@ class TurnReminder:
     due: float | None  # the first reminder; None: cancel whatever is pending
 
     def ahead(self) -> None:
-        """Schedule an armed reminder before the turn is recorded (see `FollowUpTimers.arm`)."""
-        if self.due is not None:
+        """On a cluster, schedule an armed reminder before the turn is recorded (see `arm`)."""
+        if self.due is not None and self.timers.clustered:
             self.timers.schedule(self.phone, self.due)
 
     def record(self, pipe: redis.client.Pipeline) -> None:
-        """The timer's hash, in the turn's transaction."""
+        """The timer's hash, in the turn's transaction (on one node, its schedule too)."""
         if self.due is None:
             self.timers.cancel(self.phone, pipe=pipe)
-        else:
-            self.timers.arm(self.phone, anchor=self.anchor, due=self.due, pipe=pipe)
+            return
+        self.timers.arm(self.phone, anchor=self.anchor, due=self.due, pipe=pipe)
+        if not self.timers.clustered:
+            self.timers.schedule(self.phone, self.due, pipe=pipe)
 
     def after(self, pipe: redis.client.Pipeline) -> Callable[[object], None] | None:
         """A cancel's unscheduling, added to `pipe`; what takes its reply (None: nothing added)."""
