@@ -124,8 +124,14 @@ class ArchiveDrainer(OutboxDrainer):
             if len(work) > 1:
                 try:
                     self.store.apply_all(work)
-                except (OperationError, SQLAlchemyError):
-                    done, waiting, away = self._one_by_one(work, delay)
+                except (OperationError, SQLAlchemyError) as exc:
+                    if isinstance(exc, OperationError) or self._answers():
+                        done, waiting, away = self._one_by_one(work, delay)
+                    else:  # the database is away: no use trying each head
+                        self._unavailable(exc)
+                        done, waiting, away = set(), {phone for phone, _ in work}, True
+                        for _, op in work:
+                            metrics.ARCHIVE_OPS.labels(op.get("op", "?"), "retry").inc()
                 else:
                     done, waiting, away = {phone for phone, _ in work}, set(), False
                     for _, op in work:
