@@ -598,8 +598,8 @@ def call_apps(apps: dict, round_no: int, count: int, chunk: int = 50) -> dict[st
     return {name: seconds / count * 1e6 for name, seconds in spent.items()}
 
 
-def profile_real(app, count: int, top: int) -> None:
-    """A cProfile of the real app's CPU (thread time) over `count` requests, by cumulative time."""
+def profile_real(app, count: int, top: int, sort: str) -> None:
+    """A cProfile of the real app (thread CPU) over `count` requests: `top` rows by `sort`."""
     import cProfile
     import pstats
 
@@ -609,7 +609,7 @@ def profile_real(app, count: int, top: int) -> None:
     for environ in environs:
         b"".join(app(environ, lambda *_: None))
     profiler.disable()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
+    pstats.Stats(profiler).sort_stats(sort).print_stats(top)
 
 
 def in_process(args, tmp: Path) -> int:
@@ -643,7 +643,7 @@ def in_process(args, tmp: Path) -> int:
                 for name, us in call_apps(apps, round_no, args.inprocess_requests).items():
                     spent[name].append(us)
             if args.profile:
-                profile_real(apps["real"], args.inprocess_requests, args.profile)
+                profile_real(apps["real"], args.inprocess_requests, args.profile, args.profile_sort)
     print(
         f"\none thread, WSGI apps called directly: {args.inprocess_rounds} rounds of "
         f"{args.inprocess_requests} requests per app, thread CPU per request (µs)\n"
@@ -716,6 +716,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="N",
         help="--inprocess: then print the N top entries of a cProfile of the real app",
     )
+    p.add_argument("--profile-sort", choices=["cumulative", "tottime"], default="cumulative")
     p.add_argument("--skip-load", action="store_true")
     p.add_argument("--skip-e2e", action="store_true")
     p.add_argument("--keep", action="store_true", help="keep the logs and data directory")
