@@ -24,7 +24,9 @@ touches two of them: `{prefix}:queue` (the stream of work), `{prefix}:conversati
 `{prefix}:outbox:<name>:due|dead`, `{prefix}:followups:due`, `{prefix}:chatwoot:<part>:…`,
 `{prefix}:health`, `{prefix}:webhook_log`; statistics share the `{stats}` tag (stats.py) so a
 PFCOUNT over days is one slot. A new key a turn's transaction touches must carry the phone's tag
-(`conversation_key`); a new shared key must be read and written one key per command.
+(`conversation_key`); a new shared key must be read and written one key per command. (On one
+node, not a cluster, a turn's MULTI also carries its writes of shared keys: the index, the
+schedules, the statistics, the stream's acknowledgement; `ConversationStore.record_exchange`.)
 """
 
 from __future__ import annotations
