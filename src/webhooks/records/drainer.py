@@ -43,7 +43,10 @@ HEALTH_NOTE_SECONDS = 1.0
 
 
 class ArchiveDrainer(OutboxDrainer):
-    """Applies the archive outbox, phone by phone, in order; waits while the database is away."""
+    """Applies the archive outbox, many phones per transaction, each phone's operations in order.
+
+    Waits while the database is away.
+    """
 
     away = (SQLAlchemyError,)
     batch_phones = 50  # phones (one operation each) a round writes in one transaction

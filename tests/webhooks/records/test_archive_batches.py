@@ -219,6 +219,29 @@ def test_run_drains_many_phones_in_batches_with_a_poisoned_one(drainer, store):
     assert [d["phone"] for d in dead(drainer)] == [phones[7]]
 
 
+def test_two_drainers_share_the_phones_and_each_operation_is_written_once(store, redis_client):
+    drainers = [drainer_on(store, redis_client) for _ in range(2)]
+    phones = [f"+3460042{n:04d}" for n in range(60)]
+    for phone in phones:
+        drainers[0].outbox.add(phone, [said(phone, t, n) for n, t in enumerate("abc", 1)])
+    stop = threading.Event()
+    threads = [threading.Thread(target=d.run, args=(stop,)) for d in drainers]
+    for drainer, thread in zip(drainers, threads, strict=True):
+        drainer.poll_seconds = 0.01
+        thread.start()
+    deadline = time.monotonic() + 60
+    while drainers[0].outbox.backlog()["pending"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    for phone in phones:
+        found = store.export(phone)
+        assert [m["text"] for m in found["messages"]] == ["a", "b", "c"]
+        assert [c["turns"] for c in found["conversations"]] == [3]
+    assert drainers[0].outbox.backlog()["pending"] == 0 and dead(drainers[0]) == []
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
     with LocalCluster(tmp_path_factory.mktemp("cluster"), masters=3) as running:
