@@ -1,7 +1,7 @@
 """Worker CPU per message, and what a whole sale costs on each channel (messages, segments).
 
     .venv/bin/python -m bench.worker_bench [--phones 40] [--profile 20] [--commands] [--as-run]
-        [--sms-only]
+        [--sms-only] [--outside-graph N]
 
 1. CPU: K phones each go through a whole sale (9 messages: greeting to confirmed option) over
    Meta's WhatsApp. The messages are queued as the webhook queues them, and one worker thread
@@ -14,7 +14,9 @@
    webhook's included) and the worker thread's round trips per message. The worker is built
    bare (no archive, no follow-ups), as the earlier measurements were, unless `--as-run`:
    then as `iagente worker` builds it (`run_workers`: the SQL archive's outbox, follow-ups,
-   advisors' hours; their drainer and poller threads don't run).
+   advisors' hours; their drainer and poller threads don't run). `--outside-graph N` measures
+   only the worker's own work around a turn: N turns with a graph that costs nothing and no
+   sender (`outside_graph`), best and median of `--rounds`, and its round trips per turn.
 2. Cost of a sale: the same sale driven through Twilio SMS and through Meta's WhatsApp; each
    reply's characters and billed SMS segments (GSM-7: 160 characters in one segment, 153 per
    segment when split; anything outside GSM 03.38 makes the whole message UCS-2: 70, then 67).
@@ -129,6 +131,15 @@ def drive(
 class RoundTrips:
     """Counts the watched thread's Redis round trips (each packed write is one, pipelines too)."""
 
+    _shared: RoundTrips | None = None
+
+    @classmethod
+    def shared(cls) -> RoundTrips:
+        """The process's one counter (redis-py is patched once)."""
+        if cls._shared is None:
+            cls._shared = cls()
+        return cls._shared
+
     def __init__(self) -> None:
         """Patch redis-py's connection class once; only the watched thread is counted."""
         from redis.connection import AbstractConnection
@@ -147,6 +158,55 @@ class RoundTrips:
     def watch(self) -> None:
         """Count the calling thread's round trips from now on."""
         self._thread = threading.get_ident()
+
+
+def outside_graph(redis_url: str, scratch: Path, turns: int, as_run: bool) -> tuple[float, float]:
+    """The worker's CPU (µs) and round trips per turn around a graph that costs nothing.
+
+    `ConversationService.run_turn` is replaced by one that returns a mid-sale state at once,
+    and no sender is configured (the reply is kept, not posted), so what is left of
+    `Worker.handle` is the worker's own work: lock, inbox, state read, record, follow-up,
+    statistics, acknowledgement.
+    """
+    from testkit.settings import settings_for
+    from webhooks.inbound.messages import InboundMessage
+    from webhooks.services import build_services
+    from webhooks.turns.conversations import TurnResult
+    from webhooks.turns.worker import Worker
+
+    settings = settings_for(redis_url, database_url=f"sqlite:///{scratch}/outside.sqlite3")
+    services = build_services(settings)
+    state = {"stage": "NEEDS_ANALYSIS", "reply": "¿Qué edad tienes?", "turns": 2}
+    state["consent"] = {"given": True}
+
+    def run_turn(phone: str, text: str, **_: object) -> TurnResult:
+        return TurnResult.of(phone, state)
+
+    services.conversations.run_turn = run_turn  # type: ignore[method-assign]
+    worker = Worker(
+        services.conversations,
+        services.queue,
+        services.channels,
+        name="outside",
+        archive=services.archive if as_run else None,
+        followups=services.followups if as_run else None,
+    )
+    services.queue.ensure_group()
+    trips = RoundTrips.shared()
+    trips.watch()
+    phones = [f"+3469{n:07d}" for n in range(200)]
+    cpu, counted = 0.0, 0
+    for n in range(turns):
+        phone = phones[n % len(phones)]
+        message = InboundMessage("meta", "whatsapp", phone, f"outside.{n}", "text", "35 años")
+        services.queue.accept(message)
+        ((entry_id, fields),) = services.queue.read(worker.name, count=1, block_ms=10)
+        before, start = trips.count, time.thread_time()
+        worker.handle(entry_id, fields)
+        cpu += time.thread_time() - start
+        counted += trips.count - before
+    services.redis.flushdb()
+    return cpu * 1e6 / turns, counted / turns
 
 
 def reply_text(record: dict) -> str:
@@ -182,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--profile", type=int, default=0, help="print the top N functions")
     p.add_argument("--commands", action="store_true", help="redis commands per message")
     p.add_argument("--as-run", action="store_true", help="the worker as run_workers builds it")
+    p.add_argument(
+        "--outside-graph", type=int, default=0, help="N turns around a stub graph: CPU, round trips"
+    )
     p.add_argument("--sms-only", action="store_true", help="only the cost of a sale")
     p.add_argument("--show", action="store_true", help="print each reply of the sale")
     args = p.parse_args(argv)
@@ -196,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger().setLevel("INFO")
 
     profiler = cProfile.Profile(time.thread_time) if args.profile else None
-    trips = RoundTrips() if args.commands else None
+    trips = RoundTrips.shared() if args.commands else None
 
     def worker_thread(worker, stop: threading.Event, cpu: list[float]) -> None:
         if trips:
@@ -217,6 +280,20 @@ def main(argv: list[str] | None = None) -> int:
         with RedisProcess(tmp / "redis") as server, running(server.url) as stack:
             services = stack.services
             store = services.conversations.store
+            if args.outside_graph:
+                rounds = []
+                for _ in range(args.rounds):
+                    rounds.append(outside_graph(server.url, tmp, args.outside_graph, args.as_run))
+                cpus = [cpu for cpu, _ in rounds]
+                print(
+                    f"outside the graph ({'as run' if args.as_run else 'bare'}): "
+                    f"{args.outside_graph} turns × {args.rounds} rounds: "
+                    f"{min(cpus):.0f} µs CPU per turn at best, "
+                    f"median {statistics.median(cpus):.0f} "
+                    f"({' '.join(f'{c:.0f}' for c in cpus)}); "
+                    f"{rounds[0][1]:.2f} round trips per turn"
+                )
+                return 0
             if not args.sms_only:
                 # Warm-up: imports, compiled regular expressions, connections.
                 drive(
