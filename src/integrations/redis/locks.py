@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import os
 import threading
 import time
@@ -18,6 +19,8 @@ from contextlib import contextmanager, suppress
 
 from redis.exceptions import LockError, RedisError
 from redis.lock import Lock
+
+log = logging.getLogger(__name__)
 
 
 class LeaseKeeper:
@@ -66,6 +69,11 @@ class LeaseKeeper:
                     lock.reacquire()
                 except (LockError, RedisError):
                     # Lost (released meanwhile, or Redis restarted): the turn is idempotent.
+                    self.drop(ticket)
+                    continue
+                except Exception:
+                    # Never let one lock end the thread that keeps every other lease.
+                    log.exception("lease renewal failed")
                     self.drop(ticket)
                     continue
                 with self._wake:

@@ -60,3 +60,25 @@ def test_a_lost_lease_is_dropped_and_the_others_are_still_renewed(redis_client):
         assert not store.lock("+34600900302", timeout=0.3).acquire(blocking=False)
     assert redis_client.get(lost.name) == thief.local.token  # released only what was ours
     assert not redis_client.exists(kept.name)
+
+
+class BrokenLock:
+    """A lock whose renewal fails with something no lock should raise (a bug)."""
+
+    name = "broken"
+
+    def reacquire(self) -> bool:
+        raise RuntimeError("a bug in a lock")
+
+    def release(self) -> None:
+        pass
+
+
+def test_a_renewal_that_breaks_does_not_stop_the_keeper(redis_client, caplog):
+    store = ConversationStore(redis_client)
+    kept = store.lock("+34600900401", timeout=0.3)
+    assert kept.acquire(blocking=False)
+    with renewed(BrokenLock(), 0.3), renewed(kept, 0.3):
+        time.sleep(1.0)
+        assert not store.lock("+34600900401", timeout=0.3).acquire(blocking=False)
+    assert "lease renewal failed" in caplog.text
