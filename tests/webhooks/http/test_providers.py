@@ -40,18 +40,19 @@ def webhook_lines(out: io.StringIO) -> list[dict]:
 
 
 def test_a_given_request_id_comes_back_and_marks_the_line_and_the_record(stack: Stack, lines):
-    answer = post_meta(stack, "+34600300100", "Hola", "wamid.rid1", **{"X-Request-Id": "lb-7:a.b"})
+    answer = post_meta(stack, "+34600300157", "Hola", "wamid.rid1", **{"X-Request-Id": "lb-7:a.b"})
     assert answer.status_code == 200 and answer.headers["X-Request-Id"] == "lb-7:a.b"
     (line,) = webhook_lines(lines)
     assert line["request_id"] == "lb-7:a.b" and line["level"] == "info"
     assert (line["provider"], line["outcome"], line["status"]) == ("meta", "accepted", 200)
-    assert line["phone"] == "+346******00" and line["ms"] >= 0
-    (record,) = stack.services.deliveries.latest(1)
+    assert line["phone"] == "+346******57" and line["ms"] >= 0
+    # Filtered: an earlier test's delivery log may still be flushing its last records.
+    (record,) = [r for r in stack.services.deliveries.latest(20) if r["phone"] == "+346******57"]
     assert {k: record[k] for k in ("provider", "outcome", "status", "phone")} == {
         "provider": "meta",
         "outcome": "accepted",
         "status": 200,
-        "phone": "+346******00",
+        "phone": "+346******57",
     }
     # Bound for the request only: nothing logged on this thread afterwards carries it.
     assert "request_id" not in structlog.contextvars.get_contextvars()
@@ -76,6 +77,6 @@ def test_a_refused_webhook_gets_its_id_a_warning_line_and_a_record(stack: Stack,
     (line,) = webhook_lines(lines)
     assert (line["level"], line["outcome"], line["status"]) == ("warning", "forged", 403)
     assert line["phone"] is None and line["request_id"] == "refused-1"
-    (record,) = stack.services.deliveries.latest(1)
-    assert (record["outcome"], record["status"]) == ("forged", 403)
+    (record,) = [r for r in stack.services.deliveries.latest(20) if r["outcome"] == "forged"]
+    assert record["status"] == 403 and record["phone"] is None
     assert "request_id" not in structlog.contextvars.get_contextvars()
