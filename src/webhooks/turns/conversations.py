@@ -109,10 +109,15 @@ class ConversationService:
         lock = self.store.lock(phone, timeout=self.lock_seconds)
         if not lock.acquire(blocking=blocking):
             return None
-        return self._held(lock, phone)
+        return self.held(lock, phone)
 
     @contextmanager
-    def _held(self, lock: Any, phone: str) -> Iterator[None]:
+    def held(self, lock: Any, phone: str) -> Iterator[None]:
+        """Inside, `lock` (the phone's turn lock, already acquired) is renewed, then released.
+
+        For a caller that took the lock itself (the worker takes it with the inbox, in one
+        script); the conversation's checkpoint is read only once inside.
+        """
         with renewed(lock, self.lock_seconds):
             if isinstance(self.saver, TurnSaver):
                 with self.saver.holding(phone):

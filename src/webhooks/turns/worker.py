@@ -224,7 +224,7 @@ class Worker:
             return True  # answered already, with an earlier message of the same burst
         try:
             # Held as `ConversationService.locked` holds it (renewed; the checkpoint read once).
-            with service._held(lock, phone), logs.turn_context():
+            with service.held(lock, phone), logs.turn_context():
                 self.answer(phone, batch, entry_id)
         finally:
             if lock.nudge:  # learnt when the lock was let go (its mark is gone): even if failed
