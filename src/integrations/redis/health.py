@@ -6,6 +6,8 @@ rate limits; instead every real call reports here, and the status endpoint reads
 
 from __future__ import annotations
 
+import math
+import time
 from datetime import UTC, datetime
 from typing import cast
 
@@ -22,19 +24,33 @@ def _now() -> str:
 class HealthBook:
     """One hash of each outside service's latest success and failure, shared by all processes."""
 
-    def __init__(self, client: redis.Redis, *, prefix: str = "iagente") -> None:
-        """Keep the outcomes under `{prefix}:health`."""
+    def __init__(
+        self, client: redis.Redis, *, prefix: str = "iagente", ok_every: float = 1.0
+    ) -> None:
+        """Keep the outcomes under `{prefix}:health`.
+
+        A success is written at most every `ok_every` seconds per component and process (a
+        round trip per reply sent was a sixth of the worker's Redis round trips), and always
+        right after this process saw that component fail.
+        """
         self._redis = client
         self._key = f"{prefix}:health"
+        self._ok_every = ok_every
+        self._ok_written: dict[str, float] = {}  # component -> when this process last wrote ok
 
     def ok(self, component: str) -> None:
         """A call to `component` just succeeded."""
+        now = time.monotonic()
+        if now - self._ok_written.get(component, -math.inf) < self._ok_every:
+            return
+        self._ok_written[component] = now
         self._redis.hset(
             self._key, mapping={f"{component}:ok_at": _now(), f"{component}:last": "ok"}
         )
 
     def failed(self, component: str, error: str) -> None:
         """`error` is a code and title, never a message that could carry personal data."""
+        self._ok_written.pop(component, None)  # the next success is written at once
         self._redis.hset(
             self._key,
             mapping={

@@ -36,3 +36,17 @@ def test_redis_down_is_503():
     answer = create_app(settings_for("redis://127.0.0.1:1/0")).test_client().get("/webhook/status")
     assert answer.status_code == 503 and answer.json["status"] == "degraded"
     assert answer.json["components"]["redis"]["reachable"] is False
+
+
+def test_successes_are_written_at_most_once_a_second_but_always_after_a_failure(redis_client):
+    book = HealthBook(redis_client, ok_every=60)
+    book.ok("meta")
+    first = book.read("meta")["last_ok_at"]
+    redis_client.hset("iagente:health", "meta:ok_at", "2000-01-01T00:00:00+00:00")
+    book.ok("meta")  # within the minute: not written again
+    assert book.read("meta")["last_ok_at"] == "2000-01-01T00:00:00+00:00" != first
+    book.failed("meta", "131000 Something went wrong")
+    assert book.read("meta")["reachable"] is False
+    book.ok("meta")  # right after a failure this process saw: written
+    assert book.read("meta")["reachable"] is True
+    assert book.read("meta")["last_ok_at"] != "2000-01-01T00:00:00+00:00"
