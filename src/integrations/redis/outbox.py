@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 # KEYS: a phone's list, its lease; ARGV: the lease's token (and its milliseconds). The lease
 # taken as `lease` takes it (SET NX PX), and the head read: {1, head or nil}, or 0 when the
 # lease is someone else's.
+# How many due phones one look of a drainer takes at the most, phone by phone.
+DUE_LIMIT = 20
+
 _TAKE = """
 if redis.call('set', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return {1, redis.call('lindex', KEYS[1], 0)}
@@ -299,6 +302,7 @@ class OutboxDrainer(ABC):
 
     def run(self, stop: threading.Event) -> None:
         """Drain until `stop`; back off while the far side (or Redis) is unavailable."""
+        batch, limit = self._batching()
         drain_forever(
             self.outbox,
             self.drain,
@@ -308,6 +312,8 @@ class OutboxDrainer(ABC):
             unavailable=self._unavailable,
             away=self.away,
             before_round=self._before_round,
+            batch=batch,
+            limit=limit,
         )
 
     def drain(self, phone: str, *, delay: float = 1.0) -> bool | None:
@@ -335,6 +341,10 @@ class OutboxDrainer(ABC):
 
     def _before_round(self) -> None:  # noqa: B027 - an optional hook, not abstract
         """Nothing by default."""
+
+    def _batching(self) -> tuple[DrainBatch | None, int]:
+        """A batch drain for each look's due phones (None: phone by phone), and their most."""
+        return None, DUE_LIMIT
 
 
 class Drain(Protocol):
@@ -364,7 +374,7 @@ def drain_forever(
     away: tuple[type[Exception], ...] = (),
     before_round: Callable[[], None] | None = None,
     batch: DrainBatch | None = None,
-    limit: int = 20,
+    limit: int = DUE_LIMIT,
 ) -> None:
     """Work `outbox` until `stop`: its due phones, each drained by `drain(phone, delay=...)`.
 

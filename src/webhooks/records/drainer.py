@@ -17,7 +17,6 @@ are idempotent); one head per phone keeps that true of a batch, whatever the pho
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Sequence
 from contextlib import suppress
@@ -30,16 +29,12 @@ from integrations.archive.store import ArchiveStore
 from integrations.archive.writes import OperationError
 from integrations.messaging.phones import mask_phone
 from integrations.redis.health import HealthBook
-from integrations.redis.outbox import Outbox, OutboxDrainer, drain_forever
+from integrations.redis.outbox import DrainBatch, Outbox, OutboxDrainer
 from webhooks import metrics
 
 log = logging.getLogger(__name__)
 RETENTION_KEY = "iagente:archive:retention"
 RETENTION_LOOK_SECONDS = 60  # how often a drainer asks Redis whether the job is due
-# How often a drainer that keeps succeeding says so in the health book (a write per operation
-# was an eighth of the drainer's Redis commands); a failure is noted at once, and so is the
-# success after one.
-HEALTH_NOTE_SECONDS = 1.0
 
 
 class ArchiveDrainer(OutboxDrainer):
@@ -84,7 +79,6 @@ class ArchiveDrainer(OutboxDrainer):
         self.max_backoff = max_backoff
         self.retention_every = retention_every_seconds
         self._next_look = 0.0  # when this drainer next asks whether the retention job is due
-        self._noted_ok = 0.0  # when this drainer last noted a success in the health book
 
     def _before_round(self) -> None:
         """The schema migrated, and the retention job run when its time has come."""
@@ -93,22 +87,11 @@ class ArchiveDrainer(OutboxDrainer):
             self.retain()
             self._next_look = time.monotonic() + RETENTION_LOOK_SECONDS
 
-    def run(self, stop: threading.Event) -> None:
-        """Drain until `stop`, a batch of phones per round; back off while the database is away."""
-        drain_forever(
-            self.outbox,
-            self.drain,
-            stop,
-            poll_seconds=self.poll_seconds,
-            max_backoff=self.max_backoff,
-            unavailable=self._unavailable,
-            away=self.away,
-            before_round=self._before_round,
-            batch=self.drain_batch,
-            # Twice the batch, shuffled: two drainers looking at once mostly lease different
-            # phones instead of one of them finding every phone taken.
-            limit=2 * self.batch_phones,
-        )
+    def _batching(self) -> tuple[DrainBatch, int]:
+        """A batch of phones per round (`run` is OutboxDrainer's)."""
+        # Twice the batch, shuffled: two drainers looking at once mostly lease different
+        # phones instead of one of them finding every phone taken.
+        return self.drain_batch, 2 * self.batch_phones
 
     def drain_batch(self, phones: list[str], *, delay: float = 1.0) -> int | None:
         """Write the head of each of `phones` (up to `batch_phones`) that no one else holds.
@@ -147,9 +130,8 @@ class ArchiveDrainer(OutboxDrainer):
             raise
         for phone in self.outbox.settle(taken, done=done, waiting=waiting, delay=delay):
             log.warning("archive outbox lease ran out phone=%s", mask_phone(phone))
-        if done and self.health and time.monotonic() - self._noted_ok >= HEALTH_NOTE_SECONDS:
-            self.health.ok("archive")
-            self._noted_ok = time.monotonic()
+        if done and self.health:
+            self.health.ok("archive")  # written at most once a second (HealthBook)
         return None if away else len(taken)
 
     def _one_by_one(
@@ -163,16 +145,10 @@ class ArchiveDrainer(OutboxDrainer):
         done: set[str] = set()
         waiting: set[str] = set()
         for n, (phone, op) in enumerate(work):
-            kind = op.get("op", "?")
             try:
-                self.store.apply(phone, op)
-            except OperationError as exc:
-                log.error("archive refused an operation phone=%s: %s", mask_phone(phone), exc)
-                metrics.ARCHIVE_OPS.labels(kind, "refused").inc()
-                self.outbox.bury(phone, op, str(exc))
-                continue
+                if not self._apply(phone, op):
+                    continue
             except SQLAlchemyError as exc:
-                metrics.ARCHIVE_OPS.labels(kind, "retry").inc()
                 waiting.add(phone)
                 if not self._answers():
                     self._unavailable(exc)
@@ -184,9 +160,27 @@ class ArchiveDrainer(OutboxDrainer):
                     type(exc).__name__,
                 )
                 continue
-            metrics.ARCHIVE_OPS.labels(kind, "ok").inc()
             done.add(phone)
         return done, waiting, False
+
+    def _apply(self, phone: str, op: dict) -> bool:
+        """Write one operation in its own transaction; False when it was refused (set aside).
+
+        A database error is counted as a retry and raised.
+        """
+        kind = op.get("op", "?")
+        try:
+            self.store.apply(phone, op)
+        except OperationError as exc:
+            log.error("archive refused an operation phone=%s: %s", mask_phone(phone), exc)
+            metrics.ARCHIVE_OPS.labels(kind, "refused").inc()
+            self.outbox.bury(phone, op, str(exc))
+            return False
+        except SQLAlchemyError:
+            metrics.ARCHIVE_OPS.labels(kind, "retry").inc()
+            raise
+        metrics.ARCHIVE_OPS.labels(kind, "ok").inc()
+        return True
 
     def _answers(self) -> bool:
         """Whether the database answers at all."""
@@ -206,29 +200,21 @@ class ArchiveDrainer(OutboxDrainer):
             self.outbox.retry_later(phone, delay)
             return False
         while (op := self.outbox.head(phone)) is not None:
-            kind = op.get("op", "?")
             try:
-                store.apply(phone, op)
-            except OperationError as exc:
-                log.error("archive refused an operation phone=%s: %s", mask_phone(phone), exc)
-                metrics.ARCHIVE_OPS.labels(kind, "refused").inc()
-                self.outbox.bury(phone, op, str(exc))
-                continue
+                if not self._apply(phone, op):
+                    continue
             except SQLAlchemyError as exc:
-                metrics.ARCHIVE_OPS.labels(kind, "retry").inc()
                 self._unavailable(exc)
                 self.outbox.retry_later(phone, delay)
                 return False
-            metrics.ARCHIVE_OPS.labels(kind, "ok").inc()
             self.outbox.pop(phone)
             done += 1
             if done == 1 and self.outbox.finish(phone):
                 break  # the usual case, one turn waiting: no look at an empty list first
         else:
             self.outbox.finish(phone)
-        if done and self.health and time.monotonic() - self._noted_ok >= HEALTH_NOTE_SECONDS:
-            self.health.ok("archive")
-            self._noted_ok = time.monotonic()
+        if done and self.health:
+            self.health.ok("archive")  # written at most once a second (HealthBook)
         return True
 
     def retain(self) -> dict | None:
@@ -254,5 +240,4 @@ class ArchiveDrainer(OutboxDrainer):
         why = type(exc).__name__
         if self.health and isinstance(exc, SQLAlchemyError):
             self.health.failed("archive", why)
-            self._noted_ok = 0.0  # the next success is noted at once
         log.warning("archive unavailable (%s), its outbox waits", why)
