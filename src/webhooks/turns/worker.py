@@ -16,18 +16,15 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import UTC, datetime
 
 import redis
 
-from agent.brains.spanish import read_spanish
 from agent.texts import UNREADABLE, VOICE_NOT_HEARD
-from integrations.messaging.base import Option, RecipientError, Sender, SendError, SentMessage
 from integrations.messaging.phones import mask_phone
 from integrations.redis.health import HealthBook
 from integrations.redis.stats import StatsStore
-from webhooks import logs, metrics
+from webhooks import logs
 from webhooks.crm.handover import ChatwootSide
 from webhooks.crm.ops import turn_ops
 from webhooks.inbound.chatwoot import ChatwootEvent
@@ -37,65 +34,18 @@ from webhooks.records.archive import Archive
 from webhooks.records.ops import status_op, turn_op
 from webhooks.services import Services
 from webhooks.turns.advisors import AdvisorHours
-from webhooks.turns.channels import Channels, TemplateMissingError
+from webhooks.turns.channels import Channels
 from webhooks.turns.conversations import ConversationService, TurnResult
+from webhooks.turns.delivery import Delivery
 from webhooks.turns.followups import FollowUps, TurnReminder
-from webhooks.turns.replies import Recipient, send_in_window
+from webhooks.turns.said import opts_out, what_was_said
 from webhooks.turns.voice import VoiceNotes, is_voice
 
 log = logging.getLogger(__name__)
 
 # Content we neither read nor answer: a reaction to one of our messages needs no reply.
 QUIET_KINDS = {"reaction"}
-# What each provider needs before a reply can go out, and its template for a closed window.
-NEEDED = {
-    "meta": "WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID",
-    "twilio": "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and the sender number",
-    "evolution": "EVOLUTION_API_URL, EVOLUTION_API_KEY, EVOLUTION_INSTANCE",
-}
-TEMPLATE_SETTING = {"meta": "WHATSAPP_TEMPLATE_NAME", "twilio": "TWILIO_TEMPLATE_SID"}
-WINDOW_CLOSED = "24-hour window closed and no template configured"
 STATUS_RANK = {"queued": 0, "accepted": 0, "sent": 1, "delivered": 2, "read": 3, "played": 3}
-
-
-def opts_out(text: str) -> bool:
-    """The customer asks for no more messages (read without a model: it must always work)."""
-    return read_spanish(text, expecting=None, today=date.today()).intent == "opt_out"
-
-
-def tapped_option(message: InboundMessage) -> int | None:
-    """The quoted option a tapped button picks (payload `option:<n>`), else None."""
-    choice = message.choice or ""
-    if message.kind != "button" or not choice.startswith("option:"):
-        return None
-    number = choice.removeprefix("option:")
-    return int(number) if number.isascii() and number.isdigit() and len(number) < 4 else None
-
-
-def as_text(message: InboundMessage) -> str:
-    """What the brain reads of a message: its text, a tapped option, a media caption."""
-    if (option := tapped_option(message)) is not None:
-        return f"opción {option}"  # read with the words it came with (see `what_was_said`)
-    if message.kind in ("text", "button"):
-        return message.text
-    if message.transcript:
-        return message.transcript  # a voice note's words
-    if message.kind in ("image", "video", "document") and message.text:
-        return message.text  # a caption
-    return ""
-
-
-def what_was_said(batch: list[InboundMessage]) -> tuple[str, int | None]:
-    """The turn's text, and the option tapped when taps are all the customer said.
-
-    The graph takes a tap as structured input, not as words to read again (a model call with
-    the llm brain). A tap among written words is read with them, as "opción <n>".
-    """
-    said = [m for m in batch if as_text(m)]
-    taps = [tapped_option(m) for m in said]
-    if said and all(taps):
-        return "\n".join(m.text for m in said if m.text), taps[-1]
-    return "\n".join(map(as_text, said)), None
 
 
 def _ignored(reply: object) -> None:
@@ -151,6 +101,7 @@ class Worker:
         self.voice = voice
         self.archive = archive
         self.health = health
+        self.delivery = Delivery(channels, health)
         self.queue = queue
         self.channels = channels
         self.name = name or f"worker-{uuid.uuid4().hex[:8]}"
@@ -278,7 +229,7 @@ class Worker:
                 opted_out=result.opted_out,
                 values=state,
             )
-        outbound = self.deliver(phone, last, result) if result.reply else None
+        outbound = self.delivery.deliver(phone, last, result) if result.reply else None
         ops, record = self.turn_records(phone, batch, state, None if human else result, outbound)
         reminder = None
         if self.followups is not None:
@@ -401,79 +352,6 @@ class Worker:
             pipe=pipe,
         )
         return True
-
-    def deliver(self, phone: str, last: InboundMessage, result: TurnResult) -> dict:
-        """Send the reply on the channel the customer last wrote from; describe the outcome."""
-        record: dict[str, Any] = {
-            "text": result.reply,
-            "channel": last.channel,
-            "provider": last.provider,
-        }
-        sender = self.channels.sender_for(last.provider, last.channel, last.our_number)
-        if sender is None:
-            log.warning(
-                "reply not sent phone=%s: no %s/%s sender is configured (%s); it is kept in "
-                "the transcript",
-                mask_phone(phone),
-                last.provider,
-                last.channel,
-                NEEDED.get(last.provider, "its credentials"),
-            )
-            metrics.sent(last.provider, last.channel, "failed")
-            return {**record, "status": "failed", "error": {"title": "channel not configured"}}
-        try:
-            sent, template = self._send(sender, phone, last, result)
-        except SendError as exc:
-            if exc.transient and not exc.maybe_sent and not exc.sent:
-                metrics.sent(last.provider, last.channel, "retry")
-                raise  # nothing went out: the turn is retried later and replays its reply
-            metrics.sent(last.provider, last.channel, "failed")
-            if self.health and not isinstance(exc, RecipientError):
-                self.health.failed(last.provider, f"{exc.code} {type(exc).__name__}")
-            if isinstance(exc, TemplateMissingError):
-                log.warning(
-                    "reply not sent phone=%s provider=%s: the customer's last message is over "
-                    "24 hours old, so WhatsApp takes only an approved template, and none is "
-                    "configured (%s)",
-                    mask_phone(phone),
-                    exc.provider,
-                    TEMPLATE_SETTING.get(exc.provider, "a template"),
-                )
-            else:
-                log.warning(
-                    "send failed phone=%s provider=%s code=%s",
-                    mask_phone(phone),
-                    exc.provider,
-                    exc.code,
-                )
-            error = {"code": exc.code, "title": exc.title or type(exc).__name__}
-            if isinstance(exc, TemplateMissingError):
-                error["title"] = WINDOW_CLOSED
-            return {**record, "status": "failed", "error": error, "ids": list(exc.sent)}
-        metrics.sent(last.provider, last.channel, "template" if template else "accepted")
-        if self.health:
-            self.health.ok(last.provider)
-        if template:
-            record["template"] = True
-        return {**record, "status": "accepted", "ids": list(sent.message_ids)}
-
-    def _send(
-        self, sender: Sender, phone: str, last: InboundMessage, result: TurnResult
-    ) -> tuple[SentMessage, bool]:
-        """What went out, and whether it was the template instead of the reply."""
-
-        def reply() -> SentMessage:
-            # Twilio can't render buttons: the reply already lists the options, numbered.
-            if result.buttons and last.provider == "meta":
-                options = [Option(b["id"], b["title"], b.get("detail")) for b in result.buttons]
-                return sender.send_options(phone, result.reply, options)
-            return sender.send_text(phone, result.reply)
-
-        # The message being answered opened the window (when it was written, if the provider
-        # said; it has only just arrived otherwise).
-        written = datetime.fromtimestamp(last.timestamp or time.time(), UTC)
-        to = Recipient(last.provider, last.channel, phone, last.our_number)
-        return send_in_window(self.channels, reply, to, last_inbound=written)
 
     def record_status(self, update: dict) -> None:
         """Keep the furthest delivery status of a message we sent; log a failed delivery."""
