@@ -39,12 +39,12 @@ from integrations.redis.phone_store import compact_json as _json
 
 log = logging.getLogger(__name__)
 
-# KEYS: a phone's list, its lease; ARGV: the lease's token (and its milliseconds). The lease
-# taken as `lease` takes it (SET NX PX), and the head read: {1, head or nil}, or 0 when the
-# lease is someone else's.
 # How many due phones one look of a drainer takes at the most, phone by phone.
 DUE_LIMIT = 20
 
+# KEYS: a phone's list, its lease; ARGV: the lease's token (and its milliseconds). The lease
+# taken as `lease` takes it (SET NX PX), and the head read: {1, head or nil}, or 0 when the
+# lease is someone else's.
 _TAKE = """
 if redis.call('set', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return {1, redis.call('lindex', KEYS[1], 0)}
@@ -126,7 +126,7 @@ class Outbox(PhoneStore):
 
     # --- the drainer's side --------------------------------------------------------------------
 
-    def due(self, limit: int = 20) -> list[str]:
+    def due(self, limit: int = DUE_LIMIT) -> list[str]:
         """Phones whose next attempt is due, most overdue first."""
         raw = cast(
             list[bytes],

@@ -200,6 +200,15 @@ def test_a_writer_adding_during_the_batch_keeps_its_phone_due(drainer, store):
     assert drainer.outbox.due(100) == [phone] and drainer.outbox.backlog()["pending"] == 1
 
 
+def unfinished(outbox: Outbox, phones: list[str]) -> list[str]:
+    """The phones whose lists still hold operations.
+
+    Not `backlog()`: it counts the due phones, and a batch unmarks its phones before it looks
+    at them again, so for that moment a phone with work left is not counted.
+    """
+    return [phone for phone in phones if outbox.head(phone) is not None]
+
+
 def test_run_drains_many_phones_in_batches_with_a_poisoned_one(drainer, store):
     drainer.poll_seconds = 0.01
     phones = [f"+3460041{n:04d}" for n in range(120)]
@@ -210,7 +219,7 @@ def test_run_drains_many_phones_in_batches_with_a_poisoned_one(drainer, store):
     thread = threading.Thread(target=drainer.run, args=(stop,))
     thread.start()
     deadline = time.monotonic() + 60
-    while drainer.outbox.backlog()["pending"] and time.monotonic() < deadline:
+    while unfinished(drainer.outbox, phones) and time.monotonic() < deadline:
         time.sleep(0.05)
     stop.set()
     thread.join()
@@ -230,7 +239,7 @@ def test_two_drainers_share_the_phones_and_each_operation_is_written_once(store,
         drainer.poll_seconds = 0.01
         thread.start()
     deadline = time.monotonic() + 60
-    while drainers[0].outbox.backlog()["pending"] and time.monotonic() < deadline:
+    while unfinished(drainers[0].outbox, phones) and time.monotonic() < deadline:
         time.sleep(0.05)
     stop.set()
     for thread in threads:
