@@ -57,17 +57,9 @@ class FakeProviders:
 
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if "/Messages.json" in self.path:
-                    record = {
-                        "provider": "twilio",
-                        "path": self.path,
-                        "form": dict(parse_qsl(raw.decode())),
-                    }
-                else:
-                    record = {"provider": "meta", "path": self.path, "json": json.loads(raw)}
-                record["auth"] = self.headers.get("Authorization")
+                record = request_record(self.path, raw, self.headers.get("Authorization"))
                 with server.changed:
-                    receipt = _is_receipt(record)
+                    receipt = is_receipt(record)
                     failure = (
                         server.fail_next.popleft() if server.fail_next and not receipt else None
                     )
@@ -76,7 +68,7 @@ class FakeProviders:
                     elif receipt:
                         server.receipts.append(record)
                     server.changed.notify_all()
-                status, body = failure or (200, server._answer(record, next(ids)))
+                status, body = failure or (200, answer(record, next(ids)))
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -163,19 +155,6 @@ class FakeProviders:
             return auth == "Basic " + base64.b64encode(pair).decode()
         return bool(auth and auth.startswith("Basic "))
 
-    @staticmethod
-    def _answer(record: dict, n: int) -> dict:
-        if record["provider"] == "twilio":
-            return {"sid": f"SM{n:032d}", "status": "queued"}
-        if _is_receipt(record):
-            return {"success": True}
-        to = record["json"].get("to", "")
-        return {
-            "messaging_product": "whatsapp",
-            "contacts": [{"input": to, "wa_id": to}],
-            "messages": [{"id": f"wamid.fake{n}"}],
-        }
-
     def wait_for(self, count: int, timeout: float = 20.0) -> list[dict]:
         """Block until at least `count` messages arrived (or time runs out); return them all."""
         with self.changed:
@@ -212,5 +191,30 @@ def _twilio_error(status: int, code: int, message: str) -> tuple[int, dict, byte
     return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
 
 
-def _is_receipt(record: dict) -> bool:
+def request_record(path: str, raw: bytes, auth: str | None) -> dict:
+    """What is recorded of a POST: provider, path, body (Twilio's form, Meta's JSON), auth."""
+    if "/Messages.json" in path:
+        record: dict = {"provider": "twilio", "path": path, "form": dict(parse_qsl(raw.decode()))}
+    else:
+        record = {"provider": "meta", "path": path, "json": json.loads(raw)}
+    record["auth"] = auth
+    return record
+
+
+def is_receipt(record: dict) -> bool:
+    """Whether a recorded POST is a Meta read receipt or typing indicator, not a message."""
     return record["provider"] == "meta" and record["json"].get("status") == "read"
+
+
+def answer(record: dict, n: int) -> dict:
+    """The provider's answer to the `n`-th POST: a message id, or Meta's receipt success."""
+    if record["provider"] == "twilio":
+        return {"sid": f"SM{n:032d}", "status": "queued"}
+    if is_receipt(record):
+        return {"success": True}
+    to = record["json"].get("to", "")
+    return {
+        "messaging_product": "whatsapp",
+        "contacts": [{"input": to, "wa_id": to}],
+        "messages": [{"id": f"wamid.fake{n}"}],
+    }
