@@ -18,6 +18,8 @@ Node = Callable[[AgentState, Runtime[AgentContext]], Update]
 Router = Callable[[AgentState], str]
 # What a router answers when the turn's work is done: `stages.respond` phrases the reply.
 RESPOND = "respond"
+# Where every turn starts: the customer's message is read first.
+ENTRY = stages.understand.__name__
 
 
 def build_graph() -> StateGraph[AgentState, AgentContext, AgentState, AgentState]:
@@ -47,7 +49,7 @@ def build_graph() -> StateGraph[AgentState, AgentContext, AgentState, AgentState
     ):
         router = routers.get(node)
         graph.add_node(node.__name__, _step(node, router), destinations=_ends(router))
-    graph.add_edge(START, "understand")
+    graph.add_edge(START, ENTRY)
     return graph
 
 

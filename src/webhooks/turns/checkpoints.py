@@ -58,6 +58,16 @@ class TurnSaver(RedisSaver):
             held.found, held.loaded = self._get_raw(config), True
         return self._decode(conf["thread_id"], held.found) if held.found else None
 
+    def at_rest(self, thread_id: str) -> bool:
+        """The held thread was read and its newest checkpoint (if any) has no pending writes.
+
+        Pending writes are what a run that stopped midway leaves; a turn that ended has none.
+        """
+        held = _HELD.get()
+        if held is None or held.thread_id != thread_id or not held.loaded:
+            return False
+        return held.found is None or not held.found[3]
+
     def _changing(self, thread_id: Any) -> None:
         """A write of a held thread: its checkpoint is read from Redis again after it."""
         held = _HELD.get()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import defaultdict
 
+import pytest
 import redis
+from langchain_core.messages import HumanMessage
 
 from agent.brains.rules import RulesBrain
 from testkit.settings import settings_for
@@ -108,3 +111,71 @@ def test_storage_stays_bounded_after_100_turns(redis_url):
     assert service.state(phone)["turns"] == 100
     assert sizes[100] <= 64 * 1024
     assert len(service.state(phone)["messages"]) <= 8
+
+
+def plain_turn(service, phone: str, text: str) -> dict:
+    """The turn as LangGraph runs a plain input (its `__start__` step copies it onto the state)."""
+    turn_input = {"messages": [HumanMessage(text)], "last_message_id": None, "channel": "chat"}
+    config = {"configurable": {"thread_id": phone}}
+    return service.graph.invoke(turn_input, config, context=service.context, durability="exit")
+
+
+def said(state: dict) -> dict:
+    """The state with each message as who said what (a reply's message id is random)."""
+    return {**state, "messages": [(m.type, m.text) for m in state["messages"]]}
+
+
+def test_a_turn_at_rest_takes_one_step_less_and_ends_in_the_same_state(redis_url):
+    service, _ = make_service(redis_url)
+    steps: dict[str, list[int]] = {"+34600000006": [], "+34600000007": []}
+    for text in SALE:
+        service.turn("+34600000006", text)
+        plain_turn(service, "+34600000007", text)
+        for phone, seen in steps.items():
+            seen.append(
+                service.graph.get_state({"configurable": {"thread_id": phone}}).metadata["step"]
+            )
+        assert said(service.state("+34600000006")) == said(service.state("+34600000007"))
+    assert service.state("+34600000006")["stage"] == "FINALIZADO"
+    # Each turn runs the same nodes; LangGraph numbers two more steps a turn for a plain input:
+    # the input's own (checkpoint "input") and the `__start__` step that copies it in.
+    command, plain = (step_gaps(steps[p]) for p in steps)
+    assert [p - c for c, p in zip(command, plain, strict=True)] == [2] * (len(SALE) - 1)
+
+
+def step_gaps(values: list[int]) -> list[int]:
+    return [b - a for a, b in itertools.pairwise(values)]
+
+
+class FailsOnce(RulesBrain):
+    """Reads like the rules brain, except that reading "boom" fails the first time."""
+
+    failed = False
+
+    def read(self, text, **context):
+        if text == "boom" and not self.failed:
+            self.failed = True
+            raise RuntimeError("the brain failed")
+        return super().read(text, **context)
+
+
+def test_a_turn_after_one_that_stopped_midway_starts_afresh(redis_url):
+    client = redis.Redis.from_url(redis_url)
+    service = build_services(
+        settings_for(redis_url), redis_client=client, brain=FailsOnce()
+    ).conversations
+    phone = "+34600000008"
+    service.turn(phone, "Hola")
+    with pytest.raises(RuntimeError, match="the brain failed"):
+        service.turn(phone, "boom")
+    config = {"configurable": {"thread_id": phone}}
+    assert service.saver.get_tuple(config).pending_writes  # the stopped run's error
+    with service.locked(phone):
+        service.state(phone)
+        assert not service.saver.at_rest(phone)
+    result = service.turn(phone, "sí")
+    assert result.stage == "NEEDS_ANALYSIS"  # consent given: the sale goes on
+    assert not service.saver.get_tuple(config).pending_writes
+    with service.locked(phone):
+        service.state(phone)
+        assert service.saver.at_rest(phone)
