@@ -71,6 +71,7 @@ from integrations.redis.saver_layout import (
     write_field,
     write_range,
 )
+from integrations.redis.saver_serde import WindowSerializer
 
 _PAGE = 100
 _TXN_ATTEMPTS = 10
@@ -165,7 +166,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
         serde: SerializerProtocol | None = None,
     ) -> None:
         """Keep `keep_last` checkpoints per namespace; a thread idle `ttl_seconds` expires."""
-        super().__init__(serde=serde)
+        super().__init__(serde=serde or WindowSerializer())
         if client.get_connection_kwargs().get("decode_responses"):
             raise ValueError("RedisSaver needs a client with decode_responses=False")
         if keep_last is not None and keep_last < 1:
