@@ -22,6 +22,7 @@ import selectors
 import socket
 import threading
 import time
+from collections.abc import Callable
 from http import HTTPStatus
 
 from testkit.fake_providers import answer, is_receipt, request_record
@@ -32,13 +33,16 @@ _FIELDS = re.compile(
     r"([^\r]*?)[ \t]*(?=\r|$)",
     re.IGNORECASE,
 )
+_OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nDate: %s\r\nContent-Length: %d\r\n\r\n"
 _Head = tuple[str, int, str | None, bool]  # path, body length, Authorization, close after
 
 
 class GraphSink:
     """Records every POST (`sent`, `receipts`) and answers it as Meta does; `wait_for` as the fake.
 
-    `changed` is notified when a message (not a receipt) arrives.
+    `changed` is notified when a message (not a receipt) arrives; `on_message`, when set, is
+    called with its record in the sink's thread once it has been answered: a caller that reacts
+    to every reply (the bench's customers write again) needs no thread of its own waking for it.
     """
 
     def __init__(self) -> None:
@@ -46,6 +50,7 @@ class GraphSink:
         self.receipts: list[dict] = []  # Meta read receipts and typing indicators
         self.errors: list[str] = []  # requests answered 4xx: none expected
         self.changed = threading.Condition()
+        self.on_message: Callable[[dict], object] | None = None
         self._ids = itertools.count(1)
         self._date = (0, b"")
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -67,8 +72,8 @@ class GraphSink:
             self.changed.wait_for(lambda: len(self.sent) >= count, timeout)
             return list(self.sent)
 
-    def respond(self, path: str, raw: bytes, auth: str | None) -> bytes:
-        """Record one POST and return the whole HTTP answer to it."""
+    def respond(self, path: str, raw: bytes, auth: str | None) -> tuple[bytes, dict | None]:
+        """Record one POST: the whole HTTP answer to it, and its record if it is a message."""
         record = request_record(path, raw, auth)
         receipt = is_receipt(record)
         with self.changed:
@@ -78,10 +83,8 @@ class GraphSink:
                 self.sent.append(record)
                 self.changed.notify_all()
         body = json.dumps(answer(record, next(self._ids))).encode()
-        return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nDate: %s\r\n%s" % (
-            self._date_now(),
-            b"Content-Length: %d\r\n\r\n%s" % (len(body), body),
-        )
+        head = _OK % (self._date_now(), len(body))
+        return head + body, None if receipt else record
 
     def _date_now(self) -> bytes:
         now = int(time.time())
@@ -144,13 +147,18 @@ class _Connection:
                 return True
             raw, self.buffer, self.head = self.buffer[:length], self.buffer[length:], None
             try:
-                response = self.sink.respond(path, raw, auth)
+                response, message = self.sink.respond(path, raw, auth)
             except ValueError as exc:  # not JSON (FakeProviders' handler fails on it too)
                 return self._refuse(400, f"{path}: {exc}")
             try:
                 self.sock.sendall(response)
             except OSError:
                 return False
+            if message is not None and (hook := self.sink.on_message) is not None:
+                try:
+                    hook(message)
+                except Exception as exc:  # noqa: BLE001 - the run must fail, the sink go on
+                    self.sink.errors.append(f"on_message: {exc!r}")
             if close:
                 return False
 
