@@ -6,6 +6,8 @@ it leaves out is what costs the bench process CPU and the bench does not use: a 
 connection, `http.server`'s header parsing (the `email` package), media downloads, queued
 failures, and a wake-up of the waiting thread for every read receipt. A plain selector loop
 rather than asyncio: asyncio's callbacks cost more per request than the request itself here.
+The bench's own posts run in the same loop (`watch`, `call_soon`, `on_message`; see
+`bench/_poster.py`), so no thread wakes another per message.
 
 HTTP/1.1 keep-alive, TCP_NODELAY, requests with a Content-Length body (what `requests` sends);
 anything else gets a 4xx, is counted in `errors` and closes the connection.
@@ -22,8 +24,10 @@ import selectors
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from http import HTTPStatus
+from typing import Protocol
 
 from testkit.fake_providers import answer, is_receipt, request_record
 
@@ -56,6 +60,9 @@ class GraphSink:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
         self._stopping = threading.Event()
+        self._selector = selectors.DefaultSelector()
+        self._soon: deque[Callable[[], object]] = deque()
+        self._wake_read, self._wake = socket.socketpair()
         self._thread = threading.Thread(target=self._serve, name="graph-sink", daemon=True)
 
     def __enter__(self) -> GraphSink:
@@ -65,6 +72,19 @@ class GraphSink:
     def __exit__(self, *exc) -> None:
         self._stopping.set()
         self._thread.join(10)
+
+    def call_soon(self, callback: Callable[[], object]) -> None:
+        """Run `callback` in the sink's thread (from any thread)."""
+        self._soon.append(callback)
+        self._wake.send(b"x")
+
+    def watch(self, sock: socket.socket, reader: _Reader) -> None:
+        """Have the sink's thread call `reader.read()` whenever `sock` is readable (its thread)."""
+        self._selector.register(sock, selectors.EVENT_READ, reader)
+
+    def unwatch(self, sock: socket.socket) -> None:
+        """Stop watching `sock` (the sink's thread only); closing it is the caller's."""
+        self._selector.unregister(sock)
 
     def wait_for(self, count: int, timeout: float = 20.0) -> list[dict]:
         """Block until at least `count` messages arrived (or time runs out); return them all."""
@@ -93,21 +113,58 @@ class GraphSink:
         return self._date[1]
 
     def _serve(self) -> None:
-        with selectors.DefaultSelector() as selector, self._listener:
-            selector.register(self._listener, selectors.EVENT_READ)
+        selector = self._selector
+        selector.register(self._listener, selectors.EVENT_READ)
+        waker = _Waker(self._wake_read, self._soon, self.errors)
+        selector.register(self._wake_read, selectors.EVENT_READ, waker)
+        try:
+            while not self._stopping.is_set():
+                for key, _ in selector.select(0.1):
+                    if key.data is None:
+                        sock, _ = self._listener.accept()
+                        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                        selector.register(sock, selectors.EVENT_READ, _Connection(self, sock))
+                        continue
+                    try:
+                        open_ = key.data.read()
+                    except Exception as exc:  # noqa: BLE001 - the run must fail, the sink go on
+                        self.errors.append(f"{type(key.data).__name__}: {exc!r}")
+                        open_ = False
+                    if not open_ and key.fd in selector.get_map():
+                        selector.unregister(key.fileobj)
+                        key.fileobj.close()  # type: ignore[union-attr]
+        finally:
+            for key in list(selector.get_map().values()):
+                key.fileobj.close()  # type: ignore[union-attr]
+            selector.close()
+            self._wake.close()
+
+
+class _Reader(Protocol):
+    def read(self) -> bool:
+        """Take what arrived; False when the sink should unwatch and close the socket."""
+        ...
+
+
+class _Waker:
+    """Runs the callbacks queued by `GraphSink.call_soon`, in the sink's thread."""
+
+    def __init__(
+        self, sock: socket.socket, soon: deque[Callable[[], object]], errors: list[str]
+    ) -> None:
+        self.sock = sock
+        self.soon = soon
+        self.errors = errors
+
+    def read(self) -> bool:
+        self.sock.recv(4096)
+        while self.soon:
+            callback = self.soon.popleft()
             try:
-                while not self._stopping.is_set():
-                    for key, _ in selector.select(0.1):
-                        if key.data is None:
-                            sock, _ = self._listener.accept()
-                            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                            selector.register(sock, selectors.EVENT_READ, _Connection(self, sock))
-                        elif not key.data.read():
-                            selector.unregister(key.fileobj)
-                            key.fileobj.close()  # type: ignore[union-attr]
-            finally:
-                for key in list(selector.get_map().values()):
-                    key.fileobj.close()  # type: ignore[union-attr]
+                callback()
+            except Exception as exc:  # noqa: BLE001 - the run must fail, the sink go on
+                self.errors.append(f"call_soon: {exc!r}")
+        return True
 
 
 class _Connection:

@@ -19,6 +19,7 @@ Everything started here (gunicorn, redis-server, worker, wrk) is stopped on exit
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -32,6 +33,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -59,8 +61,8 @@ TEXTS = ["Hola", "sí", "Soy Ana, 35 años, no fumo", "150.000 €", "20 años"]
 SALE = [*TEXTS, "para mi familia", "sí", "la 2", "sí"]
 # --harness: what posts the customers' messages and plays Meta's Graph API end to end.
 HARNESSES = {
-    "lean": "bench/_poster.py and bench/_graph_sink.py",
-    "fake": "http.client and testkit.fake_providers",
+    "lean": "posting and Graph API in one thread: bench/_poster.py, bench/_graph_sink.py",
+    "fake": "posting threads on http.client, testkit.fake_providers",
 }
 
 
@@ -388,15 +390,14 @@ def wait_for_readers(client, count: int, children: Children, workers: dict) -> N
 def end_to_end(children: Children, env: dict, client, redis_url: str, args, tmp: Path) -> bool:
     """Part 2: customers through web app, queue and workers to the reply; True if all went well."""
     from bench._graph_sink import GraphSink
-    from bench._poster import HttpClientPoster, Poster
+    from bench._poster import Posters
     from integrations.redis.conversations import ConversationStore
     from testkit.fake_providers import FakeProviders
 
     client.flushall()  # part 1 left tens of thousands of unanswered messages queued
     port, web = start_gunicorn(children, "real-e2e", TARGETS["real"], env, args, tmp)
     phones = [f"+3461{n:07d}" for n in range(args.phones)]
-    lean = args.harness == "lean"
-    with GraphSink() if lean else FakeProviders() as providers:
+    with GraphSink() if args.harness == "lean" else FakeProviders() as providers:
         worker_env = child_env(
             redis_url,
             tmp / "var",
@@ -424,28 +425,39 @@ def end_to_end(children: Children, env: dict, client, redis_url: str, args, tmp:
         answers: dict[tuple[str, int], tuple[int, dict]] = {}
         refused: list[tuple[str, int]] = []  # posts that ended without a 200: the loop stops
 
-        def send(phone: str, turn: int) -> None:
-            if not hasattr(local, "conn"):
-                local.conn = (Poster if lean else HttpClientPoster)(port, PATH)
+        def request(key: tuple[str, int]) -> tuple[dict, bytes]:
+            """The signed webhook of a phone's `turn`-th message, posted from now on."""
+            phone, turn = key
             text = script[turn % len(script)]
             ((headers, body),) = signed([phone], f"e2e.{turn}.{phone}", 1, text)
-            posted_at[phone, turn] = time.perf_counter()
+            posted_at[key] = time.perf_counter()
+            return headers, body
+
+        def settle(key: tuple[str, int], result: tuple[int, dict], attempt: int) -> None:
+            status, answer = answers[key] = result
+            if status == 200 and answer.get("duplicates") == 1 and attempt == 2:
+                answers[key] = (status, {**answer, "accepted": 1})  # the first got in
+            if status != 200:
+                refused.append(key)
+
+        def send(phone: str, turn: int) -> None:
+            """--harness fake: a posting thread's POST, on its own http.client connection."""
+            if not hasattr(local, "conn"):
+                local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            headers, body = request((phone, turn))
             for attempt in (1, 2):
                 try:
-                    answers[phone, turn] = local.conn.post(headers, body)
+                    result = post(port, headers, body, local.conn)
                     break
                 except (OSError, http.client.HTTPException) as exc:
-                    answers[phone, turn] = (0, {"error": repr(exc)})
-                    local.conn.close()  # the next post opens a new connection
+                    result = (0, {"error": repr(exc)})
+                    local.conn.close()
+                    local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
                     # gunicorn closes a keep-alive connection idle for 2 s; the same signed
                     # body again is safe (a repeat is answered as a duplicate, never queued).
                     if attempt == 2 or not isinstance(exc, ConnectionError | EOFError):
                         break
-            status, answer = answers[phone, turn]
-            if status == 200 and answer.get("duplicates") == 1 and attempt == 2:
-                answers[phone, turn] = (status, {**answer, "accepted": 1})  # the first got in
-            if status != 200:
-                refused.append((phone, turn))
+            settle((phone, turn), result, attempt)
 
         pids = [web.pid, *(p.pid for p in workers.values())]
         rss_before = [sum(group_rss_mb(pid).values()) for pid in pids]
@@ -458,7 +470,17 @@ def end_to_end(children: Children, env: dict, client, redis_url: str, args, tmp:
         # Sustained: new customers keep arriving until `until`; then the last ones finish.
         until = time.monotonic() + args.e2e_seconds
         deadline = until + args.e2e_timeout
-        with ThreadPoolExecutor(max_workers=args.posters) as pool:
+        with contextlib.ExitStack() as stack:
+            post_next: Callable[[tuple[str, int]], object]
+            if isinstance(providers, GraphSink):
+                # Posting, answering the workers and reacting to each reply all happen in the
+                # sink's one thread: no thread wakes another per message.
+                post_next = Posters(providers, port, PATH, args.posters, request, settle).submit
+            else:
+                pool = stack.enter_context(ThreadPoolExecutor(max_workers=args.posters))
+
+                def post_next(key: tuple[str, int]) -> object:
+                    return pool.submit(send, *key)
 
             def arrived(records: list[dict], now: float) -> None:
                 """Replies reached the Graph API: their customers write again, or new ones come."""
@@ -472,19 +494,20 @@ def end_to_end(children: Children, env: dict, client, redis_url: str, args, tmp:
                         complete += 1
                         if time.monotonic() < until:
                             phones.append(f"+3462{len(phones):07d}")
-                            pool.submit(send, phones[-1], 0)
+                            post_next((phones[-1], 0))
                     elif got < args.turns:
-                        pool.submit(send, phone, got)
+                        post_next((phone, got))
                 if complete >= len(phones):
                     finished.set()
 
-            if isinstance(providers, GraphSink):
-                # Each reply is handled in the sink's thread as it is answered: no thread of
-                # ours wakes per reply (a third of the bench's CPU with the fake).
-                providers.on_message = lambda record: arrived([record], time.perf_counter())
+            first = [(phone, 0) for phone in phones]
             started = time.perf_counter()
-            for phone in phones:
-                pool.submit(send, phone, 0)
+            if isinstance(providers, GraphSink):
+                providers.on_message = lambda record: arrived([record], time.perf_counter())
+                providers.call_soon(lambda: [post_next(key) for key in first])
+            else:
+                for key in first:
+                    post_next(key)
             seen = 1  # providers.sent[0] is the warm-up's reply
             # Not a scan of every answer per reply for a refused post (it grew with the run).
             while not finished.is_set() and not refused and time.monotonic() < deadline:
