@@ -34,7 +34,8 @@ bp = Blueprint("providers", __name__)
 
 # What an answer means when the view did not say (Werkzeug raises 413 before the view can).
 _OUTCOMES = {400: "malformed", 401: "missing_signature", 403: "forged", 413: "too_large"}
-_REQUEST_ID = re.compile(r"[\w.:\-]{1,64}")
+# A caller's request id is echoed and logged: letters, digits and . : _ - of ASCII only.
+_REQUEST_ID = re.compile(r"[\w.:\-]{1,64}", re.ASCII)
 
 
 @dataclass(slots=True)

@@ -58,7 +58,7 @@ def test_a_given_request_id_comes_back_and_marks_the_line_and_the_record(stack: 
     assert "request_id" not in structlog.contextvars.get_contextvars()
 
 
-@pytest.mark.parametrize("given", [None, "", "two words", "x" * 65, "a/b"])
+@pytest.mark.parametrize("given", [None, "", "two words", "x" * 65, "a/b", "niño-1", "ª1"])
 def test_a_missing_or_unusable_request_id_is_replaced_by_a_fresh_one(stack: Stack, lines, given):
     headers = {} if given is None else {"X-Request-Id": given}
     answer = post_meta(stack, "+34600300101", "Hola", f"wamid.rid.{given!r}", **headers)
