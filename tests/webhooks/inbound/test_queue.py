@@ -12,6 +12,7 @@ from typing import cast
 import redis
 
 from integrations.redis.server import RedisProcess
+from testkit.inbound import whatsapp_text
 from webhooks.inbound.debounce import Debounce
 from webhooks.inbound.messages import InboundMessage
 from webhooks.inbound.queue import MessageQueue
@@ -20,14 +21,7 @@ PHONE = "+34611300001"
 
 
 def message(n: int, text: str = "Hola") -> InboundMessage:
-    return InboundMessage(
-        provider="meta",
-        channel="whatsapp",
-        phone=PHONE,
-        message_id=f"wamid.queue.{n}",
-        kind="text",
-        text=text,
-    )
+    return whatsapp_text(PHONE, f"wamid.queue.{n}", text)
 
 
 def notified(client: redis.Redis, queue: MessageQueue) -> list[dict[bytes, bytes]]:

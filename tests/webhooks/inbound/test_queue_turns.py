@@ -14,6 +14,7 @@ from redis.exceptions import LockError
 
 from integrations.redis.conversations import ConversationStore
 from integrations.redis.locks import renewed
+from testkit.inbound import whatsapp_text
 from webhooks.inbound.messages import InboundMessage
 from webhooks.inbound.queue import MessageQueue, PhoneBusyError
 
@@ -21,14 +22,7 @@ PHONE = "+34611300077"
 
 
 def message(n: int) -> InboundMessage:
-    return InboundMessage(
-        provider="meta",
-        channel="whatsapp",
-        phone=PHONE,
-        message_id=f"wamid.take.{n}",
-        kind="text",
-        text=f"mensaje {n}",
-    )
+    return whatsapp_text(PHONE, f"wamid.take.{n}", f"mensaje {n}")
 
 
 @pytest.fixture

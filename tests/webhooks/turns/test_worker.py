@@ -14,6 +14,7 @@ import pytest
 
 from agent.brains.base import Reading
 from agent.brains.rules import RulesBrain
+from testkit.inbound import whatsapp_text
 from webhooks.inbound.messages import InboundMessage
 from webhooks.inbound.queue import MessageQueue
 from webhooks.services import build_services
@@ -55,16 +56,7 @@ def services(settings, redis_client):
 
 
 def message(phone: str, n: int, text: str, **more) -> InboundMessage:
-    return InboundMessage(
-        provider="meta",
-        channel="whatsapp",
-        phone=phone,
-        message_id=f"wamid.{phone}.{n}",
-        kind=more.pop("kind", "text"),
-        text=text,
-        timestamp=time.time(),
-        **more,
-    )
+    return whatsapp_text(phone, f"wamid.{phone}.{n}", text, timestamp=time.time(), **more)
 
 
 def say(worker: Worker, queue: MessageQueue, phone: str, n: int, text: str, **more) -> None:

@@ -15,6 +15,7 @@ import pytest
 import redis
 from prometheus_client import REGISTRY
 
+from testkit.inbound import whatsapp_text
 from webhooks.inbound.messages import InboundMessage
 from webhooks.inbound.queue import PhoneBusyError
 from webhooks.turns.worker import Worker
@@ -23,15 +24,7 @@ PHONE = "+34611400001"
 
 
 def message(n: int, text: str) -> InboundMessage:
-    return InboundMessage(
-        provider="meta",
-        channel="whatsapp",
-        phone=PHONE,
-        message_id=f"wamid.trips.{n}",
-        kind="text",
-        text=text,
-        timestamp=time.time(),
-    )
+    return whatsapp_text(PHONE, f"wamid.trips.{n}", text, timestamp=time.time())
 
 
 @pytest.fixture
