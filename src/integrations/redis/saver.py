@@ -17,26 +17,21 @@ index replaces both a per-namespace list and a namespace set. Channel values are
 and blobs nothing retained references; `ttl_seconds` re-arms EXPIRE on all five keys on each put
 and put_writes, so an idle conversation disappears as a whole.
 
-The async methods run the sync ones in a worker thread (asyncio.to_thread): the service is
-sync (Flask + worker), and one client and one code path are simpler than two.
+The async methods run the sync ones in a worker thread (`saver_async`); the Lua scripts are
+`saver_scripts`', the stored form of a message window `saver_serde`'s.
 """
 
 from __future__ import annotations
 
-import asyncio
 import builtins
-import hashlib
 import random
 from collections.abc import (
-    AsyncIterator,
-    Callable,
-    Coroutine,
     Iterable,
     Iterator,
     Mapping,
     Sequence,
 )
-from typing import Any, Concatenate, ParamSpec, TypeVar, cast
+from typing import Any, cast
 
 import redis
 from langchain_core.runnables import RunnableConfig
@@ -54,103 +49,32 @@ from langgraph.checkpoint.base import (
 from redis.typing import EncodableT, FieldT
 
 from integrations.redis.keys import ThreadKeys, thread_from_key, thread_pattern
+from integrations.redis.saver_async import each_in_thread, in_thread
+from integrations.redis.saver_drop import drop_checkpoints
 from integrations.redis.saver_layout import (
     all_but_newest,
     batched,
     blob_field,
     checkpoint_config,
     decode_tuple,
-    namespace_of,
     ns_range,
-    owner_of_write,
     pack,
     ref,
-    referenced_blobs,
     split_ref,
     unpack,
     write_field,
     write_range,
 )
+from integrations.redis.saver_scripts import NEWEST, PUT, Scripts
 from integrations.redis.saver_serde import WindowSerializer
 
 _PAGE = 100
-_TXN_ATTEMPTS = 10
 
-P = ParamSpec("P")
-R = TypeVar("R")
-T = TypeVar("T")
 # A checkpoint as stored: its ref, its record, its channels' blobs and its pending writes.
 RawTuple = tuple[bytes, bytes, list[bytes | None], list[bytes | None]]
 
-# `put` as one script: the changed channel values, the record, its index entry and the thread's
-# TTL, answering how many checkpoints the namespace holds. As a MULTI it was ten commands whose
-# packing and replies cost the client a third of a put (bench/README.md, worker_bench).
-# KEYS: the thread's keys (ThreadKeys order). ARGV: ref, record, TTL ("" for none), the
-# namespace's BYLEX range (two), then blob field and value pairs.
-_PUT = """
-if #ARGV > 5 then
-  redis.call("HSET", KEYS[3], unpack(ARGV, 6, #ARGV))
-end
-redis.call("HSET", KEYS[2], ARGV[1], ARGV[2])
-redis.call("ZADD", KEYS[1], 0, ARGV[1])
-if ARGV[3] ~= "" then
-  for i = 1, #KEYS do
-    redis.call("EXPIRE", KEYS[i], ARGV[3])
-  end
-end
-return redis.call("ZLEXCOUNT", KEYS[1], ARGV[4], ARGV[5])
-"""
-
-# The newest checkpoint of a namespace: its ref, its record and the fields of its pending writes
-# (nil when there is none). KEYS: idx, cp, widx. ARGV: the namespace's BYLEX range.
-_NEWEST = """
-local newest = redis.call("ZREVRANGEBYLEX", KEYS[1], ARGV[2], ARGV[1], "LIMIT", 0, 1)[1]
-if not newest then
-  return nil
-end
-local record = redis.call("HGET", KEYS[2], newest)
-if not record then
-  return nil
-end
-local writes = redis.call("ZRANGEBYLEX", KEYS[3], "[" .. newest .. "\\0", "(" .. newest .. "\\1")
-return {newest, record, writes}
-"""
-
 # The client is made with decode_responses=False (checked in __init__), so replies hold bytes;
 # redis-py types them `bytes | str` since it cannot know. The casts below say so, nothing more.
-
-
-def _in_thread(
-    method: Callable[Concatenate[Any, P], R],
-) -> Callable[Concatenate[Any, P], Coroutine[Any, Any, R]]:
-    """The async twin of a sync method: the same call, by name, in a worker thread.
-
-    By name, so a subclass's override of the sync method is the one that runs.
-    """
-    name = method.__name__
-
-    async def in_thread(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        return cast(R, await asyncio.to_thread(getattr(self, name), *args, **kwargs))
-
-    in_thread.__name__ = f"a{name}"
-    in_thread.__doc__ = f"`{name}` in a worker thread."
-    return in_thread
-
-
-def _each_in_thread(
-    method: Callable[Concatenate[Any, P], Iterator[T]],
-) -> Callable[Concatenate[Any, P], AsyncIterator[T]]:
-    """The async twin of a sync generator method: each item fetched in a worker thread."""
-    name = method.__name__
-
-    async def each_in_thread(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[T]:
-        found = getattr(self, name)(*args, **kwargs)
-        while (item := await asyncio.to_thread(next, found, None)) is not None:
-            yield item
-
-    each_in_thread.__name__ = f"a{name}"
-    each_in_thread.__doc__ = f"`{name}` in a worker thread, one item at a time."
-    return each_in_thread
 
 
 class RedisSaver(BaseCheckpointSaver[str]):
@@ -174,7 +98,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
         if ttl_seconds is not None and ttl_seconds < 1:
             raise ValueError("ttl_seconds must be at least 1")
         self.client = client
-        self._shas: dict[str, str] = {}
+        self._scripts = Scripts(client)
         self.prefix = prefix
         self.ttl_seconds = ttl_seconds
         self.keep_last = keep_last
@@ -198,7 +122,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
             wanted = ref(ns, checkpoint_id)
         else:
             # The newest checkpoint, its record and its writes' fields in one round trip.
-            newest = self._script(_NEWEST, (keys.idx, keys.cp, keys.widx), ns_range(ns))
+            newest = self._scripts.run(NEWEST, (keys.idx, keys.cp, keys.widx), ns_range(ns))
             if not newest:
                 return None
             found = self._values(keys, self._matched([newest[0]], [newest[1]], [newest[2]], None))
@@ -368,29 +292,16 @@ class RedisSaver(BaseCheckpointSaver[str]):
         ttl = "" if self.ttl_seconds is None else self.ttl_seconds
         args: list[EncodableT] = [this, pack(header, payload), ttl, *ns_range(ns)]
         args += [part for pair in blobs.items() for part in pair]
-        count = self._script(_PUT, keys.all, args)
+        count = self._scripts.run(PUT, keys.all, args)
         if self.keep_last is not None and count >= self.keep_last + self.trim_slack:
             keep = self.keep_last
-            self._drop(
+            drop_checkpoints(
+                self.client,
                 keys,
                 lambda members: all_but_newest(members, keep, only_ns=ns),
                 attempts=1,
             )
         return checkpoint_config(thread_id, ns, checkpoint["id"])
-
-    def _script(self, source: str, keys: Sequence[str], args: Sequence[EncodableT]) -> Any:
-        """Run the Lua `source` by its SHA, sending its text only when Redis lacks it.
-
-        A plain EVALSHA, not a `Script` object: it costs the client less, and a cluster
-        client routes it by its keys like any command.
-        """
-        sha = self._shas.get(source)
-        if sha is None:
-            sha = self._shas[source] = hashlib.sha1(source.encode()).hexdigest()
-        try:
-            return self.client.execute_command("EVALSHA", sha, len(keys), *keys, *args)
-        except redis.exceptions.NoScriptError:  # first use, or Redis restarted or flushed
-            return self.client.execute_command("EVAL", source, len(keys), *keys, *args)
 
     def put_writes(
         self,
@@ -455,7 +366,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
                 if unpack(record)[0]["metadata"].get("run_id") in wanted
             }
             if doomed:
-                self._drop(keys, doomed.intersection)
+                drop_checkpoints(self.client, keys, doomed.intersection)
 
     def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         """Copy every checkpoint of one thread into another, merged with what it has."""
@@ -489,52 +400,7 @@ class RedisSaver(BaseCheckpointSaver[str]):
             if strategy == "delete":
                 self.delete_thread(thread_id)
             else:
-                self._drop(self._keys(thread_id), lambda m: all_but_newest(m, 1))
-
-    def _drop(
-        self,
-        keys: ThreadKeys,
-        select: Callable[[builtins.list[bytes]], set[bytes]],
-        attempts: int = _TXN_ATTEMPTS,
-    ) -> None:
-        """Delete the checkpoints `select` picks, with their writes and unreferenced blobs.
-
-        Blobs go when no surviving checkpoint of their namespace references them; all of it in
-        one optimistic transaction.
-
-        With attempts=1 a concurrent change to the thread skips the work instead of retrying:
-        the trimming after a put is amortised, and the next put will try again.
-        """
-        for _ in range(attempts):
-            with self.client.pipeline(transaction=True) as pipe:
-                try:
-                    pipe.watch(keys.idx, keys.widx)
-                    members = cast(list[bytes], pipe.zrange(keys.idx, 0, -1))
-                    write_fields = cast(list[bytes], pipe.zrange(keys.widx, 0, -1))
-                    doomed = select(members)
-                    if not doomed:
-                        return
-                    spaces = {namespace_of(r) for r in doomed}
-                    ordered = sorted(doomed)
-                    kept = [m for m in members if m not in doomed and namespace_of(m) in spaces]
-                    records = cast(list[bytes | None], pipe.hmget(keys.cp, ordered + kept))
-                    referenced = referenced_blobs(kept, records[len(ordered) :])
-                    dead = referenced_blobs(ordered, records) - referenced
-                    dead_writes = [f for f in write_fields if owner_of_write(f) in doomed]
-                    pipe.multi()
-                    pipe.zrem(keys.idx, *ordered)
-                    pipe.hdel(keys.cp, *ordered)
-                    if dead:
-                        pipe.hdel(keys.blobs, *dead)
-                    if dead_writes:
-                        pipe.hdel(keys.writes, *dead_writes)
-                        pipe.zrem(keys.widx, *dead_writes)
-                    pipe.execute()
-                    return
-                except redis.WatchError:
-                    continue
-        if attempts > 1:
-            raise redis.WatchError(f"thread keys {keys.idx!r} kept changing; gave up")
+                drop_checkpoints(self.client, self._keys(thread_id), lambda m: all_but_newest(m, 1))
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -559,13 +425,13 @@ class RedisSaver(BaseCheckpointSaver[str]):
 
     # --- async: the sync implementation in a worker thread ---------------------------------
 
-    aget_tuple = _in_thread(get_tuple)
+    aget_tuple = in_thread(get_tuple)
 
-    alist = _each_in_thread(list)
+    alist = each_in_thread(list)
 
-    aput = _in_thread(put)
-    aput_writes = _in_thread(put_writes)
-    adelete_thread = _in_thread(delete_thread)
-    adelete_for_runs = _in_thread(delete_for_runs)
-    acopy_thread = _in_thread(copy_thread)
-    aprune = _in_thread(prune)
+    aput = in_thread(put)
+    aput_writes = in_thread(put_writes)
+    adelete_thread = in_thread(delete_thread)
+    adelete_for_runs = in_thread(delete_for_runs)
+    acopy_thread = in_thread(copy_thread)
+    aprune = in_thread(prune)
