@@ -33,7 +33,7 @@ from testkit.fake_providers import answer, is_receipt, request_record
 
 _MAX_HEAD = 64 * 1024
 _FIELDS = re.compile(
-    r"\r\n(content-length|authorization|connection|transfer-encoding)[ \t]*:[ \t]*"
+    r"\r\n(content-length|authorization|connection|transfer-encoding|expect)[ \t]*:[ \t]*"
     r"([^\r]*?)[ \t]*(?=\r|$)",
     re.IGNORECASE,
 )
@@ -231,6 +231,8 @@ class _Connection:
         if "transfer-encoding" in fields or not length.isdigit():
             self._refuse(411, "a body without Content-Length")
             return None
+        if fields.get("expect", "").lower() == "100-continue":  # as http.server answers it
+            self.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         connection = fields.get("connection", "").lower()
         close = connection == "close" or (parts[2] == "HTTP/1.0" and connection != "keep-alive")
         return parts[1], int(length), fields.get("authorization"), close

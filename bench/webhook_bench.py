@@ -414,9 +414,11 @@ def end_to_end(children: Children, env: dict, client, redis_url: str, args, tmp:
         wait_for_readers(client, args.worker_procs * args.worker_threads, children, workers)
         post(port, *signed(["+34619999999"], "e2e.warm", 1)[0])
         if len(sent := providers.wait_for(1, timeout=30)) != 1:
-            print(
-                f"FAIL: {len(sent)} replies to the warm-up message\n{children.log_tail('worker0')}"
-            )
+            print(f"FAIL: {len(sent)} replies to the warm-up message")
+            for problem in getattr(providers, "errors", ()):
+                print(f"  the fake Graph API refused a request: {problem}")
+            for name in workers:
+                print(f"--- {name}\n{children.log_tail(name)}")
             return False
 
         script = SALE if args.e2e_seconds else TEXTS

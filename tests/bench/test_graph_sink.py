@@ -129,3 +129,15 @@ def test_a_post_nobody_answers_is_retried_once_then_settled_as_an_error():
     ((status, answer), attempt) = settled[0]
     assert (status, attempt) == (0, 2)
     assert "ConnectionRefusedError" in answer["error"]
+
+
+def test_a_client_that_expects_100_continue_gets_it_before_sending_the_body():
+    body = json.dumps(TEXT).encode()
+    head = f"POST {MESSAGES} HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: {len(body)}\r\n"
+    with GraphSink() as sink, socket.create_connection(("127.0.0.1", urlsplit(sink.url).port)) as s:
+        s.sendall(head.encode() + b"\r\n")
+        assert s.recv(4096) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        s.sendall(body)
+        answer = s.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert [r["json"]["to"] for r in sink.sent] == ["34610000001"]
