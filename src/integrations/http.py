@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
+from datetime import timedelta
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from requests.exceptions import (
-    ConnectionError,
-    ConnectTimeout,
-    InvalidHeader,
-    InvalidURL,
-    ProxyError,
-    ReadTimeout,
-    RetryError,
-    SSLError,
-)
-from urllib3.connectionpool import HTTPConnectionPool
-from urllib3.exceptions import (
-    ClosedPoolError,
-    ConnectTimeoutError,
-    LocationValueError,
-    MaxRetryError,
-    NewConnectionError,
-    ProtocolError,
-    ReadTimeoutError,
-    ResponseError,
-)
-from urllib3.exceptions import InvalidHeader as _InvalidHeader
-from urllib3.exceptions import ProxyError as _ProxyError
-from urllib3.exceptions import SSLError as _SSLError
+from urllib3 import HTTPResponse
 from urllib3.util import Timeout
+
+from integrations.curl import CurlPoster, CurlRoute, curl_route
 
 # Prepared POSTs kept per URL, headers and auth: a sender posts to a handful of URLs, while
 # Chatwoot's carry conversation ids, so the cache starts again once it holds this many.
@@ -43,6 +22,9 @@ _PREPARED_LIMIT = 256
 # What the direct POST stands in for. When requests' adapter is replaced (another class
 # mounted, or `responses` patching it in tests), POSTs take requests' own way through it.
 _ADAPTER_SEND = HTTPAdapter.send
+
+# Bodies libcurl is handed whole; any other (a file, an iterator) takes requests' own way.
+_WHOLE = (bytes, str, type(None))
 
 # Timeouts as requests takes them (a float, a (connect, read) pair); each made once.
 _TIMEOUTS = (int, float, tuple, Timeout, type(None))
@@ -59,25 +41,26 @@ class _Route:
     adapter: HTTPAdapter
     settings: dict[str, Any]  # verify, cert, proxies and stream, as requests merges them
     target: str  # what urllib3 is asked for: the path, or the whole URL through an HTTP proxy
-    pool: HTTPConnectionPool | None = None
+    curl: CurlRoute  # the same, as libcurl is told it
 
 
 class ProviderSession(requests.Session):
-    """A `requests.Session` for API clients: settings read once, POSTs by urllib3, no cookies.
+    """A `requests.Session` for API clients: settings read once, POSTs by libcurl, no cookies.
 
     requests reads the environment's proxy and CA settings again on every request (it scans
     `os.environ` for *_proxy variables, and ~/.netrc); they don't change while the service
     runs, so they are read once per origin. A provider's POST goes to one of a few URLs with
     the same headers each time: requests prepares it once per URL (session headers merged,
-    auth applied, URL checked, proxy and connection pool chosen) and each call prepares only
-    its body, then hands it to that urllib3 pool as requests' `HTTPAdapter.send` would (same
-    arguments, same errors raised as the same requests exceptions) and returns a
-    `requests.Response` read whole, redirects followed as `Session.send` follows them. That
-    is about 0.7x the client CPU of `Session.send` (`bench/http_bench.py`). Anything else
-    (GETs, streams, params, files, auth objects, hooks, another adapter) goes requests' own
-    way. A redirect to another origin loses the request's own headers. The APIs authenticate by
-    token or key, never by cookie, so the session keeps none: nothing a server sets is sent
-    to it (or anywhere) later. Safe to share between threads, as urllib3's pools are.
+    auth applied, URL checked, proxy and TLS settings chosen) and each call prepares only its
+    body, then libcurl sends it (`integrations/curl.py`: the same request, the same errors
+    raised as the same requests exceptions) and requests builds the `requests.Response` from
+    what came back, read whole, redirects followed as `Session.send` follows them (by
+    requests). That is a small part of the client CPU of urllib3's pools (`bench/http_bench.py`).
+    Anything else (GETs, streams, params, files, bodies that are not bytes or text, auth
+    objects, hooks, another adapter or retry setting) goes requests' own way. A redirect to
+    another origin loses the request's own headers. The APIs authenticate by token or key,
+    never by cookie, so the session keeps none: nothing a server sets is sent to it (or
+    anywhere) later. Safe to share between threads: each POST has a libcurl handle to itself.
     """
 
     def __init__(self) -> None:
@@ -86,6 +69,7 @@ class ProviderSession(requests.Session):
         self.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         self._environment: dict[tuple[str, str], Any] = {}
         self._routes: dict[tuple[Any, ...], _Route] = {}
+        self._curl = CurlPoster()
 
     def request(  # type: ignore[override]
         self,
@@ -102,7 +86,7 @@ class ProviderSession(requests.Session):
         allow_redirects: bool = True,
         **more: Any,
     ) -> requests.Response:
-        """As requests does; a POST with only a body, headers, auth and timeout, by urllib3."""
+        """As requests does; a POST with only a body, headers, auth and timeout, by libcurl."""
         if (
             method == "POST"
             and isinstance(timeout, _TIMEOUTS)
@@ -142,8 +126,12 @@ class ProviderSession(requests.Session):
             adapter = self.get_adapter(template.url or url)
             if not isinstance(adapter, HTTPAdapter) or settings["stream"]:
                 return None
+            retries = adapter.max_retries  # requests' default: none; libcurl can't do others
+            if retries.total is False or retries.total != 0 or retries.status_forcelist:
+                return None
             target = adapter.request_url(template, settings["proxies"])
-            route = self._routes[key] = _Route(template, adapter, settings, target)
+            curl = curl_route(adapter, template, settings, target)
+            route = self._routes[key] = _Route(template, adapter, settings, target, curl)
         if type(route.adapter).send is not _ADAPTER_SEND:
             return None
         return route
@@ -160,11 +148,19 @@ class ProviderSession(requests.Session):
         prepared._cookies = template._cookies  # type: ignore[attr-defined]  # empty, never changed
         prepared.hooks = template.hooks
         prepared.prepare_body(data, None, json)
-        raw = self._urlopen(route, prepared, timeout)
+        settings = route.settings
+        if not isinstance(prepared.body, _WHOLE):
+            return self.send(
+                prepared,
+                timeout=timeout,
+                allow_redirects=allow_redirects,
+                **{**settings, "proxies": dict(settings["proxies"])},
+            )
+        raw, elapsed = self._exchange(route, prepared, timeout)
         response = route.adapter.build_response(prepared, raw)
-        response.content  # noqa: B018  # read whole, which gives the connection back to the pool
+        response.elapsed = timedelta(seconds=elapsed)
+        response.content  # noqa: B018  # read whole (libcurl has it all), decoded as requests does
         if allow_redirects and response.is_redirect:
-            settings = route.settings
             redirects = self.resolve_redirects(
                 response,
                 prepared,
@@ -178,51 +174,11 @@ class ProviderSession(requests.Session):
             response.history = history
         return response
 
-    def _urlopen(self, route: _Route, prepared: requests.PreparedRequest, timeout: Any) -> Any:
-        """The urllib3 exchange of `HTTPAdapter.send`, its errors raised as requests raises them."""
-        pool = route.pool
-        if pool is None or pool.pool is None:  # first use, or closed by the pool manager
-            pool = route.pool = _pool(route, prepared)
-        body = prepared.body
-        try:
-            return pool.urlopen(
-                method="POST",
-                url=route.target,
-                body=body,
-                headers=prepared.headers,
-                redirect=False,
-                assert_same_host=False,
-                preload_content=False,
-                decode_content=False,
-                retries=route.adapter.max_retries,
-                timeout=_timeout(timeout),
-                chunked=not (body is None or "Content-Length" in prepared.headers),
-            )
-        # requests' HTTPAdapter.send, clause by clause.
-        except (ProtocolError, OSError) as e:
-            raise ConnectionError(e, request=prepared) from e
-        except MaxRetryError as e:
-            if isinstance(e.reason, ConnectTimeoutError) and not isinstance(
-                e.reason, NewConnectionError
-            ):
-                raise ConnectTimeout(e, request=prepared) from e
-            if isinstance(e.reason, ResponseError):
-                raise RetryError(e, request=prepared) from e
-            if isinstance(e.reason, _ProxyError):
-                raise ProxyError(e, request=prepared) from e
-            if isinstance(e.reason, _SSLError):
-                raise SSLError(e, request=prepared) from e
-            raise ConnectionError(e, request=prepared) from e
-        except ClosedPoolError as e:
-            raise ConnectionError(e, request=prepared) from e
-        except _ProxyError as e:
-            raise ProxyError(e) from e
-        except _SSLError as e:
-            raise SSLError(e, request=prepared) from e
-        except ReadTimeoutError as e:
-            raise ReadTimeout(e, request=prepared) from e
-        except _InvalidHeader as e:
-            raise InvalidHeader(e, request=prepared) from e
+    def _exchange(
+        self, route: _Route, prepared: requests.PreparedRequest, timeout: Any
+    ) -> tuple[HTTPResponse, float]:
+        """The POST sent and its answer received by libcurl, and seconds to the answer."""
+        return self._curl.post(route.curl, prepared, timeout)
 
     def merge_environment_settings(
         self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any, cert: Any
@@ -251,37 +207,7 @@ class ProviderSession(requests.Session):
                 del prepared_request.headers[name]
         super().rebuild_auth(prepared_request, response)
 
-
-def _pool(route: _Route, prepared: requests.PreparedRequest) -> HTTPConnectionPool:
-    """The urllib3 pool `HTTPAdapter.send` would use for `route`, TLS settings applied."""
-    settings, adapter = route.settings, route.adapter
-    try:
-        pool = adapter.get_connection_with_tls_context(
-            prepared, settings["verify"], proxies=settings["proxies"], cert=settings["cert"]
-        )
-    except LocationValueError as e:
-        raise InvalidURL(e, request=prepared) from e
-    adapter.cert_verify(pool, route.template.url, settings["verify"], settings["cert"])
-    if not isinstance(pool, HTTPConnectionPool):  # what urllib3's pool managers make
-        raise TypeError(f"not an HTTP connection pool: {type(pool).__name__}")
-    return pool
-
-
-@functools.lru_cache(maxsize=32)
-def _timeout(timeout: Any) -> Timeout:
-    """The urllib3 `Timeout` requests makes of a float or a (connect, read) pair.
-
-    One object serves every call: urllib3 clones it for each request.
-    """
-    if isinstance(timeout, Timeout):
-        return timeout
-    if isinstance(timeout, tuple):
-        try:
-            connect, read = timeout
-        except ValueError:
-            raise ValueError(
-                f"Invalid timeout {timeout}. Pass a (connect, read) timeout tuple, "
-                f"or a single float to set both timeouts to the same value."
-            ) from None
-        return Timeout(connect=connect, read=read)
-    return Timeout(connect=timeout, read=timeout)
+    def close(self) -> None:
+        """As requests does, and libcurl's handles and their connections closed too."""
+        super().close()
+        self._curl.close()
