@@ -20,7 +20,7 @@ from webhooks.app import create_app
 from webhooks.services import Services, build_services
 from webhooks.settings import Settings
 from webhooks.turns.conversations import ConversationService
-from webhooks.turns.worker import run_workers
+from webhooks.turns.process import run_workers
 
 SECRET, TOKEN, BASE = "meta-app-secret-for-tests", "twilio-auth-token-for-tests", "https://bot.test"
 META_TOKEN = "meta-token-for-tests"

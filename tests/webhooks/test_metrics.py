@@ -160,7 +160,7 @@ WORKER = """
 import threading, time
 from webhooks.settings import Settings
 from webhooks.services import build_services
-from webhooks.turns.worker import run_workers
+from webhooks.turns.process import run_workers
 
 services = build_services(Settings(_env_file=None, redis_url={url!r}, agent_brain="rules"))
 queue = services.queue

@@ -106,7 +106,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 def worker(args: argparse.Namespace, settings: Settings) -> int:
     """Process queued messages and send the replies until SIGTERM."""
     from webhooks.services import build_services
-    from webhooks.turns.worker import run_workers
+    from webhooks.turns.process import run_workers
 
     run_workers(build_services(with_redis(settings)), threads=args.threads)
     return 0
