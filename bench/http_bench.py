@@ -10,27 +10,34 @@ count) per POST, best and median of `--rounds`, and each one's ratio to the way 
 - `requests`: a plain `requests.Session`.
 - `session.send`: `ProviderSession` before issue 13's last change (environment read once per
   origin, POST prepared from a per-URL template, sent by `Session.send`).
-- `ProviderSession`: the prepared POST handed to its urllib3 pool directly (now).
+- `ProviderSession, urllib3`: the prepared POST handed to its urllib3 pool directly (before
+  libcurl; `bench/_urllib3_session.py`).
+- `ProviderSession`: the prepared POST sent by libcurl (`integrations/curl.py`, now).
 - `urllib3`: `HTTPConnectionPool.urlopen` with the same headers and body and no requests
   objects at all: the floor for urllib3.
-- `sender, before` / `sender`: `MetaWhatsAppSender.send_text` (retry policy, wrappers, error
-  mapping, the answer's JSON), with `session.send` and stamina around every call, then with
-  `ProviderSession` and the retry policy of now.
+- `pycurl`: one `pycurl.Curl` handle, the same headers and body, the answer's JSON, and no
+  requests objects at all: the floor for libcurl.
+- `sender, before` / `sender, urllib3` / `sender`: `MetaWhatsAppSender.send_text` (retry
+  policy, wrappers, error mapping, the answer's JSON), with `session.send` and stamina around
+  every call; with the urllib3 `ProviderSession` and the retry policy of now; with now's.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import statistics
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import pycurl
 import requests
 import stamina
 import urllib3
 
+from bench._urllib3_session import Urllib3Session
 from integrations.http import ProviderSession
 from integrations.messaging.base import TransientSendError
 from integrations.messaging.meta import MetaWhatsAppSender
@@ -115,6 +122,19 @@ def ways(api: str) -> dict[str, Callable[[], object]]:
         )
         return json.loads(answer.data)
 
+    curl = pycurl.Curl()
+    curl.setopt(pycurl.URL, url)
+    curl.setopt(pycurl.HTTPHEADER, [f"{k}: {v}".encode() for k, v in fixed.items()])
+
+    def bare_curl() -> object:
+        body = json.dumps(BODY).encode()
+        content, headers = io.BytesIO(), list[bytes]()
+        curl.setopt(pycurl.POSTFIELDS, body)
+        curl.setopt(pycurl.WRITEDATA, content)
+        curl.setopt(pycurl.HEADERFUNCTION, headers.append)
+        curl.perform()
+        return json.loads(content.getvalue())
+
     def sender(session: requests.Session, retry: RetryPolicy) -> Callable[[], object]:
         meta = MetaWhatsAppSender(
             api_url=f"{api}/v23.0",
@@ -129,9 +149,12 @@ def ways(api: str) -> dict[str, Callable[[], object]]:
     return {
         "requests": by(requests.Session()),
         "session.send": by(SessionSend()),
+        "ProviderSession, urllib3": by(Urllib3Session()),
         "ProviderSession": by(ProviderSession()),
         "urllib3": bare,
+        "pycurl": bare_curl,
         "sender, before": sender(SessionSend(), StaminaEveryCall()),
+        "sender, urllib3": sender(Urllib3Session(), RetryPolicy()),
         "sender": sender(ProviderSession(), RetryPolicy()),
     }
 
@@ -159,11 +182,18 @@ def main() -> None:
             fake.sent.clear()
     best = {name: min(times) for name, times in spent.items()}
     median = {name: statistics.median(times) for name, times in spent.items()}
-    against = {"ProviderSession": "session.send", "urllib3": "ProviderSession"}
-    against |= {"session.send": "requests", "sender": "sender, before"}
-    print(f"{'way':<16} {'best µs':>8} {'median µs':>10}   ratio (best, median)")
+    against = {
+        "session.send": "requests",
+        "ProviderSession, urllib3": "session.send",
+        "ProviderSession": "ProviderSession, urllib3",
+        "urllib3": "ProviderSession, urllib3",
+        "pycurl": "ProviderSession",
+        "sender, urllib3": "sender, before",
+        "sender": "sender, urllib3",
+    }
+    print(f"{'way':<25} {'best µs':>8} {'median µs':>10}   ratio (best, median)")
     for name in calls:
-        line = f"{name:<16} {best[name]:>8.0f} {median[name]:>10.0f}"
+        line = f"{name:<25} {best[name]:>8.0f} {median[name]:>10.0f}"
         if base := against.get(name):
             line += f"   {best[name] / best[base]:.2f}x, {median[name] / median[base]:.2f}x {base}"
         print(line)

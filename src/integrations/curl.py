@@ -46,10 +46,7 @@ _FOREVER_MS = 2**31 - 1
 
 # Headers libcurl adds to a POST unless told otherwise ("Name:" removes one): the request
 # carries what requests put in it and nothing more.
-_CURL_ADDS = tuple(
-    (name, name.encode() + b":")
-    for name in ("Accept", "Content-Type", "Expect", "Proxy-Connection")
-)
+_CURL_ADDS = ("Accept", "Expect", "Proxy-Connection")  # and Content-Type: see `post`
 
 # libcurl's errors about TLS (certificates, handshake, keys), as urllib3's SSLError.
 _TLS = frozenset({35, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91, 98})
@@ -98,6 +95,8 @@ class CurlRoute:
     proxy: str  # "" when requests would use none
     tunnel: bool  # an https URL through a proxy: CONNECT first
     options: tuple[tuple[int, Any], ...]  # (option, value); None unsets it
+    headers: tuple[bytes, ...]  # the template's header lines but the body's own
+    typed: bool  # the template has a Content-Type: the body's preparation leaves it be
 
 
 def curl_route(
@@ -132,7 +131,11 @@ def curl_route(
     where = parse_url(url)
     origin = f"{where.host}:{where.port or (443 if where.scheme == 'https' else 80)}"
     tunnel = bool(proxy) and url.startswith("https:")
-    return CurlRoute(target, origin, proxy, tunnel, tuple(options))
+    fixed = template.headers
+    lines = [_line(k, v) for k, v in fixed.items() if k.lower() != "content-length"]
+    lines += [name.encode() + b":" for name in _CURL_ADDS if name not in fixed]
+    typed = "Content-Type" in fixed
+    return CurlRoute(target, origin, proxy, tunnel, tuple(options), tuple(lines), typed)
 
 
 @functools.lru_cache(maxsize=32)
@@ -188,12 +191,20 @@ class CurlPoster:
     def post(
         self, route: CurlRoute, prepared: requests.PreparedRequest, timeout: Any
     ) -> tuple[HTTPResponse, float]:
-        """POST `prepared` on `route`: the answer, read whole, and seconds to its first byte."""
+        """POST `prepared` on `route`: the answer, read whole, and seconds to its first byte.
+
+        `prepared` has the headers of the route's template and those its body's preparation
+        sets (Content-Length, and Content-Type where the template has none).
+        """
         body = prepared.body
         data = body.encode() if isinstance(body, str) else body or b""  # as urllib3 encodes
         headers = prepared.headers
-        lines = [_line(name, value) for name, value in headers.items()]
-        lines += [suppress for name, suppress in _CURL_ADDS if name not in headers]
+        lines = list(route.headers)
+        if not route.typed:
+            kind = headers.get("Content-Type")
+            lines.append(b"Content-Type:" if kind is None else _line("Content-Type", kind))
+        if (length := headers.get("Content-Length")) is not None:
+            lines.append(_line("Content-Length", length))
         connect_ms, total_ms = limits(timeout)
         received: list[bytes] = []
         content = io.BytesIO()
