@@ -2,8 +2,9 @@
 
 Every row a turn writes has a natural `key` (unique per table), made from the provider message
 that the turn answered: applying the same operation twice finds the row already there, so the
-outbox may retry freely. The audit log names its subject by a digest of the phone, so erasing a
-customer leaves the record of the erasure itself without their number.
+outbox may retry freely; an audit entry's key is its action's own id, made with the action. The
+audit log names its subject by a digest of the phone, so erasing a customer leaves the record of
+the erasure itself without their number.
 """
 
 from __future__ import annotations
@@ -178,6 +179,10 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_log_subject_at", "subject", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The action's own id, made once with it, so an outbox operation replayed after a crash
+    # finds its entry there. NULL only in entries written before revision 0002: unique
+    # indexes take NULLs as distinct on SQLite and PostgreSQL alike.
+    key: Mapped[str | None] = mapped_column(String(300), unique=True, index=True)
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(40))  # admin, operator, retention
     action: Mapped[str] = mapped_column(String(40))  # export, erase, reset, close, message...

@@ -33,12 +33,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def row_dict(row: Base) -> dict[str, Any]:
-    """A row as JSON-safe values, without the database's internal ids."""
+def row_dict(row: Base, *, leaving: Iterable[str] = ()) -> dict[str, Any]:
+    """A row as JSON-safe values, without the database's internal ids (nor `leaving`)."""
+    left = INTERNAL.union(leaving)
     return {
         column.key: _plain(getattr(row, column.key))
         for column in row.__table__.columns
-        if column.key not in INTERNAL
+        if column.key not in left
     }
 
 
@@ -135,7 +136,8 @@ class ArchiveStore:
             )
             found: dict[str, Any] = {
                 "customer": row_dict(who) if who else None,
-                "audit": [row_dict(e) for e in audit],
+                # Without the entry's key: an id against replays, nothing about the customer.
+                "audit": [row_dict(e, leaving=("key",)) for e in audit],
             }
             mine = who.id if who else -1
             keys = dict(

@@ -4,7 +4,9 @@ An operation is plain JSON (see `webhooks.records.ops`): `turn` (the customer, t
 its messages and the sale's events), `status` (a delivery status of a message we sent) and
 `audit` (an operator's or admin's action). Rows have natural keys: a message or an event already
 there is left as it is (INSERT ... ON CONFLICT DO NOTHING), so an operation applied twice (a
-drainer killed before it popped it) changes nothing.
+drainer killed before it popped it) changes nothing. An audit entry's key is the id its
+operation was made with (`audit_op`); one queued before operations had one gets a digest of
+itself (`legacy_key`), the same on every replay.
 
 The drainer applies an operation for every turn and every delivery status, so this is SQLAlchemy
 Core with statements built once, not ORM objects: a turn is an UPDATE of its customer and one of
@@ -13,12 +15,14 @@ messages and one per event; a status is one look and one INSERT or UPDATE. A qua
 the ORM's look-ups, unit of work and flushes took (bench/archive_bench.py). A database without
 INSERT ... ON CONFLICT or UPDATE ... RETURNING gets a look-up before each write instead.
 `apply_many` writes a batch of phones' operations (the drainer's, one per phone) in one
-transaction, their new messages and events in one INSERT per table at its end.
+transaction, their new messages, events and audit entries in one INSERT per table at its end.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import cache
@@ -106,7 +110,7 @@ def moment(value: str | float | None) -> datetime:
 def apply(db: Connection, phone: str, op: dict[str, Any], later: Later | None = None) -> None:
     """Write one operation of `phone`'s outbox in `db`'s transaction (the caller commits).
 
-    With `later`, its new messages and events are added to it instead of inserted.
+    With `later`, its new messages, events and audit entries are added to it instead of inserted.
     """
     kind = op.get("op")
     try:
@@ -115,7 +119,9 @@ def apply(db: Connection, phone: str, op: dict[str, Any], later: Later | None = 
         elif kind == "status":
             _status(db, phone, op)
         elif kind == "audit":
-            audit(db, op["actor"], op["action"], phone, op.get("detail") or {}, op.get("at"))
+            key = op.get("key") or legacy_key(phone, op)
+            detail = op.get("detail") or {}
+            audit(db, op["actor"], op["action"], phone, detail, op.get("at"), key=key, later=later)
         else:
             raise OperationError(f"unknown archive operation {kind!r}")
     except (KeyError, TypeError) as exc:
@@ -125,8 +131,9 @@ def apply(db: Connection, phone: str, op: dict[str, Any], later: Later | None = 
 def apply_many(db: Connection, ops: Iterable[tuple[str, dict[str, Any]]]) -> None:
     """Write several phones' operations, in order, in `db`'s transaction (the caller commits).
 
-    Their new messages and events are inserted at the end, one INSERT ... ON CONFLICT per
-    table (and set of columns) for all of them: nothing in an operation reads them back.
+    Their new messages, events and audit entries are inserted at the end, one INSERT ... ON
+    CONFLICT per table (and set of columns) for all of them: nothing in an operation reads them
+    back.
     """
     later: Later = []
     for phone, op in ops:
@@ -147,11 +154,36 @@ def audit(
     phone: str | None,
     detail: dict[str, Any],
     at: str | float | None = None,
+    *,
+    key: str | None = None,
+    later: Later | None = None,
 ) -> None:
-    """Append an entry to the audit log (no personal data in `detail`)."""
+    """Append an entry to the audit log (no personal data in `detail`), once per `key`.
+
+    An entry already there under `key` is left as it is: an outbox operation applied again.
+    Without a key (a direct call, written once in its caller's transaction), a fresh one.
+    With `later`, the entry is added to it instead of inserted (see `apply`).
+    """
     subject = subject_of(phone) if phone else None
-    entry = {"at": moment(at), "actor": actor, "action": action, "subject": subject}
-    db.execute(_insert(audit_log), entry | {"detail": detail})
+    entry = {
+        "key": natural(key) if key is not None else uuid.uuid4().hex,
+        "at": moment(at),
+        "actor": actor,
+        "action": action,
+        "subject": subject,
+        "detail": detail,
+    }
+    _add_new(db.connection() if isinstance(db, Session) else db, audit_log, [entry], later)
+
+
+def legacy_key(phone: str, op: dict[str, Any]) -> str:
+    """The key of an audit operation queued before operations carried one: a digest of it.
+
+    Each replay reads the same stored operation, so it finds the same key. Two such operations
+    alike in everything, their time to the millisecond included, are written once.
+    """
+    content = json.dumps([phone, op], sort_keys=True, separators=(",", ":"), default=str)
+    return f"legacy:{hashlib.sha256(content.encode()).hexdigest()}"
 
 
 def _turn(db: Connection, phone: str, op: dict[str, Any], later: Later | None) -> None:

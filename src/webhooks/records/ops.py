@@ -193,9 +193,15 @@ def status_op(update: dict) -> dict[str, Any]:
 
 
 def audit_op(actor: str, action: str, detail: dict | None = None) -> dict[str, Any]:
-    """An operator's or admin's action on a conversation, for the audit log."""
+    """An operator's or admin's action on a conversation, for the audit log.
+
+    Its key is a random 128-bit id, made here once: every replay of the stored operation carries
+    it, so the archive writes the entry once. (An action has no natural id: an operator may reset
+    or close the same conversation twice in a millisecond, and each is an action of its own.)
+    """
     return {
         "op": "audit",
+        "key": uuid.uuid4().hex,
         "actor": actor,
         "action": action,
         "detail": detail or {},

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import JSON, DateTime, Engine, column, func, insert, inspect, select, table, text
 from sqlalchemy.exc import DBAPIError
 
 from integrations.archive import database
 from integrations.archive.models import Base
 from integrations.archive.store import ArchiveStore
+from webhooks.inbound.messages import InboundMessage
+from webhooks.records.ops import audit_op, turn_op
 
 TABLES = {
     "customers",
@@ -71,6 +74,79 @@ def test_the_audit_log_refuses_updates_and_deletes_on_postgresql(postgres_engine
     for statement in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"):
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
             connection.execute(text(statement))
+
+
+# The audit log as revision 0001 made it, for writing entries the way the code before 0002 did.
+AUDIT_0001 = table(
+    "audit_log",
+    column("at", DateTime(timezone=True)),
+    column("actor"),
+    column("action"),
+    column("subject"),
+    column("detail", JSON),
+)
+
+
+def audit_indexes(engine: Engine) -> dict[str, bool]:
+    return {str(i["name"]): bool(i["unique"]) for i in inspect(engine).get_indexes("audit_log")}
+
+
+def refuses_changes(engine: Engine) -> bool:
+    """Whether the database refuses to delete audit entries (PostgreSQL's trigger).
+
+    Rolled back either way: the entries stay.
+    """
+    with engine.connect() as connection:
+        try:
+            connection.execute(text("DELETE FROM audit_log"))
+        except DBAPIError as exc:
+            return "append-only" in str(exc)
+        finally:
+            connection.rollback()
+    return False
+
+
+def test_0002_keys_the_audit_log_of_a_database_with_entries_and_goes_back(engine):
+    phone = "+34600000001"
+    database.upgrade(engine, "0001")
+    store = ArchiveStore(engine)
+    said = InboundMessage("meta", "whatsapp", phone, "w.1", "text", "Hola")
+    store.apply(phone, turn_op(phone, [said], {}, {"stage": "INICIO"}, None, started=True))
+    at = datetime.now(UTC)
+    old = {"at": at, "actor": "admin", "action": "export", "subject": "s", "detail": {"n": 1}}
+    with engine.begin() as connection:  # two entries alike in everything, as 0001 allowed
+        connection.execute(insert(AUDIT_0001), [old, old])
+
+    database.upgrade(engine)
+    assert database.revision(engine) == "0002" == database.head()
+    assert audit_indexes(engine) == {"ix_audit_log_key": True, "ix_audit_log_subject_at": False}
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT key, action FROM audit_log ORDER BY id")).all()
+    assert [tuple(row) for row in rows] == [(None, "export"), (None, "export")]  # NULLs kept
+    reset = audit_op("operator", "reset")
+    store.apply(phone, reset)
+    store.apply(phone, reset)  # replayed: written once
+    store.audit("admin", "export", phone)
+    with engine.connect() as connection:
+        keys = connection.execute(text("SELECT key FROM audit_log ORDER BY id")).scalars().all()
+    assert keys[:3] == [None, None, reset["key"]] and len(keys) == 4 and keys[3]
+    assert [m["text"] for m in store.export(phone)["messages"]] == ["Hola"]
+    append_only = engine.dialect.name == "postgresql"
+    assert refuses_changes(engine) is append_only
+
+    database.downgrade(engine, "0001")
+    assert database.revision(engine) == "0001"
+    assert "key" not in {c["name"] for c in inspect(engine).get_columns("audit_log")}
+    assert audit_indexes(engine) == {"ix_audit_log_subject_at": False}
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(AUDIT_0001)).scalar() == 4
+    assert refuses_changes(engine) is append_only
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT text FROM messages")).scalars().all() == ["Hola"]
+    database.upgrade(engine)  # and up again: the entries keep NULL keys side by side
+    assert database.revision(engine) == "0002"
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT key FROM audit_log")).scalars().all() == [None] * 4
 
 
 @pytest.mark.parametrize(

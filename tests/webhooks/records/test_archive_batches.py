@@ -27,7 +27,7 @@ from integrations.redis.outbox import Outbox
 from testkit.databases import archive_url, postgres_server
 from webhooks.inbound.messages import InboundMessage
 from webhooks.records.drainer import ArchiveDrainer
-from webhooks.records.ops import turn_op
+from webhooks.records.ops import audit_op, turn_op
 
 __all__ = ["archive_url", "postgres_server"]
 
@@ -162,6 +162,29 @@ def test_a_drainer_killed_after_its_commit_loses_nothing_and_writes_nothing_twic
         found = store.export(phone)
         assert [m["text"] for m in found["messages"]] == ["Hola", "sí"]
         assert [c["turns"] for c in found["conversations"]] == [2]
+    assert second.outbox.backlog()["pending"] == 0
+
+
+def test_audit_operations_replayed_after_a_commit_are_written_once(store, redis_client):
+    """A drainer killed between its commit and its pops: the next one applies the same heads.
+
+    Half the phones hold operations as the code before audit keys queued them (no key).
+    """
+    first = drainer_on(store, redis_client, lease_seconds=0.3)
+    for n, phone in enumerate(PHONES):
+        ops = [audit_op("operator", "reset"), audit_op("operator", "close", {"n": 1})]
+        if n % 2:
+            ops = [{k: v for k, v in op.items() if k != "key"} for op in ops]
+        first.outbox.add(phone, ops)
+    taken = first.outbox.take(first.outbox.due(100))
+    first.store.apply_all([(t.phone, t.op) for t in taken if t.op])
+
+    second = drainer_on(store, redis_client, lease_seconds=0.3)
+    time.sleep(0.4)
+    while due := second.outbox.due(100):
+        assert second.drain_batch(due)
+    for phone in PHONES:
+        assert [e["action"] for e in store.export(phone)["audit"]] == ["reset", "close"]
     assert second.outbox.backlog()["pending"] == 0
 
 
