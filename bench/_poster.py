@@ -15,6 +15,7 @@ import http.client
 import json
 import re
 import socket
+import time
 from collections import deque
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -48,7 +49,8 @@ class Posters(Generic[K]):
         self.sink, self.build, self.settle = sink, build, settle
         self._prefix = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n".encode()
         self._address = ("127.0.0.1", port)
-        self._idle = [_Post[K](self) for _ in range(connections)]
+        self._posts = [_Post[K](self) for _ in range(connections)]
+        self._idle = list(self._posts)
         self._waiting: deque[K] = deque()
 
     def submit(self, key: K) -> None:
@@ -57,6 +59,11 @@ class Posters(Generic[K]):
             self._idle.pop().start(key)
         else:
             self._waiting.append(key)
+
+    def overdue(self, seconds: float) -> list[K]:
+        """Keys whose POST has waited longer than `seconds` for its answer (any thread)."""
+        now = time.monotonic()
+        return [p.key for p in self._posts if p.key is not None and now - p.since > seconds]
 
     def request(self, key: K) -> bytes:
         """The whole HTTP request of `key`."""
@@ -90,8 +97,10 @@ class _Post(Generic[K]):
         self.request = b""
         self.attempt = 0
         self.data = b""
+        self.since = 0.0
 
     def start(self, key: K, attempt: int = 1, request: bytes | None = None) -> None:
+        self.since = time.monotonic()
         self.key, self.attempt, self.data = key, attempt, b""
         self.request = self.posters.request(key) if request is None else request
         try:

@@ -474,10 +474,12 @@ def end_to_end(children: Children, env: dict, client, redis_url: str, args, tmp:
         deadline = until + args.e2e_timeout
         with contextlib.ExitStack() as stack:
             post_next: Callable[[tuple[str, int]], object]
+            posters = None
             if isinstance(providers, GraphSink):
                 # Posting, answering the workers and reacting to each reply all happen in the
                 # sink's one thread: no thread wakes another per message.
-                post_next = Posters(providers, port, PATH, args.posters, request, settle).submit
+                posters = Posters(providers, port, PATH, args.posters, request, settle)
+                post_next = posters.submit
             else:
                 pool = stack.enter_context(ThreadPoolExecutor(max_workers=args.posters))
 
@@ -513,8 +515,11 @@ def end_to_end(children: Children, env: dict, client, redis_url: str, args, tmp:
             seen = 1  # providers.sent[0] is the warm-up's reply
             # Not a scan of every answer per reply for a refused post (it grew with the run).
             while not finished.is_set() and not refused and time.monotonic() < deadline:
-                if isinstance(providers, GraphSink):
+                if posters is not None:
                     finished.wait(0.5)
+                    for key in posters.overdue(10.0):  # the posting threads' socket timeout
+                        answers[key] = (0, {"error": "no answer within 10 s"})
+                        refused.append(key)
                     continue
                 with providers.changed:
 
@@ -555,7 +560,7 @@ def end_to_end(children: Children, env: dict, client, redis_url: str, args, tmp:
     bench_cpu = cpu_after[-1] - cpu_before[-1]
     print(
         f"  bench CPU per message: {bench_cpu * 1000 / max(answered, 1):.2f} ms "
-        f"(this process: posting threads, fake Graph API, main loop; {bench_cpu:.1f} s)"
+        f"(this process: posting, fake Graph API, main loop; {bench_cpu:.1f} s)"
     )
     names = ["web", *workers]
     print(

@@ -6,6 +6,7 @@ import http.client
 import json
 import socket
 import threading
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -141,3 +142,15 @@ def test_a_client_that_expects_100_continue_gets_it_before_sending_the_body():
         answer = s.recv(4096)
     assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
     assert [r["json"]["to"] for r in sink.sent] == ["34610000001"]
+
+
+def test_a_post_without_an_answer_shows_as_overdue():
+    with socket.create_server(("127.0.0.1", 0)) as silent, GraphSink() as sink:
+        posters = Posters(
+            sink, silent.getsockname()[1], MESSAGES, 1, lambda _: ({}, b"{}"), lambda *_: None
+        )
+        sink.call_soon(lambda: [posters.submit(key) for key in ("first", "second")])
+        deadline = time.monotonic() + 10
+        while not posters.overdue(0.2) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert posters.overdue(0.2) == ["first"]  # "second" waits for the connection
