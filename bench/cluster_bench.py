@@ -29,7 +29,9 @@ from typing import Any, cast
 import redis
 
 from bench._common import Children
-from bench.webhook_bench import child_env, end_to_end, parse_args
+from bench._e2e import end_to_end
+from bench._webhook_stack import child_env
+from bench.webhook_bench import parse_args
 from integrations.redis.keys import queue_key
 from integrations.redis.local_cluster import LocalCluster
 from integrations.redis.server import RedisProcess
