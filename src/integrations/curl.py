@@ -1,4 +1,4 @@
-"""A provider POST by libcurl (pycurl): the exchange `HTTPAdapter.send` makes, a fifth the CPU.
+"""A provider POST by libcurl (pycurl): the exchange `HTTPAdapter.send` makes, for less CPU.
 
 requests prepares the request and builds the `Response` (from a urllib3 `HTTPResponse` over
 the bytes libcurl received, so content decoding stays requests' own); libcurl only moves bytes.
@@ -70,11 +70,6 @@ _EVERY_POST = (
 )
 
 
-def _client_cert(tls: SimpleNamespace) -> tuple[tuple[int, str | None], ...]:
-    """The client certificate and key requests would present."""
-    return ((pycurl.SSLCERT, tls.cert_file), (pycurl.SSLKEY, tls.key_file))
-
-
 _TLS_OPTIONS = (
     (pycurl.SSL_VERIFYPEER, pycurl.SSL_VERIFYHOST, pycurl.CAINFO, pycurl.CAPATH),
     (
@@ -126,8 +121,12 @@ def curl_route(
     for peer, host, ca_file, ca_dir in _TLS_OPTIONS:  # the server's, and an HTTPS proxy's
         options += [(peer, int(verify)), (host, 2 if verify else 0)]
         options += [(ca_file, tls.ca_certs), (ca_dir, tls.ca_cert_dir)]
-    # Given only when there is one: pycurl can't unset them (a handle's reset does).
-    options += [(option, path) for option, path in _client_cert(tls) if path]
+    # A client certificate and key only when there is one: pycurl can't unset them (a reset does).
+    options += [
+        (key, path)
+        for key, path in [(pycurl.SSLCERT, tls.cert_file), (pycurl.SSLKEY, tls.key_file)]
+        if path
+    ]
     where = parse_url(url)
     origin = f"{where.host}:{where.port or (443 if where.scheme == 'https' else 80)}"
     tunnel = bool(proxy) and url.startswith("https:")

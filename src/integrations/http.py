@@ -124,7 +124,7 @@ class ProviderSession(requests.Session):
             template = self.prepare_request(request)
             if not any(name.lower() == "content-length" for name in headers or ()):
                 # Its empty body's "0": each body sets its own, or a stream none (chunked).
-                del template.headers["Content-Length"]
+                template.headers.pop("Content-Length", None)
             settings = self.merge_environment_settings(template.url, {}, None, None, None)
             adapter = self.get_adapter(template.url or url)
             if not isinstance(adapter, HTTPAdapter) or settings["stream"]:
