@@ -52,6 +52,7 @@ _CURL_ADDS = ("Accept", "Expect", "Proxy-Connection")  # and Content-Type: see `
 _TLS = frozenset({35, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91, 98})
 _PROXY_UNREACHABLE = frozenset({5, 7, 97})  # resolve, connect, proxy handshake
 _COULDNT_RESOLVE_HOST, _COULDNT_CONNECT, _URL_MALFORMAT, _TIMED_OUT = 6, 7, 3, 28
+_NOT_RESENT = 65  # CURLE_SEND_FAIL_REWIND: the connection closed unanswered, see `post`
 
 # CURLOPT_SUPPRESS_CONNECT_HEADERS (libcurl 7.54), which pycurl has no name for.
 _SUPPRESS_CONNECT_HEADERS = getattr(pycurl, "SUPPRESS_CONNECT_HEADERS", 265)
@@ -60,6 +61,7 @@ _SUPPRESS_CONNECT_HEADERS = getattr(pycurl, "SUPPRESS_CONNECT_HEADERS", 265)
 # nothing done for us that requests does.
 _EVERY_POST = (
     (pycurl.NOSIGNAL, 1),  # timeouts without SIGALRM: handles are used by threads
+    (pycurl.POST, 1),
     (pycurl.PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS),
     (pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_1_1),
     (pycurl.FOLLOWLOCATION, 0),  # requests follows redirects (and drops credentials)
@@ -214,7 +216,12 @@ class CurlPoster:
         try:
             curl = handle.serve(route)
             curl.setopt(pycurl.HTTPHEADER, lines)
-            curl.setopt(pycurl.POSTFIELDS, data)
+            # The body from a stream it can't rewind, not POSTFIELDS: libcurl sends a request
+            # again on a new connection when a reused one closed without a byte of answer (the
+            # server may have acted on it), but not one whose body it would have to rewind. So
+            # it fails, as urllib3 does (_NOT_RESENT); an empty body never comes here.
+            curl.setopt(pycurl.POSTFIELDSIZE, len(data))
+            curl.setopt(pycurl.READFUNCTION, io.BytesIO(data).read)
             curl.setopt(pycurl.CONNECTTIMEOUT_MS, connect_ms)
             curl.setopt(pycurl.TIMEOUT_MS, total_ms)
             curl.setopt(pycurl.HEADERFUNCTION, received.append)
@@ -378,6 +385,8 @@ def _error(
         return ReadTimeout(_read_timed_out(route, message), request=prepared)
     if code in _TLS:
         return SSLError(_gave_up(route, _SSLError(message)), request=prepared)
+    if code == _NOT_RESENT:  # as http.client says it
+        message = "Remote end closed connection without response"
     return ConnectionError(ProtocolError("Connection aborted.", OSError(message)), request=prepared)
 
 

@@ -23,8 +23,9 @@ _PREPARED_LIMIT = 256
 # mounted, or `responses` patching it in tests), POSTs take requests' own way through it.
 _ADAPTER_SEND = HTTPAdapter.send
 
-# Bodies libcurl is handed whole; any other (a file, an iterator) takes requests' own way.
-_WHOLE = (bytes, str, type(None))
+# Bodies libcurl is handed whole; any other (a file, an iterator) takes requests' own way, and
+# so does an empty one (libcurl would send it again after a reused connection closed, see curl.py).
+_WHOLE = (bytes, str)
 
 # Timeouts as requests takes them (a float, a (connect, read) pair); each made once.
 _TIMEOUTS = (int, float, tuple, Timeout, type(None))
@@ -55,9 +56,10 @@ class ProviderSession(requests.Session):
     body, then libcurl sends it (`integrations/curl.py`: the same request, the same errors
     raised as the same requests exceptions) and requests builds the `requests.Response` from
     what came back, read whole, redirects followed as `Session.send` follows them (by
-    requests). That is a small part of the client CPU of urllib3's pools (`bench/http_bench.py`).
-    Anything else (GETs, streams, params, files, bodies that are not bytes or text, auth
-    objects, hooks, another adapter or retry setting) goes requests' own way. A redirect to
+    requests). That is about half the client CPU of handing it to urllib3's pool, as this
+    session did before (`bench/http_bench.py`). Anything else (GETs, streams, params, files,
+    bodies that are empty or not bytes or text, auth objects, hooks, another adapter or retry
+    setting) goes requests' own way. A redirect to
     another origin loses the request's own headers. The APIs authenticate by token or key,
     never by cookie, so the session keeps none: nothing a server sets is sent to it (or
     anywhere) later. Safe to share between threads: each POST has a libcurl handle to itself.
@@ -152,7 +154,7 @@ class ProviderSession(requests.Session):
         prepared.hooks = template.hooks
         prepared.prepare_body(data, None, json)
         settings = route.settings
-        if not isinstance(prepared.body, _WHOLE):
+        if not (isinstance(prepared.body, _WHOLE) and prepared.body):
             return self.send(
                 prepared,
                 timeout=timeout,

@@ -22,6 +22,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
 from integrations.http import ProviderSession
+from integrations.messaging.base import network_error
 from tests.integrations.test_http import TLS, Echo, both, echo, raw_server, serving, wire
 
 
@@ -215,3 +216,45 @@ def test_handles_serve_routes_with_other_tls_settings_in_turn(monkeypatch):
         monkeypatch.delenv("REQUESTS_CA_BUNDLE")
         with pytest.raises(requests.exceptions.SSLError):  # another origin: read afresh
             session.post(trusted.replace("127.0.0.1", "localhost") + "/a", json={}, timeout=5)
+
+
+@contextmanager
+def closing_after_one() -> Iterator[tuple[str, list[str]]]:
+    """A server that answers a connection's first POST and closes it on reading the second."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(5)
+    seen: list[str] = []
+
+    def serve() -> None:
+        connection, _ = listener.accept()
+        connection.recv(65536)
+        seen.append("first")
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        connection.recv(65536)
+        seen.append("second")
+        connection.close()
+        try:
+            again, _ = listener.accept()
+        except OSError:  # closed when the test is done, or timed out
+            return
+        seen.append("another connection")
+        again.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", seen
+    finally:
+        listener.close()
+        thread.join(5)
+
+
+def test_a_post_on_a_reused_connection_closed_unanswered_is_not_sent_again():
+    """Not resent on a new connection (as libcurl would): the server may have acted on it."""
+    for session in (ProviderSession(), requests.Session()):
+        with closing_after_one() as (url, seen):
+            assert session.post(f"{url}/a", json={"n": 1}, timeout=(1, 2)).status_code == 200
+            with pytest.raises(requests.ConnectionError) as caught:
+                session.post(f"{url}/a", json={"n": 2}, timeout=(1, 2))
+            assert network_error("meta", caught.value).maybe_sent
+        assert seen == ["first", "second"]
