@@ -41,7 +41,7 @@ class _Route:
     template: requests.PreparedRequest  # requests' preparation of the POST without a body
     adapter: HTTPAdapter
     settings: dict[str, Any]  # verify, cert, proxies and stream, as requests merges them
-    target: str  # what urllib3 is asked for: the path, or the whole URL through an HTTP proxy
+    target: str  # what urllib3 would ask for: the path, or the whole URL through an HTTP proxy
     curl: CurlRoute  # the same, as libcurl is told it
 
 
@@ -59,10 +59,11 @@ class ProviderSession(requests.Session):
     requests). That is about half the client CPU of handing it to urllib3's pool, as this
     session did before (`bench/http_bench.py`). Anything else (GETs, streams, params, files,
     bodies that are empty or not bytes or text, auth objects, hooks, another adapter or retry
-    setting) goes requests' own way. A redirect to
-    another origin loses the request's own headers. The APIs authenticate by token or key,
-    never by cookie, so the session keeps none: nothing a server sets is sent to it (or
-    anywhere) later. Safe to share between threads: each POST has a libcurl handle to itself.
+    setting) goes requests' own way. A redirect to another origin loses the request's own
+    headers. The APIs authenticate by token or key, never by cookie, so the session keeps
+    none: nothing a server sets is sent to it (or anywhere) later. Safe to share between
+    threads: each POST has a libcurl handle to itself, and handles (with their open
+    connections) are reused, never more of them than threads posting at once.
     """
 
     def __init__(self) -> None:

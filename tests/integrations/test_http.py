@@ -1,4 +1,4 @@
-"""ProviderSession: the environment read once per origin, POSTs by urllib3, no cookies.
+"""ProviderSession: the environment read once per origin, POSTs by libcurl, no cookies.
 
 What it sends is compared with what plain requests sends for the same call, on a real socket.
 """
