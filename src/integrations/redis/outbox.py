@@ -298,7 +298,6 @@ class OutboxDrainer(ABC):
     outbox: Outbox
     poll_seconds: float = 0.25
     max_backoff: float = 60.0
-    linger_seconds: float = 0.0  # after a batch that took every phone due (see drain_forever)
     away: tuple[type[Exception], ...] = ()
 
     def run(self, stop: threading.Event) -> None:
@@ -315,7 +314,6 @@ class OutboxDrainer(ABC):
             before_round=self._before_round,
             batch=batch,
             limit=limit,
-            linger=self.linger_seconds,
         )
 
     def drain(self, phone: str, *, delay: float = 1.0) -> bool | None:
@@ -377,7 +375,6 @@ def drain_forever(
     before_round: Callable[[], None] | None = None,
     batch: DrainBatch | None = None,
     limit: int = DUE_LIMIT,
-    linger: float = 0.0,
 ) -> None:
     """Work `outbox` until `stop`: its due phones, each drained by `drain(phone, delay=...)`.
 
@@ -385,9 +382,7 @@ def drain_forever(
     off, doubling up to `max_backoff`) or None (another drainer has the phone). Several drainers
     start at random places. `before_round` runs before each look at the due phones; an error of
     Redis or of `away` there, or of Redis in `drain`, goes to `unavailable` and backs off too.
-    With `batch`, each look's due phones (up to `limit`) go to it all at once instead, and a
-    batch that took every phone due waits `linger` seconds before the next look: a steady
-    trickle then gathers into batches of several phones instead of one or two.
+    With `batch`, each look's due phones (up to `limit`) go to it all at once instead.
     """
     backoff = 1.0
     errors: tuple[type[Exception], ...] = (redis.RedisError, *away)
@@ -420,8 +415,6 @@ def drain_forever(
         backoff = 1.0
         if not drained and not stop.is_set():  # nothing due, or all of it in other drainers' hands
             stop.wait(poll_seconds)
-        elif batch is not None and linger and drained >= len(phones):
-            stop.wait(linger)  # no backlog: let the next batch gather
 
 
 def _drain_each(

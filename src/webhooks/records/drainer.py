@@ -45,10 +45,6 @@ class ArchiveDrainer(OutboxDrainer):
 
     away = (SQLAlchemyError,)
     batch_phones = 50  # phones (one operation each) a round writes in one transaction
-    # A batch that emptied the outbox waits this long before the next look, so that under a
-    # steady load a round writes several phones' turns (its cost is mostly per transaction) at
-    # the price of a fifth of a second more before the archive has them.
-    linger_seconds = 0.2
 
     def __init__(
         self,

@@ -274,69 +274,6 @@ def test_two_drainers_share_the_phones_and_each_operation_is_written_once(store,
     assert drainers[0].outbox.backlog()["pending"] == 0 and dead(drainers[0]) == []
 
 
-def wait_drained(outbox: Outbox, phones: list[str], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while unfinished(outbox, phones) and time.monotonic() < deadline:
-        time.sleep(0.02)
-
-
-def test_a_trickle_gathers_into_one_batch_while_the_drainer_lingers(drainer, store):
-    drainer.poll_seconds, drainer.linger_seconds = 0.01, 3.0
-    first, *trickle = PHONES
-    batches: list[int | None] = []  # phones each round worked on
-    batch = drainer.drain_batch
-
-    def counted(phones: list[str], *, delay: float = 1.0) -> int | None:
-        batches.append(batch(phones, delay=delay))
-        return batches[-1]
-
-    drainer.drain_batch = counted
-    stop = threading.Event()
-    thread = threading.Thread(target=drainer.run, args=(stop,))
-    thread.start()
-    try:
-        drainer.outbox.add(first, [said(first, "Hola", 1)])
-        wait_drained(drainer.outbox, [first])
-        # The head is popped inside the round: wait for the round itself to be over.
-        deadline = time.monotonic() + 60
-        while not batches and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert batches == [1]
-        before = len(batches)
-        # The round that took `first` took every phone due: the drainer now waits before its
-        # next look, so these five, arriving one by one, are written together (without the
-        # wait, each would be a round of its own: it looks every 10 ms).
-        for phone in trickle:
-            drainer.outbox.add(phone, [said(phone, "Hola", 1)])
-            time.sleep(0.1)
-        wait_drained(drainer.outbox, trickle)
-    finally:
-        stop.set()
-        thread.join()
-    assert all(texts(store, phone) == ["Hola"] for phone in PHONES)
-    assert batches[before:] == [len(trickle)]
-
-
-def test_a_backlog_larger_than_a_batch_is_not_kept_waiting(drainer, store):
-    drainer.poll_seconds, drainer.linger_seconds = 0.01, 600.0
-    phones = [f"+3460043{n:04d}" for n in range(drainer.batch_phones + 10)]
-    for phone in phones:
-        drainer.outbox.add(phone, [said(phone, "Hola", 1)])
-    stop = threading.Event()
-    thread = threading.Thread(target=drainer.run, args=(stop,))
-    thread.start()
-    try:
-        # The first round takes a batch and leaves ten due: it looks again at once. Lingering
-        # there would leave them for ten minutes.
-        wait_drained(drainer.outbox, phones, seconds=60)
-        left = unfinished(drainer.outbox, phones)
-    finally:
-        stop.set()
-        thread.join()  # a lingering drainer wakes for `stop`
-    assert left == []
-    assert all(texts(store, phone) == ["Hola"] for phone in phones)
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
     with LocalCluster(tmp_path_factory.mktemp("cluster"), masters=3) as running:
