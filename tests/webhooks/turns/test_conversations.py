@@ -5,12 +5,14 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import defaultdict
+from dataclasses import replace
 
 import pytest
 import redis
 from langchain_core.messages import HumanMessage
 
 from agent.brains.rules import RulesBrain
+from agent.context import utc_now
 from testkit.settings import settings_for
 from webhooks.services import build_services
 
@@ -127,6 +129,8 @@ def said(state: dict) -> dict:
 
 def test_a_turn_at_rest_takes_one_step_less_and_ends_in_the_same_state(redis_url):
     service, _ = make_service(redis_url)
+    at = utc_now()  # both conversations note the same times (consent, each datum declared)
+    service.context = replace(service.context, clock=lambda: at)
     steps: dict[str, list[int]] = {"+34600000006": [], "+34600000007": []}
     for text in SALE:
         service.turn("+34600000006", text)
