@@ -183,7 +183,10 @@ class ProviderSession(requests.Session):
     def _exchange(
         self, route: _Route, prepared: requests.PreparedRequest, timeout: Any
     ) -> tuple[HTTPResponse, float]:
-        """The POST sent and its answer received by libcurl, and seconds to the answer."""
+        """The POST sent and its answer received by libcurl, and seconds to the answer.
+
+        Its own method so that `bench/http_bench.py` can measure the urllib3 way beside it.
+        """
         return self._curl.post(route.curl, prepared, timeout)
 
     def merge_environment_settings(

@@ -66,7 +66,10 @@ class TurnSaver(RedisSaver):
         held = _HELD.get()
         if held is None or held.thread_id != thread_id or not held.loaded:
             return False
-        return held.found is None or not held.found[3]
+        if held.found is None:
+            return True  # a new conversation
+        _ref, _record, _blobs, writes = held.found
+        return not writes
 
     def _changing(self, thread_id: Any) -> None:
         """A write of a held thread: its checkpoint is read from Redis again after it."""
