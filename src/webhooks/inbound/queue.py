@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, cast
 
@@ -118,6 +119,25 @@ class TurnLock(Lock):
         self.nudge = bool(outcome & 2)
         if not outcome & 1:
             raise LockNotOwnedError("the lease ran out and someone else took it", lock_name=lock)
+
+    def let_go_in(self, pipe: redis.client.Pipeline) -> Callable[[object], None]:
+        """Let the lock go in `pipe`, after the commands already in it; what takes its reply.
+
+        The turn's own transaction ends with it, so letting go costs no round trip of its own.
+        Once the reply is taken the lock is no longer ours: `release` has nothing left to do
+        (it raises `LockError`, as for any lock not held). An error reply leaves the lock
+        held, to be released as usual.
+        """
+        inbox, lock, missed = self.keys
+        pipe.execute_command("EVAL", _LET_GO, 3, lock, missed, inbox, self.local.token)
+
+        def took(outcome: object) -> None:
+            if isinstance(outcome, Exception):
+                return
+            self.local.token = None
+            self.nudge = bool(int(cast(int, outcome)) & 2)
+
+        return took
 
 
 class PhoneBusyError(Exception):

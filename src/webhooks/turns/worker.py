@@ -29,7 +29,7 @@ from webhooks.crm.handover import ChatwootSide
 from webhooks.crm.ops import turn_ops
 from webhooks.inbound.chatwoot import ChatwootEvent
 from webhooks.inbound.messages import InboundMessage
-from webhooks.inbound.queue import MessageQueue, PhoneBusyError
+from webhooks.inbound.queue import MessageQueue, PhoneBusyError, TurnLock
 from webhooks.records.archive import Archive
 from webhooks.records.ops import status_op, turn_op
 from webhooks.turns.advisors import AdvisorHours
@@ -175,18 +175,23 @@ class Worker:
         try:
             # Held as `ConversationService.locked` holds it (renewed; the checkpoint read once).
             with service.held(lock, phone), logs.turn_context():
-                self.answer(phone, batch, entry_id)
+                self.answer(phone, batch, entry_id, lock)
         finally:
             if lock.nudge:  # learnt when the lock was let go (its mark is gone): even if failed
                 self.queue.notify(phone)
         return True
 
     def answer(
-        self, phone: str, batch: list[InboundMessage], entry_id: bytes | None = None
+        self,
+        phone: str,
+        batch: list[InboundMessage],
+        entry_id: bytes | None = None,
+        lock: TurnLock | None = None,
     ) -> None:
         """One turn for the messages waiting, one reply, recorded with them in one transaction.
 
-        `entry_id`, the notification that brought the turn, is acknowledged with its record.
+        `entry_id`, the notification that brought the turn, is acknowledged with its record,
+        and `lock`, the phone's turn lock, is let go at its end (no round trip of its own).
         """
         state = self.service.state(phone)
         answered = state.get("last_message_id")
@@ -254,6 +259,8 @@ class Worker:
                 replies.append(takes)
             if self.count(phone, batch, outbound, result, pipe):
                 replies.append(StatsStore.noted)
+            if lock is not None:  # last: after every other command of the turn
+                replies.append(lock.let_go_in(pipe))
 
         answers = self.service.store.record_exchange(
             phone,
@@ -282,7 +289,11 @@ class Worker:
             then=then,
         )
         self._acked = entry_id
-        for takes, answer in zip(replies, answers, strict=True):
+        takers = list(zip(replies, answers, strict=True))
+        if lock is not None:
+            # The lock's reply first: a failed reply below must not hide that it was let go.
+            takers.insert(0, takers.pop())
+        for takes, answer in takers:
             takes(answer)
 
     def finish(

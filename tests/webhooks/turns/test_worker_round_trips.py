@@ -17,7 +17,7 @@ from prometheus_client import REGISTRY
 
 from testkit.inbound import whatsapp_text
 from webhooks.inbound.messages import InboundMessage
-from webhooks.inbound.queue import PhoneBusyError
+from webhooks.inbound.queue import PhoneBusyError, TurnLock
 from webhooks.turns.worker import Worker
 
 PHONE = "+34611400001"
@@ -117,7 +117,7 @@ def test_a_turn_that_fails_still_repeats_a_notification_that_missed_its_lock(
     worker.queue.accept(message(1, "Hola"))
     notified = redis_client.xlen(worker.queue.stream)
 
-    def breaks(phone: str, batch: list, entry_id: bytes | None = None) -> None:
+    def breaks(phone: str, batch: list, entry_id: bytes | None = None, lock=None) -> None:
         worker.queue.accept(message(2, "¿sigues ahí?"))
         with pytest.raises(PhoneBusyError):  # its notification finds the lock taken
             worker.queue.take(PHONE, services.conversations.store.key(PHONE, "lock"), 5)
@@ -131,6 +131,60 @@ def test_a_turn_that_fails_still_repeats_a_notification_that_missed_its_lock(
     assert redis_client.xlen(worker.queue.stream) == notified + 2
     assert not redis_client.exists(services.conversations.store.key(PHONE, "lock"))
     assert worker.queue.inbox_size(PHONE) == 2  # nothing answered, nothing lost
+
+
+def test_a_turn_lets_its_lock_go_in_its_transaction_and_learns_of_a_missed_notification(
+    services, worker, redis_client, monkeypatch
+):
+    lock_name = services.conversations.store.key(PHONE, "lock")
+    worker.queue.accept(message(1, "Hola"))
+    notified = redis_client.xlen(worker.queue.stream)
+    typing = worker.channels.typing
+
+    def meanwhile(last: InboundMessage) -> None:
+        worker.queue.accept(message(2, "¿sigues ahí?"))
+        with pytest.raises(PhoneBusyError):  # its notification finds the lock taken
+            worker.queue.take(PHONE, lock_name, 5)
+        typing(last)
+
+    released_alone: list[object] = []
+    monkeypatch.setattr(worker.channels, "typing", meanwhile)
+    monkeypatch.setattr(TurnLock, "do_release", lambda *args: released_alone.append(args))
+    assert worker.process_phone(PHONE)
+
+    assert released_alone == []  # let go in the turn's transaction, not by a round trip
+    assert not redis_client.exists(lock_name)
+    assert not redis_client.exists(worker.queue.key(PHONE, "missed"))
+    # Message 2's own notification, and the one repeated because it missed the lock.
+    assert redis_client.xlen(worker.queue.stream) == notified + 2
+    assert worker.queue.inbox_size(PHONE) == 1  # message 2 waits for its own turn
+    assert [e["direction"] for e in services.conversations.store.transcript(PHONE)] == [
+        "in",
+        "out",
+    ]
+
+
+def test_a_turn_whose_lease_ran_out_leaves_the_new_holders_lock(
+    services, worker, redis_client, monkeypatch
+):
+    lock_name = services.conversations.store.key(PHONE, "lock")
+    worker.queue.accept(message(1, "Hola"))
+    typing = worker.channels.typing
+    others: list[TurnLock] = []
+
+    def meanwhile(last: InboundMessage) -> None:
+        redis_client.delete(lock_name)  # the lease ran out (a worker frozen past it)...
+        worker.queue.accept(message(2, "¿sigues ahí?"))
+        others.append(worker.queue.take(PHONE, lock_name, 5)[0])  # ...and another took it
+        typing(last)
+
+    monkeypatch.setattr(worker.channels, "typing", meanwhile)
+    assert worker.process_phone(PHONE)
+
+    (other,) = others
+    assert redis_client.get(lock_name) == other.local.token  # theirs, untouched
+    other.release()
+    assert not redis_client.exists(lock_name)
 
 
 def read_one(worker: Worker) -> tuple[bytes, dict[str, str]]:
