@@ -36,8 +36,8 @@ def age_on(birth: date, today: date) -> int:
 
 
 def missing_field(profile: dict) -> str | None:
-    """The next datum to ask for, in the order a person would ask."""
-    if profile.get("name") is None:
+    """The next datum to ask for, in the order a person would ask (the name only once)."""
+    if profile.get("name") is None and not profile.get("name_declined"):
         return "name"
     if profile.get("insured") == "unsure":
         return "insured"

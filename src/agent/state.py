@@ -38,7 +38,8 @@ class AgentState(TypedDict, total=False):
     messages     the newest MESSAGE_WINDOW messages of the conversation, both sides
     stage        where the conversation is in the funnel (see Stage)
     profile      name, age, birth_date (ISO), smoker, cover, term, dependants, purpose; and who
-                 is insured (insured, insured_relation, term_end_age, ex_smoker, quit_months)
+                 is insured (insured, insured_relation, term_end_age, ex_smoker, quit_months);
+                 name_declined: the name was asked once and not given (it is not asked again)
     declared     the demands-and-needs record: field -> {"value", "at"} as the customer said it
     consent      None until asked and answered; then {"given": bool, "at": ISO time}
     expecting    the datum the bot asked for last (helps read a bare "35" or "sí")

@@ -68,6 +68,8 @@ QUESTIONS_SMS = {
 }
 
 NOT_UNDERSTOOD = "Perdona, no te he entendido del todo."
+# The name is asked once: whatever the answer, the sale goes on without insisting on it.
+NAME_NOT_NEEDED = "Sin problema, para el precio no me hace falta tu nombre."
 OFF_TOPIC = "De eso no sé mucho, yo solo te puedo ayudar con tu seguro de vida 🙂."
 
 PROBLEMS = {

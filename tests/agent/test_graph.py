@@ -99,11 +99,48 @@ def test_the_demands_and_needs_record_keeps_what_was_declared_and_when():
 
 def test_only_the_missing_data_is_asked_and_what_was_understood_is_confirmed():
     chat = consented()
+    state = chat.say("Luis, tengo 40 años")
+    assert "Luis" in state["reply"] and "40 años" in state["reply"]
+    assert state["expecting"] == "smoker"
+    state = chat.say("fumo")
+    assert "fumas" in state["reply"] and state["expecting"] == "cover"
+
+
+def test_the_name_is_asked_once_and_data_given_instead_goes_on_without_it():
+    chat = Chat()
+    chat.say("Hola")
+    assert chat.say("sí")["expecting"] == "name"
     state = chat.say("tengo 40 años y fumo")
     assert "40 años" in state["reply"] and "fumas" in state["reply"]
-    assert state["expecting"] == "name"
-    state = chat.say("Luis")
-    assert state["expecting"] == "cover"
+    assert state["expecting"] == "cover" and "llamas" not in state["reply"]
+    assert state["profile"]["name_declined"] is True
+    state = chat.say("por cierto, me llamo Luis, 100.000")  # volunteered later: taken
+    assert state["profile"]["name"] == "Luis" and state["expecting"] == "term"
+
+
+@pytest.mark.parametrize(
+    "declined",
+    [
+        "prefiero no decirlo",
+        "prefiero no dar mi nombre",
+        "no quiero decirlo",
+        "paso",
+        "anónimo",
+        "da igual",
+        "¿para qué quieres mi nombre?",
+    ],
+)
+def test_a_customer_who_would_rather_not_give_the_name_is_quoted_without_it(declined):
+    chat = consented()
+    state = chat.say(declined)
+    assert "no me hace falta tu nombre" in state["reply"]
+    assert state["expecting"] == "age" and state["profile"].get("name") is None
+    for text in ("40", "no fumo", "100.000", "20 años", "mi familia"):
+        state = chat.say(text)
+        assert "llamas" not in state["reply"] and "Nombre" not in state["reply"]
+    assert state["expecting"] == "readback"
+    state = chat.say("sí")
+    assert state["stage"] == "PRESENTACION_PROPUESTA" and state["quote"]["cover"] == "100000.00"
 
 
 def test_date_of_birth_gives_the_age():
