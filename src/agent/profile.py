@@ -13,6 +13,8 @@ from agent.state import PROFILE_FIELDS
 
 REQUIRED = ("name", "age", "smoker", "cover", "term")
 PRICED = ("age", "smoker", "cover", "term")
+# What the customer may add once priced that no price depends on: noted, nothing re-priced.
+UNPRICED = frozenset({"name", "dependants", "purpose"})
 INELIGIBLE_PROBLEMS = {"age_below_min", "age_above_max"}
 # Retirement when the facts file does not say otherwise ("hasta que me jubile").
 RETIREMENT_AGE = 67

@@ -349,6 +349,23 @@ def test_a_correction_after_the_close_is_repriced():
     assert price(expected["options"][1]["monthly"]) in state["reply"]
 
 
+@pytest.mark.parametrize("text", ["tenemos 3 hijos", "es para la hipoteca", "me llamo Ana María"])
+def test_data_no_price_depends_on_is_noted_and_the_quote_stands(text):
+    chat, quoted_state = quoted()
+    state = chat.say(text)
+    assert "Anotado" in state["reply"] and "recalculado" not in state["reply"]
+    assert state["stage"] == "PRESENTACION_PROPUESTA" and state["expecting"] == "option"
+    assert state["quote"] == quoted_state["quote"]
+    assert state["declared"]["confirmed"] == quoted_state["declared"]["confirmed"]
+
+    chat.say("la 2")
+    state = chat.say("sí")
+    assert state["stage"] == "FINALIZADO" and state["chosen"] == "recomendada"
+    state = chat.say("por cierto, tenemos 4 hijos")  # after the close: noted, nothing re-priced
+    assert state["profile"]["dependants"] == 4 and "actualizado" not in state["reply"]
+    assert state["quote"] == quoted_state["quote"] and state["chosen"] == "recomendada"
+
+
 def test_usted_is_answered_with_usted():
     chat = Chat()
     state = chat.say("Buenas tardes, ¿me puede informar de un seguro de vida?")

@@ -6,7 +6,7 @@ from langgraph.runtime import Runtime
 
 from agent import texts
 from agent.context import AgentContext, context_of
-from agent.profile import absorb
+from agent.profile import UNPRICED, absorb
 from agent.quote import format_eur
 from agent.routing import plain_yes
 from agent.stages.common import (
@@ -117,37 +117,39 @@ def handle_proposal(state: AgentState, runtime: Runtime[AgentContext]) -> Update
     absorbed = absorb(
         reading, state, ctx.quotes, ctx.clock(), retirement_age=ctx.facts.retirement_age
     )
-    if absorbed.accepted:
+    noted = texts.summary(absorbed.accepted, relation=texts.insured_relation(absorbed.profile))
+    if not absorbed.accepted.keys() <= UNPRICED:
         stamp = now(runtime)
         return {
             "profile": absorbed.profile,
             "declared": {**absorbed.declared, "confirmed": confirmed(absorbed.profile, stamp)},
             "stage": "COTIZACION",
-            "reply": say(
-                state,
-                texts.summary(absorbed.accepted, relation=texts.insured_relation(absorbed.profile)),
-                *absorbed.explanations,
-                texts.REQUOTED,
-            ),
+            "reply": say(state, noted, *absorbed.explanations, texts.REQUOTED),
         }
+    # Nothing priced changed: what was added ("somos 3 en casa") is noted, the same quote stands.
+    kept: Update = (
+        {"profile": absorbed.profile, "declared": absorbed.declared} if absorbed.accepted else {}
+    )
     again = texts.CONFIRM_AGAIN.format(option=pending["name"]) if pending else texts.PICK_ONE
     if absorbed.ineligible or absorbed.explanations:
         why = [absorbed.ineligible_why] if absorbed.ineligible else absorbed.explanations
-        return {"reply": say(state, *why, again)}
+        return {**kept, "reply": say(state, noted, *why, again)}
 
     said = answer(reading, quote, runtime)
     if said:
-        return {"reply": say(state, said, "" if intent == "objection" and not pending else again)}
+        after = "" if intent == "objection" and not pending else again
+        return {**kept, "reply": say(state, noted, said, after)}
     if intent == "deny":
         if reading.get("options_mentioned"):
             return {
+                **kept,
                 "pending_option": None,
                 "expecting": "option",
-                "reply": say(state, texts.NOT_THAT_ONE),
+                "reply": say(state, noted, texts.NOT_THAT_ONE),
             }
-        return {"reply": say(state, texts.NO_CHOICE)}
-    if intent in ("affirm", "choose_option", "thanks"):
-        return {"reply": say(state, again)}
+        return {**kept, "reply": say(state, noted, texts.NO_CHOICE)}
+    if intent in ("affirm", "choose_option", "thanks") or noted:
+        return {**kept, "reply": say(state, noted, again)}
     return {"reply": say(state, texts.NOT_UNDERSTOOD, again)}
 
 
@@ -212,6 +214,15 @@ def follow_up(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     absorbed = absorb(
         reading, state, ctx.quotes, ctx.clock(), retirement_age=ctx.facts.retirement_age
     )
+    if absorbed.accepted.keys() <= UNPRICED and absorbed.accepted:
+        # Nothing priced changed ("tenemos 3 hijos"): noted, the request stands as it was.
+        said = answer(reading, quote, runtime) if intent == "question" else ""
+        noted = texts.summary(absorbed.accepted, relation=texts.insured_relation(absorbed.profile))
+        return {
+            "profile": absorbed.profile,
+            "declared": absorbed.declared,
+            "reply": say(state, noted, said),
+        }
     if absorbed.accepted:
         profile = absorbed.profile
         quote = ctx.quotes.quote(
