@@ -24,21 +24,18 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from itertools import groupby
 from typing import Any, cast
 
 from sqlalchemy import (
-    Column,
-    ColumnElement,
     Connection,
     Insert,
     Row,
     Table,
     bindparam,
-    case,
-    func,
     insert,
     select,
     update,
@@ -46,7 +43,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from integrations.archive import models
+from integrations.archive import models, touches
+from integrations.archive.touches import CONVERSATION_STATE, LATEST, SEEN, STARTED
 
 
 def _table(model: type[models.Base]) -> Table:
@@ -56,10 +54,7 @@ def _table(model: type[models.Base]) -> Table:
 EVENT_TABLES = {model.__tablename__: _table(model) for model in models.EVENTS}
 # Delivery statuses in the order they happen: "read" may arrive before "delivered".
 STATUS_RANK = {"queued": 0, "accepted": 0, "sent": 1, "delivered": 2, "read": 3, "played": 3}
-# What a turn may say about its conversation (a None leaves the column as it is).
-CONVERSATION_STATE = ("channel", "provider", "stage", "handoff", "opted_out", "lead", "turns")
-
-customers, conversations = _table(models.Customer), _table(models.Conversation)
+customers, conversations = touches.customers, touches.conversations
 messages, deliveries = _table(models.Message), _table(models.Delivery)
 audit_log = _table(models.AuditEntry)
 # INSERT ... ON CONFLICT (key) DO NOTHING where the database has it; built once per table.
@@ -68,6 +63,8 @@ ON_CONFLICT: dict[str, Callable[[Table], sqlite.Insert | postgresql.Insert]] = {
     "postgresql": postgresql.insert,
 }
 _inserts: dict[tuple[str, str], Insert] = {}
+# A turn's customer's id and its conversation's, when its batch touched them (`apply_many`).
+Touched = tuple[int, int | None]
 # New rows an `apply_many` writes at its end, table by table, in the order they were made.
 Later = list[tuple[Table, list[dict[str, Any]]]]
 
@@ -107,15 +104,22 @@ def moment(value: str | float | None) -> datetime:
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def apply(db: Connection, phone: str, op: dict[str, Any], later: Later | None = None) -> None:
+def apply(
+    db: Connection,
+    phone: str,
+    op: dict[str, Any],
+    later: Later | None = None,
+    touched: Touched | None = None,
+) -> None:
     """Write one operation of `phone`'s outbox in `db`'s transaction (the caller commits).
 
-    With `later`, its new messages, events and audit entries are added to it instead of inserted.
+    With `later`, its new messages, events and audit entries are added to it instead of inserted;
+    with `touched`, a turn's customer and conversation were already touched (`apply_many`).
     """
     kind = op.get("op")
     try:
         if kind == "turn":
-            _turn(db, phone, op, later)
+            _turn(db, phone, op, later, touched)
         elif kind == "status":
             _status(db, phone, op)
         elif kind == "audit":
@@ -131,13 +135,16 @@ def apply(db: Connection, phone: str, op: dict[str, Any], later: Later | None = 
 def apply_many(db: Connection, ops: Iterable[tuple[str, dict[str, Any]]]) -> None:
     """Write several phones' operations, in order, in `db`'s transaction (the caller commits).
 
-    Their new messages, events and audit entries are inserted at the end, one INSERT ... ON
-    CONFLICT per table (and set of columns) for all of them: nothing in an operation reads them
-    back.
+    Their turns' customers and conversations are touched first, one UPDATE per table for all of
+    them where the database allows it (`_touch_all`). Their new messages, events and audit
+    entries are inserted at the end, one INSERT ... ON CONFLICT per table (and set of columns)
+    for all of them: nothing in an operation reads them back.
     """
+    ops = list(ops)
+    touched = _touch_all(db, ops)
     later: Later = []
     for phone, op in ops:
-        apply(db, phone, op, later)
+        apply(db, phone, op, later, touched.get(phone))
     tables: dict[Table, list[dict[str, Any]]] = {}
     for table, rows in later:
         tables.setdefault(table, []).extend(rows)
@@ -186,16 +193,88 @@ def legacy_key(phone: str, op: dict[str, Any]) -> str:
     return f"legacy:{hashlib.sha256(content.encode()).hexdigest()}"
 
 
-def _turn(db: Connection, phone: str, op: dict[str, Any], later: Later | None) -> None:
+def _touch_all(db: Connection, ops: list[tuple[str, dict[str, Any]]]) -> dict[str, Touched]:
+    """The turns' customers and conversations, touched in one UPDATE per table: {phone: ids}.
+
+    Only for turns of different phones (a phone's second turn may find what its first made), on
+    a database with UPDATE ... FROM and RETURNING; the rows not found are made one by one, as
+    for a single turn. Nothing ({}: each turn touches its own) when a turn is malformed: its own
+    `apply` says why.
+    """
+    turns = [(phone, op) for phone, op in ops if op.get("op") == "turn"]
+    if len(turns) < 2 or len({phone for phone, _ in turns}) < len(turns):
+        return {}
+    if not touches.batched(db.dialect):
+        return {}
+    try:
+        said = [_touching(phone, op) for phone, op in turns]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return {}
+    customer = touches.SEEN_MANY(db, [{"phone": s.phone, "at": s.at, "name": s.name} for s in said])
+    started, latest = [], []
+    for s in said:
+        if s.phone not in customer:
+            made = {"phone": s.phone, "profile_name": s.name, "first_seen_at": s.at}
+            customer[s.phone] = _made(db, customers, made | {"last_seen_at": s.at})
+        if s.state is not None and s.started:
+            started.append(s.state | {"key": s.key})
+        elif s.state is not None:
+            latest.append(s.state | {"customer": customer[s.phone]})
+    by_key = touches.STARTED_MANY(db, started)
+    by_customer = touches.LATEST_MANY(db, latest)
+    touched: dict[str, Touched] = {}
+    for s in said:
+        who, conversation = customer[s.phone], None
+        if s.state is not None:
+            conversation = by_key.get(s.key) if s.started else by_customer.get(who)
+            if conversation is None:
+                conversation = _opened(db, who, s.key, s.at, s.state)
+        touched[s.phone] = (who, conversation)
+    return touched
+
+
+@dataclass(frozen=True)
+class _Touching:
+    """What a turn says of its customer and conversation (`state`: None when it names none)."""
+
+    phone: str
+    at: datetime
+    name: str | None
+    key: str
+    started: bool
+    state: dict[str, Any] | None
+
+
+def _touching(phone: str, op: dict[str, Any]) -> _Touching:
+    if not op.get("key"):
+        raise KeyError("key")
+    at = moment(op["at"])
+    state = op.get("conversation")
+    return _Touching(
+        phone,
+        at,
+        clean(op["profile_name"], 200) if op.get("profile_name") else None,
+        natural(op["key"]),
+        bool(op.get("started")),
+        None if state is None else {n: state.get(n) for n in CONVERSATION_STATE} | {"at": at},
+    )
+
+
+def _turn(
+    db: Connection, phone: str, op: dict[str, Any], later: Later | None, touched: Touched | None
+) -> None:
     if not op.get("key"):
         raise OperationError("a turn operation needs its natural key")
-    at = moment(op["at"])
-    name = clean(op["profile_name"], 200) if op.get("profile_name") else None
-    who = SEEN(db, {"b_phone": phone, "b_at": at, "b_name": name})
-    if who is None:
-        made = {"phone": phone, "profile_name": name, "first_seen_at": at, "last_seen_at": at}
-        who = _made(db, customers, made)
-    conversation = _conversation(db, who, op, at)
+    if touched is None:
+        at = moment(op["at"])
+        name = clean(op["profile_name"], 200) if op.get("profile_name") else None
+        who = SEEN(db, {"b_phone": phone, "b_at": at, "b_name": name})
+        if who is None:
+            made = {"phone": phone, "profile_name": name, "first_seen_at": at, "last_seen_at": at}
+            who = _made(db, customers, made)
+        conversation = _conversation(db, who, op, at)
+    else:
+        who, conversation = touched
     said = [_message(who, conversation, m) for m in op.get("messages", [])]
     _add_new(db, messages, said, later)
     for event in op.get("events", []):
@@ -225,12 +304,15 @@ def _conversation(db: Connection, who: int, op: dict[str, Any], at: datetime) ->
     else:
         found = LATEST(db, params | {"b_customer": who})
     if found is None:
-        # Started here, or begun before the archive was on: this turn opens its record.
-        opened = {"key": key, "customer_id": who, "started_at": at, "last_message_at": at}
-        fresh = {name: value for name, value in said.items() if value is not None}
-        row = opened | {"stage": "INICIO"} | fresh
-        found = _made(db, conversations, row)
+        found = _opened(db, who, key, at, said)
     return found
+
+
+def _opened(db: Connection, who: int, key: str, at: datetime, said: dict[str, Any]) -> int:
+    """The record of a conversation started here, or begun before the archive was on: its id."""
+    opened = {"key": key, "customer_id": who, "started_at": at, "last_message_at": at}
+    fresh = {name: said[name] for name in CONVERSATION_STATE if said[name] is not None}
+    return _made(db, conversations, opened | {"stage": "INICIO"} | fresh)
 
 
 def _message(who: int, conversation: int | None, message: dict[str, Any]) -> dict[str, Any]:
@@ -282,64 +364,6 @@ def _made(db: Connection, table: Table, row: dict[str, Any]) -> int:
 def _insert(table: Table) -> Insert:
     """A plain INSERT into `table`, its columns those of the row it is given (built once)."""
     return insert(table)
-
-
-class _Touch:
-    """An UPDATE of the one row `where` names (its bound parameters given when called).
-
-    Called, it answers the row's id, or None when there is no such row. One statement with
-    RETURNING where the database has it; a look-up, then the UPDATE by id, elsewhere.
-    """
-
-    def __init__(self, table: Table, where: ColumnElement[bool], values: dict[str, Any]) -> None:
-        self.returning = update(table).where(where).values(values).returning(table.c.id)
-        self.find = select(table.c.id).where(where)
-        self.by_id = update(table).where(table.c.id == bindparam("b_id")).values(values)
-
-    def __call__(self, db: Connection, params: dict[str, Any]) -> int | None:
-        if db.dialect.update_returning:
-            return db.execute(self.returning, params).scalar()
-        found = db.execute(self.find, params).scalar()
-        if found is not None:
-            db.execute(self.by_id, params | {"b_id": found})
-        return found
-
-
-def _later(column: Column[Any], name: str) -> ColumnElement[Any]:
-    """The later of `column` and the parameter `name` (every time the archive stores is UTC)."""
-    at = bindparam(name, type_=column.type)
-    return case((column < at, at), else_=column)
-
-
-def _kept(column: Column[Any], name: str) -> ColumnElement[Any]:
-    """The parameter `name`, or the column as it is when that is None."""
-    return func.coalesce(bindparam(name, type_=column.type), column)
-
-
-# A customer seen again: the later time, the profile name if the turn has one.
-SEEN = _Touch(
-    customers,
-    customers.c.phone == bindparam("b_phone"),
-    {
-        "last_seen_at": _later(customers.c.last_seen_at, "b_at"),
-        "profile_name": _kept(customers.c.profile_name, "b_name"),
-    },
-)
-# Where a conversation got to: what the turn says of it (a None leaves a column as it is).
-_SAID = {name: _kept(conversations.c[name], f"b_{name}") for name in CONVERSATION_STATE} | {
-    "last_message_at": _later(conversations.c.last_message_at, "b_at")
-}
-STARTED = _Touch(conversations, conversations.c.key == bindparam("b_key"), _SAID)
-LATEST = _Touch(
-    conversations,
-    conversations.c.id
-    == select(conversations.c.id)
-    .where(conversations.c.customer_id == bindparam("b_customer"))
-    .order_by(conversations.c.started_at.desc(), conversations.c.id.desc())
-    .limit(1)
-    .scalar_subquery(),
-    _SAID,
-)
 
 
 # The phone's customer and the status of the delivery (None: none yet), in one look; and the

@@ -10,10 +10,10 @@ Scheduling: the writer pushes, *then* marks the phone due; the drainer unmarks a
 dies between its MULTI and the mark leaves work unmarked: `rescan` finds it when a drainer starts.
 
 A drainer may also work on many phones at once (`take`, then `settle`): their leases and heads in
-one round trip, and after the far side took the heads, pops, unmarks and looks in three more, for
-the whole batch. Each phone's commands stay on its own slot (Redis Cluster): the scripts (one
-command per phone) touch a phone's list and lease only, and the shared sorted set is written by
-commands of its own.
+one round trip; after the far side took the heads, one more unmarks them, and one pops the heads,
+gives the leases back and looks (a third marks again those with work left), for the whole batch.
+Each phone's commands stay on its own slot (Redis Cluster): the scripts (one command per phone)
+touch a phone's list and lease only, and the shared sorted set is written by commands of its own.
 """
 
 from __future__ import annotations
@@ -51,14 +51,19 @@ if redis.call('set', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
 end
 return 0
 """
-# The same keys and token. Pops the head only for the lease's holder: a drainer whose lease ran
-# out must not pop what another drainer now works on.
-_POP_IF_LEASED = """
+# The same keys and token, and 1 to pop the head: pops it (when asked) and releases the lease only
+# for the lease's holder (a drainer whose lease ran out must not pop what another drainer now
+# works on); {1 if popped, the list's length}.
+_SETTLE = """
+local popped = 0
 if redis.call('get', KEYS[2]) == ARGV[1] then
-  redis.call('lpop', KEYS[1])
-  return 1
+  if ARGV[2] == '1' then
+    redis.call('lpop', KEYS[1])
+    popped = 1
+  end
+  redis.call('del', KEYS[2])
 end
-return 0
+return {popped, redis.call('llen', KEYS[1])}
 """
 # The same keys: releases the lease if it is still this drainer's; the list's length.
 _RELEASE_AND_COUNT = """
@@ -199,35 +204,38 @@ class Outbox(PhoneStore):
         waiting: Collection[str] = (),
         delay: float = 1.0,
     ) -> list[str]:
-        """After a batch: pop the heads of `done`, unmark, look again, release every lease.
+        """After a batch: unmark, pop the heads of `done`, release every lease, look again.
 
         `done` are the phones whose head the far side took, `waiting` those whose head must be
         tried again in `delay` seconds; the rest (an empty list, a head set aside by `bury`)
-        are only unmarked. As in `finish`, a phone is unmarked *then* looked at: one with work
-        left, a writer's new operation say, is marked due again.
+        are only unmarked. As in `finish`, a phone is unmarked *then* looked at (by the script
+        that pops its head and gives its lease back, one round trip for the whole batch): one
+        with work left, its next operation or a writer's new one, is marked due again.
 
         Returns:
             The phones whose lease had run out before their head could be popped: another
             drainer has them and applies that head again (the archive's writes are idempotent).
         """
+        waiting = set(waiting)
+        unmark = [t.phone for t in taken if t.phone not in waiting]
         pipe = self._redis.pipeline(transaction=False)
-        popping = [t for t in taken if t.phone in done]
-        for t in popping:
-            self._script(pipe, _POP_IF_LEASED, t)
-        lost = [t.phone for t, popped in zip(popping, pipe.execute(), strict=True) if not popped]
-        unmark = [t.phone for t in taken if t.phone not in waiting and t.phone not in lost]
-        if unmark or waiting:
-            pipe = self._redis.pipeline(transaction=False)
-            if unmark:
-                pipe.zrem(self.due_key, *unmark)
-            if waiting:
-                pipe.zadd(self.due_key, dict.fromkeys(waiting, time.time() + delay))
-            pipe.execute()
+        if unmark:
+            pipe.zrem(self.due_key, *unmark)
+        if waiting:
+            pipe.zadd(self.due_key, dict.fromkeys(waiting, time.time() + delay))
+        # Its own round trip: on a Redis Cluster the sorted set may be on another node than a
+        # phone's list, and the unmarking must come before the look.
+        pipe.execute()
         pipe = self._redis.pipeline(transaction=False)
         for t in taken:
-            self._script(pipe, _RELEASE_AND_COUNT, t)
-        left = dict(zip((t.phone for t in taken), pipe.execute(), strict=True))
-        if again := [phone for phone in unmark if left[phone]]:
+            self._script(pipe, _SETTLE, t, 1 if t.phone in done else 0)
+        lost, again = [], []
+        for t, (popped, left) in zip(taken, pipe.execute(), strict=True):
+            if t.phone in done and not popped:
+                lost.append(t.phone)
+            if left and t.phone not in waiting:
+                again.append(t.phone)
+        if again:
             self._redis.zadd(self.due_key, dict.fromkeys(again, time.time()))
         return lost
 
