@@ -54,7 +54,8 @@ structure. The assistant asked last for: {expecting}. Today is {today}. Rules:
 - intent: opt_out whenever the customer asks to stop the messages, wherever it appears and
   even inside a question ("¿de dónde sacasteis mi número? no me escribáis más"); but "¿puedo
   darme de baja del seguro?" is a question, topic cancel. handoff when they want a human;
-  restart for "empezar de nuevo"; objection with topic price/trust/think; question with its
+  restart for "empezar de nuevo"; objection with topic price/trust/think, or existing ("ya
+  tengo un seguro con el banco", "¿es compatible con el de mi hipoteca?"); question with its
   topic: price ("¿cuánto cuesta?", "¿cuánto sale?"), capital ("¿qué es el capital?"), term
   ("¿qué es el plazo?"), data ("¿para qué queréis mis datos?", "¿de dónde sacasteis mi
   número?"), distributor ("¿quiénes sois?", "¿estáis registrados?", "¿qué aseguradora es?"),

@@ -124,6 +124,12 @@ OBJECTIONS = {
         "Claro, tómate tu tiempo. Tu presupuesto queda guardado: escríbeme cuando quieras, o "
         "di «asesor» si prefieres que te llame una persona."
     ),
+    "existing": (
+        "Es compatible: puedes tener más de un seguro de vida, y cada uno paga su capital. El "
+        "de la hipoteca suele tener al banco como beneficiario y cubrir solo lo que quede de "
+        "préstamo; este es para tu familia, con el capital que elijas. Si quieres, ajusto el "
+        "capital para que se sume a lo que ya tienes."
+    ),
 }
 # Product questions (capital, plazo, coberturas, pago, datos…) are answered from the facts file
 # (data/product.json, agent.facts); these are the answers that are not about the product.

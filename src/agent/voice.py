@@ -111,6 +111,7 @@ _TABLE = {
     "vives": "vive",
     "vuelves": "vuelve",
     # subjunctive
+    "elijas": "elija",
     "fumes": "fume",
     "hayas": "haya",
     "necesites": "necesite",

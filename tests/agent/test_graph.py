@@ -366,6 +366,14 @@ def test_data_no_price_depends_on_is_noted_and_the_quote_stands(text):
     assert state["quote"] == quoted_state["quote"] and state["chosen"] == "recomendada"
 
 
+def test_a_customer_insured_already_hears_it_is_compatible_and_nothing_is_noted():
+    chat, quoted_state = quoted()
+    state = chat.say("Ya tengo un seguro con el banco de la hipoteca, ¿me conviene otro?")
+    assert "Es compatible" in state["reply"] and "Anotado" not in state["reply"]
+    assert state["profile"] == quoted_state["profile"]  # the bank's mortgage is not a purpose
+    assert state["quote"] == quoted_state["quote"] and state["expecting"] == "option"
+
+
 def test_usted_is_answered_with_usted():
     chat = Chat()
     state = chat.say("Buenas tardes, ¿me puede informar de un seguro de vida?")

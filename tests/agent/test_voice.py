@@ -24,7 +24,7 @@ TU_WORDS = {
     "tienes", "quieres", "puedes", "prefieres", "necesitas", "fumas", "vapeas", "has", "eres",
     "estás", "das", "aceptas", "confirmas", "cambias", "eliges", "recibes", "pides", "contratas",
     "falleces", "llamas", "quedas", "sabes", "vas",
-    "quieras", "necesites", "prefieras", "puedas", "tengas",
+    "quieras", "necesites", "prefieras", "puedas", "tengas", "elijas",
     "dime", "dímelo", "escríbeme", "pídelo", "tómate", "perdona", "ten", "responde", "escribe",
     "di", "contesta",
 }  # fmt: skip

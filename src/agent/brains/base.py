@@ -16,7 +16,7 @@ Intent = Literal[
     "provide_info",  # the message carries profile data
     "choose_option",  # picks one of the quoted options (see `option`)
     "question",  # asks something about the product (see `topic`)
-    "objection",  # price, trust, "lo pienso" (see `topic`)
+    "objection",  # price, trust, "lo pienso", "ya tengo uno" (see `topic`)
     "handoff",  # wants to talk to a person
     "opt_out",  # BAJA, STOP
     "opt_in",  # ALTA, START after an opt-out
@@ -31,6 +31,7 @@ Topic = Literal[
     "price",  # es caro, muy caro
     "trust",  # ¿es fiable?, ¿quién es la aseguradora?, ¿es una estafa?
     "think",  # lo pienso, lo tengo que pensar, ya te diré
+    "existing",  # ya tengo un seguro (el del banco, el de la hipoteca), ¿es compatible?
     "coverage",  # ¿qué cubre?, ¿qué es invalidez?
     "exclusions",  # ¿qué no cubre?, suicidio, deportes de riesgo
     "process",  # ¿cómo se contrata?, ¿necesito reconocimiento médico?

@@ -77,6 +77,8 @@ def read_spanish(
     if expecting not in ("option", "confirm_option"):
         asked = intents.RX["wish_to_contract"].sub("·", asked)
     found = intents.topic(asked, core)
+    if found == ("objection", "existing"):
+        fields.pop("purpose", None)  # "ya tengo uno con el banco de la hipoteca": the other's
     if found == ("question", "compare") and expecting in _ADVICE_ON:
         found = ("question", _ADVICE_ON[expecting])  # "¿qué me recomiendas?" asked for a figure
     asked_about = found[1] if found and found[0] == "question" else None
