@@ -149,12 +149,15 @@ class _TouchMany:
                 rows = sql_cast(bindparam("rows", type_=String), postgresql.JSONB)
                 typed = (column(n, t) for n, t in self.types.items())
                 listed = func.jsonb_to_recordset(rows).table_valued(*typed)
-                v: Any = listed.render_derived(name="v", with_types=True)
-            else:  # SQLite: values as its DBAPI would have been given them (`_encoded`)
+                given = select(listed.render_derived(name="given", with_types=True))
+            else:  # SQLite: values as its DBAPI would have been given them (`_processors`)
                 each = func.json_each(bindparam("rows", type_=String)).table_valued("value")
-                fields = (func.json_extract(each.c.value, f"$.{n}").label(n) for n in self.types)
-                v = select(*fields).cte("v")
-            v = self.source(v)
+                given = select(
+                    *(func.json_extract(each.c.value, f"$.{n}").label(n) for n in self.types)
+                )
+            # The LIMIT (the number of rows) tells PostgreSQL's planner how few rows there are,
+            # which a function's result does not: without it, it scans the whole table.
+            v = self.source(given.limit(bindparam("n")).cte("v"))
             statement = update(self.table).where(self.where(v)).values(self.said(v))
             self._built[name] = statement.returning(self.by, self.table.c.id)
             # SQLite gets what a bound parameter of the column's type would be (a time as the
@@ -177,7 +180,8 @@ class _TouchMany:
             | {n: process(row[n]) for n, process in processors if row[n] is not None}
             for row in rows
         ]
-        found = db.execute(statement, {"rows": json.dumps(encoded, default=_isoformat)})
+        given = {"rows": json.dumps(encoded, default=_isoformat), "n": len(rows)}
+        found = db.execute(statement, given)
         return {by: id_ for by, id_ in found}
 
 
