@@ -308,6 +308,27 @@ def test_the_customers_own_data_are_asked_again_for_the_insured():
     assert "tu mujer" in state["reply"]
 
 
+def test_a_husbands_data_said_in_the_third_person_price_his_life_not_the_writers():
+    chat = consented()
+    chat.say("Me llamo Carmen, tengo 48")
+    state = chat.say("es para mi esposo")
+    assert state["expecting"] == "insured"
+    state = chat.say("tiene 52")  # his age answers "¿sería sobre la vida de tu marido?"
+    assert state["profile"]["insured"] == "other" and state["profile"]["age"] == 52
+    assert "tu marido: 52 años" in state["reply"] and "48" not in state["reply"]
+    assert state["expecting"] == "smoker"
+    for text in ("no fuma", "300 mil", "20 años", "tenemos 2 hijas"):
+        state = chat.say(text)
+    assert state["expecting"] == "readback"
+    for line in ("Asegurado: tu marido", "Edad: 52 años", "Tabaco: no fuma"):
+        assert line in state["reply"], line
+    state = chat.say("perdona, tiene 53")  # the insured is him: a bare "tiene" is his age
+    assert state["profile"]["age"] == 53 and "Edad: 53 años" in state["reply"]
+    state = chat.say("sí")
+    assert state["quote"] == ENGINE.quote(age=53, smoker=False, cover=300000, term=20)
+    assert "tu marido no fuma" in state["reply"]
+
+
 def test_an_ex_smoker_is_asked_when_and_the_tariff_rule_decides():
     chat = consented()
     chat.say("Soy Marta, 50 años")

@@ -7,7 +7,7 @@ from functools import cache
 
 from agent import datafile
 from agent.brains import lexicon
-from agent.brains.spanish_numbers import NUMBER_WORDS, Folded, one_of, skip
+from agent.brains.spanish_numbers import MONTH, NUMBER_WORDS, Folded, one_of, skip
 
 # Kin words (folded) -> the Reading's insured_relation.
 RELATIONS = {
@@ -34,7 +34,7 @@ RELATIONS = {
 KIN = one_of(RELATIONS)
 
 # The patterns of agent/data/spanish/people.toml, by name.
-RX = lexicon.load("people", KIN=KIN)
+RX = lexicon.load("people", KIN=KIN, MONTH=MONTH)
 
 
 # "Rocio y tengo 40", "pilar tengo 57": the name, then a datum about the writer.
@@ -64,6 +64,8 @@ def insured(norm: str, expecting: str | None, yes: bool, no: bool) -> tuple[str 
             return "other", RELATIONS.get(m["rel"] or "")
         if RX["answer_self"].match(norm) or RX["insured_self"].search(norm):
             return "self", None
+        if RX["third_datum"].search(norm) and not RX["first_person_data"].search(norm):
+            return "other", None  # "tiene 52", "no fuma": the person the question named
         if yes or no:  # the question named someone else: yes means them, no means me
             return ("other" if yes else "self"), None
     if RX["whose_other"].match(norm):
@@ -74,6 +76,11 @@ def insured(norm: str, expecting: str | None, yes: bool, no: bool) -> tuple[str 
         return "other", RELATIONS[next(kin for kin in m.groups() if kin)]
     if RX["insured_self"].search(norm):
         return "self", None
+    # "mi esposo tiene 52 y no fuma": the relative's own data are given to price their life; not
+    # when they answer who depends on the writer, nor next to the writer's own data.
+    m = RX["relative_data"].search(norm)
+    if m and expecting != "dependants" and not RX["first_person_data"].search(norm):
+        return "other", RELATIONS[m["rel"]]
     return None, None
 
 

@@ -84,6 +84,7 @@ def _numbers(
     *,
     correcting: bool,
     known: frozenset[str],
+    about: bool = False,
 ) -> tuple[int, int, list[int]]:
     """Classify every number by the words around it into `fields`.
 
@@ -92,7 +93,8 @@ def _numbers(
     third-person age counts and the writer's own does not. `correcting`: the message takes a
     number back ("perdón, 20 años, no 25" after the term was asked corrects the term).
     `known`: the priced data already in the profile; with the age known, a bare "20 años"
-    is the term.
+    is the term. `about`: the conversation is about the insured relative, so a bare "tiene 52"
+    is their age.
     """
     depends = bool(people.RX["depend"].search(norm))
     children, ages, pending_years, bare = 0, 0, [], []
@@ -170,7 +172,7 @@ def _numbers(
             ):
                 continue  # an age said roughly: asked again
             elif RX["third_person_before"].search(before):
-                if other or (expecting == "age" and RX["bare_tiene"].search(before)):
+                if other or ((expecting == "age" or about) and RX["bare_tiene"].search(before)):
                     _put(fields, "age", n.value)  # the insured's: "es para mi padre, tiene 60"
             elif RX["years_after"].match(after):
                 if RX["term_before"].search(before) or RX["term_after"].match(after):
@@ -261,6 +263,9 @@ def read_profile(
     norm = plain(periods_in_years(norm))
     insured, relation = people.insured(norm, expecting, yes, no)
     other = insured == "other"
+    # Already talking about the relative: "¿el seguro sería sobre la vida de tu marido?" was
+    # asked, or they are the insured; then a bare "tiene 52" or "fuma" is said of them.
+    about = other or (insured is None and (expecting == "insured" or "insured_relation" in known))
     if insured:
         fields["insured"] = insured
     if relation:
@@ -275,7 +280,7 @@ def read_profile(
     correcting = bool(RX["correcting"].search(norm)) and bool(find_numbers(norm))
     if correcting:  # "no, perdón, quise decir 43": the no takes back a number, it answers nothing
         yes = no = False
-    smoking = read_smoking(norm, expecting, today, yes, no, other=other)
+    smoking = read_smoking(norm, expecting, today, yes, no, other=other, about=about)
     norm = smoking.masked
     for key in ("smoker", "ex_smoker", "quit_months"):
         if (value := getattr(smoking, key)) is not None:
@@ -283,7 +288,7 @@ def read_profile(
     if RX["retirement"].search(norm):
         fields["until_retirement"] = True
     children, ages, bare = _numbers(
-        norm, expecting, fields, other, correcting=correcting, known=known
+        norm, expecting, fields, other, correcting=correcting, known=known, about=about
     )
     dependants = people.dependants(norm, expecting, children, ages)
     if dependants is not None:

@@ -58,13 +58,21 @@ def _quit_months(norm: str, today: date, asked: bool) -> tuple[int | None, str]:
 
 
 def read_smoking(
-    norm: str, expecting: str | None, today: date, yes: bool, no: bool, *, other: bool
+    norm: str,
+    expecting: str | None,
+    today: date,
+    yes: bool,
+    no: bool,
+    *,
+    other: bool,
+    about: bool = False,
 ) -> Smoking:
     """Smoking said in `norm`: smoker, ex-smoker (and since when), or not a smoker.
 
     Smokes or vapes, even now and then -> smoker; quit -> ex_smoker (smoker left to the
     tariff's rule); never or not -> smoker False. `other`: the insured is someone else, so
-    only third-person smoking ("tiene 60 y fuma") counts.
+    only third-person smoking ("tiene 60 y fuma") counts. `about`: the conversation is about
+    that person, so a third-person "no fuma" is theirs even when smoking was not asked.
     """
     asked = expecting == "smoker"
     if expecting == "quit_when":
@@ -72,8 +80,12 @@ def read_smoking(
         return Smoking(ex_smoker=True if months is not None else None, quit_months=months,
                        masked=masked)  # fmt: skip
     # "fuma, unos tres cigarrillos al día" answering "¿fuma tu marido?": his, not the writer's.
-    third = RX["third_person"].search(norm) and not RX["first_person"].search(norm)
-    if other or (asked and third):
+    said_of = RX["third_person"].search(norm) or RX["third_quit"].search(norm)
+    third = said_of and not RX["first_person"].search(norm)
+    if other or ((asked or about) and third):
+        if RX["third_quit"].search(norm):  # "lo dejó hace 3 años", "ya no fuma"
+            months, masked = _quit_months(norm, today, asked=False)
+            return Smoking(ex_smoker=True, quit_months=months, masked=masked)
         if RX["third_does_not"].search(norm):
             return Smoking(smoker=False, masked=norm)
         if RX["third_smokes"].search(norm):

@@ -23,6 +23,21 @@ def _insured_note(before: dict, after: dict) -> str:
     return ""
 
 
+def _someone_elses(before: dict, after: dict) -> set[str]:
+    """Data `before` held of the other person than the one now insured: not changed, replaced.
+
+    While whose life is insured was unsure, the customer's own age or smoking and the relative's
+    (hinted) stood side by side; once it is settled, the other person's value is not the one a
+    new value changes ("Cambio la edad: 48 → 52" would say the relative's age was hers).
+    """
+    if before.get("insured") != "unsure":
+        return set()
+    hinted = set(before.get("hinted") or [])
+    if after.get("insured") == "other":
+        return set(before.get("own") or {}) - hinted
+    return hinted if after.get("insured") == "self" else set()
+
+
 def _readback(profile: dict, channel: str | None) -> str:
     """The data about to be priced, for the customer to confirm or correct."""
     if channel == "sms":
@@ -56,7 +71,10 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     changed = {
         k: (before[k], v)
         for k, v in absorbed.accepted.items()
-        if k in PRICED and before.get(k) is not None and before[k] != v
+        if k in PRICED
+        and k not in _someone_elses(before, profile)
+        and before.get(k) is not None
+        and before[k] != v
     }
     new = {k: v for k, v in absorbed.accepted.items() if k not in changed}
     parts.append(texts.summary(new, relation=texts.insured_relation(profile)))

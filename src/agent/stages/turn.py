@@ -12,7 +12,7 @@ from langgraph.runtime import Runtime
 from agent import texts, voice
 from agent.brains.base import Reading
 from agent.context import AgentContext, context_of
-from agent.profile import PRICED
+from agent.profile import priced_data
 from agent.stages.common import Update, last_customer_text
 from agent.state import AgentState
 
@@ -29,7 +29,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             last_customer_text(state),
             expecting=state.get("expecting"),
             today=ctx.clock().date(),
-            known=frozenset(k for k in PRICED if profile.get(k) is not None),
+            known=frozenset(priced_data(profile)),  # with insured_relation when not their own
         )
     update: Update = {
         "reading": {

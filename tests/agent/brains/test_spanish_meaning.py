@@ -233,7 +233,9 @@ def test_currency(text, expecting, currency, cover):
         ("nunca he fumado", None, dict(smoker=False, ex_smoker=None)),
         ("no fumo", None, dict(smoker=False)),
         ("no fumo ni vapeo, ni puros ni nada", None, dict(smoker=False)),
-        ("mi marido fuma", None, dict(smoker=None)),
+        # Said of the husband: his smoking, and him the insured (asked before pricing), never
+        # the writer's own.
+        ("mi marido fuma", None, dict(smoker=True, insured="other", insured_relation="marido")),
     ],
 )  # fmt: skip
 def test_smoking(text, expecting, expected):
@@ -621,6 +623,66 @@ NONE: frozenset[str] = frozenset()
     ],
 )  # fmt: skip
 def test_years_by_what_is_known(text, expecting, known, expected):
+    reading = read_spanish(text, expecting=expecting, today=TODAY, known=known)
+    got = {key: getattr(reading, key) for key in expected}
+    assert got == expected, reading
+
+
+OTHER = frozenset({"age", "insured_relation"})  # the insured is a relative, their age known
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "known", "expected"),
+    [
+        # "<relative> tiene N / fuma / lo dejó": the relative is the insured, the data theirs.
+        ("mi esposo tiene 52 y no fuma", None, NONE,
+         dict(intent="provide_info", insured="other", insured_relation="marido", age=52,
+              smoker=False)),
+        ("mi esposo tiene 52 y no fuma", "name", NONE,
+         dict(insured="other", insured_relation="marido", age=52, smoker=False, name=None)),
+        ("mi marido tiene 52", "age", NONE,
+         dict(intent="provide_info", insured="other", insured_relation="marido", age=52)),
+        ("mi mujer tiene 45 años, fuma", "age", NONE,
+         dict(insured="other", insured_relation="mujer", age=45, smoker=True)),
+        ("Carmen, mi marido tiene 52 y no fuma", "name", NONE,
+         dict(name="Carmen", insured="other", insured_relation="marido", age=52, smoker=False)),
+        ("mi suegra, que tiene 63, nunca ha fumado", None, NONE,
+         dict(insured="other", insured_relation="otro", age=63, smoker=False)),
+        ("mi viejo tiene sesenta y dos y fuma", None, NONE,
+         dict(insured="other", insured_relation="padre", age=62, smoker=True)),
+        ("mi hija tiene 30 y no fuma", "age", NONE,
+         dict(insured="other", insured_relation="hija", age=30, smoker=False)),
+        ("mi madre lo dejó hace 2 años", "smoker", NONE,
+         dict(insured="other", insured_relation="madre", ex_smoker=True, quit_months=24,
+              smoker=None)),
+        ("mi papá dejó de fumar hace 6 meses", None, NONE,
+         dict(insured="other", insured_relation="padre", ex_smoker=True, quit_months=6)),
+        # Answering "¿el seguro sería sobre la vida de tu marido?" with his data: a yes.
+        ("tiene 52", "insured", NONE, dict(intent="provide_info", insured="other", age=52)),
+        ("tiene 52 años", "insured", NONE, dict(intent="provide_info", insured="other", age=52)),
+        ("pues tiene 52 y no fuma", "insured", NONE,
+         dict(intent="provide_info", insured="other", age=52, smoker=False)),
+        ("no fuma", "insured", NONE, dict(intent="provide_info", insured="other", smoker=False)),
+        ("fuma", "insured", NONE, dict(intent="provide_info", insured="other", smoker=True)),
+        ("lo dejó hace 3 años", "insured", NONE,
+         dict(insured="other", ex_smoker=True, quit_months=36, age=None, term=None)),
+        # The insured is already the relative: a bare third person is about them.
+        ("tiene 53", "readback", OTHER, dict(intent="provide_info", age=53, term=None)),
+        ("perdona, tiene 53 no 52", "readback", OTHER, dict(age=53, term=None)),
+        ("no fuma", "cover", OTHER, dict(intent="provide_info", smoker=False)),
+        ("ah y lo dejó hace un año", "cover", OTHER, dict(ex_smoker=True, quit_months=12)),
+        # Still not the relative's: a child's age, whom the writer provides for, the writer's
+        # own data beside theirs, and a figure that is not an age.
+        ("mi hijo tiene 5 años", "age", NONE, dict(insured=None, age=None)),
+        ("mi mujer tiene 40 y dos hijos", "dependants", NONE, dict(insured=None, age=None)),
+        ("tengo 40, mi mujer tiene 38", "age", NONE, dict(insured=None, age=40)),
+        ("yo tengo 40 y mi mujer no fuma", "age", NONE, dict(insured=None, age=40)),
+        ("mi marido tiene 300 mil de hipoteca", "cover", NONE, dict(insured=None, age=None)),
+        ("lo dejo en 200 mil", "cover", OTHER, dict(ex_smoker=None, smoker=None)),
+        ("tengo 35", "age", NONE, dict(insured=None, age=35)),
+    ],
+)  # fmt: skip
+def test_a_relatives_data_in_the_third_person(text, expecting, known, expected):
     reading = read_spanish(text, expecting=expecting, today=TODAY, known=known)
     got = {key: getattr(reading, key) for key in expected}
     assert got == expected, reading
