@@ -328,6 +328,7 @@ RX = lexicon.load(
     PARTNER_ALONE=people.RX.fragment("PARTNER_ALONE"),
     PARTNER_OWNED=people.RX.fragment("PARTNER_OWNED"),
     SHORTHAND=one_of(_SHORTHAND),
+    TIENE=people.RX.fragment("TIENE"),
 )
 
 # The first purpose said in the message wins.

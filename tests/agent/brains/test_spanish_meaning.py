@@ -650,6 +650,8 @@ OTHER = frozenset({"age", "insured_relation"})  # the insured is a relative, the
          dict(insured="other", insured_relation="otro", age=63, smoker=False)),
         ("mi viejo tiene sesenta y dos y fuma", None, NONE,
          dict(insured="other", insured_relation="padre", age=62, smoker=True)),
+        ("mi esposo tien 52", "age", NONE,
+         dict(insured="other", insured_relation="marido", age=52)),
         ("mi hija tiene 30 y no fuma", "age", NONE,
          dict(insured="other", insured_relation="hija", age=30, smoker=False)),
         ("mi madre lo dejó hace 2 años", "smoker", NONE,
@@ -660,6 +662,7 @@ OTHER = frozenset({"age", "insured_relation"})  # the insured is a relative, the
         # Answering "¿el seguro sería sobre la vida de tu marido?" with his data: a yes.
         ("tiene 52", "insured", NONE, dict(intent="provide_info", insured="other", age=52)),
         ("tiene 52 años", "insured", NONE, dict(intent="provide_info", insured="other", age=52)),
+        ("tine 52", "insured", NONE, dict(intent="provide_info", insured="other", age=52)),
         ("pues tiene 52 y no fuma", "insured", NONE,
          dict(intent="provide_info", insured="other", age=52, smoker=False)),
         ("no fuma", "insured", NONE, dict(intent="provide_info", insured="other", smoker=False)),
