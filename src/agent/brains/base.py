@@ -110,6 +110,8 @@ class ReadContext(TypedDict):
     `expecting` is the datum the bot asked for last (a `Field_`; any other string reads as
     none of them). `known` names the priced data already given (age, smoker, cover, term): with
     the age known, a bare "20 años" at the cover question is far likelier a term than a new age.
+    It holds `insured_relation` once the insured is someone else (agent.profile.priced_data): a
+    bare "tiene 52" or "no fuma" is then said of that person.
     """
 
     expecting: str | None
