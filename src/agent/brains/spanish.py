@@ -109,6 +109,8 @@ def read_spanish(
         intent = command
     elif expecting == "consent" and (yes or no):
         intent = "affirm" if yes else "deny"
+    elif expecting == "name" and not data and RX["declines_name"].search(norm):
+        intent = "deny"  # "prefiero no decirlo", "¿para qué quieres mi nombre?"
     elif option or priced_pick:
         intent = "choose_option"
     elif data:

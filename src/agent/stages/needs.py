@@ -93,9 +93,15 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     if heard and intent == "provide_info" and reading.get("topic") not in (None, "other"):
         # Data and a question in one message ("34. ¿y la escalada me la cubre?"): both heard.
         parts.append(answer({**reading, "intent": "question"}, None, runtime))
-    if expecting == "name" and not profile.get("name"):
-        # Asked once and not given (declined, or other data instead): a person wouldn't insist,
-        # and a price doesn't need it.
+    asked_twice = (state.get("misses") or {}).get("name", 0) >= 1
+    skip_name = (
+        expecting == "name"
+        and not profile.get("name")
+        and (heard or intent == "deny" or asked_twice)
+    )
+    if skip_name:
+        # Declined, other data given instead, or a second answer without it: a person wouldn't
+        # insist, and a price doesn't need it.
         profile["name_declined"] = True
     missing = missing_field(profile)
     if expecting in ("readback", "correction") and not heard and not missing:
@@ -133,10 +139,8 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         ask = texts.READBACK_AGAIN[min(misses, len(texts.READBACK_AGAIN) - 1)]
         return {**update, "reply": say(state, *parts, said, ask), "misses": {"readback": misses}}
     if not heard and expecting != "handoff_offer":
-        asked_name = expecting == "name"
-        on_topic = intent == "question" and reading.get("topic") not in (None, "other")
-        said = answer(reading, None, runtime) if on_topic or not asked_name else ""
-        if not said and asked_name:
+        said = answer(reading, None, runtime) if intent != "deny" or not skip_name else ""
+        if skip_name and not said:
             said = texts.NAME_NOT_NEEDED  # "prefiero no decirlo", "paso", "¿y mi nombre para qué?"
         elif not said and intent in ("unknown", "provide_info", "deny"):
             said = texts.NOT_UNDERSTOOD
