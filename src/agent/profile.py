@@ -157,16 +157,22 @@ def _who_is_insured(reading: dict, state: Mapping[str, Any], profile: dict, new:
     insured, relation = reading.get("insured"), reading.get("insured_relation")
     expecting = state.get("expecting")
     if expecting == "insured":
-        if reading.get("intent") == "deny" or insured == "self":
+        # "no, para mi mamá" to "¿sería sobre la vida de tu padre?": a no to him, not to others.
+        asked_about = profile.get("insured_relation")
+        someone_else = insured == "other" and relation not in (None, asked_about)
+        if insured == "self" or (reading.get("intent") == "deny" and not someone_else):
             insured = "self"
             for key in profile.pop("hinted", []):
                 profile.pop(key, None)
             profile.update(profile.pop("own", {}))
         elif reading.get("intent") == "affirm" or insured == "other":
             insured = "other"
-            for key in profile.pop("own", {}):
-                if key not in profile.get("hinted", []):
-                    profile.pop(key, None)
+            hinted = profile.get("hinted", [])
+            if relation and relation != profile.get("insured_relation"):
+                # "es para mi papá, tiene 64" then "no, mi mamá": the 64 was the father's.
+                hinted = []
+            for key in {*profile.pop("own", {}), *profile.get("hinted", [])} - set(hinted):
+                profile.pop(key, None)
         else:
             return
         profile["insured"] = insured

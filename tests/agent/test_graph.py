@@ -405,6 +405,19 @@ def test_a_customer_insured_already_hears_it_is_compatible_and_nothing_is_noted(
     assert state["quote"] == quoted_state["quote"] and state["expecting"] == "option"
 
 
+def test_a_different_relative_at_the_insured_question_drops_the_first_ones_data():
+    chat = consented()
+    chat.say("Pedro")
+    state = chat.say("es para mi papá, tiene 64 y fuma")
+    assert state["expecting"] == "insured"
+    state = chat.say("no, para mi mamá")  # the 64 and the smoking were the father's
+    assert state["profile"]["insured_relation"] == "madre"
+    assert "age" not in state["profile"] and "smoker" not in state["profile"]
+    assert state["expecting"] == "age"
+    state = chat.say("61")
+    assert state["profile"]["age"] == 61 and state["expecting"] == "smoker"
+
+
 def test_usted_is_answered_with_usted():
     chat = Chat()
     state = chat.say("Buenas tardes, ¿me puede informar de un seguro de vida?")
