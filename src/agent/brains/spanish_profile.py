@@ -119,6 +119,7 @@ def _numbers(
                 or RX["negated_before"].search(before)
                 or RX["income_before"].search(before)
                 or RX["when_before"].search(before)
+                or (n.value == 2 and RX["both_before"].search(before))
             ):
                 continue
             elif RX["we_are_before"].search(before):

@@ -28,6 +28,9 @@ def check(text: str, expecting: str | None, expected: dict[str, object]) -> None
     ("text", "expecting", "expected"),
     [
         ("mis hijas tienen 4 y 9 años", "age", dict(dependants=2, age=None)),
+        ("los dos", "age", dict(age=None)),  # both, not an age of 2
+        ("es para mí y para mi marido, los dos", "age", dict(age=None)),
+        ("somos los dos", "dependants", dict(dependants=2)),
         ("mis hijos tienen 3, 6 y 10", "age", dict(dependants=3, age=None)),
         ("me quedan 20 años de hipoteca", "age", dict(purpose="hipoteca", term=20, age=None)),
         ("me quedan 15 años de préstamo", None, dict(purpose="deudas", term=15, age=None)),
@@ -96,6 +99,8 @@ def test_numbers_by_meaning(text, expecting, expected):
         ("¿y a 12 años?", None, dict(term=12, intent="provide_info")),
         ("al final sí fumo", "option", dict(smoker=True, intent="provide_info")),
         ("no, el capital es 200 mil", "readback", dict(cover=200_000, intent="provide_info")),
+        ("no, el capital era 250", "readback", dict(cover=250_000, intent="provide_info")),
+        ("el plazo era 25", "correction", dict(term=25, intent="provide_info")),
         ("mejor 300 mil de capital", "confirm_option", dict(cover=300_000, option=None)),
         ("sí pero tengo 45", "readback", dict(age=45, intent="provide_info")),
         ("sí, correcto", "readback", dict(intent="affirm", age=None)),
