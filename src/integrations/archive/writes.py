@@ -15,7 +15,8 @@ messages and one per event; a status is one look and one INSERT or UPDATE. A qua
 the ORM's look-ups, unit of work and flushes took (bench/archive_bench.py). A database without
 INSERT ... ON CONFLICT or UPDATE ... RETURNING gets a look-up before each write instead.
 `apply_many` writes a batch of phones' operations (the drainer's, one per phone) in one
-transaction, their new messages, events and audit entries in one INSERT per table at its end.
+transaction: their turns' customers and conversations in one UPDATE per table first
+(`touches`), their new messages, events and audit entries in one INSERT per table at its end.
 """
 
 from __future__ import annotations
@@ -197,14 +198,14 @@ def _touch_all(db: Connection, ops: list[tuple[str, dict[str, Any]]]) -> dict[st
     """The turns' customers and conversations, touched in one UPDATE per table: {phone: ids}.
 
     Only for turns of different phones (a phone's second turn may find what its first made), on
-    a database with UPDATE ... FROM and RETURNING; the rows not found are made one by one, as
-    for a single turn. Nothing ({}: each turn touches its own) when a turn is malformed: its own
-    `apply` says why.
+    a database with UPDATE ... FROM and RETURNING, and enough of them to pay (`touches.batched`);
+    the rows not found are made one by one, as for a single turn. Nothing ({}: each turn touches
+    its own) when a turn is malformed: its own `apply` says why.
     """
     turns = [(phone, op) for phone, op in ops if op.get("op") == "turn"]
-    if len(turns) < 2 or len({phone for phone, _ in turns}) < len(turns):
+    if len({phone for phone, _ in turns}) < len(turns):
         return {}
-    if not touches.batched(db.dialect):
+    if not touches.batched(db.dialect, len(turns)):
         return {}
     try:
         said = [_touching(phone, op) for phone, op in turns]

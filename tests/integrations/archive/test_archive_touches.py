@@ -11,6 +11,7 @@ import json
 
 from sqlalchemy import event
 
+from integrations.archive.touches import FEWEST
 from webhooks.records.ops import operator_op, status_op, turn_op
 
 from .test_archive_store import message, sale
@@ -112,3 +113,16 @@ def test_two_turns_of_one_phone_in_a_batch_are_applied_in_order(archive):
     found = archive.export(phone)
     assert [m["text"] for m in found["messages"] if m["direction"] == "in"] == ["uno", "dos"]
     assert [c["turns"] for c in found["conversations"]] == [2]
+
+
+def test_too_few_turns_to_pay_touch_their_rows_one_by_one(archive):
+    fewest = FEWEST[archive.engine.dialect.name]
+    phones = [f"+346000005{n:02d}" for n in range(fewest)]
+    for phone in phones:
+        archive.apply(phone, later_turn(phone, "uno", 1, started=True))
+    seen = updates(archive)
+    archive.apply_all([(phone, later_turn(phone, "dos", 2)) for phone in phones[:-1]])
+    assert seen == ["customers", "conversations"] * (fewest - 1)
+    seen.clear()
+    archive.apply_all([(phone, later_turn(phone, "tres", 3)) for phone in phones])
+    assert seen == ["customers", "conversations"]
