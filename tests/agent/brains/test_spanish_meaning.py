@@ -375,6 +375,10 @@ def test_core_questions(text, expecting, intent, topic):
         ("soy el Pancho", None, "Pancho"),
         ("soy el mismo", "name", None),
         ("soy la madre de Juan", "name", None),
+        ("soy la esposa de Juan", "name", None),  # a role, not a name
+        ("yo soy la beneficiaria", "readback", None),
+        ("soy el marido", None, None),
+        ("soy la tutora", "name", None),
         ("Ramón Gutiérrez, para servirle", "name", "Ramón Gutiérrez"),
         ("ah, al final sí fumo", "name", None),
         ("uh, ok, 60.000 euros", "name", None),
