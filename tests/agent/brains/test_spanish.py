@@ -170,7 +170,8 @@ FULL = "Soy Ana, tengo 35 años, no fumo, quiero 150.000 € a 20 años para mi 
         ("nadie depende de mí", None, dict(dependants=0)),
         ("no tengo hijos", None, dict(dependants=0)),
         ("ninguno", "dependants", dict(dependants=0)),
-        ("mi mujer y mis hijos", "dependants", {}),  # how many is not said
+        # how many is not said (what for is, as for "mis hijos")
+        ("mi mujer y mis hijos", "dependants", dict(purpose="familia")),
         ("mi mujer dice que es caro", None, {}),
         # purpose
         ("es para la hipoteca", None, dict(purpose="hipoteca")),

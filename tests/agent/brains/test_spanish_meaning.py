@@ -715,6 +715,8 @@ def test_a_relatives_data_in_the_third_person(text, expecting, known, expected):
         # A bare family answer to "¿para qué y cuántos dependen de ti?" is the purpose.
         ("mis hijos", "dependants", dict(purpose="familia", dependants=None)),
         ("para mis niños", "dependants", dict(purpose="familia", dependants=None)),
+        ("mi marido y mis hijos", "dependants", dict(purpose="familia", dependants=None)),
+        ("mi mujer, mis hijos y mi madre", "dependants", dict(purpose="familia")),
         ("mis hijos", "purpose", dict(purpose=None)),
         # Mortgage words across countries.
         ("para el dividendo de la casa", "dependants", dict(purpose="hipoteca")),
