@@ -318,6 +318,14 @@ def test_the_customers_own_data_are_asked_again_for_the_insured():
     assert "tu mujer" in state["reply"]
 
 
+def test_a_relative_named_at_another_question_is_understood_not_apologised_for():
+    chat = consented()
+    chat.say("Laura")
+    state = chat.say("quiero asegurar a mi hijo de 10 años")
+    assert state["expecting"] == "insured" and "tu hijo" in state["reply"]
+    assert "no te he entendido" not in state["reply"]
+
+
 def test_a_husbands_data_said_in_the_third_person_price_his_life_not_the_writers():
     chat = consented()
     chat.say("Me llamo Carmen, tengo 48")

@@ -138,11 +138,13 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             }
         ask = texts.READBACK_AGAIN[min(misses, len(texts.READBACK_AGAIN) - 1)]
         return {**update, "reply": say(state, *parts, said, ask), "misses": {"readback": misses}}
+    # "quiero asegurar a mi hijo": understood; the question that follows asks whose life it is.
+    whose = missing == "insured" and bool(reading.get("insured_relation"))
     if not heard and expecting != "handoff_offer":
         said = answer(reading, None, runtime) if intent != "deny" or not skip_name else ""
         if skip_name and not said:
             said = texts.NAME_NOT_NEEDED  # "prefiero no decirlo", "paso", "¿y mi nombre para qué?"
-        elif not said and intent in ("unknown", "provide_info", "deny"):
+        elif not said and intent in ("unknown", "provide_info", "deny") and not whose:
             said = texts.NOT_UNDERSTOOD
         parts.append(said)
     if not missing:
