@@ -109,7 +109,11 @@ def absorb(
         problems = quotes.problems(cover=new["cover"])
         if problems:
             out.explanations.append(explain(problems[0]))
-            new.pop("cover")
+            said = new.pop("cover")
+            thousands = said * 1000
+            if problems[0] == "cover_below_min" and not quotes.problems(cover=thousands):
+                offer = texts.COVER_IN_THOUSANDS.format(cover=format_eur(thousands), thousands=said)
+                out.explanations.append(offer)
 
     age = new.get("age", profile.get("age"))
     end_age = reading.get("term_end_age") or (

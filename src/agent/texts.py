@@ -84,6 +84,8 @@ PROBLEMS = {
         "el plazo máximo es de {max_term_for_age} años."
     ),
 }
+# "250" at the capital question: most likely thousands, said back but never priced unasked.
+COVER_IN_THOUSANDS = "Si querías decir {cover}, dímelo así: «{thousands} mil»."
 INELIGIBLE = (
     "Lo siento{name}, con esos datos no puedo ofrecerte este seguro por aquí. {why} "
     "Un asesor humano puede estudiar otras opciones contigo: ¿quieres que te contacte?"

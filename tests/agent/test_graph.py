@@ -318,6 +318,18 @@ def test_the_customers_own_data_are_asked_again_for_the_insured():
     assert "tu mujer" in state["reply"]
 
 
+def test_a_capital_said_in_thousands_is_offered_back_never_priced():
+    chat = consented()
+    for text in ("Pepa", "40", "no"):
+        chat.say(text)
+    state = chat.say("250")
+    assert "El capital mínimo es 10.000 €" in state["reply"]
+    assert "250.000 €" in state["reply"] and "«250 mil»" in state["reply"]
+    assert "cover" not in state["profile"] and state["expecting"] == "cover"
+    state = chat.say("5")  # 5.000 € would still be below the minimum: no such offer
+    assert "El capital mínimo es 10.000 €" in state["reply"] and "querías" not in state["reply"]
+
+
 def test_a_relative_named_at_another_question_is_understood_not_apologised_for():
     chat = consented()
     chat.say("Laura")
