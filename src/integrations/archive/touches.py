@@ -12,9 +12,9 @@ rows a batch's statement did not find are made by the caller, as for a single tu
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     Column,
@@ -106,6 +106,15 @@ LATEST = _Touch(
 )
 
 
+class _Prepared(NamedTuple):
+    """A `_TouchMany` as one dialect runs it: its SQL, and what each execution gives it."""
+
+    sql: str
+    order: list[str] | None  # the parameters' names in order, for a positional driver
+    constants: dict[str, Any]  # the parameters that are the same every time
+    processors: Sequence[tuple[str, Callable[[Any], Any]]]  # what each row's values go through
+
+
 class _TouchMany:
     """One UPDATE of many rows, each named by a row of a list given as ONE JSON parameter.
 
@@ -113,7 +122,7 @@ class _TouchMany:
     row it found, by the value of `by` (a column of the table, unique in the batch). Only where
     the database has UPDATE ... FROM and RETURNING (`batched`). One JSON parameter rather than
     a VALUES list of parameters: the statement is the same for any number of rows, so it is
-    compiled once per engine (a VALUES list would be compiled anew for each size of batch).
+    compiled once per process (a VALUES list would be compiled anew for each size of batch).
     """
 
     def __init__(
@@ -138,52 +147,53 @@ class _TouchMany:
         self.table, self.where, self.said, self.source = table, where, said, source
         self.types = {name: table.c[of].type for name, of in columns.items()}
         self.by = table.c[by]
-        self._built: dict[str, Update] = {}
-        self._compiled: dict[str, tuple[str, list[str] | None, dict[str, Any]]] = {}
-        self._processors: dict[str, list[tuple[str, Callable[[Any], Any]]]] = {}
+        self._prepared: dict[tuple[str, str], _Prepared] = {}
 
-    def _statement(self, dialect: Dialect) -> Update:
-        """The UPDATE for `dialect` (built once), its rows the JSON parameter `rows`."""
-        name = dialect.name
-        if name not in self._built:
-            if name == "postgresql":
-                rows = sql_cast(bindparam("rows", type_=String), postgresql.JSONB)
-                typed = (column(n, t) for n, t in self.types.items())
-                listed = func.jsonb_to_recordset(rows).table_valued(*typed)
-                given = select(listed.render_derived(name="given", with_types=True))
-            else:  # SQLite: values as its DBAPI would have been given them (`_processors`)
-                each = func.json_each(bindparam("rows", type_=String)).table_valued("value")
-                given = select(
-                    *(func.json_extract(each.c.value, f"$.{n}").label(n) for n in self.types)
-                )
-            # The LIMIT (the number of rows) tells PostgreSQL's planner how few rows there are,
-            # which a function's result does not: without it, it scans the whole table.
-            v = self.source(given.limit(bindparam("n")).cte("v"))
-            statement = update(self.table).where(self.where(v)).values(self.said(v))
-            self._built[name] = statement.returning(self.by, self.table.c.id)
-            # Run as the SQL it compiles to: SQLAlchemy's work on each execution of a Core
-            # statement (its cache key, every bound parameter) grows with the statement, and
-            # made this one cost as much as three one-row UPDATEs. Its constants (the JSON
-            # paths, the LIMIT of the subquery) are the same every time.
-            compiled = self._built[name].compile(dialect=dialect)
+    def statement(self, dialect: Dialect) -> Update:
+        """The UPDATE for `dialect`, its rows the JSON parameter `rows`, their number `n`."""
+        if dialect.name == "postgresql":
+            rows = sql_cast(bindparam("rows", type_=String), postgresql.JSONB)
+            typed = (column(n, t) for n, t in self.types.items())
+            listed = func.jsonb_to_recordset(rows).table_valued(*typed)
+            given = select(listed.render_derived(name="given", with_types=True))
+        else:  # SQLite: values as its DBAPI would have been given them (`processors`)
+            each = func.json_each(bindparam("rows", type_=String)).table_valued("value")
+            given = select(
+                *(func.json_extract(each.c.value, f"$.{n}").label(n) for n in self.types)
+            )
+        # The LIMIT (the number of rows) tells PostgreSQL's planner how few rows there are,
+        # which a function's result does not: without it, it scans the whole table.
+        v = self.source(given.limit(bindparam("n")).cte("v"))
+        statement = update(self.table).where(self.where(v)).values(self.said(v))
+        return statement.returning(self.by, self.table.c.id)
+
+    def _prepare(self, dialect: Dialect) -> _Prepared:
+        """`statement` compiled for `dialect` (once: drainer threads may race, to the same end).
+
+        It runs as the SQL it compiles to: SQLAlchemy's work on each execution of a Core
+        statement (its cache key, every bound parameter) grows with the statement, and made
+        this one cost as much as three one-row UPDATEs. Its constants (the JSON paths, the
+        LIMIT of the subquery) are the same every time.
+        """
+        key = (dialect.name, dialect.driver)
+        if key not in self._prepared:
+            compiled = self.statement(dialect).compile(dialect=dialect)
             order = list(compiled.positiontup or ()) if dialect.positional else None
-            self._compiled[name] = (compiled.string, order, compiled.params)
             # SQLite gets what a bound parameter of the column's type would be (a time as the
             # text SQLAlchemy stores, a bool as 0 or 1), so both ways store the same values.
             found = (
                 (n, t.dialect_impl(dialect).bind_processor(dialect)) for n, t in self.types.items()
             )
-            self._processors[name] = [
-                (n, process) for n, process in found if process and name != "postgresql"
+            processors = [
+                (n, process) for n, process in found if process and dialect.name != "postgresql"
             ]
-        return self._built[name]
+            self._prepared[key] = _Prepared(compiled.string, order, compiled.params, processors)
+        return self._prepared[key]
 
     def __call__(self, db: Connection, rows: list[dict[str, Any]]) -> dict[Any, int]:
         if not rows:
             return {}
-        self._statement(db.dialect)
-        sql, order, constants = self._compiled[db.dialect.name]
-        processors = self._processors[db.dialect.name]
+        sql, order, constants, processors = self._prepare(db.dialect)
         encoded = [
             {n: row[n] for n in self.types}
             | {n: process(row[n]) for n, process in processors if row[n] is not None}
