@@ -105,3 +105,18 @@ def test_a_batch_takes_the_heads_of_free_phones_and_settles_them(redis_client):
     assert redis_client.zscore(outbox.due_key, "+34600000012") > time.time() + 20
     assert all(outbox.lease(phone) for phone in taken)  # every lease given back
     held.release()
+
+
+def test_a_late_settle_leaves_the_new_holder_its_lease_and_the_phone_due(redis_client):
+    late, now = Outbox(redis_client, lease_seconds=0.2), Outbox(redis_client)
+    add(late, redis_client, "+34600000021", {"op": "a", "n": 1}, {"op": "a", "n": 2})
+    [stale] = late.take(late.due())
+    time.sleep(0.3)  # its lease runs out; another drainer takes the phone
+    [fresh] = now.take(["+34600000021"])
+
+    assert late.settle([stale], done={"+34600000021"}) == ["+34600000021"]
+    assert late.head("+34600000021")["n"] == 1  # nothing popped
+    assert late.due() == ["+34600000021"]  # unmarked, then marked again: its work is left
+    assert now.lease("+34600000021") is None  # the holder's lease was not given back
+    assert now.settle([fresh], done={"+34600000021"}) == []
+    assert now.head("+34600000021")["n"] == 2 and now.due() == ["+34600000021"]
