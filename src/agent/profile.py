@@ -94,9 +94,13 @@ def absorb(
         "max_age_at_end": limits.max_age_at_end,
     }
 
+    relation = texts.insured_relation(profile)
+    age_of = texts.AGE_OF_RELATIVE.format(relation=relation) if relation else texts.AGE_OF_SELF
+
     def explain(code: str, age: int | None = None) -> str:
         room = limits.max_age_at_end - age if age is not None else limits.max_term
-        return texts.PROBLEMS[code].format(**values, max_term_for_age=min(room, limits.max_term))
+        limit = min(room, limits.max_term)
+        return texts.PROBLEMS[code].format(**values, max_term_for_age=limit, age_of=age_of)
 
     if "age" in new:
         problems = quotes.problems(age=new["age"])

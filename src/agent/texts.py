@@ -80,10 +80,12 @@ PROBLEMS = {
     "term_below_min": "El plazo mínimo es de {min_term} año.",
     "term_above_max": "El plazo máximo es de {max_term} años.",
     "term_past_max_age": (
-        "La cobertura tiene que terminar como tarde a los {max_age_at_end} años; con tu edad, "
+        "La cobertura tiene que terminar como tarde a los {max_age_at_end} años; con {age_of}, "
         "el plazo máximo es de {max_term_for_age} años."
     ),
 }
+AGE_OF_SELF = "tu edad"
+AGE_OF_RELATIVE = "la edad de tu {relation}"  # the term limit is the insured's, not the writer's
 # "250" at the capital question: most likely thousands, said back but never priced unasked.
 COVER_IN_THOUSANDS = "Si querías decir {cover}, dímelo así: «{thousands} mil»."
 INELIGIBLE = (

@@ -318,6 +318,16 @@ def test_the_customers_own_data_are_asked_again_for_the_insured():
     assert "tu mujer" in state["reply"]
 
 
+def test_a_relatives_term_limit_is_said_of_the_relatives_age():
+    chat = consented()
+    chat.say("hola, es para mi madre, tiene 66 y no fuma")
+    for text in ("Begoña", "sí", "50000"):
+        state = chat.say(text)
+    state = chat.say("10")
+    assert "con la edad de tu madre, el plazo máximo es de 9 años" in state["reply"]
+    assert "con tu edad" not in state["reply"]
+
+
 def test_a_capital_said_in_thousands_is_offered_back_never_priced():
     chat = consented()
     for text in ("Pepa", "40", "no"):
