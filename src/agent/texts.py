@@ -152,6 +152,10 @@ ANSWERS = {
         "Soy un asistente automático, no una persona. Si prefieres hablar con alguien, "
         "escribe «quiero hablar con una persona»."
     ),
+    "joint": (
+        "Cada seguro cubre la vida de una sola persona: calculamos primero uno y, con ese "
+        "presupuesto hecho, te calculo aparte el otro si quieres."
+    ),
     "other": "Buena pregunta; un asesor te lo puede aclarar con detalle si lo necesitas.",
 }
 

@@ -318,6 +318,14 @@ def test_the_customers_own_data_are_asked_again_for_the_insured():
     assert "tu mujer" in state["reply"]
 
 
+def test_a_joint_request_hears_that_each_policy_covers_one_life():
+    chat = consented()
+    chat.say("Inma")
+    state = chat.say("es para mí y para mi marido, los dos")
+    assert "Cada seguro cubre la vida de una sola persona" in state["reply"]
+    assert state["profile"]["purpose"] == "familia" and state["expecting"] == "age"
+
+
 def test_a_relatives_term_limit_is_said_of_the_relatives_age():
     chat = consented()
     chat.say("hola, es para mi madre, tiene 66 y no fuma")

@@ -90,7 +90,8 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     parts.extend(absorbed.explanations)
     quit_heard = profile.get("ex_smoker") and not (state.get("profile") or {}).get("ex_smoker")
     heard = bool(absorbed.accepted or absorbed.explanations or note or quit_heard)
-    if heard and intent == "provide_info" and reading.get("topic") not in (None, "other"):
+    asks = reading.get("topic") not in (None, "other")
+    if heard and asks and intent in ("provide_info", "question"):
         # Data and a question in one message ("34. ¿y la escalada me la cubre?"): both heard.
         parts.append(answer({**reading, "intent": "question"}, None, runtime))
     asked_twice = (state.get("misses") or {}).get("name", 0) >= 1

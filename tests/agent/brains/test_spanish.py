@@ -256,6 +256,10 @@ def test_profile_fields(text, expecting, fields):
         ("ya tengo un seguro de vida", "option", "objection", "existing"),
         ("ya tengo uno con el banco", "option", "objection", "existing"),
         ("¿es compatible con el de mi hipoteca?", "option", "objection", "existing"),
+        # one policy, one life: a joint request is told so
+        ("es para mí y para mi marido, los dos", "age", "question", "joint"),
+        ("¿hacéis un seguro para los dos?", None, "question", "joint"),
+        ("queremos asegurarnos los dos", None, "question", "joint"),
         ("tengo un seguro con la empresa", "readback", "objection", "existing"),
         ("lo tengo que pensar", None, "objection", "think"),
         ("lo tengo q pensar", None, "objection", "think"),
