@@ -34,6 +34,11 @@ def check(text: str, expecting: str | None, expected: dict[str, object]) -> None
         ("mis hijos tienen 3, 6 y 10", "age", dict(dependants=3, age=None)),
         ("me quedan 20 años de hipoteca", "age", dict(purpose="hipoteca", term=20, age=None)),
         ("me quedan 15 años de préstamo", None, dict(purpose="deudas", term=15, age=None)),
+        # what is left of the mortgage, then the years left: the term, never the age
+        ("me quedan unos 120.000 euros y 18 años", None, dict(cover=120_000, term=18, age=None)),
+        ("tengo 52 y me quedan unos 120.000 euros y unos 18 años", None,
+         dict(age=52, cover=120_000, term=18)),
+        ("quedan unos 18 años", None, dict(term=18, age=None)),
         ("hasta los 65", "age", dict(term_end_age=65, term=None, age=None)),
         ("hasta los 65", "term", dict(term_end_age=65, term=None)),
         ("que me cubra hasta los 67 años", None, dict(term_end_age=67, term=None, age=None)),
