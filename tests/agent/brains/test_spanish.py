@@ -256,6 +256,10 @@ def test_profile_fields(text, expecting, fields):
         ("ya tengo un seguro de vida", "option", "objection", "existing"),
         ("ya tengo uno con el banco", "option", "objection", "existing"),
         ("¿es compatible con el de mi hipoteca?", "option", "objection", "existing"),
+        # left to us: advice on the figure asked for (was off_topic: "De eso no sé mucho")
+        ("lo que me recomiendes", "cover", "question", "capital"),
+        ("lo que usted vea", "cover", "question", "capital"),
+        ("no sé, lo que me aconsejes", "term", "question", "term"),
         # one policy, one life: a joint request is told so
         ("es para mí y para mi marido, los dos", "age", "question", "joint"),
         ("¿hacéis un seguro para los dos?", None, "question", "joint"),
