@@ -64,6 +64,7 @@ def read_spanish(
     source = RX["glued"].sub(
         lambda m: f"{m[1] or m[3]} {m[2] or m[4]}", source
     )  # "nofumo", "35años"
+    source = RX["glued_tens"].sub(r"\1 y \2", source)  # "treintaicinco": one word as said
     folded = fold(source)
     norm = folded.text
     lead = RX["greeting_lead"].match(norm)

@@ -59,6 +59,8 @@ def check(text: str, expecting: str | None, expected: dict[str, object]) -> None
         ("hace 10 años que trabajo aquí", "age", dict(age=None)),
         ("tengo 3 años de antigüedad", None, dict(age=None)),
         ("40", "age", dict(age=40)),
+        ("treintaicinco", "age", dict(age=35)),  # tens and units as one word
+        ("tengo cuarentaydós", None, dict(age=42)),
         ("tiene 60", "age", dict(age=60)),
         ("mi marido tiene 42 y yo 39", "age", dict(age=39)),
         ("me jubilo a los 65", "term", dict(term_end_age=65, term=None)),
