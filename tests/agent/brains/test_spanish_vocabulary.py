@@ -38,6 +38,8 @@ YES = [
     ("AR", "bueno dale"), ("AR", "bueno, dale"), ("MX", "güeno"), ("AR", "bue"), ("ES", "weno"),
     ("UY", "bueeeno"), ("MX", "mmm bueno"), ("UY", "bueno, sí"), ("AR", "ah bueno"),
     ("MX", "güeno dale"), ("LATAM", "bueno ok"),
+    # the z of a lisp or a slip: "zi" was "¿Lo doy por bueno?" three times, then a person
+    ("ES", "zi"), ("ES", "ziii"), ("ES", "zi, todo bien"),
 ]  # fmt: skip
 NO = [
     ("ES", "no"), ("ES", "no es correcto"), ("ES", "está mal"), ("ES", "para nada"),
