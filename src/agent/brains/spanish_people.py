@@ -111,9 +111,9 @@ def dependants(norm: str, expecting: str | None, children: int, ages: int) -> in
             return None  # "mi mujer y mis hijos": how many is not said
         children += len(RX["my_child"].findall(norm)) + len(RX["my_parent"].findall(norm))
         children += len(RX["my_sibling"].findall(norm))
-        children += 2 * len(RX["my_parents"].findall(norm)) + (
-            1 if RX["partner"].search(norm) else 0
-        )
+        # "mi esposo trabaja en construcción": a partner who earns is named, not a dependant
+        partner = RX["partner"].search(norm) and not RX["both_earn"].search(norm)
+        children += 2 * len(RX["my_parents"].findall(norm)) + (1 if partner else 0)
     if children:
         return children
     if RX["no_dependants"].search(norm):

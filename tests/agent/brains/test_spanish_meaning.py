@@ -711,6 +711,11 @@ def test_a_relatives_data_in_the_third_person(text, expecting, known, expected):
     ("text", "expecting", "expected"),
     [
         # One child each: regional words with an article.
+        # a partner who earns is named, not counted
+        ("tengo tres hijitos y mi esposo trabaja en construcción", None, dict(dependants=3)),
+        ("mi mujer y 2 hijos, pero ella trabaja", "dependants", dict(dependants=2)),
+        ("mi marido y mis 2 hijas, los dos trabajamos", "dependants", dict(dependants=2)),
+        ("mi mujer, que no trabaja, y 2 hijos", "dependants", dict(dependants=3)),
         ("mi mujer y la txiki", "dependants", dict(dependants=2)),
         ("mi mujer y el guaje", "dependants", dict(dependants=2)),
         ("mi marido y la guaja", "dependants", dict(dependants=2)),
