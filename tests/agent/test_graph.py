@@ -318,6 +318,29 @@ def test_the_customers_own_data_are_asked_again_for_the_insured():
     assert "tu mujer" in state["reply"]
 
 
+def test_a_relative_asked_about_after_the_quote_is_not_priced_on_the_writers_smoking():
+    chat, _ = quoted()  # Ana, 35, no smoker
+    state = chat.say("¿y para mi marido cuánto sería? tiene 38")
+    assert state["stage"] == "NEEDS_ANALYSIS" and state["expecting"] == "insured"
+    assert "Hecho, he recalculado" not in state["reply"]
+    state = chat.say("sí")
+    assert state["expecting"] == "smoker" and "smoker" not in state["profile"]
+    state = chat.say("sí fuma")
+    assert state["expecting"] == "readback" and "Asegurado: tu marido" in state["reply"]
+    state = chat.say("sí")
+    assert state["quote"] == ENGINE.quote(age=38, smoker=True, cover=150000, term=20)
+
+
+def test_a_relative_named_after_the_quote_then_declined_keeps_the_writers_data():
+    chat, quoted_state = quoted()
+    chat.say("¿y para mi marido? tiene 38")
+    state = chat.say("no, es para mí")
+    assert state["profile"]["age"] == 35 and state["profile"]["smoker"] is False
+    assert state["expecting"] == "readback"
+    state = chat.say("sí")
+    assert state["quote"] == quoted_state["quote"]
+
+
 def test_a_joint_request_hears_that_each_policy_covers_one_life():
     chat = consented()
     chat.say("Inma")

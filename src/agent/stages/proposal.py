@@ -118,6 +118,18 @@ def handle_proposal(state: AgentState, runtime: Runtime[AgentContext]) -> Update
         reading, state, ctx.quotes, ctx.clock(), retirement_age=ctx.facts.retirement_age
     )
     noted = texts.summary(absorbed.accepted, relation=texts.insured_relation(absorbed.profile))
+    if absorbed.profile.get("insured") == "unsure":
+        # "¿y para mi mujer cuánto sería? tiene 38": whose life first, then the relative's data
+        # asked for and read back, as before any quote; never priced with the writer's smoking.
+        ask = texts.question("insured", relation=absorbed.profile.get("insured_relation"))
+        return {
+            "profile": absorbed.profile,
+            "declared": absorbed.declared,
+            "stage": "NEEDS_ANALYSIS",
+            "expecting": "insured",
+            "pending_option": None,
+            "reply": say(state, noted, ask),
+        }
     if not absorbed.accepted.keys() <= UNPRICED:
         stamp = now(runtime)
         return {
