@@ -401,6 +401,12 @@ UPDATED_AFTER_CLOSE = (
     "He actualizado tu solicitud: la opción *{option}* queda en {monthly} al mes ({annual} al "
     "año). El asesor verá el cambio."
 )
+# After the close, another person's life named ("¿y para mi mujer? tiene 38"): the request
+# stands; theirs is quoted apart, with their own data.
+OTHER_AFTER_CLOSE = (
+    "Tu solicitud sigue como estaba. Cada seguro cubre a una sola persona: el de tu {relation} "
+    "te lo prepara aparte el asesor que te va a escribir, con sus datos."
+)
 HANDOFF_DECLINED = "De acuerdo, seguimos por aquí."
 
 

@@ -341,6 +341,16 @@ def test_a_relative_named_after_the_quote_then_declined_keeps_the_writers_data()
     assert state["quote"] == quoted_state["quote"]
 
 
+def test_a_relative_named_after_the_close_leaves_the_request_as_it_was():
+    chat, quoted_state = quoted()
+    chat.say("1")
+    closed = chat.say("sí")
+    assert closed["stage"] == "FINALIZADO"
+    state = chat.say("¿y para mi marido cuánto sería? tiene 38")
+    assert "sigue como estaba" in state["reply"] and "tu marido" in state["reply"]
+    assert state["quote"] == quoted_state["quote"] and state["profile"] == closed["profile"]
+
+
 def test_a_joint_request_hears_that_each_policy_covers_one_life():
     chat = consented()
     chat.say("Inma")

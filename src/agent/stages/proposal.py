@@ -226,6 +226,10 @@ def follow_up(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     absorbed = absorb(
         reading, state, ctx.quotes, ctx.clock(), retirement_age=ctx.facts.retirement_age
     )
+    if absorbed.profile.get("insured") == "unsure":  # never re-priced with the writer's data
+        relation = texts.insured_relation(absorbed.profile)
+        relation = "familiar" if relation in (None, "otro") else relation
+        return {"reply": say(state, texts.OTHER_AFTER_CLOSE.format(relation=relation))}
     if absorbed.accepted.keys() <= UNPRICED and absorbed.accepted:
         # Nothing priced changed ("tenemos 3 hijos"): noted, the request stands as it was.
         said = answer(reading, quote, runtime) if intent == "question" else ""
