@@ -227,8 +227,11 @@ def range_bounds(mentions: list[Mention], norm: str) -> set[int]:
     for a, b in zip(mentions, mentions[1:], strict=False):
         gap = norm[a.end : b.start]
         entre = RX["entre_before"].search(norm[max(0, a.start - 10) : a.start])
-        if (entre and RX["range_gap_entre"].fullmatch(gap)) or (
-            RX["range_gap"].fullmatch(gap) and b.money and not a.weak and a.value < b.value
+        rising = not a.weak and a.value < b.value
+        if (
+            (entre and RX["range_gap_entre"].fullmatch(gap))
+            or (RX["range_gap"].fullmatch(gap) and b.money and rising)
+            or (RX["alternative_gap"].fullmatch(gap) and rising)
         ):
             out.update((a.start, b.start))
     return out

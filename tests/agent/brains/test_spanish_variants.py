@@ -83,6 +83,9 @@ def test_terms(text, expecting, expected):
         ("entre 40 y 50 mil euros, no lo tengo muy claro", "cover", dict(cover=None)),
         ("de 100 a 150 mil", "cover", dict(cover=None)),
         ("100 o 150 mil euros", "cover", dict(cover=None)),
+        ("250.000 o 300.000", "cover", dict(cover=None)),  # was 250.000, the other dropped
+        ("25 o 30 años", "term", dict(term=None)),  # was 30
+        ("15 o 20", "term", dict(term=None)),  # was 15
         ("entre 100.000 y 150.000", "cover", dict(cover=None)),
         ("entre 20 y 25 años", "term", dict(term=None)),
         ("entre cien y ciento cincuenta mil euros", "cover", dict(cover=None)),
