@@ -30,7 +30,8 @@ def check(text: str, expecting: str | None, expected: dict[str, object]) -> None
         ("mis hijas tienen 4 y 9 años", "age", dict(dependants=2, age=None)),
         ("los dos", "age", dict(age=None)),  # both, not an age of 2
         ("es para mí y para mi marido, los dos", "age", dict(age=None)),
-        ("somos los dos", "dependants", dict(dependants=2)),
+        ("somos los dos", "dependants", dict(dependants=1)),  # me and one more
+        ("somos los dos", "age", dict(age=None, dependants=1)),
         ("mis hijos tienen 3, 6 y 10", "age", dict(dependants=3, age=None)),
         ("me quedan 20 años de hipoteca", "age", dict(purpose="hipoteca", term=20, age=None)),
         ("me quedan 15 años de préstamo", None, dict(purpose="deudas", term=15, age=None)),
