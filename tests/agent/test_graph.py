@@ -30,6 +30,15 @@ def quoted() -> tuple[Chat, dict]:
     return chat, state
 
 
+def closed(pick: str = "la 2") -> tuple[Chat, dict]:
+    """A sale quoted, `pick` chosen and confirmed: FINALIZADO."""
+    chat, _ = quoted()
+    chat.say(pick)
+    state = chat.say("sí")
+    assert state["stage"] == "FINALIZADO"
+    return chat, state
+
+
 def amounts(quote: dict) -> list[str]:
     return [price(o[k]) for o in quote["options"] for k in ("monthly", "annual")]
 
@@ -342,13 +351,10 @@ def test_a_relative_named_after_the_quote_then_declined_keeps_the_writers_data()
 
 
 def test_a_relative_named_after_the_close_leaves_the_request_as_it_was():
-    chat, quoted_state = quoted()
-    chat.say("1")
-    closed = chat.say("sí")
-    assert closed["stage"] == "FINALIZADO"
+    chat, closed_state = closed("1")
     state = chat.say("¿y para mi marido cuánto sería? tiene 38")
     assert "sigue como estaba" in state["reply"] and "tu marido" in state["reply"]
-    assert state["quote"] == quoted_state["quote"] and state["profile"] == closed["profile"]
+    assert state["quote"] == closed_state["quote"] and state["profile"] == closed_state["profile"]
 
 
 def test_a_joint_request_hears_that_each_policy_covers_one_life():
@@ -441,10 +447,7 @@ def test_a_question_hesitation_or_negation_registers_no_option(text):
 
 
 def test_a_correction_after_the_close_is_repriced():
-    chat, _ = quoted()
-    chat.say("la 2")
-    state = chat.say("sí")
-    assert state["stage"] == "FINALIZADO"
+    chat, _ = closed("la 2")
     state = chat.say("perdona, tengo 52, no 35")
     expected = ENGINE.quote(age=52, smoker=False, cover=150000, term=20)
     assert state["quote"] == expected and state["chosen"] == "recomendada"

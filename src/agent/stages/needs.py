@@ -68,13 +68,11 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     }
     before = state.get("profile") or {}
     # A datum already given that changes is said as a change, never silently replaced.
+    replaced = _someone_elses(before, profile)
     changed = {
         k: (before[k], v)
         for k, v in absorbed.accepted.items()
-        if k in PRICED
-        and k not in _someone_elses(before, profile)
-        and before.get(k) is not None
-        and before[k] != v
+        if k in PRICED and k not in replaced and before.get(k) is not None and before[k] != v
     }
     new = {k: v for k, v in absorbed.accepted.items() if k not in changed}
     parts.append(texts.summary(new, relation=texts.insured_relation(profile)))
@@ -142,7 +140,8 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     # "quiero asegurar a mi hijo": understood; the question that follows asks whose life it is.
     whose = missing == "insured" and bool(reading.get("insured_relation"))
     if not heard and expecting != "handoff_offer":
-        said = answer(reading, None, runtime) if intent != "deny" or not skip_name else ""
+        declined = skip_name and intent == "deny"
+        said = "" if declined else answer(reading, None, runtime)
         if skip_name and not said:
             said = texts.NAME_NOT_NEEDED  # "prefiero no decirlo", "paso", "¿y mi nombre para qué?"
         elif not said and intent in ("unknown", "provide_info", "deny") and not whose:
