@@ -110,8 +110,10 @@ def _start_workers(
         WHATSAPP_TOKEN="bench-token",
         WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID,
         WORKER_THREADS=str(args.worker_threads),
+        BENCH_STUB_GRAPH=args.stub_graph or "",
     )
-    argv = [sys.executable, "-m", "webhooks.cli", "worker"]
+    entry = "bench._stub_graph" if args.stub_graph else "webhooks.cli"
+    argv = [sys.executable, "-m", entry, "worker"]
     workers = {
         f"worker{n}": children.spawn(f"worker{n}", argv, worker_env, tmp)
         for n in range(args.worker_procs)

@@ -251,6 +251,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--grace", type=float, default=1.0, help="wait for stray replies after")
     p.add_argument(
+        "--stub-graph",
+        choices=["none", "trivial"],
+        help="end to end: workers with no graph, or a one-node one (bench/_stub_graph.py)",
+    )
+    p.add_argument(
         "--floor",
         action="store_true",
         help="also measure the bare endpoint plus the queue's one Redis write (floor_app)",
