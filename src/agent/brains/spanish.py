@@ -29,8 +29,8 @@ from datetime import date
 from agent.brains import lexicon
 from agent.brains import spanish_intents as intents
 from agent.brains.base import Intent, Reading, Topic
-from agent.brains.spanish_numbers import fold, normalise, parse_amount, parse_birth_date
-from agent.brains.spanish_options import read_options, without_descriptions
+from agent.brains.spanish_numbers import fold, mask, normalise, parse_amount, parse_birth_date
+from agent.brains.spanish_options import named_spans, read_options, without_descriptions
 from agent.brains.spanish_people import leading_name
 from agent.brains.spanish_profile import NUMERIC_ASKS, read_profile
 from agent.brains.spanish_register import formality, language
@@ -47,6 +47,8 @@ _ADVICE_ON: dict[str | None, Topic] = {"cover": "capital", "term": "term"}
 # Questions about the options themselves: one never picks an option it asks about.
 _ABOUT_OPTIONS = frozenset({"price", "compare", "coverage", "exclusions", "payment", "other"})
 _NOT_DATA = frozenset({"purpose", "insured", "insured_relation", "option"})
+# Data a small number answers, which a message naming options by number may seem to give.
+_OPTION_SIZED = ("term", "cover", "dependants")
 _MAX_CHARS = 4096  # WhatsApp's own limit; anything longer is cut, not refused
 
 
@@ -92,6 +94,17 @@ def read_spanish(
     )
     if options.mentioned and not options.option:
         bare_option = None  # "2 o 3" names two options: neither is picked
+    if taken := [k for k in _OPTION_SIZED if fields.get(k) in options.mentioned]:
+        # "¿qué diferencia hay entre la 2 y la 3?" asked for the dependants: no datum in it.
+        source_masked = source
+        for begin, end in named_spans(norm):
+            source_masked = mask(source_masked, folded.origin[begin], folded.origin[end - 1] + 1)
+        again = read_profile(
+            source_masked, fold(source_masked), start, expecting, today, yes, no, known
+        )
+        for key in taken:
+            if again.get(key) != fields[key]:
+                del fields[key]
     option = options.option or bare_option
     priced_pick = None
     if expecting in ("option", "confirm_option") and not option and "?" not in norm:
@@ -157,7 +170,9 @@ def read_spanish(
     else:
         intent = "unknown"
     topic = found[1] if found and intent not in _COMMANDS else None
-    topics = intents.all_topics(norm) if topic and intent == "question" else []
+    topics = intents.all_topics(norm) if topic and intent in ("question", "objection") else []
+    if intent == "objection" and topics:  # "¿cuánto cuesta? ¿es fiable esto?": both asked
+        topics = [topic, *(t for t in topics if t != topic)]
     return Reading(
         intent=intent,
         topic=topic,

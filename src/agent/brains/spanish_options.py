@@ -25,6 +25,18 @@ def without_descriptions(norm: str) -> str:
     return RX["described"].sub("·", norm) if " que " in norm or " q " in norm else norm
 
 
+def named_spans(norm: str) -> list[tuple[int, int]]:
+    """Where `norm` names options ("la 2", "entre la 2 y la 3"): their numbers are no data."""
+    spans = []
+    for m in RX["option"].finditer(norm):
+        spans.append((m.start(), m.end()))
+        pos = m.end()
+        while listed := RX["listed"].match(norm, pos):
+            spans.append((listed.start(), listed.end()))
+            pos = listed.end()
+    return spans
+
+
 @dataclass(frozen=True, slots=True)
 class Options:
     """Options the message names; `option` is set only for an unambiguous pick."""

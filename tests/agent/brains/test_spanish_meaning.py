@@ -168,6 +168,26 @@ def test_questions_hesitation_and_negation_never_pick(text, expecting, expected)
 
 
 @pytest.mark.parametrize(
+    ("text", "expecting", "expected"),
+    [
+        ("y que diferencia hay entre la 2 y la 3?", "dependants",
+         dict(intent="question", dependants=None, options_mentioned=[2, 3])),
+        ("cual me recomiendas, la 2?", "dependants", dict(dependants=None, options_mentioned=[2])),
+        ("¿la 3 qué cubre?", "term", dict(term=None, options_mentioned=[3])),
+        ("¿y la opción 1 cuánto es?", "cover", dict(cover=None, options_mentioned=[1])),
+        ("tengo 2 hijos, ¿y la 2 qué cubre?", "dependants",
+         dict(dependants=2, options_mentioned=[2])),
+        ("tengo dos hijos, ¿y la 2 qué cubre?", "dependants",
+         dict(dependants=2, options_mentioned=[2])),
+        ("2", "dependants", dict(dependants=2)),
+    ],
+)  # fmt: skip
+def test_an_option_named_by_number_is_no_datum(text, expecting, expected):
+    # Asked how many depend on them, "¿qué diferencia hay entre la 2 y la 3?" was 2 dependants.
+    check(text, expecting, expected)
+
+
+@pytest.mark.parametrize(
     ("text", "expecting", "intent", "topic"),
     [
         ("¿de dónde sacasteis mi número? no me escribáis más", None, "opt_out", None),
