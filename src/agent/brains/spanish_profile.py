@@ -76,6 +76,28 @@ def _groups(mentions: list[Mention], norm: str) -> list[list[Mention]]:
     return groups
 
 
+def _child_term(norm: str, mentions: list[Mention]) -> tuple[int, set[int]] | None:
+    """The years until a child reaches an age, with the starts of the numbers that said it.
+
+    "hasta que mi hija cumpla 25, ahora tiene 7" is 18; "hasta que sean mayores de edad,
+    tienen 4 y 8" is 14: the youngest child's. None unless both ages are said.
+    """
+    target, said = (18, set()) if RX["child_of_age"].search(norm) else (None, set())
+    now: list[Mention] = []
+    for group in _groups([n for n in mentions if not n.money], norm):
+        before = norm[max(0, group[0].start - 40) : group[0].start]
+        if target is None and len(group) == 1 and RX["child_reaches_before"].search(before):
+            target, said = group[0].value, {group[0].start}
+        elif RX["child_now_before"].search(before):
+            now += group
+    if target is None or not now:
+        return None
+    youngest = min(now, key=lambda n: n.value)
+    if not 0 < target - youngest.value <= _PLAUSIBLE["term"][1]:
+        return None
+    return target - youngest.value, said | {n.start for n in now}
+
+
 def _numbers(
     norm: str,
     expecting: str | None,
@@ -101,6 +123,9 @@ def _numbers(
     foreign = currency_word(norm)
     mentions = find_numbers(norm)
     ranged = range_bounds(mentions, norm)
+    child_term = None if other else _child_term(norm, mentions)
+    if child_term:
+        ranged |= child_term[1]
     for group in _groups([n for n in mentions if n.start not in ranged], norm):
         before = norm[max(0, group[0].start - 40) : group[0].start]
         if len(group) > 1 and RX["ages_before"].search(before):
@@ -206,6 +231,8 @@ def _numbers(
             continue  # "Jordi, 35 anys... 35 años perdón": the same age, said again
         term = expecting == "term" or "age" in fields or term_before or age_known
         _put(fields, "term" if term else "age", value)
+    if child_term:
+        _put(fields, "term", child_term[0])  # a term said in years wins
     return children, ages, bare
 
 

@@ -1,0 +1,45 @@
+"""Numbers, ages and terms that tries of `iagente chat` found misread (December, third pass).
+
+Each row names only the fields it is about; a field given as None must stay unset.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from agent.brains.spanish import read_spanish
+
+TODAY = date(2026, 12, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "expected"),
+    [
+        # the years until a child reaches an age are the term
+        ("hasta que mi hija cumpla 25, ahora tiene 7", "term", dict(term=18)),
+        (
+            "hasta que los niños sean mayores de edad, el pequeño tiene 5",
+            "term",
+            dict(term=13),
+        ),
+        ("hasta que la niña tenga 18, tiene 3 años", "term", dict(term=15)),
+        ("mi hijo tiene 9 y quiero cubrir hasta que él cumpla 21", "term", dict(term=12)),
+        ("hasta que sean mayores de edad, tienen 4 y 8", "term", dict(term=14)),
+        (
+            "tengo 40, no fumo, 200 mil hasta que mi hija cumpla 25, ahora tiene 7",
+            None,
+            dict(age=40, smoker=False, cover=200_000, term=18),
+        ),
+        ("hasta que mi hija cumpla 25, ahora tiene 7", "age", dict(term=18, age=None)),
+        # an explicit term wins; the child's age alone says nothing of the term
+        ("20 años, hasta que la pequeña sea mayor", "term", dict(term=20)),
+        ("20 años, hasta que la pequeña sea mayor de edad, tiene 3", "term", dict(term=20)),
+        ("hasta que mi hija cumpla 25", "term", dict(term=None, term_end_age=None)),
+        ("hasta que mi hija cumpla 25, tiene 30", "term", dict(term=None)),
+    ],
+)
+def test_reading(text, expecting, expected):
+    reading = read_spanish(text, expecting=expecting, today=TODAY)
+    assert {k: getattr(reading, k) for k in expected} == expected
