@@ -11,6 +11,9 @@ from agent.routing import plain_yes
 from agent.stages.common import Update, answer, confirmed, now, say
 from agent.state import AgentState
 
+# The topic of a question about the datum asked for, rather than beside it.
+_ADVICE_ON = {"cover": "capital", "term": "term"}
+
 
 def _insured_note(before: dict, after: dict) -> str:
     """Said once, when who is insured has just been settled."""
@@ -139,6 +142,9 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         return {**update, "reply": say(state, *parts, said, ask), "misses": {"readback": misses}}
     # "quiero asegurar a mi hijo": understood; the question that follows asks whose life it is.
     whose = missing == "insured" and bool(reading.get("insured_relation"))
+    # A question or objection answered is no miss: the customer was understood. Advice asked
+    # on the very datum ("lo que tú veas" at the term) still is: they cannot say it.
+    aside = False
     if not heard and expecting != "handoff_offer":
         declined = skip_name and intent == "deny"
         said = "" if declined else answer(reading, None, runtime)
@@ -146,6 +152,11 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             said = texts.NAME_NOT_NEEDED  # "prefiero no decirlo", "paso", "¿y mi nombre para qué?"
         elif not said and intent in ("unknown", "provide_info", "deny") and not whose:
             said = texts.NOT_UNDERSTOOD
+        aside = (
+            bool(said)
+            and intent in ("question", "objection")
+            and reading.get("topic") != _ADVICE_ON.get(expecting or "")
+        )
         parts.append(said)
     if not missing:
         return {
@@ -155,7 +166,8 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             "misses": {},
         }
     misses = dict(state.get("misses") or {})
-    misses = {missing: misses.get(missing, 0) + 1} if missing == expecting and not heard else {}
+    asked_again = missing == expecting and not heard
+    misses = {missing: misses.get(missing, 0) + (not aside)} if asked_again else {}
     if misses.get(missing, 0) >= 3 and expecting != "handoff_offer":  # the third miss
         return {
             **update,
