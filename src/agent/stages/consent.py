@@ -60,7 +60,8 @@ def greet(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         if intent == "affirm":
             return {"reply": say(state, texts.CONSENT_ASK_AGAIN), "expecting": "consent"}
         return {"reply": say(state, answer(reading, None, runtime) or texts.CONSENT_STILL_REFUSED)}
-    said = answer(reading, None, runtime)
+    # "sí, pero ¿es fiable esto?": a yes hedged with a doubt is no consent; the doubt is answered.
+    said = answer(_asked(reading) if intent == "affirm" else reading, None, runtime)
     misses = (state.get("misses") or {}).get("consent", 0) + (not said)
     if misses >= 3:  # the third miss: a person may help where the bot could not
         return {
@@ -78,12 +79,20 @@ def greet(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     }
 
 
+def _asked(reading: dict) -> dict:
+    """The question a yes came with ("sí, ¿puedo pagar mensual?"), as one to answer."""
+    return {**reading, "intent": "question"} if reading.get("topic") not in (None, "other") else {}
+
+
 def _consented(state: AgentState, runtime: Runtime[AgentContext], pending: dict) -> Update:
-    """Consent given: on to the data, with whatever the customer already told us."""
+    """Consent given: on to the data, with whatever the customer already told us.
+
+    A question asked with the yes is answered after the thanks, before the first datum is asked.
+    """
     return {
         "consent": {"given": True, "at": now(runtime)},
         "stage": "NEEDS_ANALYSIS",
-        "reply": say(state, texts.CONSENT_THANKS),
+        "reply": say(state, texts.CONSENT_THANKS, answer(_asked(state["reading"]), None, runtime)),
         "reading": {**pending, "intent": "affirm"},
         "pending_profile": {},
         "expecting": None,

@@ -1,0 +1,35 @@
+"""Conversation flow that tries of `iagente chat` found misread (December, third pass).
+
+Consent, the name, and questions or pauses in the middle of the data.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from agent.brains.spanish import read_spanish
+
+TODAY = date(2026, 12, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "intent", "topics"),
+    [
+        # a doubt and a question in one message: both are asked, the doubt first
+        (
+            "hola, ¿cuánto cuesta un seguro de vida? ¿es fiable esto?",
+            None,
+            "objection",
+            ["trust", "price"],
+        ),
+        ("es caro, ¿puedo pagar mensual?", "option", "objection", ["price", "payment"]),
+        # a price complaint that asks a price is one topic, not the same one twice
+        ("es caro, ¿y cuánto cuesta la básica?", "option", "objection", []),
+        ("¿es fiable esto?", None, "objection", []),
+    ],
+)
+def test_every_topic_of_an_objection_is_kept(text, expecting, intent, topics):
+    reading = read_spanish(text, expecting=expecting, today=TODAY)
+    assert (reading.intent, reading.topics) == (intent, topics)
