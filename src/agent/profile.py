@@ -123,15 +123,16 @@ def absorb(
     end_age = reading.get("term_end_age") or (
         retirement_age if reading.get("until_retirement") else None
     )
-    if end_age is not None and "term" not in new:
-        if age is None:
-            profile["term_end_age"] = end_age  # "hasta los 65": the term waits for the age
-        elif end_age > age:
-            new["term"] = end_age - age
-    elif age is not None and profile.get("term") is None and profile.get("term_end_age", 0) > age:
-        new["term"] = profile["term_end_age"] - age
     if "term" in new:
-        profile.pop("term_end_age", None)
+        profile.pop("term_end_age", None)  # a term said in years replaces "hasta los 65"
+    elif end_age is None and ("age" in new or profile.get("term") is None):
+        # The age came, or changed: a term said as "hasta los 60" still ends at 60.
+        end_age = profile.get("term_end_age")
+    if end_age is not None and "term" not in new:
+        # Kept beside the term it gave, so that a corrected age moves the term with it.
+        profile["term_end_age"] = end_age
+        if age is not None and end_age > age:
+            new["term"] = end_age - age
     term = new.get("term", profile.get("term"))
     if term is not None:
         problems = (
@@ -142,6 +143,7 @@ def absorb(
             out.explanations.append(explain(problems[0], age))
             if "term" in new:
                 new.pop("term")
+                profile.pop("term_end_age", None)  # explained once, and the term asked for
             else:  # the new age makes the earlier term too long: ask for it again
                 profile.pop("term", None)
 
@@ -198,6 +200,8 @@ def _who_is_insured(reading: dict, state: Mapping[str, Any], profile: dict, new:
         profile["insured_relation"] = relation or "otro"
         profile["hinted"] = [k for k in _PERSONAL if k in new]
         profile["own"] = {k: profile[k] for k in _PERSONAL if k in profile}
+        if "term" in profile:  # "hasta que tenga 60" gave it at the writer's own age: it stays
+            profile.pop("term_end_age", None)
     elif insured == "self" and profile.get("insured") is None:
         profile["insured"] = "self"
 

@@ -141,14 +141,42 @@ def test_a_plain_smoking_answer_settles_an_open_ex_smoker_question():
 
 def test_a_term_to_an_age_is_the_years_until_then():
     out = take({"term_end_age": 65}, {"age": 35})
-    assert out.profile["term"] == 30 and "term_end_age" not in out.profile
+    assert out.profile["term"] == 30 and out.profile["term_end_age"] == 65
 
 
 def test_a_term_to_an_age_waits_for_the_age():
     first = take({"term_end_age": 65})
     assert first.profile == {"term_end_age": 65} and first.accepted == {}
     second = take({"age": 40}, first.profile)
-    assert second.profile == {"age": 40, "term": 25}
+    assert second.profile == {"age": 40, "term": 25, "term_end_age": 65}
+    assert second.accepted == {"age": 40, "term": 25}
+
+
+def test_a_corrected_age_moves_a_term_said_as_an_end_age():
+    # "hasta que tenga 60" at 33 was 27 years; "no, tengo 34" makes it 26, still ending at 60.
+    first = take({"term_end_age": 60}, {"age": 33})
+    second = take({"age": 34}, first.profile)
+    assert second.profile["term"] == 26 and second.accepted == {"age": 34, "term": 26}
+
+
+def test_a_term_to_the_writers_end_age_stays_in_years_when_a_relative_is_insured():
+    first = take({"term_end_age": 60}, {"age": 33})
+    second = take({"insured": "other", "insured_relation": "madre"}, first.profile)
+    assert second.profile["term"] == 27 and "term_end_age" not in second.profile
+    assert take({"age": 40}, second.profile).profile["term"] == 27  # not 60 - 40
+
+
+def test_an_end_age_past_the_tariffs_last_age_is_explained_once():
+    first = take({"term_end_age": 80}, {"age": 40})
+    assert "term" not in first.profile and len(first.explanations) == 1
+    assert "term_end_age" not in first.profile
+    assert take({"cover": 100_000}, first.profile).explanations == []
+
+
+def test_a_term_said_in_years_stays_when_the_age_changes():
+    first = take({"term": 20}, take({"term_end_age": 60}, {"age": 33}).profile)
+    assert first.profile["term"] == 20 and "term_end_age" not in first.profile
+    assert take({"age": 34}, first.profile).profile["term"] == 20
 
 
 def test_until_retirement_uses_the_retirement_age():

@@ -211,7 +211,10 @@ def _numbers(
                     _put(fields, "age", n.value)
                 elif not RX["not_mine_before"].search(before):
                     pending_years.append(n.value)
-            elif RX["age_before"].search(before) and expecting not in _OTHER_NUMBER_ASKS:
+            elif RX["age_before"].search(before) and (
+                expecting not in _OTHER_NUMBER_ASKS
+                or (expecting == "dependants" and n.value > _PLAUSIBLE["dependants"][1])
+            ):  # "tengo 34" asked who depends on them: too many people, an age
                 if not other:
                     _put(fields, "age", n.value)
             elif RX["plazo_before"].search(before) or RX["left_before"].search(before):
@@ -319,6 +322,8 @@ def read_profile(
         norm, expecting, fields, other, correcting=correcting, known=known, about=about
     )
     dependants = people.dependants(norm, expecting, children, ages)
+    if dependants == 0 and "age" in fields and RX["no_then_data"].match(norm):
+        dependants = None  # "no, pará, tengo 34": the no takes back the age, it answers nothing
     if dependants is not None:
         _put(fields, "dependants", dependants)
     if bare and correcting:  # "43, digo 44": the last number said is the right one

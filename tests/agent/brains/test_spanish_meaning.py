@@ -114,6 +114,14 @@ def test_numbers_by_meaning(text, expecting, expected):
         ("sí, correcto", "readback", dict(intent="affirm", age=None)),
         ("no", "readback", dict(intent="deny")),
         ("no, fumo", "readback", dict(smoker=True, intent="provide_info")),
+        # Asked who depends on them: "tengo 34" is too many people, an age; the "no" takes it
+        # back and answers nothing.
+        ("no, pará, tengo 34, los cumplí ayer", "dependants", dict(age=34, dependants=None)),
+        ("perdón, tengo 34", "dependants", dict(age=34, term=None)),
+        ("tengo 34", "dependants", dict(age=34, intent="provide_info")),
+        ("no, nadie, tengo 34", "dependants", dict(age=34, dependants=0)),
+        ("no", "dependants", dict(dependants=0)),
+        ("tengo 3", "dependants", dict(dependants=3, age=None)),
     ],
 )  # fmt: skip
 def test_corrections(text, expecting, expected):
