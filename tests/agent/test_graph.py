@@ -129,12 +129,13 @@ def test_the_name_is_asked_once_and_data_given_instead_goes_on_without_it():
 
 def test_the_name_is_asked_again_once_then_the_sale_goes_on_without_it():
     chat = consented()
-    state = chat.say("33")  # not a name: asked again, as a person would
+    state = chat.say("33")  # not a name but the age: noted, the name asked again
     assert state["expecting"] == "name" and state["profile"].get("name") is None
+    assert state["profile"]["age"] == 33
     state = chat.say("🤔")
-    assert "no me hace falta tu nombre" in state["reply"] and state["expecting"] == "age"
-    state = chat.say("33")
-    assert state["profile"]["age"] == 33 and "nombre" not in state["reply"].lower()
+    assert "no me hace falta tu nombre" in state["reply"] and state["expecting"] == "smoker"
+    state = chat.say("no fumo")
+    assert state["profile"]["smoker"] is False and "nombre" not in state["reply"].lower()
 
 
 @pytest.mark.parametrize(

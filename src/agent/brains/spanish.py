@@ -76,6 +76,8 @@ def read_spanish(
     yes, no = intents.yes_no(norm, core)
     fields = read_profile(source, folded, start, expecting, today, yes, no, known)
     bare_option = fields.pop("option", None)
+    if expecting == "name" and not fields and core.isdigit() and 18 <= int(core) <= 99:
+        fields["age"] = int(core)  # "34" at the name question: an adult's age, said early
     asked = without_descriptions(norm)
     if expecting not in ("option", "confirm_option"):
         asked = intents.RX["wish_to_contract"].sub("·", asked)
@@ -171,7 +173,7 @@ def read_spanish(
         intent = "unknown"
     topic = found[1] if found and intent not in _COMMANDS else None
     topics = intents.all_topics(norm) if topic and intent in ("question", "objection") else []
-    if intent == "objection" and topics:  # "¿cuánto cuesta? ¿es fiable esto?": both asked
+    if intent == "objection" and topic and topics:  # "¿cuánto cuesta? ¿es fiable esto?": both asked
         topics = [topic, *(t for t in topics if t != topic)]
     return Reading(
         intent=intent,

@@ -96,10 +96,18 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         # Data and a question in one message ("34. ¿y la escalada me la cubre?"): both heard.
         parts.append(answer({**reading, "intent": "question"}, None, runtime))
     asked_twice = (state.get("misses") or {}).get("name", 0) >= 1
+    # One datum said instead of the name ("34"): noted, and the name asked once more.
+    instead = (
+        expecting == "name"
+        and not asked_twice
+        and len(absorbed.accepted) == 1
+        and "name" not in absorbed.accepted
+    )
     skip_name = (
         expecting == "name"
         and not profile.get("name")
         and (heard or intent == "deny" or asked_twice)
+        and not instead
     )
     if skip_name:
         # Declined, other data given instead, or a second answer without it: a person wouldn't
@@ -166,7 +174,7 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             "misses": {},
         }
     misses = dict(state.get("misses") or {})
-    asked_again = missing == expecting and not heard
+    asked_again = missing == expecting and (not heard or instead)
     misses = {missing: misses.get(missing, 0) + (not aside)} if asked_again else {}
     if misses.get(missing, 0) >= 3 and expecting != "handoff_offer":  # the third miss
         return {

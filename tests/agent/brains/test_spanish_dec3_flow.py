@@ -33,3 +33,19 @@ TODAY = date(2026, 12, 2)
 def test_every_topic_of_an_objection_is_kept(text, expecting, intent, topics):
     reading = read_spanish(text, expecting=expecting, today=TODAY)
     assert (reading.intent, reading.topics) == (intent, topics)
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("34", 34),
+        ("34.", 34),
+        ("mmm 52", 52),
+        # not an adult's age: no datum, the name is asked again
+        ("5", None),
+        ("150", None),
+    ],
+)
+def test_a_bare_age_at_the_name_question_is_the_age(text, age):
+    reading = read_spanish(text, expecting="name", today=TODAY)
+    assert (reading.age, reading.name) == (age, None)
