@@ -183,7 +183,7 @@ def find_numbers(text: str) -> list[Mention]:
             continue
         scale = _SCALES.get(m["scale"] or "", 1) * _SLANG_SCALE.get(m["after"] or "", 1)
         value *= scale
-        if m["half"]:  # "un millón y medio"
+        if m["half"] and (scale > 1 or "mil" in words):  # "un millón y medio"
             value += (1_000_000 if scale >= 1_000_000 or "millon" in words else 1_000) / 2
         currency = _currency(m["after"], m["country"], m["before"])
         money = bool(currency or m["scale"]) or "mil" in words

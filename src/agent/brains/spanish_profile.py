@@ -76,6 +76,11 @@ def _groups(mentions: list[Mention], norm: str) -> list[list[Mention]]:
     return groups
 
 
+def _and_months(value: int, after: str) -> bool:
+    """An age with months over, as "38 y pico" or "52 largos"; "40 y pico" may be the forties."""
+    return value % 10 != 0 and bool(RX["months_over_after"].match(after))
+
+
 def _child_term(norm: str, mentions: list[Mention]) -> tuple[int, set[int]] | None:
     """The years until a child reaches an age, with the starts of the numbers that said it.
 
@@ -191,7 +196,10 @@ def _numbers(
             ):
                 _put(fields, "age", n.value)
             elif (
-                (RX["roughly_before"].search(before) or RX["roughly_after"].match(after))
+                (
+                    RX["roughly_before"].search(before)
+                    or (RX["roughly_after"].match(after) and not _and_months(n.value, after))
+                )
                 and expecting not in _OTHER_NUMBER_ASKS
                 and not (RX["term_before"].search(before) or RX["term_after"].match(after))
                 and 18 <= n.value <= 99
@@ -265,6 +273,7 @@ def _name_and_age(
         and not n.money
         and 18 <= n.value <= 99
         and not RX["not_age_after_name"].match(norm, n.end)
+        and not (RX["roughly_after"].match(norm, n.end) and not _and_months(n.value, norm[n.end :]))
     ):
         return named, bool(said), (n.value, n.start, n.end)
     return named, bool(said), None

@@ -38,6 +38,18 @@ TODAY = date(2026, 12, 2)
         ("20 años, hasta que la pequeña sea mayor de edad, tiene 3", "term", dict(term=20)),
         ("hasta que mi hija cumpla 25", "term", dict(term=None, term_end_age=None)),
         ("hasta que mi hija cumpla 25, tiene 30", "term", dict(term=None)),
+        # an age and a half, or and some months, is the age; "40 y pico" may be the forties
+        ("tengo 38 y medio", "age", dict(age=38)),
+        ("38 y medio", "age", dict(age=38)),
+        ("38 años y pico", "age", dict(age=38)),
+        ("tengo treinta y ocho y pico", "age", dict(age=38)),
+        ("Marta, 52 largos, no fumo", "name", dict(name="Marta", age=52, smoker=False)),
+        ("soy Marta, 40 y pico", None, dict(name="Marta", age=None)),
+        ("40 y pico", "age", dict(age=None)),
+        ("cuarenta y tantos", "age", dict(age=None)),
+        ("unos 38", "age", dict(age=None)),
+        ("38 o así", "age", dict(age=None)),
+        ("10 y medio", "term", dict(term=10)),
     ],
 )
 def test_reading(text, expecting, expected):
