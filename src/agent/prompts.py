@@ -61,7 +61,8 @@ structure. The assistant asked last for: {expecting}. Today is {today}. Rules:
   número?"), distributor ("¿quiénes sois?", "¿estáis registrados?", "¿qué aseguradora es?"),
   cancel ("¿cómo cancelo?", "¿puedo desistir?"), payment ("¿se puede pagar mensual? ¿tiene
   recargo?"), coverage, exclusions, process, bot, compare, joint ("es para mí y para mi
-  marido", "¿un seguro para los dos?"), other; provide_info when the
+  marido", "¿un seguro para los dos?"), send ("¿me lo mandáis por email?", "pásamelo en
+  pdf"), other; provide_info when the
   message carries data; off_topic when unrelated. When one message asks several things, put
   the first in topic and all of them, in order, in topics. resume when, after asking for a
   person, the customer takes it back ("déjalo, sigamos por aquí", "mejor sigo contigo").

@@ -156,6 +156,11 @@ ANSWERS = {
         "Cada seguro cubre la vida de una sola persona: calculamos primero uno y, con ese "
         "presupuesto hecho, te calculo aparte el otro si quieres."
     ),
+    "send": (
+        "Desde este chat no envío correos ni documentos: el presupuesto te lo doy aquí y queda "
+        "guardado en este chat para consultarlo o reenviarlo cuando quieras. Cuando elijas una "
+        "opción, el asesor que te contacte te manda la propuesta y las condiciones por escrito."
+    ),
     "other": "Buena pregunta; un asesor te lo puede aclarar con detalle si lo necesitas.",
 }
 

@@ -44,6 +44,7 @@ Topic = Literal[
     "distributor",  # ¿quiénes sois?, ¿estáis registrados?, ¿qué aseguradora es?
     "compare",  # ¿qué diferencia hay entre la 1 y la 3?, dudo entre la 2 y la 3
     "joint",  # es para mí y para mi marido, ¿un seguro para los dos?
+    "send",  # ¿me lo mandáis por email?, pásamelo en pdf
     "other",
 ]
 
