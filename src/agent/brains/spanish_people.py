@@ -190,6 +190,7 @@ def leading_name(source: str, folded: Folded, start: int, *, alone: bool) -> tup
     norm, stop = folded.text, not_names()
     spans: list[tuple[int, int]] = []
     pos = skip(RX["here"], norm, skip(RX["hesitation"], norm, skip(RX["noise"], norm, start)))
+    pos = skip(RX["call_me"], norm, pos)
     while (
         len(spans) < 3
         and not (spans and RX["nickname_next"].match(norm, pos))

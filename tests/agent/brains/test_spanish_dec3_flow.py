@@ -49,3 +49,26 @@ def test_every_topic_of_an_objection_is_kept(text, expecting, intent, topics):
 def test_a_bare_age_at_the_name_question_is_the_age(text, age):
     reading = read_spanish(text, expecting="name", today=TODAY)
     assert (reading.age, reading.name) == (age, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "name"),
+    [
+        # the nickname is the only name given: it is the name to call them by
+        ("me dicen el gocho", "name", "Gocho"),
+        ("me llaman la Flaca", "name", "Flaca"),
+        ("me dicen el Rulo, tengo 40", None, "Rulo"),
+        ("dime Pepe", "name", "Pepe"),
+        ("decime Nacho", "name", "Nacho"),
+        # the name said first is the one kept; the nickname after it is only how they are called
+        ("soy Juanma pero me dicen Juan", "name", "Juanma"),
+        ("Guadalupe pero me dicen Lupita", "name", "Guadalupe"),
+    ],
+)
+def test_a_nickname_given_alone_is_the_name(text, expecting, name):
+    assert read_spanish(text, expecting=expecting, today=TODAY).name == name
+
+
+@pytest.mark.parametrize("text", ["dime una cosa", "dime", "dime cuánto cuesta"])
+def test_dime_before_anything_else_is_no_name(text):
+    assert read_spanish(text, expecting="name", today=TODAY).name is None
