@@ -169,6 +169,13 @@ def test_corrections(text, expecting, expected):
         ("la más barata", "option", dict(intent="choose_option", option=1)),
         ("la de enmedio", "option", dict(intent="choose_option", option=2)),
         ("no", "confirm_option", dict(intent="deny", option=None)),
+        # After the close nothing is asked: a verb of changing picks the option it names.
+        ("oye mejor cámbiame a la 2", None, dict(intent="choose_option", option=2)),
+        ("ponme la 3 mejor", None, dict(intent="choose_option", option=3)),
+        ("pásame a la completa", None, dict(intent="choose_option", option=3)),
+        ("¿puedo cambiar luego de la 1 a la 2?", None, dict(intent="question", option=None)),
+        ("cambio de opinión, ninguna me convence", "option", dict(intent="deny", option=None)),
+        ("he cambiado de idea, la 3", "option", dict(intent="choose_option", option=3)),
     ],
 )  # fmt: skip
 def test_questions_hesitation_and_negation_never_pick(text, expecting, expected):
