@@ -503,6 +503,17 @@ ABOUT_INSURED = {
         "¿Hace cuántos meses que no fuma?",
         "¿Hace cuánto lo dejó?",
     ),
+    "term": (
+        "¿Durante cuántos años quieres cubrir la vida de tu {relation}? (por ejemplo 20 años, o "
+        "lo que quede de hipoteca)",
+        *REASKS["term"],
+    ),
+    "dependants": (
+        "¿Para qué quieres el seguro (familia, hipoteca, deudas, negocio) y cuántas personas "
+        "dependen económicamente de tu {relation}?",
+        "¿Para qué es el seguro y cuántas personas dependen de tu {relation}?",
+        "¿Cuántas personas dependen de tu {relation}?",
+    ),
 }
 
 
