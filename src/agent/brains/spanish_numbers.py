@@ -221,16 +221,37 @@ def periods_in_years(norm: str) -> str:
     )
 
 
+def _pairs(mentions: list[Mention], norm: str) -> Iterable[tuple[Mention, Mention, str, str]]:
+    """Each number with the next one, the text between them and the 40 characters before."""
+    for a, b in zip(mentions, mentions[1:], strict=False):
+        yield a, b, norm[a.end : b.start], norm[max(0, a.start - 40) : a.start]
+
+
+def changes(mentions: list[Mention], norm: str) -> dict[int, int]:
+    """Where each figure a change goes to starts, with where the one it leaves starts.
+
+    "cambia el plazo de 20 a 25": 25 is the term, read by the words before 20; 20 is not.
+    """
+    return {
+        b.start: a.start
+        for a, b, gap, before in _pairs(mentions, norm)
+        if RX["change_from_before"].search(before) and RX["change_gap"].fullmatch(gap)
+    }
+
+
 def range_bounds(mentions: list[Mention], norm: str) -> set[int]:
     """Starts of the numbers that bound a range: neither is the value meant."""
     out: set[int] = set()
-    for a, b in zip(mentions, mentions[1:], strict=False):
-        gap = norm[a.end : b.start]
-        entre = RX["entre_before"].search(norm[max(0, a.start - 10) : a.start])
+    for a, b, gap, before in _pairs(mentions, norm):
+        entre = RX["entre_before"].search(before)
         rising = not a.weak and a.value < b.value
+        # "de 20 a 25 años", "20-25": a range of years as much as of money
+        counted = b.money or RX["de_before"].search(before) or RX["years_after"].match(norm, b.end)
+        if RX["change_from_before"].search(before):
+            continue  # "súbelo de 100 a 150 mil": from one to the other
         if (
             (entre and RX["range_gap_entre"].fullmatch(gap))
-            or (RX["range_gap"].fullmatch(gap) and b.money and rising)
+            or (RX["range_gap"].fullmatch(gap) and rising and (counted or "-" in gap))
             or (RX["alternative_gap"].fullmatch(gap) and rising)
         ):
             out.update((a.start, b.start))

@@ -11,6 +11,7 @@ from agent.brains.spanish_numbers import (
     MONTH_NUMBERS,
     Folded,
     Mention,
+    changes,
     currency_word,
     find_birth_date,
     find_numbers,
@@ -127,7 +128,8 @@ def _numbers(
     children, ages, pending_years, bare = 0, 0, [], []
     foreign = currency_word(norm)
     mentions = find_numbers(norm)
-    ranged = range_bounds(mentions, norm)
+    changed = changes(mentions, norm)
+    ranged = range_bounds(mentions, norm) | set(changed.values())
     child_term = None if other else _child_term(norm, mentions)
     if child_term:
         ranged |= child_term[1]
@@ -137,7 +139,8 @@ def _numbers(
             ages += len(group)  # "mis hijas tienen 4 y 9 años", "hijos de 5 y 7"
             continue
         for n in group:
-            before = norm[max(0, n.start - 40) : n.start]
+            at = changed.get(n.start, n.start)  # a figure changed to is read where the old one was
+            before = norm[max(0, at - 40) : at]
             after = norm[n.end : n.end + 40]
             child = people.RX["children_after"].match(after)
             if child and (depends or not child["people"]):

@@ -50,6 +50,22 @@ TODAY = date(2026, 12, 2)
         ("unos 38", "age", dict(age=None)),
         ("38 o así", "age", dict(age=None)),
         ("10 y medio", "term", dict(term=10)),
+        # a range is asked, as "25 o 30 años" is; a change from one figure to another is the new one
+        ("de 20 a 25 años", "term", dict(term=None)),
+        ("20-25 años", "term", dict(term=None)),
+        ("de 20 a 25", "term", dict(term=None)),
+        ("15 a 20 años", "term", dict(term=None)),
+        ("quiero de 20 a 25 años de plazo", None, dict(term=None)),
+        ("tengo 40 y quiero 200 mil de 20 a 25 años", None, dict(age=40, cover=200_000, term=None)),
+        ("de 100 a 150 mil", "cover", dict(cover=None)),
+        ("cambia el plazo de 20 a 25 años", "readback", dict(term=25)),
+        ("el plazo cámbialo de 25 a 20", "readback", dict(term=20)),
+        ("el plazo cámbialo a 25", "readback", dict(term=25)),
+        ("el capital ponlo en 150", "readback", dict(cover=150_000)),
+        ("súbelo de 100 a 150 mil", "readback", dict(cover=150_000)),
+        ("cambia el capital de 100 mil a 150 mil", "readback", dict(cover=150_000)),
+        ("quiero 150 mil a 20 años", None, dict(cover=150_000, term=20)),
+        ("tengo 2 hijos de 5 a 10 años", None, dict(dependants=2, term=None, age=None)),
     ],
 )
 def test_reading(text, expecting, expected):
