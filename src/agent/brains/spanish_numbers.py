@@ -239,6 +239,42 @@ def changes(mentions: list[Mention], norm: str) -> dict[int, int]:
     }
 
 
+def _same_kind(a: Mention, b: Mention, norm: str) -> bool:
+    """Whether `b` can replace `a`: money for money (or its thousands), years for years."""
+    if b.money and not a.money:
+        return False
+    if a.money and not b.money and not (a.value % 1_000 == 0 and b.value < 1_000):
+        return False
+    return not RX["years_after"].match(norm, b.end) or bool(RX["years_after"].match(norm, a.end))
+
+
+def retracted(mentions: list[Mention], norm: str, *, answering: bool) -> list[Mention]:
+    """`mentions` with each figure taken back replaced, in its place, by the one said after it.
+
+    "20 años, mejor 25" is 25 años; "200 mil, perdón, 250" is 250 mil. A bare "no" between
+    two figures takes the first back only when they are all a message `answering` one
+    question says ("35, no, 36"): in a list, "35, no, 20 años" is an age, a no and a term.
+    "25 años, no 20" is 25: a "no" right before a figure says what it is not.
+    """
+    out: list[Mention] = []
+    dropped: set[int] = set()
+    for a, b, gap, _ in _pairs(mentions, norm):
+        if a.start in dropped:
+            continue
+        taken_back = RX["retraction_gap"].fullmatch(gap) or (
+            answering and len(mentions) == 2 and RX["denial_gap"].fullmatch(gap)
+        )
+        if a.weak or b.weak or not taken_back or not _same_kind(a, b, norm):
+            out.append(a)
+            continue
+        value = b.value if b.money or not a.money else b.value * 1_000  # "200 mil, no, 250"
+        out.append(Mention(a.start, a.end, value, a.money, False, b.currency or a.currency))
+        dropped.add(b.start)
+    if mentions and mentions[-1].start not in dropped:
+        out.append(mentions[-1])
+    return out
+
+
 def range_bounds(mentions: list[Mention], norm: str) -> set[int]:
     """Starts of the numbers that bound a range: neither is the value meant."""
     out: set[int] = set()

@@ -19,6 +19,7 @@ from agent.brains.spanish_numbers import (
     one_of,
     periods_in_years,
     range_bounds,
+    retracted,
     skip,
 )
 from agent.brains.spanish_smoking import read_smoking
@@ -127,7 +128,7 @@ def _numbers(
     depends = bool(people.RX["depend"].search(norm))
     children, ages, pending_years, bare = 0, 0, [], []
     foreign = currency_word(norm)
-    mentions = find_numbers(norm)
+    mentions = retracted(find_numbers(norm), norm, answering=expecting in NUMERIC_ASKS)
     changed = changes(mentions, norm)
     ranged = range_bounds(mentions, norm) | set(changed.values())
     child_term = None if other else _child_term(norm, mentions)

@@ -66,6 +66,27 @@ TODAY = date(2026, 12, 2)
         ("cambia el capital de 100 mil a 150 mil", "readback", dict(cover=150_000)),
         ("quiero 150 mil a 20 años", None, dict(cover=150_000, term=20)),
         ("tengo 2 hijos de 5 a 10 años", None, dict(dependants=2, term=None, age=None)),
+        # a figure taken back in the same message: the one said after it is meant
+        ("20 años, no, mejor 25", "term", dict(term=25)),
+        ("20 años, mejor 25", "term", dict(term=25)),
+        ("20 años... bueno no, 25", "term", dict(term=25)),
+        ("20 años perdón 25", "term", dict(term=25)),
+        ("25 años, no espera, 20", "term", dict(term=20)),
+        ("20 años, o mejor dicho 25", "term", dict(term=25)),
+        ("35, no, 36", "age", dict(age=36)),
+        ("tengo 35, perdón, 36, y no fumo", None, dict(age=36, smoker=False)),
+        ("200 mil, no, mejor 250 mil", "cover", dict(cover=250_000)),
+        ("200 mil, no, 250", "cover", dict(cover=250_000)),
+        ("quiero 20 años, no, mejor 25, tengo 40", None, dict(term=25, age=40)),
+        ("25, perdón 20", "term", dict(term=20)),
+        ("el plazo mejor 25", "readback", dict(term=25)),
+        # "25 años, no 20": 25, not 20
+        ("25 años, no 20", "term", dict(term=25)),
+        ("tengo 40 no 45", "age", dict(age=40)),
+        # a list: an age, a no (to smoking) and another figure
+        ("35, no, 20 años", "age", dict(age=35, term=20)),
+        ("35 años, no, 150 mil, 20 años", None, dict(age=35, cover=150_000, term=20)),
+        ("Pedro, 35, no, 20", "name", dict(name="Pedro", age=35)),
     ],
 )
 def test_reading(text, expecting, expected):
