@@ -30,6 +30,7 @@ from agent.brains import lexicon
 from agent.brains import spanish_intents as intents
 from agent.brains.base import Intent, Reading, Topic
 from agent.brains.spanish_numbers import fold, mask, normalise, parse_amount, parse_birth_date
+from agent.brains.spanish_options import RX as OPTIONS_RX
 from agent.brains.spanish_options import named_spans, read_options, without_descriptions
 from agent.brains.spanish_people import leading_name
 from agent.brains.spanish_profile import NUMERIC_ASKS, read_profile
@@ -113,6 +114,12 @@ def read_spanish(
         priced_pick = intents.price_named(norm)  # "la de 12 y pico al mes": the one costing it
         if priced_pick:
             fields.pop("cover", None)  # a premium, not the capital
+    # "vale, esa", "me quedo con esa": the option the bot has just talked about, if only one
+    refers_back = (
+        expecting in ("option", "confirm_option")
+        and not (option or options.mentioned)
+        and bool(OPTIONS_RX["that_one"].match(core))
+    )
     if options.compare:
         found = ("question", "compare")
     wants_info = bool(intents.RX["wants_info"].search(norm))
@@ -127,7 +134,7 @@ def read_spanish(
         intent = "affirm" if yes else "deny"
     elif expecting == "name" and not data and RX["declines_name"].search(norm):
         intent = "deny"  # "prefiero no decirlo", "¿para qué quieres mi nombre?"
-    elif option or priced_pick:
+    elif option or priced_pick or refers_back:
         intent = "choose_option"
     elif data:
         intent = "provide_info"
@@ -185,5 +192,6 @@ def read_spanish(
         language=language(norm),
         consents=bool(intents.RX["consents"].search(norm)) or None,
         price_named=priced_pick if intent == "choose_option" and not option else None,
+        refers_back=refers_back and intent == "choose_option" or None,
         **fields,
     )

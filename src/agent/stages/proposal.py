@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from langgraph.runtime import Runtime
 
 from agent import texts
@@ -71,6 +73,13 @@ def _picked(reading: dict, expecting: str | None, quote: dict) -> dict | None:
     return quote["options"][option - 1] if 1 <= option <= len(quote["options"]) else None
 
 
+def _just_named(state: AgentState, quote: dict) -> dict | None:
+    """The one option the bot's last message talked about ("la más económica es la Básica")."""
+    said = next((m.text for m in reversed(state.get("messages", [])) if m.type == "ai"), "")
+    named = [o for o in quote["options"] if re.search(rf"\b{re.escape(o['name'])}\b", said)]
+    return named[0] if len(named) == 1 else None
+
+
 def _confirm_text(option: dict, quote: dict, channel: str | None) -> str:
     """The question that asks the customer to confirm `option` before it is taken."""
     if channel == "sms":
@@ -94,6 +103,8 @@ def handle_proposal(state: AgentState, runtime: Runtime[AgentContext]) -> Update
         option_named(quote, state.get("pending_option")) if expecting == "confirm_option" else None
     )
     picked = _picked(reading, expecting, quote)
+    if picked is None and reading.get("refers_back"):
+        picked = pending or _just_named(state, quote)  # "vale, esa": the one just talked about
     if pending and plain_yes(reading) and (picked is None or picked["id"] == pending["id"]):
         return {"chosen": pending["id"], "pending_option": None}
     if pending and picked and picked["id"] == pending["id"] and intent == "choose_option":

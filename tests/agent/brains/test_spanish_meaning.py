@@ -176,6 +176,13 @@ def test_corrections(text, expecting, expected):
         ("¿puedo cambiar luego de la 1 a la 2?", None, dict(intent="question", option=None)),
         ("cambio de opinión, ninguna me convence", "option", dict(intent="deny", option=None)),
         ("he cambiado de idea, la 3", "option", dict(intent="choose_option", option=3)),
+        # Pointing at the option just talked about: which one it is, the funnel knows.
+        ("vale, esa", "option", dict(intent="choose_option", option=None, refers_back=True)),
+        ("me quedo con esa", "option", dict(intent="choose_option", refers_back=True)),
+        ("pues la misma", "confirm_option", dict(intent="choose_option", refers_back=True)),
+        ("esa es cara", "option", dict(intent="objection", refers_back=None)),
+        ("¿esa cubre invalidez?", "option", dict(intent="question", refers_back=None)),
+        ("esa", "name", dict(refers_back=None)),
     ],
 )  # fmt: skip
 def test_questions_hesitation_and_negation_never_pick(text, expecting, expected):
