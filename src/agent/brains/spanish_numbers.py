@@ -149,6 +149,9 @@ def _digits_value(raw: str) -> float | None:
     parts = re.split(r"[.,]", raw)
     if len(raw) > 18:
         return None
+    marks = re.findall(r"[.,]", raw)
+    if len(parts) > 2 and len(parts[-1]) <= 2 and marks[-1] != marks[0]:
+        parts = parts[:-1]  # "150.000,00": the cents go
     if len(parts) == 1:
         return int(raw)
     if len(parts[0]) <= 3 and all(len(p) == 3 for p in parts[1:]):
@@ -173,9 +176,19 @@ def _words_value(raw: str) -> int:
     return total + current
 
 
+def _thousands_dotted(m: re.Match[str]) -> str:
+    """Spaced thousands dotted, same length: "150.000"; "35 150 000" is an age and "150.000"."""
+    first, rest = m[0].split(" ", 1)
+    if rest.count(" ") and 18 <= int(first) <= 99:
+        return f"{first} {rest.replace(' ', '.')}"
+    return m[0].replace(" ", ".")
+
+
 def find_numbers(text: str) -> list[Mention]:
     """Every number in normalised `text`, in order: digits, words, k/mil/millones, currencies."""
     found = []
+    if " " in text:
+        text = RX["spaced_thousands"].sub(_thousands_dotted, text)
     for m in RX["number"].finditer(text):
         words = m["words"] or ""
         value = _words_value(words) if words else _digits_value(m["digits"])

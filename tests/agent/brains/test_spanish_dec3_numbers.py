@@ -87,6 +87,15 @@ TODAY = date(2026, 12, 2)
         ("35, no, 20 años", "age", dict(age=35, term=20)),
         ("35 años, no, 150 mil, 20 años", None, dict(age=35, cover=150_000, term=20)),
         ("Pedro, 35, no, 20", "name", dict(name="Pedro", age=35)),
+        # thousands set off by spaces (as the RAE writes them), cents after them
+        ("150 000 €", "cover", dict(cover=150_000)),
+        ("150 000", "cover", dict(cover=150_000)),
+        ("1 500 000 euros", "cover", dict(cover=1_500_000)),
+        ("tengo 40, 200 000 € a 20 años", None, dict(age=40, cover=200_000, term=20)),
+        ("150.000,00 €", "cover", dict(cover=150_000)),
+        ("150,000.00", "cover", dict(cover=150_000)),
+        ("1.200.000,50 euros", "cover", dict(cover=1_200_000)),
+        ("tengo 35 150 000 euros", None, dict(age=35, cover=150_000)),
     ],
 )
 def test_reading(text, expecting, expected):
