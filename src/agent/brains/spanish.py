@@ -126,6 +126,9 @@ def read_spanish(
     if found == ("question", "other") and wants_info:
         found = None  # "¿me podría informar sobre el seguro de vida?": an opening
     data = set(fields) - _NOT_DATA
+    given = {_ADVICE_ON[datum] for datum in data & _ADVICE_ON.keys()}
+    if found and found[1] in given and "?" not in norm:
+        found = None  # "el capital mejor 120 mil": the datum given, nothing asked about it
 
     intent: Intent
     if command := intents.command(norm, core):

@@ -122,6 +122,11 @@ def test_numbers_by_meaning(text, expecting, expected):
         ("no, nadie, tengo 34", "dependants", dict(age=34, dependants=0)),
         ("no", "dependants", dict(dependants=0)),
         ("tengo 3", "dependants", dict(dependants=3, age=None)),
+        # The datum given is no question about it: nothing explained, only changed.
+        ("no espera, el capital mejor 120 mil y el plazo 15", "readback",
+         dict(cover=120_000, term=15, topic=None)),
+        ("el plazo a 15", "readback", dict(term=15, topic=None)),
+        ("¿el capital? 120 mil", "readback", dict(cover=120_000, topic="capital")),
     ],
 )  # fmt: skip
 def test_corrections(text, expecting, expected):
