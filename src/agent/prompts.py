@@ -62,7 +62,8 @@ structure. The assistant asked last for: {expecting}. Today is {today}. Rules:
   cancel ("¿cómo cancelo?", "¿puedo desistir?"), payment ("¿se puede pagar mensual? ¿tiene
   recargo?"), coverage, exclusions, process, bot, compare, joint ("es para mí y para mi
   marido", "¿un seguro para los dos?"), send ("¿me lo mandáis por email?", "pásamelo en
-  pdf"), other; provide_info when the
+  pdf"), contact ("¿me van a llamar?", "¿cuándo me llama el asesor?"), other; objection
+  with topic wait for a pause ("espera", "un momento", "dame un segundo"); provide_info when the
   message carries data; off_topic when unrelated. When one message asks several things, put
   the first in topic and all of them, in order, in topics. resume when, after asking for a
   person, the customer takes it back ("déjalo, sigamos por aquí", "mejor sigo contigo").

@@ -20,8 +20,8 @@ STAGE_NODES: dict[str, StageNode] = {
 }
 
 
-# A yes hedged with "me lo pienso" or "es caro" confirms nothing.
-_HEDGES = frozenset({"think", "price", "trust"})
+# A yes hedged with "me lo pienso", "es caro" or "espera" confirms nothing.
+_HEDGES = frozenset({"think", "price", "trust", "wait"})
 
 
 def plain_yes(reading: dict) -> bool:

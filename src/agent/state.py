@@ -52,7 +52,8 @@ class AgentState(TypedDict, total=False):
                  as a pick without asking the brain, and cleared by `understand`
     channel      where the customer last wrote from: whatsapp, sms or chat (SMS gets short texts)
     pending_option   the option the customer picked, awaiting their confirmation
-    misses       {datum: times it was asked again without an answer} (the third offers a person)
+    misses       {datum: times it was asked again without an answer} (the third offers a person),
+                 and "waited": pauses in a row ("espera") while a datum is asked
     offer_reason why a person was offered (stuck, language): the handoff reason on a yes
     formal       the customer writes *usted*: so do we
     language_told    a non-Spanish speaker was told, once, in their language

@@ -161,6 +161,11 @@ ANSWERS = {
         "guardado en este chat para consultarlo o reenviarlo cuando quieras. Cuando elijas una "
         "opción, el asesor que te contacte te manda la propuesta y las condiciones por escrito."
     ),
+    "contact": (
+        "Aquí no hay llamadas: el presupuesto te lo preparo por chat. Cuando eliges una opción, "
+        "o si pides hablar con una persona, un asesor humano te contacta por este mismo chat."
+    ),
+    "wait": "Claro, sin prisa: aquí te espero.",
     "other": "Buena pregunta; un asesor te lo puede aclarar con detalle si lo necesitas.",
 }
 
@@ -213,6 +218,8 @@ HANDOFF = (
 )
 # The same answer twice in a row: point back to it instead of repeating it word for word.
 SAID_ABOVE = "Te lo he contado justo arriba 🙂."
+# A second "espera" in a row, after ANSWERS["wait"].
+STILL_WAITING = "Aquí sigo, cuando puedas 🙂."
 RESUMED = "¡Perfecto, seguimos por aquí! Ya no aviso al asesor."
 HANDOFF_AGAIN = "Ya he avisado a un asesor; te escribirá por aquí en breve."
 OPTED_OUT = (

@@ -45,6 +45,8 @@ Topic = Literal[
     "compare",  # ¿qué diferencia hay entre la 1 y la 3?, dudo entre la 2 y la 3
     "joint",  # es para mí y para mi marido, ¿un seguro para los dos?
     "send",  # ¿me lo mandáis por email?, pásamelo en pdf
+    "contact",  # ¿me van a llamar?, ¿cuándo me llama el asesor?
+    "wait",  # espera, un momento, dame un segundo (an objection: the data come later)
     "other",
 ]
 

@@ -108,7 +108,8 @@ def yes_no(norm: str, core: str) -> tuple[bool, bool]:
     )
     if yes and "?" in norm and RX["bueno_asked"].fullmatch(core):
         return False, False
-    if yes and (RX["not_really"].search(core) or RX["think"].search(norm)):
+    hedged = RX["think"].search(norm) or RX["wait"].search(norm)  # "vale, espera"
+    if yes and (RX["not_really"].search(core) or hedged):
         return False, bool(RX["not_really"].search(core))
     if yes or no:
         return yes, no

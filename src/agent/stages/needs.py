@@ -91,7 +91,8 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     parts.extend(absorbed.explanations)
     quit_heard = profile.get("ex_smoker") and not (state.get("profile") or {}).get("ex_smoker")
     heard = bool(absorbed.accepted or absorbed.explanations or note or quit_heard)
-    asks = reading.get("topic") not in (None, "other")
+    # "espera, mejor 200.000": the pause is over as it is said
+    asks = reading.get("topic") not in (None, "other", "wait")
     if heard and asks and intent in ("provide_info", "question"):
         # Data and a question in one message ("34. ¿y la escalada me la cubre?"): both heard.
         parts.append(answer({**reading, "intent": "question"}, None, runtime))
@@ -184,6 +185,12 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             "offer_reason": "stuck",
             "misses": {},
         }
+    if aside and reading.get("topic") == "wait":  # "espera": the question stands, unrepeated
+        waited = (state.get("misses") or {}).get("waited", 0)
+        if waited % 2:  # pauses in a row: not the same words twice running
+            parts[-1] = texts.STILL_WAITING
+        misses = {**misses, "waited": waited + 1}
+        return {**update, "reply": say(state, *parts), "expecting": missing, "misses": misses}
     question = texts.question(
         missing,
         misses.get(missing, 0),

@@ -72,3 +72,47 @@ def test_a_nickname_given_alone_is_the_name(text, expecting, name):
 @pytest.mark.parametrize("text", ["dime una cosa", "dime", "dime cuánto cuesta"])
 def test_dime_before_anything_else_is_no_name(text):
     assert read_spanish(text, expecting="name", today=TODAY).name is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting", "intent", "topic"),
+    [
+        # asking whether someone will phone them: answered, not off topic
+        ("¿me van a llamar?", "age", "question", "contact"),
+        ("¿me va a llamar alguien?", "smoker", "question", "contact"),
+        ("¿me llamarán por teléfono?", "cover", "question", "contact"),
+        ("¿esto es por chat o me llaman?", "term", "question", "contact"),
+        ("¿cuándo me llama el asesor?", None, "question", "contact"),
+        ("¿me van a estar llamando?", "age", "question", "contact"),
+        # a request to be called is still a request for a person, and a plea not to be called
+        # still stops the messages
+        ("llámame, por favor", "age", "handoff", None),
+        ("no quiero que me llamen", "age", "opt_out", None),
+        # a pause in the middle of the data: neither a miss nor off topic
+        ("espera", "age", "objection", "wait"),
+        ("un momento", "age", "objection", "wait"),
+        ("dame un segundo", "cover", "objection", "wait"),
+        ("ahorita te digo", "term", "objection", "wait"),
+        ("espérame tantito", "term", "objection", "wait"),
+        ("déjame ver", "cover", "objection", "wait"),
+        ("un momentito por favor", "age", "objection", "wait"),
+        # only a hesitation is a pause too, not a reply not understood
+        ("mmm", "age", "objection", "wait"),
+        ("ehhh a ver...", "cover", "objection", "wait"),
+        ("mmm no sé", "cover", "unknown", None),
+        ("mmm bueno", "readback", "affirm", None),
+        # a question said with the pause is the question
+        ("espera, ¿eso cubre accidentes?", "age", "question", "coverage"),
+        # data said with it are data
+        ("espera, mejor 200.000", "cover", "provide_info", "wait"),
+    ],
+)
+def test_a_call_asked_about_or_a_pause_is_understood(text, expecting, intent, topic):
+    reading = read_spanish(text, expecting=expecting, today=TODAY)
+    assert (reading.intent, reading.topic) == (intent, topic)
+
+
+@pytest.mark.parametrize("text", ["vale, espera", "sí, un momento", "ok dame un segundo"])
+def test_a_yes_that_asks_to_wait_confirms_nothing(text):
+    reading = read_spanish(text, expecting="readback", today=TODAY)
+    assert reading.intent != "affirm"
