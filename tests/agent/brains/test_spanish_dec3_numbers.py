@@ -96,6 +96,12 @@ TODAY = date(2026, 12, 2)
         ("150,000.00", "cover", dict(cover=150_000)),
         ("1.200.000,50 euros", "cover", dict(cover=1_200_000)),
         ("tengo 35 150 000 euros", None, dict(age=35, cover=150_000)),
+        # a year of birth before a comma or a full stop
+        ("nací en 1985, no fumo", None, dict(age=41, smoker=False)),
+        ("soy del 85. no fumo", None, dict(age=41, smoker=False)),
+        ("nací en el 85, quiero 100 mil", None, dict(age=41, cover=100_000)),
+        ("soy del 85.000", None, dict(age=None)),
+        ("nací en 1985, hasta los 65", None, dict(age=41, term=None, term_end_age=65)),
     ],
 )
 def test_reading(text, expecting, expected):
