@@ -116,3 +116,18 @@ def test_a_call_asked_about_or_a_pause_is_understood(text, expecting, intent, to
 def test_a_yes_that_asks_to_wait_confirms_nothing(text):
     reading = read_spanish(text, expecting="readback", today=TODAY)
     assert reading.intent != "affirm"
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting"),
+    [
+        ("¿para qué necesitas mi edad?", "age"),
+        ("¿por qué necesitas saber mi edad?", "age"),
+        ("¿por qué me preguntas si fumo?", "smoker"),
+        ("¿para qué quiere saber si fumo?", "smoker"),
+        ("¿y para qué necesitas el plazo?", "term"),
+    ],
+)
+def test_why_a_datum_is_asked_is_a_question_about_the_price(text, expecting):
+    reading = read_spanish(text, expecting=expecting, today=TODAY)
+    assert (reading.intent, reading.topic, reading.smoker) == ("question", "price", None)
