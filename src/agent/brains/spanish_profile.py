@@ -62,6 +62,14 @@ def _birth_year(norm: str, today: date) -> tuple[int, int, int] | None:
     return (age, m.start(), m.end()) if 0 < age <= 120 else None
 
 
+def _end_year(norm: str, today: date) -> tuple[int, int, int] | None:
+    """The term from the year it should end in ("hasta 2045"), with the span it came from."""
+    m = RX["end_year"].search(norm)
+    if not m or not 0 < int(m["year"]) - today.year <= _PLAUSIBLE["term"][1]:
+        return None
+    return int(m["year"]) - today.year, m.start("year"), m.end("year")
+
+
 def _groups(mentions: list[Mention], norm: str) -> list[list[Mention]]:
     """Numbers listed together ("4 y 9 años", "3, 6 y 10") share the words around the list."""
     groups: list[list[Mention]] = []
@@ -143,6 +151,9 @@ def _numbers(
             at = changed.get(n.start, n.start)  # a figure changed to is read where the old one was
             before = norm[max(0, at - 40) : at]
             after = norm[n.end : n.end + 40]
+            if RX["income_before"].search(before) and n.currency in (None, "EUR") and not n.weak:
+                monthly = RX["per_month_after"].match(after)  # "cobro 2000 al mes": a year's 12
+                fields.setdefault("income", n.value * 12 if monthly else n.value)
             child = people.RX["children_after"].match(after)
             if child and (depends or not child["people"]):
                 children += n.value
@@ -321,6 +332,9 @@ def read_profile(
     elif year := _birth_year(norm, today):
         fields["age"] = year[0]
         norm = mask(norm, year[1], year[2])
+    ends = _end_year(norm, today)
+    if ends:
+        norm = mask(norm, ends[1], ends[2])
     correcting = bool(RX["correcting"].search(norm)) and bool(find_numbers(norm))
     if correcting:  # "no, perdón, quise decir 43": the no takes back a number, it answers nothing
         yes = no = False
@@ -334,6 +348,8 @@ def read_profile(
     children, ages, bare = _numbers(
         norm, expecting, fields, other, correcting=correcting, known=known, about=about
     )
+    if ends:
+        _put(fields, "term", ends[0])  # a term said in years wins
     dependants = people.dependants(norm, expecting, children, ages)
     if dependants == 0 and "age" in fields and RX["no_then_data"].match(norm):
         dependants = None  # "no, pará, tengo 34": the no takes back the age, it answers nothing

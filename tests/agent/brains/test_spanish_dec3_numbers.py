@@ -102,6 +102,15 @@ TODAY = date(2026, 12, 2)
         ("nací en el 85, quiero 100 mil", None, dict(age=41, cover=100_000)),
         ("soy del 85.000", None, dict(age=None)),
         ("nací en 1985, hasta los 65", None, dict(age=41, term=None, term_end_age=65)),
+        # the year the cover should end in: the years from now to then
+        ("la hipoteca acaba en 2045", "term", dict(term=19, purpose="hipoteca")),
+        ("hasta 2045", "term", dict(term=19)),
+        ("hasta el año 2050", "term", dict(term=24)),
+        ("termino de pagar el piso en diciembre de 2041", "term", dict(term=15)),
+        ("tengo 40 y la hipoteca vence en 2046", None, dict(age=40, term=20)),
+        ("20 años, la hipoteca acaba en 2045", "term", dict(term=20)),
+        ("hasta 2020", "term", dict(term=None)),
+        ("pagaría hasta 2040 euros al año", None, dict(term=None)),
     ],
 )
 def test_reading(text, expecting, expected):
