@@ -111,6 +111,10 @@ TODAY = date(2026, 12, 2)
         ("20 años, la hipoteca acaba en 2045", "term", dict(term=20)),
         ("hasta 2020", "term", dict(term=None)),
         ("pagaría hasta 2040 euros al año", None, dict(term=None)),
+        # a zero typed as the letter o, at the end of what is said
+        ("tengo 4o", "age", dict(age=40)),
+        ("4o, no fumo", "age", dict(age=40, smoker=False)),
+        ("2o", "term", dict(term=20)),
     ],
 )
 def test_reading(text, expecting, expected):
