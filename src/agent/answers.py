@@ -17,7 +17,7 @@ from agent.facts import (
     listing,
     lower_first,
 )
-from agent.quote import QuoteEngine
+from agent.quote import QuoteEngine, format_eur
 
 
 @lru_cache(maxsize=1)
@@ -53,11 +53,23 @@ def aside(
         return _with_prices(" ".join(map(_covers, mentioned)), mentioned, quote)
     if topic == "compare":
         return _with_prices(_compare(options, mentioned), mentioned or options, quote)
+    if topic == "capital" and reading.get("income"):
+        return _cover_for_income(reading["income"], tariff)
     if topic in TOPICS:
         return facts.answer(topic, tariff)
     if topic in texts.OBJECTIONS:
         return texts.OBJECTIONS[topic].format(**facts.values(tariff))
     return texts.ANSWERS.get(topic, texts.ANSWERS["other"])
+
+
+def _cover_for_income(income: int, tariff: QuoteEngine) -> str:
+    """The usual 5 to 10 years of income, within what the tariff insures."""
+    limits = tariff.limits
+    low = min(max(5 * income, limits.min_cover), limits.max_cover)
+    high = min(max(10 * income, limits.min_cover), limits.max_cover)
+    return texts.COVER_FOR_INCOME.format(
+        income=format_eur(income), low=format_eur(low), high=format_eur(high)
+    )
 
 
 def _mentioned(reading: dict, options: list[dict[str, Any]]) -> list[dict[str, Any]]:

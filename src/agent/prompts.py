@@ -77,6 +77,9 @@ structure. The assistant asked last for: {expecting}. Today is {today}. Rules:
   English word or two.
 - price_named: when the customer picks an option by its price instead of its name or number
   ("la de 12 y pico al mes" -> 12, "la de 38 euros" -> 38), that price; intent choose_option.
+- income: their yearly income in euros when they state it ("gano unos 30 mil al año" ->
+  30000, "cobro 2.000 al mes" -> 24000), never the cover; asked for the capital, an income
+  without a capital asks for advice: question, topic capital.
 - refers_back: true when they pick the option you have just talked about by pointing at it
   ("esa", "vale, esa misma", "me quedo con esa"); intent choose_option, option null.
 - consents: true when the message gives consent in so many words ("acepto", "autorizo", "doy
@@ -150,6 +153,10 @@ READING_FIELDS = {
     "price_named": (
         "the price the customer picks an option by, when they name it by its price instead of its "
         "name or number ('la de 12 y pico al mes' -> 12, 'la de 38 euros' -> 38)"
+    ),
+    "income": (
+        "the customer's yearly income in euros when they state it ('gano unos 30 mil al año' -> "
+        "30000, 'cobro 2.000 al mes' -> 24000); never the cover"
     ),
     "refers_back": (
         "True when the customer picks the option the assistant has just talked about by pointing "

@@ -86,6 +86,11 @@ PROBLEMS = {
 }
 AGE_OF_SELF = "tu edad"
 AGE_OF_RELATIVE = "la edad de tu {relation}"  # the term limit is the insured's, not the writer's
+# "lo que me recomiendes, gano unos 30 mil al año": the usual rule, with their own figures.
+COVER_FOR_INCOME = (
+    "Con unos ingresos de {income} al año, una referencia habitual es un capital de entre {low} "
+    "y {high} (de 5 a 10 veces los ingresos), más lo que quede de hipoteca u otras deudas."
+)
 # "250" at the capital question: most likely thousands, said back but never priced unasked.
 COVER_IN_THOUSANDS = "Si querías decir {cover}, dímelo así: «{thousands} mil»."
 INELIGIBLE = (

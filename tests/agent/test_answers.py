@@ -239,3 +239,25 @@ def test_a_regional_code_gets_its_language(code, same_as):
 @pytest.mark.parametrize("code", ["zz", "ja", ""])
 def test_an_unknown_language_gets_english(code):
     assert texts.foreign(code) == texts.foreign("en")
+
+
+@pytest.mark.parametrize(
+    ("income", "low", "high"),
+    [
+        (30_000, "150.000 €", "300.000 €"),  # 5 and 10 years of it
+        (1_500, "10.000 €", "15.000 €"),  # below the tariff's least cover: from it
+        (300_000, "1.500.000 €", "2.000.000 €"),  # above its most: up to it
+    ],
+)
+def test_capital_advice_on_a_stated_income_gives_its_own_range(income, low, high, tariff):
+    limits = tariff.limits
+    assert (limits.min_cover, limits.max_cover) == (10_000, 2_000_000)  # what the rows assume
+    said = aside({**ask("capital"), "income": income}, None, tariff=tariff)
+    income_said = f"{income:,}".replace(",", ".") + " €"
+    assert said == texts.COVER_FOR_INCOME.format(income=income_said, low=low, high=high)
+
+
+def test_capital_advice_without_an_income_is_the_facts_files(facts, tariff):
+    assert aside(ask("capital"), None, facts=facts, tariff=tariff) == facts.answer(
+        "capital", tariff
+    )

@@ -105,6 +105,7 @@ class Reading(BaseModel):
     formality: Register | None = _said("formality")
     language: str | None = _said("language")
     price_named: float | None = _said("price_named")
+    income: int | None = _said("income")
     refers_back: bool | None = _said("refers_back")
     consents: bool | None = _said("consents")
 

@@ -47,7 +47,7 @@ _YES_NO_ASKS = ("readback", "confirm_option", "insured", "handoff_offer")
 _ADVICE_ON: dict[str | None, Topic] = {"cover": "capital", "term": "term"}
 # Questions about the options themselves: one never picks an option it asks about.
 _ABOUT_OPTIONS = frozenset({"price", "compare", "coverage", "exclusions", "payment", "other"})
-_NOT_DATA = frozenset({"purpose", "insured", "insured_relation", "option"})
+_NOT_DATA = frozenset({"purpose", "insured", "insured_relation", "option", "income"})
 # Data a small number answers, which a message naming options by number may seem to give.
 _OPTION_SIZED = ("term", "cover", "dependants")
 _MAX_CHARS = 4096  # WhatsApp's own limit; anything longer is cut, not refused
@@ -87,6 +87,9 @@ def read_spanish(
         fields.pop("purpose", None)  # "ya tengo uno con el banco de la hipoteca": the other's
     if found == ("question", "compare") and expecting in _ADVICE_ON:
         found = ("question", _ADVICE_ON[expecting])  # "¿qué me recomiendas?" asked for a figure
+    advice = found in (None, ("question", "compare"), ("question", "payment"))
+    if advice and expecting == "cover" and "income" in fields and "cover" not in fields:
+        found = ("question", "capital")  # "gano unos 30 mil al año": what cover for that?
     asked_about = found[1] if found and found[0] == "question" else None
     options = read_options(
         norm,

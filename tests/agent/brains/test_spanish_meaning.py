@@ -127,6 +127,15 @@ def test_numbers_by_meaning(text, expecting, expected):
          dict(cover=120_000, term=15, topic=None)),
         ("el plazo a 15", "readback", dict(term=15, topic=None)),
         ("¿el capital? 120 mil", "readback", dict(cover=120_000, topic="capital")),
+        # An income is no cover; said at the capital question, it asks what cover it calls for.
+        ("lo que me recomiendes, gano unos 30 mil al año", "cover",
+         dict(intent="question", topic="capital", income=30_000, cover=None)),
+        ("cobro 2000 al mes, cuanto me recomiendas?", "cover",
+         dict(topic="capital", income=24_000, cover=None)),
+        ("gano 45.000 brutos", "cover", dict(intent="question", topic="capital", income=45_000)),
+        ("gano unos 40 mil así que pon 80.000", "cover",
+         dict(intent="provide_info", topic=None, cover=80_000, income=40_000)),
+        ("gano 30 millones de pesos", "cover", dict(income=None, cover=None)),
     ],
 )  # fmt: skip
 def test_corrections(text, expecting, expected):
