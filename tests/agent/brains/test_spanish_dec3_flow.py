@@ -131,3 +131,16 @@ def test_a_yes_that_asks_to_wait_confirms_nothing(text):
 def test_why_a_datum_is_asked_is_a_question_about_the_price(text, expecting):
     reading = read_spanish(text, expecting=expecting, today=TODAY)
     assert (reading.intent, reading.topic, reading.smoker) == ("question", "price", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting"),
+    [
+        ("hola, ¿es para toda la vida o por años?", None),
+        ("¿no puede ser para toda la vida?", "term"),
+        ("¿es un seguro vitalicio?", "age"),
+    ],
+)
+def test_whole_life_asked_about_is_a_question_about_the_term(text, expecting):
+    reading = read_spanish(text, expecting=expecting, today=TODAY)
+    assert (reading.intent, reading.topic) == ("question", "term")
