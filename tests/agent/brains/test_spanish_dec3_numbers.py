@@ -115,6 +115,14 @@ TODAY = date(2026, 12, 2)
         ("tengo 4o", "age", dict(age=40)),
         ("4o, no fumo", "age", dict(age=40, smoker=False)),
         ("2o", "term", dict(term=20)),
+        # months to a birthday: the age before it, and no term of months
+        ("me faltan 2 meses para los 40", "age", dict(age=39, term=None)),
+        ("me faltan 3 meses para cumplir 50", "age", dict(age=49, term=None)),
+        ("tengo 39, me faltan 2 meses para los 40", None, dict(age=39, term=None)),
+        ("me faltan 2 meses para los 40, tengo 39 y no fumo", None, dict(age=39, smoker=False)),
+        ("me quedan 15 años de hipoteca", "term", dict(term=15)),
+        ("me faltan un par de meses para los 40", "age", dict(age=39)),
+        ("me quedan 20 años para los 65", "age", dict(age=None)),
     ],
 )
 def test_reading(text, expecting, expected):
