@@ -140,6 +140,11 @@ OBJECTIONS = {
         "capital para que se sume a lo que ya tienes."
     ),
 }
+# "lo pienso" before any quote: there is no quote to keep yet.
+THINK_BEFORE_QUOTE = (
+    "Claro, tómate tu tiempo. Escríbeme cuando quieras y seguimos donde lo dejamos, o di "
+    "«asesor» si prefieres que te llame una persona."
+)
 # Product questions (capital, plazo, coberturas, pago, datos…) are answered from the facts file
 # (data/product.json, agent.facts); these are the answers that are not about the product.
 ANSWERS = {
