@@ -252,11 +252,16 @@ def changes(mentions: list[Mention], norm: str) -> dict[int, int]:
     }
 
 
+def _money_like(n: Mention) -> bool:
+    """Said as money, or too big to be anything else: "100 millones, perdón, 30.000"."""
+    return n.money or n.value >= 10_000
+
+
 def _same_kind(a: Mention, b: Mention, norm: str) -> bool:
     """Whether `b` can replace `a`: money for money (or its thousands), years for years."""
     if b.money and not a.money:
         return False
-    if a.money and not b.money and not (a.value % 1_000 == 0 and b.value < 1_000):
+    if a.money and not _money_like(b) and not (a.value % 1_000 == 0 and b.value < 1_000):
         return False
     return not RX["years_after"].match(norm, b.end) or bool(RX["years_after"].match(norm, a.end))
 
@@ -280,7 +285,7 @@ def retracted(mentions: list[Mention], norm: str, *, answering: bool) -> list[Me
         if a.weak or b.weak or not taken_back or not _same_kind(a, b, norm):
             out.append(a)
             continue
-        value = b.value if b.money or not a.money else b.value * 1_000  # "200 mil, no, 250"
+        value = b.value if _money_like(b) or not a.money else b.value * 1_000  # "200 mil, no, 250"
         out.append(Mention(a.start, a.end, value, a.money, False, b.currency or a.currency))
         dropped.add(b.start)
     if mentions and mentions[-1].start not in dropped:
