@@ -89,6 +89,10 @@ _WORD_VALUES = {
     "trescientas": 300, "cuatrocientos": 400, "quinientos": 500, "seiscientos": 600,
     "setecientos": 700, "ochocientos": 800, "novecientos": 900,
     "mil": 1_000, "millon": 1_000_000, "millones": 1_000_000, "medio millon": 500_000,
+    # as they are typed: feminine hundreds ("cuatrocientas mil"), an s for a c, "trenta"
+    "cuatrocientas": 400, "quinientas": 500, "seiscientas": 600, "setecientas": 700,
+    "ochocientas": 800, "novecientas": 900, "docientos": 200, "docientas": 200, "sinco": 5,
+    "trenta": 30,
 }  # fmt: skip
 _WEAK = frozenset({"un", "uno", "una", "mil"})
 NUMBER_WORDS = frozenset(w for w in _WORD_VALUES if " " not in w)
@@ -115,8 +119,8 @@ _SLANG_SCALE = {"luca": 1_000, "lucas": 1_000, "palo": 1_000_000, "palos": 1_000
 
 # "y" joins tens and units only: "treinta y cinco", but "entre cien y ciento cincuenta" is two.
 _TENS_Y = "(?:" + "|".join(
-    f"(?<={t})" for t in ("treinta", "cuarenta", "cincuenta", "sesenta", "setenta", "ochenta",
-                          "noventa")
+    f"(?<={t})" for t in ("treinta", "trenta", "cuarenta", "cincuenta", "sesenta", "setenta",
+                          "ochenta", "noventa")
 ) + r")\s+y\s+"  # fmt: skip
 
 

@@ -123,6 +123,14 @@ TODAY = date(2026, 12, 2)
         ("me quedan 15 años de hipoteca", "term", dict(term=15)),
         ("me faltan un par de meses para los 40", "age", dict(age=39)),
         ("me quedan 20 años para los 65", "age", dict(age=None)),
+        # numbers in words as they are typed: feminine hundreds, a c or an s, "trenta"
+        ("cuarenta y sinco", "age", dict(age=45)),
+        ("cuatrocientas mil", "cover", dict(cover=400_000)),
+        ("seiscientas mil euros", "cover", dict(cover=600_000)),
+        ("docientos mil", "cover", dict(cover=200_000)),
+        ("trenta años", "term", dict(term=30)),
+        ("tengo trentaicinco", "age", dict(age=35)),
+        ("trenta y ocho", "age", dict(age=38)),
     ],
 )
 def test_reading(text, expecting, expected):
