@@ -97,6 +97,10 @@ def read_smoking(
     rest = RX["ex"].sub("·", RX["negated"].sub("·", norm))
     smoking = RX["smoker_in_question"] if "?" in norm else RX["smoker"]
     now = smoking.search(rest)
+    if now and RX["ex"].search(norm):  # "sí fumo, pero llevo 2 meses sin fumar": since when
+        months, masked = _quit_months(norm, today, asked=False)
+        if months is not None:
+            return Smoking(ex_smoker=True, quit_months=months, masked=masked)
     if now and not (RX["third_person"].search(norm) and not RX["smoker_in_question"].search(rest)):
         return Smoking(smoker=True, masked=norm)
     ex = bool(RX["ex"].search(norm) or RX["past"].search(RX["negated"].sub("·", norm)))

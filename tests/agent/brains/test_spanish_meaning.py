@@ -112,6 +112,11 @@ def test_numbers_by_meaning(text, expecting, expected):
          dict(cover=30_000)),
         ("20 años, no mejor 25", "term", dict(term=25)),
         ("tengo 35, no fumo, mejor 200 mil", "age", dict(age=35, smoker=False, cover=200_000)),
+        # Smoking now, and since when not: the tariff's months decide, and the customer is told.
+        ("si fumo pero lo estoy dejando, llevo 2 meses sin fumar", "smoker",
+         dict(smoker=None, ex_smoker=True, quit_months=2)),
+        ("fumo desde hace 10 años", "smoker", dict(smoker=True, ex_smoker=None)),
+        ("sí, fumo 10 al día", "smoker", dict(smoker=True, ex_smoker=None)),
         ("no, el capital era 250", "readback", dict(cover=250_000, intent="provide_info")),
         ("el plazo era 25", "correction", dict(term=25, intent="provide_info")),
         ("mejor 300 mil de capital", "confirm_option", dict(cover=300_000, option=None)),
