@@ -39,6 +39,10 @@ _WORDS = {lang: frozenset(words.split()) - _SPANISH for lang, words in _MARKERS.
 
 def formality(norm: str) -> Register | None:
     """The register: usted when formal, tu when informal, None when it can't be told."""
+    if RX["asks_usted"].search(norm):
+        return "usted"
+    if RX["asks_tu"].search(norm):  # "¿me puede tutear?" says usted while asking for tú
+        return "tu"
     if RX["usted"].search(norm):
         return "usted"
     if RX["tu"].search(norm):

@@ -144,3 +144,33 @@ def test_why_a_datum_is_asked_is_a_question_about_the_price(text, expecting):
 def test_whole_life_asked_about_is_a_question_about_the_term(text, expecting):
     reading = read_spanish(text, expecting=expecting, today=TODAY)
     assert (reading.intent, reading.topic) == ("question", "term")
+
+
+@pytest.mark.parametrize(
+    ("text", "known", "smoker"),
+    [
+        # asked whether they smoke, they switch the insured: the "no" answers nothing of hers
+        ("ah no espera, es para mi mujer", frozenset({"age"}), None),
+        ("no, es para mi marido", frozenset({"age"}), None),
+        # asked of her ("¿Fuma tu mujer?"), a bare no is hers
+        ("no", frozenset({"age", "insured_relation"}), False),
+        ("no, mi mujer no fuma", frozenset({"age"}), False),
+    ],
+)
+def test_a_bare_no_that_switches_the_insured_says_nothing_of_their_smoking(text, known, smoker):
+    reading = read_spanish(text, expecting="smoker", today=TODAY, known=known)
+    assert reading.smoker is smoker
+
+
+@pytest.mark.parametrize(
+    ("text", "register"),
+    [
+        ("Me llamo Ernesto, ¿me puede tutear?", "tu"),
+        ("puede tutearme, no hay problema", "tu"),
+        ("hábleme de tú, por favor", "tu"),
+        ("no me tutee, por favor", "usted"),
+        ("no me tutees", "usted"),
+    ],
+)
+def test_a_register_asked_for_is_the_register(text, register):
+    assert read_spanish(text, expecting="name", today=TODAY).formality == register
