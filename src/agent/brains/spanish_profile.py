@@ -338,7 +338,16 @@ def read_profile(
     correcting = bool(RX["correcting"].search(norm)) and bool(find_numbers(norm))
     if correcting:  # "no, perdón, quise decir 43": the no takes back a number, it answers nothing
         yes = no = False
-    smoking = read_smoking(norm, expecting, today, yes, no, other=other, about=about)
+    smoking = read_smoking(
+        norm,
+        expecting,
+        today,
+        yes,
+        no,
+        other=other,
+        about=about,
+        of_them="insured_relation" in known,
+    )
     norm = smoking.masked
     for key in ("smoker", "ex_smoker", "quit_months"):
         if (value := getattr(smoking, key)) is not None:

@@ -66,6 +66,7 @@ def read_smoking(
     *,
     other: bool,
     about: bool = False,
+    of_them: bool = False,
 ) -> Smoking:
     """Smoking said in `norm`: smoker, ex-smoker (and since when), or not a smoker.
 
@@ -73,6 +74,7 @@ def read_smoking(
     tariff's rule); never or not -> smoker False. `other`: the insured is someone else, so
     only third-person smoking ("tiene 60 y fuma") counts. `about`: the conversation is about
     that person, so a third-person "no fuma" is theirs even when smoking was not asked.
+    `of_them`: the smoking asked was already the relative's ("¿Fuma tu mujer?").
     """
     asked = expecting == "smoker"
     if expecting == "quit_when":
@@ -90,7 +92,8 @@ def read_smoking(
             return Smoking(smoker=False, masked=norm)
         if RX["third_smokes"].search(norm):
             return Smoking(smoker=True, masked=norm)
-        if not asked:
+        # "no, es para mi mujer" answering "¿Fumas?": the no says nothing of her smoking
+        if not asked or (other and not of_them):
             return Smoking(masked=norm)
     if RX["less"].search(norm):
         return Smoking(smoker=True, masked=norm)
