@@ -174,3 +174,12 @@ def test_a_bare_no_that_switches_the_insured_says_nothing_of_their_smoking(text,
 )
 def test_a_register_asked_for_is_the_register(text, register):
     assert read_spanish(text, expecting="name", today=TODAY).formality == register
+
+
+@pytest.mark.parametrize(
+    ("text", "expecting"),
+    [("luego sigo", "cover"), ("mañana lo termino", "term"), ("más tarde seguimos", "age")],
+)
+def test_going_on_later_puts_it_off(text, expecting):
+    reading = read_spanish(text, expecting=expecting, today=TODAY)
+    assert (reading.intent, reading.topic) == ("objection", "think")
