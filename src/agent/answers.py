@@ -53,8 +53,10 @@ def aside(
         return texts.THINK_BEFORE_QUOTE
     if topic == "coverage" and mentioned:
         return _with_prices(" ".join(map(_covers, mentioned)), mentioned, quote)
-    if topic == "compare":
+    if topic == "compare" or (topic == "recommend" and mentioned):
         return _with_prices(_compare(options, mentioned), mentioned or options, quote)
+    if topic == "recommend":
+        return _recommend(options, quote)
     if topic == "capital" and reading.get("income"):
         return _cover_for_income(reading["income"], tariff)
     if topic in TOPICS:
@@ -91,6 +93,15 @@ def _price(intent: str | None, quote: dict | None, mentioned: list[dict[str, Any
         )
         return f"{said} {objection}".strip()
     return said or _prices(quote["options"])
+
+
+def _recommend(options: list[dict[str, Any]], quote: dict | None) -> str:
+    """The tariff's middle option, the balance of price and cover, with its price if quoted."""
+    option = options[len(options) // 2]
+    said = texts.ANSWERS["recommend"].format(
+        option=option["name"], guarantees=_guarantees(option["guarantees"])
+    )
+    return _with_prices(said, [option], quote)  # only it named: "vale, esa" picks it
 
 
 def _compare(options: list[dict[str, Any]], mentioned: list[dict[str, Any]]) -> str:

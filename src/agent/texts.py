@@ -157,6 +157,10 @@ ANSWERS = {
     "option_covers": "La *{option}* cubre: {guarantees}.",
     "option_adds": "La *{option}* añade a la {base}: {guarantees}.",
     "option_same": "La *{option}* cubre lo mismo que la {base}.",
+    "recommend": (
+        "Te recomendaría la *{option}*, la más equilibrada en precio y cobertura: cubre "
+        "{guarantees}."
+    ),
     "prices_later": "Los precios te los digo en cuanto tenga tus datos; es un minuto.",
     "bot": (
         "Soy un asistente automático, no una persona. Si prefieres hablar con alguien, "

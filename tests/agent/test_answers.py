@@ -261,3 +261,16 @@ def test_capital_advice_without_an_income_is_the_facts_files(facts, tariff):
     assert aside(ask("capital"), None, facts=facts, tariff=tariff) == facts.answer(
         "capital", tariff
     )
+
+
+def test_a_recommendation_names_one_option_and_its_quoted_price(quote, tariff):
+    said = aside(ask("recommend"), quote, tariff=tariff)
+    named = [o["name"] for o in quote["options"] if o["name"] in said]
+    assert named == ["Recomendada"]  # only it: "vale, esa" then picks it
+    assert prices_in(said) == option_prices(quote["options"][1])
+
+
+def test_a_recommendation_between_named_options_compares_them(quote, tariff):
+    assert aside(ask("recommend", 2, 3), quote, tariff=tariff) == aside(
+        ask("compare", 2, 3), quote, tariff=tariff
+    )

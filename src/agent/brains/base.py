@@ -43,6 +43,7 @@ Topic = Literal[
     "data",  # ¿para qué queréis mis datos?, ¿de dónde sacasteis mi número?
     "distributor",  # ¿quiénes sois?, ¿estáis registrados?, ¿qué aseguradora es?
     "compare",  # ¿qué diferencia hay entre la 1 y la 3?, dudo entre la 2 y la 3
+    "recommend",  # ¿cuál me recomiendas?, ¿cuál es mejor?, ¿tú cuál elegirías?
     "joint",  # es para mí y para mi marido, ¿un seguro para los dos?
     "send",  # ¿me lo mandáis por email?, pásamelo en pdf
     "contact",  # ¿me van a llamar?, ¿cuándo me llama el asesor?

@@ -46,7 +46,9 @@ _YES_NO_ASKS = ("readback", "confirm_option", "insured", "handoff_offer")
 # A recommendation asked for while the bot waits for a figure is about that figure.
 _ADVICE_ON: dict[str | None, Topic] = {"cover": "capital", "term": "term"}
 # Questions about the options themselves: one never picks an option it asks about.
-_ABOUT_OPTIONS = frozenset({"price", "compare", "coverage", "exclusions", "payment", "other"})
+_ABOUT_OPTIONS = frozenset(
+    {"price", "compare", "recommend", "coverage", "exclusions", "payment", "other"}
+)
 _NOT_DATA = frozenset({"purpose", "insured", "insured_relation", "option", "income"})
 # Data a small number answers, which a message naming options by number may seem to give.
 _OPTION_SIZED = ("term", "cover", "dependants")
@@ -85,8 +87,11 @@ def read_spanish(
     found = intents.topic(asked, core)
     if found == ("objection", "existing"):
         fields.pop("purpose", None)  # "ya tengo uno con el banco de la hipoteca": the other's
-    if found == ("question", "compare") and expecting in _ADVICE_ON:
+    if found in (("question", "compare"), ("question", "recommend")) and expecting in _ADVICE_ON:
         found = ("question", _ADVICE_ON[expecting])  # "¿qué me recomiendas?" asked for a figure
+    how_much = found == ("question", "other") and RX["how_much_advice"].search(norm)
+    if how_much and expecting in _ADVICE_ON:  # "¿cuánto necesitaría?" asked for the capital
+        found = ("question", _ADVICE_ON[expecting])
     advice = found in (None, ("question", "compare"), ("question", "payment"))
     if advice and expecting == "cover" and "income" in fields and "cover" not in fields:
         found = ("question", "capital")  # "gano unos 30 mil al año": what cover for that?

@@ -112,7 +112,9 @@ def dependants(norm: str, expecting: str | None, children: int, ages: int) -> in
         children += len(RX["my_child"].findall(norm)) + len(RX["my_parent"].findall(norm))
         children += len(RX["my_sibling"].findall(norm))
         # "mi esposo trabaja en construcción": a partner who earns is named, not a dependant
-        partner = RX["partner"].search(norm) and not RX["both_earn"].search(norm)
+        partner = RX["partner"].search(norm) and not (
+            RX["both_earn"].search(norm) or RX["partner_gone"].search(norm)
+        )
         children += 2 * len(RX["my_parents"].findall(norm)) + (1 if partner else 0)
     if children:
         return children

@@ -39,8 +39,8 @@ TODAY = date(2026, 11, 23)
         ("¿puedo darme de baja del seguro?", None, dict(intent="question", topic="cancel")),
         ("¿Usted es una persona o una máquina?", "age", dict(intent="question", topic="bot")),
         # which option to take, or which figure, without naming one
-        ("cual me recomiendas?", "option", dict(intent="question", topic="compare")),
-        ("y vos cual elegirias?", "option", dict(intent="question", topic="compare")),
+        ("cual me recomiendas?", "option", dict(intent="question", topic="recommend")),
+        ("y vos cual elegirias?", "option", dict(intent="question", topic="recommend")),
         ("que me recomiendas?", "cover", dict(intent="question", topic="capital")),
         ("cuantos años me recomiendas?", "term", dict(intent="question", topic="term")),
         # someone else's retirement, "pa", Chilean kids, "hijos no tengo"
