@@ -101,10 +101,8 @@ INELIGIBLE_DECLINED = (
     "De acuerdo. Si tu dato era otro, dímelo y lo corrijo. ¡Gracias por escribirnos!"
 )
 
-PROPOSAL_HEADER = (
-    "Aquí tienes tu presupuesto{name}: capital de {cover} durante {term} años, {smoker}."
-)
-PROPOSAL_SMS = "Presupuesto{name} ({cover}, {term} años):"
+PROPOSAL_HEADER = "Aquí tienes tu presupuesto{name}: capital de {cover} durante {term}, {smoker}."
+PROPOSAL_SMS = "Presupuesto{name} ({cover}, {term}):"
 PROPOSAL_FOOTER_SMS = "Precios orientativos. Responde 1, 2 o 3."
 PROPOSAL_FOOTER = (
     "¿Con cuál te quedas? Responde 1, 2 o 3. Si quieres, cambio cualquier dato "
@@ -185,11 +183,11 @@ ANSWERS = {
 
 CLOSED = (
     "¡Perfecto{name}! 🎉 Has elegido la opción *{option}*: {monthly} al mes ({annual} al año), "
-    "con un capital de {cover} durante {term} años. Un asesor humano te contactará muy pronto "
+    "con un capital de {cover} durante {term}. Un asesor humano te contactará muy pronto "
     "por este mismo chat para formalizarla. ¡Gracias por confiar en nosotros!"
 )
 CLOSED_SMS = (
-    "¡Perfecto{name}! Opción {option}: {monthly}/mes ({annual}/año), {cover} a {term} años. "
+    "¡Perfecto{name}! Opción {option}: {monthly}/mes ({annual}/año), {cover} a {term}. "
     "Un asesor te contactará pronto para formalizarla. ¡Gracias!"
 )
 CHANGED_CHOICE = (
@@ -298,6 +296,11 @@ def insured_relation(profile: dict) -> str | None:
     return None
 
 
+def years(term: int) -> str:
+    """A term in words: '1 año', '20 años'."""
+    return "1 año" if term == 1 else f"{term} años"
+
+
 def price(amount: str) -> str:
     """A premium: always with cents, so the three options read alike."""
     return format_eur(amount, cents=True)
@@ -335,7 +338,7 @@ def summary(fields: dict, *, relation: str | None = None) -> str:
     if "cover" in fields:
         parts.append(f"capital {format_eur(fields['cover'])}")
     if "term" in fields:
-        parts.append(f"plazo {fields['term']} años")
+        parts.append(f"plazo {years(fields['term'])}")
     if fields.get("purpose") in PURPOSES:
         parts.append(PURPOSES[fields["purpose"]])
     if "dependants" in fields:
@@ -359,7 +362,7 @@ def changes(changed: dict) -> str:
             return "fuma" if value else "no fuma"
         if key == "cover":
             return format_eur(str(value))
-        return f"{value} años"
+        return years(int(str(value)))
 
     parts = [f"{names[k]}: {said(k, old)} → {said(k, new)}" for k, (old, new) in changed.items()]
     return f"Cambio {'; '.join(parts)}."
@@ -415,7 +418,7 @@ READBACK_AGAIN = (
 )
 CONFIRM_OPTION = (
     "Has elegido la opción *{option}*: {monthly} al mes ({annual} al año), capital de {cover} "
-    "durante {term} años. ¿La confirmo? Responde *sí* o *no*."
+    "durante {term}. ¿La confirmo? Responde *sí* o *no*."
 )
 CONFIRM_OPTION_SMS = "¿Confirmas la opción {option}, {monthly}/mes? Responde SI o NO."
 CONFIRM_AGAIN = "¿Confirmo la opción *{option}*? Responde *sí* o *no*."
@@ -460,7 +463,7 @@ def readback_lines(profile: dict) -> str:
             f"• Edad: {profile['age']} años",
             f"• Tabaco: {smokes}",
             f"• Capital: {format_eur(profile['cover'])}",
-            f"• Plazo: {profile['term']} años",
+            f"• Plazo: {years(profile['term'])}",
         )
     )
 

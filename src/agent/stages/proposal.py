@@ -33,13 +33,13 @@ def make_quote(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     )
     name, cover = texts.name_suffix(profile), format_eur(quote["cover"])
     if state.get("channel") == "sms":
-        header = texts.PROPOSAL_SMS.format(name=name, cover=cover, term=quote["term"])
+        header = texts.PROPOSAL_SMS.format(name=name, cover=cover, term=texts.years(quote["term"]))
         lines = "\n".join(texts.option_lines_sms(quote))
         parts: tuple[str, ...] = (f"{header}\n{lines}\n{texts.PROPOSAL_FOOTER_SMS}",)
     else:
         smoker = texts.smoker_label(quote["smoker"], relation=texts.insured_relation(profile))
         header = texts.PROPOSAL_HEADER.format(
-            name=name, cover=cover, term=quote["term"], smoker=smoker
+            name=name, cover=cover, term=texts.years(quote["term"]), smoker=smoker
         )
         lines = "\n".join(texts.option_lines(quote))
         parts = (f"{header}\n\n{lines}", texts.ILLUSTRATIVE, texts.PROPOSAL_FOOTER)
@@ -91,7 +91,7 @@ def _confirm_text(option: dict, quote: dict, channel: str | None) -> str:
         monthly=texts.price(option["monthly"]),
         annual=texts.price(option["annual"]),
         cover=format_eur(option["cover"]),
-        term=quote["term"],
+        term=texts.years(quote["term"]),
     )
 
 
@@ -186,7 +186,7 @@ def close_sale(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         monthly=texts.price(option["monthly"]),
         annual=texts.price(option["annual"]),
         cover=format_eur(option["cover"]),
-        term=quote_of(state)["term"],
+        term=texts.years(quote_of(state)["term"]),
     )
     return {
         "stage": "FINALIZADO",

@@ -110,7 +110,7 @@ def quote_note(quote: dict) -> str:
     """A private note for the agents with the quote the customer was shown."""
     lines = [
         f"💶 Presupuesto ({quote['tariff']}): capital {format_eur(quote['cover'])}, "
-        f"{quote['term']} años, {quote['age']} años, "
+        f"{texts.years(quote['term'])}, {quote['age']} años, "
         f"{'fumador' if quote['smoker'] else 'no fumador'}."
     ]
     lines += [
