@@ -49,6 +49,8 @@ def aside(
     mentioned = _mentioned(reading, options)
     if topic == "price":
         return _price(intent, quote, mentioned)
+    if topic == "smoking":
+        return texts.ANSWERS["smoking"].format(**facts.values(tariff))
     if topic == "think" and not quote:  # no quote yet to keep: where they stopped is kept
         return texts.THINK_BEFORE_QUOTE
     if topic == "coverage" and mentioned:

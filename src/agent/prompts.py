@@ -61,7 +61,8 @@ structure. The assistant asked last for: {expecting}. Today is {today}. Rules:
   número?"), distributor ("¿quiénes sois?", "¿estáis registrados?", "¿qué aseguradora es?"),
   cancel ("¿cómo cancelo?", "¿puedo desistir?"), payment ("¿se puede pagar mensual? ¿tiene
   recargo?"), coverage, exclusions, process, bot, compare, recommend ("¿cuál me
-  recomiendas?", "¿cuál es mejor?"), joint ("es para mí y para mi
+  recomiendas?", "¿cuál es mejor?"), smoking ("¿el vapeo cuenta?": no smoker datum from
+  it), free ("¿esto es gratis?", "¿me van a cobrar algo?"), joint ("es para mí y para mi
   marido", "¿un seguro para los dos?"), send ("¿me lo mandáis por email?", "pásamelo en
   pdf"), contact ("¿me van a llamar?", "¿cuándo me llama el asesor?"), other; objection
   with topic wait for a pause ("espera", "un momento", "dame un segundo"); provide_info when the

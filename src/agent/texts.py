@@ -168,6 +168,15 @@ ANSWERS = {
         "Cada seguro cubre la vida de una sola persona: calculamos primero uno y, con ese "
         "presupuesto hecho, te calculo aparte el otro si quieres."
     ),
+    "smoking": (
+        "Sí: para el precio, vapear o fumar cigarrillo electrónico, puros, pipa o porros cuenta "
+        "como fumar, aunque sea de vez en cuando. Cuenta como no fumador quien lleva al menos "
+        "{ex_smoker_months} meses sin tabaco ni vapeo."
+    ),
+    "free": (
+        "Pedir el presupuesto es gratis y sin compromiso: solo pagarías el seguro si decides "
+        "contratarlo."
+    ),
     "send": (
         "Desde este chat no envío correos ni documentos: el presupuesto te lo doy aquí y queda "
         "guardado en este chat para consultarlo o reenviarlo cuando quieras. Cuando elijas una "

@@ -274,3 +274,13 @@ def test_a_recommendation_between_named_options_compares_them(quote, tariff):
     assert aside(ask("recommend", 2, 3), quote, tariff=tariff) == aside(
         ask("compare", 2, 3), quote, tariff=tariff
     )
+
+
+def test_what_counts_as_smoking_states_the_tariffs_months(tariff):
+    said = aside(ask("smoking"), None, tariff=tariff)
+    assert "vapear" in said and f"{tariff.ex_smoker_months} meses" in said
+
+
+def test_the_quote_is_free_the_insurance_is_not():
+    said = aside(ask("free"), None)
+    assert "gratis" in said and "solo pagarías el seguro si decides contratarlo" in said

@@ -48,6 +48,8 @@ Topic = Literal[
     "send",  # ¿me lo mandáis por email?, pásamelo en pdf
     "contact",  # ¿me van a llamar?, ¿cuándo me llama el asesor?
     "wait",  # espera, un momento, dame un segundo (an objection: the data come later)
+    "smoking",  # ¿el vapeo cuenta?, ¿vapear cuenta como fumar?
+    "free",  # ¿esto es gratis?, ¿me van a cobrar algo por esto?
     "other",
 ]
 

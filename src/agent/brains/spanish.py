@@ -133,6 +133,9 @@ def read_spanish(
     wants_info = bool(intents.RX["wants_info"].search(norm))
     if found == ("question", "other") and wants_info:
         found = None  # "¿me podría informar sobre el seguro de vida?": an opening
+    if found == ("question", "smoking"):
+        for key in ("smoker", "ex_smoker", "quit_months"):
+            fields.pop(key, None)  # "¿el vapeo cuenta?": asked, not said
     data = set(fields) - _NOT_DATA
     given = {_ADVICE_ON[datum] for datum in data & _ADVICE_ON.keys()}
     if found and found[1] in given and "?" not in norm:
