@@ -20,8 +20,9 @@ STAGE_NODES: dict[str, StageNode] = {
 }
 
 
-# A yes hedged with "me lo pienso", "es caro" or "espera" confirms nothing.
-_HEDGES = frozenset({"think", "price", "trust", "wait"})
+# A yes hedged with "me lo pienso", "es caro" or "espera" confirms nothing; nor one that asks
+# who we are or what the data are for ("sí, pero ¿quiénes sois?"): answered first, asked again.
+_HEDGES = frozenset({"think", "price", "trust", "wait", "distributor", "data"})
 
 
 def plain_yes(reading: dict) -> bool:

@@ -72,3 +72,18 @@ def test_after_needs_and_proposal():
         routing.route_after_proposal({"stage": "PRESENTACION_PROPUESTA", "chosen": None})
         == "respond"
     )
+
+
+@pytest.mark.parametrize(
+    ("topic", "plain"),
+    [
+        (None, True),
+        ("payment", True),  # "sí, ¿puedo pagar mensual?": a yes, and a question answered
+        ("think", False),
+        ("trust", False),
+        ("distributor", False),  # "sí, pero ¿quiénes sois?": who we are comes first
+        ("data", False),  # "sí, ¿para qué queréis mis datos?"
+    ],
+)
+def test_a_yes_that_asks_who_we_are_or_why_the_data_is_no_plain_yes(topic, plain):
+    assert routing.plain_yes({"intent": "affirm", "topic": topic}) is plain
