@@ -217,16 +217,19 @@ def test_simulate_twilio_signs_as_twilio_and_the_reply_goes_out(service):
 
 
 def test_simulate_says_what_to_do_when_the_service_refuses_or_is_not_there(service, tmp_path):
-    env_file(tmp_path, WEBHOOK_PORT=str(service.port), WHATSAPP_APP_SECRET="another-secret")
-    refused = iagente(tmp_path, "simulate", "Hola", timeout=60)
-    assert refused.returncode == 1 and "refused" in refused.stderr
-    assert "WHATSAPP_APP_SECRET" in refused.stderr and "Traceback" not in refused.stderr
-    env_file(tmp_path, WEBHOOK_PORT=str(free_port()))
-    unsigned = iagente(tmp_path, "simulate", "Hola", timeout=60)
-    assert unsigned.returncode == 1 and "WHATSAPP_APP_SECRET is not set" in unsigned.stderr
-    env_file(tmp_path, WEBHOOK_PORT=str(free_port()), WHATSAPP_APP_SECRET="x" * 8)
-    nobody = iagente(tmp_path, "simulate", "Hola", timeout=60)
-    assert nobody.returncode == 1 and "nothing answers at" in nobody.stderr
+    try:
+        env_file(tmp_path, WEBHOOK_PORT=str(service.port), WHATSAPP_APP_SECRET="another-secret")
+        refused = iagente(tmp_path, "simulate", "Hola", timeout=60)
+        assert refused.returncode == 1 and "refused" in refused.stderr
+        assert "WHATSAPP_APP_SECRET" in refused.stderr and "Traceback" not in refused.stderr
+        env_file(tmp_path, WEBHOOK_PORT=str(free_port()))
+        unsigned = iagente(tmp_path, "simulate", "Hola", timeout=60)
+        assert unsigned.returncode == 1 and "WHATSAPP_APP_SECRET is not set" in unsigned.stderr
+        env_file(tmp_path, WEBHOOK_PORT=str(free_port()), WHATSAPP_APP_SECRET="x" * 8)
+        nobody = iagente(tmp_path, "simulate", "Hola", timeout=60)
+        assert nobody.returncode == 1 and "nothing answers at" in nobody.stderr
+    finally:
+        stop_local_redis(tmp_path / "var")  # simulate started it, and it outlives the command
 
 
 # --- a busy port -------------------------------------------------------------------------------
