@@ -72,6 +72,9 @@ Field_ = Literal[
     "handoff_offer",  # the bot offered a human advisor: a yes accepts
 ]
 Register = Literal["tu", "usted"]
+# The question topic that asks about a datum itself: advice on it while the bot waits for it
+# ("¿qué me recomiendas?" asked for the capital), never a question beside it.
+ADVICE_ON: dict[str | None, Topic] = {"cover": "capital", "term": "term"}
 Currency = Literal["EUR", "USD", "MXN", "ARS", "CLP", "COP", "PEN", "UYU", "other"]
 
 

@@ -28,7 +28,7 @@ from datetime import date
 
 from agent.brains import lexicon
 from agent.brains import spanish_intents as intents
-from agent.brains.base import Intent, Reading, Topic
+from agent.brains.base import ADVICE_ON, Intent, Reading
 from agent.brains.spanish_numbers import fold, mask, normalise, parse_amount, parse_birth_date
 from agent.brains.spanish_options import RX as OPTIONS_RX
 from agent.brains.spanish_options import named_spans, read_options, without_descriptions
@@ -43,8 +43,6 @@ __all__ = ["normalise", "parse_amount", "parse_birth_date", "read_spanish"]
 
 _COMMANDS = ("opt_out", "opt_in", "restart", "handoff", "resume")
 _YES_NO_ASKS = ("readback", "confirm_option", "insured", "handoff_offer")
-# A recommendation asked for while the bot waits for a figure is about that figure.
-_ADVICE_ON: dict[str | None, Topic] = {"cover": "capital", "term": "term"}
 # Questions about the options themselves: one never picks an option it asks about.
 _ABOUT_OPTIONS = frozenset(
     {"price", "compare", "recommend", "coverage", "exclusions", "payment", "other"}
@@ -87,11 +85,11 @@ def read_spanish(
     found = intents.topic(asked, core)
     if found == ("objection", "existing"):
         fields.pop("purpose", None)  # "ya tengo uno con el banco de la hipoteca": the other's
-    if found in (("question", "compare"), ("question", "recommend")) and expecting in _ADVICE_ON:
-        found = ("question", _ADVICE_ON[expecting])  # "¿qué me recomiendas?" asked for a figure
+    if found in (("question", "compare"), ("question", "recommend")) and expecting in ADVICE_ON:
+        found = ("question", ADVICE_ON[expecting])  # "¿qué me recomiendas?" asked for a figure
     how_much = found == ("question", "other") and RX["how_much_advice"].search(norm)
-    if how_much and expecting in _ADVICE_ON:  # "¿cuánto necesitaría?" asked for the capital
-        found = ("question", _ADVICE_ON[expecting])
+    if how_much and expecting in ADVICE_ON:  # "¿cuánto necesitaría?" asked for the capital
+        found = ("question", ADVICE_ON[expecting])
     advice = found in (None, ("question", "compare"), ("question", "payment"))
     if advice and expecting == "cover" and "income" in fields and "cover" not in fields:
         found = ("question", "capital")  # "gano unos 30 mil al año": what cover for that?
@@ -137,7 +135,7 @@ def read_spanish(
         for key in ("smoker", "ex_smoker", "quit_months"):
             fields.pop(key, None)  # "¿el vapeo cuenta?": asked, not said
     data = set(fields) - _NOT_DATA
-    given = {_ADVICE_ON[datum] for datum in data & _ADVICE_ON.keys()}
+    given = {ADVICE_ON[datum] for datum in data & ADVICE_ON.keys()}
     if found and found[1] in given and "?" not in norm:
         found = None  # "el capital mejor 120 mil": the datum given, nothing asked about it
 

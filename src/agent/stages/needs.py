@@ -5,14 +5,12 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from agent import texts
+from agent.brains.base import ADVICE_ON
 from agent.context import AgentContext, context_of
 from agent.profile import PRICED, absorb, missing_field
 from agent.routing import plain_yes
 from agent.stages.common import Update, answer, confirmed, now, say
 from agent.state import AgentState
-
-# The topic of a question about the datum asked for, rather than beside it.
-_ADVICE_ON = {"cover": "capital", "term": "term"}
 
 
 def _insured_note(before: dict, after: dict) -> str:
@@ -164,7 +162,7 @@ def analyse_needs(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
         aside = (
             bool(said)
             and intent in ("question", "objection")
-            and reading.get("topic") != _ADVICE_ON.get(expecting or "")
+            and reading.get("topic") != ADVICE_ON.get(expecting)
         )
         parts.append(said)
     if not missing:
